@@ -1,0 +1,103 @@
+"""Sanaly Urpaq: the application factory."""
+import logging
+import os
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from app import config
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the Flask application: configuration, extensions, blueprints, CLI, error pages."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_object(config.Defaults)
+    app.config.from_mapping(config.from_environment(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("app").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(config.PROJECT_ROOT, "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    _init_login(app)
+
+    from app import models  # noqa: F401  (register every table with SQLAlchemy)
+    from app.audit.routes import bp as audit_bp
+    from app.core.routes import bp as core_bp
+    from app.people.routes import admin_bp as people_admin_bp
+    from app.people.routes import auth_bp
+    from app.plan.routes import bp as plan_bp
+
+    for blueprint in (core_bp, auth_bp, people_admin_bp, plan_bp, audit_bp):
+        app.register_blueprint(blueprint)
+
+    from app.cli import register_commands
+
+    register_commands(app)
+    _register_error_pages(app)
+    _register_template_helpers(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from app.people.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        """Load the person named by the cookie, if its session token is still current."""
+        ident, _sep, token = user_id.partition(":")
+        if not ident.isdigit():
+            return None
+        user = db.session.get(User, int(ident))
+        if user is None or not user.active or user.session_token != token:
+            return None
+        return user
+
+
+def _register_error_pages(app: Flask) -> None:
+    messages = {
+        400: (lambda: _("Bad request"), lambda: _("The request could not be understood.")),
+        403: (lambda: _("Not allowed"), lambda: _("You do not have access to this page.")),
+        404: (lambda: _("Page not found"), lambda: _("There is nothing at this address.")),
+        413: (lambda: _("File too large"), lambda: _("The upload is larger than the platform accepts.")),
+        429: (lambda: _("Too many requests"), lambda: _("Please wait a minute and try again.")),
+        500: (lambda: _("Something went wrong"),
+              lambda: _("The error has been logged. Please try again in a moment.")),
+    }
+
+    def handler(code):
+        def render(error):
+            title, text = messages[code]
+            return render_template("errors/error.html", code=code, title=title(), text=text()), code
+        return render
+
+    for code in messages:
+        app.register_error_handler(code, handler(code))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template(
+            "errors/error.html", code=400, title=_("The form has expired"),
+            text=_("Please go back, reload the page and submit the form again."),
+        ), 400
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    @app.context_processor
+    def inject_globals():
+        return {"languages": app.config["LANGUAGES"], "current_locale": str(get_locale())}

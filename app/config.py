@@ -1,0 +1,60 @@
+"""Configuration read from the environment, with the defaults DESIGN.md fixes."""
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Return the secret key kept in the instance folder, creating it once."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the configuration mapping from environment variables."""
+    database_url = os.environ.get("DATABASE_URL") or (
+        "sqlite:///" + str(Path(instance_path) / "sanaly.db")
+    )
+    redis_url = os.environ.get("REDIS_URL") or None
+    secure_cookies = os.environ.get("SESSION_COOKIE_SECURE", "").lower() in {"1", "true", "yes"}
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret_key(instance_path),
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(PROJECT_ROOT / "uploads"),
+        "CONTENT_FOLDER": os.environ.get("CONTENT_FOLDER") or str(PROJECT_ROOT),
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+    }
+
+
+class Defaults:
+    """Settings that do not depend on the environment."""
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 14
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None
+    BABEL_DEFAULT_LOCALE = "en"
+    LANGUAGES = {"en": "English", "kk": "Қазақша", "ru": "Русский"}
+    RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_KEY_PREFIX = "sanaly"
+    # Sign-in throttling: failed attempts allowed per account and per network address.
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "30 per 5 minutes"
+    PASSWORD_LINK_MAX_AGE = 7 * 24 * 60 * 60
+    PAGE_SIZE = 50

@@ -1,0 +1,97 @@
+"""The demo instance: two faculties, four groups with headcounts, and the fixed demo accounts."""
+import csv
+import io
+from datetime import date
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.i18n import compile_catalogs
+from app.people import service as people
+from app.people.models import Group, Headcount, StaffUnit, User
+
+DEMO_PASSWORD = "demo-password"
+ENERGY = "Faculty of Energy, Automation and Telecommunications"
+MINING = "Faculty of Mining"
+ACS_UNIT = "Anti-corruption Compliance Service"
+
+# email, full name, faculty, group, roles, staff unit
+ACCOUNTS = [
+    ("admin@sanaly.test", "Gulnara Abenova", "", "", "admin;staff", ACS_UNIT),
+    ("curator@sanaly.test", "Marat Seitkali", ENERGY, "", "curator;staff", "Department of Power Engineering"),
+    ("jury1@sanaly.test", "Dana Zhaksylykova", ENERGY, "", "jury;staff", "Department of Automation"),
+    ("jury2@sanaly.test", "Yerlan Nurpeisov", MINING, "", "jury;staff", "Department of Mine Surveying"),
+    ("jury3@sanaly.test", "Saule Tokhtarova", "", "", "jury;staff", ACS_UNIT),
+]
+STUDENTS = [
+    ("Aruzhan Bekova", ENERGY, "ЭЭ-24-1"), ("Timur Akhmetov", ENERGY, "ЭЭ-24-1"),
+    ("Madina Ospanova", ENERGY, "ЭЭ-24-1"), ("Daniyar Kassymov", ENERGY, "ЭЭ-24-2"),
+    ("Aigerim Nurlanova", ENERGY, "ЭЭ-24-2"), ("Nurlan Sarsenbayev", ENERGY, "ЭЭ-24-2"),
+    ("Dinara Zhumabekova", MINING, "ГД-24-1"), ("Alikhan Tulegenov", MINING, "ГД-24-1"),
+    ("Kamila Ismailova", MINING, "ГД-24-1"), ("Yerbol Mukhametov", MINING, "ГД-24-2"),
+    ("Zarina Abdrakhmanova", MINING, "ГД-24-2"), ("Sanzhar Baimukhanov", MINING, "ГД-24-2"),
+]
+GROUP_HEADCOUNTS = {"ЭЭ-24-1": 25, "ЭЭ-24-2": 24, "ГД-24-1": 22, "ГД-24-2": 20}
+UNIT_HEADCOUNTS = {ACS_UNIT: 6, "Department of Power Engineering": 31, "Department of Automation": 27,
+                   "Department of Mine Surveying": 24}
+CURATED = {"curator@sanaly.test": ["ЭЭ-24-1", "ЭЭ-24-2"]}
+
+
+def _roster_csv() -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["email", "full_name", "faculty", "group", "roles", "staff_unit"])
+    writer.writerows(ACCOUNTS)
+    for number, (name, faculty, group) in enumerate(STUDENTS, start=1):
+        writer.writerow([f"student{number}@sanaly.test", name, faculty, group, "student", ""])
+    return out.getvalue()
+
+
+def build_demo() -> list[str]:
+    """Create or refresh the demo data; safe to run any number of times."""
+    from app.cli import load_content
+
+    summary = []
+    compiled = compile_catalogs()
+    if compiled:
+        summary.append("translations compiled: " + ", ".join(compiled))
+    summary.extend(load_content())
+
+    report = people.import_roster(_roster_csv(), actor=None)
+    if report.rejected:
+        raise RuntimeError(f"demo roster rejected: {report.rejected}")
+    summary.append(f"demo people: {report.created} created, {report.updated + report.unchanged} refreshed")
+
+    users = {u.email: u for u in db.session.execute(
+        select(User).where(User.email.like("%@sanaly.test"))).scalars()}
+    for user in users.values():
+        if not user.check_password(DEMO_PASSWORD):
+            user.set_password(DEMO_PASSWORD)
+        user.active = True
+    groups = {g.code: g for g in db.session.execute(select(Group)).scalars()}
+    for email, codes in CURATED.items():
+        for code in codes:
+            if users[email] not in groups[code].curators:
+                groups[code].curators.append(users[email])
+
+    start = date(2024, 9, 1)
+    known = {(h.group_id, h.staff_unit_id) for h in db.session.execute(select(Headcount)).scalars()}
+    for code, value in GROUP_HEADCOUNTS.items():
+        if (groups[code].id, None) not in known:
+            people.record_headcount(groups[code], value, start, None)
+    units = {u.name: u for u in db.session.execute(select(StaffUnit)).scalars()}
+    for name, value in UNIT_HEADCOUNTS.items():
+        if (None, units[name].id) not in known:
+            people.record_headcount(units[name], value, start, None)
+    db.session.commit()
+
+    summary.append("")
+    summary.append(f"Demo accounts (password: {DEMO_PASSWORD}):")
+    for email, name, *_rest, in ACCOUNTS:
+        summary.append(f"  {email:<26} {name} ({_rest[2].replace(';', ', ')})")
+    for number, (name, _faculty, group) in enumerate(STUDENTS, start=1):
+        summary.append(f"  {'student%d@sanaly.test' % number:<26} {name} (student, {group})")
+    summary.append("")
+    summary.append("Start the server with:  flask --app wsgi run")
+    summary.append("Then open:              http://127.0.0.1:5000/")
+    return summary

@@ -1,0 +1,270 @@
+"""Sign-in pages, and the admin pages for people, rosters, groups and headcounts."""
+import logging
+from datetime import date
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.people import service, throttle
+from app.people.access import admin_required
+from app.people.forms import (CuratorsForm, HeadcountForm, LoginForm, PeopleFilterForm, PersonForm,
+                              SetPasswordForm, UploadForm, options, role_label)
+from app.people.models import CURATOR, ROLES, Faculty, Group, Headcount, StaffUnit, User, UserRole, utcnow
+
+logger = logging.getLogger(__name__)
+auth_bp = Blueprint("auth", __name__)
+admin_bp = Blueprint("people_admin", __name__, url_prefix="/admin")
+
+
+def _safe_next(target: str | None) -> str:
+    """Follow `next` only to a path on this site."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("core.home")
+
+
+# --- sign-in ------------------------------------------------------------------
+
+@auth_bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign a person in, throttling repeated failures."""
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = service.normalise_email(form.email.data)
+        address = request.remote_addr or "unknown"
+        if throttle.is_throttled(current_app.config, email, address):
+            logger.warning("sign-in throttled for %s", email)
+            form.password.errors.append(
+                _("Too many failed attempts. Wait a few minutes before trying again."))
+            return render_template("people/login.html", form=form), 429
+        user = service.authenticate(email, form.password.data)
+        if user is None:
+            throttle.register_failure(current_app.config, email, address)
+            form.password.errors.append(_("The e-mail or the password is not right."))
+            return render_template("people/login.html", form=form), 200
+        throttle.clear_account(current_app.config, email)
+        session.clear()
+        login_user(user, remember=form.remember.data)
+        user.last_login_at = utcnow()
+        db.session.commit()
+        logger.info("user %s signed in", user.id)
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("people/login.html", form=form)
+
+
+@auth_bp.route("/logout", methods=["POST"])
+def logout():
+    """Sign the person out and drop the session."""
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@auth_bp.route("/set-password/<token>", methods=["GET", "POST"])
+def set_password(token):
+    """Let a person choose a password through a one-time link."""
+    user = service.user_for_password_token(token, current_app.config["SECRET_KEY"],
+                                           current_app.config["PASSWORD_LINK_MAX_AGE"])
+    if user is None:
+        return render_template("people/link_invalid.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        problem = service.password_problem(form.password.data, user.email)
+        if problem:
+            form.password.errors.append(problem)
+        else:
+            service.set_password(user, form.password.data)
+            logout_user()
+            session.clear()
+            login_user(user)
+            flash(_("Your password is set. Welcome!"), "success")
+            return redirect(url_for("core.home"))
+    return render_template("people/set_password.html", form=form, person=user)
+
+
+# --- admin: people ------------------------------------------------------------
+
+def _group_choices():
+    rows = db.session.execute(select(Group.id, Group.code).order_by(Group.code)).all()
+    return [(gid, code) for gid, code in rows]
+
+
+@admin_bp.route("/people")
+@admin_required
+def people():
+    """List people with search and filters."""
+    form = PeopleFilterForm(request.args)
+    form.faculty.choices = options([(0, _("All faculties")), *db.session.execute(
+        select(Faculty.id, Faculty.name).order_by(Faculty.name)).all()])
+    form.group.choices = options([(0, _("All groups")), *_group_choices()])
+    form.role.choices = options([("", _("All roles")), *((r, role_label(r)) for r in ROLES)])
+    valid = form.validate()
+    page = max(request.args.get("page", 1, type=int), 1)
+    per_page = current_app.config["PAGE_SIZE"]
+    people, total = service.search_people(
+        text=form.q.data or "" if valid else "",
+        faculty_id=form.faculty.data or None if valid else None,
+        group_id=form.group.data or None if valid else None,
+        role=form.role.data or None if valid else None,
+        page=page, per_page=per_page,
+    )
+    pages = max((total + per_page - 1) // per_page, 1)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("people/admin_people.html", form=form, people=people, total=total,
+                           page=page, pages=pages, args=args, role_label=role_label)
+
+
+@admin_bp.route("/people/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def person(user_id):
+    """Edit a person's name, roles, group and whether the account is active."""
+    user = db.get_or_404(User, user_id)
+    form = PersonForm(obj=user, group_choices=_group_choices())
+    if request.method == "GET":
+        form.roles.data = sorted(user.roles)
+        form.group_id.data = user.group_id or 0
+    if form.validate_on_submit():
+        roles = set(form.roles.data or [])
+        if user.id == current_user.id and "admin" not in roles:
+            form.roles.errors.append(_("You cannot remove your own admin role."))
+        elif user.id == current_user.id and not form.active.data:
+            form.active.errors.append(_("You cannot deactivate your own account."))
+        else:
+            user.full_name = " ".join(form.full_name.data.split())
+            user.group_id = form.group_id.data or None
+            service.change_roles(user, roles, current_user)
+            service.set_active(user, form.active.data, current_user)
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".person", user_id=user.id))
+    link = session.pop("password_link", None) if request.method == "GET" else None
+    return render_template("people/admin_person.html", person=user, form=form, link=link)
+
+
+@admin_bp.route("/people/<int:user_id>/password-link", methods=["POST"])
+@admin_required
+def password_link(user_id):
+    """Make a one-time link with which the person sets their password."""
+    user = db.get_or_404(User, user_id)
+    if not user.active:
+        flash(_("Activate the account first."), "error")
+        return redirect(url_for(".person", user_id=user.id))
+    token = service.make_password_token(user, current_app.config["SECRET_KEY"])
+    session["password_link"] = url_for("auth.set_password", token=token, _external=True)
+    logger.info("password link made for user %s by %s", user.id, current_user.id)
+    return redirect(url_for(".person", user_id=user.id))
+
+
+# --- admin: imports -----------------------------------------------------------
+
+def _read_upload(form: UploadForm) -> str | None:
+    raw = form.file.data.read(5 * 1024 * 1024 + 1)
+    if len(raw) > 5 * 1024 * 1024:
+        form.file.errors.append(_("The file is larger than 5 MB."))
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        form.file.errors.append(_("Save the file as CSV in UTF-8 encoding."))
+        return None
+
+
+@admin_bp.route("/roster", methods=["GET", "POST"])
+@admin_required
+def roster():
+    """Import people from a roster CSV file."""
+    form = UploadForm()
+    report = None
+    if form.validate_on_submit():
+        text = _read_upload(form)
+        if text is not None:
+            report = service.import_roster(text, actor=current_user, dry_run=form.dry_run.data)
+    return render_template("people/admin_import.html", form=form, report=report, kind="roster")
+
+
+@admin_bp.route("/headcounts", methods=["GET", "POST"])
+@admin_required
+def headcounts():
+    """Import official headcounts of groups and staff units from a CSV file."""
+    form = UploadForm()
+    report = None
+    if form.validate_on_submit():
+        text = _read_upload(form)
+        if text is not None:
+            report = service.import_headcounts(text, actor=current_user, today=date.today(),
+                                               dry_run=form.dry_run.data)
+    return render_template("people/admin_import.html", form=form, report=report, kind="headcounts")
+
+
+# --- admin: faculties and groups -----------------------------------------------
+
+@admin_bp.route("/groups")
+@admin_required
+def groups():
+    """List faculties with their groups, curators, headcounts and registered students."""
+    faculties = db.session.execute(
+        select(Faculty).order_by(Faculty.name)
+        .options(db.selectinload(Faculty.groups).selectinload(Group.curators))
+    ).scalars().all()
+    registered = dict(db.session.execute(
+        select(User.group_id, func.count()).where(User.group_id.is_not(None)).group_by(User.group_id)).all())
+    counts = service.current_headcounts(date.today())
+    units = db.session.execute(select(StaffUnit).order_by(StaffUnit.name)).scalars().all()
+    staff = dict(db.session.execute(
+        select(User.staff_unit_id, func.count()).where(User.staff_unit_id.is_not(None))
+        .group_by(User.staff_unit_id)).all())
+    return render_template("people/admin_groups.html", faculties=faculties, registered=registered,
+                           counts=counts, units=units, staff=staff)
+
+
+@admin_bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
+@admin_required
+def group(group_id):
+    """Edit a group's curators and record its official headcount."""
+    grp = db.get_or_404(Group, group_id)
+    curators_form = CuratorsForm(prefix="c")
+    candidates = db.session.execute(
+        select(User).join(UserRole).where(UserRole.role == CURATOR).order_by(User.full_name)
+    ).scalars().all()
+    curators_form.curators.choices = options((u.id, f"{u.full_name} <{u.email}>") for u in candidates)
+    headcount_form = HeadcountForm(prefix="h")
+    if request.method == "GET":
+        curators_form.curators.data = [u.id for u in grp.curators]
+        headcount_form.effective_from.data = date.today()
+    which = request.form.get("form")
+    if which == "curators" and curators_form.validate_on_submit():
+        chosen = set(curators_form.curators.data or [])
+        grp.curators = [u for u in candidates if u.id in chosen]
+        db.session.commit()
+        logger.info("curators of group %s set by %s: %s", grp.id, current_user.id, sorted(chosen))
+        flash(_("Curators saved."), "success")
+        return redirect(url_for(".group", group_id=grp.id))
+    if request.form.get("form") == "headcount" and headcount_form.validate_on_submit():
+        service.record_headcount(grp, headcount_form.value.data, headcount_form.effective_from.data, current_user)
+        db.session.commit()
+        logger.info("headcount of group %s set to %s by %s", grp.id, headcount_form.value.data, current_user.id)
+        flash(_("Headcount recorded."), "success")
+        return redirect(url_for(".group", group_id=grp.id))
+    history = db.session.execute(
+        select(Headcount).where(Headcount.group_id == grp.id)
+        .order_by(Headcount.effective_from.desc(), Headcount.id.desc())
+    ).scalars().all()
+    students = db.session.execute(
+        select(User).where(User.group_id == grp.id).order_by(User.full_name)).scalars().all()
+    return render_template("people/admin_group.html", group=grp, curators_form=curators_form,
+                           headcount_form=headcount_form, history=history, students=students)
+
+
+@auth_bp.route("/account")
+@login_required
+def account():
+    """Show the signed-in person their account."""
+    return render_template("people/account.html", role_label=role_label)

@@ -1,0 +1,119 @@
+"""The annual plan as data: plans, sections, activities, their periods, and participation."""
+from datetime import date, datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.people.models import utcnow
+
+STUDENTS = "students"
+EMPLOYEES = "employees"
+POPULATIONS = (STUDENTS, EMPLOYEES)
+
+# How a participation row came to be.
+SOURCES = ("course", "quiz", "contest", "checkin", "survey", "import", "manual")
+
+
+class Plan(db.Model):
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    university: Mapped[str] = mapped_column(String(300))
+    academic_year: Mapped[str] = mapped_column(String(20))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    approved_by: Mapped[str] = mapped_column(Text, default="")
+    approved_on: Mapped[date | None]
+    developer: Mapped[str] = mapped_column(String(200), default="")
+    abbreviations: Mapped[dict] = mapped_column(JSON, default=dict)
+    sections: Mapped[dict] = mapped_column(JSON, default=dict)  # {"1": "General nature activities"}
+    source_digest: Mapped[str] = mapped_column(String(64), default="")
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    activities: Mapped[list["Activity"]] = relationship(
+        back_populates="plan", order_by="Activity.position"
+    )
+
+    def section_title(self, number: int) -> str:
+        return self.sections.get(str(number), "")
+
+
+class Activity(db.Model):
+    """One line of the plan: what is to be done, for whom, how much, by when."""
+
+    __tablename__ = "activities"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(default=0)
+    section: Mapped[int]
+    name: Mapped[str] = mapped_column(Text)
+    population: Mapped[str] = mapped_column(String(20))
+    target_text: Mapped[str] = mapped_column(Text, default="")
+    target_percent: Mapped[float | None] = mapped_column(Numeric(6, 2, asdecimal=False))
+    form_of_completion: Mapped[str] = mapped_column(Text, default="")
+    expected_result: Mapped[str] = mapped_column(Text, default="")
+    responsible: Mapped[list] = mapped_column(JSON, default=list)
+    term_text: Mapped[str] = mapped_column(Text, default="")
+    retired: Mapped[bool] = mapped_column(default=False)
+
+    plan: Mapped[Plan] = relationship(back_populates="activities")
+    periods: Mapped[list["ActivityPeriod"]] = relationship(
+        back_populates="activity",
+        order_by="ActivityPeriod.number",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+
+    @property
+    def deadlines(self) -> list[date]:
+        return [period.ends_on for period in self.periods]
+
+    def period_number_for(self, day: date) -> int:
+        """Return the number of the period that contains `day` (the last one after the term)."""
+        for period in self.periods:
+            if day <= period.ends_on:
+                return period.number
+        return self.periods[-1].number if self.periods else 1
+
+    def __repr__(self) -> str:
+        return f"<Activity {self.code}>"
+
+
+class ActivityPeriod(db.Model):
+    """A measured stretch of an activity's term: 'twice a year' gives two, 'quarterly' four."""
+
+    __tablename__ = "activity_periods"
+    __table_args__ = (UniqueConstraint("activity_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+
+    activity: Mapped[Activity] = relationship(back_populates="periods")
+
+
+class Participation(db.Model):
+    """A person took part in an activity (once per activity and period; never updated)."""
+
+    __tablename__ = "participations"
+    __table_args__ = (
+        UniqueConstraint("user_id", "activity_id", "period"),
+        Index("ix_participations_activity_period", "activity_id", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
+    period: Mapped[int] = mapped_column(default=1)
+    occurred_at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(20))
+    source_ref: Mapped[str] = mapped_column(String(120), default="")
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,286 @@
+"""Load plans from TOML, and record who took part in which activity."""
+import hashlib
+import logging
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.extensions import db
+from app.people.models import utcnow
+from app.plan.models import POPULATIONS, Activity, ActivityPeriod, Participation, Plan, SOURCES
+from app.plan.terms import parse_term
+
+logger = logging.getLogger(__name__)
+
+
+class ContentError(Exception):
+    """A content file that cannot be loaded: says which file, which key, and what is wrong."""
+
+    def __init__(self, path, key: str, problem: str):
+        self.path, self.key, self.problem = str(path), key, problem
+        super().__init__(f"{self.path}: {key}: {problem}" if key else f"{self.path}: {problem}")
+
+
+# --- reading and validating a plan file ----------------------------------------
+
+@dataclass
+class ActivitySpec:
+    code: str
+    section: int
+    name: str
+    population: str
+    target_text: str
+    target_percent: float | None
+    form_of_completion: str
+    expected_result: str
+    responsible: list[str]
+    term_text: str
+    periods: list[tuple[date, date]]
+
+
+@dataclass
+class PlanSpec:
+    slug: str
+    title: str
+    university: str
+    academic_year: str
+    starts_on: date
+    ends_on: date
+    approved_by: str
+    approved_on: date | None
+    developer: str
+    abbreviations: dict
+    sections: dict
+    activities: list[ActivitySpec]
+    digest: str
+
+
+class _Reader:
+    """Typed access to a TOML table that raises ContentError naming the key."""
+
+    def __init__(self, path, table: dict, prefix: str = ""):
+        self.path, self.table, self.prefix = path, table, prefix
+
+    def _key(self, key):
+        return f"{self.prefix}{key}"
+
+    def text(self, key, *, required=True, default=""):
+        value = self.table.get(key, None)
+        if value is None:
+            if required:
+                raise ContentError(self.path, self._key(key), "is missing")
+            return default
+        if not isinstance(value, str):
+            raise ContentError(self.path, self._key(key), "must be text")
+        if required and not value.strip():
+            raise ContentError(self.path, self._key(key), "must not be empty")
+        return value.strip()
+
+    def day(self, key, *, required=True):
+        value = self.table.get(key)
+        if value is None and not required:
+            return None
+        if isinstance(value, datetime) or not isinstance(value, date):
+            raise ContentError(self.path, self._key(key), "must be a date such as 2024-09-01")
+        return value
+
+    def integer(self, key):
+        value = self.table.get(key)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ContentError(self.path, self._key(key), "must be a whole number")
+        return value
+
+
+def read_plan(path: Path) -> PlanSpec:
+    """Parse and validate one plan file; raise ContentError on the first problem."""
+    raw = path.read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ContentError(path, "", "is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ContentError(path, "", f"is not valid TOML ({error})") from None
+    top = _Reader(path, data)
+    slug = top.text("slug")
+    if slug != path.stem:
+        raise ContentError(path, "slug", f"must match the file name ({path.stem!r})")
+    starts_on, ends_on = top.day("starts_on"), top.day("ends_on")
+    if ends_on <= starts_on:
+        raise ContentError(path, "ends_on", "must be after starts_on")
+
+    sections = {}
+    for index, section in enumerate(data.get("sections", [])):
+        reader = _Reader(path, section, f"sections[{index}].")
+        sections[str(reader.integer("number"))] = reader.text("title")
+    abbreviations = data.get("abbreviations", {})
+    if not isinstance(abbreviations, dict) or not all(isinstance(v, str) for v in abbreviations.values()):
+        raise ContentError(path, "abbreviations", "must be a table of text")
+
+    raw_activities = data.get("activities")
+    if not isinstance(raw_activities, list) or not raw_activities:
+        raise ContentError(path, "activities", "must list at least one [[activities]] entry")
+    activities, codes = [], set()
+    for index, item in enumerate(raw_activities):
+        reader = _Reader(path, item, f"activities[{index}].")
+        code = reader.text("code")
+        reader.prefix = f"activities[{index}] ({code})."
+        if code in codes:
+            raise ContentError(path, f"activities[{index}].code", f"{code!r} appears twice")
+        codes.add(code)
+        section = reader.integer("section")
+        if str(section) not in sections:
+            raise ContentError(path, reader._key("section"), f"section {section} is not listed in [[sections]]")
+        population = reader.text("population")
+        if population not in POPULATIONS:
+            raise ContentError(path, reader._key("population"), f"must be one of {', '.join(POPULATIONS)}")
+        percent = item.get("target_percent")
+        if percent is not None and (isinstance(percent, bool) or not isinstance(percent, (int, float))
+                                    or not 0 < percent <= 100):
+            raise ContentError(path, reader._key("target_percent"), "must be a number above 0 and at most 100")
+        responsible = item.get("responsible", [])
+        if not isinstance(responsible, list) or not all(isinstance(r, str) for r in responsible):
+            raise ContentError(path, reader._key("responsible"), "must be a list of text")
+        term_text = reader.text("term", required=False)
+        periods = _read_periods(path, reader, item.get("periods")) or parse_term(term_text, starts_on, ends_on)
+        activities.append(ActivitySpec(
+            code=code, section=section, name=reader.text("name"), population=population,
+            target_text=reader.text("target", required=False),
+            target_percent=float(percent) if percent is not None else None,
+            form_of_completion=reader.text("form_of_completion", required=False),
+            expected_result=reader.text("expected_result", required=False),
+            responsible=[r.strip() for r in responsible if r.strip()],
+            term_text=term_text, periods=periods,
+        ))
+    return PlanSpec(
+        slug=slug, title=top.text("title"), university=top.text("university"),
+        academic_year=top.text("academic_year"), starts_on=starts_on, ends_on=ends_on,
+        approved_by=top.text("approved_by", required=False), approved_on=top.day("approved_on", required=False),
+        developer=top.text("developer", required=False), abbreviations=abbreviations,
+        sections=sections, activities=activities, digest=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def _read_periods(path, reader: _Reader, value) -> list[tuple[date, date]] | None:
+    if value is None:
+        return None
+    key = reader._key("periods")
+    if not isinstance(value, list) or not value:
+        raise ContentError(path, key, "must be a list of [start, end] date pairs")
+    periods = []
+    for pair in value:
+        if (not isinstance(pair, list) or len(pair) != 2
+                or not all(isinstance(d, date) and not isinstance(d, datetime) for d in pair)
+                or pair[1] < pair[0]):
+            raise ContentError(path, key, "each period must be [start, end] dates with end not before start")
+        periods.append((pair[0], pair[1]))
+    return sorted(periods)
+
+
+# --- writing a plan into the database -----------------------------------------
+
+@dataclass
+class LoadResult:
+    slug: str
+    created: int = 0
+    updated: int = 0
+    retired: int = 0
+    unchanged: bool = False
+
+
+def apply_plan(spec: PlanSpec) -> LoadResult:
+    """Create or update a plan and its activities in place; retire activities no longer in the file."""
+    result = LoadResult(spec.slug)
+    plan = db.session.execute(select(Plan).where(Plan.slug == spec.slug)).scalar_one_or_none()
+    if plan is not None and plan.source_digest == spec.digest:
+        result.unchanged = True
+        return result
+    if plan is None:
+        plan = Plan(slug=spec.slug)
+        db.session.add(plan)
+    for name in ("title", "university", "academic_year", "starts_on", "ends_on", "approved_by",
+                 "approved_on", "developer", "abbreviations", "sections"):
+        setattr(plan, name, getattr(spec, name))
+    plan.source_digest = spec.digest
+    plan.loaded_at = utcnow()
+    db.session.flush()
+
+    existing = {a.code: a for a in db.session.execute(
+        select(Activity).where(Activity.plan_id == plan.id)).scalars()}
+    for position, item in enumerate(spec.activities):
+        activity = existing.pop(item.code, None)
+        if activity is None:
+            activity = Activity(plan_id=plan.id, code=item.code)
+            db.session.add(activity)
+            result.created += 1
+        else:
+            result.updated += 1
+        activity.position = position
+        activity.retired = False
+        for name in ("section", "name", "population", "target_text", "target_percent",
+                     "form_of_completion", "expected_result", "responsible", "term_text"):
+            setattr(activity, name, getattr(item, name))
+        wanted = [(n, s, e) for n, (s, e) in enumerate(item.periods, start=1)]
+        if [(p.number, p.starts_on, p.ends_on) for p in activity.periods] != wanted:
+            activity.periods.clear()
+            db.session.flush()
+            activity.periods.extend(ActivityPeriod(number=n, starts_on=s, ends_on=e) for n, s, e in wanted)
+    for activity in existing.values():
+        if not activity.retired:
+            activity.retired = True
+            result.retired += 1
+    return result
+
+
+def load_plans(folder: Path) -> list[LoadResult]:
+    """Load every plans/*.toml all-or-nothing: any broken file loads nothing and raises."""
+    specs = [read_plan(path) for path in sorted(folder.glob("*.toml"))]
+    try:
+        results = [apply_plan(spec) for spec in specs]
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    for result in results:
+        logger.info("plan %s loaded: %s", result.slug, result)
+    return results
+
+
+# --- queries ------------------------------------------------------------------
+
+def current_plan(today: date) -> Plan | None:
+    """Return the plan whose academic year contains `today`, else the latest one."""
+    plans = db.session.execute(select(Plan).order_by(Plan.starts_on.desc())).scalars().all()
+    for plan in plans:
+        if plan.starts_on <= today <= plan.ends_on:
+            return plan
+    return plans[0] if plans else None
+
+
+def activity_by_code(plan: Plan, code: str) -> Activity | None:
+    return db.session.execute(
+        select(Activity).where(Activity.plan_id == plan.id, Activity.code == code)
+    ).scalar_one_or_none()
+
+
+# --- participation -------------------------------------------------------------
+
+def record_participation(user_id: int, activity: Activity, *, source: str, source_ref: str = "",
+                         when: datetime | None = None) -> bool:
+    """Record that a person took part; return True only the first time (per activity and period).
+
+    Safe under concurrency: the unique key (user, activity, period) and INSERT … ON CONFLICT
+    DO NOTHING make a repeated or simultaneous call a no-op. Runs in the caller's transaction.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"unknown participation source {source!r}")
+    when = when or utcnow()
+    values = dict(user_id=user_id, activity_id=activity.id, period=activity.period_number_for(when.date()),
+                  occurred_at=when, source=source, source_ref=source_ref[:120], recorded_at=utcnow())
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Participation).values(**values).on_conflict_do_nothing()
+    return db.session.execute(statement).rowcount == 1

@@ -1,0 +1,171 @@
+"""Fixtures: a fresh schema per run (SQLite by default, PostgreSQL via DATABASE_URL), factories, sign-in."""
+import os
+import re
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.extensions import db
+from app.people.models import Faculty, Group, User
+
+PASSWORD = "correct horse battery"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """The database the suite owns for this run: DATABASE_URL if set, else a temporary SQLite file."""
+    return os.environ.get("DATABASE_URL") or "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+
+
+def base_config(database_url, tmp_path) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "CONTENT_FOLDER": str(PROJECT_ROOT),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "REDIS_URL": None,
+        "SERVER_NAME": "sanaly.test",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def _drop_everything(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        else:
+            rows = connection.execute(text("SELECT name FROM sqlite_master WHERE type='table'")).all()
+            connection.execute(text("PRAGMA foreign_keys=OFF"))
+            for (name,) in rows:
+                if not name.startswith("sqlite_"):
+                    connection.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def schema(database_url, tmp_path_factory):
+    """Drop whatever the database holds and build the schema with the real migrations."""
+    _drop_everything(database_url)
+    app = create_app(base_config(database_url, tmp_path_factory.mktemp("schema")))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
+    db.session.commit()
+
+
+@pytest.fixture
+def make_app(schema, tmp_path):
+    """Build an app on the suite's database; extra settings override the test defaults."""
+    apps = []
+
+    def build(**overrides):
+        app = create_app({**base_config(schema, tmp_path), **overrides})
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        _empty_tables()
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_faculty(app):
+    def build(name="Faculty of Energy"):
+        faculty = db.session.execute(db.select(Faculty).where(Faculty.name == name)).scalar_one_or_none()
+        if faculty is None:
+            faculty = Faculty(name=name)
+            db.session.add(faculty)
+            db.session.commit()
+        return faculty
+    return build
+
+
+@pytest.fixture
+def make_group(app, make_faculty):
+    def build(code="ЭЭ-24-1", faculty="Faculty of Energy"):
+        group = Group(code=code, faculty=make_faculty(faculty))
+        db.session.add(group)
+        db.session.commit()
+        return group
+    return build
+
+
+@pytest.fixture
+def make_user(app):
+    counter = iter(range(1, 100000))
+
+    def build(email=None, *, roles=("student",), group=None, password=PASSWORD, active=True, name=None):
+        number = next(counter)
+        user = User(email=email or f"person{number}@uni.test", full_name=name or f"Person {number}",
+                    active=active, group=group)
+        user.set_roles(roles)
+        if password:
+            user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        return user
+    return build
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email, password=PASSWORD, **extra):
+        return self.client.post("/login", data={"email": email, "password": password, **extra})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)

@@ -1,0 +1,86 @@
+"""Who may open which page: the role × page matrix for every admin page."""
+import pytest
+
+from app.people.access import can_view_group
+
+ROLES = {
+    "anonymous": None,
+    "student": ("student",),
+    "curator": ("curator", "staff"),
+    "jury": ("jury", "staff"),
+    "admin": ("admin", "staff"),
+}
+EXPECTED = {"anonymous": 302, "student": 403, "curator": 403, "jury": 403, "admin": 200}
+
+
+@pytest.fixture
+def admin_pages(app, make_group, make_user, runner):
+    """Every admin page with real ids filled in."""
+    runner.invoke(args=["load-content"])
+    group = make_group("ЭЭ-24-1")
+    person = make_user("someone@uni.test", group=group)
+    return {
+        "/admin/": "core.admin_home",
+        "/admin/people": "people_admin.people",
+        f"/admin/people/{person.id}": "people_admin.person",
+        "/admin/roster": "people_admin.roster",
+        "/admin/headcounts": "people_admin.headcounts",
+        "/admin/groups": "people_admin.groups",
+        f"/admin/groups/{group.id}": "people_admin.group",
+        "/admin/plan/": "plan.index",
+        "/admin/plan/ktu-2024-2025": "plan.show",
+        "/admin/plan/ktu-2024-2025/2.2": "plan.activity",
+        "/admin/audit/": "audit.index",
+    }
+
+
+def test_matrix_covers_every_admin_get_page(app, admin_pages):
+    endpoints = {
+        rule.endpoint for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/admin") and "GET" in rule.methods
+    }
+    assert endpoints == set(admin_pages.values()), "add new admin pages to this matrix"
+
+
+@pytest.mark.parametrize("who", list(ROLES))
+def test_role_by_admin_page(app, client, make_user, auth, admin_pages, who):
+    if ROLES[who] is not None:
+        make_user(f"{who}@uni.test", roles=ROLES[who])
+        assert auth.login(f"{who}@uni.test").status_code == 302
+    for url in admin_pages:
+        response = client.get(url)
+        assert response.status_code == EXPECTED[who], (who, url)
+        if who == "anonymous":
+            assert "/login?next=" in response.location
+
+
+@pytest.mark.parametrize("who", ["student", "curator", "jury"])
+def test_non_admins_cannot_post_to_admin_actions(app, client, make_user, auth, admin_pages, who):
+    make_user(f"{who}@uni.test", roles=ROLES[who])
+    auth.login(f"{who}@uni.test")
+    target = make_user("target@uni.test")
+    assert client.post(f"/admin/people/{target.id}", data={"full_name": "X", "roles": ["admin"]}).status_code == 403
+    assert client.post(f"/admin/people/{target.id}/password-link").status_code == 403
+    assert client.post("/admin/roster").status_code == 403
+    assert target.roles == {"student"}
+
+
+def test_curator_sees_only_their_own_groups(app, make_group, make_user):
+    mine, theirs = make_group("ЭЭ-24-1"), make_group("ЭЭ-24-2")
+    curator = make_user("c@uni.test", roles=("curator",))
+    other = make_user("o@uni.test", roles=("curator",))
+    mine.curators.append(curator)
+    theirs.curators.append(other)
+    admin = make_user("a@uni.test", roles=("admin",))
+    student = make_user("s@uni.test", group=mine)
+    assert can_view_group(curator, mine) and not can_view_group(curator, theirs)
+    assert can_view_group(admin, theirs)
+    assert not can_view_group(student, mine)
+
+
+def test_missing_objects_are_404_for_admins(client, make_user, auth):
+    make_user("boss@uni.test", roles=("admin",))
+    auth.login("boss@uni.test")
+    assert client.get("/admin/people/999999").status_code == 404
+    assert client.get("/admin/groups/999999").status_code == 404
+    assert client.get("/admin/plan/no-such-plan").status_code == 404
