@@ -18,18 +18,19 @@ def _limits(config):
 def is_throttled(config, email: str, address: str) -> bool:
     """True when the account or the address has used up its failed attempts."""
     keys = {"account": email, "address": address}
-    return any(not limiter.limiter.test(item, "login", kind, keys[kind]) for kind, item in _limits(config))
+    prefix = config["RATELIMIT_KEY_PREFIX"]
+    return any(not limiter.limiter.test(item, prefix, "login", kind, keys[kind]) for kind, item in _limits(config))
 
 
 def register_failure(config, email: str, address: str) -> None:
     """Count one failed attempt against the account and the address."""
     keys = {"account": email, "address": address}
     for kind, item in _limits(config):
-        limiter.limiter.hit(item, "login", kind, keys[kind])
+        limiter.limiter.hit(item, config["RATELIMIT_KEY_PREFIX"], "login", kind, keys[kind])
 
 
 def clear_account(config, email: str) -> None:
     """Forget the failures of an account after a successful sign-in."""
     for kind, item in _limits(config):
         if kind == "account":
-            limiter.limiter.clear(item, "login", kind, email)
+            limiter.limiter.clear(item, config["RATELIMIT_KEY_PREFIX"], "login", kind, email)

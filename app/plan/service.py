@@ -282,5 +282,5 @@ def record_participation(user_id: int, activity: Activity, *, source: str, sourc
                   occurred_at=when, source=source, source_ref=source_ref[:120], recorded_at=utcnow())
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Participation).values(**values).on_conflict_do_nothing()
-    return db.session.execute(statement).rowcount == 1
+    statement = insert(Participation).values(**values).on_conflict_do_nothing().returning(Participation.id)
+    return db.session.execute(statement).scalar_one_or_none() is not None

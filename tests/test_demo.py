@@ -1,0 +1,36 @@
+"""`flask --app wsgi demo`: a ready instance, safe to run twice."""
+from sqlalchemy import func, select
+
+from app.audit.service import verify_chain
+from app.extensions import db
+from app.people.models import Group, Headcount, User
+from app.plan.models import Activity
+
+
+def counts():
+    return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (User, Group, Headcount, Activity))
+
+
+def test_demo_runs_twice_and_signs_in(app, runner, client, auth):
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "admin@sanaly.test" in first.output and "student12@sanaly.test" in first.output
+    assert "http://127.0.0.1:5000/" in first.output
+    after_first = counts()
+    assert after_first == (17, 4, 8, 30)
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0, second.output
+    assert counts() == after_first
+    assert verify_chain().ok
+
+    assert auth.login("admin@sanaly.test", "demo-password").status_code == 302
+    page = client.get("/admin/plan/").get_data(as_text=True)
+    assert page.count('href="/admin/plan/ktu-2024-2025/') == 30
+    auth.logout()
+    assert auth.login("student1@sanaly.test", "demo-password").status_code == 302
+    home = client.get("/").get_data(as_text=True)
+    assert "ЭЭ-24-1" in home and "Organizing a single hour devoted to issues of integrity" in home
+    auth.logout()
+    assert auth.login("curator@sanaly.test", "demo-password").status_code == 302
+    home = client.get("/").get_data(as_text=True)
+    assert "ЭЭ-24-1" in home and "ЭЭ-24-2" in home and "ГД-24-1" not in home

@@ -1,0 +1,37 @@
+"""The language switch and the translation catalogs."""
+from pathlib import Path
+
+from app.extensions import db
+from app.i18n import TRANSLATIONS, compile_catalogs
+from app.people.models import User
+
+
+def test_catalogs_for_kazakh_and_russian_exist():
+    for language in ("kk", "ru"):
+        assert (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").exists()
+
+
+def test_visitor_switches_language_with_a_cookie(client):
+    compile_catalogs()
+    response = client.get("/language/ru?next=/login")
+    assert response.status_code == 302 and response.location.endswith("/login")
+    page = client.get("/login").get_data(as_text=True)
+    assert 'lang="ru"' in page and "Войти" in page
+
+
+def test_browser_language_is_used_when_nothing_was_chosen(client):
+    compile_catalogs()
+    page = client.get("/login", headers={"Accept-Language": "kk-KZ,kk;q=0.9"}).get_data(as_text=True)
+    assert 'lang="kk"' in page
+
+
+def test_signed_in_choice_is_kept_on_the_profile(client, make_user, auth):
+    person = make_user("ann@uni.test")
+    auth.login("ann@uni.test")
+    client.post("/language/kk?next=/account")
+    assert db.session.get(User, person.id).language == "kk"
+    assert client.get("/language/xx").status_code == 404
+
+
+def test_language_switch_does_not_redirect_off_site(client):
+    assert client.get("/language/en?next=//evil.example").location in ("/", "http://sanaly.test/")
