@@ -61,7 +61,7 @@ class UploadForm(FlaskForm):
 
 
 class HeadcountForm(FlaskForm):
-    value = IntegerField(_l("Official headcount"), validators=[InputRequired(), NumberRange(min=0, max=100000)])
+    value = IntegerField(_l("Headcount"), validators=[InputRequired(), NumberRange(min=0, max=100000)])
     effective_from = DateField(_l("In force from"), validators=[DataRequired()])
 
 
