@@ -31,12 +31,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from app import models  # noqa: F401  (register every table with SQLAlchemy)
     from app.audit.routes import bp as audit_bp
+    from app.certificates.routes import bp as certificates_bp
     from app.core.routes import bp as core_bp
+    from app.courses.routes import bp as courses_bp
     from app.people.routes import admin_bp as people_admin_bp
     from app.people.routes import auth_bp
     from app.plan.routes import bp as plan_bp
 
-    for blueprint in (core_bp, auth_bp, people_admin_bp, plan_bp, audit_bp):
+    for blueprint in (core_bp, auth_bp, people_admin_bp, plan_bp, audit_bp, courses_bp, certificates_bp):
         app.register_blueprint(blueprint)
 
     from app.cli import register_commands

@@ -8,17 +8,23 @@ from flask import current_app
 from flask_migrate import upgrade
 
 from app.audit import service as audit
+from app.courses.loader import load_courses
 from app.extensions import db
 from app.people import service as people
-from app.plan.service import ContentError, load_plans
+from app.core.content import ContentError
+from app.plan.service import load_plans
 
 
 def _content_folder() -> Path:
     return Path(current_app.config["CONTENT_FOLDER"])
 
 
-def load_content() -> list[str]:
-    """Load every content file (plans; courses, quizzes and contests as they land); return a summary."""
+def load_content() -> tuple[list[str], list[ContentError]]:
+    """Load every content file; return a summary and the problems of files that did not load.
+
+    Plans load all-or-nothing (a broken plan raises ContentError); each course loads
+    whole or not at all, and a broken course does not stop the others.
+    """
     lines = []
     for result in load_plans(_content_folder() / "plans"):
         if result.unchanged:
@@ -26,7 +32,15 @@ def load_content() -> list[str]:
         else:
             lines.append(f"plan {result.slug}: {result.created} activities created, "
                          f"{result.updated} updated, {result.retired} retired")
-    return lines
+    courses, problems = load_courses(_content_folder() / "courses")
+    for result in courses:
+        if result.unchanged:
+            lines.append(f"course {result.slug}: unchanged")
+        else:
+            lines.append(f"course {result.slug}: {'created' if result.created else 'updated'}, "
+                         f"{result.lessons_added} lessons added, {result.lessons_changed} changed, "
+                         f"{result.lessons_retired} retired")
+    return lines, problems
 
 
 def _print_report(report, what: str) -> None:
@@ -42,11 +56,16 @@ def register_commands(app) -> None:
     def load_content_command():
         """Load plans and other content files into the database (safe to repeat)."""
         try:
-            for line in load_content():
-                click.echo(line)
+            lines, problems = load_content()
         except ContentError as error:
             click.echo(f"error: {error}", err=True)
             click.echo("nothing was loaded", err=True)
+            sys.exit(1)
+        for line in lines:
+            click.echo(line)
+        for problem in problems:
+            click.echo(f"error: {problem} (this course was not loaded)", err=True)
+        if problems:
             sys.exit(1)
 
     @app.cli.command("import-roster")

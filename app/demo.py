@@ -55,7 +55,10 @@ def build_demo() -> list[str]:
     compiled = compile_catalogs()
     if compiled:
         summary.append("translations compiled: " + ", ".join(compiled))
-    summary.extend(load_content())
+    lines, problems = load_content()
+    if problems:
+        raise problems[0]
+    summary.extend(lines)
 
     report = people.import_roster(_roster_csv(), actor=None)
     if report.rejected:

@@ -2,3 +2,6 @@
 from app.audit.models import AuditEvent, AuditHead  # noqa: F401
 from app.people.models import Faculty, Group, Headcount, StaffUnit, User, UserRole  # noqa: F401
 from app.plan.models import Activity, ActivityPeriod, Participation, Plan  # noqa: F401
+from app.certificates.models import Certificate  # noqa: F401
+from app.courses.models import Course, CourseProgress, Lesson, LessonCompletion, LessonVersion  # noqa: F401
+from app.gamification.models import XpEvent  # noqa: F401

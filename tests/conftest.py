@@ -68,6 +68,8 @@ def _empty_tables() -> None:
         names = ", ".join(f'"{t.name}"' for t in tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
+        # Lessons and their versions refer to each other: check foreign keys at commit.
+        db.session.execute(text("PRAGMA defer_foreign_keys=ON"))
         for table in tables:
             db.session.execute(table.delete())
     db.session.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64})

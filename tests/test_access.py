@@ -31,6 +31,7 @@ def admin_pages(app, make_group, make_user, runner):
         "/admin/plan/ktu-2024-2025": "plan.show",
         "/admin/plan/ktu-2024-2025/2.2": "plan.activity",
         "/admin/audit/": "audit.index",
+        "/admin/content": "courses.content_status",
     }
 
 

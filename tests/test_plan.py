@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.plan.models import Activity, ActivityPeriod, Plan
-from app.plan.service import ContentError, load_plans, read_plan
+from app.core.content import ContentError
+from app.plan.service import load_plans, read_plan
 from app.plan.terms import parse_term
 
 SHIPPED = Path(__file__).resolve().parent.parent / "plans" / "ktu-2024-2025.toml"

@@ -1,28 +1,20 @@
 """Load plans from TOML, and record who took part in which activity."""
 import hashlib
 import logging
-import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from app.core.content import ContentError, TomlReader, parse_toml
+from app.core.db_helpers import insert_ignoring_duplicates
 from app.extensions import db
 from app.people.models import utcnow
 from app.plan.models import POPULATIONS, Activity, ActivityPeriod, Participation, Plan, SOURCES
 from app.plan.terms import parse_term
 
 logger = logging.getLogger(__name__)
-
-
-class ContentError(Exception):
-    """A content file that cannot be loaded: says which file, which key, and what is wrong."""
-
-    def __init__(self, path, key: str, problem: str):
-        self.path, self.key, self.problem = str(path), key, problem
-        super().__init__(f"{self.path}: {key}: {problem}" if key else f"{self.path}: {problem}")
 
 
 # --- reading and validating a plan file ----------------------------------------
@@ -59,52 +51,11 @@ class PlanSpec:
     digest: str
 
 
-class _Reader:
-    """Typed access to a TOML table that raises ContentError naming the key."""
-
-    def __init__(self, path, table: dict, prefix: str = ""):
-        self.path, self.table, self.prefix = path, table, prefix
-
-    def _key(self, key):
-        return f"{self.prefix}{key}"
-
-    def text(self, key, *, required=True, default=""):
-        value = self.table.get(key, None)
-        if value is None:
-            if required:
-                raise ContentError(self.path, self._key(key), "is missing")
-            return default
-        if not isinstance(value, str):
-            raise ContentError(self.path, self._key(key), "must be text")
-        if required and not value.strip():
-            raise ContentError(self.path, self._key(key), "must not be empty")
-        return value.strip()
-
-    def day(self, key, *, required=True):
-        value = self.table.get(key)
-        if value is None and not required:
-            return None
-        if isinstance(value, datetime) or not isinstance(value, date):
-            raise ContentError(self.path, self._key(key), "must be a date such as 2024-09-01")
-        return value
-
-    def integer(self, key):
-        value = self.table.get(key)
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise ContentError(self.path, self._key(key), "must be a whole number")
-        return value
-
-
 def read_plan(path: Path) -> PlanSpec:
     """Parse and validate one plan file; raise ContentError on the first problem."""
     raw = path.read_bytes()
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ContentError(path, "", "is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ContentError(path, "", f"is not valid TOML ({error})") from None
-    top = _Reader(path, data)
+    data = parse_toml(path, raw)
+    top = TomlReader(path, data)
     slug = top.text("slug")
     if slug != path.stem:
         raise ContentError(path, "slug", f"must match the file name ({path.stem!r})")
@@ -114,7 +65,7 @@ def read_plan(path: Path) -> PlanSpec:
 
     sections = {}
     for index, section in enumerate(data.get("sections", [])):
-        reader = _Reader(path, section, f"sections[{index}].")
+        reader = TomlReader(path, section, f"sections[{index}].")
         sections[str(reader.integer("number"))] = reader.text("title")
     abbreviations = data.get("abbreviations", {})
     if not isinstance(abbreviations, dict) or not all(isinstance(v, str) for v in abbreviations.values()):
@@ -125,7 +76,7 @@ def read_plan(path: Path) -> PlanSpec:
         raise ContentError(path, "activities", "must list at least one [[activities]] entry")
     activities, codes = [], set()
     for index, item in enumerate(raw_activities):
-        reader = _Reader(path, item, f"activities[{index}].")
+        reader = TomlReader(path, item, f"activities[{index}].")
         code = reader.text("code")
         reader.prefix = f"activities[{index}] ({code})."
         if code in codes:
@@ -133,17 +84,17 @@ def read_plan(path: Path) -> PlanSpec:
         codes.add(code)
         section = reader.integer("section")
         if str(section) not in sections:
-            raise ContentError(path, reader._key("section"), f"section {section} is not listed in [[sections]]")
+            raise ContentError(path, reader.key_name("section"), f"section {section} is not listed in [[sections]]")
         population = reader.text("population")
         if population not in POPULATIONS:
-            raise ContentError(path, reader._key("population"), f"must be one of {', '.join(POPULATIONS)}")
+            raise ContentError(path, reader.key_name("population"), f"must be one of {', '.join(POPULATIONS)}")
         percent = item.get("target_percent")
         if percent is not None and (isinstance(percent, bool) or not isinstance(percent, (int, float))
                                     or not 0 < percent <= 100):
-            raise ContentError(path, reader._key("target_percent"), "must be a number above 0 and at most 100")
+            raise ContentError(path, reader.key_name("target_percent"), "must be a number above 0 and at most 100")
         responsible = item.get("responsible", [])
         if not isinstance(responsible, list) or not all(isinstance(r, str) for r in responsible):
-            raise ContentError(path, reader._key("responsible"), "must be a list of text")
+            raise ContentError(path, reader.key_name("responsible"), "must be a list of text")
         term_text = reader.text("term", required=False)
         periods = _read_periods(path, reader, item.get("periods")) or parse_term(term_text, starts_on, ends_on)
         activities.append(ActivitySpec(
@@ -164,10 +115,10 @@ def read_plan(path: Path) -> PlanSpec:
     )
 
 
-def _read_periods(path, reader: _Reader, value) -> list[tuple[date, date]] | None:
+def _read_periods(path, reader: TomlReader, value) -> list[tuple[date, date]] | None:
     if value is None:
         return None
-    key = reader._key("periods")
+    key = reader.key_name("periods")
     if not isinstance(value, list) or not value:
         raise ContentError(path, key, "must be a list of [start, end] date pairs")
     periods = []
@@ -280,7 +231,4 @@ def record_participation(user_id: int, activity: Activity, *, source: str, sourc
     when = when or utcnow()
     values = dict(user_id=user_id, activity_id=activity.id, period=activity.period_number_for(when.date()),
                   occurred_at=when, source=source, source_ref=source_ref[:120], recorded_at=utcnow())
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Participation).values(**values).on_conflict_do_nothing().returning(Participation.id)
-    return db.session.execute(statement).scalar_one_or_none() is not None
+    return db.session.execute(insert_ignoring_duplicates(Participation, values)).scalar_one_or_none() is not None

@@ -1,0 +1,56 @@
+"""Certificate downloads for their holders, and the public verification page."""
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.certificates import service
+from app.extensions import db, limiter
+from app.plan.models import Plan
+
+bp = Blueprint("certificates", __name__)
+
+
+def _issuer() -> str:
+    university = db.session.execute(select(Plan.university).order_by(Plan.starts_on.desc())).scalars().first()
+    return university or "Sanaly Urpaq"
+
+
+@bp.route("/certificates/<code>.<any(png, pdf):fmt>")
+@login_required
+def download(code, fmt):
+    """Send a certificate file to its holder (or an admin)."""
+    certificate = service.find(code)
+    if certificate is None:
+        abort(404)
+    if certificate.user_id != current_user.id and not current_user.is_admin:
+        abort(403)
+    verify_url = url_for(".verify", code=certificate.code, _external=True)
+    body = service.render(certificate, fmt, verify_url, _issuer())
+    filename = f"certificate-{certificate.code}.{fmt}"
+    return Response(body, mimetype="application/pdf" if fmt == "pdf" else "image/png", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "private, no-store",
+    })
+
+
+@bp.route("/verify/", methods=["GET"])
+@limiter.limit("60 per minute")
+def verify_form():
+    """Let anyone type a certificate code to check it."""
+    code = request.args.get("code", "").strip()
+    if code:
+        certificate = service.find(code)
+        if certificate is not None:
+            return render_template("certificates/verify.html", certificate=certificate)
+        return render_template("certificates/verify_form.html", code=code, not_found=True), 404
+    return render_template("certificates/verify_form.html", code="", not_found=False)
+
+
+@bp.route("/verify/<code>")
+@limiter.limit("60 per minute")
+def verify(code):
+    """Confirm a certificate's holder, achievement and date — and nothing more."""
+    certificate = service.find(code)
+    if certificate is None:
+        abort(404)
+    return render_template("certificates/verify.html", certificate=certificate)

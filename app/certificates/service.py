@@ -1,0 +1,119 @@
+"""Issue certificates and draw them as PNG and PDF, with a QR code to the public verification page."""
+import io
+import logging
+import secrets
+import textwrap
+from datetime import date
+from functools import lru_cache
+
+import qrcode
+from flask_babel import gettext as _
+from fontpkg_pt_sans import ROOT as FONT_ROOT
+from PIL import Image, ImageDraw, ImageFont
+from sqlalchemy import select
+
+from app.certificates.models import Certificate
+from app.core.db_helpers import insert_ignoring_duplicates
+from app.extensions import db
+from app.people.models import User
+
+logger = logging.getLogger(__name__)
+
+# Crockford's base32 without look-alikes (no I, L, O, U): easy to read aloud and type.
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+WIDTH, HEIGHT = 2000, 1414  # A4 landscape at about 170 dpi
+INK, BRAND, MUTED = (27, 36, 48), (11, 110, 79), (90, 100, 114)
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def normalise_code(text: str) -> str:
+    """Accept a code typed in lower case, with spaces, or with O for 0 and I/L for 1."""
+    cleaned = (text or "").upper().replace(" ", "").replace("-", "")
+    cleaned = cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    return f"{cleaned[:4]}-{cleaned[4:8]}-{cleaned[8:]}" if len(cleaned) == 12 else ""
+
+
+def issue(user: User, *, kind: str, subject_ref: str, title: str, issued_on: date) -> Certificate:
+    """Issue a certificate once per (person, kind, subject); return the existing one if issued before."""
+    for _attempt in range(5):
+        new_id = db.session.execute(insert_ignoring_duplicates(Certificate, dict(
+            code=new_code(), user_id=user.id, kind=kind, subject_ref=subject_ref, title=title,
+            holder_name=user.full_name, issued_on=issued_on,
+        ))).scalar_one_or_none()
+        existing = db.session.execute(select(Certificate).where(
+            Certificate.user_id == user.id, Certificate.kind == kind, Certificate.subject_ref == subject_ref,
+        )).scalar_one_or_none()
+        if existing is not None:
+            if new_id:
+                logger.info("certificate %s issued to user %s for %s", existing.code, user.id, subject_ref)
+            return existing
+    raise RuntimeError("could not draw a unique certificate code")  # pragma: no cover
+
+
+def find(code: str) -> Certificate | None:
+    normalised = normalise_code(code)
+    if not normalised:
+        return None
+    return db.session.execute(select(Certificate).where(Certificate.code == normalised)).scalar_one_or_none()
+
+
+def for_user(user_id: int) -> list[Certificate]:
+    return db.session.execute(select(Certificate).where(Certificate.user_id == user_id)
+                              .order_by(Certificate.issued_on.desc(), Certificate.id.desc())).scalars().all()
+
+
+@lru_cache(maxsize=8)
+def _font(bold: bool, size: int) -> ImageFont.FreeTypeFont:
+    name = "PT_Sans-Web-Bold.ttf" if bold else "PT_Sans-Web-Regular.ttf"
+    return ImageFont.truetype(str(FONT_ROOT / "files" / name), size)
+
+
+def _centred(draw: ImageDraw.ImageDraw, y: int, text: str, font, fill, width_chars: int = 60) -> int:
+    for line in textwrap.wrap(text, width_chars) or [""]:
+        box = draw.textbbox((0, 0), line, font=font)
+        draw.text(((WIDTH - (box[2] - box[0])) / 2, y), line, font=font, fill=fill)
+        y += int((box[3] - box[1]) * 1.35) + 8
+    return y
+
+
+def draw(certificate: Certificate, verify_url: str, issuer: str) -> Image.Image:
+    """Draw the certificate: holder, achievement, date, code, and a QR code to `verify_url`."""
+    image = Image.new("RGB", (WIDTH, HEIGHT), "white")
+    pen = ImageDraw.Draw(image)
+    pen.rectangle((40, 40, WIDTH - 40, HEIGHT - 40), outline=BRAND, width=10)
+    pen.rectangle((70, 70, WIDTH - 70, HEIGHT - 70), outline=BRAND, width=2)
+    y = _centred(pen, 150, issuer, _font(False, 40), MUTED, 80)
+    heading = _("Certificate of completion") if certificate.kind == "course" else _("Certificate")
+    y = _centred(pen, y + 40, heading.upper(), _font(True, 84), BRAND)
+    y = _centred(pen, y + 40, _("This certifies that"), _font(False, 44), INK)
+    y = _centred(pen, y + 20, certificate.holder_name, _font(True, 96), INK, 36)
+    y = _centred(pen, y + 20, _("has completed the course") if certificate.kind == "course" else "", _font(False, 44), INK)
+    _centred(pen, y + 10, f"«{certificate.title}»", _font(True, 60), INK, 48)
+
+    qr = qrcode.QRCode(border=2, box_size=10)
+    qr.add_data(verify_url)
+    qr.make(fit=True)
+    code_image = qr.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
+    code_image = code_image.resize((300, 300), Image.NEAREST)
+    image.paste(code_image, (WIDTH - 420, HEIGHT - 430))
+    small = _font(False, 36)
+    pen.text((150, HEIGHT - 330), _("Date: %(date)s", date=certificate.issued_on.isoformat()), font=small, fill=INK)
+    pen.text((150, HEIGHT - 270), _("Verification code: %(code)s", code=certificate.code), font=_font(True, 36), fill=INK)
+    pen.text((150, HEIGHT - 210), _("Check it at %(url)s", url=verify_url), font=_font(False, 30), fill=MUTED)
+    pen.text((150, HEIGHT - 160), _("Sanaly Urpaq — Anti-corruption Compliance Service"), font=_font(False, 30), fill=MUTED)
+    return image
+
+
+def render(certificate: Certificate, fmt: str, verify_url: str, issuer: str) -> bytes:
+    """Return the certificate as PNG or PDF bytes."""
+    image = draw(certificate, verify_url, issuer)
+    buffer = io.BytesIO()
+    if fmt == "pdf":
+        image.save(buffer, "PDF", resolution=170.0, title=certificate.title, author=issuer)
+    else:
+        image.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()

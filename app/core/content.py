@@ -1,0 +1,62 @@
+"""Shared pieces for loading content files: errors that name file and key, typed TOML access."""
+import tomllib
+from datetime import date, datetime
+
+
+class ContentError(Exception):
+    """A content file that cannot be loaded: says which file, which key, and what is wrong."""
+
+    def __init__(self, path, key: str, problem: str):
+        self.path, self.key, self.problem = str(path), key, problem
+        super().__init__(f"{self.path}: {key}: {problem}" if key else f"{self.path}: {problem}")
+
+
+def parse_toml(path, raw: bytes | str) -> dict:
+    """Parse TOML text, turning decoding and syntax errors into ContentError."""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        return tomllib.loads(text)
+    except UnicodeDecodeError:
+        raise ContentError(path, "", "is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ContentError(path, "", f"is not valid TOML ({error})") from None
+
+
+class TomlReader:
+    """Typed access to a TOML table that raises ContentError naming the key."""
+
+    def __init__(self, path, table: dict, prefix: str = ""):
+        self.path, self.table, self.prefix = path, table, prefix
+
+    def key_name(self, key: str) -> str:
+        return f"{self.prefix}{key}"
+
+    def text(self, key, *, required=True, default=""):
+        value = self.table.get(key, None)
+        if value is None:
+            if required:
+                raise ContentError(self.path, self.key_name(key), "is missing")
+            return default
+        if not isinstance(value, str):
+            raise ContentError(self.path, self.key_name(key), "must be text")
+        if required and not value.strip():
+            raise ContentError(self.path, self.key_name(key), "must not be empty")
+        return value.strip()
+
+    def day(self, key, *, required=True):
+        value = self.table.get(key)
+        if value is None and not required:
+            return None
+        if isinstance(value, datetime) or not isinstance(value, date):
+            raise ContentError(self.path, self.key_name(key), "must be a date such as 2024-09-01")
+        return value
+
+    def integer(self, key, *, required=True, default=0, minimum=None):
+        value = self.table.get(key)
+        if value is None and not required:
+            return default
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ContentError(self.path, self.key_name(key), "must be a whole number")
+        if minimum is not None and value < minimum:
+            raise ContentError(self.path, self.key_name(key), f"must be at least {minimum}")
+        return value

@@ -1,0 +1,229 @@
+"""Read courses/<slug>/course.toml and NN-lesson.md files, and write them into the database.
+
+Loading is idempotent: an unchanged lesson is left alone, a changed one gets a new
+version (rendered once), a lesson removed from disk is retired with its progress kept.
+Each course loads whole or not at all.
+"""
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.core import markdown
+from app.core.content import ContentError, TomlReader, parse_toml
+from app.courses.models import Course, Lesson, LessonVersion
+from app.extensions import db
+from app.people.models import utcnow
+
+logger = logging.getLogger(__name__)
+
+LESSON_FILE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
+TRANSLATED_LESSON_FILE = re.compile(r"^\d{2}-[a-z0-9-]+\.[a-z]{2}\.md$")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass
+class LessonSpec:
+    number: int
+    slug: str
+    title: str
+    summary: str
+    markdown: str
+    checks: list[dict]
+    digest: str
+
+
+@dataclass
+class CourseSpec:
+    slug: str
+    title: str
+    summary: str
+    activity_code: str
+    language: str
+    order: int
+    xp_per_lesson: int
+    final_quiz: str
+    digest: str
+    lessons: list[LessonSpec] = field(default_factory=list)
+
+
+def _split_front_matter(path: Path, text: str) -> tuple[dict, str]:
+    if not text.startswith("+++"):
+        raise ContentError(path, "", "must start with TOML front matter between +++ lines")
+    parts = text.split("+++", 2)
+    if len(parts) < 3:
+        raise ContentError(path, "", "the front matter is not closed with a +++ line")
+    return parse_toml(path, parts[1]), parts[2].strip()
+
+
+def _read_checks(path: Path, raw) -> list[dict]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise ContentError(path, "check", "must be a list of [[check]] tables")
+    checks = []
+    for index, item in enumerate(raw):
+        reader = TomlReader(path, item, f"check[{index}].")
+        options = item.get("options")
+        if (not isinstance(options, list) or len(options) < 2
+                or not all(isinstance(o, str) and o.strip() for o in options)):
+            raise ContentError(path, reader.key_name("options"), "must list at least two options as text")
+        answer = reader.integer("answer")
+        if not 0 <= answer < len(options):
+            raise ContentError(path, reader.key_name("answer"),
+                               f"must be the zero-based index of an option (0 to {len(options) - 1})")
+        checks.append({"question": reader.text("question"), "options": [o.strip() for o in options],
+                       "answer": answer, "explanation": reader.text("explanation", required=False)})
+    return checks
+
+
+def read_lesson(path: Path, number: int, slug: str) -> LessonSpec:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ContentError(path, "", "is not UTF-8 text") from None
+    meta, body = _split_front_matter(path, text)
+    reader = TomlReader(path, meta)
+    if not body:
+        raise ContentError(path, "", "the lesson has no text after the front matter")
+    return LessonSpec(number=number, slug=slug, title=reader.text("title"),
+                      summary=reader.text("summary", required=False), markdown=body,
+                      checks=_read_checks(path, meta.get("check")), digest=hashlib.sha256(raw).hexdigest())
+
+
+def read_course(folder: Path) -> CourseSpec:
+    """Parse and validate one course folder; raise ContentError on the first problem."""
+    toml_path = folder / "course.toml"
+    if not SLUG.match(folder.name):
+        raise ContentError(folder, "", "a course folder name must be lower-case words joined by hyphens")
+    if not toml_path.exists():
+        raise ContentError(toml_path, "", "is missing")
+    raw = toml_path.read_bytes()
+    reader = TomlReader(toml_path, parse_toml(toml_path, raw))
+    final_quiz = reader.text("final_quiz", required=False)
+    if final_quiz:
+        raise ContentError(toml_path, "final_quiz", "final quizzes need the quizzes feature, which is not installed yet")
+    lessons, numbers = [], {}
+    for path in sorted(folder.glob("*.md")):
+        if TRANSLATED_LESSON_FILE.match(path.name):
+            continue  # per-language versions of a lesson are read by the languages feature
+        match = LESSON_FILE.match(path.name)
+        if not match:
+            raise ContentError(path, "", "a lesson file must be named NN-lesson-slug.md, e.g. 01-what-is-corruption.md")
+        number = int(match[1])
+        if number in numbers:
+            raise ContentError(path, "", f"lesson number {number:02d} is also used by {numbers[number]}")
+        numbers[number] = path.name
+        lessons.append(read_lesson(path, number, match[2]))
+    if not lessons:
+        raise ContentError(folder, "", "the course has no lessons (NN-lesson-slug.md files)")
+    digest = hashlib.sha256(raw + b"".join(l.digest.encode() for l in lessons)).hexdigest()
+    return CourseSpec(
+        slug=folder.name, title=reader.text("title"), summary=reader.text("summary", required=False),
+        activity_code=reader.text("activity", required=False), language=reader.text("language", required=False, default="en"),
+        order=reader.integer("order", required=False, default=0),
+        xp_per_lesson=reader.integer("xp_per_lesson", required=False, default=0, minimum=0),
+        final_quiz=final_quiz, digest=digest, lessons=lessons,
+    )
+
+
+@dataclass
+class CourseLoad:
+    slug: str
+    created: bool = False
+    unchanged: bool = False
+    lessons_added: int = 0
+    lessons_changed: int = 0
+    lessons_retired: int = 0
+
+
+def apply_course(spec: CourseSpec) -> CourseLoad:
+    """Write one course into the database (in the caller's transaction)."""
+    result = CourseLoad(spec.slug)
+    course = db.session.execute(select(Course).where(Course.slug == spec.slug)).scalar_one_or_none()
+    if course is not None and course.source_digest == spec.digest and not course.retired:
+        result.unchanged = True
+        return result
+    if course is None:
+        course = Course(slug=spec.slug)
+        db.session.add(course)
+        result.created = True
+    course.title, course.summary, course.activity_code = spec.title, spec.summary, spec.activity_code
+    course.language, course.position, course.xp_per_lesson = spec.language, spec.order, spec.xp_per_lesson
+    course.final_quiz, course.source_digest, course.retired, course.loaded_at = (
+        spec.final_quiz, spec.digest, False, utcnow())
+    db.session.flush()
+
+    existing = {lesson.slug: lesson for lesson in db.session.execute(
+        select(Lesson).where(Lesson.course_id == course.id)).scalars()}
+    for item in spec.lessons:
+        lesson = existing.pop(item.slug, None)
+        if lesson is None:
+            lesson = Lesson(course_id=course.id, slug=item.slug)
+            db.session.add(lesson)
+            db.session.flush()
+            result.lessons_added += 1
+        lesson.position, lesson.retired = item.number, False
+        current = lesson.current
+        if current is not None and current.source_digest == item.digest:
+            continue
+        html, toc = markdown.render(item.markdown)
+        version = LessonVersion(
+            lesson_id=lesson.id, number=(current.number + 1) if current else 1, source_digest=item.digest,
+            title=item.title, summary=item.summary, markdown=item.markdown, html=html, toc_html=toc,
+            word_count=markdown.word_count(item.markdown), checks=item.checks,
+        )
+        db.session.add(version)
+        db.session.flush()
+        lesson.current_version_id = version.id
+        if current is not None:
+            result.lessons_changed += 1
+    for lesson in existing.values():
+        if not lesson.retired:
+            lesson.retired = True
+            result.lessons_retired += 1
+    return result
+
+
+def course_folders(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+
+
+def load_courses(root: Path) -> tuple[list[CourseLoad], list[ContentError]]:
+    """Load every course folder; a broken course is reported and loads nothing, the others load."""
+    results, problems = [], []
+    for folder in course_folders(root):
+        try:
+            spec = read_course(folder)
+        except ContentError as error:
+            problems.append(error)
+            continue
+        try:
+            results.append(apply_course(spec))
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    on_disk = {folder.name for folder in course_folders(root)}
+    for course in db.session.execute(select(Course).where(Course.retired.is_(False))).scalars():
+        if course.slug not in on_disk:
+            course.retired = True
+    db.session.commit()
+    for result in results:
+        logger.info("course %s loaded: %s", result.slug, result)
+    return results, problems
+
+
+def content_problems(root: Path) -> list[ContentError]:
+    """Check the course files on disk without loading them."""
+    problems = []
+    for folder in course_folders(root):
+        try:
+            read_course(folder)
+        except ContentError as error:
+            problems.append(error)
+    return problems

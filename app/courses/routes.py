@@ -1,0 +1,161 @@
+"""Pages for learning: the catalogue, a course, a lesson; curators' and admins' progress views."""
+from datetime import date
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.certificates.models import Certificate
+from app.courses import loader, service
+from app.courses.forms import LessonActionForm
+from app.courses.models import Course, Lesson, LessonVersion
+from app.extensions import db
+from app.people.access import admin_required, can_view_group, ensure, role_required
+from app.people.models import ADMIN, CURATOR, Group, utcnow
+
+bp = Blueprint("courses", __name__)
+
+
+def _course_or_404(slug: str) -> Course:
+    course = db.session.execute(select(Course).where(Course.slug == slug, Course.retired.is_(False))).scalar_one_or_none()
+    if course is None:
+        abort(404)
+    return course
+
+
+def _lesson_or_404(course: Course, lesson_slug: str) -> Lesson:
+    lesson = db.session.execute(select(Lesson).where(
+        Lesson.course_id == course.id, Lesson.slug == lesson_slug, Lesson.retired.is_(False))
+        .options(db.joinedload(Lesson.current))).scalar_one_or_none()
+    if lesson is None or lesson.current is None:
+        abort(404)
+    return lesson
+
+
+@bp.route("/courses/")
+@login_required
+def catalogue():
+    """List the courses with the person's progress in each."""
+    return render_template("courses/catalogue.html", entries=service.catalogue(current_user.id))
+
+
+@bp.route("/courses/<slug>/")
+@login_required
+def course(slug):
+    """Show a course's lessons, what is done, and where to continue."""
+    item = _course_or_404(slug)
+    lessons = service.active_lessons(item.id)
+    done = service.completed_lesson_ids(current_user.id, item.id)
+    progress = service.progress_for(current_user.id, item.id)
+    certificate = db.session.execute(select(Certificate).where(
+        Certificate.user_id == current_user.id, Certificate.kind == "course",
+        Certificate.subject_ref == f"course:{item.id}")).scalar_one_or_none()
+    return render_template("courses/course.html", course=item, lessons=lessons, done=done, progress=progress,
+                           resume=service.resume_lesson(lessons, done, progress), certificate=certificate)
+
+
+def _render_lesson(course, lesson, *, result=None, chosen=None, status=200):
+    lessons = service.active_lessons(course.id)
+    index = next(i for i, l in enumerate(lessons) if l.id == lesson.id)
+    done = service.completed_lesson_ids(current_user.id, course.id)
+    return render_template(
+        "courses/lesson.html", course=course, lesson=lesson, version=lesson.current, lessons=lessons,
+        position=index + 1, previous=lessons[index - 1] if index > 0 else None,
+        following=lessons[index + 1] if index + 1 < len(lessons) else None, done=done,
+        form=LessonActionForm(), result=result, chosen=chosen or {},
+    ), status
+
+
+@bp.route("/courses/<slug>/<lesson_slug>")
+@login_required
+def lesson(slug, lesson_slug):
+    """Show a lesson, with its check questions (never their answers)."""
+    item = _course_or_404(slug)
+    page = _lesson_or_404(item, lesson_slug)
+    service.record_visit(current_user.id, page, utcnow())
+    return _render_lesson(item, page)
+
+
+def _after_completion(course, lesson, completion):
+    if completion.course_completed:
+        flash(_("You have completed the course “%(title)s”. Your certificate is ready.", title=course.title), "success")
+        return redirect(url_for(".course", slug=course.slug))
+    if completion.lesson_new:
+        flash(_("Lesson complete."), "success")
+    lessons = service.active_lessons(course.id)
+    done = service.completed_lesson_ids(current_user.id, course.id)
+    following = service.resume_lesson(lessons, done, None)
+    if following is not None:
+        return redirect(url_for(".lesson", slug=course.slug, lesson_slug=following.slug))
+    return redirect(url_for(".course", slug=course.slug))
+
+
+@bp.route("/courses/<slug>/<lesson_slug>/complete", methods=["POST"])
+@login_required
+def complete(slug, lesson_slug):
+    """Mark a lesson without check questions as complete."""
+    item = _course_or_404(slug)
+    page = _lesson_or_404(item, lesson_slug)
+    form = LessonActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if page.current.checks:
+        flash(_("Answer the questions at the end of the lesson to complete it."), "error")
+        return redirect(url_for(".lesson", slug=slug, lesson_slug=lesson_slug))
+    return _after_completion(item, page, service.complete_lesson(current_user, page, via="button", now=utcnow()))
+
+
+@bp.route("/courses/<slug>/<lesson_slug>/check", methods=["POST"])
+@login_required
+def check(slug, lesson_slug):
+    """Grade the lesson's check questions; all right completes the lesson."""
+    item = _course_or_404(slug)
+    page = _lesson_or_404(item, lesson_slug)
+    form = LessonActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    chosen = {}
+    for index in range(len(page.current.checks)):
+        raw = request.form.get(f"q{index}", "")
+        chosen[index] = int(raw) if raw.isdigit() else None
+    result = service.grade_checks(page.current, chosen)
+    if result.all_correct:
+        return _after_completion(item, page, service.complete_lesson(current_user, page, via="check", now=utcnow()))
+    return _render_lesson(item, page, result=result, chosen=chosen, status=200)
+
+
+@bp.route("/courses/groups/")
+@role_required(CURATOR, ADMIN)
+def groups():
+    """List the groups whose course progress this person may see."""
+    if current_user.is_admin:
+        visible = db.session.execute(select(Group).order_by(Group.code)
+                                     .options(db.joinedload(Group.faculty))).scalars().all()
+    else:
+        visible = current_user.curated_groups
+    return render_template("courses/groups.html", groups=visible)
+
+
+@bp.route("/courses/groups/<int:group_id>")
+@role_required(CURATOR, ADMIN)
+def group_progress(group_id):
+    """Show who in a group has completed which lessons and courses."""
+    group = db.get_or_404(Group, group_id)
+    ensure(can_view_group(current_user, group))
+    courses, totals, rows = service.group_progress(group.id)
+    return render_template("courses/group_progress.html", group=group, courses=courses, totals=totals, rows=rows)
+
+
+@bp.route("/admin/content")
+@admin_required
+def content_status():
+    """Show the loaded courses, their lessons and versions, and problems in the files on disk."""
+    courses = db.session.execute(select(Course).order_by(Course.retired, Course.position, Course.title)
+                                 .options(db.selectinload(Course.lessons).joinedload(Lesson.current))).scalars().all()
+    version_counts = dict(db.session.execute(
+        select(LessonVersion.lesson_id, db.func.count()).group_by(LessonVersion.lesson_id)).all())
+    problems = loader.content_problems(Path(current_app.config["CONTENT_FOLDER"]) / "courses")
+    return render_template("courses/content_status.html", courses=courses, version_counts=version_counts,
+                           problems=problems, today=date.today())

@@ -1,0 +1,188 @@
+"""Rules of learning: progress, lesson and course completion, and what completion writes."""
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from app.certificates import service as certificates
+from app.core.db_helpers import insert_ignoring_duplicates
+from app.courses.models import Course, CourseProgress, Lesson, LessonCompletion, LessonVersion
+from app.extensions import db
+from app.gamification.service import record_xp
+from app.people.models import STAFF, STUDENT, User
+from app.plan import service as plan_service
+from app.plan.models import EMPLOYEES, STUDENTS
+
+logger = logging.getLogger(__name__)
+
+
+def active_lessons(course_id: int) -> list[Lesson]:
+    """The course's current lessons in order, with their current version loaded."""
+    return db.session.execute(
+        select(Lesson).where(Lesson.course_id == course_id, Lesson.retired.is_(False))
+        .order_by(Lesson.position).options(db.joinedload(Lesson.current))
+    ).scalars().all()
+
+
+def completed_lesson_ids(user_id: int, course_id: int) -> set[int]:
+    return set(db.session.execute(
+        select(LessonCompletion.lesson_id).join(Lesson).where(
+            LessonCompletion.user_id == user_id, Lesson.course_id == course_id)).scalars())
+
+
+def progress_for(user_id: int, course_id: int) -> CourseProgress | None:
+    return db.session.execute(select(CourseProgress).where(
+        CourseProgress.user_id == user_id, CourseProgress.course_id == course_id)).scalar_one_or_none()
+
+
+@dataclass
+class CatalogueEntry:
+    course: Course
+    total: int
+    done: int
+    completed_at: datetime | None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def catalogue(user_id: int) -> list[CatalogueEntry]:
+    """Every open course with the person's progress, in three queries."""
+    courses = db.session.execute(select(Course).where(Course.retired.is_(False))
+                                 .order_by(Course.position, Course.title)).scalars().all()
+    totals = dict(db.session.execute(select(Lesson.course_id, func.count()).where(
+        Lesson.retired.is_(False)).group_by(Lesson.course_id)).all())
+    done = dict(db.session.execute(
+        select(Lesson.course_id, func.count()).join(LessonCompletion, LessonCompletion.lesson_id == Lesson.id)
+        .where(LessonCompletion.user_id == user_id, Lesson.retired.is_(False)).group_by(Lesson.course_id)).all())
+    completed = dict(db.session.execute(select(CourseProgress.course_id, CourseProgress.completed_at).where(
+        CourseProgress.user_id == user_id)).all())
+    return [CatalogueEntry(c, totals.get(c.id, 0), done.get(c.id, 0), completed.get(c.id)) for c in courses]
+
+
+def resume_lesson(lessons: list[Lesson], done: set[int], progress: CourseProgress | None) -> Lesson | None:
+    """Where to continue: the last lesson opened if unfinished, else the first unfinished one."""
+    if progress is not None and progress.last_lesson_id and progress.last_lesson_id not in done:
+        for lesson in lessons:
+            if lesson.id == progress.last_lesson_id:
+                return lesson
+    return next((lesson for lesson in lessons if lesson.id not in done), None)
+
+
+def record_visit(user_id: int, lesson: Lesson, now: datetime) -> None:
+    """Remember the lesson a person opened last in its course."""
+    db.session.execute(insert_ignoring_duplicates(CourseProgress, dict(
+        user_id=user_id, course_id=lesson.course_id, last_lesson_id=lesson.id, last_seen_at=now)))
+    db.session.execute(update(CourseProgress).where(
+        CourseProgress.user_id == user_id, CourseProgress.course_id == lesson.course_id,
+    ).values(last_lesson_id=lesson.id, last_seen_at=now))
+    db.session.commit()
+
+
+@dataclass
+class CheckResult:
+    all_correct: bool
+    correct: dict[int, bool] = field(default_factory=dict)  # question index -> right or not
+
+
+def grade_checks(version: LessonVersion, answers: dict[int, int | None]) -> CheckResult:
+    """Compare the chosen options with the lesson's check questions."""
+    correct = {index: answers.get(index) == check["answer"] for index, check in enumerate(version.checks)}
+    return CheckResult(all(correct.values()) and bool(correct), correct)
+
+
+def belongs_to_population(user: User, population: str) -> bool:
+    return (population == STUDENTS and user.has_role(STUDENT)) or (population == EMPLOYEES and user.has_role(STAFF))
+
+
+@dataclass
+class Completion:
+    lesson_new: bool = False
+    course_completed: bool = False
+    certificate_code: str | None = None
+
+
+def complete_lesson(user: User, lesson: Lesson, *, via: str, now: datetime) -> Completion:
+    """Mark a lesson complete (once), pay its XP, and complete the course when nothing is left."""
+    result = Completion()
+    new_id = db.session.execute(insert_ignoring_duplicates(LessonCompletion, dict(
+        user_id=user.id, lesson_id=lesson.id, version_id=lesson.current_version_id, via=via, completed_at=now,
+    ))).scalar_one_or_none()
+    result.lesson_new = new_id is not None
+    course = db.session.get(Course, lesson.course_id)
+    if result.lesson_new:
+        record_xp(user.id, amount=course.xp_per_lesson, reason=f"Lesson: {lesson.current.title if lesson.current else lesson.slug}",
+                  source_type="lesson", source_ref=str(lesson.id), when=now)
+        logger.info("user %s completed lesson %s", user.id, lesson.id)
+    remaining = {l.id for l in active_lessons(course.id)} - completed_lesson_ids(user.id, course.id)
+    if not remaining and final_quiz_passed(user.id, course):
+        result.course_completed, result.certificate_code = _complete_course(user, course, now)
+    db.session.commit()
+    return result
+
+
+def final_quiz_passed(user_id: int, course: Course) -> bool:
+    """A course that names a final quiz is complete only when the person has passed it."""
+    if not course.final_quiz:
+        return True
+    from app.quizzes.service import has_passed  # the quizzes feature owns what "passed" means
+
+    return has_passed(user_id, course.final_quiz)
+
+
+def _complete_course(user: User, course: Course, now: datetime) -> tuple[bool, str | None]:
+    """Record the course as completed exactly once; write participation, XP and the certificate."""
+    db.session.execute(insert_ignoring_duplicates(CourseProgress, dict(
+        user_id=user.id, course_id=course.id, last_seen_at=now)))
+    changed = db.session.execute(update(CourseProgress).where(
+        CourseProgress.user_id == user.id, CourseProgress.course_id == course.id,
+        CourseProgress.completed_at.is_(None)).values(completed_at=now)).rowcount
+    if changed != 1:
+        return False, None
+    plan = plan_service.current_plan(now.date())
+    activity = plan_service.activity_by_code(plan, course.activity_code) if plan and course.activity_code else None
+    if activity is not None and belongs_to_population(user, activity.population):
+        plan_service.record_participation(user.id, activity, source="course", source_ref=f"course:{course.id}", when=now)
+    record_xp(user.id, amount=course.xp_per_lesson * 2, reason=f"Course completed: {course.title}",
+              source_type="course", source_ref=str(course.id), when=now)
+    certificate = certificates.issue(user, kind="course", subject_ref=f"course:{course.id}",
+                                     title=course.title, issued_on=now.date())
+    logger.info("user %s completed course %s", user.id, course.id)
+    return True, certificate.code
+
+
+@dataclass
+class GroupRow:
+    student: User
+    done: dict[int, int]  # course id -> lessons completed
+    completed: dict[int, datetime]  # course id -> when the course was completed
+
+
+def group_progress(group_id: int) -> tuple[list[Course], dict[int, int], list[GroupRow]]:
+    """Students of a group × courses: lessons done and completion dates, in four queries."""
+    courses = db.session.execute(select(Course).where(Course.retired.is_(False))
+                                 .order_by(Course.position, Course.title)).scalars().all()
+    totals = dict(db.session.execute(select(Lesson.course_id, func.count()).where(
+        Lesson.retired.is_(False)).group_by(Lesson.course_id)).all())
+    students = db.session.execute(select(User).where(User.group_id == group_id, User.active.is_(True))
+                                  .order_by(User.full_name)).scalars().all()
+    done: dict[int, dict[int, int]] = {}
+    for user_id, course_id, count in db.session.execute(
+        select(LessonCompletion.user_id, Lesson.course_id, func.count())
+        .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+        .join(User, User.id == LessonCompletion.user_id)
+        .where(User.group_id == group_id, Lesson.retired.is_(False))
+        .group_by(LessonCompletion.user_id, Lesson.course_id)
+    ):
+        done.setdefault(user_id, {})[course_id] = count
+    completed: dict[int, dict[int, datetime]] = {}
+    for user_id, course_id, when in db.session.execute(
+        select(CourseProgress.user_id, CourseProgress.course_id, CourseProgress.completed_at)
+        .join(User, User.id == CourseProgress.user_id)
+        .where(User.group_id == group_id, CourseProgress.completed_at.is_not(None))
+    ):
+        completed.setdefault(user_id, {})[course_id] = when
+    rows = [GroupRow(s, done.get(s.id, {}), completed.get(s.id, {})) for s in students]
+    return courses, totals, rows
