@@ -9,6 +9,7 @@ from flask_migrate import upgrade
 
 from app.audit import service as audit
 from app.courses.loader import load_courses
+from app.quizzes.loader import load_quizzes
 from app.extensions import db
 from app.people import service as people
 from app.core.content import ContentError
@@ -32,7 +33,10 @@ def load_content() -> tuple[list[str], list[ContentError]]:
         else:
             lines.append(f"plan {result.slug}: {result.created} activities created, "
                          f"{result.updated} updated, {result.retired} retired")
-    courses, problems = load_courses(_content_folder() / "courses")
+    quiz_lines, problems = load_quizzes(_content_folder() / "quizzes")
+    lines.extend(quiz_lines)
+    courses, course_problems = load_courses(_content_folder() / "courses")
+    problems.extend(course_problems)
     for result in courses:
         if result.unchanged:
             lines.append(f"course {result.slug}: unchanged")
@@ -64,7 +68,7 @@ def register_commands(app) -> None:
         for line in lines:
             click.echo(line)
         for problem in problems:
-            click.echo(f"error: {problem} (this course was not loaded)", err=True)
+            click.echo(f"error: {problem} (this file's course or quiz was not loaded)", err=True)
         if problems:
             sys.exit(1)
 

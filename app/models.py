@@ -5,3 +5,4 @@ from app.plan.models import Activity, ActivityPeriod, Participation, Plan  # noq
 from app.certificates.models import Certificate  # noqa: F401
 from app.courses.models import Course, CourseProgress, Lesson, LessonCompletion, LessonVersion  # noqa: F401
 from app.gamification.models import XpEvent  # noqa: F401
+from app.quizzes.models import AttemptAnswer, Quiz, QuizAccommodation, QuizAttempt, QuizVersion  # noqa: F401

@@ -32,6 +32,9 @@ def admin_pages(app, make_group, make_user, runner):
         "/admin/plan/ktu-2024-2025/2.2": "plan.activity",
         "/admin/audit/": "audit.index",
         "/admin/content": "courses.content_status",
+        "/admin/quizzes": "quizzes.admin_index",
+        "/admin/quizzes/integrity-hour/items": "quizzes.items",
+        "/admin/quizzes/integrity-hour/items.csv": "quizzes.items_csv",
     }
 
 

@@ -105,8 +105,8 @@ def read_course(folder: Path) -> CourseSpec:
     raw = toml_path.read_bytes()
     reader = TomlReader(toml_path, parse_toml(toml_path, raw))
     final_quiz = reader.text("final_quiz", required=False)
-    if final_quiz:
-        raise ContentError(toml_path, "final_quiz", "final quizzes need the quizzes feature, which is not installed yet")
+    if final_quiz and not (folder.parent.parent / "quizzes" / f"{final_quiz}.toml").exists():
+        raise ContentError(toml_path, "final_quiz", f"there is no quizzes/{final_quiz}.toml")
     lessons, numbers = [], {}
     for path in sorted(folder.glob("*.md")):
         if TRANSLATED_LESSON_FILE.match(path.name):

@@ -132,6 +132,15 @@ def final_quiz_passed(user_id: int, course: Course) -> bool:
     return has_passed(user_id, course.final_quiz)
 
 
+def final_quiz_passed_event(user: User, quiz_slug: str, now: datetime) -> None:
+    """Complete every course whose final quiz this is, if the person has finished its lessons."""
+    for course in db.session.execute(select(Course).where(
+            Course.final_quiz == quiz_slug, Course.retired.is_(False))).scalars().all():
+        remaining = {l.id for l in active_lessons(course.id)} - completed_lesson_ids(user.id, course.id)
+        if not remaining and final_quiz_passed(user.id, course):
+            _complete_course(user, course, now)
+
+
 def _complete_course(user: User, course: Course, now: datetime) -> tuple[bool, str | None]:
     """Record the course as completed exactly once; write participation, XP and the certificate."""
     db.session.execute(insert_ignoring_duplicates(CourseProgress, dict(

@@ -1,0 +1,517 @@
+"""Rules of quizzes: drawing a fair attempt, saving, the server-side deadline, grading and statistics.
+
+Time is always passed in (`now`), so tests use a fixed clock instead of sleeping. An
+attempt's deadline is the earliest of its time limit and the quiz's closing time, each
+extended by the person's granted extra time; answers arrive until the deadline plus
+GRACE (network slack) and are refused after it, and an overdue attempt is graded on
+what was saved.
+"""
+import json
+import logging
+import math
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, or_, select, update
+
+from app.core.db_helpers import insert_ignoring_duplicates
+from app.extensions import db
+from app.gamification.service import record_xp
+from app.people.models import User
+from app.plan import service as plan_service
+from app.plan.models import Activity
+from app.quizzes.models import (EXPIRED, OPEN, SUBMITTED, AttemptAnswer, Quiz, QuizAccommodation, QuizAttempt,
+                                QuizVersion)
+from app.quizzes.scoring import score
+
+logger = logging.getLogger(__name__)
+GRACE = timedelta(seconds=30)
+CLOSED = (SUBMITTED, EXPIRED)
+
+
+class QuizUnavailable(Exception):
+    """The person cannot start an attempt now; the message says why."""
+
+
+class AttemptClosed(Exception):
+    """The attempt no longer takes answers (submitted, or its time ran out)."""
+
+
+# --- looking things up ----------------------------------------------------------
+
+def quiz_by_slug(slug: str) -> Quiz | None:
+    return db.session.execute(select(Quiz).where(Quiz.slug == slug, Quiz.retired.is_(False))).scalar_one_or_none()
+
+
+def activity_for(quiz: Quiz, now: datetime) -> Activity | None:
+    """The plan activity (of the academic year at `now`) that this quiz's attempts count for."""
+    if not quiz.activity_code:
+        return None
+    plan = plan_service.current_plan(now.date())
+    return plan_service.activity_by_code(plan, quiz.activity_code) if plan else None
+
+
+def _scope(query, activity_id: int | None):
+    return query.where(QuizAttempt.activity_id == activity_id if activity_id else QuizAttempt.activity_id.is_(None))
+
+
+def attempts_for(user_id: int, quiz: Quiz, activity_id: int | None) -> list[QuizAttempt]:
+    """The person's attempts at this quiz in this academic year's scope, in order."""
+    return db.session.execute(_scope(select(QuizAttempt).where(
+        QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz.id), activity_id)
+        .order_by(QuizAttempt.number)).scalars().all()
+
+
+def open_attempt(user_id: int, quiz: Quiz) -> QuizAttempt | None:
+    return db.session.execute(select(QuizAttempt).where(
+        QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz.id, QuizAttempt.status == OPEN)).scalar_one_or_none()
+
+
+def extra_minutes(user_id: int, quiz_id: int) -> int:
+    """The extra time granted to a person for this quiz (a quiz-specific grant or one for all quizzes)."""
+    grants = db.session.execute(select(QuizAccommodation.extra_minutes).where(
+        QuizAccommodation.user_id == user_id,
+        or_(QuizAccommodation.quiz_id == quiz_id, QuizAccommodation.quiz_id.is_(None)))).scalars().all()
+    return max(grants, default=0)
+
+
+def grant_extra_time(user: User, quiz: Quiz | None, minutes: int, granted_by: User) -> None:
+    """Record (or replace) a person's extra time for one quiz or, with quiz None, for all."""
+    row = db.session.execute(select(QuizAccommodation).where(
+        QuizAccommodation.user_id == user.id,
+        QuizAccommodation.quiz_id == quiz.id if quiz else QuizAccommodation.quiz_id.is_(None))).scalar_one_or_none()
+    if row is None:
+        row = QuizAccommodation(user_id=user.id, quiz_id=quiz.id if quiz else None, extra_minutes=minutes)
+        db.session.add(row)
+    row.extra_minutes, row.granted_by_id = minutes, granted_by.id
+    db.session.commit()
+    logger.info("extra time %s min for user %s on quiz %s granted by %s", minutes, user.id,
+                quiz.id if quiz else "all", granted_by.id)
+
+
+def deadline_for(quiz: Quiz, started_at: datetime, extra: int) -> datetime | None:
+    """The earliest of the time limit and the closing time, both extended by `extra` minutes."""
+    bonus = timedelta(minutes=extra)
+    candidates = []
+    if quiz.time_limit_minutes:
+        candidates.append(started_at + timedelta(minutes=quiz.time_limit_minutes) + bonus)
+    if quiz.closes_at:
+        candidates.append(quiz.closes_at + bonus)
+    return min(candidates) if candidates else None
+
+
+# --- starting an attempt ---------------------------------------------------------
+
+def draw_layout(version: QuizVersion, quiz: Quiz, rng: random.Random) -> list[dict]:
+    """Draw the attempt's questions (N per category when the quiz says so) and option orders."""
+    questions = version.questions
+    if version.draw:
+        chosen = []
+        for rule in version.draw:
+            pool = [q for q in questions if q["category"] == rule["category"]]
+            chosen.extend(rng.sample(pool, rule["count"]))
+    else:
+        chosen = list(questions)
+    if quiz.shuffle_questions:
+        rng.shuffle(chosen)
+    layout = []
+    for question in chosen:
+        size = {"single": len(question.get("options", [])), "multiple": len(question.get("options", [])),
+                "matching": len(question.get("pairs", [])), "ordering": len(question.get("items", []))}.get(question["type"], 0)
+        order = list(range(size))
+        # Matching and ordering are always shuffled: in file order they would give the answer away.
+        if question["type"] in ("matching", "ordering") or quiz.shuffle_options:
+            rng.shuffle(order)
+        layout.append({"key": question["key"], "order": order})
+    return layout
+
+
+def start_attempt(user: User, quiz: Quiz, now: datetime, rng: random.Random | None = None) -> QuizAttempt:
+    """Resume the person's open attempt, or start a new one if the quiz and their attempts allow."""
+    close_overdue(now, user_id=user.id, quiz_id=quiz.id)
+    current = open_attempt(user.id, quiz)
+    if current is not None:
+        return current
+    if not quiz.is_open(now):
+        raise QuizUnavailable("closed")
+    activity = activity_for(quiz, now)
+    previous = attempts_for(user.id, quiz, activity.id if activity else None)
+    if quiz.attempts_allowed and len(previous) >= quiz.attempts_allowed:
+        raise QuizUnavailable("no attempts left")
+    version = db.session.get(QuizVersion, quiz.current_version_id)
+    layout = draw_layout(version, quiz, rng or random.SystemRandom())
+    new_id = db.session.execute(insert_ignoring_duplicates(QuizAttempt, dict(
+        quiz_id=quiz.id, version_id=version.id, user_id=user.id, activity_id=activity.id if activity else None,
+        number=len(previous) + 1, status=OPEN, started_at=now,
+        deadline=deadline_for(quiz, now, extra_minutes(user.id, quiz.id)), layout=layout,
+    ))).scalar_one_or_none()
+    db.session.commit()
+    if new_id is None:  # started at the same moment in another request: use that one
+        return open_attempt(user.id, quiz)
+    logger.info("user %s started attempt %s at quiz %s", user.id, new_id, quiz.id)
+    return db.session.get(QuizAttempt, new_id)
+
+
+# --- answering ----------------------------------------------------------------------
+
+def pages(attempt: QuizAttempt) -> list[list[dict]]:
+    size = max(attempt.quiz.per_page, 1)
+    return [attempt.layout[i:i + size] for i in range(0, len(attempt.layout), size)] or [[]]
+
+
+def saved_responses(attempt: QuizAttempt) -> dict[str, object]:
+    rows = db.session.execute(select(AttemptAnswer.question_key, AttemptAnswer.response).where(
+        AttemptAnswer.attempt_id == attempt.id)).all()
+    return {key: json.loads(raw) for key, raw in rows if raw is not None}
+
+
+def parse_response(question: dict, entry: dict, form) -> tuple[object, bool]:
+    """Read one question's answer from submitted form fields; return (response, was it understood)."""
+    name = f"q-{question['key']}"
+    kind = question["type"]
+    if kind == "single":
+        raw = form.get(name, "")
+        return (int(raw), True) if raw.isdigit() and int(raw) < len(question["options"]) else (None, raw == "")
+    if kind == "multiple":
+        picked = sorted({int(v) for v in form.getlist(name) if v.isdigit() and int(v) < len(question["options"])})
+        return (picked or None), True
+    if kind == "true_false":
+        raw = form.get(name, "")
+        return {"true": True, "false": False}.get(raw), raw in ("", "true", "false")
+    if kind == "numeric":
+        raw = form.get(name, "").strip().replace(",", ".").replace(" ", "")
+        if not raw:
+            return None, True
+        try:
+            value = float(raw)
+        except ValueError:
+            return None, False
+        return (value, True) if math.isfinite(value) else (None, False)
+    if kind == "short_text":
+        raw = form.get(name, "").strip()[:200]
+        return (raw or None), True
+    size = len(question["pairs"] if kind == "matching" else question["items"])
+    chosen = {}
+    for index in range(size):
+        raw = form.get(f"{name}-{index}", "")
+        if raw.isdigit():
+            value = int(raw)
+            if kind == "matching" and value < size:
+                chosen[str(index)] = value
+            elif kind == "ordering" and 1 <= value <= size:
+                chosen[str(index)] = value
+    return (chosen or None), True
+
+
+def save_answers(attempt: QuizAttempt, responses: dict[str, object], now: datetime) -> None:
+    """Store answers to questions of this attempt; refuse them once the time is up."""
+    if attempt.status != OPEN:
+        raise AttemptClosed(attempt.status)
+    if attempt.deadline is not None and now > attempt.deadline + GRACE:
+        submit(attempt, now)
+        raise AttemptClosed(EXPIRED)
+    drawn = {entry["key"] for entry in attempt.layout}
+    for key, response in responses.items():
+        if key not in drawn:
+            continue
+        encoded = json.dumps(response, sort_keys=True) if response is not None else None
+        db.session.execute(insert_ignoring_duplicates(AttemptAnswer, dict(
+            attempt_id=attempt.id, question_key=key, response=encoded, saved_at=now)))
+        db.session.execute(update(AttemptAnswer).where(
+            AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.question_key == key,
+        ).values(response=encoded, saved_at=now))
+    db.session.commit()
+
+
+# --- closing and grading ------------------------------------------------------------
+
+def submit(attempt: QuizAttempt, now: datetime) -> bool:
+    """Close and grade the attempt exactly once; return True if this call graded it.
+
+    The status changes from open in one conditional UPDATE, so a double click or two
+    simultaneous requests grade once. An attempt past its deadline (plus grace) is
+    closed as expired and graded on the answers saved in time.
+    """
+    expired = attempt.deadline is not None and now > attempt.deadline + GRACE
+    changed = db.session.execute(update(QuizAttempt).where(
+        QuizAttempt.id == attempt.id, QuizAttempt.status == OPEN,
+    ).values(status=EXPIRED if expired else SUBMITTED,
+             submitted_at=min(now, attempt.deadline + GRACE) if expired else now)).rowcount
+    if changed != 1:
+        db.session.rollback()
+        db.session.refresh(attempt)
+        return False
+    db.session.refresh(attempt)
+    _grade(attempt)
+    _after_grading(attempt, now)
+    db.session.commit()
+    logger.info("attempt %s closed (%s): %.1f%%", attempt.id, attempt.status, attempt.percent)
+    return True
+
+
+def _grade(attempt: QuizAttempt) -> None:
+    version = attempt.version
+    saved = saved_responses(attempt)
+    total = possible = 0.0
+    for entry in attempt.layout:
+        question = version.question(entry["key"])
+        points_possible = float(question.get("points", 1))
+        points = round(score(question, saved.get(entry["key"])) * points_possible, 6)
+        total, possible = total + points, possible + points_possible
+        db.session.execute(insert_ignoring_duplicates(AttemptAnswer, dict(
+            attempt_id=attempt.id, question_key=entry["key"], response=None, saved_at=attempt.submitted_at)))
+        db.session.execute(update(AttemptAnswer).where(
+            AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.question_key == entry["key"],
+        ).values(points=points, points_possible=points_possible))
+    attempt.score, attempt.max_score = total, possible
+    attempt.percent = round(100 * total / possible, 2) if possible else 0.0
+    attempt.passed = attempt.percent >= attempt.quiz.pass_percent
+
+
+def _after_grading(attempt: QuizAttempt, now: datetime) -> None:
+    """Write what a closed attempt earns: participation (sitting counts), XP for improvement only."""
+    quiz, user = attempt.quiz, db.session.get(User, attempt.user_id)
+    if attempt.activity_id:
+        activity = db.session.get(Activity, attempt.activity_id)
+        from app.courses.service import belongs_to_population
+
+        if belongs_to_population(user, activity.population):
+            plan_service.record_participation(user.id, activity, source="quiz",
+                                              source_ref=f"attempt:{attempt.id}", when=now)
+    earlier_best = max((a.percent for a in attempts_for(user.id, quiz, attempt.activity_id)
+                        if a.id != attempt.id and a.status in CLOSED and a.percent is not None), default=0.0)
+    if quiz.xp and attempt.percent > earlier_best:
+        record_xp(user.id, amount=round(quiz.xp * (attempt.percent - earlier_best) / 100),
+                  reason=f"Quiz: {quiz.title}", source_type="quiz", source_ref=f"attempt:{attempt.id}", when=now)
+    if attempt.passed:
+        from app.courses.service import final_quiz_passed_event
+
+        final_quiz_passed_event(user, quiz.slug, now)
+
+
+def close_overdue(now: datetime, *, user_id: int | None = None, quiz_id: int | None = None) -> int:
+    """Grade every open attempt whose time (plus grace) has run out; return how many."""
+    query = select(QuizAttempt).where(QuizAttempt.status == OPEN, QuizAttempt.deadline.is_not(None),
+                                      QuizAttempt.deadline < now - GRACE)
+    if user_id:
+        query = query.where(QuizAttempt.user_id == user_id)
+    if quiz_id:
+        query = query.where(QuizAttempt.quiz_id == quiz_id)
+    overdue = db.session.execute(query).scalars().all()
+    return sum(1 for attempt in overdue if submit(attempt, now))
+
+
+def final_grade(attempts: list[QuizAttempt], method: str) -> float | None:
+    """The person's grade over closed attempts: highest, last, first or average (in percent)."""
+    graded = [a.percent for a in sorted(attempts, key=lambda a: a.number) if a.status in CLOSED and a.percent is not None]
+    if not graded:
+        return None
+    return {"highest": max(graded), "last": graded[-1], "first": graded[0],
+            "average": round(sum(graded) / len(graded), 2)}[method]
+
+
+def has_passed(user_id: int, quiz_slug: str, now: datetime | None = None) -> bool:
+    """True when the person's final grade at the quiz (this academic year) reaches its pass mark."""
+    quiz = quiz_by_slug(quiz_slug)
+    if quiz is None:
+        return False
+    from app.people.models import utcnow
+
+    activity = activity_for(quiz, now or utcnow())
+    grade = final_grade(attempts_for(user_id, quiz, activity.id if activity else None), quiz.grading)
+    return grade is not None and grade >= quiz.pass_percent
+
+
+def review_visible(attempt: QuizAttempt, now: datetime) -> bool:
+    """Whether the attempt's answers and explanations may be shown, as the quiz's feedback mode says."""
+    if attempt.status == OPEN:
+        return False
+    mode = attempt.quiz.feedback
+    if mode == "after_attempt":
+        return True
+    if mode == "after_close":
+        return attempt.quiz.closes_at is not None and now >= attempt.quiz.closes_at
+    return False
+
+
+# --- statistics ---------------------------------------------------------------------
+
+@dataclass
+class StudentResult:
+    student: User
+    attempts: int
+    grade: float | None
+    passed: bool
+
+
+@dataclass
+class GroupResults:
+    rows: list[StudentResult]
+    sat: int
+    passed: int
+    distribution: list[int] = field(default_factory=lambda: [0] * 10)  # grades in 0-9, 10-19, … 90-100
+
+
+def group_results(quiz: Quiz, group_id: int, activity_id: int | None) -> GroupResults:
+    """Who in a group has sat and passed (this year), and how grades spread, in two queries."""
+    students = db.session.execute(select(User).where(User.group_id == group_id, User.active.is_(True))
+                                  .order_by(User.full_name)).scalars().all()
+    by_user: dict[int, list[QuizAttempt]] = {}
+    for attempt in db.session.execute(_scope(select(QuizAttempt).join(User, User.id == QuizAttempt.user_id).where(
+            QuizAttempt.quiz_id == quiz.id, User.group_id == group_id), activity_id)).scalars():
+        by_user.setdefault(attempt.user_id, []).append(attempt)
+    result = GroupResults(rows=[], sat=0, passed=0)
+    for student in students:
+        attempts = by_user.get(student.id, [])
+        grade = final_grade(attempts, quiz.grading)
+        passed = grade is not None and grade >= quiz.pass_percent
+        result.rows.append(StudentResult(student, sum(1 for a in attempts if a.status in CLOSED), grade, passed))
+        if grade is not None:
+            result.sat += 1
+            result.passed += passed
+            result.distribution[min(int(grade // 10), 9)] += 1
+    return result
+
+
+@dataclass
+class ItemStatistics:
+    key: str
+    text: str
+    type: str
+    category: str
+    given: int
+    facility: float | None
+    discrimination: float | None
+    options: list[tuple[str, int]]
+
+
+def item_statistics(quiz: Quiz) -> list[ItemStatistics]:
+    """Per question, over the closed attempts that were given it: facility, discrimination, option counts.
+
+    facility = mean share of the question's points earned.
+    discrimination = point-biserial (Pearson) correlation between the question's share x and the
+    share y of the rest of the attempt: y = (attempt score - question points) / (attempt max - question max),
+        r = (nΣxy - ΣxΣy) / sqrt((nΣx² - (Σx)²)(nΣy² - (Σy)²)),
+    left empty when either varies not at all. All sums come from one GROUP BY query.
+    """
+    x = AttemptAnswer.points / AttemptAnswer.points_possible
+    rest_max = QuizAttempt.max_score - AttemptAnswer.points_possible
+    y = case((rest_max > 0, (QuizAttempt.score - AttemptAnswer.points) / rest_max), else_=0.0)
+    closed = and_(QuizAttempt.quiz_id == quiz.id, QuizAttempt.status.in_(CLOSED),
+                  AttemptAnswer.points_possible.is_not(None))
+    sums = db.session.execute(
+        select(AttemptAnswer.question_key, func.count(), func.sum(x), func.sum(x * x), func.sum(y),
+               func.sum(y * y), func.sum(x * y))
+        .join(QuizAttempt, QuizAttempt.id == AttemptAnswer.attempt_id).where(closed)
+        .group_by(AttemptAnswer.question_key)).all()
+    choices: dict[str, dict[str, int]] = {}
+    for key, response, count in db.session.execute(
+        select(AttemptAnswer.question_key, AttemptAnswer.response, func.count())
+        .join(QuizAttempt, QuizAttempt.id == AttemptAnswer.attempt_id).where(closed)
+        .group_by(AttemptAnswer.question_key, AttemptAnswer.response)):
+        choices.setdefault(key, {})[response or "null"] = count
+
+    questions = {}
+    for version in db.session.execute(select(QuizVersion).where(QuizVersion.quiz_id == quiz.id)
+                                      .order_by(QuizVersion.number)).scalars():
+        questions.update({q["key"]: q for q in version.questions})
+    result = []
+    for key, n, sx, sxx, sy, syy, sxy in sums:
+        question = questions.get(key, {"text": key, "type": "?", "category": ""})
+        denominator = (n * sxx - sx * sx) * (n * syy - sy * sy)
+        r = (n * sxy - sx * sy) / math.sqrt(denominator) if denominator > 1e-12 else None
+        result.append(ItemStatistics(key, question["text"], question["type"], question.get("category", ""), n,
+                                     sx / n if n else None, round(r, 3) if r is not None else None,
+                                     _option_counts(question, choices.get(key, {}))))
+    return sorted(result, key=lambda item: (item.facility if item.facility is not None else 2, item.key))
+
+
+def _option_counts(question: dict, responses: dict[str, int]) -> list[tuple[str, int]]:
+    """How often each option was chosen (single, multiple, true/false), plus the unanswered."""
+    kind = question.get("type")
+    counts: dict[str, int] = {}
+    if kind in ("single", "multiple"):
+        counts = {option: 0 for option in question["options"]}
+    elif kind == "true_false":
+        counts = {"true": 0, "false": 0}
+    unanswered = responses.get("null", 0)
+    for raw, count in responses.items():
+        if raw == "null" or not counts:
+            continue
+        value = json.loads(raw)
+        for item in (value if isinstance(value, list) else [value]):
+            if kind == "true_false":
+                counts["true" if item else "false"] += count
+            elif isinstance(item, int) and 0 <= item < len(question["options"]):
+                counts[question["options"][item]] += count
+    return list(counts.items()) + [("(no answer)", unanswered)]
+
+
+# --- describing answers for the review ------------------------------------------------
+
+def answer_text(question: dict) -> str:
+    """The right answer, in words."""
+    kind = question["type"]
+    if kind == "single":
+        return question["options"][question["answer"]]
+    if kind == "multiple":
+        return "; ".join(question["options"][i] for i in question["answer"])
+    if kind == "true_false":
+        return "true" if question["answer"] else "false"
+    if kind == "numeric":
+        tolerance = question.get("tolerance", 0)
+        return f"{question['answer']:g}" + (f" (± {tolerance:g})" if tolerance else "")
+    if kind == "short_text":
+        return " / ".join(question["accepted"])
+    if kind == "matching":
+        return "; ".join(f"{left} → {right}" for left, right in question["pairs"])
+    return " → ".join(question["items"])
+
+
+def response_text(question: dict, response) -> str:
+    """What the person answered, in words ('' when nothing)."""
+    if response is None:
+        return ""
+    kind = question["type"]
+    try:
+        if kind == "single":
+            return question["options"][response]
+        if kind == "multiple":
+            return "; ".join(question["options"][i] for i in response)
+        if kind == "true_false":
+            return "true" if response else "false"
+        if kind == "numeric":
+            return f"{response:g}"
+        if kind == "short_text":
+            return response
+        if kind == "matching":
+            return "; ".join(f"{question['pairs'][int(i)][0]} → {question['pairs'][j][1]}"
+                             for i, j in sorted(response.items(), key=lambda kv: int(kv[0])))
+        placed = sorted(response.items(), key=lambda kv: kv[1])
+        return " → ".join(question["items"][int(i)] for i, _position in placed)
+    except (IndexError, KeyError, TypeError, ValueError):
+        return "?"
+
+
+@dataclass
+class ReviewItem:
+    question: dict
+    response: str
+    answer: str
+    points: float
+    possible: float
+
+
+def review(attempt: QuizAttempt) -> list[ReviewItem]:
+    """Each drawn question with the person's answer, the right answer and the points earned."""
+    rows = {key: (response, points, possible) for key, response, points, possible in db.session.execute(
+        select(AttemptAnswer.question_key, AttemptAnswer.response, AttemptAnswer.points,
+               AttemptAnswer.points_possible).where(AttemptAnswer.attempt_id == attempt.id))}
+    items = []
+    for entry in attempt.layout:
+        question = attempt.version.question(entry["key"])
+        raw, points, possible = rows.get(entry["key"], (None, 0.0, float(question.get("points", 1))))
+        items.append(ReviewItem(question, response_text(question, json.loads(raw) if raw else None),
+                                answer_text(question), points or 0.0, possible or 0.0))
+    return items

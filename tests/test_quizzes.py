@@ -1,0 +1,509 @@
+"""Quizzes: scoring, drawing, the server-kept deadline, single grading, visibility, statistics."""
+import re
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.gamification.models import XpEvent
+from app.plan.models import Participation
+from app.quizzes import scoring, service
+from app.quizzes.models import AttemptAnswer, Quiz, QuizAttempt
+from tests.quiz_fixtures import ALL_TYPES, RIGHT_FORM
+
+ROOT = Path(__file__).resolve().parent.parent
+START = datetime(2024, 9, 10, 10, 0, 0)
+
+
+class Clock:
+    def __init__(self, moment):
+        self.moment = moment
+
+    def __call__(self):
+        return self.moment
+
+    def advance(self, **delta):
+        self.moment += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(app):
+    clock = Clock(START)
+    app.config["NOW_FUNCTION"] = clock
+    return clock
+
+
+@pytest.fixture
+def content(app, tmp_path, runner, clock):
+    """A content folder with the real plan and the every-type quiz; loaded."""
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans" / "ktu-2024-2025.toml").write_bytes((ROOT / "plans" / "ktu-2024-2025.toml").read_bytes())
+    (tmp_path / "quizzes").mkdir()
+    (tmp_path / "quizzes" / "every-type.toml").write_text(ALL_TYPES, encoding="utf-8")
+    app.config["CONTENT_FOLDER"] = str(tmp_path)
+    result = runner.invoke(args=["load-content"])
+    assert result.exit_code == 0, result.output
+    return tmp_path
+
+
+def quiz():
+    return service.quiz_by_slug("every-type")
+
+
+def count(model, *where):
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def answer_everything(client, attempt_id, form=RIGHT_FORM):
+    """Post the right answers page by page, as the form would."""
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    for number, page in enumerate(service.pages(attempt), start=1):
+        keys = {f"q-{entry['key']}" for entry in page}
+        data = {k: v for k, v in form.items() if k in keys or k.rsplit("-", 1)[0] in keys}
+        client.post(f"/quizzes/attempts/{attempt_id}/save?page={number}", data={**data, "go": str(number)})
+
+
+# --- scoring -------------------------------------------------------------------------
+
+SINGLE = {"type": "single", "options": ["a", "b", "c"], "answer": 1}
+MULTIPLE = {"type": "multiple", "options": ["a", "b", "c", "d"], "answer": [0, 2]}
+
+
+@pytest.mark.parametrize("question, response, expected", [
+    (SINGLE, 1, 1.0), (SINGLE, 0, 0.0), (SINGLE, None, 0.0), (SINGLE, True, 0.0), (SINGLE, "1", 0.0),
+    (MULTIPLE, [0, 2], 1.0),
+    (MULTIPLE, [0], 0.5),
+    (MULTIPLE, [0, 1], 0.0),           # 1/2 right - 1/2 wrong
+    (MULTIPLE, [0, 2, 1], 0.5),         # 1 - 1/2
+    (MULTIPLE, [0, 1, 2, 3], 0.0),      # ticking everything never pays
+    (MULTIPLE, [1, 3], 0.0),            # floor at zero
+    (MULTIPLE, [], 0.0), (MULTIPLE, [0, 0, 2], 1.0), (MULTIPLE, [9], 0.0),
+    ({"type": "true_false", "answer": False}, False, 1.0),
+    ({"type": "true_false", "answer": False}, True, 0.0),
+    ({"type": "true_false", "answer": False}, 0, 0.0),
+    ({"type": "numeric", "answer": 2016, "tolerance": 0}, 2016.0, 1.0),
+    ({"type": "numeric", "answer": 2016, "tolerance": 0}, 2015.0, 0.0),
+    ({"type": "numeric", "answer": 3.5, "tolerance": 0.25}, 3.75, 1.0),
+    ({"type": "numeric", "answer": 3.5, "tolerance": 0.25}, 3.76, 0.0),
+    ({"type": "numeric", "answer": 1, "tolerance": 0}, float("nan"), 0.0),
+    ({"type": "short_text", "accepted": ["Call centre 1424"]}, "  CALL   centre 1424 ", 1.0),
+    ({"type": "short_text", "accepted": ["1424"]}, "１４２４", 1.0),   # full-width digits, NFKC
+    ({"type": "short_text", "accepted": ["1424"]}, "1425", 0.0),
+    ({"type": "short_text", "accepted": ["1424"]}, "   ", 0.0),
+    ({"type": "matching", "pairs": [["a", "A"], ["b", "B"], ["c", "C"]]}, {"0": 0, "1": 1, "2": 2}, 1.0),
+    ({"type": "matching", "pairs": [["a", "A"], ["b", "B"], ["c", "C"]]}, {"0": 0, "1": 2, "2": 1}, 1 / 3),
+    ({"type": "matching", "pairs": [["a", "A"], ["b", "B"], ["c", "C"]]}, {"0": 0, "1": 0, "2": 0}, 1 / 3),
+    ({"type": "ordering", "items": ["x", "y", "z", "w"]}, {"0": 1, "1": 2, "2": 3, "3": 4}, 1.0),
+    ({"type": "ordering", "items": ["x", "y", "z", "w"]}, {"0": 2, "1": 1, "2": 3, "3": 4}, 0.5),
+    ({"type": "ordering", "items": ["x", "y", "z"]}, "nonsense", 0.0),
+])
+def test_scoring_of_every_type(question, response, expected):
+    assert scoring.score(question, response) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("method, expected", [("highest", 80), ("last", 40), ("first", 60), ("average", 60)])
+def test_grading_methods(method, expected):
+    attempts = [QuizAttempt(number=n, status="submitted", percent=p) for n, p in ((1, 60), (2, 80), (3, 40))]
+    attempts.append(QuizAttempt(number=4, status="open", percent=None))
+    assert service.final_grade(attempts, method) == expected
+    assert service.final_grade([], method) is None
+
+
+# --- loading ---------------------------------------------------------------------------
+
+def test_loading_twice_and_a_changed_question_makes_a_version(app, content, runner, make_user, clock):
+    assert "every-type: unchanged" in runner.invoke(args=["load-content"]).output
+    student = make_user()
+    attempt = service.start_attempt(student, quiz(), clock())
+    service.submit(attempt, clock())
+    graded_with = attempt.version_id
+    path = content / "quizzes" / "every-type.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Which is a bribe?", "Which of these is a bribe?"), encoding="utf-8")
+    assert "every-type: new version" in runner.invoke(args=["load-content"]).output
+    assert quiz().current.number == 2
+    finished = db.session.get(QuizAttempt, attempt.id)
+    assert finished.version_id == graded_with and finished.version.question("single-bribe")["text"] == "Which is a bribe?"
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda t: t.replace("answer = 1\n", "answer = 7\n", 1), "questions[0] (single-bribe).answer"),
+    (lambda t: t.replace('type = "single"', 'type = "essay"', 1), "must be one of"),
+    (lambda t: t.replace('grading = "highest"', 'grading = "best"'), "grading: must be one of"),
+    (lambda t: t + '\n[[draw]]\ncategory = "a"\ncount = 9\n', "asks for 9 questions but category 'a' has 3"),
+    (lambda t: t.replace('key = "tf-giver"', 'key = "single-bribe"'), "appears twice"),
+])
+def test_a_broken_quiz_is_reported_and_not_loaded(app, content, runner, edit, message):
+    path = content / "quizzes" / "broken.toml"
+    path.write_text(edit(ALL_TYPES), encoding="utf-8")
+    result = runner.invoke(args=["load-content"])
+    assert result.exit_code == 1 and message in result.output and "broken.toml" in result.output
+    assert service.quiz_by_slug("broken") is None and quiz() is not None
+
+
+# --- drawing and attempts -------------------------------------------------------------------
+
+def test_each_attempt_draws_n_per_category_and_keeps_it(app, content, make_user, client, auth, clock):
+    path = content / "quizzes" / "drawn.toml"
+    path.write_text(ALL_TYPES.replace('title = "Every type"', 'title = "Drawn"')
+                    + '\n[[draw]]\ncategory = "a"\ncount = 2\n\n[[draw]]\ncategory = "b"\ncount = 1\n', encoding="utf-8")
+    assert db.session.execute(select(Quiz)).scalars().all()
+    from app.cli import load_content
+    load_content()
+    drawn = service.quiz_by_slug("drawn")
+    make_user("s@uni.test")
+    auth.login("s@uni.test")
+    response = client.post("/quizzes/drawn/start")
+    attempt_id = int(response.location.rstrip("/").split("/")[-1])
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    categories = [attempt.version.question(e["key"])["category"] for e in attempt.layout]
+    assert sorted(categories) == ["a", "a", "b"]
+    first = re.findall(r'name="(q-[a-z-]+?)(?:-\d)?"', client.get(f"/quizzes/attempts/{attempt_id}").get_data(as_text=True))
+    again = re.findall(r'name="(q-[a-z-]+?)(?:-\d)?"', client.get(f"/quizzes/attempts/{attempt_id}").get_data(as_text=True))
+    assert first == again and first
+    # Starting again resumes the same attempt rather than drawing anew.
+    assert client.post("/quizzes/drawn/start").location == response.location
+    assert count(QuizAttempt, QuizAttempt.quiz_id == drawn.id) == 1
+
+
+def test_one_open_attempt_even_when_started_twice_at_once(app, content, make_user, clock):
+    student_id = make_user().id
+    ids, errors = [], []
+    barrier = threading.Barrier(4)
+
+    def worker():
+        with app.app_context():
+            try:
+                from app.people.models import User
+                user = db.session.get(User, student_id)
+                barrier.wait()
+                ids.append(service.start_attempt(user, service.quiz_by_slug("every-type"), START).id)
+            except Exception as error:  # pragma: no cover - reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(set(ids)) == 1
+    assert count(QuizAttempt) == 1
+
+
+def test_attempts_allowed_are_enforced(app, content, make_user, clock):
+    student = make_user()
+    for _ in range(2):
+        service.submit(service.start_attempt(student, quiz(), clock()), clock())
+    with pytest.raises(service.QuizUnavailable):
+        service.start_attempt(student, quiz(), clock())
+
+
+def test_a_new_academic_year_has_its_own_attempts(app, content, make_user, runner, clock, client, auth):
+    text = (ROOT / "plans" / "ktu-2024-2025.toml").read_text(encoding="utf-8")
+    next_year = (text.replace('slug = "ktu-2024-2025"', 'slug = "ktu-2025-2026"')
+                 .replace("starts_on = 2024-09-01", "starts_on = 2025-09-01")
+                 .replace("ends_on = 2025-08-31", "ends_on = 2026-08-31"))
+    (content / "plans" / "ktu-2025-2026.toml").write_text(next_year, encoding="utf-8")
+    runner.invoke(args=["load-content"])
+    student = make_user("s@uni.test")
+    make_user("t@uni.test")
+    auth.login("s@uni.test")
+    attempt = service.start_attempt(student, quiz(), clock())
+    answer_everything(client, attempt.id)
+    service.submit(attempt, clock())
+    assert service.has_passed(student.id, "every-type", clock())
+    service.submit(service.start_attempt(student, quiz(), clock()), clock())
+    clock.moment = datetime(2025, 9, 10, 10, 0)
+    assert not service.has_passed(student.id, "every-type", clock())
+    fresh = service.start_attempt(student, quiz(), clock())   # last year's two attempts do not count
+    assert fresh.number == 1 and fresh.activity_id != attempt.activity_id
+
+
+# --- answering, deadline, grading ----------------------------------------------------------
+
+def test_full_marks_through_the_pages(app, content, client, make_user, make_group, auth, clock):
+    student = make_user("s@uni.test", group=make_group())
+    auth.login("s@uni.test")
+    attempt_id = int(client.post("/quizzes/every-type/start").location.rstrip("/").split("/")[-1])
+    answer_everything(client, attempt_id)
+    finish = client.get(f"/quizzes/attempts/{attempt_id}/finish").get_data(as_text=True)
+    assert "Every question has an answer." in finish
+    result = client.post(f"/quizzes/attempts/{attempt_id}/submit", follow_redirects=True).get_data(as_text=True)
+    assert "Attempt 1: 100%" in result and "Money for a grade is a bribe." in result
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    assert attempt.passed and attempt.score == attempt.max_score == 7
+    assert count(Participation, Participation.user_id == student.id) == 1
+    assert db.session.scalar(select(func.sum(XpEvent.amount))) == 50
+
+
+def test_unreadable_numeric_answer_is_shown_back_with_a_message(app, content, client, make_user, auth):
+    make_user("s@uni.test")
+    auth.login("s@uni.test")
+    attempt_id = int(client.post("/quizzes/every-type/start").location.rstrip("/").split("/")[-1])
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    page = next(n for n, p in enumerate(service.pages(attempt), 1) if any(e["key"] == "numeric-year" for e in p))
+    response = client.post(f"/quizzes/attempts/{attempt_id}/save?page={page}", data={"q-numeric-year": "twenty", "go": str(page)})
+    assert response.status_code == 422 and "Enter a number" in response.get_data(as_text=True)
+
+
+def test_no_answer_or_explanation_in_any_page_of_an_open_attempt(app, content, client, make_user, auth):
+    make_user("s@uni.test")
+    auth.login("s@uni.test")
+    attempt_id = int(client.post("/quizzes/every-type/start").location.rstrip("/").split("/")[-1])
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    html = [client.get(f"/quizzes/attempts/{attempt_id}?page={n}").get_data(as_text=True)
+            for n in range(1, len(service.pages(attempt)) + 1)]
+    html.append(client.get(f"/quizzes/attempts/{attempt_id}/finish").get_data(as_text=True))
+    html.append(client.get("/quizzes/every-type/").get_data(as_text=True))
+    html.append(client.get(f"/quizzes/attempts/{attempt_id}/result", follow_redirects=True).get_data(as_text=True))
+    everything = "\n".join(html)
+    for question in attempt.version.questions:
+        assert question["explanation"] not in everything
+    for secret in ("1424", "2016", "correct", "answer\"", "data-answer"):
+        assert secret not in everything
+    # Option inputs differ only in their value: nothing marks the right one.
+    radios = re.findall(r'<input type="radio" name="q-single-bribe" value="\d"[^>]*>', everything)
+    assert len({re.sub(r'value="\d"', "", r) for r in radios}) == 1
+
+
+def test_answers_after_the_deadline_are_refused_and_graded_on_what_was_saved(app, content, client, make_user, auth, clock):
+    make_user("s@uni.test")
+    auth.login("s@uni.test")
+    attempt_id = int(client.post("/quizzes/every-type/start").location.rstrip("/").split("/")[-1])
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    page = next(n for n, p in enumerate(service.pages(attempt), 1) if any(e["key"] == "single-bribe" for e in p))
+    client.post(f"/quizzes/attempts/{attempt_id}/save?page={page}", data={"q-single-bribe": "1", "go": str(page)})
+    clock.advance(minutes=10, seconds=20)   # past the limit, within the grace
+    client.post(f"/quizzes/attempts/{attempt_id}/save?page={page}", data={"q-single-bribe": "1", "q-tf-giver": "false", "go": str(page)})
+    assert db.session.get(QuizAttempt, attempt_id).status == "open"
+    clock.advance(seconds=15)               # now beyond the grace
+    late = client.post(f"/quizzes/attempts/{attempt_id}/save?page=1", data={k: v for k, v in RIGHT_FORM.items()}, follow_redirects=True)
+    assert "The time was up" in late.get_data(as_text=True)
+    closed = db.session.get(QuizAttempt, attempt_id)
+    assert closed.status == "expired"
+    saved_points = {key: points for key, points in db.session.execute(
+        select(AttemptAnswer.question_key, AttemptAnswer.points).where(AttemptAnswer.attempt_id == attempt_id))}
+    assert sum(saved_points.values()) == closed.score
+    assert closed.score == sum(1 for key in ("single-bribe", "tf-giver")
+                               if any(e["key"] == key for e in service.pages(closed)[page - 1]))
+
+
+def test_an_overdue_attempt_is_closed_when_next_seen(app, content, make_user, clock):
+    student = make_user()
+    attempt = service.start_attempt(student, quiz(), clock())
+    clock.advance(hours=1)
+    assert service.close_overdue(clock()) == 1
+    assert db.session.get(QuizAttempt, attempt.id).status == "expired"
+
+
+def test_extra_time_extends_the_limit_and_holds_with_a_closing_date(app, content, make_user, clock):
+    student, curator = make_user(), make_user(roles=("curator",))
+    the_quiz = quiz()
+    service.grant_extra_time(student, the_quiz, 15, curator)
+    attempt = service.start_attempt(student, the_quiz, clock())
+    assert attempt.deadline == START + timedelta(minutes=25)
+    service.submit(attempt, clock())
+    the_quiz.closes_at = START + timedelta(minutes=30)
+    db.session.commit()
+    clock.advance(minutes=25)
+    late_start = service.start_attempt(student, the_quiz, clock())
+    assert late_start.deadline == START + timedelta(minutes=45)   # closing time + the person's 15 minutes
+    other = make_user()
+    assert service.start_attempt(other, the_quiz, clock()).deadline == START + timedelta(minutes=30)
+
+
+def test_simultaneous_submits_grade_once(app, content, make_user, make_group, clock):
+    student = make_user(group=make_group())
+    attempt_id = service.start_attempt(student, quiz(), clock()).id
+    results, errors = [], []
+    barrier = threading.Barrier(6)
+
+    def worker():
+        with app.app_context():
+            try:
+                attempt = db.session.get(QuizAttempt, attempt_id)
+                barrier.wait()
+                results.append(service.submit(attempt, START))
+            except Exception as error:  # pragma: no cover - reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and results.count(True) == 1
+    assert count(Participation) == 1
+    assert count(AttemptAnswer, AttemptAnswer.attempt_id == attempt_id) == 7
+
+
+def test_xp_pays_only_for_improvement(app, content, make_user, client, auth, clock):
+    student = make_user("s@uni.test")
+    auth.login("s@uni.test")
+    first = service.start_attempt(student, quiz(), clock())
+    service.submit(first, clock())                     # 0%: nothing
+    second = service.start_attempt(student, quiz(), clock())
+    answer_everything(client, second.id)
+    service.submit(second, clock())                    # 100%: +50
+    assert db.session.scalar(select(func.sum(XpEvent.amount))) == 50
+
+
+def test_another_student_cannot_open_an_attempt(app, content, client, make_user, auth, clock):
+    owner = make_user("owner@uni.test")
+    make_user("other@uni.test")
+    attempt = service.start_attempt(owner, quiz(), clock())
+    auth.login("other@uni.test")
+    for url in (f"/quizzes/attempts/{attempt.id}", f"/quizzes/attempts/{attempt.id}/finish",
+                f"/quizzes/attempts/{attempt.id}/result"):
+        assert client.get(url).status_code == 404
+    assert client.post(f"/quizzes/attempts/{attempt.id}/submit").status_code == 404
+    assert client.post(f"/quizzes/attempts/{attempt.id}/save").status_code == 404
+    assert db.session.get(QuizAttempt, attempt.id).status == "open"
+
+
+@pytest.mark.parametrize("mode, visible_now, visible_after_close", [
+    ("after_attempt", True, True), ("after_close", False, True), ("never", False, False)])
+def test_review_follows_the_feedback_mode(app, content, make_user, client, auth, clock, mode, visible_now, visible_after_close):
+    the_quiz = quiz()
+    the_quiz.feedback, the_quiz.closes_at = mode, START + timedelta(days=1)
+    db.session.commit()
+    make_user("s@uni.test")
+    auth.login("s@uni.test")
+    attempt_id = int(client.post("/quizzes/every-type/start").location.rstrip("/").split("/")[-1])
+    client.post(f"/quizzes/attempts/{attempt_id}/submit")
+    assert ("Money for a grade is a bribe." in client.get(f"/quizzes/attempts/{attempt_id}/result").get_data(as_text=True)) is visible_now
+    clock.advance(days=2)
+    assert ("Money for a grade is a bribe." in client.get(f"/quizzes/attempts/{attempt_id}/result").get_data(as_text=True)) is visible_after_close
+
+
+def test_closed_quiz_cannot_be_started(app, content, make_user, clock):
+    the_quiz = quiz()
+    the_quiz.closes_at = START - timedelta(minutes=1)
+    db.session.commit()
+    with pytest.raises(service.QuizUnavailable):
+        service.start_attempt(make_user(), the_quiz, clock())
+
+
+# --- curators and admins ------------------------------------------------------------------
+
+def test_curator_sees_sat_and_passed_for_own_group_only(app, content, client, make_user, make_group, auth, clock):
+    mine, theirs = make_group("ЭЭ-24-1"), make_group("ЭЭ-24-2")
+    curator = make_user("c@uni.test", roles=("curator",))
+    mine.curators.append(curator)
+    db.session.commit()
+    passer = make_user("p@uni.test", group=mine, name="Passer")
+    sitter = make_user("s@uni.test", group=mine, name="Sitter")
+    make_user("n@uni.test", group=mine, name="Nobody Yet")
+    auth.login("p@uni.test")
+    attempt = service.start_attempt(passer, quiz(), clock())
+    answer_everything(client, attempt.id)
+    service.submit(attempt, clock())
+    service.submit(service.start_attempt(sitter, quiz(), clock()), clock())
+    auth.logout()
+    auth.login("c@uni.test")
+    page = client.get(f"/quizzes/groups/{mine.id}?quiz=every-type").get_data(as_text=True)
+    assert re.search(r"<strong>2</strong> of 3 have sat it", page)
+    assert re.search(r"<strong>1</strong> have passed", page)
+    assert "owes the quiz" in page and "Nobody Yet" in page
+    assert client.get(f"/quizzes/groups/{theirs.id}").status_code == 403
+
+
+def test_curator_grants_extra_time(app, content, client, make_user, make_group, auth):
+    group = make_group()
+    curator = make_user("c@uni.test", roles=("curator",))
+    group.curators.append(curator)
+    db.session.commit()
+    student = make_user("s@uni.test", group=group)
+    auth.login("c@uni.test")
+    client.post(f"/quizzes/groups/{group.id}?quiz=every-type", data={"student": str(student.id), "scope": "*", "minutes": "20"})
+    assert service.extra_minutes(student.id, quiz().id) == 20
+    stranger = make_user("x@uni.test")
+    client.post(f"/quizzes/groups/{group.id}?quiz=every-type", data={"student": str(stranger.id), "scope": "*", "minutes": "20"})
+    assert service.extra_minutes(stranger.id, quiz().id) == 0
+
+
+def test_item_statistics_against_hand_computed_figures(app, content, make_user, clock):
+    # Three attempts of a two-question quiz, scored by hand:
+    #   attempt: q1 q2 → rest-of-test shares for q1 are q2's, and vice versa.
+    #   A: 1 1   B: 1 0   C: 0 0
+    # For q1: x = (1, 1, 0), y = (1, 0, 0); r = (3·1 − 2·1) / sqrt((3·2 − 4)(3·1 − 1)) = 1/2 = 0.5
+    # facility(q1) = 2/3, facility(q2) = 1/3.
+    the_quiz = quiz()
+    version = the_quiz.current
+    for pattern in ((1, 1), (1, 0), (0, 0)):
+        attempt = QuizAttempt(quiz_id=the_quiz.id, version_id=version.id, user_id=make_user().id, status="submitted",
+                              started_at=START, score=sum(pattern), max_score=2, percent=50 * sum(pattern),
+                              passed=False, layout=[{"key": "single-bribe", "order": []}, {"key": "tf-giver", "order": []}])
+        db.session.add(attempt)
+        db.session.flush()
+        for key, points in zip(("single-bribe", "tf-giver"), pattern):
+            db.session.add(AttemptAnswer(attempt_id=attempt.id, question_key=key, points=points, points_possible=1,
+                                         response="1" if key == "single-bribe" and points else "0" if key == "single-bribe" else ("false" if points else "true")))
+    db.session.commit()
+    stats = {item.key: item for item in service.item_statistics(the_quiz)}
+    assert stats["single-bribe"].facility == pytest.approx(2 / 3)
+    assert stats["tf-giver"].facility == pytest.approx(1 / 3)
+    assert stats["single-bribe"].discrimination == pytest.approx(0.5)
+    assert stats["tf-giver"].discrimination == pytest.approx(0.5)
+    assert dict(stats["single-bribe"].options)["Money for a grade"] == 2
+    assert dict(stats["tf-giver"].options) == {"true": 2, "false": 1, "(no answer)": 0}
+
+
+def test_item_statistics_page_and_csv(app, content, client, make_user, auth, clock):
+    make_user("boss@uni.test", roles=("admin",))
+    service.submit(service.start_attempt(make_user(), quiz(), clock()), clock())
+    auth.login("boss@uni.test")
+    assert "Which is a bribe?" in client.get("/admin/quizzes/every-type/items").get_data(as_text=True)
+    exported = client.get("/admin/quizzes/every-type/items.csv")
+    assert exported.mimetype == "text/csv"
+    lines = exported.get_data(as_text=True).strip().splitlines()
+    assert lines[0].startswith("key,category,type,question,given,facility,discrimination") and len(lines) == 8
+
+
+def test_course_with_a_final_quiz_completes_only_when_it_is_passed(app, content, make_user, client, auth, runner, clock):
+    folder = content / "courses" / "with-final"
+    folder.mkdir(parents=True)
+    (folder / "course.toml").write_text('title = "With final"\nactivity = "2.1"\nfinal_quiz = "every-type"\nxp_per_lesson = 5\n', encoding="utf-8")
+    (folder / "01-only.md").write_text('+++\ntitle = "Only"\n+++\nRead me.\n', encoding="utf-8")
+    assert runner.invoke(args=["load-content"]).exit_code == 0
+    from app.courses import service as courses
+    from app.courses.models import Course, Lesson
+    course = db.session.execute(select(Course).where(Course.slug == "with-final")).scalar_one()
+    lesson = db.session.execute(select(Lesson).where(Lesson.course_id == course.id)).scalar_one()
+    student = make_user("s@uni.test")
+    assert not courses.complete_lesson(student, lesson, via="button", now=clock()).course_completed
+    auth.login("s@uni.test")
+    attempt = service.start_attempt(student, quiz(), clock())
+    answer_everything(client, attempt.id)
+    service.submit(attempt, clock())
+    assert courses.progress_for(student.id, course.id).completed_at == clock()
+
+
+def test_a_course_naming_a_missing_final_quiz_is_refused(app, content, runner):
+    folder = content / "courses" / "bad-final"
+    folder.mkdir(parents=True)
+    (folder / "course.toml").write_text('title = "Bad"\nfinal_quiz = "nope"\n', encoding="utf-8")
+    (folder / "01-only.md").write_text('+++\ntitle = "Only"\n+++\nRead me.\n', encoding="utf-8")
+    result = runner.invoke(args=["load-content"])
+    assert result.exit_code == 1 and "final_quiz: there is no quizzes/nope.toml" in result.output
+
+
+def test_the_shipped_quizzes_load(app, runner):
+    result = runner.invoke(args=["load-content"])
+    assert result.exit_code == 0, result.output
+    hour = service.quiz_by_slug("integrity-hour")
+    assert hour.activity_code == "2.2" and len(hour.current.questions) >= 30
+    assert sum(rule["count"] for rule in hour.current.draw) == 15
+    assert all(q["explanation"] for q in hour.current.questions)
+    assert {q["type"] for q in hour.current.questions} == set(scoring.TYPES)
+    from app.courses.models import Course
+    finals = dict(db.session.execute(select(Course.slug, Course.final_quiz)).all())
+    assert finals == {"fundamentals-of-anti-corruption-culture": "fundamentals-final",
+                      "academic-honesty": "academic-honesty-final"}
+    assert all(service.quiz_by_slug(slug) is not None for slug in finals.values())
