@@ -102,6 +102,11 @@ def _register_error_pages(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
+    @app.template_filter("num")
+    def format_number(value, places: int = 2) -> str:
+        """Show a number with at most `places` decimals and no trailing zeros: 1.78333 → 1.78, 15.0 → 15."""
+        return f"{round(float(value), places):g}"
+
     @app.context_processor
     def inject_globals():
         return {"languages": app.config["LANGUAGES"], "current_locale": str(get_locale())}

@@ -209,6 +209,7 @@ def group_results(group_id):
     group = db.get_or_404(Group, group_id)
     ensure(can_view_group(current_user, group))
     quizzes = db.session.execute(select(Quiz).where(Quiz.retired.is_(False)).order_by(Quiz.title)).scalars().all()
+    quizzes.sort(key=lambda q: q.activity_code == "")  # the plan's quizzes (the integrity hour) first
     if not quizzes:
         return render_template("quizzes/group.html", group=group, quizzes=[], quiz=None)
     quiz = next((q for q in quizzes if q.slug == request.args.get("quiz")), quizzes[0])

@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select, update
 
 from app.core.db_helpers import insert_ignoring_duplicates
@@ -458,7 +459,7 @@ def answer_text(question: dict) -> str:
     if kind == "multiple":
         return "; ".join(question["options"][i] for i in question["answer"])
     if kind == "true_false":
-        return "true" if question["answer"] else "false"
+        return _("True") if question["answer"] else _("False")
     if kind == "numeric":
         tolerance = question.get("tolerance", 0)
         return f"{question['answer']:g}" + (f" (± {tolerance:g})" if tolerance else "")
@@ -480,7 +481,7 @@ def response_text(question: dict, response) -> str:
         if kind == "multiple":
             return "; ".join(question["options"][i] for i in response)
         if kind == "true_false":
-            return "true" if response else "false"
+            return _("True") if response else _("False")
         if kind == "numeric":
             return f"{response:g}"
         if kind == "short_text":

@@ -9,12 +9,13 @@
   function show(text) { if (status) { status.textContent = text; } }
 
   if (timer) {
+    var label = timer.getAttribute("data-label") || "";
     var end = Date.now() + parseInt(timer.getAttribute("data-remaining"), 10) * 1000;
     var warned = false;
     var tick = function () {
       var left = Math.max(0, Math.round((end - Date.now()) / 1000));
       var minutes = Math.floor(left / 60), seconds = left % 60;
-      timer.textContent = "⏱ " + minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
+      timer.textContent = label + " " + minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
       if (left <= 60 && !warned) { timer.classList.add("urgent"); warned = true; }
       if (left === 0) {
         clearInterval(handle);
