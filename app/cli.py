@@ -8,6 +8,7 @@ from flask import current_app
 from flask_migrate import upgrade
 
 from app.audit import service as audit
+from app.contests.loader import load_contests
 from app.courses.loader import load_courses
 from app.quizzes.loader import load_quizzes
 from app.extensions import db
@@ -35,6 +36,9 @@ def load_content() -> tuple[list[str], list[ContentError]]:
                          f"{result.updated} updated, {result.retired} retired")
     quiz_lines, problems = load_quizzes(_content_folder() / "quizzes")
     lines.extend(quiz_lines)
+    contest_lines, contest_problems = load_contests(_content_folder() / "contests")
+    lines.extend(contest_lines)
+    problems.extend(contest_problems)
     courses, course_problems = load_courses(_content_folder() / "courses")
     problems.extend(course_problems)
     for result in courses:
@@ -68,7 +72,7 @@ def register_commands(app) -> None:
         for line in lines:
             click.echo(line)
         for problem in problems:
-            click.echo(f"error: {problem} (this file's course or quiz was not loaded)", err=True)
+            click.echo(f"error: {problem} (this file's course, quiz or contest was not loaded)", err=True)
         if problems:
             sys.exit(1)
 

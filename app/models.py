@@ -6,3 +6,4 @@ from app.certificates.models import Certificate  # noqa: F401
 from app.courses.models import Course, CourseProgress, Lesson, LessonCompletion, LessonVersion  # noqa: F401
 from app.gamification.models import XpEvent  # noqa: F401
 from app.quizzes.models import AttemptAnswer, Quiz, QuizAccommodation, QuizAttempt, QuizVersion  # noqa: F401
+from app.contests.models import Contest, Entry, JuryAssignment, JuryScore  # noqa: F401

@@ -35,6 +35,8 @@ def admin_pages(app, make_group, make_user, runner):
         "/admin/quizzes": "quizzes.admin_index",
         "/admin/quizzes/integrity-hour/items": "quizzes.items",
         "/admin/quizzes/integrity-hour/items.csv": "quizzes.items_csv",
+        "/admin/contests/": "contests.admin_index",
+        "/admin/contests/essay-2024-2025/": "contests.admin_show",
     }
 
 

@@ -87,11 +87,15 @@ def draw(certificate: Certificate, verify_url: str, issuer: str) -> Image.Image:
     pen.rectangle((40, 40, WIDTH - 40, HEIGHT - 40), outline=BRAND, width=10)
     pen.rectangle((70, 70, WIDTH - 70, HEIGHT - 70), outline=BRAND, width=2)
     y = _centred(pen, 150, issuer, _font(False, 40), MUTED, 80)
-    heading = _("Certificate of completion") if certificate.kind == "course" else _("Certificate")
+    heading, lead, line = {
+        "course": (_("Certificate of completion"), _("This certifies that"), _("has completed the course")),
+        "diploma": (_("Diploma"), _("is awarded to"), _("for")),
+        "participation": (_("Certificate of participation"), _("This certifies that"), _("took part in the contest")),
+    }.get(certificate.kind, (_("Certificate"), _("This certifies that"), ""))
     y = _centred(pen, y + 40, heading.upper(), _font(True, 84), BRAND)
-    y = _centred(pen, y + 40, _("This certifies that"), _font(False, 44), INK)
+    y = _centred(pen, y + 40, lead, _font(False, 44), INK)
     y = _centred(pen, y + 20, certificate.holder_name, _font(True, 96), INK, 36)
-    y = _centred(pen, y + 20, _("has completed the course") if certificate.kind == "course" else "", _font(False, 44), INK)
+    y = _centred(pen, y + 20, line, _font(False, 44), INK)
     _centred(pen, y + 10, f"«{certificate.title}»", _font(True, 60), INK, 48)
 
     qr = qrcode.QRCode(border=2, box_size=10)

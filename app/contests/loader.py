@@ -1,0 +1,124 @@
+"""Read contests/<slug>.toml and write contests into the database (idempotent)."""
+import hashlib
+import re
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.contests.models import KINDS, Contest
+from app.core import markdown
+from app.core.content import ContentError, TomlReader, parse_toml
+from app.extensions import db
+from app.people.models import utcnow
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _moment(path, data, key) -> datetime:
+    value = data.get(key)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value
+    raise ContentError(path, key, "must be a local date and time such as 2024-10-01T09:00:00 (UTC)")
+
+
+def read_contest(path: Path) -> dict:
+    """Parse and validate one contest file; raise ContentError on the first problem."""
+    raw = path.read_bytes()
+    data = parse_toml(path, raw)
+    if not SLUG.match(path.stem):
+        raise ContentError(path, "", "a contest file name must be lower-case words joined by hyphens")
+    reader = TomlReader(path, data)
+    kind = reader.text("kind")
+    if kind not in KINDS:
+        raise ContentError(path, "kind", f"must be one of {', '.join(KINDS)}")
+    spec = {
+        "slug": path.stem, "title": reader.text("title"), "kind": kind,
+        "activity_code": reader.text("activity", required=False),
+        "brief_html": markdown.render(reader.text("brief"))[0],
+        "submissions_open": _moment(path, data, "submissions_open"),
+        "submissions_close": _moment(path, data, "submissions_close"),
+        "judging_close": _moment(path, data, "judging_close"),
+        "results_on": reader.day("results_on", required=False),
+        "eligibility": reader.text("eligibility", required=False, default="students"),
+        "entries_per_person": reader.integer("entries_per_person", required=False, default=1, minimum=1),
+        "language": reader.text("language", required=False, default="any"),
+        "min_words": reader.integer("min_words", required=False, default=0, minimum=0),
+        "max_words": reader.integer("max_words", required=False, default=0, minimum=0),
+        "jurors_per_entry": reader.integer("jurors_per_entry", required=False, default=3, minimum=1),
+        "normalisation": reader.text("normalisation", required=False, default="none"),
+        "xp": reader.integer("xp", required=False, default=0, minimum=0),
+        "digest": hashlib.sha256(raw).hexdigest(),
+    }
+    if not spec["submissions_open"] < spec["submissions_close"] <= spec["judging_close"]:
+        raise ContentError(path, "submissions_close", "the windows must run: submissions_open < submissions_close ≤ judging_close")
+    if spec["results_on"] is not None and spec["results_on"] < spec["judging_close"].date():
+        raise ContentError(path, "results_on", "must not be before judging_close")
+    if spec["eligibility"] not in ("students", "everyone"):
+        raise ContentError(path, "eligibility", "must be students or everyone")
+    if spec["normalisation"] not in ("none", "zscore"):
+        raise ContentError(path, "normalisation", "must be none or zscore")
+    if spec["max_words"] and spec["max_words"] < spec["min_words"]:
+        raise ContentError(path, "max_words", "must not be below min_words")
+    criteria, keys = [], set()
+    for index, item in enumerate(data.get("criteria", [])):
+        c = TomlReader(path, item, f"criteria[{index}].")
+        key = c.text("key")
+        if key in keys or not SLUG.match(key):
+            raise ContentError(path, c.key_name("key"), "must be unique lower-case words joined by hyphens")
+        keys.add(key)
+        weight = item.get("weight", 1)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
+            raise ContentError(path, c.key_name("weight"), "must be a positive number")
+        criteria.append({"key": key, "title": c.text("title"), "description": c.text("description", required=False),
+                         "weight": weight, "scale": c.integer("scale", minimum=1)})
+    if not criteria:
+        raise ContentError(path, "criteria", "the rubric needs at least one [[criteria]] entry")
+    places = []
+    for index, item in enumerate(data.get("places", [])):
+        p = TomlReader(path, item, f"places[{index}].")
+        places.append({"place": p.integer("place", minimum=1), "prize": p.text("prize", required=False)})
+    if [p["place"] for p in places] != list(range(1, len(places) + 1)):
+        raise ContentError(path, "places", "must list places 1, 2, 3 … in order")
+    spec["criteria"], spec["places"] = criteria, places
+    return spec
+
+
+def apply_contest(spec: dict) -> str:
+    contest = db.session.execute(select(Contest).where(Contest.slug == spec["slug"])).scalar_one_or_none()
+    if contest is not None and contest.source_digest == spec["digest"] and not contest.retired:
+        return "unchanged"
+    created = contest is None
+    if created:
+        contest = Contest(slug=spec["slug"])
+        db.session.add(contest)
+    elif contest.published_at is not None and (contest.criteria != spec["criteria"]):
+        raise ContentError(spec["slug"] + ".toml", "criteria", "the rubric of a contest with published results cannot change")
+    for name, value in spec.items():
+        if name != "digest" and name != "slug":
+            setattr(contest, name, value)
+    contest.source_digest, contest.retired, contest.loaded_at = spec["digest"], False, utcnow()
+    return "created" if created else "updated"
+
+
+def load_contests(folder: Path) -> tuple[list[str], list[ContentError]]:
+    """Load every contests/*.toml; a broken file is reported and loads nothing, the others load."""
+    lines, problems, on_disk = [], [], set()
+    for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+        on_disk.add(path.stem)
+        try:
+            outcome = apply_contest(read_contest(path))
+            db.session.commit()
+        except ContentError as error:
+            db.session.rollback()
+            problems.append(error)
+            continue
+        lines.append(f"contest {path.stem}: {outcome}")
+    for contest in db.session.execute(select(Contest).where(Contest.retired.is_(False))).scalars():
+        if contest.slug not in on_disk:
+            contest.retired = True
+            lines.append(f"contest {contest.slug}: retired (file removed)")
+    db.session.commit()
+    return lines, problems
+
+
