@@ -2,6 +2,7 @@
 import csv
 import io
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -87,6 +88,12 @@ def build_demo() -> list[str]:
         if (None, units[name].id) not in known:
             people.record_headcount(units[name], value, start, None)
     db.session.commit()
+
+    from flask import current_app
+
+    from app import demo_contests
+
+    summary.extend(demo_contests.build(users, users["admin@sanaly.test"], Path(current_app.config["UPLOAD_FOLDER"])))
 
     summary.append("")
     summary.append(f"Demo accounts (password: {DEMO_PASSWORD}):")

@@ -395,6 +395,13 @@ def test_publication_results_bundle_and_certificates(judged, client, runner, app
     assert "Juror A" in own and "jury1" not in own
 
 
+def test_publication_waits_for_every_sealed_score(judged, client):
+    _s, _j, admin, _ = judged
+    with pytest.raises(ValueError, match="still lack sealed scores"):
+        service.publish(essay(), admin, DURING_JUDGING)
+    assert essay().published_at is None
+
+
 def test_results_are_not_public_before_publication(judged, client):
     assert client.get("/contests/essay-2024-2025/results").status_code == 404
     assert client.get("/contests/essay-2024-2025/results.zip").status_code == 404

@@ -22,6 +22,20 @@ def test_demo_runs_twice_and_signs_in(app, runner, client, auth):
     assert second.exit_code == 0, second.output
     assert counts() == after_first
     assert verify_chain().ok
+    assert runner.invoke(args=["audit-verify"]).exit_code == 0
+
+    from app.contests import service as contests
+    from app.contests.models import Entry, JuryAssignment
+    from app.people.models import utcnow
+    moment = utcnow()
+    phases = {slug: contests.phase(contests.contest_by_slug(slug), moment)
+              for slug in ("tiktok-2024-2025", "essay-2024-2025", "poem-2024-2025")}
+    assert phases == {"tiktok-2024-2025": "submissions", "essay-2024-2025": "judging", "poem-2024-2025": "published"}
+    essay = contests.contest_by_slug("essay-2024-2025")
+    assert db.session.scalar(select(func.count()).select_from(Entry).where(Entry.contest_id == essay.id)) == 6
+    jurors = set(db.session.execute(select(JuryAssignment.juror_id).join(Entry).where(Entry.contest_id == essay.id)).scalars())
+    assert len(jurors) == 3
+    assert client.get("/contests/poem-2024-2025/results").status_code == 200
 
     assert auth.login("admin@sanaly.test", "demo-password").status_code == 302
     page = client.get("/admin/plan/").get_data(as_text=True)

@@ -235,9 +235,11 @@ def admin_show(slug):
     """Run a contest: entries, jury assignment and progress, a preview of the results, publication."""
     contest = db.session.execute(select(Contest).where(Contest.slug == slug)).scalar_one_or_none() or abort(404)
     rows, sealed = service.judging_progress(contest)
+    same_faculty = service.same_faculty_assignments(rows)
     preview = service.preview(contest) if any(sealed.values()) and contest.published_at is None else None
     return render_template("contests/admin_show.html", contest=contest, rows=rows, sealed=sealed, preview=preview,
                            phase=service.phase(contest, now()), pool=service.jury_pool(), form=ActionForm(),
+                           same_faculty=same_faculty,
                            withdrawn=db.session.scalar(select(db.func.count()).select_from(Entry).where(
                                Entry.contest_id == contest.id, Entry.status == WITHDRAWN)))
 

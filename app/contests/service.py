@@ -361,7 +361,8 @@ def queue(juror: User) -> list[tuple[Contest, list[JuryAssignment]]]:
     """The juror's active assignments grouped by contest, with their scores loaded."""
     assignments = db.session.execute(
         select(JuryAssignment).join(Entry).join(Contest).where(
-            JuryAssignment.juror_id == juror.id, JuryAssignment.status == ACTIVE, Entry.status == SUBMITTED)
+            JuryAssignment.juror_id == juror.id, JuryAssignment.status == ACTIVE, Entry.status == SUBMITTED,
+            Contest.published_at.is_(None))
         .order_by(Contest.judging_close, Entry.code)
         .options(db.joinedload(JuryAssignment.entry).joinedload(Entry.contest), db.joinedload(JuryAssignment.score))
     ).scalars().unique().all()
@@ -432,6 +433,15 @@ def judging_progress(contest: Contest) -> tuple[list, dict]:
         e.id: sum(1 for a in by_entry.get(e.id, []) if a.score and a.score.sealed_at) for e in entries}
 
 
+def same_faculty_assignments(rows) -> set[int]:
+    """Ids of assignments where the juror comes from the author's faculty (shown as a warning)."""
+    flagged = set()
+    for entry, assignments in rows:
+        info = _entry_info(entry)
+        flagged.update(a.id for a in assignments if same_faculty(info, _juror_info(a.juror)))
+    return flagged
+
+
 # --- results --------------------------------------------------------------------------------
 
 def results_document(contest: Contest) -> dict:
@@ -462,6 +472,10 @@ def publish(contest: Contest, actor: User, now: datetime) -> dict:
         raise ValueError(_("The results are published already."))
     if phase(contest, now) not in ("judging", "awaiting results"):
         raise ValueError(_("Results can be published once the submissions have closed."))
+    rows, sealed = judging_progress(contest)
+    unfinished = [entry.code for entry, assignments in rows if not assignments or sealed[entry.id] < len(assignments)]
+    if unfinished:
+        raise ValueError(_("These entries still lack sealed scores: %(codes)s.", codes=", ".join(unfinished)))
     document = results_document(contest)
     computed = aggregate.compute(document)
     entries = {e.code: e for e in submitted_entries(contest)}
