@@ -34,6 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.certificates.routes import bp as certificates_bp
     from app.core.routes import bp as core_bp
     from app.contests.routes import bp as contests_bp
+    from app.coverage.routes import api as api_bp
+    from app.coverage.routes import bp as coverage_bp
     from app.courses.routes import bp as courses_bp
     from app.quizzes.routes import bp as quizzes_bp
     from app.people.routes import admin_bp as people_admin_bp
@@ -41,8 +43,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.plan.routes import bp as plan_bp
 
     for blueprint in (core_bp, auth_bp, people_admin_bp, plan_bp, audit_bp, courses_bp, certificates_bp,
-                      quizzes_bp, contests_bp):
+                      quizzes_bp, contests_bp, coverage_bp, api_bp):
         app.register_blueprint(blueprint)
+
+    csrf.exempt(api_bp)  # token-authenticated, read-only, no cookies
 
     from app.cli import register_commands
 

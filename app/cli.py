@@ -104,6 +104,18 @@ def register_commands(app) -> None:
         click.echo(f"audit chain BROKEN at event {report.broken_seq}: {report.reason}", err=True)
         sys.exit(1)
 
+    @app.cli.group("api-token")
+    def api_token_group():
+        """Manage tokens for the JSON API."""
+
+    @api_token_group.command("create")
+    @click.argument("name")
+    def api_token_create(name: str):
+        """Issue a token for NAME and print it once (only its hash is stored)."""
+        from app.coverage.events import issue_token
+
+        click.echo(issue_token(name, None))
+
     @app.cli.command("demo")
     def demo_command():
         """Create or refresh a ready-to-try instance with demo data and accounts."""

@@ -7,3 +7,4 @@ from app.courses.models import Course, CourseProgress, Lesson, LessonCompletion,
 from app.gamification.models import XpEvent  # noqa: F401
 from app.quizzes.models import AttemptAnswer, Quiz, QuizAccommodation, QuizAttempt, QuizVersion  # noqa: F401
 from app.contests.models import Contest, Entry, JuryAssignment, JuryScore  # noqa: F401
+from app.coverage.models import ApiToken, CheckIn, Event  # noqa: F401

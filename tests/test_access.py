@@ -37,6 +37,11 @@ def admin_pages(app, make_group, make_user, runner):
         "/admin/quizzes/integrity-hour/items.csv": "quizzes.items_csv",
         "/admin/contests/": "contests.admin_index",
         "/admin/contests/essay-2024-2025/": "contests.admin_show",
+        "/admin/coverage/": "coverage.university",
+        f"/admin/coverage/faculties/{group.faculty_id}": "coverage.faculty",
+        "/admin/coverage.csv": "coverage.university_csv",
+        "/admin/coverage/report": "coverage.report",
+        "/admin/api-tokens": "coverage.api_tokens",
     }
 
 

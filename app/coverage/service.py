@@ -1,0 +1,262 @@
+"""Coverage against the plan: who took part, out of the official headcount, against each target.
+
+    coverage = distinct participants of the activity's population in the scope and period
+               ÷ official headcount of that scope (as of the chosen date)
+
+Counts come from aggregate SQL (GROUP BY activity and group or staff unit), never from a loop
+over people; faculty and university figures add up group figures (a person belongs to one
+group). Where a group has no official headcount, its registered people stand in, and the
+figure is marked as such. Status, against the elapsed share of the period:
+  met         — coverage ≥ target
+  on track    — coverage ≥ target × elapsed share of the period
+  behind      — below that
+  not started — the period has begun and nobody has taken part yet
+  upcoming    — the period has not begun
+  no target   — the plan gives no percentage to measure
+"""
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from sqlalchemy import and_, func, or_, select
+
+from app.extensions import db
+from app.people.models import STAFF, STUDENT, Faculty, Group, StaffUnit, User, UserRole
+from app.people.service import current_headcounts
+from app.plan.models import EMPLOYEES, STUDENTS, Activity, ActivityPeriod, Participation, Plan
+
+MET, ON_TRACK, BEHIND, NOT_STARTED, UPCOMING, NO_TARGET = (
+    "met", "on track", "behind", "not started", "upcoming", "no target")
+
+
+@dataclass
+class Figure:
+    """One activity in one scope: participants over headcount, against the target."""
+
+    participants: int
+    headcount: int
+    target: float | None
+    status: str
+    estimated: bool = False        # True when some headcount stood in from registered people
+    expected: float | None = None  # the share the elapsed time calls for, in percent
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.participants / self.headcount, 1) if self.headcount else None
+
+    @property
+    def needed(self) -> int:
+        """How many more people the target needs (0 when met or without a target)."""
+        if self.target is None or not self.headcount:
+            return 0
+        return max(0, math.ceil(self.target * self.headcount / 100 - 1e-9) - self.participants)
+
+
+@dataclass
+class ScopeRow:
+    key: tuple            # ("group", id) / ("faculty", id) / ("unit", id) / ("university", 0)
+    name: str
+    figures: dict[int, Figure] = field(default_factory=dict)   # activity id -> figure
+
+
+def period_of(activity: Activity, as_of: date) -> ActivityPeriod | None:
+    """The period that contains `as_of`, else the last one that began, else the first."""
+    started = [p for p in activity.periods if p.starts_on <= as_of]
+    for period in activity.periods:
+        if period.starts_on <= as_of <= period.ends_on:
+            return period
+    return started[-1] if started else (activity.periods[0] if activity.periods else None)
+
+
+def status_of(participants: int, headcount: int, target: float | None, period: ActivityPeriod | None,
+              as_of: date) -> tuple[str, float | None]:
+    """Return (status, expected percent) for a figure; see the module's docstring."""
+    if target is None:
+        return NO_TARGET, None
+    if period is not None and as_of < period.starts_on:
+        return UPCOMING, 0.0
+    percent = 100 * participants / headcount if headcount else 0.0
+    if period is None or as_of >= period.ends_on:
+        elapsed = 1.0
+    else:
+        span = (period.ends_on - period.starts_on).days or 1
+        elapsed = min(1.0, max(0.0, (as_of - period.starts_on).days / span))
+    expected = round(target * elapsed, 1)
+    if percent >= target - 1e-9:
+        return MET, expected
+    if participants == 0:
+        return NOT_STARTED, expected
+    return (ON_TRACK if percent >= expected - 1e-9 else BEHIND), expected
+
+
+def _window(period: ActivityPeriod | None, date_from: date | None, date_to: date | None):
+    """Participation filter: the period's number, or an explicit date range."""
+    if date_from or date_to:
+        clauses = []
+        if date_from:
+            clauses.append(Participation.occurred_at >= datetime.combine(date_from, time.min))
+        if date_to:
+            clauses.append(Participation.occurred_at <= datetime.combine(date_to, time.max))
+        return and_(*clauses)
+    return Participation.period == (period.number if period else 1)
+
+
+def _activities(plan: Plan, population: str | None) -> list[Activity]:
+    query = select(Activity).where(Activity.plan_id == plan.id, Activity.retired.is_(False)).order_by(Activity.position)
+    if population:
+        query = query.where(Activity.population == population)
+    return db.session.execute(query).scalars().all()
+
+
+def _participants_by(activities, unit_column, as_of, date_from, date_to) -> dict[tuple[int, int], int]:
+    """{(activity id, group or unit id): distinct participants}, one query for all activities."""
+    counts: dict[tuple[int, int], int] = {}
+    conditions = [_window(period_of(a, as_of), date_from, date_to) & (Participation.activity_id == a.id)
+                  for a in activities]
+    if not conditions:
+        return counts
+    rows = db.session.execute(
+        select(Participation.activity_id, unit_column, func.count(func.distinct(Participation.user_id)))
+        .join(User, User.id == Participation.user_id)
+        .where(or_(*conditions), unit_column.is_not(None))
+        .group_by(Participation.activity_id, unit_column)).all()
+    return {(activity_id, unit_id): count for activity_id, unit_id, count in rows}
+
+
+def _registered(role: str, unit_column) -> dict[int, int]:
+    return dict(db.session.execute(
+        select(unit_column, func.count()).join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == role, User.active.is_(True), unit_column.is_not(None))
+        .group_by(unit_column)).all())
+
+
+@dataclass
+class Coverage:
+    plan: Plan
+    as_of: date
+    activities: list[Activity]
+    university: ScopeRow
+    faculties: list[ScopeRow]
+    groups: list[ScopeRow]        # with their faculty id in `faculty_of`
+    units: list[ScopeRow]
+    faculty_of: dict[int, int]
+    headcount_dates: list[date]
+
+    def periods(self) -> dict[int, ActivityPeriod | None]:
+        return {a.id: period_of(a, self.as_of) for a in self.activities}
+
+
+def coverage(plan: Plan, as_of: date, *, date_from: date | None = None, date_to: date | None = None,
+             group_ids: set[int] | None = None) -> Coverage:
+    """Every activity of the plan for the university, each faculty, group and staff unit.
+
+    A fixed number of queries, whatever the number of people: activities, groups, units,
+    headcounts, registered people, and participants grouped by activity and group / unit.
+    """
+    activities = _activities(plan, None)
+    student_activities = [a for a in activities if a.population == STUDENTS]
+    employee_activities = [a for a in activities if a.population == EMPLOYEES]
+    groups = db.session.execute(select(Group).order_by(Group.code)).scalars().all()
+    if group_ids is not None:
+        groups = [g for g in groups if g.id in group_ids]
+    faculties = {f.id: f for f in db.session.execute(select(Faculty).order_by(Faculty.name)).scalars()}
+    units = db.session.execute(select(StaffUnit).order_by(StaffUnit.name)).scalars().all()
+    official = current_headcounts(as_of)
+    registered_students = _registered(STUDENT, User.group_id)
+    registered_staff = _registered(STAFF, User.staff_unit_id)
+    by_group = _participants_by(student_activities, User.group_id, as_of, date_from, date_to)
+    by_unit = _participants_by(employee_activities, User.staff_unit_id, as_of, date_from, date_to)
+    periods = {a.id: period_of(a, as_of) for a in activities}
+
+    def figure(activity, participants, headcount, estimated):
+        status, expected = status_of(participants, headcount, activity.target_percent, periods[activity.id], as_of)
+        return Figure(participants, headcount, activity.target_percent, status, estimated, expected)
+
+    def headcount_of(kind, scope_id, registered):
+        value = official.get((kind, scope_id))
+        return (value[0], False) if value else (registered.get(scope_id, 0), True)
+
+    group_rows, faculty_totals, university_totals = [], {}, {}
+    for group in groups:
+        headcount, estimated = headcount_of("group", group.id, registered_students)
+        row = ScopeRow(("group", group.id), group.code)
+        for activity in student_activities:
+            count = by_group.get((activity.id, group.id), 0)
+            row.figures[activity.id] = figure(activity, count, headcount, estimated)
+            for totals, key in ((faculty_totals, group.faculty_id), (university_totals, 0)):
+                p, h, e = totals.get((key, activity.id), (0, 0, False))
+                totals[(key, activity.id)] = (p + count, h + headcount, e or estimated)
+        group_rows.append(row)
+    unit_rows = []
+    for unit in units:
+        headcount, estimated = headcount_of("unit", unit.id, registered_staff)
+        row = ScopeRow(("unit", unit.id), unit.name)
+        for activity in employee_activities:
+            count = by_unit.get((activity.id, unit.id), 0)
+            row.figures[activity.id] = figure(activity, count, headcount, estimated)
+            p, h, e = university_totals.get((0, activity.id), (0, 0, False))
+            university_totals[(0, activity.id)] = (p + count, h + headcount, e or estimated)
+        unit_rows.append(row)
+    faculty_rows = []
+    for faculty_id in sorted({g.faculty_id for g in groups}, key=lambda f: faculties[f].name):
+        row = ScopeRow(("faculty", faculty_id), faculties[faculty_id].name)
+        for activity in student_activities:
+            p, h, e = faculty_totals.get((faculty_id, activity.id), (0, 0, False))
+            row.figures[activity.id] = figure(activity, p, h, e)
+        faculty_rows.append(row)
+    university = ScopeRow(("university", 0), plan.university)
+    for activity in activities:
+        p, h, e = university_totals.get((0, activity.id), (0, 0, False))
+        university.figures[activity.id] = figure(activity, p, h, e)
+    dates = sorted({effective for (_value, effective) in official.values()})
+    return Coverage(plan, as_of, activities, university, faculty_rows, group_rows, unit_rows,
+                    {g.id: g.faculty_id for g in groups}, dates)
+
+
+def students_matrix(group: Group, plan: Plan, as_of: date) -> tuple[list[User], list[Activity], set[tuple[int, int]]]:
+    """The group's students × the plan's student activities: which pairs are done (this period)."""
+    students = db.session.execute(select(User).join(UserRole, UserRole.user_id == User.id).where(
+        User.group_id == group.id, UserRole.role == STUDENT, User.active.is_(True)).order_by(User.full_name)).scalars().all()
+    activities = _activities(plan, STUDENTS)
+    conditions = [_window(period_of(a, as_of), None, None) & (Participation.activity_id == a.id) for a in activities]
+    done = set()
+    if conditions and students:
+        done = set(db.session.execute(select(Participation.user_id, Participation.activity_id)
+                                      .join(User, User.id == Participation.user_id)
+                                      .where(User.group_id == group.id, or_(*conditions))).all())
+    return students, activities, done
+
+
+def monthly_series(plan: Plan, population: str = STUDENTS) -> dict[int, list[tuple[date, int]]]:
+    """Cumulative distinct participants per activity at the end of each month of the academic year."""
+    activities = _activities(plan, population)
+    ids = [a.id for a in activities]
+    if not ids:
+        return {}
+    first = (select(Participation.activity_id, Participation.user_id,
+                    func.min(func.date(Participation.occurred_at)).label("first"))
+             .where(Participation.activity_id.in_(ids))
+             .group_by(Participation.activity_id, Participation.user_id)).subquery()
+    rows = db.session.execute(select(first.c.activity_id, first.c.first, func.count())
+                              .group_by(first.c.activity_id, first.c.first)).all()
+    months = []
+    day = plan.starts_on.replace(day=1)
+    while day <= plan.ends_on:
+        months.append(day)
+        day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    firsts: dict[int, list[tuple[date, int]]] = {a: [] for a in ids}
+    for activity_id, first_day, count in rows:
+        day = first_day if isinstance(first_day, date) else date.fromisoformat(str(first_day)[:10])
+        firsts[activity_id].append((day, count))
+    series = {}
+    for activity_id, days in firsts.items():
+        days.sort()
+        points, index, total = [], 0, 0
+        for month in months:
+            following = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+            while index < len(days) and days[index][0] < following:
+                total += days[index][1]
+                index += 1
+            points.append((month, total))
+        series[activity_id] = points
+    return series
