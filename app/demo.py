@@ -91,9 +91,10 @@ def build_demo() -> list[str]:
 
     from flask import current_app
 
-    from app import demo_contests
+    from app import demo_contests, demo_events
 
     summary.extend(demo_contests.build(users, users["admin@sanaly.test"], Path(current_app.config["UPLOAD_FOLDER"])))
+    summary.extend(demo_events.build(users, users["admin@sanaly.test"]))
 
     summary.append("")
     summary.append(f"Demo accounts (password: {DEMO_PASSWORD}):")

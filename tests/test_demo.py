@@ -37,6 +37,12 @@ def test_demo_runs_twice_and_signs_in(app, runner, client, auth):
     assert len(jurors) == 3
     assert client.get("/contests/poem-2024-2025/results").status_code == 200
 
+    from app.coverage.models import CheckIn, Event
+    assert db.session.scalar(select(func.count()).select_from(Event)) == 4
+    assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 16
+    open_event = db.session.execute(select(Event).where(Event.title.like("Round table%"))).scalar_one()
+    assert open_event.starts_at <= moment <= open_event.ends_at and open_event.code in second.output
+
     assert auth.login("admin@sanaly.test", "demo-password").status_code == 302
     page = client.get("/admin/plan/").get_data(as_text=True)
     assert page.count('href="/admin/plan/ktu-2024-2025/') == 30
