@@ -11,7 +11,6 @@ from app.audit import service as audit
 from app.contests.loader import load_contests
 from app.courses.loader import load_courses
 from app.quizzes.loader import load_quizzes
-from app.extensions import db
 from app.people import service as people
 from app.core.content import ContentError
 from app.plan.service import load_plans

@@ -10,7 +10,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from app.certificates.models import Certificate
-from app.courses import loader, service
+from app.courses import service
 from app.courses.models import Course, Lesson, LessonCompletion, LessonVersion
 from app.extensions import db
 from app.gamification.models import XpEvent

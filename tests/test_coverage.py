@@ -1,6 +1,6 @@
 """Coverage against the plan: the arithmetic, scoping, check-in, imports, the API, and flat query counts."""
 import io
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ from app.coverage.models import CheckIn
 from app.extensions import db
 from app.people.models import Faculty, Group, StaffUnit, User
 from app.people.service import record_headcount
-from app.plan.models import Activity, ActivityPeriod, Participation
+from app.plan.models import Participation
 from app.plan.service import activity_by_code, current_plan, record_participation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,7 +183,7 @@ def test_group_matrix_filters_and_csv(plan, client, make_group, make_user, auth)
     curator = make_user("c@uni.test", roles=("curator",))
     group.curators.append(curator)
     db.session.commit()
-    done, owing = make_user(group=group, name="Done Student"), make_user(group=group, name="Owing Student")
+    done, _owing = make_user(group=group, name="Done Student"), make_user(group=group, name="Owing Student")
     hour = activity(plan, "2.2")
     take_part(done, hour, datetime(2024, 9, 5))
     auth.login("c@uni.test")
@@ -253,7 +253,7 @@ def test_a_rotated_code_stops_working(forum, make_user, clock, client, auth):
 
 def test_attendance_import_with_bad_rows(forum, make_group, make_user, client, auth):
     group = make_group()
-    a = make_user("a@uni.test", group=group)
+    make_user("a@uni.test", group=group)
     b = make_user("b@uni.test", group=group)
     b.student_id = "S-2"
     db.session.commit()

@@ -1,5 +1,4 @@
 """The language switch and the translation catalogs."""
-from pathlib import Path
 
 from app.extensions import db
 from app.i18n import TRANSLATIONS, compile_catalogs

@@ -19,7 +19,7 @@ from app.audit import service as audit
 from app.certificates import service as certificates
 from app.contests import aggregate
 from app.contests.assignment import EntryInfo, JurorInfo, allowed, plan_assignment, same_faculty
-from app.contests.models import (ACTIVE, CONFLICT, DRAFT, REMOVED, SUBMITTED, WITHDRAWN, Contest, Entry,
+from app.contests.models import (ACTIVE, CONFLICT, REMOVED, SUBMITTED, WITHDRAWN, Contest, Entry,
                                  JuryAssignment, JuryScore)
 from app.core import markdown
 from app.core.uploads import UploadError, store_image

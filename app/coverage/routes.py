@@ -16,7 +16,7 @@ import qrcode.image.svg
 from app.core.clock import now
 from app.coverage import events, service
 from app.coverage.models import ApiToken, Event
-from app.extensions import csrf, db, limiter
+from app.extensions import db, limiter
 from app.people.access import admin_required, can_view_group, ensure, role_required
 from app.people.models import ADMIN, CURATOR, Faculty, Group
 from app.plan import service as plan_service
