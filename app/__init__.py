@@ -27,6 +27,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    from app.core.cache import init_cache
+
+    init_cache(app)
     _init_login(app)
 
     from app import models  # noqa: F401  (register every table with SQLAlchemy)
@@ -37,13 +40,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.coverage.routes import api as api_bp
     from app.coverage.routes import bp as coverage_bp
     from app.courses.routes import bp as courses_bp
+    from app.gamification.routes import bp as game_bp
     from app.quizzes.routes import bp as quizzes_bp
     from app.people.routes import admin_bp as people_admin_bp
     from app.people.routes import auth_bp
     from app.plan.routes import bp as plan_bp
 
     for blueprint in (core_bp, auth_bp, people_admin_bp, plan_bp, audit_bp, courses_bp, certificates_bp,
-                      quizzes_bp, contests_bp, coverage_bp, api_bp):
+                      quizzes_bp, contests_bp, coverage_bp, api_bp, game_bp):
         app.register_blueprint(blueprint)
 
     csrf.exempt(api_bp)  # token-authenticated, read-only, no cookies
@@ -114,4 +118,9 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_globals():
-        return {"languages": app.config["LANGUAGES"], "current_locale": str(get_locale())}
+        from flask_login import current_user
+
+        from app.gamification.service import unread_count
+
+        unread = unread_count(current_user.id) if current_user.is_authenticated else 0
+        return {"languages": app.config["LANGUAGES"], "current_locale": str(get_locale()), "unread": unread}

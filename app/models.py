@@ -4,7 +4,7 @@ from app.people.models import Faculty, Group, Headcount, StaffUnit, User, UserRo
 from app.plan.models import Activity, ActivityPeriod, Participation, Plan  # noqa: F401
 from app.certificates.models import Certificate  # noqa: F401
 from app.courses.models import Course, CourseProgress, Lesson, LessonCompletion, LessonVersion  # noqa: F401
-from app.gamification.models import XpEvent  # noqa: F401
+from app.gamification.models import Notification, UserBadge, XpEvent  # noqa: F401
 from app.quizzes.models import AttemptAnswer, Quiz, QuizAccommodation, QuizAttempt, QuizVersion  # noqa: F401
 from app.contests.models import Contest, Entry, JuryAssignment, JuryScore  # noqa: F401
 from app.coverage.models import ApiToken, CheckIn, Event  # noqa: F401

@@ -17,7 +17,7 @@ def test_good_password_signs_in_and_redirects_home(client, make_user, auth):
     make_user("ann@uni.test")
     response = auth.login("ann@uni.test")
     assert response.status_code == 302 and response.location.endswith("/")
-    assert "Person" in client.get("/account").get_data(as_text=True)
+    assert "Person" in client.get("/profile").get_data(as_text=True)
 
 
 def test_wrong_password_and_unknown_person_get_the_same_message(client, make_user, auth):
@@ -26,7 +26,7 @@ def test_wrong_password_and_unknown_person_get_the_same_message(client, make_use
     unknown = auth.login("nobody@uni.test", "not the password")
     assert wrong.status_code == unknown.status_code == 200
     assert WRONG in wrong.get_data(as_text=True) and WRONG in unknown.get_data(as_text=True)
-    assert client.get("/account").status_code == 302
+    assert client.get("/profile").status_code == 302
 
 
 def test_typed_email_is_kept_after_a_failed_sign_in(client, make_user, auth):
@@ -39,16 +39,16 @@ def test_inactive_person_cannot_sign_in(client, make_user, auth):
     make_user("gone@uni.test", active=False)
     response = auth.login("gone@uni.test")
     assert WRONG in response.get_data(as_text=True)
-    assert client.get("/account").status_code == 302
+    assert client.get("/profile").status_code == 302
 
 
 def test_deactivation_ends_an_open_session(app, client, make_user, auth):
     admin = make_user("boss@uni.test", roles=("admin",))
     person = make_user("ann@uni.test")
     auth.login("ann@uni.test")
-    assert client.get("/account").status_code == 200
+    assert client.get("/profile").status_code == 200
     service.set_active(person, False, admin)
-    assert client.get("/account").status_code == 302
+    assert client.get("/profile").status_code == 302
 
 
 def test_emails_are_normalised_so_look_alikes_match(client, make_user, auth):
@@ -70,7 +70,7 @@ def test_repeated_failures_are_throttled_even_with_the_right_password(app, clien
     blocked = auth.login("ann@uni.test")
     assert blocked.status_code == 429
     assert "Too many failed attempts" in blocked.get_data(as_text=True)
-    assert client.get("/account").status_code == 302
+    assert client.get("/profile").status_code == 302
 
 
 def test_throttling_counts_per_account_not_per_typing(app, client, make_user, auth):
@@ -119,7 +119,7 @@ def test_logout_needs_post_and_ends_the_session(client, make_user, auth):
     auth.login("ann@uni.test")
     assert client.get("/logout").status_code == 405
     auth.logout()
-    assert client.get("/account").status_code == 302
+    assert client.get("/profile").status_code == 302
 
 
 def test_next_parameter_cannot_send_people_off_site(client, make_user):
@@ -127,8 +127,8 @@ def test_next_parameter_cannot_send_people_off_site(client, make_user):
     response = client.post("/login?next=//evil.example/x", data={"email": "ann@uni.test", "password": PASSWORD})
     assert response.location in ("/", "http://sanaly.test/")
     client.post("/logout")
-    response = client.post("/login?next=/account", data={"email": "ann@uni.test", "password": PASSWORD})
-    assert response.location.endswith("/account")
+    response = client.post("/login?next=/profile", data={"email": "ann@uni.test", "password": PASSWORD})
+    assert response.location.endswith("/profile")
 
 
 def test_remember_me_sets_a_persistent_cookie(client, make_user, auth):

@@ -27,7 +27,7 @@ def test_browser_language_is_used_when_nothing_was_chosen(client):
 def test_signed_in_choice_is_kept_on_the_profile(client, make_user, auth):
     person = make_user("ann@uni.test")
     auth.login("ann@uni.test")
-    client.post("/language/kk?next=/account")
+    client.post("/language/kk?next=/profile")
     assert db.session.get(User, person.id).language == "kk"
     assert client.get("/language/xx").status_code == 404
 

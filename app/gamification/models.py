@@ -1,7 +1,7 @@
-"""The XP ledger: append-only; one row per source, so nothing pays twice."""
+"""The XP ledger (append-only; one row per source, so nothing pays twice), badges and notifications."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -10,7 +10,8 @@ from app.people.models import utcnow
 
 class XpEvent(db.Model):
     __tablename__ = "xp_events"
-    __table_args__ = (UniqueConstraint("user_id", "source_type", "source_ref"),)
+    __table_args__ = (UniqueConstraint("user_id", "source_type", "source_ref"),
+                      Index("ix_xp_events_user_created", "user_id", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -19,3 +20,26 @@ class XpEvent(db.Model):
     source_type: Mapped[str] = mapped_column(String(30))
     source_ref: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UserBadge(db.Model):
+    __tablename__ = "user_badges"
+    __table_args__ = (UniqueConstraint("user_id", "badge"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    badge: Mapped[str] = mapped_column(String(40))
+    earned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    text: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]

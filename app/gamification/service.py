@@ -1,31 +1,81 @@
-"""XP: the one entry point through which features report what a person earned."""
-import logging
+"""XP, levels, badges, streaks, leaderboards and competitions — all derived from the ledger and the plan.
 
+XP is only ever appended (one row per source). Totals, levels, standings are computed from it and
+cached behind `standings()` / `competition()`, with one invalidation point: `clear_standings()`,
+called whenever XP is recorded.
+"""
+import logging
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.core.cache import cache
 from app.core.db_helpers import insert_ignoring_duplicates
 from app.extensions import db
-from app.gamification.models import XpEvent
-from app.people.models import utcnow
+from app.gamification.models import Notification, UserBadge, XpEvent
+from app.people.models import STUDENT, Group, User, UserRole, utcnow
 
 logger = logging.getLogger(__name__)
+LEARNING_SOURCES = ("lesson", "course", "quiz")
+DAILY_EVENT_XP_CAP = 2          # events per day that pay XP
+
+
+# --- the game's data ---------------------------------------------------------------------------------
+
+@lru_cache(maxsize=4)
+def _load_game(path: str) -> dict:
+    with open(path, "rb") as handle:
+        data = tomllib.load(handle)
+    data["levels"] = sorted(data.get("levels", []), key=lambda level: level["xp"])
+    return data
+
+
+GAME_FILE = Path(__file__).with_name("game.toml")
+
+
+def game() -> dict:
+    return _load_game(current_app.config.get("GAME_FILE", str(GAME_FILE)))
+
+
+# --- the ledger ---------------------------------------------------------------------------------------
+
+def clear_standings() -> None:
+    """The one invalidation point for everything derived from XP."""
+    cache().bump("standings")
 
 
 def record_xp(user_id: int, *, amount: int, reason: str, source_type: str, source_ref: str, when=None) -> bool:
     """Append an XP event once per (person, source); return True when it was new."""
     if amount <= 0:
         return False
+    when = when or utcnow()
+    if source_type == "event":
+        day = when.date()
+        today = db.session.scalar(select(func.count()).select_from(XpEvent).where(
+            XpEvent.user_id == user_id, XpEvent.source_type == "event",
+            XpEvent.created_at >= datetime.combine(day, datetime.min.time()),
+            XpEvent.created_at < datetime.combine(day + timedelta(days=1), datetime.min.time())))
+        if today >= DAILY_EVENT_XP_CAP:
+            return False
     new_id = db.session.execute(insert_ignoring_duplicates(XpEvent, dict(
         user_id=user_id, amount=amount, reason=reason[:200], source_type=source_type,
-        source_ref=str(source_ref)[:80], created_at=when or utcnow(),
+        source_ref=str(source_ref)[:80], created_at=when,
     ))).scalar_one_or_none()
     if new_id:
         logger.info("xp +%s for user %s (%s %s)", amount, user_id, source_type, source_ref)
+        clear_standings()
+        evaluate_badges(db.session.get(User, user_id), when)
     return new_id is not None
 
 
 def reverse_xp(user_id: int, *, source_type: str, source_ref: str, when=None) -> bool:
     """Take back XP paid for a source (e.g. a withdrawn entry), once; return True if anything was taken."""
-    from sqlalchemy import select
-
     paid = db.session.execute(select(XpEvent.amount).where(
         XpEvent.user_id == user_id, XpEvent.source_type == source_type, XpEvent.source_ref == str(source_ref))).scalar_one_or_none()
     if not paid:
@@ -34,4 +84,247 @@ def reverse_xp(user_id: int, *, source_type: str, source_ref: str, when=None) ->
         user_id=user_id, amount=-paid, reason=f"Taken back: {source_type} {source_ref}"[:200],
         source_type=f"{source_type}-reversal", source_ref=str(source_ref)[:80], created_at=when or utcnow(),
     ))).scalar_one_or_none()
+    clear_standings()
     return new_id is not None
+
+
+def xp_total(user_id: int) -> int:
+    return db.session.scalar(select(func.coalesce(func.sum(XpEvent.amount), 0)).where(XpEvent.user_id == user_id))
+
+
+@dataclass
+class Level:
+    number: int
+    name: str
+    xp: int
+    next_xp: int | None
+    progress: int        # percent of the way to the next level
+
+
+def level_for(xp: int) -> Level:
+    """The level reached with `xp` points: the last threshold not above it."""
+    levels = game()["levels"]
+    index = max(i for i, level in enumerate(levels) if level["xp"] <= max(xp, 0))
+    current, following = levels[index], levels[index + 1] if index + 1 < len(levels) else None
+    progress = 100 if following is None else int(100 * (xp - current["xp"]) / (following["xp"] - current["xp"]))
+    return Level(index + 1, current["name"], xp, following["xp"] if following else None, progress)
+
+
+def streak_weeks(user_id: int, today: date) -> int:
+    """Consecutive ISO weeks with learning (a lesson, a course or a quiz), ending this week or last week."""
+    days = db.session.execute(select(func.date(XpEvent.created_at)).where(
+        XpEvent.user_id == user_id, XpEvent.source_type.in_(LEARNING_SOURCES),
+        XpEvent.created_at >= datetime.combine(today - timedelta(weeks=60), datetime.min.time())).distinct()).scalars().all()
+    weeks = {(d if isinstance(d, date) else date.fromisoformat(str(d)[:10])).isocalendar()[:2] for d in days}
+    monday = today - timedelta(days=today.weekday())
+    if monday.isocalendar()[:2] not in weeks:
+        monday -= timedelta(weeks=1)     # this week may simply not have started yet
+    count = 0
+    while monday.isocalendar()[:2] in weeks:
+        count += 1
+        monday -= timedelta(weeks=1)
+    return count
+
+
+# --- badges ---------------------------------------------------------------------------------------------
+
+def _badge_conditions(user: User, today: date) -> dict[str, bool]:
+    from app.certificates.models import Certificate
+    from app.contests.models import SUBMITTED, Entry
+    from app.courses.models import CourseProgress, LessonCompletion
+    from app.coverage.models import CheckIn
+    from app.quizzes.models import Quiz, QuizAttempt
+
+    def exists(query):
+        return db.session.execute(query.limit(1)).first() is not None
+
+    streak = None
+    results = {}
+    for badge in game().get("badges", []):
+        rule = badge["rule"]
+        if rule == "first_lesson":
+            ok = exists(select(LessonCompletion.id).where(LessonCompletion.user_id == user.id))
+        elif rule == "course_completed":
+            ok = exists(select(CourseProgress.id).where(CourseProgress.user_id == user.id, CourseProgress.completed_at.is_not(None)))
+        elif rule == "quiz_full_marks":
+            ok = exists(select(QuizAttempt.id).join(Quiz).where(QuizAttempt.user_id == user.id, Quiz.slug == badge["quiz"],
+                                                                 QuizAttempt.percent >= 100))
+        elif rule == "contest_entrant":
+            ok = exists(select(Entry.id).where(Entry.author_id == user.id, Entry.status == SUBMITTED))
+        elif rule == "contest_winner":
+            ok = exists(select(Certificate.id).where(Certificate.user_id == user.id, Certificate.kind == "diploma"))
+        elif rule == "event_attendee":
+            ok = exists(select(CheckIn.id).where(CheckIn.user_id == user.id))
+        elif rule == "learning_streak":
+            streak = streak_weeks(user.id, today) if streak is None else streak
+            ok = streak >= badge["weeks"]
+        elif rule == "group_target":
+            ok = _helped_group_reach_target(user, today)
+        else:
+            ok = False
+        results[badge["key"]] = ok
+    return results
+
+
+def _helped_group_reach_target(user: User, today: date) -> bool:
+    """The person took part in an activity whose target their group has met."""
+    if user.group_id is None:
+        return False
+    from app.coverage.service import MET, coverage
+    from app.plan.models import Participation
+    from app.plan.service import current_plan
+
+    plan = current_plan(today)
+    if plan is None:
+        return False
+    data = coverage(plan, min(today, plan.ends_on), group_ids={user.group_id})
+    met = {activity_id for activity_id, figure in data.groups[0].figures.items() if figure.status == MET} if data.groups else set()
+    return bool(met) and db.session.execute(select(Participation.id).where(
+        Participation.user_id == user.id, Participation.activity_id.in_(met)).limit(1)).first() is not None
+
+
+def evaluate_badges(user: User | None, now: datetime) -> list[str]:
+    """Award every badge whose rule the person now meets (once each); return the new ones."""
+    if user is None:
+        return []
+    held = set(db.session.execute(select(UserBadge.badge).where(UserBadge.user_id == user.id)).scalars())
+    titles = {b["key"]: b["title"] for b in game().get("badges", [])}
+    new = []
+    for key, earned in _badge_conditions(user, now.date()).items():
+        if earned and key not in held:
+            if db.session.execute(insert_ignoring_duplicates(UserBadge, dict(
+                    user_id=user.id, badge=key, earned_at=now))).scalar_one_or_none():
+                new.append(key)
+                notify([user.id], "badge", _("You earned the badge “%(title)s”.", title=titles[key]), "/profile", now)
+    return new
+
+
+def badges_of(user_id: int) -> tuple[list[dict], list[dict]]:
+    """(earned badges with dates, locked badges with how to earn them)."""
+    earned = dict(db.session.execute(select(UserBadge.badge, UserBadge.earned_at).where(UserBadge.user_id == user_id)).all())
+    have, locked = [], []
+    for badge in game().get("badges", []):
+        (have if badge["key"] in earned else locked).append({**badge, "earned_at": earned.get(badge["key"])})
+    return have, locked
+
+
+# --- notifications -------------------------------------------------------------------------------------
+
+def notify(user_ids, kind: str, text: str, link: str = "", when: datetime | None = None) -> None:
+    """Add a notification for each person (in the caller's transaction)."""
+    rows = [dict(user_id=uid, kind=kind, text=text, link=link, created_at=when or utcnow()) for uid in user_ids]
+    if rows:
+        db.session.execute(Notification.__table__.insert(), rows)
+
+
+def notifications_for(user_id: int, limit: int = 50) -> list[Notification]:
+    return db.session.execute(select(Notification).where(Notification.user_id == user_id)
+                              .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).scalars().all()
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)))
+
+
+def mark_all_read(user_id: int, now: datetime) -> None:
+    db.session.execute(Notification.__table__.update().where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)).values(read_at=now))
+    db.session.commit()
+
+
+# --- individual leaderboards ------------------------------------------------------------------------------
+
+def display_name(full_name: str, mode: str) -> str:
+    if mode == "initials":
+        return " ".join(part[0] + "." for part in full_name.split() if part)
+    return full_name
+
+
+def leaderboard(scope: str, scope_id: int) -> list[dict]:
+    """XP standings within a group or a faculty: highest first; a tie goes to whoever got there earlier.
+
+    People who chose "hidden" are left out altogether. Cached until the next XP event.
+    """
+    def compute():
+        totals = (select(XpEvent.user_id, func.sum(XpEvent.amount).label("xp"),
+                         func.max(XpEvent.created_at).label("reached"))
+                  .group_by(XpEvent.user_id)).subquery()
+        query = (select(User.id, User.full_name, User.leaderboard_display, totals.c.xp, totals.c.reached)
+                 .join(totals, totals.c.user_id == User.id)
+                 .join(UserRole, UserRole.user_id == User.id)
+                 .where(UserRole.role == STUDENT, User.active.is_(True), User.leaderboard_display != "hidden",
+                        totals.c.xp > 0))
+        if scope == "group":
+            query = query.where(User.group_id == scope_id)
+        else:
+            query = query.join(Group, Group.id == User.group_id).where(Group.faculty_id == scope_id)
+        rows = db.session.execute(query.order_by(totals.c.xp.desc(), totals.c.reached, User.id)).all()
+        return [{"user_id": uid, "name": display_name(name, mode), "xp": int(xp), "rank": position}
+                for position, (uid, name, mode, xp, _reached) in enumerate(rows, start=1)]
+    return cache().get_or_compute("standings", f"xp:{scope}:{scope_id}", compute)
+
+
+# --- competitions between groups and faculties --------------------------------------------------------------
+
+def seasons() -> list[dict]:
+    return game().get("seasons", [])
+
+
+def season_for(today: date) -> dict | None:
+    listed = seasons()
+    for season in listed:
+        if season["starts_on"] <= today <= season["ends_on"]:
+            return season
+    past = [s for s in listed if s["ends_on"] < today]
+    return past[-1] if past else (listed[0] if listed else None)
+
+
+def competition(season: dict, today: date) -> dict:
+    """Groups and faculties ranked by how far they have come on the plan's student targets this season.
+
+    A scope's score is the mean, over the student activities that have a target, of
+    min(100, 100 × coverage ÷ target) — so the game rewards exactly what the plan measures, and
+    XP plays no part. Standings freeze on the season's `freeze` date until it ends.
+    """
+    frozen = season.get("freeze") is not None and today >= season["freeze"]
+    cutoff = min(season["freeze"] if frozen else today, season["ends_on"])
+
+    def compute():
+        from app.coverage.service import coverage
+        from app.plan.models import STUDENTS
+        from app.plan.service import current_plan
+
+        plan = current_plan(season["starts_on"])
+        if plan is None:
+            return {"groups": [], "faculties": []}
+        data = coverage(plan, min(cutoff, plan.ends_on), date_from=season["starts_on"], date_to=cutoff)
+        targeted = [a for a in data.activities if a.population == STUDENTS and a.target_percent]
+
+        def score(row):
+            shares = [min(100.0, 100 * (row.figures[a.id].percent or 0) / a.target_percent) for a in targeted]
+            return round(sum(shares) / len(shares), 1) if shares else 0.0
+
+        def ranked(rows, kind):
+            scored = sorted(({"id": r.key[1], "name": r.name, "score": score(r)} for r in rows),
+                            key=lambda r: (-r["score"], r["name"]))
+            place, previous = 0, None
+            for index, row in enumerate(scored, start=1):
+                if row["score"] != previous:
+                    place, previous = index, row["score"]
+                row["rank"] = place
+            return scored
+        return {"groups": ranked(data.groups, "group"), "faculties": ranked(data.faculties, "faculty")}
+
+    result = cache().get_or_compute("standings", f"competition:{season['key']}:{cutoff.isoformat()}", compute)
+    return {**result, "frozen": frozen, "cutoff": cutoff.isoformat()}
+
+
+def neighbours(board: list[dict], scope_id: int) -> dict | None:
+    """Where a scope stands and how far it is behind the one above: 'you are 4th; 2 points behind 3rd'."""
+    for index, row in enumerate(board):
+        if row["id"] == scope_id:
+            above = board[index - 1] if index > 0 else None
+            return {"rank": row["rank"], "score": row["score"], "of": len(board),
+                    "above": above, "gap": round(above["score"] - row["score"], 1) if above else None}
+    return None

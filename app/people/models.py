@@ -126,6 +126,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str] = mapped_column(String(5), default="en")
+    # How the person appears on XP leaderboards: "name", "initials" or "hidden".
+    leaderboard_display: Mapped[str] = mapped_column(String(10), default="name")
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), index=True)
     staff_unit_id: Mapped[int | None] = mapped_column(ForeignKey("staff_units.id"), index=True)
     # Part of the login cookie: rotating it signs the person out everywhere.

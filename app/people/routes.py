@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
-from app.certificates import service as certificates
 from app.extensions import db
 from app.people import service, throttle
 from app.people.access import admin_required
@@ -267,6 +266,5 @@ def group(group_id):
 @auth_bp.route("/account")
 @login_required
 def account():
-    """Show the signed-in person their account."""
-    return render_template("people/account.html", role_label=role_label,
-                           certificates=certificates.for_user(current_user.id))
+    """The account page now lives on the profile."""
+    return redirect(url_for("game.profile"))

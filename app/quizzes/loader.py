@@ -186,8 +186,22 @@ def apply_quiz(spec: dict) -> str:
         db.session.add(version)
         db.session.flush()
         quiz.current_version_id = version.id
+        if created and quiz.activity_code:
+            _announce(quiz)
         return "created" if created else "new version"
     return "updated settings"
+
+
+def _announce(quiz: Quiz) -> None:
+    """Tell every active student that a plan quiz has opened (one bulk insert)."""
+    from flask_babel import gettext as _
+
+    from app.gamification.service import notify
+    from app.people.models import STUDENT, User, UserRole
+
+    students = db.session.execute(select(User.id).join(UserRole, UserRole.user_id == User.id)
+                                  .where(UserRole.role == STUDENT, User.active.is_(True))).scalars().all()
+    notify(students, "quiz", _("A new quiz is open: “%(title)s”.", title=quiz.title), f"/quizzes/{quiz.slug}/")
 
 
 def load_quizzes(folder: Path) -> tuple[list[str], list[ContentError]]:

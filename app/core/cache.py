@@ -1,0 +1,89 @@
+"""A small shared cache: Redis when REDIS_URL is set (shared by every worker), else bounded process memory.
+
+Values are JSON. Invalidation is by namespace version: `bump(namespace)` makes every key of the
+namespace stale at once, and stale keys simply expire.
+"""
+import json
+import threading
+import time
+from collections import OrderedDict
+
+from flask import current_app
+
+
+class MemoryStore:
+    def __init__(self, max_items: int = 2000):
+        self.items: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self.max_items = max_items
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            found = self.items.get(key)
+            if found is None or found[0] < time.monotonic():
+                self.items.pop(key, None)
+                return None
+            self.items.move_to_end(key)
+            return found[1]
+
+    def set(self, key, value, ttl):
+        with self.lock:
+            self.items[key] = (time.monotonic() + ttl, value)
+            self.items.move_to_end(key)
+            while len(self.items) > self.max_items:
+                self.items.popitem(last=False)
+
+    def incr(self, key):
+        with self.lock:
+            current = int(self.items.get(key, (0, "0"))[1]) + 1
+            self.items[key] = (float("inf"), str(current))
+            return current
+
+
+class RedisStore:
+    def __init__(self, url: str):
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+
+    def get(self, key):
+        value = self.client.get(key)
+        return value.decode("utf-8") if value is not None else None
+
+    def set(self, key, value, ttl):
+        self.client.set(key, value, ex=int(ttl))
+
+    def incr(self, key):
+        return int(self.client.incr(key))
+
+
+class Cache:
+    def __init__(self, store, prefix: str):
+        self.store, self.prefix = store, prefix
+
+    def _version(self, namespace: str) -> str:
+        return self.store.get(f"{self.prefix}{namespace}:version") or "0"
+
+    def get_or_compute(self, namespace: str, key: str, compute, ttl: int = 300):
+        """Return the cached value of `key`, computing and storing it when missing or stale."""
+        full = f"{self.prefix}{namespace}:{self._version(namespace)}:{key}"
+        raw = self.store.get(full)
+        if raw is not None:
+            return json.loads(raw)
+        value = compute()
+        self.store.set(full, json.dumps(value, default=str), ttl)
+        return value
+
+    def bump(self, namespace: str) -> None:
+        """Invalidate every key of the namespace."""
+        self.store.incr(f"{self.prefix}{namespace}:version")
+
+
+def init_cache(app) -> None:
+    url = app.config.get("REDIS_URL")
+    store = RedisStore(url) if url else MemoryStore()
+    app.extensions["sanaly_cache"] = Cache(store, f"{app.config.get('RATELIMIT_KEY_PREFIX', 'sanaly')}:cache:")
+
+
+def cache() -> Cache:
+    return current_app.extensions["sanaly_cache"]
