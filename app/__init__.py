@@ -31,6 +31,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     init_cache(app)
     _init_login(app)
+    from app.core.security import init_security
+
+    init_security(app)
 
     from app import models  # noqa: F401  (register every table with SQLAlchemy)
     from app.audit.routes import bp as audit_bp

@@ -58,3 +58,4 @@ class Defaults:
     LOGIN_LIMIT_PER_ADDRESS = "30 per 5 minutes"
     PASSWORD_LINK_MAX_AGE = 7 * 24 * 60 * 60
     PAGE_SIZE = 50
+    IDLE_TIMEOUT_MINUTES = 60

@@ -4,6 +4,8 @@ import re
 from pathlib import Path
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
@@ -76,6 +78,18 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
+class FreshUserClient(FlaskClient):
+    """A test client whose every request loads the signed-in person anew.
+
+    Tests keep an application context open, and Flask shares it (and `g`) with the requests the
+    client makes; Flask-Login caches the person in `g`. Real requests each get their own context.
+    """
+
+    def open(self, *args, **kwargs):
+        g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def make_app(schema, tmp_path):
     """Build an app on the suite's database; extra settings override the test defaults."""
@@ -83,6 +97,7 @@ def make_app(schema, tmp_path):
 
     def build(**overrides):
         app = create_app({**base_config(schema, tmp_path), **overrides})
+        app.test_client_class = FreshUserClient
         apps.append(app)
         return app
 

@@ -50,8 +50,9 @@ def login():
             form.password.errors.append(_("The e-mail or the password is not right."))
             return render_template("people/login.html", form=form), 200
         throttle.clear_account(current_app.config, email)
-        session.clear()
+        session.clear()  # a new session at sign-in: nothing from before carries over
         login_user(user, remember=form.remember.data)
+        session["stay"] = bool(form.remember.data)
         user.last_login_at = utcnow()
         db.session.commit()
         logger.info("user %s signed in", user.id)
@@ -61,7 +62,10 @@ def login():
 
 @auth_bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign the person out and drop the session."""
+    """Sign the person out everywhere: a copied or replayed session cookie stops working too."""
+    if current_user.is_authenticated:
+        current_user.end_all_sessions()
+        db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")

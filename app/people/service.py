@@ -4,6 +4,8 @@ import io
 import logging
 import re
 import unicodedata
+from functools import lru_cache
+from pathlib import Path
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -50,12 +52,21 @@ def authenticate(raw_email: str, password: str) -> User | None:
     return user
 
 
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    path = Path(__file__).with_name("common_passwords.txt")
+    return frozenset(line.strip().casefold() for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+
+
 def password_problem(password: str, email: str = "") -> str | None:
     """Say what is wrong with a new password, or None when it is acceptable."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
-    if email and normalise_email(password) in {email, email.split("@")[0]}:
+    folded = normalise_email(password)
+    if email and (folded in {email, email.split("@")[0]} or email.split("@")[0] in folded and len(email.split("@")[0]) >= 4):
         return _("Do not use your e-mail address as a password.")
+    if folded in common_passwords() or len(set(folded)) <= 2:
+        return _("This password is among the most common ones. Choose another.")
     return None
 
 

@@ -1,0 +1,55 @@
+"""HTTP security headers, the idle timeout of signed-in sessions."""
+from datetime import datetime, timezone
+
+from flask import current_app, flash, request, session
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+# No inline script anywhere (scripts are static files). Inline style attributes are allowed for
+# the widths of progress bars; nothing else is loaded from anywhere but this site.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+def add_security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure or current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def enforce_idle_timeout():
+    """Sign out a session that has been idle too long (unless the person chose to stay signed in)."""
+    if not current_user.is_authenticated:
+        return None
+    now = int(datetime.now(timezone.utc).timestamp())
+    seen = session.get("seen")
+    limit = current_app.config["IDLE_TIMEOUT_MINUTES"] * 60
+    if seen is not None and now - seen > limit and not session.get("stay"):
+        logout_user()
+        session.clear()
+        flash(_("You were signed out after a period of inactivity."), "info")
+        return None
+    if seen is None or now - seen > 60:   # write the cookie at most once a minute
+        session["seen"] = now
+    return None
+
+
+def init_security(app) -> None:
+    app.after_request(add_security_headers)
+    app.before_request(enforce_idle_timeout)
