@@ -1,0 +1,168 @@
+"""The four journeys through a real browser: student, juror, curator, admin — and accessibility checks."""
+import io
+import re
+import tomllib
+from pathlib import Path
+
+from PIL import Image
+
+from tests.browser.conftest import check_accessibility
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def lesson_answers(course: str) -> list[tuple[str, list]]:
+    answers = []
+    for path in sorted((ROOT / "courses" / course).glob("[0-9][0-9]-*.md")):
+        if path.name.count(".") > 1:
+            continue
+        meta = tomllib.loads(path.read_text(encoding="utf-8").split("+++")[1])
+        answers.append((re.sub(r"^\d\d-", "", path.stem), [c["answer"] for c in meta.get("check", [])]))
+    return answers
+
+
+def answer_quiz(page, quiz_file: str, right: bool = True):
+    """Answer every page of the open attempt (rightly, from the quiz file), then submit."""
+    questions = {q["key"]: q for q in tomllib.loads((ROOT / "quizzes" / quiz_file).read_text(encoding="utf-8"))["questions"]}
+    while True:
+        for fieldset in page.query_selector_all("fieldset.question"):
+            key = fieldset.get_attribute("id").removeprefix("question-")
+            q, name = questions[key], f"q-{key}"
+            if q["type"] == "single":
+                fieldset.query_selector(f"input[value='{q['answer'] if right else (q['answer'] + 1) % len(q['options'])}']").check()
+            elif q["type"] == "true_false":
+                fieldset.query_selector(f"input[value='{str(q['answer'] if right else not q['answer']).lower()}']").check()
+            elif q["type"] == "multiple":
+                for index in q["answer"]:
+                    fieldset.query_selector(f"input[value='{index}']").check()
+            elif q["type"] == "numeric":
+                page.fill(f"#{name}", str(q["answer"]))
+            elif q["type"] == "short_text":
+                page.fill(f"#{name}", q["accepted"][0])
+            elif q["type"] == "matching":
+                for i in range(len(q["pairs"])):
+                    page.select_option(f"#{name}-{i}", str(i))
+            elif q["type"] == "ordering":
+                for i in range(len(q["items"])):
+                    page.select_option(f"#{name}-{i}", str(i + 1))
+        finish = page.query_selector("button[value='finish']")
+        if finish:
+            finish.click()
+            break
+        page.click("button:has-text('Next page')")
+    page.click("button:has-text('Submit my answers')")
+
+
+def test_student_journey(page_for, tmp_path):
+    page = page_for("student1@sanaly.test")
+    # A lesson, answered through its check questions.
+    for slug, answers in lesson_answers("academic-honesty"):
+        page.goto(f"/courses/academic-honesty/{slug}")
+        for index, answer in enumerate(answers):
+            page.check(f"input[name=q{index}][value='{answer}']")
+        page.click("button:has-text('Check my answers')")
+    assert "4 of 4 lessons completed" in page.inner_text("main") or page.url.endswith("/courses/academic-honesty/")
+    # The integrity hour.
+    page.goto("/quizzes/integrity-hour/")
+    page.click("button:has-text('Start the quiz')")
+    answer_quiz(page, "integrity-hour.toml")
+    assert "Attempt 1: 100%" in page.inner_text("h1")
+    assert "Review" in page.inner_text("main")
+    # A contest entry with a cover image.
+    cover = tmp_path / "cover.png"
+    Image.new("RGB", (300, 500), (20, 120, 80)).save(cover)
+    page.goto("/contests/tiktok-2024-2025/")
+    page.click("a:has-text('Enter the contest')")
+    page.fill("#title", "Say no, politely")
+    page.fill("#video_url", "https://www.tiktok.com/@clean.campus/video/7312345678901234567")
+    page.set_input_files("#cover", str(cover))
+    page.fill("#description", "A short scene about refusing a 'gift' before the exam.")
+    page.click("button:has-text('Submit the entry')")
+    assert "Entry submitted" in page.inner_text("main")
+    assert re.search(r"E-[0-9A-Z]{6}", page.inner_text("main"))
+    # The final quiz completes the course; the certificate downloads and verifies.
+    page.goto("/quizzes/academic-honesty-final/")
+    page.click("button:has-text('Start the quiz')")
+    answer_quiz(page, "academic-honesty-final.toml")
+    page.goto("/courses/academic-honesty/")
+    assert "Completed on" in page.inner_text("main")
+    with page.expect_download() as download:
+        page.click("a:has-text('PDF')")
+    path = tmp_path / "certificate.pdf"
+    download.value.save_as(path)
+    assert path.read_bytes().startswith(b"%PDF-")
+    page.click("a:has-text('public verification page')")
+    assert "Valid certificate" in page.inner_text("main")
+
+
+def test_juror_journey(page_for):
+    page = page_for("jury1@sanaly.test", width=1280)
+    page.goto("/jury/")
+    essay = page.locator("section", has_text="What I would change tomorrow")
+    essay.locator("a").first.click()
+    for field in page.query_selector_all("input[type=number]"):
+        field.fill("7")
+    page.fill("#comment", "A clear and practical proposal.")
+    page.click("button:has-text('Seal my score')")
+    assert "You sealed this score" in page.inner_text("main")
+    page.goto("/jury/")
+    assert "1 of" in page.locator("section", has_text="What I would change tomorrow").inner_text()
+
+
+def test_curator_journey(page_for, tmp_path):
+    page = page_for("curator@sanaly.test", width=1280)
+    page.goto("/coverage/")
+    assert "ЭЭ-24-1" in page.inner_text("main") and page.query_selector("svg.chart")
+    page.click("a:has-text('ЭЭ-24-1')")
+    assert "Who still owes the integrity hour" in page.inner_text("main")
+    with page.expect_download() as download:
+        page.click("a:has-text('Export CSV')")
+    path = tmp_path / "coverage.csv"
+    download.value.save_as(path)
+    assert path.read_text(encoding="utf-8").startswith("Student,E-mail,")
+
+
+def test_admin_journey(page_for, live_server):
+    app, _base = live_server
+    with app.app_context():      # the other jurors seal their essay scores first
+        from sqlalchemy import select
+
+        from app.contests import service
+        from app.contests.models import Entry, JuryAssignment
+        from app.extensions import db
+        from app.people.models import utcnow
+
+        essay = service.contest_by_slug("essay-2024-2025")
+        for assignment in db.session.execute(select(JuryAssignment).join(Entry).where(
+                Entry.contest_id == essay.id, JuryAssignment.status == "active")).scalars().all():
+            if assignment.score is None or assignment.score.sealed_at is None:
+                service.save_score(assignment, assignment.juror, {c["key"]: 6 for c in essay.criteria}, "", "",
+                                   seal=True, now=utcnow())
+        db.session.remove()
+    page = page_for("admin@sanaly.test", width=1280)
+    page.goto("/admin/contests/essay-2024-2025/")
+    page.click("button:has-text('Publish the results')")
+    assert "Results:" in page.inner_text("h1")
+    assert "robust" in page.inner_text("main")
+    page.goto("/admin/audit/")
+    assert "The chain verifies" in page.inner_text("main")
+    assert "results.published" in page.inner_text("main")
+
+
+def test_main_pages_have_no_serious_accessibility_violations(page_for):
+    pages = {
+        None: ["/", "/login", "/contests/", "/contests/poem-2024-2025/results", "/audit"],
+        "student2@sanaly.test": ["/courses/", "/courses/fundamentals-of-anti-corruption-culture/what-is-corruption",
+                                 "/quizzes/integrity-hour/", "/profile", "/leaderboard", "/check-in"],
+        "curator@sanaly.test": ["/coverage/", "/coverage/groups/1"],
+        "admin@sanaly.test": ["/admin/", "/admin/coverage/", "/admin/people", "/admin/plan/"],
+    }
+    problems = {}
+    for email, urls in pages.items():
+        page = page_for(email, width=1280)
+        for url in urls:
+            page.goto(url)
+            found = check_accessibility(page)
+            if found:
+                problems[url] = found
+    assert problems == {}
