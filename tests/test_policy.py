@@ -1,0 +1,143 @@
+"""Every page × every kind of person, against a declared policy. A new page without a policy fails here."""
+import pytest
+from sqlalchemy import select
+
+from app.certificates.models import Certificate
+from app.contests.models import Entry, JuryAssignment
+from app.coverage.models import Event
+from app.extensions import db
+from app.people.models import Faculty, Group, User
+from app.quizzes import service as quizzes
+from app.people.models import utcnow
+
+WHO = ("anonymous", "student", "curator", "jury", "admin")
+ACCOUNTS = {"student": "student1@sanaly.test", "curator": "curator@sanaly.test", "jury": "jury1@sanaly.test",
+            "admin": "admin@sanaly.test"}
+
+
+def expect(anonymous, student, curator, jury, admin):
+    return dict(zip(WHO, (anonymous, student, curator, jury, admin)))
+
+
+PUBLIC = expect(200, 200, 200, 200, 200)
+SIGNED_IN = expect(302, 200, 200, 200, 200)
+ADMIN = expect(302, 403, 403, 403, 200)
+STAFF = expect(302, 403, 200, 403, 200)       # curators and the ACS
+JURY = expect(302, 403, 403, 200, 403)
+REDIRECT = expect(302, 302, 302, 302, 302)
+
+
+@pytest.fixture
+def demo(app, runner):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    users = {u.email: u for u in db.session.execute(select(User)).scalars()}
+    own_group = db.session.execute(select(Group).where(Group.code == "ЭЭ-24-1")).scalar_one()
+    other_group = db.session.execute(select(Group).where(Group.code == "ГД-24-1")).scalar_one()
+    attempt = quizzes.start_attempt(users["student1@sanaly.test"], quizzes.quiz_by_slug("integrity-hour"), utcnow())
+    video = db.session.execute(select(Entry).where(Entry.title.like("The exam%"))).scalar_one()
+    assignment = db.session.execute(select(JuryAssignment).where(
+        JuryAssignment.juror_id == users["jury1@sanaly.test"].id, JuryAssignment.status == "active")).scalars().first()
+    certificate = db.session.execute(select(Certificate).where(
+        Certificate.user_id == users["student2@sanaly.test"].id)).scalars().first()
+    event = db.session.execute(select(Event)).scalars().first()
+    faculty = db.session.execute(select(Faculty)).scalars().first()
+    return dict(users=users, own_group=own_group, other_group=other_group, attempt=attempt, video=video,
+                assignment=assignment, certificate=certificate, event=event, faculty=faculty)
+
+
+def policy(d):
+    """endpoint → [(url, expected statuses by who)]. Object pages list the owner's and others' objects."""
+    g, o, a, v = d["own_group"].id, d["other_group"].id, d["attempt"].id, d["video"].code
+    return {
+        "static": [("/static/css/app.css", PUBLIC)],
+        "core.home": [("/", PUBLIC)],
+        "core.health": [("/healthz", PUBLIC)],
+        "core.language": [("/language/kk", REDIRECT)],
+        "core.admin_home": [("/admin/", ADMIN)],
+        "auth.login": [("/login", expect(200, 302, 302, 302, 302))],
+        "auth.account": [("/account", REDIRECT)],
+        "auth.set_password": [("/set-password/forged", expect(404, 404, 404, 404, 404))],
+        "people_admin.people": [("/admin/people", ADMIN)],
+        "people_admin.person": [(f"/admin/people/{d['users']['student1@sanaly.test'].id}", ADMIN)],
+        "people_admin.roster": [("/admin/roster", ADMIN)],
+        "people_admin.headcounts": [("/admin/headcounts", ADMIN)],
+        "people_admin.groups": [("/admin/groups", ADMIN)],
+        "people_admin.group": [(f"/admin/groups/{g}", ADMIN)],
+        "plan.index": [("/admin/plan/", ADMIN)],
+        "plan.show": [("/admin/plan/ktu-2024-2025", ADMIN)],
+        "plan.activity": [("/admin/plan/ktu-2024-2025/2.2", ADMIN)],
+        "audit.index": [("/admin/audit/", ADMIN)],
+        "courses.catalogue": [("/courses/", SIGNED_IN)],
+        "courses.course": [("/courses/academic-honesty/", SIGNED_IN)],
+        "courses.lesson": [("/courses/academic-honesty/why-honesty-matters", SIGNED_IN)],
+        "courses.groups": [("/courses/groups/", STAFF)],
+        "courses.group_progress": [(f"/courses/groups/{g}", STAFF), (f"/courses/groups/{o}", ADMIN)],
+        "courses.content_status": [("/admin/content", ADMIN)],
+        "certificates.download": [(f"/certificates/{d['certificate'].code}.pdf", expect(302, 403, 403, 403, 200))],
+        "certificates.verify": [(f"/verify/{d['certificate'].code}", PUBLIC), ("/verify/AAAA-BBBB-CCCC", expect(404, 404, 404, 404, 404))],
+        "certificates.verify_form": [("/verify/", PUBLIC)],
+        "quizzes.index": [("/quizzes/", SIGNED_IN)],
+        "quizzes.show": [("/quizzes/integrity-hour/", SIGNED_IN)],
+        "quizzes.attempt": [(f"/quizzes/attempts/{a}", expect(302, 200, 404, 404, 404))],
+        "quizzes.finish": [(f"/quizzes/attempts/{a}/finish", expect(302, 200, 404, 404, 404))],
+        "quizzes.result": [(f"/quizzes/attempts/{a}/result", expect(302, 302, 404, 404, 404))],
+        "quizzes.group_results": [(f"/quizzes/groups/{g}", STAFF), (f"/quizzes/groups/{o}", ADMIN)],
+        "quizzes.admin_index": [("/admin/quizzes", ADMIN)],
+        "quizzes.items": [("/admin/quizzes/integrity-hour/items", ADMIN)],
+        "quizzes.items_csv": [("/admin/quizzes/integrity-hour/items.csv", ADMIN)],
+        "contests.index": [("/contests/", PUBLIC)],
+        "contests.show": [("/contests/tiktok-2024-2025/", PUBLIC)],
+        "contests.enter": [("/contests/tiktok-2024-2025/enter", expect(302, 200, 302, 302, 302))],
+        "contests.edit": [(f"/contests/entries/{v}/edit", expect(302, 404, 404, 404, 404))],
+        "contests.receipt": [(f"/contests/entries/{v}/receipt", expect(302, 404, 404, 404, 404))],
+        "contests.image": [(f"/contests/entries/{v}/cover.jpg", expect(404, 404, 404, 404, 200))],
+        "contests.results": [("/contests/poem-2024-2025/results", PUBLIC), ("/contests/essay-2024-2025/results", expect(404, 404, 404, 404, 404))],
+        "contests.bundle": [("/contests/poem-2024-2025/results.zip", PUBLIC)],
+        "contests.jury_queue": [("/jury/", JURY)],
+        "contests.score": [(f"/jury/assignments/{d['assignment'].id}", JURY)],
+        "contests.admin_index": [("/admin/contests/", ADMIN)],
+        "contests.admin_show": [("/admin/contests/essay-2024-2025/", ADMIN)],
+        "contests.public_audit": [("/audit", PUBLIC)],
+        "coverage.mine": [("/coverage/", expect(302, 403, 200, 403, 302))],
+        "coverage.group": [(f"/coverage/groups/{g}", STAFF), (f"/coverage/groups/{o}", ADMIN)],
+        "coverage.group_csv": [(f"/coverage/groups/{g}.csv", STAFF), (f"/coverage/groups/{o}.csv", ADMIN)],
+        "coverage.university": [("/admin/coverage/", ADMIN)],
+        "coverage.faculty": [(f"/admin/coverage/faculties/{d['faculty'].id}", ADMIN)],
+        "coverage.university_csv": [("/admin/coverage.csv", ADMIN)],
+        "coverage.report": [("/admin/coverage/report", ADMIN)],
+        "coverage.event_list": [("/events/", STAFF)],
+        "coverage.event": [(f"/events/{d['event'].id}", STAFF)],
+        "coverage.qr": [(f"/events/{d['event'].id}/qr.svg", STAFF)],
+        "coverage.check_in": [("/check-in", SIGNED_IN)],
+        "coverage.check_in_code": [("/check-in/ABCDEF", REDIRECT)],
+        "coverage.api_tokens": [("/admin/api-tokens", ADMIN)],
+        "api.plan_json": [("/api/v1/plan", expect(401, 401, 401, 401, 401))],      # cookies never open the API
+        "api.coverage_json": [("/api/v1/coverage", expect(401, 401, 401, 401, 401))],
+        "api.openapi": [("/api/v1/openapi.json", PUBLIC)],
+        "game.profile": [("/profile", SIGNED_IN)],
+        "game.leaderboard": [("/leaderboard", SIGNED_IN)],
+        "game.notifications": [("/notifications", SIGNED_IN)],
+        "game.badge_image": [("/badges/first-lesson.svg", PUBLIC)],
+    }
+
+
+def test_every_get_route_has_a_policy(app, demo):
+    declared = set(policy(demo))
+    routes = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
+    assert routes - declared == set(), "declare who may open these new pages"
+    assert declared - routes == set()
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_each_person_gets_what_the_policy_says(app, demo, client, who):
+    if who != "anonymous":
+        response = client.post("/login", data={"email": ACCOUNTS[who], "password": "demo-password"})
+        assert response.status_code == 302
+    mismatches = []
+    for endpoint, cases in policy(demo).items():
+        for url, expected in cases:
+            status = client.get(url).status_code
+            if status != expected[who]:
+                mismatches.append((endpoint, url, status, expected[who]))
+    assert mismatches == []
