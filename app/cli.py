@@ -103,6 +103,33 @@ def register_commands(app) -> None:
         click.echo(f"audit chain BROKEN at event {report.broken_seq}: {report.reason}", err=True)
         sys.exit(1)
 
+    @app.cli.command("backup")
+    @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+    def backup_command(folder: Path):
+        """Back up the database and the uploads into FOLDER (one .tar.gz)."""
+        from app.core.backup import BackupError, create_backup
+
+        try:
+            archive = create_backup(folder, Path(current_app.config["UPLOAD_FOLDER"]))
+        except BackupError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(1)
+        click.echo(str(archive))
+
+    @app.cli.command("restore")
+    @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def restore_command(archive: Path):
+        """Restore the database and the uploads from a backup archive (replaces what is there)."""
+        from app.core.backup import BackupError, restore_backup
+
+        try:
+            manifest = restore_backup(archive, Path(current_app.config["UPLOAD_FOLDER"]))
+        except BackupError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(1)
+        click.echo(f"restored the {manifest['database']} backup of {manifest['created_at']} "
+                   f"(schema {manifest['schema_revision']})")
+
     @app.cli.group("api-token")
     def api_token_group():
         """Manage tokens for the JSON API."""
