@@ -1,7 +1,7 @@
 """HTTP security headers, the idle timeout of signed-in sessions."""
 from datetime import datetime, timezone
 
-from flask import current_app, flash, request, session
+from flask import abort, current_app, flash, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
@@ -50,6 +50,16 @@ def enforce_idle_timeout():
     return None
 
 
+def refuse_nul_characters():
+    """A NUL character is never part of real input (and PostgreSQL cannot store it): refuse it early."""
+    for values in (request.args, request.form):
+        for value in values.values():
+            if "\x00" in value:
+                abort(400)
+    return None
+
+
 def init_security(app) -> None:
     app.after_request(add_security_headers)
+    app.before_request(refuse_nul_characters)
     app.before_request(enforce_idle_timeout)

@@ -172,24 +172,27 @@ class ImportReport:
 
 def read_csv(text: str, required: set[str]) -> tuple[list[dict], str | None]:
     """Parse CSV text into dicts with lower-cased headers; return (rows, problem)."""
-    text = text.lstrip("\ufeff")
+    text = text.lstrip("\ufeff").replace("\x00", "")   # NUL is never data, and PostgreSQL refuses it
     header = text.split("\n", 1)[0]
     # Spreadsheets in locales with a decimal comma export ";"-separated CSV.
     delimiter = max(",;\t", key=header.count)
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    if not reader.fieldnames:
-        return [], _("The file is empty.")
-    headers = {name.strip().casefold().replace(" ", "_") for name in reader.fieldnames if name}
-    missing = required - headers
-    if missing:
-        return [], _("Missing column(s): %(cols)s.", cols=", ".join(sorted(missing)))
-    rows = []
-    for raw in reader:
-        rows.append({
-            (key or "").strip().casefold().replace(" ", "_"): (value or "").strip()
-            if isinstance(value, str) else ""
-            for key, value in raw.items()
-        })
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        if not reader.fieldnames:
+            return [], _("The file is empty.")
+        headers = {name.strip().casefold().replace(" ", "_") for name in reader.fieldnames if name}
+        missing = required - headers
+        if missing:
+            return [], _("Missing column(s): %(cols)s.", cols=", ".join(sorted(missing)))
+        rows = []
+        for raw in reader:
+            rows.append({
+                (key or "").strip().casefold().replace(" ", "_"): (value or "").strip()
+                if isinstance(value, str) else ""
+                for key, value in raw.items()
+            })
+    except csv.Error as error:
+        return [], _("The file is not valid CSV (line %(line)d: %(error)s).", line=reader.line_num, error=str(error))
     return rows, None
 
 
