@@ -160,3 +160,34 @@ def test_admin_forms_never_error(app, client, make_user, auth, a, b, c):
     assert client.post("/check-in", data={"code": b}).status_code < 500
     assert client.post("/admin/roster", data={"file": (io.BytesIO(a.encode("utf-8", "surrogatepass")), "x.csv")},
                        content_type="multipart/form-data").status_code == 200
+
+
+@FUZZ
+@given(text, text, text)
+def test_more_forms_never_error(app, client, make_user, make_group, auth, runner, a, b, c):
+    from sqlalchemy import select as _select
+
+    from app.people.models import Group
+    if not db.session.execute(_select(User).where(User.email == "boss@uni.test")).first():
+        make_user("boss@uni.test", roles=("admin", "jury", "curator"))
+        make_group()
+        runner.invoke(args=["load-content"])
+    group = db.session.execute(_select(Group)).scalars().first()
+    boss = db.session.execute(_select(User).where(User.email == "boss@uni.test")).scalar_one()
+    auth.login("boss@uni.test")
+    checks = [
+        client.post(f"/admin/people/{boss.id}", data={"full_name": a, "roles": [b, "admin"], "group_id": c, "active": "y"}),
+        client.post(f"/admin/groups/{group.id}", data={"form": "headcount", "h-value": a, "h-effective_from": b}),
+        client.post(f"/admin/groups/{group.id}", data={"form": "curators", "c-curators": [a, c]}),
+        client.post("/set-password/" + "x" * 20, data={"password": a, "confirm": b}),
+        client.post("/contests/essay-2024-2025/enter", data={"title": a, "body": b, "action": "submit"}),
+        client.post("/quizzes/integrity-hour/start"),
+        client.post(f"/quizzes/groups/{group.id}", data={"student": a, "scope": b, "minutes": c}),
+        client.post("/profile/leaderboard", data={"display": a}),
+        client.get("/admin/coverage/", query_string={"as_of": a, "plan": b}),
+        client.get("/admin/coverage/report", query_string={"from": a, "to": b}),
+        client.get(f"/coverage/groups/{group.id}", query_string={"activity": a, "owing": b}),
+        client.get("/verify/", query_string={"code": a}),
+    ]
+    assert all(response.status_code < 500 for response in checks), [r.status_code for r in checks]
+    assert db.session.get(User, boss.id).is_admin          # fuzzed roles never removed the admin role
