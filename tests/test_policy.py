@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from app.certificates.models import Certificate
 from app.contests.models import Entry, JuryAssignment
-from app.coverage.models import Event
+from app.coverage.models import ApiToken, Event
 from app.extensions import db
 from app.people.models import Faculty, Group, User
 from app.quizzes import service as quizzes
@@ -140,4 +140,82 @@ def test_each_person_gets_what_the_policy_says(app, demo, client, who):
             status = client.get(url).status_code
             if status != expected[who]:
                 mismatches.append((endpoint, url, status, expected[who]))
+    assert mismatches == []
+
+
+def post_expect(anonymous, student, curator, jury, admin):
+    return dict(zip(WHO, (anonymous, student, curator, jury, admin)))
+
+
+P_ADMIN = post_expect("login", "forbidden", "forbidden", "forbidden", "ok")
+P_STAFF = post_expect("login", "forbidden", "ok", "forbidden", "ok")
+P_SIGNED_IN = post_expect("login", "ok", "ok", "ok", "ok")
+
+
+def post_policy(d, token_id):
+    g, o, a, v = d["own_group"].id, d["other_group"].id, d["attempt"].id, d["video"].code
+    event = d["event"].id
+    return {
+        "auth.login": ("/login", post_expect("ok", "ok", "ok", "ok", "ok")),
+        "auth.set_password": ("/set-password/forged", post_expect("missing", "missing", "missing", "missing", "missing")),
+        "core.language": ("/language/ru", post_expect("ok", "ok", "ok", "ok", "ok")),
+        "people_admin.person": (f"/admin/people/{d['users']['student3@sanaly.test'].id}", P_ADMIN),
+        "people_admin.password_link": (f"/admin/people/{d['users']['student3@sanaly.test'].id}/password-link", P_ADMIN),
+        "people_admin.roster": ("/admin/roster", P_ADMIN),
+        "people_admin.headcounts": ("/admin/headcounts", P_ADMIN),
+        "people_admin.group": (f"/admin/groups/{g}", P_ADMIN),
+        "courses.check": ("/courses/academic-honesty/why-honesty-matters/check", P_SIGNED_IN),
+        "courses.complete": ("/courses/academic-honesty/why-honesty-matters/complete", P_SIGNED_IN),
+        "quizzes.start": ("/quizzes/academic-honesty-final/start", P_SIGNED_IN),
+        "quizzes.save": (f"/quizzes/attempts/{a}/save", post_expect("login", "ok", "missing", "missing", "missing")),
+        "quizzes.autosave": (f"/quizzes/attempts/{a}/autosave", post_expect("login", "ok", "missing", "missing", "missing")),
+        "quizzes.submit": (f"/quizzes/attempts/{a}/submit", post_expect("login", "ok", "missing", "missing", "missing")),
+        "quizzes.group_results": (f"/quizzes/groups/{o}", post_expect("login", "forbidden", "forbidden", "forbidden", "ok")),
+        "contests.enter": ("/contests/tiktok-2024-2025/enter", P_SIGNED_IN),
+        "contests.edit": (f"/contests/entries/{v}/edit", post_expect("login", "missing", "missing", "missing", "missing")),
+        "contests.withdraw": (f"/contests/entries/{v}/withdraw", post_expect("login", "missing", "missing", "missing", "missing")),
+        "contests.score": (f"/jury/assignments/{d['assignment'].id}", post_expect("login", "forbidden", "forbidden", "ok", "forbidden")),
+        "contests.conflict": (f"/jury/assignments/{d['assignment'].id + 100000}/conflict", post_expect("login", "forbidden", "forbidden", "missing", "forbidden")),
+        "contests.assign": ("/admin/contests/essay-2024-2025/assign", P_ADMIN),
+        "contests.reassign": ("/admin/contests/essay-2024-2025/reassign", post_expect("login", "forbidden", "forbidden", "forbidden", "missing")),
+        "contests.publish": ("/admin/contests/essay-2024-2025/publish", P_ADMIN),
+        "coverage.check_in": ("/check-in", P_SIGNED_IN),
+        "coverage.event_list": ("/events/", P_STAFF),
+        "coverage.import_attendance": (f"/events/{event}/import", P_STAFF),
+        "coverage.rotate": (f"/events/{event}/rotate", P_STAFF),
+        "coverage.api_tokens": ("/admin/api-tokens", P_ADMIN),
+        "coverage.revoke": (f"/admin/api-tokens/{token_id}/revoke", P_ADMIN),
+        "game.leaderboard_choice": ("/profile/leaderboard", P_SIGNED_IN),
+        "game.notifications": ("/notifications", P_SIGNED_IN),
+        "auth.logout": ("/logout", post_expect("ok", "ok", "ok", "ok", "ok")),      # last: it signs out
+    }
+
+
+def kind_of(response) -> str:
+    if response.status_code >= 500:
+        return "error"
+    if response.status_code == 302 and "/login" in response.location and "/logout" not in response.request.path:
+        return "login"
+    return {403: "forbidden", 404: "missing", 401: "login"}.get(response.status_code, "ok")
+
+
+def test_every_post_route_has_a_policy(app, demo):
+    declared = set(post_policy(demo, 0))
+    routes = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
+    assert routes - declared == set(), "declare who may send these new forms"
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_each_person_may_send_only_what_the_policy_says(app, demo, client, who):
+    from app.coverage.events import issue_token
+
+    issue_token("policy test", None)
+    token_id = db.session.execute(select(ApiToken.id)).scalars().first()
+    if who != "anonymous":
+        assert client.post("/login", data={"email": ACCOUNTS[who], "password": "demo-password"}).status_code == 302
+    mismatches = []
+    for endpoint, (url, expected) in post_policy(demo, token_id).items():
+        got = kind_of(client.post(url, data={}))
+        if got != expected[who]:
+            mismatches.append((endpoint, url, got, expected[who]))
     assert mismatches == []
