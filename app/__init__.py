@@ -58,6 +58,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.cli import register_commands
 
     register_commands(app)
+    if os.environ.get("SANALY_QUERY_COUNT_HEADER") or app.config.get("QUERY_COUNT_HEADER"):
+        _count_queries(app)
     _register_error_pages(app)
     _register_template_helpers(app)
     return app
@@ -81,6 +83,25 @@ def _init_login(app: Flask) -> None:
         if user is None or not user.active or user.session_token != token:
             return None
         return user
+
+
+def _count_queries(app: Flask) -> None:
+    """For benchmarks: answer every request with X-Query-Count, the number of SQL statements it ran."""
+    from flask import g, has_request_context
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def count(*_args):
+        if has_request_context():
+            g.query_count = g.get("query_count", 0) + 1
+
+    @app.after_request
+    def header(response):
+        response.headers["X-Query-Count"] = str(g.get("query_count", 0))
+        return response
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -103,6 +103,30 @@ def register_commands(app) -> None:
         click.echo(f"audit chain BROKEN at event {report.broken_seq}: {report.reason}", err=True)
         sys.exit(1)
 
+    @app.cli.command("seed-scale")
+    @click.option("--students", type=int, default=20000, show_default=True)
+    @click.option("--seed", type=int, default=1, show_default=True)
+    def seed_scale_command(students: int, seed: int):
+        """Build a national-size instance for measuring (bulk inserts; deterministic for a seed)."""
+        import time
+
+        from app.scale import seed_scale
+
+        upgrade()
+        started = time.perf_counter()
+        lines, problems = load_content()
+        if problems:
+            click.echo(f"error: {problems[0]}", err=True)
+            sys.exit(1)
+        try:
+            counts = seed_scale(students, seed)
+        except RuntimeError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(1)
+        for name, value in counts.items():
+            click.echo(f"{name:>16}: {value}")
+        click.echo(f"{'seconds':>16}: {time.perf_counter() - started:.1f}")
+
     @app.cli.command("backup")
     @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
     def backup_command(folder: Path):

@@ -1,0 +1,233 @@
+"""Measure the main pages of a national-size instance served by gunicorn on loopback.
+
+    python bench/run.py --students 20000 [--seconds 5] [--connections 16]
+
+Builds the instance with `flask --app wsgi seed-scale` (SQLite in a temporary folder, or the
+database in DATABASE_URL, which is wiped), starts gunicorn with 2 sync workers on 127.0.0.1 for the
+platform and for a bare Flask "hello" (the yardstick), signs in as a student, a juror, a curator
+and the ACS, and drives every page with a bounded load from a pool of keep-alive connections.
+Prints one table: requests per second, p50 / p95 / p99 latency, throughput as a share of the
+yardstick, SQL statements per request, and each worker's peak resident memory.
+"""
+import argparse
+import http.client
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(module: str, port: int, env: dict) -> subprocess.Popen:
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level",
+                                "warning", module], cwd=ROOT, env=env)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"gunicorn for {module} did not start")
+
+
+def workers_of(master: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().split(") ")[-1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class Session:
+    """A signed-in browser, reduced to its cookie."""
+
+    def __init__(self, port: int):
+        self.port, self.cookie = port, ""
+
+    def request(self, method, path, body=None, headers=None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        all_headers = {"Cookie": self.cookie, **(headers or {})}
+        connection.request(method, path, body=body, headers=all_headers)
+        response = connection.getresponse()
+        data = response.read()
+        for key, value in response.getheaders():
+            if key.lower() == "set-cookie" and value.startswith("session="):
+                self.cookie = value.split(";")[0]
+        connection.close()
+        return response, data
+
+    def sign_in(self, email: str, password: str):
+        _response, page = self.request("GET", "/login")
+        token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1).decode()
+        body = urlencode({"csrf_token": token, "email": email, "password": password})
+        response, _ = self.request("POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded"})
+        assert response.status == 302, f"sign-in as {email} failed"
+        return self
+
+    def csrf(self, path: str) -> str:
+        _r, page = self.request("GET", path)
+        return re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1).decode()
+
+
+def load(port, method, path, headers, body, seconds, connections) -> dict:
+    """Send requests from `connections` threads for `seconds`; return throughput and latencies."""
+    latencies, errors, statuses = [], [0], {}
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def worker():
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        local = []
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            try:
+                connection.request(method, path, body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                status = 599
+            local.append(time.perf_counter() - started)
+            with lock:
+                statuses[status] = statuses.get(status, 0) + 1
+                if status >= 500:
+                    errors[0] += 1
+        connection.close()
+        with lock:
+            latencies.extend(local)
+
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+
+    def pct(p):
+        return 1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))] if latencies else float("nan")
+    return {"rps": len(latencies) / elapsed, "p50": pct(0.50), "p95": pct(0.95), "p99": pct(0.99),
+            "errors": errors[0], "statuses": statuses}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--students", type=int, default=20000)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="sanaly-bench-"))
+    env = {**os.environ, "SECRET_KEY": "bench-secret", "UPLOAD_FOLDER": str(work / "uploads"),
+           "SANALY_QUERY_COUNT_HEADER": "1"}
+    env.setdefault("DATABASE_URL", f"sqlite:///{work / 'bench.db'}")
+    database = "PostgreSQL" if env["DATABASE_URL"].startswith("postgresql") else "SQLite"
+    if database == "PostgreSQL":
+        subprocess.run(FLASK + ["db", "downgrade", "base"], cwd=ROOT, env=env, check=True, capture_output=True)
+    print(f"building {args.students} students on {database} …", flush=True)
+    started = time.perf_counter()
+    subprocess.run(FLASK + ["seed-scale", "--students", str(args.students)], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    subprocess.run(FLASK + ["demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    token = subprocess.run(FLASK + ["api-token", "create", "bench"], cwd=ROOT, env=env, check=True,
+                           capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
+
+    port, hello_port = free_port(), free_port()
+    server = start_gunicorn("wsgi:app", port, env)
+    hello = start_gunicorn("bench.hello:app", hello_port, env)
+    try:
+        student = Session(port).sign_in("student1@sanaly.test", "demo-password")
+        juror = Session(port).sign_in("jury1@sanaly.test", "demo-password")
+        curator = Session(port).sign_in("curator@sanaly.test", "demo-password")
+        admin = Session(port).sign_in("admin@sanaly.test", "demo-password")
+        start = student.request("POST", "/quizzes/integrity-hour/start",
+                                urlencode({"csrf_token": student.csrf("/quizzes/integrity-hour/")}),
+                                {"Content-Type": "application/x-www-form-urlencoded"})[0]
+        attempt = start.getheader("Location")
+        _r, attempt_page = student.request("GET", attempt)
+        key = re.search(rb'name="q-([a-z0-9-]+)"', attempt_page).group(1).decode()
+        save_body = urlencode({"csrf_token": student.csrf(attempt), f"q-{key}": "0"})
+        pages = [
+            ("hello (yardstick)", hello_port, "GET", "/", None, None),
+            ("lesson page", port, "GET", "/courses/fundamentals-of-anti-corruption-culture/what-is-corruption", student, None),
+            ("quiz attempt page", port, "GET", attempt, student, None),
+            ("answer save", port, "POST", attempt.replace("/quizzes/attempts/", "/quizzes/attempts/").split("?")[0] + "/autosave?page=1",
+             student, save_body),
+            ("juror's queue", port, "GET", "/jury/", juror, None),
+            ("curator dashboard", port, "GET", "/coverage/", curator, None),
+            ("ACS plan dashboard", port, "GET", "/admin/coverage/", admin, None),
+            ("public results", port, "GET", "/contests/poem-2024-2025/results", None, None),
+            ("coverage API", port, "GET", "/api/v1/coverage?activity=2.2", "token", None),
+        ]
+        rows = []
+        for name, target, method, path, who, body in pages:
+            headers = {"Connection": "keep-alive"}
+            if who == "token":
+                headers["Authorization"] = f"Bearer {token}"
+            elif who is not None:
+                headers["Cookie"] = who.cookie
+            if body:
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+            probe = http.client.HTTPConnection("127.0.0.1", target, timeout=30)
+            probe.request(method, path, body=body, headers=headers)
+            response = probe.getresponse()
+            response.read()
+            queries = response.getheader("X-Query-Count", "–")
+            probe.close()
+            result = load(target, method, path, headers, body, args.seconds, args.connections)
+            rows.append((name, result, queries, response.status))
+        yardstick = rows[0][1]["rps"]
+        memory = [peak_rss_mb(pid) for pid in workers_of(server.pid)]
+    finally:
+        for process in (server, hello):
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=10)
+
+    cores = os.cpu_count()
+    with open("/proc/meminfo") as handle:
+        total_memory = int(handle.readline().split()[1]) // 1024 // 1024
+    print(f"\n{args.students} students · {database} · gunicorn 2 sync workers · {args.connections} connections × "
+          f"{args.seconds:g} s per page · {cores} cores, {total_memory} GiB\n")
+    print(f"| page | status | req/s | share of hello | p50 ms | p95 ms | p99 ms | SQL per request | errors |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, result, queries, status in rows:
+        print(f"| {name} | {status} | {result['rps']:.0f} | {100 * result['rps'] / yardstick:.0f}% | {result['p50']:.1f} | "
+              f"{result['p95']:.1f} | {result['p99']:.1f} | {queries} | {result['errors']} |")
+    print(f"\npeak resident memory of the platform's workers: {', '.join(f'{m:.0f} MB' for m in memory)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
