@@ -326,7 +326,8 @@ def test_admin_issues_and_revokes_tokens_on_a_page(plan, client, make_user, auth
 # --- flat query counts ---------------------------------------------------------------------------------------
 
 def count_queries(fn):
-    db.session.expire_all()   # the same starting point for every measurement
+    db.session.expire_all()   # the same starting point for every measurement:
+    service.clear_coverage()  # nothing in the session, nothing in the cache
     statements = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     sa_event.listen(db.engine, "before_cursor_execute", listener)
@@ -353,6 +354,15 @@ def populate(plan, n, faculty="Faculty of Energy"):
                                      source="manual") for i, p in enumerate(people))
     db.session.commit()
     return groups
+
+
+def test_cached_coverage_is_cleared_by_new_participation(plan, make_group, make_user):
+    group = make_group()
+    record_headcount(group, 10, date(2024, 9, 1), None)
+    db.session.commit()
+    assert university(plan, "2.12").participants == 0
+    take_part(make_user(group=group), activity(plan, "2.12"))
+    assert university(plan, "2.12").participants == 1
 
 
 def test_dashboard_query_counts_do_not_grow_with_students(plan, client, make_user, make_faculty, auth):

@@ -262,3 +262,17 @@ def test_profile_leaderboard_and_notifications_pages(app, client, make_user, mak
     assert 'class="nav-count"' not in client.get("/notifications").get_data(as_text=True)
     assert client.get("/badges/first-lesson.svg").mimetype == "image/svg+xml"
     assert client.get("/badges/nope.svg").status_code == 404
+
+
+def test_course_completed_badge(app, runner, make_user, make_group):
+    from app.courses import service as courses
+    from app.courses.models import Course, Lesson
+
+    assert runner.invoke(args=["load-content"]).exit_code == 0
+    course = db.session.execute(select(Course).where(Course.slug == "academic-honesty")).scalar_one()
+    course.final_quiz = ""
+    db.session.commit()
+    student = make_user(group=make_group())
+    for lesson in db.session.execute(select(Lesson).where(Lesson.course_id == course.id)).scalars().all():
+        courses.complete_lesson(student, lesson, via="button", now=DAY)
+    assert "course-completed" in badges(student)

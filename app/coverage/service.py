@@ -146,6 +146,41 @@ class Coverage:
         return {a.id: period_of(a, self.as_of) for a in self.activities}
 
 
+CACHE_SECONDS = 60
+
+
+def clear_coverage() -> None:
+    """The one invalidation point for cached coverage: new participation, headcounts or people."""
+    from app.core.cache import cache
+
+    cache().bump("coverage")
+
+
+def _counts(plan: Plan, activities, as_of: date, date_from, date_to) -> dict:
+    """The expensive aggregates behind every coverage figure, cached (see clear_coverage)."""
+    from app.core.cache import cache
+
+    def compute():
+        students = [a for a in activities if a.population == STUDENTS]
+        employees = [a for a in activities if a.population == EMPLOYEES]
+        return {
+            "official": [[k, i, v, d.isoformat()] for (k, i), (v, d) in current_headcounts(as_of).items()],
+            "students": list(_registered(STUDENT, User.group_id).items()),
+            "staff": list(_registered(STAFF, User.staff_unit_id).items()),
+            "by_group": [[a, g, n] for (a, g), n in _participants_by(students, User.group_id, as_of, date_from, date_to).items()],
+            "by_unit": [[a, u, n] for (a, u), n in _participants_by(employees, User.staff_unit_id, as_of, date_from, date_to).items()],
+        }
+    key = f"{plan.id}:{as_of}:{date_from}:{date_to}"
+    raw = cache().get_or_compute("coverage", key, compute, ttl=CACHE_SECONDS)
+    return {
+        "official": {(k, i): (v, date.fromisoformat(d)) for k, i, v, d in raw["official"]},
+        "students": dict(map(tuple, raw["students"])),
+        "staff": dict(map(tuple, raw["staff"])),
+        "by_group": {(a, g): n for a, g, n in raw["by_group"]},
+        "by_unit": {(a, u): n for a, u, n in raw["by_unit"]},
+    }
+
+
 def coverage(plan: Plan, as_of: date, *, date_from: date | None = None, date_to: date | None = None,
              group_ids: set[int] | None = None) -> Coverage:
     """Every activity of the plan for the university, each faculty, group and staff unit.
@@ -161,11 +196,9 @@ def coverage(plan: Plan, as_of: date, *, date_from: date | None = None, date_to:
         groups = [g for g in groups if g.id in group_ids]
     faculties = {f.id: f for f in db.session.execute(select(Faculty).order_by(Faculty.name)).scalars()}
     units = db.session.execute(select(StaffUnit).order_by(StaffUnit.name)).scalars().all()
-    official = current_headcounts(as_of)
-    registered_students = _registered(STUDENT, User.group_id)
-    registered_staff = _registered(STAFF, User.staff_unit_id)
-    by_group = _participants_by(student_activities, User.group_id, as_of, date_from, date_to)
-    by_unit = _participants_by(employee_activities, User.staff_unit_id, as_of, date_from, date_to)
+    counts = _counts(plan, activities, as_of, date_from, date_to)
+    official, registered_students, registered_staff = counts["official"], counts["students"], counts["staff"]
+    by_group, by_unit = counts["by_group"], counts["by_unit"]
     periods = {a.id: period_of(a, as_of) for a in activities}
 
     def figure(activity, participants, headcount, estimated):
@@ -228,7 +261,16 @@ def students_matrix(group: Group, plan: Plan, as_of: date) -> tuple[list[User], 
 
 
 def monthly_series(plan: Plan, population: str = STUDENTS) -> dict[int, list[tuple[date, int]]]:
-    """Cumulative distinct participants per activity at the end of each month of the academic year."""
+    """Cumulative distinct participants per activity at the end of each month (cached like coverage)."""
+    from app.core.cache import cache
+
+    raw = cache().get_or_compute("coverage", f"series:{plan.id}:{population}",
+                                 lambda: {str(k): [[m.isoformat(), n] for m, n in v]
+                                          for k, v in _monthly_series(plan, population).items()}, ttl=CACHE_SECONDS)
+    return {int(k): [(date.fromisoformat(m), n) for m, n in v] for k, v in raw.items()}
+
+
+def _monthly_series(plan: Plan, population: str) -> dict[int, list[tuple[date, int]]]:
     activities = _activities(plan, population)
     ids = [a.id for a in activities]
     if not ids:

@@ -111,6 +111,7 @@ def change_roles(user: User, roles: set[str], actor: User) -> bool:
         "role.changed", actor=actor, subject=f"user:{user.id}",
         payload={"added": sorted(roles - before), "removed": sorted(before - roles)},
     )
+    _people_changed()
     db.session.commit()
     logger.info("roles of user %s changed by %s: %s -> %s", user.id, actor.id, sorted(before), sorted(roles))
     return True
@@ -121,6 +122,7 @@ def set_active(user: User, active: bool, actor: User) -> None:
     if user.active == active:
         return
     user.active = active
+    _people_changed()
     if not active:
         user.end_all_sessions()
     audit.record("account.activated" if active else "account.deactivated",
@@ -332,6 +334,7 @@ def import_roster(text: str, *, actor: User | None, dry_run: bool = False) -> Im
         db.session.rollback()
         return report
     db.session.flush()
+    _people_changed()
     for user, added in role_changes:
         audit.record("role.changed", actor=actor, subject=f"user:{user.id}",
                      payload={"added": added, "removed": [], "via": "roster import"})
@@ -402,7 +405,15 @@ def record_headcount(scope: Group | StaffUnit, value: int, effective_from: date,
     else:
         row.staff_unit_id = scope.id
     db.session.add(row)
+    _people_changed()
     return row
+
+
+def _people_changed() -> None:
+    """Headcounts or the people registered changed: coverage figures must be computed afresh."""
+    from app.coverage.service import clear_coverage
+
+    clear_coverage()
 
 
 def current_headcounts(as_of: date) -> dict[tuple[str, int], tuple[int, date]]:

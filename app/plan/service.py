@@ -231,4 +231,9 @@ def record_participation(user_id: int, activity: Activity, *, source: str, sourc
     when = when or utcnow()
     values = dict(user_id=user_id, activity_id=activity.id, period=activity.period_number_for(when.date()),
                   occurred_at=when, source=source, source_ref=source_ref[:120], recorded_at=utcnow())
-    return db.session.execute(insert_ignoring_duplicates(Participation, values)).scalar_one_or_none() is not None
+    new = db.session.execute(insert_ignoring_duplicates(Participation, values)).scalar_one_or_none() is not None
+    if new:
+        from app.coverage.service import clear_coverage
+
+        clear_coverage()
+    return new
