@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.contests.models import KINDS, Contest
 from app.core import markdown
-from app.core.content import ContentError, TomlReader, parse_toml
+from app.core.content import ContentError, TomlReader, load_files, parse_toml
 from app.extensions import db
 from app.people.models import utcnow
 
@@ -103,22 +103,4 @@ def apply_contest(spec: dict) -> str:
 
 def load_contests(folder: Path) -> tuple[list[str], list[ContentError]]:
     """Load every contests/*.toml; a broken file is reported and loads nothing, the others load."""
-    lines, problems, on_disk = [], [], set()
-    for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
-        on_disk.add(path.stem)
-        try:
-            outcome = apply_contest(read_contest(path))
-            db.session.commit()
-        except ContentError as error:
-            db.session.rollback()
-            problems.append(error)
-            continue
-        lines.append(f"contest {path.stem}: {outcome}")
-    for contest in db.session.execute(select(Contest).where(Contest.retired.is_(False))).scalars():
-        if contest.slug not in on_disk:
-            contest.retired = True
-            lines.append(f"contest {contest.slug}: retired (file removed)")
-    db.session.commit()
-    return lines, problems
-
-
+    return load_files(folder, read_contest, apply_contest, Contest, "contest")

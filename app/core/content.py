@@ -60,3 +60,32 @@ class TomlReader:
         if minimum is not None and value < minimum:
             raise ContentError(self.path, self.key_name(key), f"must be at least {minimum}")
         return value
+
+
+def load_files(folder, read, apply, model, label: str) -> tuple[list[str], list[ContentError]]:
+    """Load every `folder/*.toml` with `read(path)` and `apply(spec)`, one transaction per file.
+
+    A broken file is reported and loads nothing (the others load); a row whose file is gone
+    from disk is retired, never deleted, so what people did with it is kept.
+    """
+    from sqlalchemy import select
+
+    from app.extensions import db
+
+    lines, problems, on_disk = [], [], set()
+    for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+        on_disk.add(path.stem)
+        try:
+            outcome = apply(read(path))
+            db.session.commit()
+        except ContentError as error:
+            db.session.rollback()
+            problems.append(error)
+            continue
+        lines.append(f"{label} {path.stem}: {outcome}")
+    for row in db.session.execute(select(model).where(model.retired.is_(False))).scalars():
+        if row.slug not in on_disk:
+            row.retired = True
+            lines.append(f"{label} {row.slug}: retired (file removed)")
+    db.session.commit()
+    return lines, problems

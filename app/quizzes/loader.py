@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.core.content import ContentError, TomlReader, parse_toml
+from app.core.content import ContentError, TomlReader, load_files, parse_toml
 from app.extensions import db
 from app.people.models import utcnow
 from app.quizzes.models import Quiz, QuizVersion
@@ -206,27 +206,8 @@ def _announce(quiz: Quiz) -> None:
 
 def load_quizzes(folder: Path) -> tuple[list[str], list[ContentError]]:
     """Load every quizzes/*.toml; a broken file is reported and loads nothing, the others load."""
-    lines, problems, on_disk = [], [], set()
-    for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
-        on_disk.add(path.stem)
-        try:
-            spec = read_quiz(path)
-        except ContentError as error:
-            problems.append(error)
-            continue
-        try:
-            outcome = apply_quiz(spec)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
-        lines.append(f"quiz {spec['slug']}: {outcome} ({len(spec['questions'])} questions)")
-    for quiz in db.session.execute(select(Quiz).where(Quiz.retired.is_(False))).scalars():
-        if quiz.slug not in on_disk:
-            quiz.retired = True
-            lines.append(f"quiz {quiz.slug}: retired (file removed)")
-    db.session.commit()
-    return lines, problems
+    return load_files(folder, read_quiz, lambda spec: f"{apply_quiz(spec)} ({len(spec['questions'])} questions)",
+                      Quiz, "quiz")
 
 
 def quiz_problems(folder: Path) -> list[ContentError]:

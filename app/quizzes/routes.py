@@ -34,6 +34,15 @@ def _own_attempt(attempt_id: int) -> QuizAttempt:
     return attempt
 
 
+def _own_attempt_now(attempt_id: int):
+    """The person's attempt, closed and graded first if its time ran out; with the current time."""
+    item = _own_attempt(attempt_id)
+    moment = now()
+    service.close_overdue(moment, user_id=current_user.id, quiz_id=item.quiz_id)
+    db.session.refresh(item)
+    return item, moment
+
+
 @bp.route("/quizzes/")
 @login_required
 def index():
@@ -87,10 +96,7 @@ def _page_number(attempt) -> int:
 @login_required
 def attempt(attempt_id):
     """Show one page of questions of an open attempt, with the answers saved so far."""
-    item = _own_attempt(attempt_id)
-    moment = now()
-    service.close_overdue(moment, user_id=current_user.id, quiz_id=item.quiz_id)
-    db.session.refresh(item)
+    item, moment = _own_attempt_now(attempt_id)
     if item.status != OPEN:
         return redirect(url_for(".result", attempt_id=item.id))
     return _render_page(item, _page_number(item), moment)
@@ -189,10 +195,7 @@ def submit(attempt_id):
 @login_required
 def result(attempt_id):
     """Show the attempt's score and, when the feedback mode allows, the review."""
-    item = _own_attempt(attempt_id)
-    moment = now()
-    service.close_overdue(moment, user_id=current_user.id, quiz_id=item.quiz_id)
-    db.session.refresh(item)
+    item, moment = _own_attempt_now(attempt_id)
     if item.status == OPEN:
         return redirect(url_for(".attempt", attempt_id=item.id))
     visible = service.review_visible(item, moment)
