@@ -41,3 +41,28 @@ def test_memory_store_is_the_default(app):
 
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
     assert type(limiter.storage).__name__ == "MemoryStorage"
+
+
+def test_coverage_and_standings_are_cached_in_redis_when_configured(make_app, app, runner, make_group, make_user, redis_url):
+    from datetime import date, datetime
+
+    from app.coverage import service as coverage
+    from app.people.service import record_headcount
+    from app.plan.service import activity_by_code, current_plan, record_participation
+
+    prefix = f"test-{uuid.uuid4().hex}"
+    shared = make_app(REDIS_URL=redis_url, RATELIMIT_KEY_PREFIX=prefix)
+    with shared.app_context():
+        from app.extensions import db
+        assert runner.invoke(args=["load-content"]).exit_code == 0
+        plan = current_plan(date(2024, 10, 1))
+        group = make_group()
+        record_headcount(group, 10, date(2024, 9, 1), None)
+        db.session.commit()
+        first = coverage.coverage(plan, date(2025, 3, 1)).university.figures[activity_by_code(plan, "2.12").id]
+        record_participation(make_user(group=group).id, activity_by_code(plan, "2.12"), source="manual",
+                             when=datetime(2024, 10, 1))
+        db.session.commit()
+        second = coverage.coverage(plan, date(2025, 3, 1)).university.figures[activity_by_code(plan, "2.12").id]
+        assert (first.participants, second.participants) == (0, 1)
+        assert redis.Redis.from_url(redis_url).keys(f"{prefix}:cache:coverage*")

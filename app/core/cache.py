@@ -1,7 +1,8 @@
 """A small shared cache: Redis when REDIS_URL is set (shared by every worker), else bounded process memory.
 
-Values are JSON. Invalidation is by namespace version: `bump(namespace)` makes every key of the
-namespace stale at once, and stale keys simply expire.
+Values must be JSON-serialisable (Redis stores them as JSON; process memory keeps the objects
+themselves, which callers must treat as read-only). Invalidation is by namespace version:
+`bump(namespace)` makes every key of the namespace stale at once, and stale keys simply expire.
 """
 import json
 import threading
@@ -39,6 +40,12 @@ class MemoryStore:
             self.items[key] = (float("inf"), str(current))
             return current
 
+    def get_value(self, key):
+        return self.get(key)
+
+    def set_value(self, key, value, ttl):
+        self.set(key, value, ttl)
+
 
 class RedisStore:
     def __init__(self, url: str):
@@ -56,6 +63,13 @@ class RedisStore:
     def incr(self, key):
         return int(self.client.incr(key))
 
+    def get_value(self, key):
+        raw = self.get(key)
+        return json.loads(raw) if raw is not None else None
+
+    def set_value(self, key, value, ttl):
+        self.set(key, json.dumps(value, default=str), ttl)
+
 
 class Cache:
     def __init__(self, store, prefix: str):
@@ -67,11 +81,11 @@ class Cache:
     def get_or_compute(self, namespace: str, key: str, compute, ttl: int = 300):
         """Return the cached value of `key`, computing and storing it when missing or stale."""
         full = f"{self.prefix}{namespace}:{self._version(namespace)}:{key}"
-        raw = self.store.get(full)
-        if raw is not None:
-            return json.loads(raw)
+        value = self.store.get_value(full)
+        if value is not None:
+            return value
         value = compute()
-        self.store.set(full, json.dumps(value, default=str), ttl)
+        self.store.set_value(full, value, ttl)
         return value
 
     def bump(self, namespace: str) -> None:

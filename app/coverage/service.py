@@ -68,25 +68,36 @@ def period_of(activity: Activity, as_of: date) -> ActivityPeriod | None:
     return started[-1] if started else (activity.periods[0] if activity.periods else None)
 
 
-def status_of(participants: int, headcount: int, target: float | None, period: ActivityPeriod | None,
-              as_of: date) -> tuple[str, float | None]:
+def timing(period: ActivityPeriod | None, as_of: date) -> tuple[bool, float]:
+    """(has the period not begun yet, the share of it that has elapsed by `as_of`)."""
+    if period is None or as_of >= period.ends_on:
+        return False, 1.0
+    if as_of < period.starts_on:
+        return True, 0.0
+    span = (period.ends_on - period.starts_on).days or 1
+    return False, min(1.0, max(0.0, (as_of - period.starts_on).days / span))
+
+
+def status_from(participants: int, headcount: int, target: float | None, upcoming: bool,
+                elapsed: float) -> tuple[str, float | None]:
     """Return (status, expected percent) for a figure; see the module's docstring."""
     if target is None:
         return NO_TARGET, None
-    if period is not None and as_of < period.starts_on:
+    if upcoming:
         return UPCOMING, 0.0
     percent = 100 * participants / headcount if headcount else 0.0
-    if period is None or as_of >= period.ends_on:
-        elapsed = 1.0
-    else:
-        span = (period.ends_on - period.starts_on).days or 1
-        elapsed = min(1.0, max(0.0, (as_of - period.starts_on).days / span))
     expected = round(target * elapsed, 1)
     if percent >= target - 1e-9:
         return MET, expected
     if participants == 0:
         return NOT_STARTED, expected
     return (ON_TRACK if percent >= expected - 1e-9 else BEHIND), expected
+
+
+def status_of(participants: int, headcount: int, target: float | None, period: ActivityPeriod | None,
+              as_of: date) -> tuple[str, float | None]:
+    """Return (status, expected percent) for one figure of an activity in `period`."""
+    return status_from(participants, headcount, target, *timing(period, as_of))
 
 
 def _window(period: ActivityPeriod | None, date_from: date | None, date_to: date | None):
@@ -199,11 +210,13 @@ def coverage(plan: Plan, as_of: date, *, date_from: date | None = None, date_to:
     counts = _counts(plan, activities, as_of, date_from, date_to)
     official, registered_students, registered_staff = counts["official"], counts["students"], counts["staff"]
     by_group, by_unit = counts["by_group"], counts["by_unit"]
-    periods = {a.id: period_of(a, as_of) for a in activities}
+    # Read every activity's attributes once: the loops below run for every group and activity.
+    facts = {a.id: (a.target_percent, *timing(period_of(a, as_of), as_of)) for a in activities}
 
     def figure(activity, participants, headcount, estimated):
-        status, expected = status_of(participants, headcount, activity.target_percent, periods[activity.id], as_of)
-        return Figure(participants, headcount, activity.target_percent, status, estimated, expected)
+        target, upcoming, elapsed = facts[activity.id]
+        status, expected = status_from(participants, headcount, target, upcoming, elapsed)
+        return Figure(participants, headcount, target, status, estimated, expected)
 
     def headcount_of(kind, scope_id, registered):
         value = official.get((kind, scope_id))
