@@ -105,7 +105,7 @@ def group_csv(group_id):
 def university():
     """Show the whole plan: every activity against its target, by faculty, and over time."""
     plan, as_of = _plan_and_date()
-    data = service.coverage(plan, as_of)
+    data = service.coverage(plan, as_of, with_groups=False)
     series = service.monthly_series(plan)
     return render_template("coverage/university.html", data=data, plan=plan, as_of=as_of, series=series,
                            plans=db.session.execute(select(Plan).order_by(Plan.starts_on.desc())).scalars().all())
@@ -158,7 +158,7 @@ def report():
         date_from = date_to = None
     if date_to:
         as_of = min(date_to, plan.ends_on)
-    data = service.coverage(plan, as_of, date_from=date_from, date_to=date_to)
+    data = service.coverage(plan, as_of, date_from=date_from, date_to=date_to, with_groups=False)
     sections = {}
     for activity in data.activities:
         sections.setdefault(activity.section, []).append(activity)
@@ -373,7 +373,8 @@ def coverage_json():
         ids = {group_id}
     elif faculty_id:
         ids = set(db.session.execute(select(Group.id).where(Group.faculty_id == faculty_id)).scalars())
-    data = service.coverage(plan, as_of, date_from=date_from, date_to=date_to, group_ids=ids)
+    data = service.coverage(plan, as_of, date_from=date_from, date_to=date_to, group_ids=ids,
+                            with_groups=bool(group_id))
     code = request.args.get("activity")
     activities = [a for a in data.activities if not code or a.code == code]
     if code and not activities:

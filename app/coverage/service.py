@@ -193,7 +193,7 @@ def _counts(plan: Plan, activities, as_of: date, date_from, date_to) -> dict:
 
 
 def coverage(plan: Plan, as_of: date, *, date_from: date | None = None, date_to: date | None = None,
-             group_ids: set[int] | None = None) -> Coverage:
+             group_ids: set[int] | None = None, with_groups: bool = True) -> Coverage:
     """Every activity of the plan for the university, each faculty, group and staff unit.
 
     A fixed number of queries, whatever the number of people: activities, groups, units,
@@ -228,11 +228,13 @@ def coverage(plan: Plan, as_of: date, *, date_from: date | None = None, date_to:
         row = ScopeRow(("group", group.id), group.code)
         for activity in student_activities:
             count = by_group.get((activity.id, group.id), 0)
-            row.figures[activity.id] = figure(activity, count, headcount, estimated)
+            if with_groups:   # the university and faculty views need only the sums
+                row.figures[activity.id] = figure(activity, count, headcount, estimated)
             for totals, key in ((faculty_totals, group.faculty_id), (university_totals, 0)):
                 p, h, e = totals.get((key, activity.id), (0, 0, False))
                 totals[(key, activity.id)] = (p + count, h + headcount, e or estimated)
-        group_rows.append(row)
+        if with_groups:
+            group_rows.append(row)
     unit_rows = []
     for unit in units:
         headcount, estimated = headcount_of("unit", unit.id, registered_staff)
