@@ -507,3 +507,18 @@ def test_the_shipped_quizzes_load(app, runner):
     assert finals == {"fundamentals-of-anti-corruption-culture": "fundamentals-final",
                       "academic-honesty": "academic-honesty-final"}
     assert all(service.quiz_by_slug(slug) is not None for slug in finals.values())
+
+
+def test_a_students_home_shows_the_integrity_hour_until_it_is_passed(app, content, client, make_user, make_group, auth, clock):
+    make_user("s@uni.test", group=make_group())
+    auth.login("s@uni.test")
+    path = content / "quizzes" / "integrity-hour.toml"
+    path.write_text(ALL_TYPES.replace('title = "Every type"', 'title = "Integrity hour"'), encoding="utf-8")
+    from app.cli import load_content
+    load_content()
+    assert "Take the integrity hour" in client.get("/").get_data(as_text=True)
+    attempt_id = int(client.post("/quizzes/integrity-hour/start").location.rstrip("/").split("/")[-1])
+    answer_everything(client, attempt_id)
+    client.post(f"/quizzes/attempts/{attempt_id}/submit")
+    home = client.get("/").get_data(as_text=True)
+    assert "Take the integrity hour" not in home and "passed" in home

@@ -18,7 +18,13 @@ bp = Blueprint("core", __name__)
 def home():
     """Show the landing page, or the person's own starting points when signed in."""
     plan = plan_service.current_plan(date.today()) if current_user.is_authenticated else None
-    return render_template("core/home.html", plan=plan)
+    overview = None
+    if current_user.is_authenticated and current_user.has_role("student"):
+        from app.core.clock import now
+        from app.core.overview import student_overview
+
+        overview = student_overview(current_user, now())
+    return render_template("core/home.html", plan=plan, overview=overview)
 
 
 @bp.route("/language/<code>", methods=["GET", "POST"])
