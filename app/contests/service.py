@@ -422,7 +422,12 @@ def sealed_scores_of_others(assignment: JuryAssignment) -> list[dict]:
     rows = db.session.execute(select(JuryScore).join(JuryAssignment).where(
         JuryAssignment.entry_id == assignment.entry_id, JuryAssignment.id != assignment.id,
         JuryAssignment.status == ACTIVE, JuryScore.sealed_at.is_not(None)).order_by(JuryAssignment.id)).scalars().all()
-    return [{"label": f"Juror {chr(65 + i)}", "values": r.values} for i, r in enumerate(rows)]
+    return [{"label": juror_label(i), "values": r.values} for i, r in enumerate(rows)]
+
+
+def juror_label(index: int) -> str:
+    """How a juror is named to other jurors and to authors: Juror A, Juror B … never by name."""
+    return _("Juror %(letter)s", letter=chr(65 + index))
 
 
 def judging_progress(contest: Contest) -> tuple[list, dict]:
@@ -527,7 +532,7 @@ def author_feedback(entry: Entry) -> list[dict]:
     rows = db.session.execute(select(JuryScore).join(JuryAssignment).where(
         JuryAssignment.entry_id == entry.id, JuryAssignment.status == ACTIVE, JuryScore.sealed_at.is_not(None))
         .order_by(JuryAssignment.id)).scalars().all()
-    return [{"label": f"Juror {chr(65 + i)}", "values": r.values, "comment": r.comment,
+    return [{"label": juror_label(i), "values": r.values, "comment": r.comment,
              "total": aggregate.weighted_total(r.values, entry.contest.criteria)} for i, r in enumerate(rows)]
 
 

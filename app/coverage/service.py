@@ -21,7 +21,7 @@ from datetime import date, datetime, time
 from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db
-from app.people.models import STAFF, STUDENT, Faculty, Group, StaffUnit, User, UserRole
+from app.people.models import STAFF, STUDENT, Faculty, Group, Headcount, StaffUnit, User, UserRole
 from app.people.service import current_headcounts
 from app.plan.models import EMPLOYEES, STUDENTS, Activity, ActivityPeriod, Participation, Plan
 
@@ -259,6 +259,30 @@ def coverage(plan: Plan, as_of: date, *, date_from: date | None = None, date_to:
     dates = sorted({effective for (_value, effective) in official.values()})
     return Coverage(plan, as_of, activities, university, faculty_rows, group_rows, unit_rows,
                     {g.id: g.faculty_id for g in groups}, dates)
+
+
+def group_met_targets(plan: Plan, group_id: int, as_of: date, activity_ids: set[int]) -> set[int]:
+    """Which of these student activities has this one group brought to its target (current period)?
+
+    Scoped to the group: three small queries, whatever the size of the university.
+    """
+    activities = [a for a in _activities(plan, STUDENTS) if a.id in activity_ids and a.target_percent]
+    if not activities:
+        return set()
+    official = db.session.execute(select(Headcount.value).where(
+        Headcount.group_id == group_id, Headcount.effective_from <= as_of)
+        .order_by(Headcount.effective_from.desc(), Headcount.id.desc()).limit(1)).scalar()
+    if official is None:
+        official = db.session.scalar(select(func.count()).select_from(User).join(UserRole, UserRole.user_id == User.id)
+                                     .where(User.group_id == group_id, UserRole.role == STUDENT, User.active.is_(True)))
+    if not official:
+        return set()
+    conditions = [_window(period_of(a, as_of), None, None) & (Participation.activity_id == a.id) for a in activities]
+    counts = dict(db.session.execute(
+        select(Participation.activity_id, func.count(func.distinct(Participation.user_id)))
+        .join(User, User.id == Participation.user_id)
+        .where(User.group_id == group_id, or_(*conditions)).group_by(Participation.activity_id)).all())
+    return {a.id for a in activities if 100 * counts.get(a.id, 0) / official >= a.target_percent - 1e-9}
 
 
 def students_matrix(group: Group, plan: Plan, as_of: date) -> tuple[list[User], list[Activity], set[tuple[int, int]]]:

@@ -128,7 +128,7 @@ def streak_weeks(user_id: int, today: date) -> int:
 
 # --- badges ---------------------------------------------------------------------------------------------
 
-def _badge_conditions(user: User, today: date) -> dict[str, bool]:
+def _badge_conditions(user: User, today: date, skip: set[str]) -> dict[str, bool]:
     from app.certificates.models import Certificate
     from app.contests.models import SUBMITTED, Entry
     from app.courses.models import CourseProgress, LessonCompletion
@@ -141,6 +141,8 @@ def _badge_conditions(user: User, today: date) -> dict[str, bool]:
     streak = None
     results = {}
     for badge in game().get("badges", []):
+        if badge["key"] in skip:      # held already: no need to look again
+            continue
         rule = badge["rule"]
         if rule == "first_lesson":
             ok = exists(select(LessonCompletion.id).where(LessonCompletion.user_id == user.id))
@@ -170,17 +172,15 @@ def _helped_group_reach_target(user: User, today: date) -> bool:
     """The person took part in an activity whose target their group has met."""
     if user.group_id is None:
         return False
-    from app.coverage.service import MET, coverage
+    from app.coverage.service import group_met_targets
     from app.plan.models import Participation
     from app.plan.service import current_plan
 
     plan = current_plan(today)
     if plan is None:
         return False
-    data = coverage(plan, min(today, plan.ends_on), group_ids={user.group_id})
-    met = {activity_id for activity_id, figure in data.groups[0].figures.items() if figure.status == MET} if data.groups else set()
-    return bool(met) and db.session.execute(select(Participation.id).where(
-        Participation.user_id == user.id, Participation.activity_id.in_(met)).limit(1)).first() is not None
+    mine = set(db.session.execute(select(Participation.activity_id).where(Participation.user_id == user.id)).scalars())
+    return bool(mine) and bool(group_met_targets(plan, user.group_id, min(today, plan.ends_on), mine))
 
 
 def evaluate_badges(user: User | None, now: datetime) -> list[str]:
@@ -190,8 +190,8 @@ def evaluate_badges(user: User | None, now: datetime) -> list[str]:
     held = set(db.session.execute(select(UserBadge.badge).where(UserBadge.user_id == user.id)).scalars())
     titles = {b["key"]: b["title"] for b in game().get("badges", [])}
     new = []
-    for key, earned in _badge_conditions(user, now.date()).items():
-        if earned and key not in held:
+    for key, earned in _badge_conditions(user, now.date(), skip=held).items():
+        if earned:
             if db.session.execute(insert_ignoring_duplicates(UserBadge, dict(
                     user_id=user.id, badge=key, earned_at=now))).scalar_one_or_none():
                 new.append(key)
