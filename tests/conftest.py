@@ -1,6 +1,7 @@
 """Fixtures: a fresh schema per run (SQLite by default, PostgreSQL via DATABASE_URL), factories, sign-in."""
 import os
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,32 @@ def csrf_token_from(html: str) -> str:
         r'name="csrf_token" value="([^"]+)"', html)
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+def run_together(app, task, arguments):
+    """Run `task(ready, *args)` for each args at the same moment, each in its own thread and session.
+
+    The task loads what it needs, calls `ready()` to wait for the others, then acts; its session
+    is committed and removed. Returns the results in order; re-raises the first error.
+    """
+    barrier = threading.Barrier(len(arguments))
+    results, errors = [None] * len(arguments), []
+
+    def worker(index, args):
+        with app.app_context():
+            try:
+                results[index] = task(barrier.wait, *args)
+                db.session.commit()
+            except Exception as error:  # pragma: no cover - re-raised below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(i, args)) for i, args in enumerate(arguments)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results

@@ -1,11 +1,11 @@
 """The hash-chained audit log: it verifies, and any edited, removed or reordered row is caught."""
-import threading
 
 from sqlalchemy import select, text
 
 from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.extensions import db
+from tests.conftest import run_together
 
 
 def write_events(n=5, actor=None):
@@ -70,25 +70,13 @@ def test_cli_audit_verify_exit_status(app, runner):
 
 
 def test_concurrent_writers_keep_one_unbroken_chain(app):
-    errors = []
+    def write(ready, n):
+        ready()
+        for i in range(5):
+            audit.record("test.concurrent", subject=f"w{n}:{i}")
+            db.session.commit()
 
-    def worker(n):
-        with app.app_context():
-            try:
-                for i in range(5):
-                    audit.record("test.concurrent", subject=f"w{n}:{i}")
-                    db.session.commit()
-            except Exception as error:  # pragma: no cover - reported below
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    run_together(app, write, [(n,) for n in range(4)])
     report = audit.verify_chain()
     assert report.ok and report.events == 20
 

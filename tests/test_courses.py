@@ -1,7 +1,6 @@
 """Courses: loading from files, versions, reading, checks, completion, certificates and who sees what."""
 import io
 import re
-import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from app.courses.models import Course, Lesson, LessonCompletion, LessonVersion
 from app.extensions import db
 from app.gamification.models import XpEvent
 from app.plan.models import Participation
+from tests.conftest import run_together
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -197,27 +197,14 @@ def test_completion_writes_one_participation_however_often_it_is_triggered(app, 
 def test_simultaneous_completion_writes_one_participation(app, content, make_user):
     student_id = make_user().id
     first, second = (l.id for l in lessons_of())
-    errors = []
-    barrier = threading.Barrier(6)
 
-    def worker(lesson_id):
-        with app.app_context():
-            try:
-                from app.people.models import User
-                user, lesson = db.session.get(User, student_id), db.session.get(Lesson, lesson_id)
-                barrier.wait()
-                service.complete_lesson(user, lesson, via="check", now=datetime(2024, 10, 2))
-            except Exception as error:  # pragma: no cover - reported below
-                errors.append(error)
-            finally:
-                db.session.remove()
+    def complete(ready, lesson_id):
+        from app.people.models import User
+        user, lesson = db.session.get(User, student_id), db.session.get(Lesson, lesson_id)
+        ready()
+        service.complete_lesson(user, lesson, via="check", now=datetime(2024, 10, 2))
 
-    threads = [threading.Thread(target=worker, args=(lid,)) for lid in (first, second) * 3]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    run_together(app, complete, [(lid,) for lid in (first, second) * 3])
     assert count(LessonCompletion) == 2
     assert count(Participation) == 1 and count(Certificate) == 1
 

@@ -1,5 +1,4 @@
 """Gamification: an idempotent ledger, levels, badges, streaks, leaderboards and coverage-based competitions."""
-import threading
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -10,6 +9,7 @@ from app.gamification import service
 from app.gamification.models import Notification, UserBadge, XpEvent
 from app.people.service import record_headcount
 from app.plan.service import activity_by_code, current_plan, record_participation
+from tests.conftest import run_together
 
 DAY = datetime(2024, 10, 7, 12, 0)     # a Monday
 
@@ -28,25 +28,13 @@ def test_the_same_source_never_pays_twice(app, make_user):
 
 def test_the_same_source_fired_concurrently_pays_once(app, make_user):
     user_id = make_user().id
-    barrier, errors = threading.Barrier(6), []
 
-    def worker():
-        with app.app_context():
-            try:
-                barrier.wait()
-                service.record_xp(user_id, amount=10, reason="Quiz", source_type="quiz", source_ref="attempt:1", when=DAY)
-                db.session.commit()
-            except Exception as error:  # pragma: no cover - reported below
-                errors.append(error)
-            finally:
-                db.session.remove()
+    def pay(ready):
+        ready()
+        service.record_xp(user_id, amount=10, reason="Quiz", source_type="quiz", source_ref="attempt:1", when=DAY)
 
-    threads = [threading.Thread(target=worker) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == [] and db.session.scalar(select(func.count()).select_from(XpEvent)) == 1
+    run_together(app, pay, [()] * 6)
+    assert db.session.scalar(select(func.count()).select_from(XpEvent)) == 1
 
 
 def test_event_xp_has_a_daily_cap(app, make_user):

@@ -1,5 +1,4 @@
 """Participation rows: one person counts once per activity (and period), even under concurrency."""
-import threading
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -7,6 +6,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.plan.models import Participation
 from app.plan.service import activity_by_code, current_plan, record_participation
+from tests.conftest import run_together
 
 
 def load(runner):
@@ -45,26 +45,12 @@ def test_twice_a_year_activities_count_once_per_period(app, runner, make_user):
 def test_simultaneous_records_write_one_row(app, runner, make_user):
     hour = activity_by_code(load(runner), "2.2")
     person_id, activity_id = make_user().id, hour.id
-    results, errors = [], []
-    barrier = threading.Barrier(8)
 
-    def worker():
-        with app.app_context():
-            try:
-                activity = db.session.get(type(hour), activity_id)
-                barrier.wait()
-                results.append(record_participation(person_id, activity, source="quiz"))
-                db.session.commit()
-            except Exception as error:  # pragma: no cover - reported below
-                errors.append(error)
-            finally:
-                db.session.remove()
+    def record(ready):
+        activity = db.session.get(type(hour), activity_id)
+        ready()
+        return record_participation(person_id, activity, source="quiz")
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = run_together(app, record, [()] * 8)
     assert results.count(True) == 1
     assert rows(activity_id) == 1

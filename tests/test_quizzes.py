@@ -1,6 +1,5 @@
 """Quizzes: scoring, drawing, the server-kept deadline, single grading, visibility, statistics."""
 import re
-import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from app.plan.models import Participation
 from app.quizzes import scoring, service
 from app.quizzes.models import AttemptAnswer, Quiz, QuizAttempt
 from tests.quiz_fixtures import ALL_TYPES, RIGHT_FORM
+from tests.conftest import run_together
 
 ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2024, 9, 10, 10, 0, 0)
@@ -170,27 +170,14 @@ def test_each_attempt_draws_n_per_category_and_keeps_it(app, content, make_user,
 
 def test_one_open_attempt_even_when_started_twice_at_once(app, content, make_user, clock):
     student_id = make_user().id
-    ids, errors = [], []
-    barrier = threading.Barrier(4)
 
-    def worker():
-        with app.app_context():
-            try:
-                from app.people.models import User
-                user = db.session.get(User, student_id)
-                barrier.wait()
-                ids.append(service.start_attempt(user, service.quiz_by_slug("every-type"), START).id)
-            except Exception as error:  # pragma: no cover - reported below
-                errors.append(error)
-            finally:
-                db.session.remove()
+    def start(ready):
+        from app.people.models import User
+        user = db.session.get(User, student_id)
+        ready()
+        return service.start_attempt(user, service.quiz_by_slug("every-type"), START).id
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == [] and len(set(ids)) == 1
+    assert len(set(run_together(app, start, [()] * 4))) == 1
     assert count(QuizAttempt) == 1
 
 
@@ -319,26 +306,13 @@ def test_extra_time_extends_the_limit_and_holds_with_a_closing_date(app, content
 def test_simultaneous_submits_grade_once(app, content, make_user, make_group, clock):
     student = make_user(group=make_group())
     attempt_id = service.start_attempt(student, quiz(), clock()).id
-    results, errors = [], []
-    barrier = threading.Barrier(6)
 
-    def worker():
-        with app.app_context():
-            try:
-                attempt = db.session.get(QuizAttempt, attempt_id)
-                barrier.wait()
-                results.append(service.submit(attempt, START))
-            except Exception as error:  # pragma: no cover - reported below
-                errors.append(error)
-            finally:
-                db.session.remove()
+    def submit(ready):
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        ready()
+        return service.submit(attempt, START)
 
-    threads = [threading.Thread(target=worker) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == [] and results.count(True) == 1
+    assert run_together(app, submit, [()] * 6).count(True) == 1
     assert count(Participation) == 1
     assert count(AttemptAnswer, AttemptAnswer.attempt_id == attempt_id) == 7
 

@@ -1,5 +1,4 @@
 """The four journeys through a real browser: student, juror, curator, admin — and accessibility checks."""
-import io
 import re
 import tomllib
 from pathlib import Path
