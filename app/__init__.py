@@ -140,6 +140,10 @@ def _register_template_helpers(app: Flask) -> None:
         """Show a number with at most `places` decimals and no trailing zeros: 1.78333 → 1.78, 15.0 → 15."""
         return f"{round(float(value), places):g}"
 
+    from app.coverage.service import status_label
+
+    app.add_template_global(status_label)
+
     @app.context_processor
     def inject_globals():
         from flask_login import current_user

@@ -13,13 +13,12 @@ import argparse
 import http.client
 import os
 import re
+import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -97,73 +96,60 @@ class Session:
         return re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1).decode()
 
 
+LUA = """
+wrk.method = %(method)s
+wrk.body = %(body)s
+%(headers)s
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), e.status,
+    e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def lua_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def load(port, method, path, headers, body, seconds, connections) -> dict:
-    """Send requests from `connections` threads for `seconds`; return throughput and latencies."""
-    latencies, errors, statuses = [], [0], {}
-    lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
-
-    def worker():
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        local = []
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            try:
-                connection.request(method, path, body=body, headers=headers)
-                response = connection.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                status = 599
-            local.append(time.perf_counter() - started)
-            with lock:
-                statuses[status] = statuses.get(status, 0) + 1
-                if status >= 500:
-                    errors[0] += 1
-        connection.close()
-        with lock:
-            latencies.extend(local)
-
-    threads = [threading.Thread(target=worker) for _ in range(connections)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
-    latencies.sort()
-
-    def pct(p):
-        return 1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))] if latencies else float("nan")
-    return {"rps": len(latencies) / elapsed, "p50": pct(0.50), "p95": pct(0.95), "p99": pct(0.99),
-            "errors": errors[0], "statuses": statuses}
+    """Drive one page with wrk (`connections` keep-alive connections for `seconds`); return its figures."""
+    script = LUA % {"method": lua_string(method), "body": lua_string(body) if body else "nil",
+                    "headers": "\n".join(f"wrk.headers[{lua_string(k)}] = {lua_string(v)}" for k, v in headers.items())}
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    try:
+        out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "10s",
+                              "-s", handle.name, f"http://127.0.0.1:{port}{path}"],
+                             check=True, capture_output=True, text=True).stdout
+    finally:
+        os.unlink(handle.name)
+    requests, duration, p50, p95, p99, status_errors, socket_errors = map(
+        int, next(line for line in out.splitlines() if line.startswith("RESULT")).split()[1:])
+    return {"rps": requests / (duration / 1e6), "p50": p50 / 1000, "p95": p95 / 1000, "p99": p99 / 1000,
+            "errors": status_errors + socket_errors}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--students", type=int, default=20000)
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--connections", type=int, default=16)
-    args = parser.parse_args()
-
-    work = Path(tempfile.mkdtemp(prefix="sanaly-bench-"))
-    env = {**os.environ, "SECRET_KEY": "bench-secret", "UPLOAD_FOLDER": str(work / "uploads"),
-           "SANALY_QUERY_COUNT_HEADER": "1"}
-    env.setdefault("DATABASE_URL", f"sqlite:///{work / 'bench.db'}")
-    database = "PostgreSQL" if env["DATABASE_URL"].startswith("postgresql") else "SQLite"
+def build(students: int, env: dict, database: str) -> str:
+    """Build the instance; return an API token for the coverage API."""
     if database == "PostgreSQL":
         subprocess.run(FLASK + ["db", "downgrade", "base"], cwd=ROOT, env=env, check=True, capture_output=True)
-    print(f"building {args.students} students on {database} …", flush=True)
+    else:
+        Path(env["DATABASE_URL"].removeprefix("sqlite:///")).unlink(missing_ok=True)
+    print(f"building {students} students on {database} …", flush=True)
     started = time.perf_counter()
-    subprocess.run(FLASK + ["seed-scale", "--students", str(args.students)], cwd=ROOT, env=env, check=True,
+    subprocess.run(FLASK + ["seed-scale", "--students", str(students)], cwd=ROOT, env=env, check=True,
                    capture_output=True)
     subprocess.run(FLASK + ["demo"], cwd=ROOT, env=env, check=True, capture_output=True)
     token = subprocess.run(FLASK + ["api-token", "create", "bench"], cwd=ROOT, env=env, check=True,
                            capture_output=True, text=True).stdout.strip().splitlines()[-1]
     print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
+    return token
 
+
+def measure(env: dict, token: str, seconds: float, connections: int) -> tuple[list, list[float]]:
+    """Serve the instance and the yardstick with gunicorn; drive every page; return rows and worker memory."""
     port, hello_port = free_port(), free_port()
     server = start_gunicorn("wsgi:app", port, env)
     hello = start_gunicorn("bench.hello:app", hello_port, env)
@@ -183,8 +169,7 @@ def main() -> int:
             ("hello (yardstick)", hello_port, "GET", "/", None, None),
             ("lesson page", port, "GET", "/courses/fundamentals-of-anti-corruption-culture/what-is-corruption", student, None),
             ("quiz attempt page", port, "GET", attempt, student, None),
-            ("answer save", port, "POST", attempt.replace("/quizzes/attempts/", "/quizzes/attempts/").split("?")[0] + "/autosave?page=1",
-             student, save_body),
+            ("answer save", port, "POST", attempt.split("?")[0] + "/autosave?page=1", student, save_body),
             ("juror's queue", port, "GET", "/jury/", juror, None),
             ("curator dashboard", port, "GET", "/coverage/", curator, None),
             ("ACS plan dashboard", port, "GET", "/admin/coverage/", admin, None),
@@ -206,26 +191,56 @@ def main() -> int:
             response.read()
             queries = response.getheader("X-Query-Count", "–")
             probe.close()
-            result = load(target, method, path, headers, body, args.seconds, args.connections)
+            result = load(target, method, path, headers, body, seconds, connections)
             rows.append((name, result, queries, response.status))
-        yardstick = rows[0][1]["rps"]
         memory = [peak_rss_mb(pid) for pid in workers_of(server.pid)]
     finally:
         for process in (server, hello):
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=10)
+    return rows, memory
 
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--students", default="20000", help="one size, or several for the growth table: 1000,5000,20000")
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.students.split(",")]
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: apt-get install wrk")
+
+    work = Path(tempfile.mkdtemp(prefix="sanaly-bench-"))
+    env = {**os.environ, "SECRET_KEY": "bench-secret", "UPLOAD_FOLDER": str(work / "uploads"),
+           "SANALY_QUERY_COUNT_HEADER": "1"}
+    env.setdefault("DATABASE_URL", f"sqlite:///{work / 'bench.db'}")
+    database = "PostgreSQL" if env["DATABASE_URL"].startswith("postgresql") else "SQLite"
     cores = os.cpu_count()
     with open("/proc/meminfo") as handle:
         total_memory = int(handle.readline().split()[1]) // 1024 // 1024
-    print(f"\n{args.students} students · {database} · gunicorn 2 sync workers · {args.connections} connections × "
-          f"{args.seconds:g} s per page · {cores} cores, {total_memory} GiB\n")
-    print(f"| page | status | req/s | share of hello | p50 ms | p95 ms | p99 ms | SQL per request | errors |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-    for name, result, queries, status in rows:
-        print(f"| {name} | {status} | {result['rps']:.0f} | {100 * result['rps'] / yardstick:.0f}% | {result['p50']:.1f} | "
-              f"{result['p95']:.1f} | {result['p99']:.1f} | {queries} | {result['errors']} |")
-    print(f"\npeak resident memory of the platform's workers: {', '.join(f'{m:.0f} MB' for m in memory)}")
+    results = {}
+    for students in sizes:
+        token = build(students, env, database)
+        rows, memory = measure(env, token, args.seconds, args.connections)
+        results[students] = rows
+        yardstick = rows[0][1]["rps"]
+        print(f"\n{students} students · {database} · gunicorn 2 sync workers · wrk, {args.connections} connections × "
+              f"{args.seconds:g} s per page · {cores} cores, {total_memory} GiB\n")
+        print("| page | status | req/s | share of hello | p50 ms | p95 ms | p99 ms | SQL per request | errors |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        for name, result, queries, status in rows:
+            print(f"| {name} | {status} | {result['rps']:.0f} | {100 * result['rps'] / yardstick:.0f}% | "
+                  f"{result['p50']:.1f} | {result['p95']:.1f} | {result['p99']:.1f} | {queries} | {result['errors']} |")
+        print(f"\npeak resident memory of the platform's workers: {', '.join(f'{m:.0f} MB' for m in memory)}",
+              flush=True)
+    if len(sizes) > 1:
+        print(f"\nGrowth: p50 ms (SQL per request) at each size · {database}\n")
+        print("| page | " + " | ".join(f"{s:,} students" for s in sizes) + " |")
+        print("|---|" + "---:|" * len(sizes))
+        for index, (name, *_rest) in enumerate(results[sizes[0]]):
+            cells = [f"{results[s][index][1]['p50']:.1f} ({results[s][index][2]})" for s in sizes]
+            print(f"| {name} | " + " | ".join(cells) + " |")
     return 0
 
 

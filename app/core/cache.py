@@ -13,32 +13,45 @@ from flask import current_app
 
 
 class MemoryStore:
-    def __init__(self, max_items: int = 2000):
-        self.items: OrderedDict[str, tuple[float, str]] = OrderedDict()
-        self.max_items = max_items
+    """Least-recently-used entries within a count and a size budget (sizes measured as JSON)."""
+
+    def __init__(self, max_items: int = 2000, max_bytes: int = 8_000_000):
+        self.items: OrderedDict[str, tuple[float, object, int]] = OrderedDict()
+        self.max_items, self.max_bytes, self.size = max_items, max_bytes, 0
+        self.counters: dict[str, int] = {}   # namespace versions: never evicted
         self.lock = threading.Lock()
+
+    def _drop(self, key):
+        found = self.items.pop(key, None)
+        if found is not None:
+            self.size -= found[2]
 
     def get(self, key):
         with self.lock:
+            if key in self.counters:
+                return str(self.counters[key])
             found = self.items.get(key)
             if found is None or found[0] < time.monotonic():
-                self.items.pop(key, None)
+                self._drop(key)
                 return None
             self.items.move_to_end(key)
             return found[1]
 
     def set(self, key, value, ttl):
+        cost = len(value) if isinstance(value, str) else len(json.dumps(value, default=str))
         with self.lock:
-            self.items[key] = (time.monotonic() + ttl, value)
-            self.items.move_to_end(key)
-            while len(self.items) > self.max_items:
-                self.items.popitem(last=False)
+            self._drop(key)
+            if cost > self.max_bytes:
+                return
+            self.items[key] = (time.monotonic() + ttl, value, cost)
+            self.size += cost
+            while len(self.items) > self.max_items or self.size > self.max_bytes:
+                self._drop(next(iter(self.items)))
 
     def incr(self, key):
         with self.lock:
-            current = int(self.items.get(key, (0, "0"))[1]) + 1
-            self.items[key] = (float("inf"), str(current))
-            return current
+            self.counters[key] = self.counters.get(key, 0) + 1
+            return self.counters[key]
 
     def get_value(self, key):
         return self.get(key)

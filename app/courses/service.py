@@ -1,7 +1,7 @@
 """Rules of learning: progress, lesson and course completion, and what completion writes."""
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
@@ -72,13 +72,24 @@ def resume_lesson(lessons: list[Lesson], done: set[int], progress: CourseProgres
 
 
 def record_visit(user_id: int, lesson: Lesson, now: datetime) -> None:
-    """Remember the lesson a person opened last in its course."""
+    """Remember the lesson a person opened last in its course.
+
+    Reopening the lesson one was on within VISIT_RESOLUTION writes nothing: reading lessons must
+    not turn into a stream of writes that queue behind each other.
+    """
+    last = db.session.execute(select(CourseProgress.last_lesson_id, CourseProgress.last_seen_at).where(
+        CourseProgress.user_id == user_id, CourseProgress.course_id == lesson.course_id)).first()
+    if last is not None and last.last_lesson_id == lesson.id and last.last_seen_at >= now - VISIT_RESOLUTION:
+        return
     db.session.execute(insert_ignoring_duplicates(CourseProgress, dict(
         user_id=user_id, course_id=lesson.course_id, last_lesson_id=lesson.id, last_seen_at=now)))
     db.session.execute(update(CourseProgress).where(
         CourseProgress.user_id == user_id, CourseProgress.course_id == lesson.course_id,
     ).values(last_lesson_id=lesson.id, last_seen_at=now))
     db.session.commit()
+
+
+VISIT_RESOLUTION = timedelta(minutes=10)
 
 
 @dataclass

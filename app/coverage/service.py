@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db
@@ -27,6 +28,13 @@ from app.plan.models import EMPLOYEES, STUDENTS, Activity, ActivityPeriod, Parti
 
 MET, ON_TRACK, BEHIND, NOT_STARTED, UPCOMING, NO_TARGET = (
     "met", "on track", "behind", "not started", "upcoming", "no target")
+STATUS_LABELS = {MET: _l("met"), ON_TRACK: _l("on track"), BEHIND: _l("behind"), NOT_STARTED: _l("not started"),
+                 UPCOMING: _l("upcoming"), NO_TARGET: _l("no target")}
+
+
+def status_label(status: str) -> str:
+    """The status in the reader's language (one catalogue look-up per figure shown)."""
+    return str(STATUS_LABELS[status])
 
 
 @dataclass
@@ -167,98 +175,117 @@ def clear_coverage() -> None:
     cache().bump("coverage")
 
 
-def _counts(plan: Plan, activities, as_of: date, date_from, date_to) -> dict:
-    """The expensive aggregates behind every coverage figure, cached (see clear_coverage)."""
+def _tables(plan: Plan, activities, as_of: date, date_from, date_to) -> dict:
+    """Every scope's participants and headcount per activity: the finished sums, cached.
+
+    Computed once per (plan, date, range) by a fixed number of aggregate queries and kept until
+    `clear_coverage()` or CACHE_SECONDS pass; a request then only reads the scopes it shows.
+    Keys are strings so that the value is the same in process memory and in Redis (JSON):
+      groups:     {group id: [faculty id, headcount, estimated, {activity id: participants}]}
+      units:      {unit id: [headcount, estimated, {activity id: participants}]}
+      faculties:  {faculty id: {activity id: [participants, headcount, estimated]}}
+      university: {activity id: [participants, headcount, estimated]}
+      dates:      the effective dates of the official headcounts in force
+    """
     from app.core.cache import cache
 
     def compute():
         students = [a for a in activities if a.population == STUDENTS]
         employees = [a for a in activities if a.population == EMPLOYEES]
-        return {
-            "official": [[k, i, v, d.isoformat()] for (k, i), (v, d) in current_headcounts(as_of).items()],
-            "students": list(_registered(STUDENT, User.group_id).items()),
-            "staff": list(_registered(STAFF, User.staff_unit_id).items()),
-            "by_group": [[a, g, n] for (a, g), n in _participants_by(students, User.group_id, as_of, date_from, date_to).items()],
-            "by_unit": [[a, u, n] for (a, u), n in _participants_by(employees, User.staff_unit_id, as_of, date_from, date_to).items()],
-        }
+        official = current_headcounts(as_of)
+        registered_students = _registered(STUDENT, User.group_id)
+        registered_staff = _registered(STAFF, User.staff_unit_id)
+        by_group = _participants_by(students, User.group_id, as_of, date_from, date_to)
+        by_unit = _participants_by(employees, User.staff_unit_id, as_of, date_from, date_to)
+
+        def headcount_of(kind, scope_id, registered):
+            value = official.get((kind, scope_id))
+            return (value[0], False) if value else (registered.get(scope_id, 0), True)
+
+        groups, faculties, university = {}, {}, {}
+
+        def add(totals, activity_id, participants, headcount, estimated):
+            p, h, e = totals.get(str(activity_id), (0, 0, False))
+            totals[str(activity_id)] = [p + participants, h + headcount, e or estimated]
+
+        for group_id, faculty_id in db.session.execute(select(Group.id, Group.faculty_id)):
+            headcount, estimated = headcount_of("group", group_id, registered_students)
+            counts = {str(a.id): by_group[(a.id, group_id)] for a in students if (a.id, group_id) in by_group}
+            groups[str(group_id)] = [faculty_id, headcount, estimated, counts]
+            for activity in students:
+                count = counts.get(str(activity.id), 0)
+                add(faculties.setdefault(str(faculty_id), {}), activity.id, count, headcount, estimated)
+                add(university, activity.id, count, headcount, estimated)
+        units = {}
+        for (unit_id,) in db.session.execute(select(StaffUnit.id)):
+            headcount, estimated = headcount_of("unit", unit_id, registered_staff)
+            counts = {str(a.id): by_unit[(a.id, unit_id)] for a in employees if (a.id, unit_id) in by_unit}
+            units[str(unit_id)] = [headcount, estimated, counts]
+            for activity in employees:
+                add(university, activity.id, counts.get(str(activity.id), 0), headcount, estimated)
+        dates = sorted({effective.isoformat() for (_value, effective) in official.values()})
+        return {"groups": groups, "units": units, "faculties": faculties, "university": university, "dates": dates}
+
     key = f"{plan.id}:{as_of}:{date_from}:{date_to}"
-    raw = cache().get_or_compute("coverage", key, compute, ttl=CACHE_SECONDS)
-    return {
-        "official": {(k, i): (v, date.fromisoformat(d)) for k, i, v, d in raw["official"]},
-        "students": dict(map(tuple, raw["students"])),
-        "staff": dict(map(tuple, raw["staff"])),
-        "by_group": {(a, g): n for a, g, n in raw["by_group"]},
-        "by_unit": {(a, u): n for a, u, n in raw["by_unit"]},
-    }
+    return cache().get_or_compute("coverage", key, compute, ttl=CACHE_SECONDS)
 
 
 def coverage(plan: Plan, as_of: date, *, date_from: date | None = None, date_to: date | None = None,
              group_ids: set[int] | None = None, with_groups: bool = True) -> Coverage:
     """Every activity of the plan for the university, each faculty, group and staff unit.
 
-    A fixed number of queries, whatever the number of people: activities, groups, units,
-    headcounts, registered people, and participants grouped by activity and group / unit.
+    A fixed number of queries, whatever the number of people. With `group_ids`, only those groups
+    and their faculties are returned (faculty and university figures are always the whole
+    university's); with `with_groups=False`, no group rows are built at all.
     """
     activities = _activities(plan, None)
     student_activities = [a for a in activities if a.population == STUDENTS]
     employee_activities = [a for a in activities if a.population == EMPLOYEES]
-    groups = db.session.execute(select(Group).order_by(Group.code)).scalars().all()
-    if group_ids is not None:
-        groups = [g for g in groups if g.id in group_ids]
-    faculties = {f.id: f for f in db.session.execute(select(Faculty).order_by(Faculty.name)).scalars()}
-    units = db.session.execute(select(StaffUnit).order_by(StaffUnit.name)).scalars().all()
-    counts = _counts(plan, activities, as_of, date_from, date_to)
-    official, registered_students, registered_staff = counts["official"], counts["students"], counts["staff"]
-    by_group, by_unit = counts["by_group"], counts["by_unit"]
-    # Read every activity's attributes once: the loops below run for every group and activity.
-    facts = {a.id: (a.target_percent, *timing(period_of(a, as_of), as_of)) for a in activities}
+    tables = _tables(plan, activities, as_of, date_from, date_to)
+    # Read every activity's attributes once: the loops below run for every scope and activity.
+    facts = {a.id: (str(a.id), a.target_percent, *timing(period_of(a, as_of), as_of)) for a in activities}
 
     def figure(activity, participants, headcount, estimated):
-        target, upcoming, elapsed = facts[activity.id]
+        _key, target, upcoming, elapsed = facts[activity.id]
         status, expected = status_from(participants, headcount, target, upcoming, elapsed)
         return Figure(participants, headcount, target, status, estimated, expected)
 
-    def headcount_of(kind, scope_id, registered):
-        value = official.get((kind, scope_id))
-        return (value[0], False) if value else (registered.get(scope_id, 0), True)
-
-    group_rows, faculty_totals, university_totals = [], {}, {}
-    for group in groups:
-        headcount, estimated = headcount_of("group", group.id, registered_students)
-        row = ScopeRow(("group", group.id), group.code)
-        for activity in student_activities:
-            count = by_group.get((activity.id, group.id), 0)
-            if with_groups:   # the university and faculty views need only the sums
-                row.figures[activity.id] = figure(activity, count, headcount, estimated)
-            for totals, key in ((faculty_totals, group.faculty_id), (university_totals, 0)):
-                p, h, e = totals.get((key, activity.id), (0, 0, False))
-                totals[(key, activity.id)] = (p + count, h + headcount, e or estimated)
-        if with_groups:
+    group_rows, faculty_of = [], {}
+    if with_groups:
+        query = select(Group.id, Group.code, Group.faculty_id).order_by(Group.code)
+        if group_ids is not None:
+            query = query.where(Group.id.in_(group_ids)) if group_ids else query.where(False)
+        for group_id, code, faculty_id in db.session.execute(query):
+            faculty_of[group_id] = faculty_id
+            _faculty, headcount, estimated, counts = tables["groups"].get(str(group_id), (faculty_id, 0, True, {}))
+            row = ScopeRow(("group", group_id), code)
+            for activity in student_activities:
+                row.figures[activity.id] = figure(activity, counts.get(facts[activity.id][0], 0), headcount, estimated)
             group_rows.append(row)
-    unit_rows = []
-    for unit in units:
-        headcount, estimated = headcount_of("unit", unit.id, registered_staff)
-        row = ScopeRow(("unit", unit.id), unit.name)
-        for activity in employee_activities:
-            count = by_unit.get((activity.id, unit.id), 0)
-            row.figures[activity.id] = figure(activity, count, headcount, estimated)
-            p, h, e = university_totals.get((0, activity.id), (0, 0, False))
-            university_totals[(0, activity.id)] = (p + count, h + headcount, e or estimated)
-        unit_rows.append(row)
+    elif group_ids is not None and group_ids:
+        faculty_of = dict(db.session.execute(select(Group.id, Group.faculty_id).where(Group.id.in_(group_ids))).all())
+    shown_faculties = set(faculty_of.values()) if group_ids is not None else None
     faculty_rows = []
-    for faculty_id in sorted({g.faculty_id for g in groups}, key=lambda f: faculties[f].name):
-        row = ScopeRow(("faculty", faculty_id), faculties[faculty_id].name)
+    for faculty_id, name in db.session.execute(select(Faculty.id, Faculty.name).order_by(Faculty.name)):
+        totals = tables["faculties"].get(str(faculty_id))
+        if totals is None or (shown_faculties is not None and faculty_id not in shown_faculties):
+            continue
+        row = ScopeRow(("faculty", faculty_id), name)
         for activity in student_activities:
-            p, h, e = faculty_totals.get((faculty_id, activity.id), (0, 0, False))
-            row.figures[activity.id] = figure(activity, p, h, e)
+            row.figures[activity.id] = figure(activity, *totals.get(facts[activity.id][0], (0, 0, False)))
         faculty_rows.append(row)
+    unit_rows = []
+    for unit_id, name in db.session.execute(select(StaffUnit.id, StaffUnit.name).order_by(StaffUnit.name)):
+        headcount, estimated, counts = tables["units"].get(str(unit_id), (0, True, {}))
+        row = ScopeRow(("unit", unit_id), name)
+        for activity in employee_activities:
+            row.figures[activity.id] = figure(activity, counts.get(facts[activity.id][0], 0), headcount, estimated)
+        unit_rows.append(row)
     university = ScopeRow(("university", 0), plan.university)
     for activity in activities:
-        p, h, e = university_totals.get((0, activity.id), (0, 0, False))
-        university.figures[activity.id] = figure(activity, p, h, e)
-    dates = sorted({effective for (_value, effective) in official.values()})
-    return Coverage(plan, as_of, activities, university, faculty_rows, group_rows, unit_rows,
-                    {g.id: g.faculty_id for g in groups}, dates)
+        university.figures[activity.id] = figure(activity, *tables["university"].get(facts[activity.id][0], (0, 0, False)))
+    return Coverage(plan, as_of, activities, university, faculty_rows, group_rows, unit_rows, faculty_of,
+                    [date.fromisoformat(d) for d in tables["dates"]])
 
 
 def group_met_targets(plan: Plan, group_id: int, as_of: date, activity_ids: set[int]) -> set[int]:

@@ -157,11 +157,11 @@ def autosave(attempt_id):
         return jsonify(saved=False, error="csrf"), 400
     moment = now()
     responses, problems = _responses_from_form(item, _page_number(item))
+    remaining = int((item.deadline - moment).total_seconds()) if item.deadline else None
     try:
         service.save_answers(item, responses, moment)
     except service.AttemptClosed:
         return jsonify(saved=False, closed=True, result=url_for(".result", attempt_id=item.id)), 409
-    remaining = int((item.deadline - moment).total_seconds()) if item.deadline else None
     return jsonify(saved=True, problems=problems, remaining=remaining)
 
 

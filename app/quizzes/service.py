@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select, update
 
-from app.core.db_helpers import insert_ignoring_duplicates
+from app.core.db_helpers import dialect_insert, insert_ignoring_duplicates
 from app.extensions import db
 from app.gamification.service import record_xp
 from app.people.models import User
@@ -213,15 +213,14 @@ def save_answers(attempt: QuizAttempt, responses: dict[str, object], now: dateti
         submit(attempt, now)
         raise AttemptClosed(EXPIRED)
     drawn = {entry["key"] for entry in attempt.layout}
-    for key, response in responses.items():
-        if key not in drawn:
-            continue
-        encoded = json.dumps(response, sort_keys=True) if response is not None else None
-        db.session.execute(insert_ignoring_duplicates(AttemptAnswer, dict(
-            attempt_id=attempt.id, question_key=key, response=encoded, saved_at=now)))
-        db.session.execute(update(AttemptAnswer).where(
-            AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.question_key == key,
-        ).values(response=encoded, saved_at=now))
+    rows = [{"attempt_id": attempt.id, "question_key": key, "saved_at": now,
+             "response": json.dumps(response, sort_keys=True) if response is not None else None}
+            for key, response in responses.items() if key in drawn]
+    if rows:   # one statement for the whole page: insert new answers, overwrite saved ones
+        insert = dialect_insert(AttemptAnswer).values(rows)
+        db.session.execute(insert.on_conflict_do_update(
+            index_elements=[AttemptAnswer.attempt_id, AttemptAnswer.question_key],
+            set_={"response": insert.excluded.response, "saved_at": insert.excluded.saved_at}))
     db.session.commit()
 
 

@@ -1,0 +1,167 @@
+"""The integrity-hour rush: a year's intake in the same quiz within minutes.
+
+    python bench/rush.py [--students 2000] [--spread 120] [--think 2] [--size 20000]
+
+Builds a national-size instance (`seed-scale --size`; SQLite in a temporary folder, or the
+database in DATABASE_URL, which is wiped), serves it with gunicorn (2 sync workers on 127.0.0.1)
+and lets `--students` simulated students arrive evenly over `--spread` seconds. Each one signs in,
+starts the integrity-hour attempt, answers its 15 questions one by one — every answer is an
+autosave of the page, as the browser sends it, after a think time of `--think` seconds on average
+(uniform between half and one and a half times it) — and submits. Prints the errors (any
+unexpected status or failed connection), the latency of each kind of request, the total time and
+the workers' peak memory.
+"""
+import argparse
+import http.client
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import FLASK, ROOT, free_port, peak_rss_mb, start_gunicorn, workers_of  # noqa: E402
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+CSRF = re.compile(rb'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+class Student:
+    """One simulated student on one keep-alive connection, recording every request."""
+
+    def __init__(self, port: int, record):
+        self.port, self.record, self.cookie = port, record, ""
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def request(self, kind, method, path, body=None, expect=(200,)):
+        headers = {"Cookie": self.cookie, **(FORM if body is not None else {})}
+        started = time.perf_counter()
+        try:
+            self.connection.request(method, path, body=body, headers=headers)
+            response = self.connection.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException) as error:
+            self.connection.close()
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            self.record(kind, time.perf_counter() - started, f"{type(error).__name__}")
+            raise RuntimeError(kind) from error
+        self.record(kind, time.perf_counter() - started, None if response.status in expect else str(response.status))
+        if response.status not in expect:
+            raise RuntimeError(kind)
+        for key, value in response.getheaders():
+            if key.lower() == "set-cookie" and value.startswith("session="):
+                self.cookie = value.split(";")[0]
+        return response, data
+
+
+def take_the_hour(port: int, number: int, think: float, record, rng: random.Random) -> None:
+    student = Student(port, record)
+    try:
+        _r, page = student.request("sign-in", "GET", "/login")
+        body = urlencode({"csrf_token": CSRF.search(page).group(1), "email": f"student{number}@scale.test",
+                          "password": "scale-password"})
+        student.request("sign-in", "POST", "/login", body, expect=(302,))
+        _r, page = student.request("quiz page", "GET", "/quizzes/integrity-hour/")
+        token = CSRF.search(page).group(1).decode()
+        response, _ = student.request("start", "POST", "/quizzes/integrity-hour/start",
+                                      urlencode({"csrf_token": token}), expect=(302,))
+        attempt = response.getheader("Location").split("?")[0]
+        page_number = 1
+        while True:
+            _r, page = student.request("attempt page", "GET", f"{attempt}?page={page_number}")
+            keys = re.findall(rb'id="question-([^"]+)"', page)
+            answers = {"csrf_token": token}
+            for key in keys:
+                time.sleep(think * rng.uniform(0.5, 1.5))
+                answers[f"q-{key.decode()}"] = "0"
+                student.request("answer save", "POST", f"{attempt}/autosave?page={page_number}", urlencode(answers))
+            if b'value="finish"' in page:   # the last page offers "Review and submit"
+                break
+            page_number += 1
+        student.request("submit", "POST", f"{attempt}/submit", urlencode({"csrf_token": token}), expect=(302,))
+    except RuntimeError:
+        pass   # already recorded as an error
+    finally:
+        student.connection.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--students", type=int, default=2000, help="students who sit the quiz")
+    parser.add_argument("--spread", type=float, default=120, help="seconds over which they arrive")
+    parser.add_argument("--think", type=float, default=2, help="mean seconds between two answers")
+    parser.add_argument("--size", type=int, default=20000, help="students in the instance")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="sanaly-rush-"))
+    env = {**os.environ, "SECRET_KEY": "bench-secret", "UPLOAD_FOLDER": str(work / "uploads")}
+    env.setdefault("DATABASE_URL", f"sqlite:///{work / 'rush.db'}")
+    database = "PostgreSQL" if env["DATABASE_URL"].startswith("postgresql") else "SQLite"
+    if database == "PostgreSQL":
+        subprocess.run(FLASK + ["db", "downgrade", "base"], cwd=ROOT, env=env, check=True, capture_output=True)
+    print(f"building {args.size} students on {database} …", flush=True)
+    subprocess.run(FLASK + ["seed-scale", "--students", str(args.size)], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    subprocess.run(FLASK + ["demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+
+    lock = threading.Lock()
+    timings: dict[str, list[float]] = {}
+    errors: dict[str, int] = {}
+
+    def record(kind, seconds, error):
+        with lock:
+            timings.setdefault(kind, []).append(seconds)
+            if error:
+                errors[f"{kind}: {error}"] = errors.get(f"{kind}: {error}", 0) + 1
+
+    port = free_port()
+    server = start_gunicorn("wsgi:app", port, env)
+    threading.stack_size(256 * 1024)
+    try:
+        print(f"{args.students} students arrive over {args.spread:g} s …", flush=True)
+        began = time.perf_counter()
+        threads = []
+        for index in range(args.students):
+            arrival = began + args.spread * index / args.students
+            time.sleep(max(0.0, arrival - time.perf_counter()))
+            thread = threading.Thread(target=take_the_hour, daemon=True,
+                                      args=(port, index + 1, args.think, record, random.Random(index)))
+            thread.start()
+            threads.append(thread)
+        for thread in threads:
+            thread.join()
+        total = time.perf_counter() - began
+        memory = [peak_rss_mb(pid) for pid in workers_of(server.pid)]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+
+    cores = os.cpu_count()
+    print(f"\nIntegrity-hour rush · {database} · {args.size} students in the instance · gunicorn 2 sync workers · "
+          f"{cores} cores\n{args.students} students arriving over {args.spread:g} s, {args.think:g} s mean think time "
+          f"between answers\n")
+    print("| request | count | p50 ms | p95 ms | p99 ms | max ms |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for kind in ("sign-in", "quiz page", "start", "attempt page", "answer save", "submit"):
+        values = sorted(timings.get(kind, []))
+        if not values:
+            continue
+
+        def pct(p, values=values):
+            return 1000 * values[min(len(values) - 1, int(p * len(values)))]
+        print(f"| {kind} | {len(values)} | {pct(0.5):.1f} | {pct(0.95):.1f} | {pct(0.99):.1f} | {1000 * values[-1]:.1f} |")
+    submitted = len(timings.get("submit", [])) - sum(n for k, n in errors.items() if k.startswith("submit"))
+    print(f"\nerrors: {sum(errors.values())}" + (f" ({', '.join(f'{k} × {n}' for k, n in errors.items())})" if errors else ""))
+    print(f"attempts submitted: {submitted} of {args.students}; total time {total:.0f} s; "
+          f"peak worker memory {', '.join(f'{m:.0f} MB' for m in memory)}")
+    return 1 if errors or submitted != args.students else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
