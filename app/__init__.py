@@ -48,9 +48,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.people.routes import admin_bp as people_admin_bp
     from app.people.routes import auth_bp
     from app.plan.routes import bp as plan_bp
+    from app.reports.routes import bp as reports_bp
+    from app.surveys.routes import bp as surveys_bp
 
     for blueprint in (core_bp, auth_bp, people_admin_bp, plan_bp, audit_bp, courses_bp, certificates_bp,
-                      quizzes_bp, contests_bp, coverage_bp, api_bp, game_bp):
+                      quizzes_bp, contests_bp, coverage_bp, api_bp, game_bp, surveys_bp, reports_bp):
         app.register_blueprint(blueprint)
 
     csrf.exempt(api_bp)  # token-authenticated, read-only, no cookies

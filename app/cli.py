@@ -11,6 +11,7 @@ from app.audit import service as audit
 from app.contests.loader import load_contests
 from app.courses.loader import load_courses
 from app.quizzes.loader import load_quizzes
+from app.surveys.loader import load_surveys
 from app.people import service as people
 from app.core.content import ContentError
 from app.plan.service import load_plans
@@ -35,6 +36,9 @@ def load_content() -> tuple[list[str], list[ContentError]]:
                          f"{result.updated} updated, {result.retired} retired")
     quiz_lines, problems = load_quizzes(_content_folder() / "quizzes")
     lines.extend(quiz_lines)
+    survey_lines, survey_problems = load_surveys(_content_folder() / "quizzes")
+    lines.extend(survey_lines)
+    problems.extend(survey_problems)
     contest_lines, contest_problems = load_contests(_content_folder() / "contests")
     lines.extend(contest_lines)
     problems.extend(contest_problems)

@@ -91,10 +91,11 @@ def build_demo() -> list[str]:
 
     from flask import current_app
 
-    from app import demo_contests, demo_events
+    from app import demo_contests, demo_events, demo_surveys
 
     summary.extend(demo_contests.build(users, users["admin@sanaly.test"], Path(current_app.config["UPLOAD_FOLDER"])))
     summary.extend(demo_events.build(users, users["admin@sanaly.test"]))
+    summary.extend(demo_surveys.build(users, users["admin@sanaly.test"]))
 
     summary.append("")
     summary.append(f"Demo accounts (password: {DEMO_PASSWORD}):")

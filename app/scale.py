@@ -42,7 +42,7 @@ def _ids(model, column, values) -> dict:
 
 def seed_scale(students: int, seed: int = 1) -> dict:
     """Create the instance (content must be loaded); return counts of what was made."""
-    from werkzeug.security import generate_password_hash
+    from app.people.passwords import hash_password
 
     rng = random.Random(seed)
     plan = current_plan(datetime(2024, 10, 1).date())
@@ -50,7 +50,7 @@ def seed_scale(students: int, seed: int = 1) -> dict:
         raise RuntimeError("load the content first (flask --app wsgi load-content)")
     if db.session.scalar(select(func.count()).select_from(User).where(User.email.like("%@scale.test"))):
         raise RuntimeError("this database already holds a scale instance")
-    password_hash = generate_password_hash(PASSWORD)
+    password_hash = hash_password(PASSWORD)
     faculty_count = max(2, round(students / 1000))
     group_count = max(faculty_count, round(students / 25))
     staff_count = max(20, round(students * 0.075))

@@ -1,6 +1,6 @@
 """The integrity-hour rush: a year's intake in the same quiz within minutes.
 
-    python bench/rush.py [--students 2000] [--spread 120] [--think 2] [--size 20000]
+    python bench/rush.py [--students 2000] [--spread 120] [--think 10] [--size 20000]
 
 Builds a national-size instance (`seed-scale --size`; SQLite in a temporary folder, or the
 database in DATABASE_URL, which is wiped), serves it with gunicorn (2 sync workers on 127.0.0.1)
@@ -95,7 +95,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=2000, help="students who sit the quiz")
     parser.add_argument("--spread", type=float, default=120, help="seconds over which they arrive")
-    parser.add_argument("--think", type=float, default=2, help="mean seconds between two answers")
+    parser.add_argument("--think", type=float, default=10, help="mean seconds between two answers")
     parser.add_argument("--size", type=int, default=20000, help="students in the instance")
     args = parser.parse_args()
 

@@ -181,3 +181,18 @@ def test_admin_makes_a_password_link_for_a_person(client, make_user, auth):
     page = response.get_data(as_text=True)
     assert "/set-password/" in page and "Copy this link now" in page
     assert "/set-password/" not in client.get(f"/admin/people/{person.id}").get_data(as_text=True)
+
+
+def test_passwords_are_hashed_with_argon2id_and_older_hashes_upgrade_at_sign_in(client, make_user, auth):
+    from werkzeug.security import generate_password_hash
+
+    person = make_user("ann@uni.test")
+    assert person.password_hash.startswith("$argon2id$")
+    person.password_hash = generate_password_hash(PASSWORD)   # as stored by an earlier release
+    db.session.commit()
+    assert auth.login("ann@uni.test", "not the password").status_code == 200
+    assert not db.session.get(User, person.id).password_hash.startswith("$argon2")
+    assert auth.login("ann@uni.test").status_code == 302
+    db.session.expire_all()
+    upgraded = db.session.get(User, person.id)
+    assert upgraded.password_hash.startswith("$argon2id$") and upgraded.check_password(PASSWORD)

@@ -8,11 +8,15 @@ from app.coverage.models import ApiToken, Event
 from app.extensions import db
 from app.people.models import Faculty, Group, User
 from app.quizzes import service as quizzes
+from app.reports.models import Report
 from app.people.models import utcnow
 
 WHO = ("anonymous", "student", "curator", "jury", "admin")
 ACCOUNTS = {"student": "student1@sanaly.test", "curator": "curator@sanaly.test", "jury": "jury1@sanaly.test",
             "admin": "admin@sanaly.test"}
+
+
+SURVEY = "perception-survey-2024-2025"
 
 
 def expect(anonymous, student, curator, jury, admin):
@@ -42,8 +46,9 @@ def demo(app, runner):
         Certificate.user_id == users["student2@sanaly.test"].id)).scalars().first()
     event = db.session.execute(select(Event)).scalars().first()
     faculty = db.session.execute(select(Faculty)).scalars().first()
+    report = db.session.execute(select(Report)).scalars().first()
     return dict(users=users, own_group=own_group, other_group=other_group, attempt=attempt, video=video,
-                assignment=assignment, certificate=certificate, event=event, faculty=faculty)
+                assignment=assignment, certificate=certificate, event=event, faculty=faculty, report=report)
 
 
 def policy(d):
@@ -119,6 +124,20 @@ def policy(d):
         "game.leaderboard": [("/leaderboard", SIGNED_IN)],
         "game.notifications": [("/notifications", SIGNED_IN)],
         "game.badge_image": [("/badges/first-lesson.svg", PUBLIC)],
+        "surveys.index": [("/surveys/", PUBLIC)],
+        "surveys.answer": [(f"/surveys/{SURVEY}/", SIGNED_IN)],
+        "surveys.results": [(f"/surveys/{SURVEY}/results/winter-2024-2025", PUBLIC),
+                            (f"/surveys/{SURVEY}/results/spring-2025", expect(404, 404, 404, 404, 200))],
+        "surveys.admin_index": [("/admin/surveys/", ADMIN)],
+        "surveys.texts": [(f"/admin/surveys/{SURVEY}/spring-2025/texts", ADMIN)],
+        "reports.new": [("/report", PUBLIC)],
+        "reports.follow": [("/report/follow", PUBLIC)],
+        "reports.case": [("/report/case", REDIRECT)],            # only with a code and passphrase
+        "reports.case_file": [("/report/case/files/1.jpg", expect(404, 404, 404, 404, 404))],
+        "reports.statistics": [("/reports/statistics", PUBLIC)],
+        "reports.queue": [("/admin/reports/", ADMIN)],
+        "reports.handle": [(f"/admin/reports/{d['report'].id}", ADMIN)],
+        "reports.admin_file": [("/admin/reports/files/999999.jpg", expect(302, 403, 403, 403, 404))],
     }
 
 
@@ -187,6 +206,15 @@ def post_policy(d, token_id):
         "coverage.revoke": (f"/admin/api-tokens/{token_id}/revoke", P_ADMIN),
         "game.leaderboard_choice": ("/profile/leaderboard", P_SIGNED_IN),
         "game.notifications": ("/notifications", P_SIGNED_IN),
+        "surveys.answer": (f"/surveys/{SURVEY}/", P_SIGNED_IN),
+        "surveys.publish": (f"/admin/surveys/{SURVEY}/spring-2025/publish", P_ADMIN),
+        "surveys.texts": (f"/admin/surveys/{SURVEY}/spring-2025/texts", P_ADMIN),
+        "reports.new": ("/report", post_expect("ok", "ok", "ok", "ok", "ok")),
+        "reports.follow": ("/report/follow", post_expect("ok", "ok", "ok", "ok", "ok")),
+        "reports.case": ("/report/case", post_expect("ok", "ok", "ok", "ok", "ok")),   # no case open: back to the form
+        "reports.leave": ("/report/case/leave", post_expect("ok", "ok", "ok", "ok", "ok")),
+        "reports.queue": ("/admin/reports/", P_ADMIN),
+        "reports.handle": (f"/admin/reports/{d['report'].id}", P_ADMIN),
         "auth.logout": ("/logout", post_expect("ok", "ok", "ok", "ok", "ok")),      # last: it signs out
     }
 

@@ -62,8 +62,26 @@ class TomlReader:
         return value
 
 
-def load_files(folder, read, apply, model, label: str) -> tuple[list[str], list[ContentError]]:
-    """Load every `folder/*.toml` with `read(path)` and `apply(spec)`, one transaction per file.
+def file_kind(path) -> str:
+    """The `kind` a content file declares ("quiz" when it says none, "" when it cannot be read)."""
+    try:
+        kind = tomllib.loads(path.read_text(encoding="utf-8")).get("kind", "quiz")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return ""
+    return kind if isinstance(kind, str) else ""
+
+
+def content_files(folder, *, only: str | None = None, skip: tuple[str, ...] = ()) -> list:
+    """`folder/*.toml` in name order: only files of kind `only`, or all but kinds in `skip`."""
+    paths = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    if only is not None:
+        return [p for p in paths if file_kind(p) == only]
+    return [p for p in paths if not skip or file_kind(p) not in skip]
+
+
+def load_files(folder, read, apply, model, label: str, *, only: str | None = None, skip: tuple[str, ...] = ()
+               ) -> tuple[list[str], list[ContentError]]:
+    """Load every `folder/*.toml` (see content_files) with `read(path)` and `apply(spec)`, one transaction per file.
 
     A broken file is reported and loads nothing (the others load); a row whose file is gone
     from disk is retired, never deleted, so what people did with it is kept.
@@ -73,7 +91,7 @@ def load_files(folder, read, apply, model, label: str) -> tuple[list[str], list[
     from app.extensions import db
 
     lines, problems, on_disk = [], [], set()
-    for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+    for path in content_files(folder, only=only, skip=skip):
         on_disk.add(path.stem)
         try:
             outcome = apply(read(path))

@@ -5,7 +5,6 @@ from datetime import date, datetime, timezone
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 
@@ -171,11 +170,19 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_token}"
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        from app.people.passwords import hash_password
+
+        self.password_hash = hash_password(password)
         self.session_token = new_session_token()
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        """Check the password; a hash of an older scheme is upgraded in place (the caller commits)."""
+        from app.people.passwords import hash_password, verify_password
+
+        matched, upgrade = verify_password(self.password_hash or "", password)
+        if matched and upgrade:
+            self.password_hash = hash_password(password)
+        return matched
 
     def end_all_sessions(self) -> None:
         self.session_token = new_session_token()

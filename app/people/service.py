@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select
 
 from app.audit import service as audit
 from app.extensions import db
+from app.people.passwords import spend_the_same_time
 from app.people.models import (
     ROLES, STAFF, STUDENT, Faculty, Group, Headcount, StaffUnit, User, UserRole,
 )
@@ -47,8 +48,13 @@ def find_user_by_email(raw_email: str) -> User | None:
 def authenticate(raw_email: str, password: str) -> User | None:
     """Return the active person whose e-mail and password match, else None."""
     user = find_user_by_email(raw_email)
-    if user is None or not user.active or not user.check_password(password):
+    if user is None:
+        spend_the_same_time(password)
         return None
+    if not user.check_password(password) or not user.active:
+        return None
+    if db.session.is_modified(user):   # the hash was upgraded to the current scheme
+        db.session.commit()
     return user
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.core.content import ContentError, TomlReader, load_files, parse_toml
+from app.core.content import ContentError, TomlReader, content_files, load_files, parse_toml
 from app.extensions import db
 from app.people.models import utcnow
 from app.quizzes.models import Quiz, QuizVersion
@@ -112,6 +112,8 @@ def read_quiz(path: Path) -> dict:
     if not SLUG.match(path.stem):
         raise ContentError(path, "", "a quiz file name must be lower-case words joined by hyphens")
     reader = TomlReader(path, data)
+    if data.get("kind", "quiz") != "quiz":
+        raise ContentError(path, "kind", 'must be "quiz" or "survey"')
     spec = {
         "slug": path.stem, "title": reader.text("title"), "description": reader.text("description", required=False),
         "activity_code": reader.text("activity", required=False),
@@ -207,12 +209,12 @@ def _announce(quiz: Quiz) -> None:
 def load_quizzes(folder: Path) -> tuple[list[str], list[ContentError]]:
     """Load every quizzes/*.toml; a broken file is reported and loads nothing, the others load."""
     return load_files(folder, read_quiz, lambda spec: f"{apply_quiz(spec)} ({len(spec['questions'])} questions)",
-                      Quiz, "quiz")
+                      Quiz, "quiz", skip=("survey",))
 
 
 def quiz_problems(folder: Path) -> list[ContentError]:
     problems = []
-    for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+    for path in content_files(folder, skip=("survey",)):
         try:
             read_quiz(path)
         except ContentError as error:
