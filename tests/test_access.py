@@ -1,7 +1,14 @@
 """Who may open which page: the role × page matrix for every admin page."""
+import io
+from datetime import date
+from pathlib import Path
+
 import pytest
+from PIL import Image
+from werkzeug.datastructures import FileStorage
 
 from app.people.access import can_view_group
+from app.reports.service import file_report
 
 ROLES = {
     "anonymous": None,
@@ -19,6 +26,9 @@ def admin_pages(app, make_group, make_user, runner):
     runner.invoke(args=["load-content"])
     group = make_group("ЭЭ-24-1")
     person = make_user("someone@uni.test", group=group)
+    report = file_report(category="other", what="A contractor was paid twice for the same repairs.", place="",
+                         happened="", anonymous=True, contact="", user=None, files=[_image()],
+                         folder=Path(app.config["UPLOAD_FOLDER"]) / "reports", today=date(2025, 3, 3)).report
     return {
         "/admin/": "core.admin_home",
         "/admin/people": "people_admin.people",
@@ -42,7 +52,19 @@ def admin_pages(app, make_group, make_user, runner):
         "/admin/coverage.csv": "coverage.university_csv",
         "/admin/coverage/report": "coverage.report",
         "/admin/api-tokens": "coverage.api_tokens",
+        "/admin/surveys/": "surveys.admin_index",
+        "/admin/surveys/perception-survey-2024-2025/winter-2024-2025/texts": "surveys.texts",
+        "/admin/reports/": "reports.queue",
+        f"/admin/reports/{report.id}": "reports.handle",
+        f"/admin/reports/files/{report.attachments[0].id}.jpg": "reports.admin_file",
     }
+
+
+def _image():
+    data = io.BytesIO()
+    Image.new("RGB", (20, 20), (10, 120, 60)).save(data, "PNG")
+    data.seek(0)
+    return FileStorage(data, filename="photo.png")
 
 
 def test_matrix_covers_every_admin_get_page(app, admin_pages):
