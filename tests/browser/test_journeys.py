@@ -148,13 +148,69 @@ def test_admin_journey(page_for, live_server):
     assert "results.published" in page.inner_text("main")
 
 
+def test_survey_journey(page_for):
+    """student1 answers the open wave once; the ACS publishes it and the charts appear."""
+    page = page_for("student1@sanaly.test")
+    page.goto("/surveys/")
+    page.click("text=Answer the survey")
+    assert not check_accessibility(page)
+    for fieldset in page.query_selector_all("fieldset.question"):
+        choices = fieldset.query_selector_all("input[type=radio], input[type=checkbox]")
+        if choices:
+            choices[-1].check()
+    page.fill("textarea", "Put every grading rule online before the session.")
+    page.click("button:has-text('Send my answers')")
+    assert "without your name" in page.inner_text(".flashes")
+    page.goto("/surveys/perception-survey-2024-2025/")
+    assert "You have answered" in page.inner_text("main")
+    admin = page_for("admin@sanaly.test", width=1280)
+    admin.goto("/admin/surveys/")
+    assert "12" in admin.inner_text("table")
+    admin.click("text=preview and publish")
+    admin.click("button:has-text('Publish the results')")
+    assert "are published" in admin.inner_text(".flashes")
+    visitor = page_for(None)
+    visitor.goto("/surveys/perception-survey-2024-2025/results/spring-2025")
+    assert visitor.locator("svg.survey-chart").count() >= 8
+    assert "2017 survey" in visitor.inner_text("main")
+
+
+def test_report_journey(page_for):
+    """An anonymous visitor reports, the ACS answers, the visitor reads the answer with code and passphrase."""
+    visitor = page_for(None)
+    visitor.goto("/report")
+    visitor.check("input[value=exam]")
+    visitor.fill("#what", "The examiner of the physics course hinted that a 'gift' would raise my grade.")
+    visitor.click("button:has-text('Send the report')")
+    code, passphrase = [c.inner_text() for c in visitor.query_selector_all("code.big")]
+    admin = page_for("admin@sanaly.test", width=1280)
+    admin.goto("/admin/reports/")
+    admin.click(f"text={code}")
+    admin.fill("#body", "Thank you. We are reviewing the physics examination.")
+    admin.click("button:has-text('Send to the reporter')")
+    admin.select_option("#status", "under review")
+    admin.click("button:has-text('Save the status')")
+    visitor.goto("/report/follow")
+    visitor.fill("#code", code)
+    visitor.fill("#passphrase", "WRONG-WRONG-WRONG-WRONG")
+    visitor.click("button:has-text('Open the case')")
+    assert "No case matches" in visitor.inner_text(".flashes")
+    visitor.fill("#passphrase", passphrase)
+    visitor.click("button:has-text('Open the case')")
+    text = visitor.inner_text("main")
+    assert "reviewing the physics examination" in text and "under review" in text
+    assert not check_accessibility(visitor)
+
+
 def test_main_pages_have_no_serious_accessibility_violations(page_for):
     pages = {
-        None: ["/", "/login", "/contests/", "/contests/poem-2024-2025/results", "/audit"],
+        None: ["/", "/login", "/contests/", "/contests/poem-2024-2025/results", "/audit", "/report", "/report/follow",
+               "/reports/statistics", "/surveys/", "/surveys/perception-survey-2024-2025/results/winter-2024-2025"],
         "student2@sanaly.test": ["/courses/", "/courses/fundamentals-of-anti-corruption-culture/what-is-corruption",
                                  "/quizzes/integrity-hour/", "/profile", "/leaderboard", "/check-in"],
         "curator@sanaly.test": ["/coverage/", "/coverage/groups/1"],
-        "admin@sanaly.test": ["/admin/", "/admin/coverage/", "/admin/people", "/admin/plan/"],
+        "admin@sanaly.test": ["/admin/", "/admin/coverage/", "/admin/people", "/admin/plan/", "/admin/surveys/",
+                              "/admin/reports/", "/admin/surveys/perception-survey-2024-2025/spring-2025/texts"],
     }
     problems = {}
     for email, urls in pages.items():
