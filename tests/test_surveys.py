@@ -204,3 +204,11 @@ def test_admin_sees_counts_only(survey, client, auth, make_user, make_group):
     page = client.get("/admin/surveys/").get_data(as_text=True)
     assert "Ann Unique" not in page and "ann@uni.test" not in page
     assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 1
+
+
+def test_the_home_page_invites_a_student_until_they_have_answered(survey, client, auth, make_user, make_group):
+    student = make_user("ann@uni.test", group=make_group())
+    auth.login("ann@uni.test")
+    assert "Answer the survey" in client.get("/").get_data(as_text=True)
+    service.respond(student, winter(survey), full_answers(survey), {}, DAY)
+    assert "Answer the survey" not in client.get("/").get_data(as_text=True)
