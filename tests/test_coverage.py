@@ -365,6 +365,17 @@ def test_cached_coverage_is_cleared_by_new_participation(plan, make_group, make_
     assert university(plan, "2.12").participants == 1
 
 
+def test_the_cached_acs_dashboard_shows_new_participation_at_once(plan, client, make_group, make_user, auth):
+    group = make_group()
+    record_headcount(group, 4, date(2024, 9, 1), None)
+    db.session.commit()
+    make_user("boss@uni.test", roles=("admin",))
+    auth.login("boss@uni.test")
+    assert "(0 / 4)" in client.get("/admin/coverage/?as_of=2025-03-01").get_data(as_text=True)
+    take_part(make_user(group=group), activity(plan, "2.12"))
+    assert "(1 / 4)" in client.get("/admin/coverage/?as_of=2025-03-01").get_data(as_text=True)
+
+
 def test_dashboard_query_counts_do_not_grow_with_students(plan, client, make_user, make_faculty, auth):
     make_faculty("Faculty of Energy")
     curator = make_user("c@uni.test", roles=("curator",))

@@ -5,7 +5,9 @@ from datetime import date, datetime
 
 from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
                    url_for)
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -13,6 +15,7 @@ from sqlalchemy import select
 import qrcode
 import qrcode.image.svg
 
+from app.core.cache import cache
 from app.core.clock import now
 from app.coverage import events, service
 from app.coverage.models import ApiToken, Event
@@ -105,9 +108,13 @@ def group_csv(group_id):
 def university():
     """Show the whole plan: every activity against its target, by faculty, and over time."""
     plan, as_of = _plan_and_date()
-    data = service.coverage(plan, as_of, with_groups=False)
-    series = service.monthly_series(plan)
-    return render_template("coverage/university.html", data=data, plan=plan, as_of=as_of, series=series,
+
+    def figures() -> str:   # the same for every officer: rendered once per change of coverage
+        return render_template("coverage/_university_body.html", data=service.coverage(plan, as_of, with_groups=False),
+                               plan=plan, as_of=as_of, series=service.monthly_series(plan))
+    key = f"page:university:{plan.id}:{as_of}:{get_locale()}:{request.query_string.decode()}"
+    body = cache().get_or_compute("coverage", key, figures, ttl=service.CACHE_SECONDS)
+    return render_template("coverage/university.html", body=Markup(body), plan=plan, as_of=as_of,
                            plans=db.session.execute(select(Plan).order_by(Plan.starts_on.desc())).scalars().all())
 
 
