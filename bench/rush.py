@@ -9,10 +9,11 @@ starts the integrity-hour attempt, answers its 15 questions one by one — every
 autosave of the page, as the browser sends it, after a think time of `--think` seconds on average
 (uniform between half and one and a half times it) — and submits. Prints the errors (any
 unexpected status or failed connection), the latency of each kind of request, the total time and
-the workers' peak memory.
+the workers' peak memory. The students are coroutines on one asyncio event loop, so the load
+generator stays light and its own scheduling does not show up as server latency.
 """
 import argparse
-import http.client
+import asyncio
 import os
 import random
 import re
@@ -20,75 +21,103 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import FLASK, ROOT, free_port, peak_rss_mb, start_gunicorn, workers_of  # noqa: E402
 
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 CSRF = re.compile(rb'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
 class Student:
-    """One simulated student on one keep-alive connection, recording every request."""
+    """One simulated student: an HTTP/1.1 client on asyncio (one event loop serves all 2,000 of them)."""
 
     def __init__(self, port: int, record):
         self.port, self.record, self.cookie = port, record, ""
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
-    def request(self, kind, method, path, body=None, expect=(200,)):
-        headers = {"Cookie": self.cookie, **(FORM if body is not None else {})}
+    async def _exchange(self, method: str, path: str, body: bytes | None) -> Response:
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        try:
+            head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}", "Connection: close"]
+            if self.cookie:
+                head.append(f"Cookie: {self.cookie}")
+            if body is not None:
+                head += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
+            writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + (body or b""))
+            await writer.drain()
+            raw = await reader.read()
+        finally:
+            writer.close()
+        header_block, _sep, content = raw.partition(b"\r\n\r\n")
+        lines = header_block.decode("latin-1").split("\r\n")
+        headers = {}
+        for line in lines[1:]:
+            key, _colon, value = line.partition(":")
+            if key.lower() == "set-cookie" and value.strip().startswith("session="):
+                self.cookie = value.strip().split(";")[0]
+            headers[key.lower()] = value.strip()
+        return Response(int(lines[0].split()[1]), headers, content)
+
+    async def request(self, kind, method, path, body=None, expect=(200,)) -> Response:
         started = time.perf_counter()
         try:
-            self.connection.request(method, path, body=body, headers=headers)
-            response = self.connection.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException) as error:
-            self.connection.close()
-            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-            self.record(kind, time.perf_counter() - started, f"{type(error).__name__}")
+            response = await asyncio.wait_for(self._exchange(method, path, body.encode() if body else None), 60)
+        except (OSError, asyncio.TimeoutError, ValueError, IndexError) as error:
+            self.record(kind, time.perf_counter() - started, type(error).__name__)
             raise RuntimeError(kind) from error
         self.record(kind, time.perf_counter() - started, None if response.status in expect else str(response.status))
         if response.status not in expect:
             raise RuntimeError(kind)
-        for key, value in response.getheaders():
-            if key.lower() == "set-cookie" and value.startswith("session="):
-                self.cookie = value.split(";")[0]
-        return response, data
+        return response
 
 
-def take_the_hour(port: int, number: int, think: float, record, rng: random.Random) -> None:
+async def take_the_hour(port: int, number: int, think: float, record, rng: random.Random) -> None:
     student = Student(port, record)
     try:
-        _r, page = student.request("sign-in", "GET", "/login")
-        body = urlencode({"csrf_token": CSRF.search(page).group(1), "email": f"student{number}@scale.test",
+        page = await student.request("sign-in", "GET", "/login")
+        body = urlencode({"csrf_token": CSRF.search(page.body).group(1), "email": f"student{number}@scale.test",
                           "password": "scale-password"})
-        student.request("sign-in", "POST", "/login", body, expect=(302,))
-        _r, page = student.request("quiz page", "GET", "/quizzes/integrity-hour/")
-        token = CSRF.search(page).group(1).decode()
-        response, _ = student.request("start", "POST", "/quizzes/integrity-hour/start",
-                                      urlencode({"csrf_token": token}), expect=(302,))
-        attempt = response.getheader("Location").split("?")[0]
+        await student.request("sign-in", "POST", "/login", body, expect=(302,))
+        page = await student.request("quiz page", "GET", "/quizzes/integrity-hour/")
+        token = CSRF.search(page.body).group(1).decode()
+        response = await student.request("start", "POST", "/quizzes/integrity-hour/start",
+                                         urlencode({"csrf_token": token}), expect=(302,))
+        attempt = urlsplit(response.headers["location"]).path
         page_number = 1
         while True:
-            _r, page = student.request("attempt page", "GET", f"{attempt}?page={page_number}")
-            keys = re.findall(rb'id="question-([^"]+)"', page)
+            page = await student.request("attempt page", "GET", f"{attempt}?page={page_number}")
+            keys = re.findall(rb'id="question-([^"]+)"', page.body)
             answers = {"csrf_token": token}
             for key in keys:
-                time.sleep(think * rng.uniform(0.5, 1.5))
+                await asyncio.sleep(think * rng.uniform(0.5, 1.5))
                 answers[f"q-{key.decode()}"] = "0"
-                student.request("answer save", "POST", f"{attempt}/autosave?page={page_number}", urlencode(answers))
-            if b'value="finish"' in page:   # the last page offers "Review and submit"
+                await student.request("answer save", "POST", f"{attempt}/autosave?page={page_number}",
+                                      urlencode(answers))
+            if b'value="finish"' in page.body:   # the last page offers "Review and submit"
                 break
             page_number += 1
-        student.request("submit", "POST", f"{attempt}/submit", urlencode({"csrf_token": token}), expect=(302,))
+        await student.request("submit", "POST", f"{attempt}/submit", urlencode({"csrf_token": token}), expect=(302,))
     except RuntimeError:
         pass   # already recorded as an error
-    finally:
-        student.connection.close()
+
+
+async def rush(port: int, students: int, spread: float, think: float, record) -> None:
+    tasks = []
+    began = time.perf_counter()
+    for index in range(students):
+        await asyncio.sleep(max(0.0, began + spread * index / students - time.perf_counter()))
+        tasks.append(asyncio.create_task(take_the_hour(port, index + 1, think, record, random.Random(index))))
+    await asyncio.gather(*tasks)
 
 
 def main() -> int:
@@ -110,32 +139,20 @@ def main() -> int:
                    capture_output=True)
     subprocess.run(FLASK + ["demo"], cwd=ROOT, env=env, check=True, capture_output=True)
 
-    lock = threading.Lock()
     timings: dict[str, list[float]] = {}
     errors: dict[str, int] = {}
 
     def record(kind, seconds, error):
-        with lock:
-            timings.setdefault(kind, []).append(seconds)
-            if error:
-                errors[f"{kind}: {error}"] = errors.get(f"{kind}: {error}", 0) + 1
+        timings.setdefault(kind, []).append(seconds)
+        if error:
+            errors[f"{kind}: {error}"] = errors.get(f"{kind}: {error}", 0) + 1
 
     port = free_port()
     server = start_gunicorn("wsgi:app", port, env)
-    threading.stack_size(256 * 1024)
     try:
         print(f"{args.students} students arrive over {args.spread:g} s …", flush=True)
         began = time.perf_counter()
-        threads = []
-        for index in range(args.students):
-            arrival = began + args.spread * index / args.students
-            time.sleep(max(0.0, arrival - time.perf_counter()))
-            thread = threading.Thread(target=take_the_hour, daemon=True,
-                                      args=(port, index + 1, args.think, record, random.Random(index)))
-            thread.start()
-            threads.append(thread)
-        for thread in threads:
-            thread.join()
+        asyncio.run(rush(port, args.students, args.spread, args.think, record))
         total = time.perf_counter() - began
         memory = [peak_rss_mb(pid) for pid in workers_of(server.pid)]
     finally:
