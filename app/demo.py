@@ -19,7 +19,7 @@ ACS_UNIT = "Anti-corruption Compliance Service"
 # email, full name, faculty, group, roles, staff unit
 ACCOUNTS = [
     ("admin@sanaly.test", "Gulnara Abenova", "", "", "admin;staff", ACS_UNIT),
-    ("curator@sanaly.test", "Marat Seitkali", ENERGY, "", "curator;staff", "Department of Power Engineering"),
+    ("curator@sanaly.test", "Marat Seitkali", ENERGY, "", "curator;coordinator;staff", "Department of Power Engineering"),
     ("jury1@sanaly.test", "Dana Zhaksylykova", ENERGY, "", "jury;staff", "Department of Automation"),
     ("jury2@sanaly.test", "Yerlan Nurpeisov", MINING, "", "jury;staff", "Department of Mine Surveying"),
     ("jury3@sanaly.test", "Saule Tokhtarova", "", "", "jury;staff", ACS_UNIT),
@@ -91,11 +91,12 @@ def build_demo() -> list[str]:
 
     from flask import current_app
 
-    from app import demo_contests, demo_events, demo_surveys
+    from app import demo_club, demo_contests, demo_events, demo_surveys
 
     summary.extend(demo_contests.build(users, users["admin@sanaly.test"], Path(current_app.config["UPLOAD_FOLDER"])))
     summary.extend(demo_events.build(users, users["admin@sanaly.test"]))
     summary.extend(demo_surveys.build(users, users["admin@sanaly.test"]))
+    summary.extend(demo_club.build(users, users["curator@sanaly.test"], users["admin@sanaly.test"]))
 
     summary.append("")
     summary.append(f"Demo accounts (password: {DEMO_PASSWORD}):")

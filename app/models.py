@@ -10,3 +10,4 @@ from app.contests.models import Contest, Entry, JuryAssignment, JuryScore  # noq
 from app.coverage.models import ApiToken, CheckIn, Event  # noqa: F401
 from app.surveys.models import Survey, SurveyResponse, SurveyTaker, SurveyText, SurveyWave  # noqa: F401
 from app.reports.models import Report, ReportAttachment, ReportMessage, Setting  # noqa: F401
+from app.club.models import Clip, Idea, IdeaVote, Membership, VolunteerLog  # noqa: F401

@@ -1,6 +1,6 @@
 """The integrity-hour rush: a year's intake in the same quiz within minutes.
 
-    python bench/rush.py [--students 2000] [--spread 120] [--think 10] [--size 20000]
+    python bench/rush.py [--students 2000] [--spread 120] [--think 20] [--size 20000]
 
 Builds a national-size instance (`seed-scale --size`; SQLite in a temporary folder, or the
 database in DATABASE_URL, which is wiped), serves it with gunicorn (2 sync workers on 127.0.0.1)
@@ -124,7 +124,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=2000, help="students who sit the quiz")
     parser.add_argument("--spread", type=float, default=120, help="seconds over which they arrive")
-    parser.add_argument("--think", type=float, default=10, help="mean seconds between two answers")
+    parser.add_argument("--think", type=float, default=20, help="mean seconds between two answers")
     parser.add_argument("--size", type=int, default=20000, help="students in the instance")
     args = parser.parse_args()
 
@@ -142,8 +142,12 @@ def main() -> int:
     timings: dict[str, list[float]] = {}
     errors: dict[str, int] = {}
 
+    timeline: list[tuple[float, float]] = []     # (when the answer save began, its latency)
+
     def record(kind, seconds, error):
         timings.setdefault(kind, []).append(seconds)
+        if kind == "answer save":
+            timeline.append((time.perf_counter() - seconds, seconds))
         if error:
             errors[f"{kind}: {error}"] = errors.get(f"{kind}: {error}", 0) + 1
 
@@ -173,6 +177,16 @@ def main() -> int:
         def pct(p, values=values):
             return 1000 * values[min(len(values) - 1, int(p * len(values)))]
         print(f"| {kind} | {len(values)} | {pct(0.5):.1f} | {pct(0.95):.1f} | {pct(0.99):.1f} | {1000 * values[-1]:.1f} |")
+    if timeline:
+        print("\nAnswer saves over time\n\n| from s | saves/s | p50 ms | p99 ms |\n|---:|---:|---:|---:|")
+        first = min(t for t, _ in timeline)
+        buckets: dict[int, list[float]] = {}
+        for when, seconds in timeline:
+            buckets.setdefault(int((when - first) // 30) * 30, []).append(seconds)
+        for start, values in sorted(buckets.items()):
+            values.sort()
+            print(f"| {start} | {len(values) / 30:.0f} | {1000 * values[len(values) // 2]:.0f} | "
+                  f"{1000 * values[min(len(values) - 1, int(0.99 * len(values)))]:.0f} |")
     submitted = len(timings.get("submit", [])) - sum(n for k, n in errors.items() if k.startswith("submit"))
     print(f"\nerrors: {sum(errors.values())}" + (f" ({', '.join(f'{k} × {n}' for k, n in errors.items())})" if errors else ""))
     print(f"attempts submitted: {submitted} of {args.students}; total time {total:.0f} s; "

@@ -9,6 +9,7 @@ from app.extensions import db
 from app.people.models import Faculty, Group, User
 from app.quizzes import service as quizzes
 from app.reports.models import Report
+from app.club.models import Clip, Idea, Membership, VolunteerLog
 from app.people.models import utcnow
 
 WHO = ("anonymous", "student", "curator", "jury", "admin")
@@ -29,6 +30,7 @@ ADMIN = expect(302, 403, 403, 403, 200)
 STAFF = expect(302, 403, 200, 403, 200)       # curators and the ACS
 JURY = expect(302, 403, 403, 200, 403)
 REDIRECT = expect(302, 302, 302, 302, 302)
+COORDINATORS = expect(302, 403, 200, 403, 200)  # the demo curator is also the club coordinator
 
 
 @pytest.fixture
@@ -47,8 +49,12 @@ def demo(app, runner):
     event = db.session.execute(select(Event)).scalars().first()
     faculty = db.session.execute(select(Faculty)).scalars().first()
     report = db.session.execute(select(Report)).scalars().first()
+    club = {"idea": db.session.execute(select(Idea)).scalars().first(),
+            "application": db.session.execute(select(Membership).where(Membership.status == "pending")).scalars().first(),
+            "volunteering": db.session.execute(select(VolunteerLog).where(VolunteerLog.status == "pending")).scalars().first(),
+            "clip": db.session.execute(select(Clip)).scalars().first()}
     return dict(users=users, own_group=own_group, other_group=other_group, attempt=attempt, video=video,
-                assignment=assignment, certificate=certificate, event=event, faculty=faculty, report=report)
+                assignment=assignment, certificate=certificate, event=event, faculty=faculty, report=report, club=club)
 
 
 def policy(d):
@@ -138,6 +144,16 @@ def policy(d):
         "reports.queue": [("/admin/reports/", ADMIN)],
         "reports.handle": [(f"/admin/reports/{d['report'].id}", ADMIN)],
         "reports.admin_file": [("/admin/reports/files/999999.jpg", expect(302, 403, 403, 403, 404))],
+        "club.index": [("/club/", PUBLIC)],
+        "club.manage": [("/club/manage", COORDINATORS)],
+        "club.volunteering": [("/volunteering/", SIGNED_IN)],
+        "club.ideas": [("/ideas/", PUBLIC)],
+        "club.propose": [("/ideas/new", SIGNED_IN)],
+        "club.idea": [(f"/ideas/{d['club']['idea'].id}", PUBLIC)],
+        "club.media": [("/media/", PUBLIC)],
+        "club.new_clip": [("/media/new", COORDINATORS)],          # and club members; student1 is not one
+        "club.clip_image": [(f"/media/{d['club']['clip'].id}/cover.jpg", expect(404, 404, 404, 404, 404))],
+        "club.digest": [("/media/digest/2025-01", PUBLIC)],
     }
 
 
@@ -169,6 +185,7 @@ def post_expect(anonymous, student, curator, jury, admin):
 P_ADMIN = post_expect("login", "forbidden", "forbidden", "forbidden", "ok")
 P_STAFF = post_expect("login", "forbidden", "ok", "forbidden", "ok")
 P_SIGNED_IN = post_expect("login", "ok", "ok", "ok", "ok")
+P_COORDINATORS = post_expect("login", "forbidden", "ok", "forbidden", "ok")
 
 
 def post_policy(d, token_id):
@@ -215,6 +232,17 @@ def post_policy(d, token_id):
         "reports.leave": ("/report/case/leave", post_expect("ok", "ok", "ok", "ok", "ok")),
         "reports.queue": ("/admin/reports/", P_ADMIN),
         "reports.handle": (f"/admin/reports/{d['report'].id}", P_ADMIN),
+        "club.index": ("/club/", P_SIGNED_IN),
+        "club.decide": (f"/club/applications/{d['club']['application'].id}", P_COORDINATORS),
+        "club.volunteering": ("/volunteering/", P_SIGNED_IN),
+        "club.decide_volunteering": (f"/volunteering/{d['club']['volunteering'].id}", P_COORDINATORS),
+        "club.statement": ("/volunteering/statement", P_SIGNED_IN),
+        "club.propose": ("/ideas/new", P_SIGNED_IN),
+        "club.support": (f"/ideas/{d['club']['idea'].id}/support", P_SIGNED_IN),
+        "club.answer": (f"/ideas/{d['club']['idea'].id}/answer", P_ADMIN),
+        "club.hide": (f"/ideas/{d['club']['idea'].id}/hide", P_ADMIN),
+        "club.new_clip": ("/media/new", P_COORDINATORS),
+        "club.hide_clip": (f"/media/{d['club']['clip'].id}/hide", P_COORDINATORS),
         "auth.logout": ("/logout", post_expect("ok", "ok", "ok", "ok", "ok")),      # last: it signs out
     }
 

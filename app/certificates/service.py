@@ -91,6 +91,8 @@ def draw(certificate: Certificate, verify_url: str, issuer: str) -> Image.Image:
         "course": (_("Certificate of completion"), _("This certifies that"), _("has completed the course")),
         "diploma": (_("Diploma"), _("is awarded to"), _("for")),
         "participation": (_("Certificate of participation"), _("This certifies that"), _("took part in the contest")),
+        "volunteering": (_("Statement of volunteering"), _("This certifies that"),
+                         _("has volunteered in anti-corruption activities, as confirmed by the club coordinator:")),
     }.get(certificate.kind, (_("Certificate"), _("This certifies that"), ""))
     y = _centred(pen, y + 40, heading.upper(), _font(True, 84), BRAND)
     y = _centred(pen, y + 40, lead, _font(False, 44), INK)

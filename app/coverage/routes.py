@@ -21,7 +21,7 @@ from app.coverage import events, service
 from app.coverage.models import ApiToken, Event
 from app.extensions import db, limiter
 from app.people.access import admin_required, can_view_group, ensure, role_required
-from app.people.models import ADMIN, CURATOR, Faculty, Group
+from app.people.models import ADMIN, COORDINATOR, CURATOR, Faculty, Group
 from app.plan import service as plan_service
 from app.plan.models import STUDENTS, Activity, Plan
 
@@ -183,7 +183,7 @@ def _parse_moment(value: str) -> datetime | None:
 
 
 @bp.route("/events/", methods=["GET", "POST"])
-@role_required(CURATOR, ADMIN)
+@role_required(CURATOR, ADMIN, COORDINATOR)
 def event_list():
     """List offline events and create one for a plan activity."""
     plan, _as_of = _plan_and_date()
@@ -217,7 +217,7 @@ def _event_or_404(event_id) -> Event:
 
 
 @bp.route("/events/<int:event_id>")
-@role_required(CURATOR, ADMIN)
+@role_required(CURATOR, ADMIN, COORDINATOR)
 def event(event_id):
     """Show an event's code and QR for the hall, its attendance, and the import form."""
     item = _event_or_404(event_id)
@@ -227,7 +227,7 @@ def event(event_id):
 
 
 @bp.route("/events/<int:event_id>/rotate", methods=["POST"])
-@role_required(CURATOR, ADMIN)
+@role_required(CURATOR, ADMIN, COORDINATOR)
 def rotate(event_id):
     """Replace the event's code (for example after it leaked)."""
     item = _event_or_404(event_id)
@@ -238,7 +238,7 @@ def rotate(event_id):
 
 
 @bp.route("/events/<int:event_id>/qr.svg")
-@role_required(CURATOR, ADMIN)
+@role_required(CURATOR, ADMIN, COORDINATOR)
 def qr(event_id):
     """A QR code of the event's check-in link, to show on the projector."""
     item = _event_or_404(event_id)
@@ -248,7 +248,7 @@ def qr(event_id):
 
 
 @bp.route("/events/<int:event_id>/import", methods=["POST"])
-@role_required(CURATOR, ADMIN)
+@role_required(CURATOR, ADMIN, COORDINATOR)
 def import_attendance(event_id):
     """Record attendance from a CSV list (email or student_id)."""
     item = _event_or_404(event_id)

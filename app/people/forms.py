@@ -18,7 +18,7 @@ from app.people.models import ROLES
 def role_label(role: str) -> str:
     return str({
         "student": _l("Student"), "staff": _l("Employee"), "curator": _l("Curator"),
-        "jury": _l("Jury member"), "admin": _l("ACS officer (admin)"),
+        "jury": _l("Jury member"), "admin": _l("ACS officer (admin)"), "coordinator": _l("Club coordinator"),
     }[role])
 
 

@@ -13,7 +13,8 @@ STAFF = "staff"
 CURATOR = "curator"
 JURY = "jury"
 ADMIN = "admin"
-ROLES = (STUDENT, STAFF, CURATOR, JURY, ADMIN)
+COORDINATOR = "coordinator"      # runs the "Sanaly Urpak" club: memberships, volunteering, media
+ROLES = (STUDENT, STAFF, CURATOR, JURY, ADMIN, COORDINATOR)
 
 
 def utcnow() -> datetime:
