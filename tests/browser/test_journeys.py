@@ -205,10 +205,12 @@ def test_report_journey(page_for):
 def test_main_pages_have_no_serious_accessibility_violations(page_for):
     pages = {
         None: ["/", "/login", "/contests/", "/contests/poem-2024-2025/results", "/audit", "/report", "/report/follow",
-               "/reports/statistics", "/surveys/", "/surveys/perception-survey-2024-2025/results/winter-2024-2025"],
+               "/reports/statistics", "/surveys/", "/surveys/perception-survey-2024-2025/results/winter-2024-2025",
+               "/club/", "/ideas/", "/ideas/1", "/media/"],
         "student2@sanaly.test": ["/courses/", "/courses/fundamentals-of-anti-corruption-culture/what-is-corruption",
                                  "/quizzes/integrity-hour/", "/profile", "/leaderboard", "/check-in"],
-        "curator@sanaly.test": ["/coverage/", "/coverage/groups/1"],
+        "curator@sanaly.test": ["/coverage/", "/coverage/groups/1", "/club/manage"],
+        "student3@sanaly.test": ["/club/", "/volunteering/", "/ideas/new"],
         "admin@sanaly.test": ["/admin/", "/admin/coverage/", "/admin/people", "/admin/plan/", "/admin/surveys/",
                               "/admin/reports/", "/admin/surveys/perception-survey-2024-2025/spring-2025/texts"],
     }
