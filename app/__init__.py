@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from app import models  # noqa: F401  (register every table with SQLAlchemy)
     from app.audit.routes import bp as audit_bp
+    from app.brainring.routes import bp as ring_bp
     from app.certificates.routes import bp as certificates_bp
     from app.club.routes import bp as club_bp
     from app.core.routes import bp as core_bp
@@ -53,7 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.surveys.routes import bp as surveys_bp
 
     for blueprint in (core_bp, auth_bp, people_admin_bp, plan_bp, audit_bp, courses_bp, certificates_bp,
-                      quizzes_bp, contests_bp, coverage_bp, api_bp, game_bp, surveys_bp, reports_bp, club_bp):
+                      quizzes_bp, contests_bp, coverage_bp, api_bp, game_bp, surveys_bp, reports_bp, club_bp, ring_bp):
         app.register_blueprint(blueprint)
 
     csrf.exempt(api_bp)  # token-authenticated, read-only, no cookies

@@ -12,6 +12,7 @@ from app.contests.loader import load_contests
 from app.courses.loader import load_courses
 from app.quizzes.loader import load_quizzes
 from app.surveys.loader import load_surveys
+from app.brainring.loader import load_ring_sets
 from app.people import service as people
 from app.core.content import ContentError
 from app.plan.service import load_plans
@@ -39,6 +40,9 @@ def load_content() -> tuple[list[str], list[ContentError]]:
     survey_lines, survey_problems = load_surveys(_content_folder() / "quizzes")
     lines.extend(survey_lines)
     problems.extend(survey_problems)
+    ring_lines, ring_problems = load_ring_sets(_content_folder() / "quizzes")
+    lines.extend(ring_lines)
+    problems.extend(ring_problems)
     contest_lines, contest_problems = load_contests(_content_folder() / "contests")
     lines.extend(contest_lines)
     problems.extend(contest_problems)

@@ -11,3 +11,4 @@ from app.coverage.models import ApiToken, CheckIn, Event  # noqa: F401
 from app.surveys.models import Survey, SurveyResponse, SurveyTaker, SurveyText, SurveyWave  # noqa: F401
 from app.reports.models import Report, ReportAttachment, ReportMessage, Setting  # noqa: F401
 from app.club.models import Clip, Idea, IdeaVote, Membership, VolunteerLog  # noqa: F401
+from app.brainring.models import Game, Player, RingAnswer, RingSet, Team  # noqa: F401

@@ -10,6 +10,8 @@ from app.people.models import Faculty, Group, User
 from app.quizzes import service as quizzes
 from app.reports.models import Report
 from app.club.models import Clip, Idea, Membership, VolunteerLog
+from app.brainring import service as ring_service
+from app.brainring.models import RingSet
 from app.people.models import utcnow
 
 WHO = ("anonymous", "student", "curator", "jury", "admin")
@@ -53,8 +55,11 @@ def demo(app, runner):
             "application": db.session.execute(select(Membership).where(Membership.status == "pending")).scalars().first(),
             "volunteering": db.session.execute(select(VolunteerLog).where(VolunteerLog.status == "pending")).scalars().first(),
             "clip": db.session.execute(select(Clip)).scalars().first()}
+    ring_set = db.session.execute(select(RingSet)).scalars().first()
+    game = ring_service.open_game(users["curator@sanaly.test"], ring_set, "", utcnow())
     return dict(users=users, own_group=own_group, other_group=other_group, attempt=attempt, video=video,
-                assignment=assignment, certificate=certificate, event=event, faculty=faculty, report=report, club=club)
+                assignment=assignment, certificate=certificate, event=event, faculty=faculty, report=report, club=club,
+                game=game.code)
 
 
 def policy(d):
@@ -154,6 +159,14 @@ def policy(d):
         "club.new_clip": [("/media/new", COORDINATORS)],          # and club members; student1 is not one
         "club.clip_image": [(f"/media/{d['club']['clip'].id}/cover.jpg", expect(404, 404, 404, 404, 404))],
         "club.digest": [("/media/digest/2025-01", PUBLIC)],
+        "ring.index": [("/ring/", SIGNED_IN)],
+        "ring.host": [(f"/ring/{d['game']}/host", STAFF)],      # the demo curator hosts it; the ACS may look in
+        "ring.board": [(f"/ring/{d['game']}/board", STAFF)],
+        "ring.qr": [(f"/ring/{d['game']}/qr.svg", STAFF)],
+        "ring.image": [(f"/ring/{d['game']}/images/0", expect(302, 403, 404, 403, 404))],
+        "ring.play": [(f"/ring/{d['game']}", SIGNED_IN)],         # joins: the pad below then answers
+        "ring.pad": [(f"/ring/{d['game']}/pad", SIGNED_IN)],
+        "ring.results": [(f"/ring/{d['game']}/results", expect(302, 404, 404, 404, 404))],   # not closed yet
     }
 
 
@@ -243,6 +256,11 @@ def post_policy(d, token_id):
         "club.hide": (f"/ideas/{d['club']['idea'].id}/hide", P_ADMIN),
         "club.new_clip": ("/media/new", P_COORDINATORS),
         "club.hide_clip": (f"/media/{d['club']['clip'].id}/hide", P_COORDINATORS),
+        "ring.index": ("/ring/", P_SIGNED_IN),
+        "ring.new": ("/ring/new", P_STAFF),
+        "ring.team": (f"/ring/{d['game']}/team", post_expect("login", "missing", "missing", "missing", "missing")),
+        "ring.answer": (f"/ring/{d['game']}/answer", post_expect("login", "missing", "missing", "missing", "missing")),
+        "ring.step": (f"/ring/{d['game']}/reveal", P_STAFF),
         "auth.logout": ("/logout", post_expect("ok", "ok", "ok", "ok", "ok")),      # last: it signs out
     }
 

@@ -12,7 +12,7 @@ EMPLOYEES = "employees"
 POPULATIONS = (STUDENTS, EMPLOYEES)
 
 # How a participation row came to be.
-SOURCES = ("course", "quiz", "contest", "checkin", "survey", "club", "volunteering", "media", "import", "manual")
+SOURCES = ("course", "quiz", "contest", "checkin", "survey", "club", "volunteering", "media", "game", "import", "manual")
 
 
 class Plan(db.Model):

@@ -113,7 +113,7 @@ def read_quiz(path: Path) -> dict:
         raise ContentError(path, "", "a quiz file name must be lower-case words joined by hyphens")
     reader = TomlReader(path, data)
     if data.get("kind", "quiz") != "quiz":
-        raise ContentError(path, "kind", 'must be "quiz" or "survey"')
+        raise ContentError(path, "kind", 'must be "quiz", "survey" or "brainring"')
     spec = {
         "slug": path.stem, "title": reader.text("title"), "description": reader.text("description", required=False),
         "activity_code": reader.text("activity", required=False),
@@ -209,12 +209,12 @@ def _announce(quiz: Quiz) -> None:
 def load_quizzes(folder: Path) -> tuple[list[str], list[ContentError]]:
     """Load every quizzes/*.toml; a broken file is reported and loads nothing, the others load."""
     return load_files(folder, read_quiz, lambda spec: f"{apply_quiz(spec)} ({len(spec['questions'])} questions)",
-                      Quiz, "quiz", skip=("survey",))
+                      Quiz, "quiz", skip=("survey", "brainring"))
 
 
 def quiz_problems(folder: Path) -> list[ContentError]:
     problems = []
-    for path in content_files(folder, skip=("survey",)):
+    for path in content_files(folder, skip=("survey", "brainring")):
         try:
             read_quiz(path)
         except ContentError as error:

@@ -210,7 +210,7 @@ def test_main_pages_have_no_serious_accessibility_violations(page_for):
         "student2@sanaly.test": ["/courses/", "/courses/fundamentals-of-anti-corruption-culture/what-is-corruption",
                                  "/quizzes/integrity-hour/", "/profile", "/leaderboard", "/check-in"],
         "curator@sanaly.test": ["/coverage/", "/coverage/groups/1", "/club/manage"],
-        "student3@sanaly.test": ["/club/", "/volunteering/", "/ideas/new"],
+        "student3@sanaly.test": ["/club/", "/volunteering/", "/ideas/new", "/ring/"],
         "admin@sanaly.test": ["/admin/", "/admin/coverage/", "/admin/people", "/admin/plan/", "/admin/surveys/",
                               "/admin/reports/", "/admin/surveys/perception-survey-2024-2025/spring-2025/texts"],
     }

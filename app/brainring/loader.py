@@ -1,0 +1,87 @@
+"""Read quizzes/<slug>.toml files with kind = "brainring": question sets for the live team quiz.
+
+    kind = "brainring"
+    title = "…"
+    activity = "2.13"          # the plan activity a game counts for (optional)
+    seconds = 20               # time per question unless a question sets its own (5 to 120)
+    [[questions]]
+    key = "what-is-a-bribe"
+    text = "…"
+    options = ["…", "…", "…", "…"]   # 2 to 4, shown as A–D on the phones
+    answer = 1                 # zero-based
+    seconds = 30               # optional
+    image = "images/brain-ring/receipt.png"   # optional, a PNG/JPEG/WebP file under quizzes/
+"""
+import hashlib
+import re
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.brainring.models import RingSet
+from app.core.content import ContentError, TomlReader, load_files, parse_toml
+from app.extensions import db
+from app.people.models import utcnow
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+IMAGE = re.compile(r"^images/[a-z0-9][a-z0-9/_-]*\.(png|jpe?g|webp)$")
+
+
+def _seconds(path, reader: TomlReader, default: int) -> int:
+    value = reader.integer("seconds", required=False, default=default, minimum=5)
+    if value > 120:
+        raise ContentError(path, reader.key_name("seconds"), "must be at most 120")
+    return value
+
+
+def read_ring_set(path: Path) -> dict:
+    raw = path.read_bytes()
+    data = parse_toml(path, raw)
+    if not SLUG.match(path.stem):
+        raise ContentError(path, "", "a file name must be lower-case words joined by hyphens")
+    if data.get("kind") != "brainring":
+        raise ContentError(path, "kind", 'must be "brainring"')
+    reader = TomlReader(path, data)
+    default = _seconds(path, reader, 20)
+    items = data.get("questions")
+    if not isinstance(items, list) or not items:
+        raise ContentError(path, "questions", "must list at least one question")
+    questions = []
+    for index, item in enumerate(items):
+        q = TomlReader(path, item if isinstance(item, dict) else {}, f"questions[{index}].")
+        key = q.text("key")
+        if not SLUG.match(key) or key in {x["key"] for x in questions}:
+            raise ContentError(path, q.key_name("key"), "must be lower-case words joined by hyphens, once per file")
+        q.prefix = f"questions[{index}] ({key})."
+        options = item.get("options")
+        if (not isinstance(options, list) or not 2 <= len(options) <= 4
+                or not all(isinstance(o, str) and o.strip() for o in options)):
+            raise ContentError(path, q.key_name("options"), "must list 2 to 4 options as text")
+        answer = item.get("answer")
+        if isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < len(options):
+            raise ContentError(path, q.key_name("answer"), "must be the zero-based index of the right option")
+        image = q.text("image", required=False)
+        if image and (not IMAGE.match(image) or not (path.parent / image).is_file()):
+            raise ContentError(path, q.key_name("image"), "must name a PNG, JPEG or WebP file under quizzes/images/")
+        questions.append({"key": key, "text": q.text("text"), "options": [o.strip() for o in options],
+                          "answer": answer, "seconds": _seconds(path, q, default), "image": image})
+    return {"slug": path.stem, "title": reader.text("title"), "description": reader.text("description", required=False),
+            "activity_code": reader.text("activity", required=False), "questions": questions,
+            "digest": hashlib.sha256(raw).hexdigest()}
+
+
+def apply_ring_set(spec: dict) -> str:
+    item = db.session.execute(select(RingSet).where(RingSet.slug == spec["slug"])).scalar_one_or_none()
+    if item is not None and item.source_digest == spec["digest"] and not item.retired:
+        return "unchanged"
+    created = item is None
+    item = item or RingSet(slug=spec["slug"])
+    item.title, item.description, item.activity_code = spec["title"], spec["description"], spec["activity_code"]
+    item.questions, item.source_digest, item.retired, item.loaded_at = spec["questions"], spec["digest"], False, utcnow()
+    db.session.add(item)
+    return "created" if created else "updated"
+
+
+def load_ring_sets(folder: Path) -> tuple[list[str], list[ContentError]]:
+    return load_files(folder, read_ring_set, lambda spec: f"{apply_ring_set(spec)} ({len(spec['questions'])} questions)",
+                      RingSet, "brain ring", only="brainring")

@@ -1,0 +1,261 @@
+"""Brain ring: the scoring formula, one timely answer per question, no right answer before the close,
+rejoining, participation once, and a game of 150 players against a live server."""
+import re
+import threading
+from datetime import datetime, timedelta
+from http.cookiejar import CookieJar
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+from urllib.request import HTTPCookieProcessor, build_opener
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.brainring import service
+from app.brainring.models import Game, RingAnswer, RingSet
+from app.extensions import db
+from app.gamification.models import XpEvent
+from app.people.models import User
+from app.people.passwords import hash_password
+from app.plan.models import Activity, Participation
+from tests.conftest import PASSWORD, _empty_tables, base_config
+
+T0 = datetime(2025, 10, 9, 10, 0, 0)
+
+
+@pytest.fixture
+def ring(app, runner, make_user, make_group):
+    assert runner.invoke(args=["load-content"]).exit_code == 0
+    clock = {"now": T0}
+    app.config["NOW_FUNCTION"] = lambda: clock["now"]
+    host = make_user("host@uni.test", roles=("curator", "staff"))
+    ring_set = db.session.execute(select(RingSet).where(RingSet.slug == "brain-ring-anticorruption")).scalar_one()
+    game = service.open_game(host, ring_set, "", T0)
+    group = make_group()
+    players = [make_user(f"p{i}@uni.test", group=group, name=f"Player {i}") for i in range(4)]
+    return {"host": host, "game": game, "players": players, "clock": clock}
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize("correct, taken, limit, points", [
+    (True, 0, 20, 1000), (True, 5, 20, 875), (True, 10, 20, 750), (True, 3.2, 20, 920), (True, 20, 20, 500),
+    (True, 27, 20, 500), (True, -1, 20, 1000), (True, 15, 30, 750), (False, 1, 20, 0),
+])
+def test_the_scoring_formula_against_hand_computed_figures(correct, taken, limit, points):
+    assert service.points_for(correct, taken, limit) == points
+
+
+def test_a_second_answer_and_a_late_answer_are_refused(ring):
+    game, host, (ann, bob, *_rest) = ring["game"], ring["host"], ring["players"]
+    ann_player, bob_player = service.join(game, ann, T0), service.join(game, bob, T0)
+    service.next_question(game, host, at(0))
+    right = game.questions[0]["answer"]
+    first = service.answer(game, ann_player, 0, right, at(5))
+    assert first.points == 875
+    with pytest.raises(service.RingError, match="already answered"):
+        service.answer(game, ann_player, 0, (right + 1) % 4, at(6))
+    with pytest.raises(service.RingError, match="Too late"):
+        service.answer(game, bob_player, 0, right, at(21))
+    late = db.session.execute(select(RingAnswer).where(RingAnswer.player_id == bob_player.id)).scalar_one()
+    assert late.late and late.points == 0                     # kept in the log, worth nothing
+    service.reveal(game, host, at(22))
+    with pytest.raises(service.RingError):
+        service.answer(game, bob_player, 1, 0, at(23))         # not the open question
+
+
+def test_no_response_to_a_player_carries_the_right_answer_before_the_close(ring, client, auth):
+    game, host = ring["game"], ring["host"]
+    auth.login("p0@uni.test")
+    client.get(f"/ring/{game.code}")
+    service.next_question(game, host, at(0))
+    question = game.questions[0]
+    right_text = question["options"][question["answer"]]
+    ring["clock"]["now"] = at(2)
+    bodies = [client.get(f"/ring/{game.code}").get_data(as_text=True),
+              client.get(f"/ring/{game.code}/pad").get_data(as_text=True),
+              client.post(f"/ring/{game.code}/answer", data={"question": 0, "option": 0},
+                          headers={"X-Requested-With": "fetch"}).get_data(as_text=True),
+              client.get(f"/ring/{game.code}/pad").get_data(as_text=True)]
+    for body in bodies:
+        assert right_text not in body and "Right answer" not in body and question["text"] not in body
+    assert service.pad_state(game, service.player_of(game, ring["players"][0].id), at(3)).correct is None
+    service.reveal(game, host, at(20))
+    ring["clock"]["now"] = at(21)
+    assert "Right answer" in client.get(f"/ring/{game.code}/pad").get_data(as_text=True)
+
+
+def test_reconnecting_resumes_the_player(ring, client, auth, app):
+    game, host = ring["game"], ring["host"]
+    auth.login("p1@uni.test")
+    client.get(f"/ring/{game.code}")
+    client.post(f"/ring/{game.code}/team", data={"team": "Clean Hands"})
+    service.next_question(game, host, at(0))
+    ring["clock"]["now"] = at(4)
+    client.post(f"/ring/{game.code}/answer", data={"question": 0, "option": 2})
+    phone = app.test_client()                                  # the same student on a new phone
+    phone.post("/login", data={"email": "p1@uni.test", "password": PASSWORD})
+    page = phone.get(f"/ring/{game.code}").get_data(as_text=True)
+    assert "Your answer: C" in page and "Clean Hands" in page
+    assert db.session.scalar(select(func.count()).select_from(service.Player).where(service.Player.game_id == game.id)) == 1
+
+
+def test_teams_score_their_best_member_and_are_ranked(ring):
+    game, host, (ann, bob, cem, dan) = ring["game"], ring["host"], ring["players"]
+    players = {p.id: service.join(game, p, T0) for p in (ann, bob, cem, dan)}
+    service.choose_team(game, players[ann.id], "Clean Hands")
+    service.choose_team(game, players[bob.id], "Clean Hands")
+    for index, (who_right, seconds) in enumerate([(ann, 2), (bob, 8)]):
+        service.next_question(game, host, at(100 * index))
+        right = game.questions[index]["answer"]
+        for person in (ann, bob, cem):
+            option = right if person in (who_right, cem) else (right + 1) % 4
+            service.answer(game, players[person.id], index, option, at(100 * index + (seconds if person is not cem else 10)))
+        service.reveal(game, host, at(100 * index + 20))
+    table = service.standings(game)
+    team = next(s for s in table if s.name == "Clean Hands")
+    assert team.points == 950 + 800 and team.players == 2          # best member per question, summed
+    assert next(s for s in table if s.name == "Player 2").points == 750 + 750
+    assert [s.place for s in table] == [1, 2, 3] and table[-1].points == 0   # dan joined, never answered
+
+
+def test_closing_writes_participation_and_xp_once_for_those_who_answered(ring):
+    game, host, (ann, bob, *_rest) = ring["game"], ring["host"], ring["players"]
+    ann_player = service.join(game, ann, T0)
+    service.join(game, bob, T0)
+    service.next_question(game, host, at(0))
+    service.answer(game, ann_player, 0, 0, at(3))
+    service.close(game, host, at(30))
+    service.close(game, host, at(31))
+    rows = db.session.execute(select(Participation).join(Activity).where(Activity.code == "2.13")).scalars().all()
+    assert [r.user_id for r in rows] == [ann.id]
+    assert db.session.scalar(select(func.count()).select_from(XpEvent).where(XpEvent.source_type == "ring")) == 1
+    with pytest.raises(service.RingError):
+        service.next_question(game, host, at(40))
+
+
+def test_only_the_host_runs_the_game(ring, client, auth, make_user):
+    make_user("other@uni.test", roles=("curator", "staff"))
+    auth.login("other@uni.test")
+    assert client.get(f"/ring/{ring['game'].code}/host").status_code == 403
+    assert client.post(f"/ring/{ring['game'].code}/next").status_code == 403
+
+
+# --- 150 phones against a live server ------------------------------------------------------------
+
+@pytest.fixture
+def live(schema, tmp_path):
+    app = create_app({**base_config(schema, tmp_path), "SERVER_NAME": None, "TESTING": False, "WTF_CSRF_ENABLED": True,
+                      "LOGIN_LIMIT_PER_ADDRESS": "10000 per minute"})
+    with app.app_context():
+        _empty_tables()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_game_of_150_players_records_every_answer_without_an_error(live):
+    app, base = live
+    players = 150
+    with app.app_context():
+        runner = app.test_cli_runner()
+        assert runner.invoke(args=["load-content"]).exit_code == 0
+        password_hash = hash_password(PASSWORD)
+        host = User(email="host@uni.test", full_name="Host")
+        host.set_roles(("curator", "staff"))
+        host.set_password(PASSWORD)
+        db.session.add(host)
+        for i in range(players):
+            user = User(email=f"phone{i}@uni.test", full_name=f"Phone {i:03d}", password_hash=password_hash)
+            user.set_roles(("student",))
+            db.session.add(user)
+        db.session.commit()
+        ring_set = db.session.execute(select(RingSet).where(RingSet.slug == "brain-ring-anticorruption")).scalar_one()
+        game = service.open_game(host, ring_set, "", datetime.utcnow())
+        code, game_id = game.code, game.id
+        rounds, answers_of = 3, {i: game.questions[i]["answer"] for i in range(3)}
+    errors, lock = [], threading.Lock()
+    joined = threading.Barrier(players + 1)
+
+    def phone(number):
+        opener = build_opener(HTTPCookieProcessor(CookieJar()))
+
+        def call(path, data=None, headers=None):
+            from urllib.request import Request
+            request = Request(base + path, data=urlencode(data).encode() if data is not None else None,
+                              headers=headers or {})
+            try:
+                with opener.open(request, timeout=30) as response:
+                    return response.status, response.read().decode()
+            except HTTPError as error:
+                return error.code, error.read().decode()
+
+        try:
+            page = call("/login")[1]
+            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+            call("/login", {"csrf_token": token, "email": f"phone{number}@uni.test", "password": PASSWORD})
+            status, page = call(f"/ring/{code}")
+            assert status == 200, status
+            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        except Exception as error:  # noqa: BLE001 — every failure is an error of the run
+            with lock:
+                errors.append(f"join {number}: {error!r} " + " ".join(page.split())[-1500:])
+            joined.wait()
+            return
+        joined.wait()
+        for question in range(rounds):
+            deadline = datetime.utcnow() + timedelta(seconds=60)
+            while datetime.utcnow() < deadline:       # poll like the phone's script until the question opens
+                status, body = call(f"/ring/{code}/pad", headers={"X-Requested-With": "fetch"})
+                if status not in (200, 204):
+                    with lock:
+                        errors.append(f"poll {number}: {status}")
+                    return
+                if f'name="question" value="{question}"' in body:
+                    break
+                threading.Event().wait(0.2)
+            option = answers_of[question] if number % 2 == 0 else (answers_of[question] + 1) % 4
+            status, body = call(f"/ring/{code}/answer", {"csrf_token": token, "question": question, "option": option},
+                                {"X-Requested-With": "fetch"})
+            if status != 200 or '"saved": true' not in body.replace('"saved":true', '"saved": true'):
+                with lock:
+                    errors.append(f"answer {number}/{question}: {status} {body[:80]}")
+
+    threads = [threading.Thread(target=phone, args=(i,)) for i in range(players)]
+    for thread in threads:
+        thread.start()
+    joined.wait()
+    with app.app_context():
+        for question in range(rounds):
+            game = db.session.get(Game, game_id)
+            service.next_question(game, game.host, datetime.utcnow())
+            for _ in range(300):                       # until every phone has answered, or 60 s
+                counted = db.session.scalar(select(func.count()).select_from(RingAnswer).where(
+                    RingAnswer.game_id == game_id, RingAnswer.question == question))
+                if counted >= players - len(errors):
+                    break
+                threading.Event().wait(0.2)
+            game = db.session.get(Game, game_id)
+            db.session.refresh(game)
+            service.reveal(game, game.host, datetime.utcnow())
+        for thread in threads:
+            thread.join(timeout=120)
+        game = db.session.get(Game, game_id)
+        db.session.refresh(game)
+        service.close(game, game.host, datetime.utcnow())
+        assert errors == [], errors[0]
+        assert db.session.scalar(select(func.count()).select_from(RingAnswer).where(
+            RingAnswer.game_id == game_id, RingAnswer.late.is_(False))) == players * rounds
+        rows = db.session.scalar(select(func.count()).select_from(Participation).join(Activity).where(Activity.code == "2.13"))
+        assert rows == players
+        top = service.standings(game)[0]
+        assert top.points > 0 and top.place == 1
