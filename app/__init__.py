@@ -27,6 +27,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    try:
+        from app.i18n import compile_catalogs
+
+        compile_catalogs()
+    except OSError:   # a read-only install: the catalogs were compiled when it was built
+        logging.getLogger("app").warning("translation catalogs could not be compiled")
     from app.core.cache import init_cache
 
     init_cache(app)

@@ -1,4 +1,11 @@
-"""Compile the translation catalogs (.po → .mo) so Flask-Babel can use them."""
+"""Compile the translation catalogs (.po → .mo) so Flask-Babel can use them.
+
+The .mo files are build products (not in git): the application compiles any that are missing or
+older than their .po when it starts, writing each atomically so that workers starting together
+never read half a file.
+"""
+import os
+import tempfile
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -16,7 +23,9 @@ def compile_catalogs(folder: Path = TRANSLATIONS) -> list[str]:
             continue
         with po_path.open("rb") as handle:
             catalog = read_po(handle, locale=po_path.parent.parent.name)
-        with mo_path.open("wb") as handle:
-            write_mo(handle, catalog)
+        handle, temporary = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.tmp")
+        with os.fdopen(handle, "wb") as out:
+            write_mo(out, catalog)
+        os.replace(temporary, mo_path)
         compiled.append(po_path.parent.parent.name)
     return compiled
