@@ -147,8 +147,12 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("num")
     def format_number(value, places: int = 2) -> str:
-        """Show a number with at most `places` decimals and no trailing zeros: 1.78333 → 1.78, 15.0 → 15."""
-        return f"{round(float(value), places):g}"
+        """A number in the reader's language, with at most `places` decimals and no trailing zeros:
+        1.78333 → 1.78 (en) or 1,78 (ru, kk); 20000 → 20,000 (en) or 20 000 (ru, kk)."""
+        from babel.numbers import format_decimal
+
+        pattern = "#,##0" + ("." + "#" * places if places else "")
+        return format_decimal(round(float(value), places), format=pattern, locale=str(get_locale()))
 
     from app.coverage.service import status_label
 
