@@ -3,6 +3,8 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
 APP = Path(__file__).resolve().parent.parent / "app"
 # What may stand in a template outside gettext: abbreviations, codes and examples of file formats.
 ALLOWED = {
@@ -40,3 +42,43 @@ def test_the_checker_finds_a_bare_string(tmp_path, monkeypatch):
     (folder / "page.html").write_text('<p>{{ _("Fine") }}</p><p>Not translated</p><img alt="A picture">')
     monkeypatch.setattr(sys.modules[__name__], "APP", tmp_path)
     assert [text for _path, text in untranslated_template_text()] == ["A picture", "Not translated"]
+
+
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sdf]|%%")
+
+
+def extracted_messages(tmp_path) -> set:
+    """The strings the code and templates hand to gettext today (a fresh extraction)."""
+    import subprocess
+
+    from babel.messages.pofile import read_po
+
+    target = tmp_path / "fresh.pot"
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
+                    "-k", "lazy_gettext", "--no-location", "-o", str(target), "."], cwd=APP.parent, check=True,
+                   capture_output=True)
+    with target.open("rb") as handle:
+        return {message.id for message in read_po(handle) if message.id}
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_every_string_is_translated_with_its_placeholders(language, tmp_path):
+    from babel.messages.pofile import read_po
+
+    with (APP / "translations" / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    problems = []
+    for message_id in sorted(extracted_messages(tmp_path), key=str):
+        message = catalog.get(message_id)
+        strings = () if message is None else (message.string if isinstance(message.string, tuple) else (message.string,))
+        if message is None or not strings or not all(strings):
+            problems.append(f"untranslated: {message_id}")
+            continue
+        if message.fuzzy:
+            problems.append(f"fuzzy: {message_id}")
+        wanted = set(PLACEHOLDER.findall(message_id[-1] if isinstance(message_id, tuple) else message_id))
+        for text in strings:
+            if not set(PLACEHOLDER.findall(text)) <= wanted or (not isinstance(message_id, tuple)
+                                                                  and set(PLACEHOLDER.findall(text)) != wanted):
+                problems.append(f"placeholders differ: {message_id} -> {text}")
+    assert problems == [], f"{len(problems)} problems; update the catalogs (see README, Languages): {problems[:5]}"
