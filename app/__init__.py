@@ -154,9 +154,15 @@ def _register_template_helpers(app: Flask) -> None:
         pattern = "#,##0" + ("." + "#" * places if places else "")
         return format_decimal(round(float(value), places), format=pattern, locale=str(get_locale()))
 
+    from app.core import localize
     from app.coverage.service import status_label
 
     app.add_template_global(status_label)
+    app.add_template_filter(localize.tr, "tr")
+    app.add_template_filter(localize.localized_question, "localized")
+    app.add_template_global(localize.localized_checks)
+    app.add_template_global(localize.is_translated)
+    app.add_template_global(localize.wave_title)
 
     @app.context_processor
     def inject_globals():

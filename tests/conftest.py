@@ -83,12 +83,14 @@ class FreshUserClient(FlaskClient):
     """A test client whose every request loads the signed-in person anew.
 
     Tests keep an application context open, and Flask shares it (and `g`) with the requests the
-    client makes; Flask-Login caches the person in `g`. Real requests each get their own context.
+    client makes; Flask-Login caches the person in `g`, Flask-Babel the language. Real requests
+    each get their own context.
     """
 
     def open(self, *args, **kwargs):
         if has_app_context():
             g.pop("_login_user", None)
+            g.pop("_flask_babel", None)
         return super().open(*args, **kwargs)
 
 

@@ -71,9 +71,29 @@ def file_kind(path) -> str:
     return kind if isinstance(kind, str) else ""
 
 
+TRANSLATION_LANGUAGES = ("kk", "ru")
+
+
+def is_translation_file(path) -> bool:
+    """`<slug>.kk.toml`: the translations of `<slug>.toml`, read with it, never on its own."""
+    stem, _dot, language = path.stem.rpartition(".")
+    return bool(stem) and len(language) == 2 and language.isalpha()
+
+
+def read_translation_files(path) -> tuple[dict, bytes]:
+    """The translation tables beside a content file: ({language: table}, their bytes for the digest)."""
+    found, raw = {}, b""
+    for language in TRANSLATION_LANGUAGES:
+        other = path.with_name(f"{path.stem}.{language}.toml")
+        if other.exists():
+            data = other.read_bytes()
+            found[language], raw = parse_toml(other, data), raw + data
+    return found, raw
+
+
 def content_files(folder, *, only: str | None = None, skip: tuple[str, ...] = ()) -> list:
-    """`folder/*.toml` in name order: only files of kind `only`, or all but kinds in `skip`."""
-    paths = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    """`folder/*.toml` in name order (translations aside): only files of kind `only`, or all but kinds in `skip`."""
+    paths = [p for p in sorted(folder.glob("*.toml")) if not is_translation_file(p)] if folder.is_dir() else []
     if only is not None:
         return [p for p in paths if file_kind(p) == only]
     return [p for p in paths if not skip or file_kind(p) not in skip]
@@ -107,3 +127,42 @@ def load_files(folder, read, apply, model, label: str, *, only: str | None = Non
             lines.append(f"{label} {row.slug}: retired (file removed)")
     db.session.commit()
     return lines, problems
+
+
+def attach_translations(path, questions: list[dict], tables: dict, top_fields: tuple[str, ...]) -> dict:
+    """Check translation tables against the questions and put each question's into question["translations"].
+
+    Lists (options, pairs, items, labels) must keep the original's length: answers are stored by
+    position, so a translation may reword an option but never add, drop or reorder one. Returns the
+    translations of the top-level fields ({language: {field: text}}).
+    """
+    top = {}
+    for language, table in tables.items():
+        name = f"{path.stem}.{language}.toml"
+        reader = TomlReader(name, table)
+        top[language] = {field: reader.text(field, required=field == "title") for field in top_fields}
+        given = table.get("questions", {})
+        if not isinstance(given, dict):
+            raise ContentError(name, "questions", "must be tables such as [questions.<key>]")
+        keys = {q["key"] for q in questions}
+        for key in given:
+            if key not in keys:
+                raise ContentError(name, f"questions.{key}", f"there is no question {key!r} in {path.name}")
+        for question in questions:
+            text = given.get(question["key"])
+            if text is None:
+                continue
+            entry = {"text": TomlReader(name, text, f"questions.{question['key']}.").text("text")}
+            for field in ("options", "pairs", "items", "labels"):
+                if field in text:
+                    if field not in question or not isinstance(text[field], list) or len(text[field]) != len(question[field]):
+                        raise ContentError(name, f"questions.{question['key']}.{field}",
+                                           f"must have the original's {len(question.get(field, []))} entries, in its order")
+                    entry[field] = text[field]
+            for field in ("explanation", "help"):
+                if isinstance(text.get(field), str) and text[field].strip():
+                    entry[field] = text[field].strip()
+            if question.get("type") == "short_text" and isinstance(text.get("accepted"), list):
+                question["accepted"] = question["accepted"] + [a for a in text["accepted"] if isinstance(a, str) and a.strip()]
+            question.setdefault("translations", {})[language] = entry
+    return top

@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 LESSON_FILE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 TRANSLATED_LESSON_FILE = re.compile(r"^\d{2}-[a-z0-9-]+\.[a-z]{2}\.md$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LANGUAGES = ("kk", "ru")   # the languages a lesson may be translated into (the original is the course's language)
 
 
 @dataclass
@@ -34,6 +35,7 @@ class LessonSpec:
     markdown: str
     checks: list[dict]
     digest: str
+    translations: dict = field(default_factory=dict)   # language -> {title, summary, markdown, checks}
 
 
 @dataclass
@@ -48,6 +50,7 @@ class CourseSpec:
     final_quiz: str
     digest: str
     lessons: list[LessonSpec] = field(default_factory=list)
+    translations: dict = field(default_factory=dict)   # language -> {title, summary}
 
 
 def _split_front_matter(path: Path, text: str) -> tuple[dict, str]:
@@ -95,6 +98,31 @@ def read_lesson(path: Path, number: int, slug: str) -> LessonSpec:
                       checks=_read_checks(path, meta.get("check")), digest=hashlib.sha256(raw).hexdigest())
 
 
+def read_translation(path: Path, original: LessonSpec) -> dict:
+    """A lesson's version in another language: the same checks with the same answers, translated."""
+    spec = read_lesson(path, original.number, original.slug)
+    if len(spec.checks) != len(original.checks):
+        raise ContentError(path, "check", f"has {len(spec.checks)} checks; the original has {len(original.checks)}")
+    for index, (mine, theirs) in enumerate(zip(spec.checks, original.checks)):
+        if mine["answer"] != theirs["answer"] or len(mine["options"]) != len(theirs["options"]):
+            raise ContentError(path, f"check[{index}]", "must keep the original's options in order and its answer")
+    return {"title": spec.title, "summary": spec.summary, "markdown": spec.markdown, "digest": spec.digest,
+            "checks": [{k: c[k] for k in ("question", "options", "explanation")} for c in spec.checks]}
+
+
+def _course_translations(path: Path, data: dict) -> dict:
+    raw = data.get("translations", {})
+    if not isinstance(raw, dict):
+        raise ContentError(path, "translations", "must be tables such as [translations.ru] with title and summary")
+    result = {}
+    for language, table in raw.items():
+        if language not in LANGUAGES or not isinstance(table, dict):
+            raise ContentError(path, f"translations.{language}", f"the language must be one of {', '.join(LANGUAGES)}")
+        reader = TomlReader(path, table, f"translations.{language}.")
+        result[language] = {"title": reader.text("title"), "summary": reader.text("summary", required=False)}
+    return result
+
+
 def read_course(folder: Path) -> CourseSpec:
     """Parse and validate one course folder; raise ContentError on the first problem."""
     toml_path = folder / "course.toml"
@@ -103,14 +131,15 @@ def read_course(folder: Path) -> CourseSpec:
     if not toml_path.exists():
         raise ContentError(toml_path, "", "is missing")
     raw = toml_path.read_bytes()
-    reader = TomlReader(toml_path, parse_toml(toml_path, raw))
+    data = parse_toml(toml_path, raw)
+    reader = TomlReader(toml_path, data)
     final_quiz = reader.text("final_quiz", required=False)
     if final_quiz and not (folder.parent.parent / "quizzes" / f"{final_quiz}.toml").exists():
         raise ContentError(toml_path, "final_quiz", f"there is no quizzes/{final_quiz}.toml")
     lessons, numbers = [], {}
     for path in sorted(folder.glob("*.md")):
         if TRANSLATED_LESSON_FILE.match(path.name):
-            continue  # per-language versions of a lesson are read by the languages feature
+            continue  # per-language versions: read below, beside their lesson
         match = LESSON_FILE.match(path.name)
         if not match:
             raise ContentError(path, "", "a lesson file must be named NN-lesson-slug.md, e.g. 01-what-is-corruption.md")
@@ -118,7 +147,18 @@ def read_course(folder: Path) -> CourseSpec:
         if number in numbers:
             raise ContentError(path, "", f"lesson number {number:02d} is also used by {numbers[number]}")
         numbers[number] = path.name
-        lessons.append(read_lesson(path, number, match[2]))
+        lesson = read_lesson(path, number, match[2])
+        for language in LANGUAGES:
+            translated = path.with_name(f"{path.stem}.{language}.md")
+            if translated.exists():
+                lesson.translations[language] = read_translation(translated, lesson)
+        if lesson.translations:
+            lesson.digest = hashlib.sha256((lesson.digest + "".join(
+                t["digest"] for _language, t in sorted(lesson.translations.items()))).encode()).hexdigest()
+        lessons.append(lesson)
+    for path in sorted(folder.glob("*.md")):
+        if TRANSLATED_LESSON_FILE.match(path.name) and not path.with_name(path.name[:-6] + ".md").exists():
+            raise ContentError(path, "", "a translation needs its lesson: there is no " + path.name[:-6] + ".md")
     if not lessons:
         raise ContentError(folder, "", "the course has no lessons (NN-lesson-slug.md files)")
     digest = hashlib.sha256(raw + b"".join(l.digest.encode() for l in lessons)).hexdigest()
@@ -127,7 +167,7 @@ def read_course(folder: Path) -> CourseSpec:
         activity_code=reader.text("activity", required=False), language=reader.text("language", required=False, default="en"),
         order=reader.integer("order", required=False, default=0),
         xp_per_lesson=reader.integer("xp_per_lesson", required=False, default=0, minimum=0),
-        final_quiz=final_quiz, digest=digest, lessons=lessons,
+        final_quiz=final_quiz, digest=digest, lessons=lessons, translations=_course_translations(toml_path, data),
     )
 
 
@@ -156,6 +196,7 @@ def apply_course(spec: CourseSpec) -> CourseLoad:
     course.language, course.position, course.xp_per_lesson = spec.language, spec.order, spec.xp_per_lesson
     course.final_quiz, course.source_digest, course.retired, course.loaded_at = (
         spec.final_quiz, spec.digest, False, utcnow())
+    course.translations = spec.translations
     db.session.flush()
 
     existing = {lesson.slug: lesson for lesson in db.session.execute(
@@ -172,10 +213,15 @@ def apply_course(spec: CourseSpec) -> CourseLoad:
         if current is not None and current.source_digest == item.digest:
             continue
         html, toc = markdown.render(item.markdown)
+        translations = {}
+        for language, text in item.translations.items():
+            t_html, t_toc = markdown.render(text["markdown"])
+            translations[language] = {"title": text["title"], "summary": text["summary"], "html": t_html,
+                                      "toc_html": t_toc, "checks": text["checks"]}
         version = LessonVersion(
             lesson_id=lesson.id, number=(current.number + 1) if current else 1, source_digest=item.digest,
             title=item.title, summary=item.summary, markdown=item.markdown, html=html, toc_html=toc,
-            word_count=markdown.word_count(item.markdown), checks=item.checks,
+            word_count=markdown.word_count(item.markdown), checks=item.checks, translations=translations,
         )
         db.session.add(version)
         db.session.flush()

@@ -22,6 +22,7 @@ class Course(db.Model):
     final_quiz: Mapped[str] = mapped_column(String(80), default="")
     source_digest: Mapped[str] = mapped_column(String(64), default="")
     retired: Mapped[bool] = mapped_column(default=False)
+    translations: Mapped[dict] = mapped_column(JSON, default=dict)   # language -> {title, summary}
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     lessons: Mapped[list["Lesson"]] = relationship(back_populates="course", order_by="Lesson.position")
@@ -62,6 +63,8 @@ class LessonVersion(db.Model):
     toc_html: Mapped[str] = mapped_column(Text, default="")
     word_count: Mapped[int] = mapped_column(default=0)
     checks: Mapped[list] = mapped_column(JSON, default=list)  # includes the answers: never sent as is
+    # language -> {title, summary, html, toc_html, checks (question, options, explanation; answers stay above)}
+    translations: Mapped[dict] = mapped_column(JSON, default=dict)
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

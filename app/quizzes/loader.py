@@ -11,7 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.core.content import ContentError, TomlReader, content_files, load_files, parse_toml
+from app.core.content import (ContentError, TomlReader, attach_translations, content_files, load_files, parse_toml,
+                              read_translation_files)
 from app.extensions import db
 from app.people.models import utcnow
 from app.quizzes.models import Quiz, QuizVersion
@@ -162,6 +163,10 @@ def read_quiz(path: Path) -> dict:
             raise ContentError(path, rule_reader.key_name("count"),
                                f"asks for {count} questions but category {category!r} has {available}")
         draw.append({"category": category, "count": count})
+    tables, translated_raw = read_translation_files(path)
+    spec["translations"] = attach_translations(path, questions, tables, ("title", "description"))
+    if translated_raw:
+        spec["digest"] = hashlib.sha256(raw + translated_raw).hexdigest()
     spec["questions"], spec["draw"] = questions, draw
     return spec
 
@@ -180,6 +185,7 @@ def apply_quiz(spec: dict) -> str:
                  "feedback", "xp", "per_page"):
         setattr(quiz, name, spec[name])
     quiz.source_digest, quiz.retired, quiz.loaded_at = spec["digest"], False, utcnow()
+    quiz.translations = spec.get("translations", {})
     db.session.flush()
     current = quiz.current
     if current is None or current.questions != spec["questions"] or current.draw != spec["draw"]:

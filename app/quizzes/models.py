@@ -34,6 +34,7 @@ class Quiz(db.Model):
     source_digest: Mapped[str] = mapped_column(String(64), default="")
     retired: Mapped[bool] = mapped_column(default=False)
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    translations: Mapped[dict] = mapped_column(JSON, default=dict)   # language -> {title, description}
 
     current: Mapped["QuizVersion | None"] = relationship(foreign_keys=[current_version_id])
 

@@ -509,8 +509,10 @@ def review(attempt: QuizAttempt) -> list[ReviewItem]:
         select(AttemptAnswer.question_key, AttemptAnswer.response, AttemptAnswer.points,
                AttemptAnswer.points_possible).where(AttemptAnswer.attempt_id == attempt.id))}
     items = []
+    from app.core.localize import localized_question
+
     for entry in attempt.layout:
-        question = attempt.version.question(entry["key"])
+        question = localized_question(attempt.version.question(entry["key"]))
         raw, points, possible = rows.get(entry["key"], (None, 0.0, float(question.get("points", 1))))
         items.append(ReviewItem(question, response_text(question, json.loads(raw) if raw else None),
                                 answer_text(question), points or 0.0, possible or 0.0))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from app.core.content import ContentError, TomlReader, load_files, parse_toml
+from app.core.content import ContentError, TomlReader, attach_translations, load_files, parse_toml, read_translation_files
 from app.extensions import db
 from app.people.models import utcnow
 from app.surveys.models import Survey, SurveyResponse, SurveyWave
@@ -101,6 +101,14 @@ def read_survey(path: Path) -> dict:
         spec["waves"].append({"key": key, "title": wave_reader.text("title"), "opens_on": opens, "closes_on": closes})
     if len({w["key"] for w in spec["waves"]}) != len(spec["waves"]):
         raise ContentError(path, "waves", "two waves share a key")
+    tables, translated_raw = read_translation_files(path)
+    spec["translations"] = attach_translations(path, spec["questions"], tables, ("title", "description"))
+    for language, table in tables.items():
+        spec["translations"][language]["waves"] = {
+            key: value["title"] for key, value in (table.get("waves") or {}).items()
+            if isinstance(value, dict) and isinstance(value.get("title"), str)}
+    if translated_raw:
+        spec["digest"] = hashlib.sha256(raw + translated_raw).hexdigest()
     return spec
 
 
@@ -128,6 +136,7 @@ def apply_survey(spec: dict) -> str:
     survey.title, survey.description = spec["title"], spec["description"]
     survey.activity_code, survey.questions = spec["activity_code"], spec["questions"]
     survey.source_digest, survey.retired, survey.loaded_at = spec["digest"], False, utcnow()
+    survey.translations = spec.get("translations", {})
     db.session.flush()
     existing = {w.key: w for w in db.session.execute(select(SurveyWave).where(SurveyWave.survey_id == survey.id)).scalars()}
     for wave in spec["waves"]:

@@ -35,6 +35,8 @@ class Survey(db.Model):
     source_digest: Mapped[str] = mapped_column(String(64), default="")
     retired: Mapped[bool] = mapped_column(default=False)
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # language -> {title, description, questions: {key: {text, options, help, labels}}, waves: {key: title}}
+    translations: Mapped[dict] = mapped_column(JSON, default=dict)
 
     waves: Mapped[list["SurveyWave"]] = relationship(back_populates="survey", order_by="SurveyWave.opens_on")
 
