@@ -163,6 +163,11 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_global(localize.localized_checks)
     app.add_template_global(localize.is_translated)
     app.add_template_global(localize.wave_title)
+    app.add_template_global(localize.localized_criteria)
+    app.add_template_global(localize.localized_places)
+    from app.certificates.service import display_title
+
+    app.add_template_global(display_title, "certificate_title")
 
     @app.context_processor
     def inject_globals():

@@ -94,3 +94,25 @@ def test_the_survey_speaks_the_readers_language(content, client, auth, make_user
         assert text in page
     else:
         assert "Kazakhstan" in page
+
+
+def test_contests_and_certificates_speak_the_readers_language(content, client, auth, make_user):
+    import tomllib
+
+    person = make_user("dana@uni.test")
+    person.language = "kk"
+    db.session.commit()
+    auth.login("dana@uni.test")
+    kazakh = tomllib.loads((ROOT / "contests" / "essay-2024-2025.kk.toml").read_text(encoding="utf-8"))
+    page = client.get("/contests/essay-2024-2025/").get_data(as_text=True)
+    assert kazakh["criteria"]["argument"]["title"] in page
+    assert kazakh["title"].replace("«", "&#171;")[:10] in page or kazakh["title"][:10] in page
+    from app.certificates.models import Certificate
+    from app.certificates.service import display_title
+    from app.courses.models import Course
+
+    course = db.session.execute(select(Course).where(Course.slug == COURSE.name)).scalar_one()
+    certificate = Certificate(code="X", user_id=person.id, kind="course", subject_ref=f"course:{course.id}",
+                              title=course.title, holder_name="D", issued_on=__import__("datetime").date(2025, 1, 1))
+    with client.application.test_request_context(headers={"Accept-Language": "kk"}):
+        assert display_title(certificate) == "Сыбайлас жемқорлыққа қарсы мәдениет негіздері"

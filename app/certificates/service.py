@@ -54,6 +54,22 @@ def issue(user: User, *, kind: str, subject_ref: str, title: str, issued_on: dat
     raise RuntimeError("could not draw a unique certificate code")  # pragma: no cover
 
 
+def display_title(certificate: Certificate) -> str:
+    """What was achieved, in the reader's language when the course or contest has a translation."""
+    from app.core.localize import tr
+
+    kind, _colon, rest = certificate.subject_ref.partition(":")
+    if kind in ("course", "contest") and rest.isdigit() and certificate.kind in ("course", "participation"):
+        if kind == "course":
+            from app.courses.models import Course as Subject
+        else:
+            from app.contests.models import Contest as Subject
+        subject = db.session.get(Subject, int(rest))
+        if subject is not None:
+            return tr(subject, "title") or certificate.title
+    return certificate.title
+
+
 def find(code: str) -> Certificate | None:
     normalised = normalise_code(code)
     if not normalised:
@@ -98,7 +114,7 @@ def draw(certificate: Certificate, verify_url: str, issuer: str) -> Image.Image:
     y = _centred(pen, y + 40, lead, _font(False, 44), INK)
     y = _centred(pen, y + 20, certificate.holder_name, _font(True, 96), INK, 36)
     y = _centred(pen, y + 20, line, _font(False, 44), INK)
-    _centred(pen, y + 10, f"«{certificate.title}»", _font(True, 60), INK, 48)
+    _centred(pen, y + 10, f"«{display_title(certificate)}»", _font(True, 60), INK, 48)
 
     qr = qrcode.QRCode(border=2, box_size=10)
     qr.add_data(verify_url)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.contests.models import KINDS, Contest
 from app.core import markdown
-from app.core.content import ContentError, TomlReader, load_files, parse_toml
+from app.core.content import read_translation_files, ContentError, TomlReader, load_files, parse_toml
 from app.extensions import db
 from app.people.models import utcnow
 
@@ -81,7 +81,37 @@ def read_contest(path: Path) -> dict:
     if [p["place"] for p in places] != list(range(1, len(places) + 1)):
         raise ContentError(path, "places", "must list places 1, 2, 3 … in order")
     spec["criteria"], spec["places"] = criteria, places
+    tables, translated_raw = read_translation_files(path)
+    spec["translations"] = {language: _translation(path, language, table, criteria, places)
+                            for language, table in tables.items()}
+    if translated_raw:
+        spec["digest"] = hashlib.sha256(raw + translated_raw).hexdigest()
     return spec
+
+
+def _translation(path: Path, language: str, table: dict, criteria: list[dict], places: list[dict]) -> dict:
+    """A contest's texts in another language (`<slug>.<language>.toml`); rules and weights stay in the original."""
+    name = f"{path.stem}.{language}.toml"
+    reader = TomlReader(name, table)
+    given_criteria, given_places = table.get("criteria", {}), table.get("places", {})
+    if not isinstance(given_criteria, dict) or not isinstance(given_places, dict):
+        raise ContentError(name, "criteria", "criteria and places are tables: [criteria.<key>], [places.<n>]")
+    keys = {c["key"] for c in criteria}
+    for key in given_criteria:
+        if key not in keys:
+            raise ContentError(name, f"criteria.{key}", f"there is no criterion {key!r} in {path.name}")
+    texts = {}
+    for key, value in given_criteria.items():
+        r = TomlReader(name, value if isinstance(value, dict) else {}, f"criteria.{key}.")
+        texts[key] = {"title": r.text("title"), "description": r.text("description", required=False)}
+    prizes = {}
+    for number, value in given_places.items():
+        if not number.isdigit() or int(number) not in {p["place"] for p in places}:
+            raise ContentError(name, f"places.{number}", f"there is no place {number} in {path.name}")
+        prizes[number] = TomlReader(name, value if isinstance(value, dict) else {}, f"places.{number}.").text("prize")
+    brief = reader.text("brief", required=False)
+    return {"title": reader.text("title"), "brief_html": markdown.render(brief)[0] if brief else "",
+            "criteria": texts, "places": prizes}
 
 
 def apply_contest(spec: dict) -> str:

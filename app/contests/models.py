@@ -37,6 +37,8 @@ class Contest(db.Model):
     places: Mapped[list] = mapped_column(JSON, default=list)     # [{place, prize}]
     xp: Mapped[int] = mapped_column(default=0)
     source_digest: Mapped[str] = mapped_column(String(64), default="")
+    # language -> {title, brief_html, criteria: {key: {title, description}}, places: {"1": prize}}
+    translations: Mapped[dict] = mapped_column(JSON, default=dict)
     retired: Mapped[bool] = mapped_column(default=False)
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]

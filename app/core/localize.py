@@ -60,3 +60,19 @@ def wave_title(wave) -> str:
     """A survey wave's title in the reader's language."""
     found = translation(wave.survey)
     return (found or {}).get("waves", {}).get(wave.key) or wave.title
+
+
+def localized_criteria(contest) -> list[dict]:
+    """A contest's rubric with titles and descriptions in the reader's language (keys, weights, scales kept)."""
+    found = translation(contest)
+    if not found:
+        return contest.criteria
+    texts = found.get("criteria", {})
+    return [{**c, **{k: v for k, v in texts.get(c["key"], {}).items() if v}} for c in contest.criteria]
+
+
+def localized_places(contest) -> list[dict]:
+    found = translation(contest)
+    if not found:
+        return contest.places
+    return [{**p, "prize": found.get("places", {}).get(str(p["place"])) or p["prize"]} for p in contest.places]
