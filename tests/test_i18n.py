@@ -34,3 +34,18 @@ def test_signed_in_choice_is_kept_on_the_profile(client, make_user, auth):
 
 def test_language_switch_does_not_redirect_off_site(client):
     assert client.get("/language/en?next=//evil.example").location in ("/", "http://sanaly.test/")
+
+
+def test_a_signed_in_person_without_a_choice_gets_their_browsers_language(client, make_user, auth):
+    make_user("ann@uni.test")
+    auth.login("ann@uni.test")
+    page = client.get("/profile", headers={"Accept-Language": "ru-RU,ru;q=0.9"}).get_data(as_text=True)
+    assert 'lang="ru"' in page
+
+
+def test_a_language_picked_before_signing_in_is_kept_on_the_profile(client, make_user, auth):
+    person = make_user("bek@uni.test")
+    client.get("/language/kk?next=/login")
+    auth.login("bek@uni.test")
+    assert db.session.get(User, person.id).language == "kk"
+    assert 'lang="kk"' in client.get("/profile").get_data(as_text=True)

@@ -125,7 +125,7 @@ class User(UserMixin, db.Model):
     student_id: Mapped[str | None] = mapped_column(String(40), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
-    language: Mapped[str] = mapped_column(String(5), default="en")
+    language: Mapped[str] = mapped_column(String(5), default="")   # "" until the person chooses one
     # How the person appears on XP leaderboards: "name", "initials" or "hidden".
     leaderboard_display: Mapped[str] = mapped_column(String(10), default="name")
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), index=True)

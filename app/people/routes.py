@@ -54,6 +54,9 @@ def login():
         login_user(user, remember=form.remember.data)
         session["stay"] = bool(form.remember.data)
         user.last_login_at = utcnow()
+        chosen = request.cookies.get("language")
+        if not user.language and chosen in current_app.config["LANGUAGES"]:
+            user.language = chosen   # a language picked before signing in is the person's choice
         db.session.commit()
         logger.info("user %s signed in", user.id)
         return redirect(_safe_next(request.args.get("next")))
