@@ -168,6 +168,9 @@ def _register_template_helpers(app: Flask) -> None:
     from app.certificates.service import display_title
 
     app.add_template_global(display_title, "certificate_title")
+    from app.gamification.service import notification_text
+
+    app.add_template_global(notification_text)
 
     @app.context_processor
     def inject_globals():

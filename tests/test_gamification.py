@@ -238,7 +238,7 @@ def test_profile_leaderboard_and_notifications_pages(app, client, make_user, mak
     group = make_group()
     user = make_user("s@uni.test", group=group)
     service.record_xp(user.id, amount=60, reason="x", source_type="lesson", source_ref="1", when=DAY)
-    service.notify([user.id], "results", "The results are published.", "/contests/")
+    service.notify([user.id], "results", "The results are published.", link="/contests/")
     db.session.commit()
     auth.login("s@uni.test")
     profile = client.get("/profile").get_data(as_text=True)

@@ -49,3 +49,17 @@ def test_a_language_picked_before_signing_in_is_kept_on_the_profile(client, make
     auth.login("bek@uni.test")
     assert db.session.get(User, person.id).language == "kk"
     assert 'lang="kk"' in client.get("/profile").get_data(as_text=True)
+
+
+def test_notifications_and_badges_are_shown_in_the_readers_language(client, make_user, auth):
+    from app.gamification.service import N_, notify
+
+    person = make_user("cem@uni.test")
+    notify([person.id], "badge", N_("You earned the badge “%(badge)s”."), {"badge": "first-lesson"}, "/profile")
+    person.language = "ru"
+    db.session.commit()
+    compile_catalogs()
+    auth.login("cem@uni.test")
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "Вы получили значок «Первый шаг»." in page
+    assert "Первый шаг" in client.get("/profile").get_data(as_text=True)

@@ -55,7 +55,7 @@ def extracted_messages(tmp_path) -> set:
 
     target = tmp_path / "fresh.pot"
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
-                    "-k", "lazy_gettext", "--no-location", "-o", str(target), "."], cwd=APP.parent, check=True,
+                    "-k", "lazy_gettext", "-k", "N_", "--no-location", "-o", str(target), "."], cwd=APP.parent, check=True,
                    capture_output=True)
     with target.open("rb") as handle:
         return {message.id for message in read_po(handle) if message.id}

@@ -285,11 +285,12 @@ def assign_jury(contest: Contest, actor: User, now: datetime, rng: random.Random
         for juror_id in juror_ids:
             db.session.add(JuryAssignment(entry_id=entry_id, juror_id=juror_id, assigned_at=now))
     warnings = [_warning_with_code(w, code_of) for w in plan.warnings]
-    from app.gamification.service import notify
+    from app.gamification.service import N_, notify
 
     for juror_id in {j for jurors in plan.jurors_of.values() for j in jurors}:
         count = sum(juror_id in jurors for jurors in plan.jurors_of.values())
-        notify([juror_id], "jury", _("%(n)d entries of “%(title)s” are waiting for your scores.", n=count, title=contest.title), "/jury/", now)
+        notify([juror_id], "jury", N_("%(n)d entries of “%(title)s” are waiting for your scores."),
+               {"n": count, "title": contest.title}, "/jury/", now)
     audit.record("jury.assigned", actor=actor, subject=f"contest:{contest.slug}", now=now, payload={
         "assignments": {code_of[e]: sorted(j) for e, j in plan.jurors_of.items()}, "warnings": warnings})
     db.session.commit()
@@ -512,10 +513,10 @@ def publish(contest: Contest, actor: User, now: datetime) -> dict:
                                issued_on=now.date())
         certificates.issue(entry.author, kind="participation", subject_ref=f"contest:{contest.id}",
                            title=contest.title, issued_on=now.date())
-    from app.gamification.service import notify
+    from app.gamification.service import N_, notify
 
-    notify({e.author_id for e in entries.values()}, "results",
-           _("The results of “%(title)s” are published.", title=contest.title), f"/contests/{contest.slug}/results", now)
+    notify({e.author_id for e in entries.values()}, "results", N_("The results of “%(title)s” are published."),
+           {"title": contest.title}, f"/contests/{contest.slug}/results", now)
     db.session.commit()
     logger.info("results of contest %s published by %s", contest.slug, actor.id)
     return contest.results

@@ -188,14 +188,13 @@ def evaluate_badges(user: User | None, now: datetime) -> list[str]:
     if user is None:
         return []
     held = set(db.session.execute(select(UserBadge.badge).where(UserBadge.user_id == user.id)).scalars())
-    titles = {b["key"]: b["title"] for b in game().get("badges", [])}
     new = []
     for key, earned in _badge_conditions(user, now.date(), skip=held).items():
         if earned:
             if db.session.execute(insert_ignoring_duplicates(UserBadge, dict(
                     user_id=user.id, badge=key, earned_at=now))).scalar_one_or_none():
                 new.append(key)
-                notify([user.id], "badge", _("You earned the badge “%(title)s”.", title=titles[key]), "/profile", now)
+                notify([user.id], "badge", N_("You earned the badge “%(badge)s”."), {"badge": key}, "/profile", now)
     return new
 
 
@@ -210,11 +209,40 @@ def badges_of(user_id: int) -> tuple[list[dict], list[dict]]:
 
 # --- notifications -------------------------------------------------------------------------------------
 
-def notify(user_ids, kind: str, text: str, link: str = "", when: datetime | None = None) -> None:
-    """Add a notification for each person (in the caller's transaction)."""
-    rows = [dict(user_id=uid, kind=kind, text=text, link=link, created_at=when or utcnow()) for uid in user_ids]
+def N_(message: str) -> str:
+    """Mark a message for the catalogs without translating it now (it is translated when shown)."""
+    return message
+
+
+def notify(user_ids, kind: str, message: str, params: dict | None = None, link: str = "",
+           when: datetime | None = None) -> None:
+    """Add a notification for each person (in the caller's transaction).
+
+    `message` is an untranslated gettext message marked with N_; each person reads it in their own
+    language (see notification_text). `params` fill its placeholders; a "badge" parameter is a badge
+    key, shown as the badge's title.
+    """
+    params = params or {}
+    rows = [dict(user_id=uid, kind=kind, text=message % _english(params), message=message, params=params, link=link,
+                 created_at=when or utcnow()) for uid in user_ids]
     if rows:
         db.session.execute(Notification.__table__.insert(), rows)
+
+
+def _english(params: dict) -> dict:
+    titles = {b["key"]: b["title"] for b in game().get("badges", [])}
+    return {k: titles.get(v, v) if k == "badge" else v for k, v in params.items()}
+
+
+def notification_text(notification: Notification) -> str:
+    """The notification in the reader's language (older ones, stored as text only, as written)."""
+    if not notification.message:
+        return notification.text
+    params = {k: _(v) if k == "badge" else v for k, v in _english(notification.params or {}).items()}
+    try:
+        return _(notification.message, **params)
+    except (KeyError, ValueError, TypeError):
+        return notification.text
 
 
 def notifications_for(user_id: int, limit: int = 50) -> list[Notification]:

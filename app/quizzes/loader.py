@@ -204,12 +204,12 @@ def _announce(quiz: Quiz) -> None:
     """Tell every active student that a plan quiz has opened (one bulk insert)."""
     from flask_babel import gettext as _
 
-    from app.gamification.service import notify
+    from app.gamification.service import N_, notify
     from app.people.models import STUDENT, User, UserRole
 
     students = db.session.execute(select(User.id).join(UserRole, UserRole.user_id == User.id)
                                   .where(UserRole.role == STUDENT, User.active.is_(True))).scalars().all()
-    notify(students, "quiz", _("A new quiz is open: “%(title)s”.", title=quiz.title), f"/quizzes/{quiz.slug}/")
+    notify(students, "quiz", N_("A new quiz is open: “%(title)s”."), {"title": quiz.title}, f"/quizzes/{quiz.slug}/")
 
 
 def load_quizzes(folder: Path) -> tuple[list[str], list[ContentError]]:
