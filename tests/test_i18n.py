@@ -63,3 +63,17 @@ def test_notifications_and_badges_are_shown_in_the_readers_language(client, make
     page = client.get("/notifications").get_data(as_text=True)
     assert "Вы получили значок «Первый шаг»." in page
     assert "Первый шаг" in client.get("/profile").get_data(as_text=True)
+
+
+def test_dates_and_numbers_are_written_the_readers_way(app):
+    from datetime import date, datetime
+
+    day, moment, num = (app.jinja_env.filters[name] for name in ("day", "moment", "num"))
+    with app.test_request_context(headers={"Accept-Language": "ru"}):
+        assert day(date(2024, 12, 9)) == "09.12.2024" and moment(datetime(2024, 12, 9, 10, 5)) == "09.12.2024 10:05"
+        assert num(20000) == "20\xa0000" and num(1.78333) == "1,78"
+    from flask_babel import refresh
+
+    refresh()   # the test's application context outlives the request above; forget its language
+    with app.test_request_context():
+        assert day(date(2024, 12, 9)) == "2024-12-09" and num(20000) == "20,000"
