@@ -2,7 +2,7 @@
 
 student1 is left untouched so that the demo can walk through applying, proposing and volunteering.
 """
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select

@@ -71,7 +71,6 @@ def test_a_quiz_translation_file_is_checked_against_the_quiz(tmp_path):
     (tmp_path / "quiz.ru.toml").write_text('title = "Тест"\n[questions.no-such-question]\ntext = "?"\n', encoding="utf-8")
     with pytest.raises(ContentError, match="no-such-question"):
         read_quiz(tmp_path / "quiz.toml")
-    spec = read_quiz(tmp_path / "quiz.toml")if False else None
     original = read_quiz(ROOT / "quizzes" / "fundamentals-final.toml")
     first = original["questions"][0]
     options = "" if "options" not in first else "options = [" + ", ".join('"вариант"' for _ in first["options"]) + "]\n"

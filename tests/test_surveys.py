@@ -1,5 +1,4 @@
 """The anonymous survey: loading, one response per wave, anonymity against the schema, suppression, moderation."""
-import shutil
 from datetime import date, datetime
 from pathlib import Path
 

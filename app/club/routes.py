@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from app.club import service
-from app.club.models import ACCEPTED, IDEA_CATEGORIES, IDEA_STATUSES, PENDING, Clip, Idea, Membership, VolunteerLog
+from app.club.models import IDEA_CATEGORIES, IDEA_STATUSES, PENDING, Clip, Idea, Membership, VolunteerLog
 from app.core.clock import now
 from app.extensions import db
 from app.people.access import admin_required, role_required

@@ -202,7 +202,6 @@ def apply_quiz(spec: dict) -> str:
 
 def _announce(quiz: Quiz) -> None:
     """Tell every active student that a plan quiz has opened (one bulk insert)."""
-    from flask_babel import gettext as _
 
     from app.gamification.service import N_, notify
     from app.people.models import STUDENT, User, UserRole
