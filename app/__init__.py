@@ -159,6 +159,8 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.add_template_global(status_label)
     app.add_template_filter(localize.tr, "tr")
+    app.add_template_filter(localize.format_day, "day")
+    app.add_template_filter(localize.format_moment, "moment")
     app.add_template_filter(localize.localized_question, "localized")
     app.add_template_global(localize.localized_checks)
     app.add_template_global(localize.is_translated)
@@ -171,20 +173,6 @@ def _register_template_helpers(app: Flask) -> None:
     from app.gamification.service import notification_text
 
     app.add_template_global(notification_text)
-
-    @app.template_filter("day")
-    def format_day(value) -> str:
-        """A date the reader's way: 2024-12-09 in English, 09.12.2024 in Kazakh and Russian."""
-        if value is None:
-            return ""
-        return value.isoformat()[:10] if str(get_locale()) == "en" else value.strftime("%d.%m.%Y")
-
-    @app.template_filter("moment")
-    def format_moment(value) -> str:
-        """A date and time the reader's way (UTC, to the minute)."""
-        if value is None:
-            return ""
-        return value.strftime("%Y-%m-%d %H:%M" if str(get_locale()) == "en" else "%d.%m.%Y %H:%M")
 
     @app.context_processor
     def inject_globals():

@@ -96,14 +96,10 @@ def _centred(draw: ImageDraw.ImageDraw, y: int, text: str, font, fill, width_cha
     return y
 
 
-def _day(value) -> str:
-    from flask_babel import get_locale
-
-    return value.isoformat() if str(get_locale()) == "en" else value.strftime("%d.%m.%Y")
-
-
 def draw(certificate: Certificate, verify_url: str, issuer: str) -> Image.Image:
     """Draw the certificate: holder, achievement, date, code, and a QR code to `verify_url`."""
+    from app.core.localize import format_day
+
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
     pen = ImageDraw.Draw(image)
     pen.rectangle((40, 40, WIDTH - 40, HEIGHT - 40), outline=BRAND, width=10)
@@ -129,7 +125,7 @@ def draw(certificate: Certificate, verify_url: str, issuer: str) -> Image.Image:
     code_image = code_image.resize((300, 300), Image.NEAREST)
     image.paste(code_image, (WIDTH - 420, HEIGHT - 430))
     small = _font(False, 36)
-    pen.text((150, HEIGHT - 330), _("Date: %(date)s", date=_day(certificate.issued_on)), font=small, fill=INK)
+    pen.text((150, HEIGHT - 330), _("Date: %(date)s", date=format_day(certificate.issued_on)), font=small, fill=INK)
     pen.text((150, HEIGHT - 270), _("Verification code: %(code)s", code=certificate.code), font=_font(True, 36), fill=INK)
     pen.text((150, HEIGHT - 210), _("Check it at %(url)s", url=verify_url), font=_font(False, 30), fill=MUTED)
     pen.text((150, HEIGHT - 160), _("Sanaly Urpaq — Anti-corruption Compliance Service"), font=_font(False, 30), fill=MUTED)

@@ -76,3 +76,17 @@ def localized_places(contest) -> list[dict]:
     if not found:
         return contest.places
     return [{**p, "prize": found.get("places", {}).get(str(p["place"])) or p["prize"]} for p in contest.places]
+
+
+def format_day(value) -> str:
+    """A date the reader's way: 2024-12-09 in English, 09.12.2024 in Kazakh and Russian."""
+    if value is None:
+        return ""
+    return value.isoformat()[:10] if language() == "en" else value.strftime("%d.%m.%Y")
+
+
+def format_moment(value) -> str:
+    """A date and time the reader's way (UTC, to the minute)."""
+    if value is None:
+        return ""
+    return value.strftime("%Y-%m-%d %H:%M" if language() == "en" else "%d.%m.%Y %H:%M")
