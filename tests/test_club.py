@@ -96,7 +96,8 @@ def test_one_vote_per_person_and_the_board_never_shows_who(world, client, auth):
 def test_the_acs_answer_changes_the_public_status(world, client, auth):
     idea = service.propose(world["students"][0], "exams", "Anonymous exam papers", "Exam papers carry a code, not a name.", NOW)
     auth.login("acs@uni.test")
-    client.post(f"/ideas/{idea.id}/answer", data={"status": "declined", "answer": ""})
+    refused = client.post(f"/ideas/{idea.id}/answer", data={"status": "declined", "answer": "No"})
+    assert refused.status_code == 422 and ">No</textarea>" in refused.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Idea, idea.id).status == "new"               # declining needs reasons
     client.post(f"/ideas/{idea.id}/answer", data={"status": IMPLEMENTED, "answer": "Done for all winter exams."})

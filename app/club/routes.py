@@ -203,8 +203,9 @@ def answer(idea_id):
         service.answer(item, current_user, request.form.get("status", ""), request.form.get("answer", ""), now().date())
     except service.ClubError as error:
         flash(str(error), "error")
-    else:
-        flash(_("The answer is published on the board."), "success")
+        return render_template("club/idea.html", idea=item, supported=False, form=ActionForm(), statuses=IDEA_STATUSES,
+                               mine=item.author_id == current_user.id, typed=request.form), 422
+    flash(_("The answer is published on the board."), "success")
     return redirect(url_for(".idea", idea_id=item.id))
 
 
