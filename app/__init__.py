@@ -5,8 +5,10 @@ import os
 from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config
+from app.core.http import BoundedIntConverter
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
 
 
@@ -22,6 +24,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("app").setLevel(app.config.get("LOG_LEVEL", "INFO"))
 
+    if app.config["TRUSTED_PROXIES"]:
+        # Each trusted proxy appends one hop to X-Forwarded-For/-Proto/-Host; take the client's from there.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.url_map.converters["int"] = BoundedIntConverter
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(config.PROJECT_ROOT, "migrations"))
     csrf.init_app(app)

@@ -26,6 +26,9 @@ def from_environment(instance_path: str) -> dict:
     )
     redis_url = os.environ.get("REDIS_URL") or None
     secure_cookies = os.environ.get("SESSION_COOKIE_SECURE", "").lower() in {"1", "true", "yes"}
+    proxies = os.environ.get("TRUSTED_PROXIES", "0").strip() or "0"
+    if not proxies.isdigit() or int(proxies) > 10:
+        raise ValueError("TRUSTED_PROXIES must be the number of reverse proxies in front of the platform (0-10)")
     return {
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret_key(instance_path),
@@ -35,6 +38,7 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "TRUSTED_PROXIES": int(proxies),
     }
 
 

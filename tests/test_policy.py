@@ -293,3 +293,20 @@ def test_each_person_may_send_only_what_the_policy_says(app, demo, client, who):
         if got != expected[who]:
             mismatches.append((endpoint, url, got, expected[who]))
     assert mismatches == []
+
+
+SHARED = {"static", "game.badge_image", "api.openapi"}   # the same answer for everyone: may be kept
+
+
+@pytest.mark.parametrize("who", [w for w in WHO if w != "anonymous"])
+def test_no_answer_to_a_signed_in_person_may_be_stored(app, demo, client, who):
+    response = client.post("/login", data={"email": ACCOUNTS[who], "password": "demo-password"})
+    assert response.status_code == 302
+    storable = []
+    for endpoint, cases in policy(demo).items():
+        for url, _expected in cases:
+            response = client.get(url)
+            if endpoint not in SHARED and "no-store" not in response.headers.get("Cache-Control", ""):
+                storable.append((endpoint, url, response.status_code))
+    assert storable == [], "personal answers without Cache-Control: no-store"
+    assert "no-store" not in client.get("/static/css/app.css").headers.get("Cache-Control", "")

@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from app.audit import service
 from app.audit.models import AuditEvent
+from app.core.http import page_arg
 from app.extensions import db
 from app.people.access import admin_required
 from app.people.models import User
@@ -15,7 +16,7 @@ bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 @admin_required
 def index():
     """List audit events, newest first, and say whether the chain verifies."""
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     per_page = current_app.config["PAGE_SIZE"]
     total = db.session.scalar(select(func.count()).select_from(AuditEvent))
     rows = db.session.execute(

@@ -16,6 +16,7 @@ from flask_wtf import FlaskForm
 from app.brainring import service
 from app.brainring.models import CLOSED, OPEN, Game, RingSet
 from app.core.clock import now
+from app.core.http import int_field
 from app.extensions import db
 from app.people.access import role_required
 from app.people.models import ADMIN, CURATOR
@@ -62,7 +63,7 @@ def index():
 def new():
     if not ActionForm().validate_on_submit():
         abort(400)
-    ring_set = db.session.get(RingSet, request.form.get("set", type=int) or 0)
+    ring_set = db.session.get(RingSet, int_field("set", 0))
     if ring_set is None or ring_set.retired:
         flash(_("Choose a question set."), "error")
         return redirect(url_for(".index"))
@@ -194,8 +195,8 @@ def answer(code):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        service.answer(game, player, request.form.get("question", type=int, default=-1),
-                       request.form.get("option", type=int, default=-1), now())
+        service.answer(game, player, int_field("question", -1),
+                       int_field("option", -1), now())
     except service.RingError as error:
         if _wants_json():
             return jsonify(saved=False, message=str(error)), 409

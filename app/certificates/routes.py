@@ -4,7 +4,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.certificates import service
-from app.extensions import db, limiter
+from app.core.http import per_address
+from app.extensions import db
 from app.plan.models import Plan
 
 bp = Blueprint("certificates", __name__)
@@ -34,7 +35,7 @@ def download(code, fmt):
 
 
 @bp.route("/verify/", methods=["GET"])
-@limiter.limit("60 per minute")
+@per_address("60 per minute")
 def verify_form():
     """Let anyone type a certificate code to check it."""
     code = request.args.get("code", "").strip()
@@ -47,7 +48,7 @@ def verify_form():
 
 
 @bp.route("/verify/<code>")
-@limiter.limit("60 per minute")
+@per_address("60 per minute")
 def verify(code):
     """Confirm a certificate's holder, achievement and date — and nothing more."""
     certificate = service.find(code)

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from app.club import service
 from app.club.models import IDEA_CATEGORIES, IDEA_STATUSES, PENDING, Clip, Idea, Membership, VolunteerLog
 from app.core.clock import now
+from app.core.http import is_local_path
 from app.extensions import db
 from app.people.access import admin_required, role_required
 from app.people.models import ADMIN, COORDINATOR
@@ -190,8 +191,8 @@ def support(idea_id):
         service.support(current_user, item, request.form.get("on") != "0")
     except service.ClubError as error:
         flash(str(error), "error")
-    return redirect(request.form.get("back") if request.form.get("back", "").startswith("/ideas") else
-                    url_for(".idea", idea_id=item.id))
+    back = request.form.get("back", "")
+    return redirect(back if is_local_path(back) and back.startswith("/ideas") else url_for(".idea", idea_id=item.id))
 
 
 @bp.route("/ideas/<int:idea_id>/answer", methods=["POST"])

@@ -12,6 +12,7 @@ from app.audit import service as audit_service
 from app.contests import service
 from app.contests.models import ACTIVE, SUBMITTED, WITHDRAWN, Contest, Entry, JuryAssignment
 from app.core.clock import now
+from app.core.http import int_field
 from app.extensions import db
 from app.people.access import admin_required, role_required
 from app.people.models import JURY, User
@@ -269,8 +270,8 @@ def reassign(slug):
     contest = _contest_or_404(slug)
     if not ActionForm().validate_on_submit():
         abort(400)
-    assignment = db.session.get(JuryAssignment, request.form.get("assignment", type=int) or 0)
-    juror = db.session.get(User, request.form.get("juror", type=int) or 0)
+    assignment = db.session.get(JuryAssignment, int_field("assignment", 0))
+    juror = db.session.get(User, int_field("juror", 0))
     if assignment is None or juror is None or assignment.entry.contest_id != contest.id:
         abort(404)
     try:

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from app.core.http import safe_next
 from app.extensions import db
 from app.people.access import admin_required
 from app.people.models import Faculty, Group, User, UserRole
@@ -35,10 +36,7 @@ def language(code):
     if request.method == "POST" and current_user.is_authenticated:
         current_user.language = code
         db.session.commit()
-    target = request.values.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for(".home")
-    response = redirect(target)
+    response = redirect(safe_next(request.values.get("next")))
     response.set_cookie("language", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
                         secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response

@@ -21,6 +21,27 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+def shared_page(view):
+    """Declare a view's answer the same for everyone, so browsers and proxies may keep it (see private_by_default)."""
+    view.shared_page = True
+    return view
+
+
+def private_by_default(response):
+    """Forbid storing any answer given to a signed-in person (or carrying a fresh session), unless declared shared.
+
+    A personal page kept in a browser's or a proxy's cache outlives the sign-out: the next person
+    at a shared computer, or behind the same proxy, could read it."""
+    if "Cache-Control" in response.headers or request.endpoint == "static":
+        return response
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "shared_page", False):
+        return response
+    if session.modified or current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def add_security_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -61,5 +82,6 @@ def refuse_nul_characters():
 
 def init_security(app) -> None:
     app.after_request(add_security_headers)
+    app.after_request(private_by_default)
     app.before_request(refuse_nul_characters)
     app.before_request(enforce_idle_timeout)

@@ -17,9 +17,11 @@ import qrcode.image.svg
 
 from app.core.cache import cache
 from app.core.clock import now
+from app.core.http import MAX_ID, date_arg, int_arg, int_field, per_address
+from app.core.security import shared_page
 from app.coverage import events, service
 from app.coverage.models import ApiToken, Event
-from app.extensions import db, limiter
+from app.extensions import db
 from app.people.access import admin_required, can_view_group, ensure, role_required
 from app.people.models import ADMIN, COORDINATOR, CURATOR, Faculty, Group
 from app.plan import service as plan_service
@@ -41,10 +43,21 @@ def _plan_and_date() -> tuple[Plan, date]:
     if plan is None:
         abort(404)
     try:
-        as_of = date.fromisoformat(request.args["as_of"]) if request.args.get("as_of") else min(today, plan.ends_on)
+        as_of = date_arg("as_of") or min(today, plan.ends_on)
     except ValueError:
         as_of = min(today, plan.ends_on)
     return plan, as_of
+
+
+def _date_range() -> tuple[date | None, date | None]:
+    """The `from`–`to` range asked for; ValueError with the reason when it is not a range of dates."""
+    try:
+        date_from, date_to = date_arg("from"), date_arg("to")
+    except ValueError:
+        raise ValueError(_("Dates must look like 2024-12-31.")) from None
+    if date_from and date_to and date_from > date_to:
+        raise ValueError(_("The start of the period must not be after its end."))
+    return date_from, date_to
 
 
 # --- curators ----------------------------------------------------------------------------------
@@ -68,7 +81,7 @@ def _group_view(group_id):
     plan, as_of = _plan_and_date()
     data = service.coverage(plan, as_of, group_ids={group.id})
     students, activities, done = service.students_matrix(group, plan, as_of)
-    chosen = request.args.get("activity", type=int)
+    chosen = int_arg("activity")
     owing = request.args.get("owing") == "1"
     shown = [a for a in activities if not chosen or a.id == chosen]
     rows = [s for s in students if not owing or any((s.id, a.id) not in done for a in shown)]
@@ -158,11 +171,11 @@ def report():
     """The printable quarterly report: each activity's figures and status for a date range."""
     plan, as_of = _plan_and_date()
     try:
-        date_from = date.fromisoformat(request.args["from"]) if request.args.get("from") else None
-        date_to = date.fromisoformat(request.args["to"]) if request.args.get("to") else None
-    except ValueError:
-        flash(_("Dates must look like 2024-12-31."), "error")
-        date_from = date_to = None
+        date_from, date_to = _date_range()
+    except ValueError as error:
+        flash(str(error), "error")
+        return render_template("coverage/report.html", data=None, plan=plan, as_of=as_of,
+                               sections={}, generated=now(), by=current_user), 400
     if date_to:
         as_of = min(date_to, plan.ends_on)
     data = service.coverage(plan, as_of, date_from=date_from, date_to=date_to, with_groups=False)
@@ -192,7 +205,7 @@ def event_list():
     form = ActionForm()
     problems, values = {}, request.form
     if request.method == "POST" and form.validate_on_submit():
-        activity = next((a for a in activities if a.id == request.form.get("activity", type=int)), None)
+        activity = next((a for a in activities if a.id == int_field("activity")), None)
         starts, ends = _parse_moment(request.form.get("starts_at")), _parse_moment(request.form.get("ends_at"))
         title = request.form.get("title", "").strip()
         if activity is None:
@@ -272,7 +285,7 @@ def import_attendance(event_id):
 
 @bp.route("/check-in", methods=["GET", "POST"])
 @login_required
-@limiter.limit("30 per minute", methods=["POST"])
+@per_address("30 per minute", methods=["POST"])
 def check_in():
     """Let a person check in at an event by typing its code."""
     form = ActionForm()
@@ -352,10 +365,69 @@ def _activity_json(activity: Activity) -> dict:
             "responsible": activity.responsible, "form_of_completion": activity.form_of_completion}
 
 
+class ApiError(Exception):
+    """A request the API refuses: the status and a sentence for the caller."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+@api.errorhandler(ApiError)
+def api_error(error: ApiError):
+    return jsonify(error=error.message), error.status
+
+
+API_PARAMETERS = {"/plan": {"plan"}, "/coverage": {"plan", "as_of", "activity", "faculty", "group", "from", "to"}}
+
+
+def _api_args(path: str) -> dict:
+    """The query parameters of an API call, checked: unknown names, repeats and ill-formed values are a 400."""
+    unknown = set(request.args) - API_PARAMETERS[path]
+    if unknown:
+        raise ApiError(400, f"unknown parameter: {sorted(unknown)[0]}")
+    args = {}
+    for name in request.args:
+        values = request.args.getlist(name)
+        if len(values) > 1:
+            raise ApiError(400, f"{name} is given more than once")
+        value = values[0]
+        if name in ("faculty", "group"):
+            if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= MAX_ID:
+                raise ApiError(400, f"{name} must be a positive integer id")
+            args[name] = int(value)
+        elif name in ("from", "to", "as_of"):
+            try:
+                args[name] = date.fromisoformat(value) if value.isascii() and len(value) == 10 else None
+            except ValueError:
+                args[name] = None
+            if args[name] is None:
+                raise ApiError(400, f"{name} must be a date like 2024-12-31")
+        else:
+            args[name] = value
+    if args.get("from") and args.get("to") and args["from"] > args["to"]:
+        raise ApiError(400, "from must not be after to")
+    if "faculty" in args and "group" in args:
+        raise ApiError(400, "give faculty or group, not both")
+    return args
+
+
+def _api_plan(args: dict) -> Plan:
+    if "plan" in args:
+        plan = db.session.execute(select(Plan).where(Plan.slug == args["plan"])).scalar_one_or_none()
+        if plan is None:
+            raise ApiError(404, f"no plan {args['plan']}")
+        return plan
+    plan = plan_service.current_plan(now().date())
+    if plan is None:
+        raise ApiError(404, "no plan is loaded")
+    return plan
+
+
 @api.route("/plan")
 def plan_json():
-    """The current plan with every activity (no personal data)."""
-    plan, _as_of = _plan_and_date()
+    """The current plan (or the one named) with every activity (no personal data)."""
+    plan = _api_plan(_api_args("/plan"))
     activities = db.session.execute(select(Activity).where(Activity.plan_id == plan.id, Activity.retired.is_(False))
                                     .order_by(Activity.position)).scalars().all()
     return jsonify(slug=plan.slug, title=plan.title, academic_year=plan.academic_year,
@@ -366,26 +438,28 @@ def plan_json():
 @api.route("/coverage")
 def coverage_json():
     """Coverage figures, filtered by activity code, faculty id, group id and a date range."""
-    plan, as_of = _plan_and_date()
-    try:
-        date_from = date.fromisoformat(request.args["from"]) if request.args.get("from") else None
-        date_to = date.fromisoformat(request.args["to"]) if request.args.get("to") else None
-    except ValueError:
-        return jsonify(error="from and to must be dates like 2024-12-31"), 400
+    args = _api_args("/coverage")
+    plan = _api_plan(args)
+    as_of = args.get("as_of") or min(now().date(), plan.ends_on)
+    date_from, date_to = args.get("from"), args.get("to")
     if date_to:
         as_of = min(date_to, plan.ends_on)
-    group_id, faculty_id = request.args.get("group", type=int), request.args.get("faculty", type=int)
+    group_id, faculty_id = args.get("group"), args.get("faculty")
     ids = None
     if group_id:
+        if db.session.get(Group, group_id) is None:
+            raise ApiError(404, f"no group {group_id}")
         ids = {group_id}
     elif faculty_id:
+        if db.session.get(Faculty, faculty_id) is None:
+            raise ApiError(404, f"no faculty {faculty_id}")
         ids = set(db.session.execute(select(Group.id).where(Group.faculty_id == faculty_id)).scalars())
     data = service.coverage(plan, as_of, date_from=date_from, date_to=date_to, group_ids=ids,
                             with_groups=bool(group_id))
-    code = request.args.get("activity")
+    code = args.get("activity")
     activities = [a for a in data.activities if not code or a.code == code]
     if code and not activities:
-        return jsonify(error=f"no activity {code} in plan {plan.slug}"), 404
+        raise ApiError(404, f"no activity {code} in plan {plan.slug}")
     scope = ([("group", r) for r in data.groups] if group_id else
              [("faculty", r) for r in data.faculties] if faculty_id else [("university", data.university)])
 
@@ -405,28 +479,90 @@ def coverage_json():
 
 
 @api.route("/openapi.json")
+@shared_page
 def openapi():
     """The OpenAPI description of this API."""
     return jsonify(OPENAPI)
 
 
+def _error(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _query(name: str, schema: dict, description: str) -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+_DATE = {"type": "string", "format": "date"}
+_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+_NUMBER_OR_NULL = {"type": "number", "nullable": True}
+_UNAUTHORISED = {"description": "No valid bearer token",
+                 "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
 OPENAPI = {
     "openapi": "3.0.3",
-    "info": {"title": "Sanaly Urpaq coverage API", "version": "1.0.0",
-             "description": "Read-only figures of the anti-corruption plan. No personal data."},
+    "info": {"title": "Sanaly Urpaq coverage API", "version": "1.1.0",
+             "description": "Read-only figures of the anti-corruption plan. No personal data. Unknown query "
+                            "parameters, repeated parameters and ill-formed values are refused with 400."},
     "servers": [{"url": "/api/v1"}],
-    "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+            "Period": {"type": "object", "required": ["number", "from", "to"], "properties": {
+                "number": {"type": "integer"}, "from": _DATE, "to": _DATE}},
+            "Activity": {"type": "object", "required": ["code", "section", "name", "population", "periods"],
+                         "properties": {
+                             "code": {"type": "string"}, "section": {"type": "integer"}, "name": {"type": "string"},
+                             "population": {"type": "string", "enum": ["students", "employees"]},
+                             "target_percent": _NUMBER_OR_NULL, "target": {"type": "string", "nullable": True},
+                             "term": {"type": "string", "nullable": True},
+                             "periods": {"type": "array", "items": {"$ref": "#/components/schemas/Period"}},
+                             "responsible": {"type": "array", "items": {"type": "string"}},
+                             "form_of_completion": {"type": "string", "nullable": True}}},
+            "Plan": {"type": "object", "required": ["slug", "title", "academic_year", "starts_on", "ends_on", "activities"],
+                     "properties": {"slug": {"type": "string"}, "title": {"type": "string"},
+                                    "academic_year": {"type": "string"}, "starts_on": _DATE, "ends_on": _DATE,
+                                    "activities": {"type": "array", "items": {"$ref": "#/components/schemas/Activity"}}}},
+            "Figure": {"type": "object", "required": ["activity", "participants", "headcount", "status"], "properties": {
+                "activity": {"type": "string"}, "participants": {"type": "integer", "minimum": 0},
+                "headcount": {"type": "integer", "minimum": 0}, "headcount_estimated": {"type": "boolean"},
+                "coverage_percent": _NUMBER_OR_NULL, "target_percent": _NUMBER_OR_NULL,
+                "status": {"type": "string"}, "needed": {"type": "integer", "minimum": 0}}},
+            "Scope": {"type": "object", "required": ["scope", "name", "figures"], "properties": {
+                "scope": {"type": "string", "enum": ["university", "faculty", "group"]}, "name": {"type": "string"},
+                "id": {"type": "integer", "description": "0 for the university"},
+                "figures": {"type": "array", "items": {"$ref": "#/components/schemas/Figure"}}}},
+            "Coverage": {"type": "object", "required": ["plan", "as_of", "from", "to", "scopes"], "properties": {
+                "plan": {"type": "string"}, "as_of": _DATE, "from": {**_DATE, "nullable": True},
+                "to": {**_DATE, "nullable": True},
+                "scopes": {"type": "array", "items": {"$ref": "#/components/schemas/Scope"}}}},
+        },
+    },
     "security": [{"bearer": []}],
     "paths": {
-        "/plan": {"get": {"summary": "The current plan and its activities",
-                          "parameters": [{"name": "plan", "in": "query", "schema": {"type": "string"}}],
-                          "responses": {"200": {"description": "The plan"}, "401": {"description": "No valid token"}}}},
-        "/coverage": {"get": {"summary": "Coverage against the plan's targets",
-                              "parameters": [{"name": n, "in": "query", "schema": {"type": t}} for n, t in (
-                                  ("activity", "string"), ("faculty", "integer"), ("group", "integer"),
-                                  ("from", "string"), ("to", "string"), ("plan", "string"))],
-                              "responses": {"200": {"description": "Figures per scope"}, "400": {"description": "Bad dates"},
-                                            "401": {"description": "No valid token"}, "404": {"description": "Unknown activity"}}}},
+        "/plan": {"get": {
+            "summary": "The current plan (or the one named) and its activities",
+            "parameters": [_query("plan", {"type": "string"}, "A plan's slug; the current plan when left out")],
+            "responses": {"200": {"description": "The plan",
+                                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Plan"}}}},
+                          "400": _error("An unknown, repeated or ill-formed parameter"),
+                          "401": _UNAUTHORISED, "404": _error("No such plan")}}},
+        "/coverage": {"get": {
+            "summary": "Coverage against the plan's targets",
+            "parameters": [
+                _query("plan", {"type": "string"}, "A plan's slug; the current plan when left out"),
+                _query("as_of", _DATE, "Measure as of this day (default: today, or the plan's last day)"),
+                _query("activity", {"type": "string"}, "One activity's code, e.g. 2.2"),
+                _query("faculty", _ID, "Figures for each group of this faculty (not with group)"),
+                _query("group", _ID, "Figures for this group (not with faculty)"),
+                _query("from", _DATE, "Count participation from this day"),
+                _query("to", _DATE, "Count participation up to this day (not before from)")],
+            "responses": {"200": {"description": "Figures per scope",
+                                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Coverage"}}}},
+                          "400": _error("An unknown, repeated or ill-formed parameter, or from after to"),
+                          "401": _UNAUTHORISED, "404": _error("No such plan, activity, faculty or group")}}},
     },
 }
-

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 
 from app.certificates import service as certificates
 from app.core.clock import now
+from app.core.security import shared_page
 from app.extensions import db
 from app.gamification import service
 from app.people.forms import role_label
@@ -78,6 +79,7 @@ def notifications():
 
 
 @bp.route("/badges/<key>.svg")
+@shared_page
 def badge_image(key):
     """Draw a badge as SVG from its colour and symbol."""
     badge = next((b for b in service.game().get("badges", []) if b["key"] == key), None)

@@ -1,7 +1,6 @@
 """Sign-in pages, and the admin pages for people, rosters, groups and headcounts."""
 import logging
 from datetime import date
-from urllib.parse import urlsplit
 
 from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
                    url_for)
@@ -9,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
+from app.core.http import address_key, page_arg, safe_next
 from app.extensions import db
 from app.people import service, throttle
 from app.people.access import admin_required
@@ -21,13 +21,6 @@ auth_bp = Blueprint("auth", __name__)
 admin_bp = Blueprint("people_admin", __name__, url_prefix="/admin")
 
 
-def _safe_next(target: str | None) -> str:
-    """Follow `next` only to a path on this site."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("core.home")
-
-
 # --- sign-in ------------------------------------------------------------------
 
 @auth_bp.route("/login", methods=["GET", "POST"])
@@ -38,7 +31,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = service.normalise_email(form.email.data)
-        address = request.remote_addr or "unknown"
+        address = address_key()
         if throttle.is_throttled(current_app.config, email, address):
             logger.warning("sign-in throttled for %s", email)
             form.password.errors.append(
@@ -59,7 +52,7 @@ def login():
             user.language = chosen   # a language picked before signing in is the person's choice
         db.session.commit()
         logger.info("user %s signed in", user.id)
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     return render_template("people/login.html", form=form)
 
 
@@ -114,7 +107,7 @@ def people():
     form.group.choices = options([(0, _("All groups")), *_group_choices()])
     form.role.choices = options([("", _("All roles")), *((r, role_label(r)) for r in ROLES)])
     valid = form.validate()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     per_page = current_app.config["PAGE_SIZE"]
     people, total = service.search_people(
         text=form.q.data or "" if valid else "",

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app.core.clock import now
+from app.core.http import int_arg, int_field
 from app.extensions import db
 from app.people.access import admin_required, can_view_group, ensure, role_required
 from app.people.forms import options
@@ -89,7 +90,7 @@ def start(slug):
 
 
 def _page_number(attempt) -> int:
-    return min(max(request.values.get("page", 1, type=int), 1), len(service.pages(attempt)))
+    return min(max(int_arg("page") or int_field("page") or 1, 1), len(service.pages(attempt)))
 
 
 @bp.route("/quizzes/attempts/<int:attempt_id>")

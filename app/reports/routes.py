@@ -1,6 +1,4 @@
 """The reporting channel's pages: file a report, follow it with code and passphrase, the ACS's queue, public statistics."""
-import hashlib
-import hmac
 from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file,
@@ -10,7 +8,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.core.clock import now
-from app.extensions import db, limiter
+from app.core.http import int_field, per_address
+from app.extensions import db
 from app.people.access import admin_required
 from app.people.models import User
 from app.reports import service
@@ -30,12 +29,6 @@ class ActionForm(FlaskForm):
     """Carries the CSRF token; fields are read from the request."""
 
 
-def hashed_address() -> str:
-    """The rate-limit key: a keyed hash of the address, so that no store and no log line holds a reporter's IP."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, (request.remote_addr or "").encode(), hashlib.sha256).hexdigest()[:32]
-
-
 def _folder() -> Path:
     return Path(current_app.config["UPLOAD_FOLDER"]) / "reports"
 
@@ -47,7 +40,7 @@ def _private(response):
 
 
 @bp.route("/report", methods=["GET", "POST"])
-@limiter.limit("5 per hour", methods=["POST"], key_func=hashed_address)
+@per_address("5 per hour", methods=["POST"])
 def new():
     """File a report, signed in or not, anonymously or by name."""
     form = ActionForm()
@@ -74,7 +67,7 @@ def new():
 
 
 @bp.route("/report/follow", methods=["GET", "POST"])
-@limiter.limit("10 per 10 minutes", methods=["POST"], key_func=hashed_address)
+@per_address("10 per 10 minutes", methods=["POST"])
 def follow():
     """Open a case with its code and passphrase; a wrong code and a wrong passphrase get the same answer."""
     form = ActionForm()
@@ -165,7 +158,7 @@ def queue():
         if not form.validate_on_submit():
             abort(400)
         try:
-            service.set_answer_days(request.form.get("days", type=int) or 0, current_user)
+            service.set_answer_days(int_field("days", 0), current_user)
         except service.ReportError as error:
             flash(str(error), "error")
         else:
@@ -196,7 +189,7 @@ def handle(report_id):
                                       request.form.get("outcome", ""), today)
                 flash(_("Status saved."), "success")
             elif action == "assign":
-                assignee = db.session.get(User, request.form.get("officer", type=int) or 0)
+                assignee = db.session.get(User, int_field("officer", 0))
                 service.assign(report, current_user, assignee)
                 flash(_("Officer saved."), "success")
             elif action in ("answer", "note"):

@@ -1,0 +1,139 @@
+"""No query parameter and no id in a URL turns into a server error or a redirect to another site.
+
+Every GET route of the policy matrix (tests/test_policy.py) is called, as an anonymous visitor, a
+student and an officer, with every query parameter name the application reads set to hostile
+values, and with ids beyond any integer type in the URL.
+"""
+import re
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+from werkzeug.routing import IntegerConverter
+
+from test_policy import ACCOUNTS, demo, policy, post_policy  # noqa: F401  (demo is a fixture)
+
+APP = Path(__file__).resolve().parent.parent / "app"
+READERS = re.compile(r"""(?:request\.(?:args|values)\.get(?:list)?|int_arg|date_arg|page_arg)\(\s*["']([a-z_]+)["']"""
+                     r"""|request\.args\[["']([a-z_]+)["']\]""")
+HOSTILE = ["99999999999999999999999", "-99999999999999999999999", "9223372036854775808", "-1", "0", "1e309",
+           "null", "", " ", "\t", "/%09/evil.com", "/\t/evil.com", "//evil.com", "/\\evil.com", "https://evil.com",
+           "/\n/x", "%0d%0aSet-Cookie:x=1", "2024-13-45", "2025-01-01T00:00", "٣", "Ｐ", "' OR 1=1 --", "a" * 3000]
+
+
+def parameter_names() -> list[str]:
+    """Every query parameter name the application reads, found in its source."""
+    names = set()
+    for path in APP.rglob("*.py"):
+        for match in READERS.finditer(path.read_text(encoding="utf-8")):
+            names.add(match.group(1) or match.group(2))
+    return sorted(names | {"page", "next", "q", "faculty", "group", "role", "from", "to", "as_of"})
+
+
+FORM_READERS = re.compile(r"""(?:request\.(?:form|values)\.get(?:list)?|int_field)\(\s*["']([a-z_]+)["']|request\.form\[["']([a-z_]+)["']\]""")
+
+
+def form_field_names() -> list[str]:
+    """Every form field name the application reads by hand, found in its source."""
+    names = set()
+    for path in APP.rglob("*.py"):
+        for match in FORM_READERS.finditer(path.read_text(encoding="utf-8")):
+            names.add(match.group(1) or match.group(2))
+    return sorted(names)
+
+
+def test_the_parameter_list_is_found():
+    names = parameter_names()
+    assert {"next", "page", "from", "to", "group", "activity", "since", "season", "code"} <= set(names)
+
+
+def sign_in(client, who):
+    if who != "anonymous":
+        assert client.post("/login", data={"email": ACCOUNTS[who], "password": "demo-password"}).status_code == 302
+
+
+def urls(d) -> list[str]:
+    return [url for endpoint, cases in policy(d).items() if endpoint != "static" for url, _expected in cases]
+
+
+def leaves_the_site(response) -> bool:
+    location = response.headers.get("Location", "")
+    parts = urlsplit(location)
+    return bool(location) and (location.startswith("//") or "\\" in location or (parts.netloc and parts.netloc != "sanaly.test"))
+
+
+@pytest.mark.parametrize("who", ["anonymous", "student", "admin"])
+def test_hostile_values_in_every_parameter_of_every_page(app, demo, client, who):
+    sign_in(client, who)
+    names = parameter_names()
+    failures = []
+    for url in urls(demo):
+        for value in HOSTILE:
+            query = urlencode({name: value for name in names})
+            response = client.get(f"{url}?{query}")
+            if response.status_code >= 500 or leaves_the_site(response):
+                failures.append((url, value[:30], response.status_code, response.headers.get("Location")))
+    assert failures == []
+
+
+@pytest.mark.parametrize("who", ["anonymous", "admin"])
+def test_ids_beyond_any_integer_are_not_found(app, demo, client, who):
+    sign_in(client, who)
+    failures, checked = [], 0
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or not rule.arguments:
+            continue
+        numeric = {name for name in rule.arguments if isinstance(rule._converters[name], IntegerConverter)}
+        if not numeric:
+            continue
+        checked += 1
+        for huge in ("99999999999999999999999", "9223372036854775808", "2147483648"):
+            values = {name: (huge if name in numeric else "x") for name in rule.arguments}
+            path = rule.rule
+            for name, value in values.items():
+                path = re.sub(rf"<[^>]*:?{name}>", value, path)
+            response = client.get(path)
+            if response.status_code >= 500:
+                failures.append((path, response.status_code))
+    assert checked >= 20 and failures == []
+
+
+def test_the_language_switch_never_leaves_the_site(client):
+    for target in ("/%09/evil.com", "/%0a/x", "//evil.com", "/\\evil.com", "https://evil.com", "/%5Cevil.com"):
+        response = client.get(f"/language/en?next={target}")
+        assert response.status_code == 302 and not leaves_the_site(response), target
+        assert urlsplit(response.headers["Location"]).path in ("/", "") or response.headers["Location"].startswith("/")
+    assert client.get("/language/en?next=/contests/").headers["Location"].endswith("/contests/")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_random_queries_on_random_pages(app, demo, client, data):
+    who = data.draw(st.sampled_from(["anonymous", "student", "curator", "jury", "admin"]))
+    client.post("/logout")
+    sign_in(client, who)
+    url = data.draw(st.sampled_from(urls(demo)))
+    query = data.draw(st.dictionaries(st.sampled_from(parameter_names()),
+                                      st.one_of(st.sampled_from(HOSTILE), st.integers().map(str),
+                                                st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+                                                        max_size=40)),
+                                      max_size=6))
+    response = client.get(f"{url}?{urlencode(query)}")
+    assert response.status_code < 500 and not leaves_the_site(response), (url, query, response.status_code)
+
+
+@pytest.mark.parametrize("who", ["student", "admin"])
+def test_hostile_values_in_every_form_field_of_every_form(app, demo, client, who):
+    sign_in(client, who)
+    names = form_field_names()
+    assert {"activity", "officer", "assignment", "juror", "question", "option"} <= set(names)
+    failures = []
+    for endpoint, (url, _expected) in post_policy(demo, 1).items():
+        if endpoint in ("auth.logout", "auth.login"):
+            continue
+        for value in ("99999999999999999999999", "-99999999999999999999999", "2147483648", "1e309", "٣", "/\t/evil.com"):
+            response = client.post(url, data={name: value for name in names})
+            if response.status_code >= 500 or leaves_the_site(response):
+                failures.append((url, value, response.status_code))
+    assert failures == []
