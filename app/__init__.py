@@ -162,6 +162,9 @@ def _register_template_helpers(app: Flask) -> None:
         return format_decimal(round(float(value), places), format=pattern, locale=str(get_locale()))
 
     from app.core import localize
+    from app.core.http import kept_query
+
+    app.add_template_global(kept_query)
     from app.coverage.service import status_label
 
     app.add_template_global(status_label)

@@ -193,7 +193,7 @@ def test_group_matrix_filters_and_csv(plan, client, make_group, make_user, auth)
     matrix = filtered.split("Students and activities")[1]
     assert "Owing Student" in matrix and "Done Student" not in matrix
     exported = client.get(f"/coverage/groups/{group.id}.csv?activity={hour.id}").get_data(as_text=True).splitlines()
-    assert exported[0].startswith("Student,E-mail,2.2") and len(exported) == 3
+    assert exported[0].startswith("\ufeffStudent,E-mail,2.2") and len(exported) == 3   # UTF-8 with a BOM, for Excel
     assert any(line.startswith("Done Student") and line.endswith("done") for line in exported)
 
 
@@ -267,10 +267,40 @@ def test_attendance_import_with_bad_rows(forum, make_group, make_user, client, a
     assert db.session.scalar(select(func.count()).select_from(Participation)) == 2
     missing = events.import_attendance(forum, "name\nX\n", curator)
     assert "email or student_id" in missing.rejected[0][1]
+    group.curators.append(curator)
+    db.session.commit()
     auth.login("c@uni.test")
     page = client.post(f"/events/{forum.id}/import", data={"file": (io.BytesIO(text.encode()), "list.csv")},
                        content_type="multipart/form-data").get_data(as_text=True)
     assert "0 added, 3 already there, 2 rejected." in page and "line 4" in page
+
+
+def test_a_curator_sees_and_records_only_their_groups_at_an_acs_event(plan, make_group, make_user, client, auth):
+    officer = make_user("acs@uni.test", roles=("admin",))
+    mine, other = make_group("ЭЭ-24-1"), make_group("ГД-24-1", faculty="Faculty of Mining")
+    curator = make_user("c@uni.test", roles=("curator",))
+    mine.curators.append(curator)
+    own = make_user("own@uni.test", group=mine, name="Aruzhan Own")
+    stranger = make_user("stranger@uni.test", group=other, name="Bolat Stranger")
+    stranger.student_id = "S-77"
+    db.session.commit()
+    forum = events.create_event(activity(plan, "2.11"), "Forum", "Hall", datetime(2024, 12, 9, 10, 0),
+                                datetime(2024, 12, 9, 13, 0), officer)
+    events.import_attendance(forum, "email\nown@uni.test\nstranger@uni.test\n", officer)
+    auth.login("c@uni.test")
+    page = client.get(f"/events/{forum.id}").get_data(as_text=True)
+    assert "Aruzhan Own" in page and "Bolat Stranger" not in page and "1 person of other groups" in page
+    assert "New code" not in page and client.post(f"/events/{forum.id}/rotate").status_code == 403
+    late = make_user("late@uni.test", group=other)
+    text = "email,student_id\nlate@uni.test,\n,S-77\nown@uni.test,\n"
+    result = client.post(f"/events/{forum.id}/import", data={"file": (io.BytesIO(text.encode()), "list.csv")},
+                         content_type="multipart/form-data").get_data(as_text=True)
+    assert "0 added, 1 already there, 2 rejected." in result and "nobody in your groups" in result
+    assert db.session.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.user_id == late.id)) == 0
+    auth.logout()
+    auth.login("acs@uni.test")
+    full = client.get(f"/events/{forum.id}").get_data(as_text=True)
+    assert "Aruzhan Own" in full and "Bolat Stranger" in full and "New code" in full
 
 
 def test_event_pages_and_qr(forum, client, auth):

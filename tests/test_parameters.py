@@ -28,7 +28,10 @@ def parameter_names() -> list[str]:
     for path in APP.rglob("*.py"):
         for match in READERS.finditer(path.read_text(encoding="utf-8")):
             names.add(match.group(1) or match.group(2))
-    return sorted(names | {"page", "next", "q", "faculty", "group", "role", "from", "to", "as_of"})
+    # Also the names that links built from the query could clash with: url_for's switches and path arguments.
+    link_names = {"_external", "_scheme", "_anchor", "_method", "fmt", "group_id", "faculty_id", "user_id", "slug",
+                  "event_id", "code", "key", "endpoint", "values"}
+    return sorted(names | link_names | {"page", "next", "q", "faculty", "group", "role", "from", "to", "as_of"})
 
 
 FORM_READERS = re.compile(r"""(?:request\.(?:form|values)\.get(?:list)?|int_field)\(\s*["']([a-z_]+)["']|request\.form\[["']([a-z_]+)["']\]""")
@@ -84,12 +87,12 @@ def test_ids_beyond_any_integer_are_not_found(app, demo, client, who):
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or not rule.arguments:
             continue
-        numeric = {name for name in rule.arguments if isinstance(rule._converters[name], IntegerConverter)}
+        numeric = {name for name, converter in rule._converters.items() if isinstance(converter, IntegerConverter)}
         if not numeric:
             continue
         checked += 1
         for huge in ("99999999999999999999999", "9223372036854775808", "2147483648"):
-            values = {name: (huge if name in numeric else "x") for name in rule.arguments}
+            values = {name: (huge if name in numeric else "x") for name in rule._converters}
             path = rule.rule
             for name, value in values.items():
                 path = re.sub(rf"<[^>]*:?{name}>", value, path)

@@ -437,7 +437,7 @@ def test_item_statistics_page_and_csv(app, content, client, make_user, auth, clo
     exported = client.get("/admin/quizzes/every-type/items.csv")
     assert exported.mimetype == "text/csv"
     lines = exported.get_data(as_text=True).strip().splitlines()
-    assert lines[0].startswith("key,category,type,question,given,facility,discrimination") and len(lines) == 8
+    assert lines[0].startswith("\ufeffkey,category,type,question,given,facility,discrimination") and len(lines) == 8
 
 
 def test_course_with_a_final_quiz_completes_only_when_it_is_passed(app, content, make_user, client, auth, runner, clock):

@@ -1,5 +1,5 @@
 """The ACS's view of the audit log and its verification."""
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template
 from sqlalchemy import func, select
 
 from app.audit import service

@@ -57,6 +57,16 @@ def date_arg(name: str) -> date | None:
     return date.fromisoformat(raw) if raw else None
 
 
+def kept_query(*drop: str) -> dict[str, str]:
+    """The query parameters to carry over into a link built with url_for, without the names in `drop`.
+
+    The link's own arguments go in `drop` (a visitor's `?group_id=` would clash with them), and names
+    starting with '_' are url_for's switches (_external, _scheme, _anchor), like its first argument's
+    name, 'endpoint': none of them may come from the visitor."""
+    return {name: value for name, value in request.args.items()
+            if name not in drop and name != "endpoint" and not name.startswith("_")}
+
+
 def is_local_path(target: str | None) -> bool:
     """True for a path on this site: '/…', no scheme or host, no backslash or control character.
 

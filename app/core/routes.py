@@ -1,7 +1,7 @@
 """The home page, the admin overview, and the language switch."""
 from datetime import date
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy import func, select
 

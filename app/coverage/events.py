@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.audit import service as audit
 from app.core.db_helpers import insert_ignoring_duplicates
@@ -74,13 +74,23 @@ def check_in(code: str, user: User, now: datetime) -> tuple[str, Event | None]:
     return result, event
 
 
-def attendance(event: Event) -> list[tuple[User, CheckIn]]:
-    return db.session.execute(select(User, CheckIn).join(CheckIn, CheckIn.user_id == User.id)
-                              .where(CheckIn.event_id == event.id).order_by(User.full_name)).all()
+def attendance(event: Event, group_ids: set[int] | None = None) -> tuple[list[tuple[User, CheckIn]], int]:
+    """Who checked in, by name, among the people of `group_ids` (None: everyone), and how many others did."""
+    query = (select(User, CheckIn).join(CheckIn, CheckIn.user_id == User.id)
+             .where(CheckIn.event_id == event.id).order_by(User.full_name))
+    if group_ids is None:
+        return db.session.execute(query).all(), 0
+    shown = db.session.execute(query.where(User.group_id.in_(group_ids))).all()
+    total = db.session.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.event_id == event.id))
+    return shown, total - len(shown)
 
 
-def import_attendance(event: Event, text: str, actor: User, dry_run: bool = False) -> ImportReport:
-    """Record attendance from CSV with an `email` or `student_id` column; bad rows are reported by line."""
+def import_attendance(event: Event, text: str, actor: User, dry_run: bool = False,
+                      group_ids: set[int] | None = None) -> ImportReport:
+    """Record attendance from CSV with an `email` or `student_id` column; bad rows are reported by line.
+
+    With `group_ids` (a curator's groups) only people of those groups are recorded; anyone else is
+    rejected with the same words as an unknown person, so the import reveals nothing about them."""
     report = ImportReport(dry_run=dry_run)
     rows, problem = read_csv(text, set())
     if problem:
@@ -91,13 +101,17 @@ def import_attendance(event: Event, text: str, actor: User, dry_run: bool = Fals
         return report
     emails = {normalise_email(r.get("email", "")) for r in rows if r.get("email")}
     ids = {r.get("student_id", "") for r in rows if r.get("student_id")}
-    people = db.session.execute(select(User).where((User.email.in_(emails)) | (User.student_id.in_(ids)))).scalars().all()
+    query = select(User).where((User.email.in_(emails)) | (User.student_id.in_(ids)))
+    if group_ids is not None:
+        query = query.where(User.group_id.in_(group_ids))
+    people = db.session.execute(query).scalars().all()
     by_email = {u.email: u for u in people}
     by_id = {u.student_id: u for u in people if u.student_id}
     for line, row in enumerate(rows, start=2):
         user = by_email.get(normalise_email(row.get("email", ""))) if row.get("email") else by_id.get(row.get("student_id", ""))
         if user is None:
-            report.rejected.append((line, _("nobody with this e-mail or student id")))
+            report.rejected.append((line, _("nobody with this e-mail or student id")) if group_ids is None else
+                                   (line, _("nobody in your groups with this e-mail or student id")))
             continue
         if dry_run:
             exists = db.session.execute(select(CheckIn.id).where(CheckIn.event_id == event.id, CheckIn.user_id == user.id)).first()

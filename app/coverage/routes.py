@@ -1,6 +1,4 @@
 """Coverage dashboards (curators, the ACS), the quarterly report, offline events and check-in, the JSON API."""
-import csv
-import io
 from datetime import date, datetime
 
 from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
@@ -17,7 +15,8 @@ import qrcode.image.svg
 
 from app.core.cache import cache
 from app.core.clock import now
-from app.core.http import MAX_ID, date_arg, int_arg, int_field, per_address
+from app.core.exports import table_response
+from app.core.http import MAX_ID, date_arg, int_arg, int_field, kept_query, per_address
 from app.core.security import shared_page
 from app.coverage import events, service
 from app.coverage.models import ApiToken, Event
@@ -68,7 +67,7 @@ def mine():
     """Show each of the curator's groups against every student activity of the plan."""
     plan, as_of = _plan_and_date()
     if current_user.is_admin and not current_user.curated_groups:
-        return redirect(url_for(".university", **request.args))
+        return redirect(url_for(".university", **kept_query()))
     ids = {g.id for g in current_user.curated_groups}
     data = service.coverage(plan, as_of, group_ids=ids)
     return render_template("coverage/mine.html", data=data, plan=plan, as_of=as_of,
@@ -100,18 +99,16 @@ def group(group_id):
                            hour=hour, owes_hour=owes_hour)
 
 
-@bp.route("/coverage/groups/<int:group_id>.csv")
+@bp.route("/coverage/groups/<int:group_id>.csv", defaults={"fmt": "csv"})
+@bp.route("/coverage/groups/<int:group_id>.xlsx", defaults={"fmt": "xlsx"})
 @role_required(CURATOR, ADMIN)
-def group_csv(group_id):
-    """Export the students × activities matrix as it is filtered on screen."""
+def group_csv(group_id, fmt):
+    """Export the students × activities matrix as it is filtered on screen (CSV or XLSX)."""
     group, plan, as_of, data, shown, activities, rows, done, chosen, owing = _group_view(group_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("Student"), _("E-mail")] + [f"{a.code} {a.name[:60]}" for a in shown])
-    for student in rows:
-        writer.writerow([student.full_name, student.email] + [_("done") if (student.id, a.id) in done else "" for a in shown])
-    return Response(out.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="coverage-{group.id}-{as_of.isoformat()}.csv"'})
+    header = [_("Student"), _("E-mail")] + [f"{a.code} {a.name[:60]}" for a in shown]
+    table = ([student.full_name, student.email] + [_("done") if (student.id, a.id) in done else "" for a in shown]
+             for student in rows)
+    return table_response(f"coverage-{group.id}-{as_of.isoformat()}", header, table, fmt)
 
 
 # --- the ACS -------------------------------------------------------------------------------------
@@ -142,27 +139,20 @@ def faculty(faculty_id):
     return render_template("coverage/faculty.html", faculty=item, data=data, plan=plan, as_of=as_of)
 
 
-@bp.route("/admin/coverage.csv")
+@bp.route("/admin/coverage.csv", defaults={"fmt": "csv"})
+@bp.route("/admin/coverage.xlsx", defaults={"fmt": "xlsx"})
 @admin_required
-def university_csv():
-    """Export every scope × activity figure."""
+def university_csv(fmt):
+    """Export every scope × activity figure (CSV or XLSX)."""
     plan, as_of = _plan_and_date()
     data = service.coverage(plan, as_of)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["scope", "name", "activity", "population", "participants", "headcount", "headcount_estimated",
-                     "coverage_percent", "target_percent", "status", "needed"])
-    for row in [data.university] + data.faculties + data.groups + data.units:
-        for activity in data.activities:
-            figure = row.figures.get(activity.id)
-            if figure is None:
-                continue
-            writer.writerow([row.key[0], row.name, activity.code, activity.population, figure.participants,
-                             figure.headcount, "yes" if figure.estimated else "no",
-                             "" if figure.percent is None else f"{figure.percent:g}",
-                             "" if figure.target is None else f"{figure.target:g}", figure.status, figure.needed])
-    return Response(out.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="coverage-{plan.slug}-{as_of.isoformat()}.csv"'})
+    header = ["scope", "name", "activity", "population", "participants", "headcount", "headcount_estimated",
+              "coverage_percent", "target_percent", "status", "needed"]
+    table = ([row.key[0], row.name, activity.code, activity.population, figure.participants, figure.headcount,
+              "yes" if figure.estimated else "no", figure.percent, figure.target, figure.status, figure.needed]
+             for row in [data.university] + data.faculties + data.groups + data.units
+             for activity in data.activities if (figure := row.figures.get(activity.id)) is not None)
+    return table_response(f"coverage-{plan.slug}-{as_of.isoformat()}", header, table, fmt)
 
 
 @bp.route("/admin/coverage/report")
@@ -229,14 +219,28 @@ def _event_or_404(event_id) -> Event:
     return db.get_or_404(Event, event_id)
 
 
+def _people_scope() -> set[int] | None:
+    """Whose names the person may see and record at events: everyone for the ACS, else their own groups."""
+    return None if current_user.is_admin else {g.id for g in current_user.curated_groups}
+
+
+def _may_run(event: Event) -> bool:
+    """Only the event's organiser and the ACS change the event itself (its code)."""
+    return current_user.is_admin or event.created_by_id == current_user.id
+
+
+def _event_page(item: Event, report=None):
+    shown, others = events.attendance(item, _people_scope())
+    return render_template("coverage/event.html", event=item, attendance=shown, others=others, form=ActionForm(),
+                           check_in_url=url_for(".check_in_code", code=item.code, _external=True), report=report,
+                           moment=now(), may_run=_may_run(item))
+
+
 @bp.route("/events/<int:event_id>")
 @role_required(CURATOR, ADMIN, COORDINATOR)
 def event(event_id):
     """Show an event's code and QR for the hall, its attendance, and the import form."""
-    item = _event_or_404(event_id)
-    return render_template("coverage/event.html", event=item, attendance=events.attendance(item), form=ActionForm(),
-                           check_in_url=url_for(".check_in_code", code=item.code, _external=True), report=None,
-                           moment=now())
+    return _event_page(_event_or_404(event_id))
 
 
 @bp.route("/events/<int:event_id>/rotate", methods=["POST"])
@@ -244,6 +248,7 @@ def event(event_id):
 def rotate(event_id):
     """Replace the event's code (for example after it leaked)."""
     item = _event_or_404(event_id)
+    ensure(_may_run(item))
     if not ActionForm().validate_on_submit():
         abort(400)
     flash(_("New code: %(code)s. The old one no longer works.", code=events.rotate_code(item, current_user)), "success")
@@ -277,10 +282,9 @@ def import_attendance(event_id):
         except UnicodeDecodeError:
             flash(_("Save the file as CSV in UTF-8 encoding."), "error")
         else:
-            report = events.import_attendance(item, text, current_user, dry_run=request.form.get("dry_run") == "y")
-    return render_template("coverage/event.html", event=item, attendance=events.attendance(item), form=ActionForm(),
-                           check_in_url=url_for(".check_in_code", code=item.code, _external=True), report=report,
-                           moment=now())
+            report = events.import_attendance(item, text, current_user, dry_run=request.form.get("dry_run") == "y",
+                                              group_ids=_people_scope())
+    return _event_page(item, report)
 
 
 @bp.route("/check-in", methods=["GET", "POST"])

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
-from app.core.http import address_key, page_arg, safe_next
+from app.core.http import address_key, kept_query, page_arg, safe_next
 from app.extensions import db
 from app.people import service, throttle
 from app.people.access import admin_required
@@ -117,7 +117,7 @@ def people():
         page=page, per_page=per_page,
     )
     pages = max((total + per_page - 1) // per_page, 1)
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = kept_query("page")
     return render_template("people/admin_people.html", form=form, people=people, total=total,
                            page=page, pages=pages, args=args, role_label=role_label)
 

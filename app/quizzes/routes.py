@@ -1,13 +1,12 @@
 """Quiz pages: the list, a quiz, answering an attempt page by page, the result; curator and admin views."""
-import csv
-import io
 
-from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for)
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app.core.clock import now
+from app.core.exports import table_response
 from app.core.http import int_arg, int_field
 from app.extensions import db
 from app.people.access import admin_required, can_view_group, ensure, role_required
@@ -257,18 +256,16 @@ def items(slug):
     return render_template("quizzes/items.html", quiz=quiz, items=service.item_statistics(quiz))
 
 
-@bp.route("/admin/quizzes/<slug>/items.csv")
+@bp.route("/admin/quizzes/<slug>/items.csv", defaults={"fmt": "csv"})
+@bp.route("/admin/quizzes/<slug>/items.xlsx", defaults={"fmt": "xlsx"})
 @admin_required
-def items_csv(slug):
-    """Export the item statistics as CSV."""
+def items_csv(slug, fmt):
+    """Export the item statistics (CSV or XLSX)."""
     quiz = db.session.execute(select(Quiz).where(Quiz.slug == slug)).scalar_one_or_none() or abort(404)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["key", "category", "type", "question", "given", "facility", "discrimination", "choices"])
-    for item in service.item_statistics(quiz):
-        writer.writerow([item.key, item.category, item.type, item.text, item.given,
-                         "" if item.facility is None else f"{item.facility:.3f}",
-                         "" if item.discrimination is None else f"{item.discrimination:.3f}",
-                         "; ".join(f"{label}: {count}" for label, count in item.options)])
-    return Response(out.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{quiz.slug}-items.csv"'})
+    header = ["key", "category", "type", "question", "given", "facility", "discrimination", "choices"]
+    table = ([item.key, item.category, item.type, item.text, item.given,
+              None if item.facility is None else round(item.facility, 3),
+              None if item.discrimination is None else round(item.discrimination, 3),
+              "; ".join(f"{label}: {count}" for label, count in item.options)]
+             for item in service.item_statistics(quiz))
+    return table_response(f"{quiz.slug}-items", header, table, fmt)
