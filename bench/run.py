@@ -163,8 +163,9 @@ def measure(env: dict, token: str, seconds: float, connections: int) -> tuple[li
                                 {"Content-Type": "application/x-www-form-urlencoded"})[0]
         attempt = start.getheader("Location")
         _r, attempt_page = student.request("GET", attempt)
-        key = re.search(rb'name="q-([a-z0-9-]+)"', attempt_page).group(1).decode()
-        save_body = urlencode({"csrf_token": student.csrf(attempt), f"q-{key}": "0"})
+        # The first input of the page (names and values are the attempt's opaque tokens).
+        name, value = (part.decode() for part in re.search(rb'name="(a[a-z2-7]{16})" value="([^"]*)"', attempt_page).groups())
+        save_body = urlencode({"csrf_token": student.csrf(attempt), name: value or "0"})
         pages = [
             ("hello (yardstick)", hello_port, "GET", "/", None, None),
             ("lesson page", port, "GET", "/courses/fundamentals-of-anti-corruption-culture/what-is-corruption", student, None),

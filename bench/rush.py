@@ -96,11 +96,12 @@ async def take_the_hour(port: int, number: int, think: float, record, rng: rando
         page_number = 1
         while True:
             page = await student.request("attempt page", "GET", f"{attempt}?page={page_number}")
-            keys = re.findall(rb'id="question-([^"]+)"', page.body)
+            # Each question's first input and value (the attempt's opaque tokens), or "0" typed.
+            inputs = dict(reversed(re.findall(rb'name="(a[a-z2-7]{16})" value="([^"]*)"', page.body)))
             answers = {"csrf_token": token}
-            for key in keys:
+            for name, value in inputs.items():
                 await asyncio.sleep(think * rng.uniform(0.5, 1.5))
-                answers[f"q-{key.decode()}"] = "0"
+                answers[name.decode()] = value.decode() or "0"
                 await student.request("answer save", "POST", f"{attempt}/autosave?page={page_number}",
                                       urlencode(answers))
             if b'value="finish"' in page.body:   # the last page offers "Review and submit"

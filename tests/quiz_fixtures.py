@@ -73,13 +73,37 @@ items = ["Refuse", "Write down the facts", "Report"]
 explanation = "Refuse, record, report."
 '''
 
-# The right response to every question of ALL_TYPES, as the form would send it.
-RIGHT_FORM = {
-    "q-single-bribe": "1",
-    "q-multiple-plagiarism": ["0", "2"],
-    "q-tf-giver": "false",
-    "q-numeric-year": "2016",
-    "q-short-hotline": " 1424 ",
-    "q-matching-articles-0": "0", "q-matching-articles-1": "1", "q-matching-articles-2": "2",
-    "q-ordering-report-0": "1", "q-ordering-report-1": "2", "q-ordering-report-2": "3",
+# The right answer to every question of ALL_TYPES in the bank's terms (option indices, places),
+# with numbers and text as a person would type them.
+RIGHT = {
+    "single-bribe": 1,
+    "multiple-plagiarism": [0, 2],
+    "tf-giver": False,
+    "numeric-year": "2016",
+    "short-hotline": " 1424 ",
+    "matching-articles": {0: 0, 1: 1, 2: 2},
+    "ordering-report": {0: 1, 1: 2, 2: 3},
 }
+
+
+def form_for(attempt, answers: dict, secret: str = "test-secret-key") -> dict:
+    """The fields a student's browser posts for these answers in this attempt (names and values are its tokens)."""
+    from app.quizzes.service import InputTokens
+
+    tokens, form = InputTokens(attempt, secret), {}
+    drawn = {entry["key"] for entry in attempt.layout}
+    for key, answer in answers.items():
+        if key not in drawn:
+            continue
+        question = attempt.version.question(key)
+        value_of = {meaning: token for token, meaning in tokens.values(question).items()}
+        if question["type"] in ("single", "true_false"):
+            form[tokens.ref(key)] = value_of[answer]
+        elif question["type"] == "multiple":
+            form[tokens.ref(key)] = [value_of[index] for index in answer]
+        elif question["type"] in ("numeric", "short_text"):
+            form[tokens.ref(key)] = answer
+        else:
+            slots = tokens.slots(question)
+            form.update({slots[index]: value_of[meaning] for index, meaning in answer.items()})
+    return form

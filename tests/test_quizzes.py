@@ -11,7 +11,7 @@ from app.gamification.models import XpEvent
 from app.plan.models import Participation
 from app.quizzes import scoring, service
 from app.quizzes.models import AttemptAnswer, Quiz, QuizAttempt
-from tests.quiz_fixtures import ALL_TYPES, RIGHT_FORM
+from tests.quiz_fixtures import ALL_TYPES, RIGHT, form_for
 from tests.conftest import run_together
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,13 +57,12 @@ def count(model, *where):
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def answer_everything(client, attempt_id, form=RIGHT_FORM):
+def answer_everything(client, attempt_id, answers=RIGHT):
     """Post the right answers page by page, as the form would."""
     attempt = db.session.get(QuizAttempt, attempt_id)
-    for number, page in enumerate(service.pages(attempt), start=1):
-        keys = {f"q-{entry['key']}" for entry in page}
-        data = {k: v for k, v in form.items() if k in keys or k.rsplit("-", 1)[0] in keys}
-        client.post(f"/quizzes/attempts/{attempt_id}/save?page={number}", data={**data, "go": str(number)})
+    form = form_for(attempt, answers)
+    for number in range(1, len(service.pages(attempt)) + 1):
+        client.post(f"/quizzes/attempts/{attempt_id}/save?page={number}", data={**form, "go": str(number)})
 
 
 # --- scoring -------------------------------------------------------------------------
@@ -160,8 +159,8 @@ def test_each_attempt_draws_n_per_category_and_keeps_it(app, content, make_user,
     attempt = db.session.get(QuizAttempt, attempt_id)
     categories = [attempt.version.question(e["key"])["category"] for e in attempt.layout]
     assert sorted(categories) == ["a", "a", "b"]
-    first = re.findall(r'name="(q-[a-z-]+?)(?:-\d)?"', client.get(f"/quizzes/attempts/{attempt_id}").get_data(as_text=True))
-    again = re.findall(r'name="(q-[a-z-]+?)(?:-\d)?"', client.get(f"/quizzes/attempts/{attempt_id}").get_data(as_text=True))
+    first = re.findall(r'(?:name|value)="(a[a-z2-7]{16})"', client.get(f"/quizzes/attempts/{attempt_id}").get_data(as_text=True))
+    again = re.findall(r'(?:name|value)="(a[a-z2-7]{16})"', client.get(f"/quizzes/attempts/{attempt_id}").get_data(as_text=True))
     assert first == again and first
     # Starting again resumes the same attempt rather than drawing anew.
     assert client.post("/quizzes/drawn/start").location == response.location
@@ -233,7 +232,8 @@ def test_unreadable_numeric_answer_is_shown_back_with_a_message(app, content, cl
     attempt_id = int(client.post("/quizzes/every-type/start").location.rstrip("/").split("/")[-1])
     attempt = db.session.get(QuizAttempt, attempt_id)
     page = next(n for n, p in enumerate(service.pages(attempt), 1) if any(e["key"] == "numeric-year" for e in p))
-    response = client.post(f"/quizzes/attempts/{attempt_id}/save?page={page}", data={"q-numeric-year": "twenty", "go": str(page)})
+    typed = form_for(attempt, {"numeric-year": "twenty"})
+    response = client.post(f"/quizzes/attempts/{attempt_id}/save?page={page}", data={**typed, "go": str(page)})
     assert response.status_code == 422 and "Enter a number" in response.get_data(as_text=True)
 
 
@@ -253,8 +253,9 @@ def test_no_answer_or_explanation_in_any_page_of_an_open_attempt(app, content, c
     for secret in ("1424", "2016", "correct", "answer\"", "data-answer"):
         assert secret not in everything
     # Option inputs differ only in their value: nothing marks the right one.
-    radios = re.findall(r'<input type="radio" name="q-single-bribe" value="\d"[^>]*>', everything)
-    assert len({re.sub(r'value="\d"', "", r) for r in radios}) == 1
+    ref = service.InputTokens(attempt, app.secret_key).ref("single-bribe")
+    radios = re.findall(rf'<input type="radio" name="{ref}" value="[^"]+"[^>]*>', everything)
+    assert radios and len({re.sub(r'value="[^"]+"', "", r) for r in radios}) == 1
 
 
 def test_answers_after_the_deadline_are_refused_and_graded_on_what_was_saved(app, content, client, make_user, auth, clock):
@@ -263,12 +264,13 @@ def test_answers_after_the_deadline_are_refused_and_graded_on_what_was_saved(app
     attempt_id = int(client.post("/quizzes/every-type/start").location.rstrip("/").split("/")[-1])
     attempt = db.session.get(QuizAttempt, attempt_id)
     page = next(n for n, p in enumerate(service.pages(attempt), 1) if any(e["key"] == "single-bribe" for e in p))
-    client.post(f"/quizzes/attempts/{attempt_id}/save?page={page}", data={"q-single-bribe": "1", "go": str(page)})
+    client.post(f"/quizzes/attempts/{attempt_id}/save?page={page}", data={**form_for(attempt, {"single-bribe": 1}), "go": str(page)})
     clock.advance(minutes=10, seconds=20)   # past the limit, within the grace
-    client.post(f"/quizzes/attempts/{attempt_id}/save?page={page}", data={"q-single-bribe": "1", "q-tf-giver": "false", "go": str(page)})
+    in_grace = form_for(attempt, {"single-bribe": 1, "tf-giver": False})
+    client.post(f"/quizzes/attempts/{attempt_id}/save?page={page}", data={**in_grace, "go": str(page)})
     assert db.session.get(QuizAttempt, attempt_id).status == "open"
     clock.advance(seconds=15)               # now beyond the grace
-    late = client.post(f"/quizzes/attempts/{attempt_id}/save?page=1", data={k: v for k, v in RIGHT_FORM.items()}, follow_redirects=True)
+    late = client.post(f"/quizzes/attempts/{attempt_id}/save?page=1", data=form_for(attempt, RIGHT), follow_redirects=True)
     assert "The time was up" in late.get_data(as_text=True)
     closed = db.session.get(QuizAttempt, attempt_id)
     assert closed.status == "expired"
@@ -354,6 +356,90 @@ def test_review_follows_the_feedback_mode(app, content, make_user, client, auth,
     assert ("Money for a grade is a bribe." in client.get(f"/quizzes/attempts/{attempt_id}/result").get_data(as_text=True)) is visible_now
     clock.advance(days=2)
     assert ("Money for a grade is a bribe." in client.get(f"/quizzes/attempts/{attempt_id}/result").get_data(as_text=True)) is visible_after_close
+
+
+def test_the_review_shows_the_students_answers_and_the_right_ones(app, content, client, make_user, auth):
+    make_user("s@uni.test")
+    auth.login("s@uni.test")
+    attempt_id = int(client.post("/quizzes/every-type/start").location.rstrip("/").split("/")[-1])
+    answer_everything(client, attempt_id, {**RIGHT, "single-bribe": 0, "matching-articles": {0: 1, 1: 0, 2: 2},
+                                           "ordering-report": {0: 2, 1: 1, 2: 3}})
+    page = client.post(f"/quizzes/attempts/{attempt_id}/submit", follow_redirects=True).get_data(as_text=True)
+    shown = re.findall(r"<strong>[^<]*</strong> ([^<]*)</p>", page)   # (your answer, right answer) per question
+    pairs = dict(zip(shown[1::2], shown[::2]))
+    assert pairs["Money for a grade"] == "A receipt"
+    assert pairs["Receiving a bribe → Art. 366; Giving a bribe → Art. 367; Mediation → Art. 368"] == \
+        "Receiving a bribe → Art. 367; Giving a bribe → Art. 366; Mediation → Art. 368"
+    assert pairs["Refuse → Write down the facts → Report"] == "Write down the facts → Refuse → Report"
+    assert pairs["Copying without quotes; Buying an essay"] == "Copying without quotes; Buying an essay"
+    assert pairs["1424"] == "1424" and pairs["2016"] == "2016" and pairs["False"] == "False"
+
+
+WORDS = """
+title = "Words"
+attempts = 0
+
+[[questions]]
+key = "contract-cheating"
+type = "short_text"
+text = "What is having someone else write your work for money called?"
+accepted = ["contract cheating", "contract-cheating"]
+"""
+WORDS_IN = {
+    "ru": 'title = "Слова"\n[questions.contract-cheating]\ntext = "Как называется работа, написанная за вас за деньги?"\n'
+          'accepted = ["контрактное списывание", "контрактный обман", "contract cheating"]\n',
+    "kk": 'title = "Сөздер"\n[questions.contract-cheating]\ntext = "Сіздің жұмысыңызды ақшаға басқа адамның жазуы қалай аталады?"\n'
+          'accepted = ["тапсырыспен жаздыру", "contract cheating"]\n',
+}
+
+
+@pytest.fixture
+def words(content, runner):
+    """A one-question short-text quiz with its Russian and Kazakh translations; loaded."""
+    (content / "quizzes" / "words.toml").write_text(WORDS, encoding="utf-8")
+    for language, text in WORDS_IN.items():
+        (content / "quizzes" / f"words.{language}.toml").write_text(text, encoding="utf-8")
+    assert runner.invoke(args=["load-content"]).exit_code == 0
+    return service.quiz_by_slug("words")
+
+
+@pytest.mark.parametrize("language, canonical", [
+    ("ru", "контрактное списывание"), ("kk", "тапсырыспен жаздыру"), ("en", "contract cheating")])
+def test_the_review_of_a_short_text_answer_names_one_right_answer_in_the_readers_language(
+        app, words, client, make_user, auth, language, canonical):
+    reader = make_user("s@uni.test")
+    reader.language = language
+    db.session.commit()
+    auth.login("s@uni.test")
+    attempt_id = int(client.post("/quizzes/words/start").location.rstrip("/").split("/")[-1])
+    field = re.search(r'<input type="text" id="[^"]+" name="([^"]+)"', client.get(f"/quizzes/attempts/{attempt_id}")
+                      .get_data(as_text=True)).group(1)
+    # Any language's accepted answer still scores: the reader's language only changes what is shown.
+    client.post(f"/quizzes/attempts/{attempt_id}/save?page=1", data={field: "Contract-Cheating", "go": "1"})
+    page = client.post(f"/quizzes/attempts/{attempt_id}/submit", follow_redirects=True).get_data(as_text=True)
+    your_answer, right_answer = re.findall(r"<strong>[^<]*</strong> ([^<]*)</p>", page)
+    assert (your_answer, right_answer) == ("Contract-Cheating", canonical)
+    assert db.session.get(QuizAttempt, attempt_id).percent == 100
+
+
+def test_a_translated_quiz_loaded_before_gets_each_languages_answer_at_the_next_load(app, words, content, runner):
+    import hashlib
+    from copy import deepcopy
+
+    from app.core.content import read_translation_files
+
+    # As the previous loader left it: one merged list of answers, a digest of the files alone.
+    path = content / "quizzes" / "words.toml"
+    version = words.current
+    questions = deepcopy(version.questions)
+    for translated in questions[0]["translations"].values():
+        translated.pop("accepted", None)
+    version.questions = questions
+    words.source_digest = hashlib.sha256(path.read_bytes() + read_translation_files(path)[1]).hexdigest()
+    db.session.commit()
+    assert "words: new version" in runner.invoke(args=["load-content"]).output
+    db.session.expire_all()
+    assert service.quiz_by_slug("words").current.questions[0]["translations"]["ru"]["accepted"][0] == "контрактное списывание"
 
 
 def test_closed_quiz_cannot_be_started(app, content, make_user, clock):

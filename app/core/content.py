@@ -163,6 +163,7 @@ def attach_translations(path, questions: list[dict], tables: dict, top_fields: t
                 if isinstance(text.get(field), str) and text[field].strip():
                     entry[field] = text[field].strip()
             if question.get("type") == "short_text" and isinstance(text.get("accepted"), list):
-                question["accepted"] = question["accepted"] + [a for a in text["accepted"] if isinstance(a, str) and a.strip()]
+                entry["accepted"] = [a.strip() for a in text["accepted"] if isinstance(a, str) and a.strip()]
+                question["accepted"] = question["accepted"] + entry["accepted"]
             question.setdefault("translations", {})[language] = entry
     return top

@@ -22,6 +22,9 @@ logger = logging.getLogger(__name__)
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 GRADING = ("highest", "last", "first", "average")
 FEEDBACK = ("after_attempt", "after_close", "never")
+# Part of a translated quiz's digest: changed when translations are stored differently (2: each
+# language's own accepted short-text answers), so the next load makes a version that has them.
+TRANSLATIONS_FORMAT = b"\0translations-2"
 
 
 def _datetime(path, reader: TomlReader, key: str) -> datetime | None:
@@ -166,7 +169,7 @@ def read_quiz(path: Path) -> dict:
     tables, translated_raw = read_translation_files(path)
     spec["translations"] = attach_translations(path, questions, tables, ("title", "description"))
     if translated_raw:
-        spec["digest"] = hashlib.sha256(raw + translated_raw).hexdigest()
+        spec["digest"] = hashlib.sha256(raw + translated_raw + TRANSLATIONS_FORMAT).hexdigest()
     spec["questions"], spec["draw"] = questions, draw
     return spec
 

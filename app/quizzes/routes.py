@@ -1,6 +1,6 @@
 """Quiz pages: the list, a quiz, answering an attempt page by page, the result; curator and admin views."""
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -103,23 +103,11 @@ def attempt(attempt_id):
 
 
 def _render_page(item, number, moment, problems=(), status=200):
-    all_pages = service.pages(item)
     remaining = int((item.deadline - moment).total_seconds()) if item.deadline else None
-    questions = [(entry, item.version.question(entry["key"])) for entry in all_pages[number - 1]]
-    return render_template("quizzes/attempt.html", attempt=item, quiz=item.quiz, questions=questions,
-                           page=number, pages=len(all_pages), saved=service.saved_responses(item),
-                           remaining=remaining, problems=set(problems), form=AttemptForm()), status
-
-
-def _responses_from_form(item, number):
-    responses, problems = {}, []
-    for entry in service.pages(item)[number - 1]:
-        question = item.version.question(entry["key"])
-        response, understood = service.parse_response(question, entry, request.form)
-        responses[entry["key"]] = response
-        if not understood:
-            problems.append(entry["key"])
-    return responses, problems
+    sheet = service.answer_sheet(item, number, current_app.secret_key, problems)
+    return render_template("quizzes/attempt.html", attempt=item, quiz=item.quiz, sheet=sheet,
+                           page=number, pages=len(service.pages(item)),
+                           remaining=remaining, form=AttemptForm()), status
 
 
 @bp.route("/quizzes/attempts/<int:attempt_id>/save", methods=["POST"])
@@ -131,7 +119,12 @@ def save(attempt_id):
         abort(400)
     moment = now()
     number = _page_number(item)
-    responses, problems = _responses_from_form(item, number)
+    try:
+        responses, problems = service.read_page(item, number, request.form, current_app.secret_key)
+    except service.StalePage:
+        flash(_("This page was opened before the quiz was updated, so it was not saved. "
+                "Your saved answers are shown; please check them and save again."), "error")
+        return redirect(url_for(".attempt", attempt_id=item.id, page=number))
     try:
         service.save_answers(item, responses, moment)
     except service.AttemptClosed as reason:
@@ -156,13 +149,18 @@ def autosave(attempt_id):
     if not AttemptForm().validate_on_submit():
         return jsonify(saved=False, error="csrf"), 400
     moment = now()
-    responses, problems = _responses_from_form(item, _page_number(item))
+    number = _page_number(item)
+    try:
+        responses, problems = service.read_page(item, number, request.form, current_app.secret_key)
+    except service.StalePage:   # the page's script goes where `result` says: the page, afresh
+        return jsonify(saved=False, stale=True, result=url_for(".attempt", attempt_id=item.id, page=number)), 409
     remaining = int((item.deadline - moment).total_seconds()) if item.deadline else None
     try:
         service.save_answers(item, responses, moment)
     except service.AttemptClosed:
         return jsonify(saved=False, closed=True, result=url_for(".result", attempt_id=item.id)), 409
-    return jsonify(saved=True, problems=problems, remaining=remaining)
+    tokens = service.InputTokens(item, current_app.secret_key)
+    return jsonify(saved=True, problems=[tokens.ref(key) for key in problems], remaining=remaining)
 
 
 @bp.route("/quizzes/attempts/<int:attempt_id>/finish")

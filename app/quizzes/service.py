@@ -6,6 +6,9 @@ extended by the person's granted extra time; answers arrive until the deadline p
 GRACE (network slack) and are refused after it, and an overdue attempt is graded on
 what was saved.
 """
+import base64
+import hashlib
+import hmac
 import json
 import logging
 import math
@@ -17,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select, update
 
 from app.core.db_helpers import dialect_insert, insert_ignoring_duplicates
+from app.core.localize import localized_question, translation
 from app.extensions import db
 from app.gamification.service import record_xp
 from app.people.models import User
@@ -167,19 +171,154 @@ def saved_responses(attempt: QuizAttempt) -> dict[str, object]:
     return {key: json.loads(raw) for key, raw in rows if raw is not None}
 
 
-def parse_response(question: dict, entry: dict, form) -> tuple[object, bool]:
+# --- what an open attempt's page shows: opaque names and values -----------------------
+
+LEGACY_PREFIX = "q-"   # how inputs were named before they became opaque (pages open at the upgrade)
+
+
+class StalePage(Exception):
+    """The form was rendered before inputs became opaque; reading it would blank saved answers."""
+
+
+class InputTokens:
+    """The names and values of one attempt's inputs: opaque, stable, and mapped back only here.
+
+    token = "a" + base32(first 80 bits of HMAC-SHA256(secret, attempt id|start|question key|role|index))
+    The same on every request of the attempt (reload, autosave, posting without JavaScript), different
+    in every attempt, and neither guessable nor invertible without the application's secret key, so
+    nothing a student receives carries a bank index. Derived, not stored: attempts that were open
+    when this arrived work unchanged.
+    """
+
+    def __init__(self, attempt: QuizAttempt, secret: str | bytes):
+        self._secret = secret.encode() if isinstance(secret, str) else secret
+        self._attempt = f"{attempt.id}\x1f{attempt.started_at:%Y-%m-%dT%H:%M:%S}"
+
+    def token(self, key: str, role: str, index: object = "") -> str:
+        """Name the input (or value) `role` #`index` of question `key` in this attempt."""
+        message = f"quiz-input\x1f{self._attempt}\x1f{key}\x1f{role}\x1f{index}".encode()
+        digest = hmac.new(self._secret, message, hashlib.sha256).digest()
+        return "a" + base64.b32encode(digest[:10]).decode().lower()
+
+    def ref(self, key: str) -> str:
+        """Name the question: its fieldset, and the input of a one-input question."""
+        return self.token(key, "question")
+
+    def values(self, question: dict) -> dict[str, object]:
+        """Map each value token of the question to what it means in the bank.
+
+        single/multiple: option index; true/false: True or False; matching: index of the
+        right-hand text; ordering: the 1-based place.
+        """
+        key, kind = question["key"], question["type"]
+        if kind in ("single", "multiple"):
+            return {self.token(key, "option", i): i for i in range(len(question["options"]))}
+        if kind == "true_false":
+            return {self.token(key, "option", "true"): True, self.token(key, "option", "false"): False}
+        if kind == "matching":
+            return {self.token(key, "right", j): j for j in range(len(question["pairs"]))}
+        if kind == "ordering":
+            return {self.token(key, "place", p): p for p in range(1, len(question["items"]) + 1)}
+        return {}
+
+    def slots(self, question: dict) -> list[str]:
+        """Name the select of each left-hand item (matching) or item (ordering), by bank index."""
+        if question["type"] == "matching":
+            return [self.token(question["key"], "left", i) for i in range(len(question["pairs"]))]
+        return [self.token(question["key"], "item", i) for i in range(len(question["items"]))]
+
+
+@dataclass
+class Choice:
+    """One option as rendered: its token, its text, and whether the saved answer has it."""
+
+    value: str
+    label: str
+    chosen: bool
+
+
+@dataclass
+class Slot:
+    """One select of a matching or ordering question: its token name, its label and its options."""
+
+    name: str
+    label: str
+    choices: list[Choice]
+
+
+@dataclass
+class SheetQuestion:
+    """One question as the open attempt shows it: texts in the attempt's order, every name and value a token."""
+
+    ref: str
+    type: str
+    text: str
+    problem: bool
+    choices: list[Choice] = field(default_factory=list)   # single, multiple, true/false
+    slots: list[Slot] = field(default_factory=list)       # matching (per left item), ordering (per item)
+    typed: str = ""                                       # numeric, short text
+
+
+def answer_sheet(attempt: QuizAttempt, number: int, secret: str | bytes, problems=()) -> list[SheetQuestion]:
+    """Lay out one page of an open attempt for the student, with the saved answers filled in."""
+    tokens, saved = InputTokens(attempt, secret), saved_responses(attempt)
+    sheet = []
+    for entry in pages(attempt)[number - 1]:
+        question = attempt.version.question(entry["key"])
+        shown, key, kind = localized_question(question), question["key"], question["type"]
+        response = saved.get(key)
+        item = SheetQuestion(tokens.ref(key), kind, shown["text"], key in problems)
+        token_of = {meaning: token for token, meaning in tokens.values(question).items()}
+        if kind in ("single", "multiple"):
+            picked = response if isinstance(response, list) else [response]
+            item.choices = [Choice(token_of[i], shown["options"][i], i in picked) for i in entry["order"]]
+        elif kind == "true_false":
+            item.choices = [Choice(token_of[True], _("True"), response is True),
+                            Choice(token_of[False], _("False"), response is False)]
+        elif kind == "numeric":
+            item.typed = f"{response:g}" if response is not None else ""
+        elif kind == "short_text":
+            item.typed = response or ""
+        elif kind == "matching":
+            given = response or {}
+            item.slots = [Slot(name, shown["pairs"][i][0], [
+                Choice(token_of[j], shown["pairs"][j][1], given.get(str(i)) == j) for j in entry["order"]])
+                for i, name in enumerate(tokens.slots(question))]
+        else:
+            given, names = response or {}, tokens.slots(question)
+            places = range(1, len(question["items"]) + 1)
+            item.slots = [Slot(names[i], shown["items"][i], [
+                Choice(token_of[p], str(p), given.get(str(i)) == p) for p in places]) for i in entry["order"]]
+        sheet.append(item)
+    return sheet
+
+
+def read_page(attempt: QuizAttempt, number: int, form, secret: str | bytes) -> tuple[dict[str, object], list[str]]:
+    """Read one page's answers from the posted form; return (responses by question key, keys not understood)."""
+    if any(name.startswith(LEGACY_PREFIX) for name in form):
+        raise StalePage()
+    tokens = InputTokens(attempt, secret)
+    responses, problems = {}, []
+    for entry in pages(attempt)[number - 1]:
+        question = attempt.version.question(entry["key"])
+        response, understood = parse_response(question, tokens, form)
+        responses[entry["key"]] = response
+        if not understood:
+            problems.append(entry["key"])
+    return responses, problems
+
+
+def parse_response(question: dict, tokens: InputTokens, form) -> tuple[object, bool]:
     """Read one question's answer from submitted form fields; return (response, was it understood)."""
-    name = f"q-{question['key']}"
+    name = tokens.ref(question["key"])
     kind = question["type"]
-    if kind == "single":
+    meaning = tokens.values(question)
+    if kind in ("single", "true_false"):
         raw = form.get(name, "")
-        return (int(raw), True) if raw.isdigit() and int(raw) < len(question["options"]) else (None, raw == "")
+        return (meaning[raw], True) if raw in meaning else (None, raw == "")
     if kind == "multiple":
-        picked = sorted({int(v) for v in form.getlist(name) if v.isdigit() and int(v) < len(question["options"])})
+        picked = sorted({meaning[v] for v in form.getlist(name) if v in meaning})
         return (picked or None), True
-    if kind == "true_false":
-        raw = form.get(name, "")
-        return {"true": True, "false": False}.get(raw), raw in ("", "true", "false")
     if kind == "numeric":
         raw = form.get(name, "").strip().replace(",", ".").replace(" ", "")
         if not raw:
@@ -192,16 +331,11 @@ def parse_response(question: dict, entry: dict, form) -> tuple[object, bool]:
     if kind == "short_text":
         raw = form.get(name, "").strip()[:200]
         return (raw or None), True
-    size = len(question["pairs"] if kind == "matching" else question["items"])
     chosen = {}
-    for index in range(size):
-        raw = form.get(f"{name}-{index}", "")
-        if raw.isdigit():
-            value = int(raw)
-            if kind == "matching" and value < size:
-                chosen[str(index)] = value
-            elif kind == "ordering" and 1 <= value <= size:
-                chosen[str(index)] = value
+    for index, slot in enumerate(tokens.slots(question)):
+        raw = form.get(slot, "")
+        if raw in meaning:
+            chosen[str(index)] = meaning[raw]
     return (chosen or None), True
 
 
@@ -463,7 +597,8 @@ def answer_text(question: dict) -> str:
         tolerance = question.get("tolerance", 0)
         return f"{question['answer']:g}" + (f" (± {tolerance:g})" if tolerance else "")
     if kind == "short_text":
-        return " / ".join(question["accepted"])
+        # Scoring accepts every language's answers; the review names one, in the reader's language.
+        return ((translation(question) or {}).get("accepted") or question["accepted"])[0]
     if kind == "matching":
         return "; ".join(f"{left} → {right}" for left, right in question["pairs"])
     return " → ".join(question["items"])
@@ -509,8 +644,6 @@ def review(attempt: QuizAttempt) -> list[ReviewItem]:
         select(AttemptAnswer.question_key, AttemptAnswer.response, AttemptAnswer.points,
                AttemptAnswer.points_possible).where(AttemptAnswer.attempt_id == attempt.id))}
     items = []
-    from app.core.localize import localized_question
-
     for entry in attempt.layout:
         question = localized_question(attempt.version.question(entry["key"]))
         raw, points, possible = rows.get(entry["key"], (None, 0.0, float(question.get("points", 1))))

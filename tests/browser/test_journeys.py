@@ -21,29 +21,30 @@ def lesson_answers(course: str) -> list[tuple[str, list]]:
 
 
 def answer_quiz(page, quiz_file: str, right: bool = True):
-    """Answer every page of the open attempt (rightly, from the quiz file), then submit."""
-    questions = {q["key"]: q for q in tomllib.loads((ROOT / "quizzes" / quiz_file).read_text(encoding="utf-8"))["questions"]}
+    """Answer every page of the open attempt (rightly, from the quiz file) by the texts shown, then submit."""
+    questions = {q["text"]: q for q in tomllib.loads((ROOT / "quizzes" / quiz_file).read_text(encoding="utf-8"))["questions"]}
     while True:
         for fieldset in page.query_selector_all("fieldset.question"):
-            key = fieldset.get_attribute("id").removeprefix("question-")
-            q, name = questions[key], f"q-{key}"
+            q = questions[fieldset.query_selector("legend").inner_text().split(". ", 1)[1].strip()]
+            labels = {label.inner_text().strip(): label for label in fieldset.query_selector_all("label.check")}
             if q["type"] == "single":
-                fieldset.query_selector(f"input[value='{q['answer'] if right else (q['answer'] + 1) % len(q['options'])}']").check()
+                labels[q["options"][q["answer"] if right else (q["answer"] + 1) % len(q["options"])]].click()
             elif q["type"] == "true_false":
-                fieldset.query_selector(f"input[value='{str(q['answer'] if right else not q['answer']).lower()}']").check()
+                labels[str(q["answer"] if right else not q["answer"])].click()
             elif q["type"] == "multiple":
                 for index in q["answer"]:
-                    fieldset.query_selector(f"input[value='{index}']").check()
+                    labels[q["options"][index]].click()
             elif q["type"] == "numeric":
-                page.fill(f"#{name}", str(q["answer"]))
+                fieldset.query_selector("input[type=text]").fill(str(q["answer"]))
             elif q["type"] == "short_text":
-                page.fill(f"#{name}", q["accepted"][0])
-            elif q["type"] == "matching":
-                for i in range(len(q["pairs"])):
-                    page.select_option(f"#{name}-{i}", str(i))
-            elif q["type"] == "ordering":
-                for i in range(len(q["items"])):
-                    page.select_option(f"#{name}-{i}", str(i + 1))
+                fieldset.query_selector("input[type=text]").fill(q["accepted"][0])
+            else:
+                for pair in fieldset.query_selector_all("div.pair"):
+                    shown = pair.query_selector("label").inner_text().strip()
+                    if q["type"] == "matching":
+                        pair.query_selector("select").select_option(label=dict(q["pairs"])[shown])
+                    else:
+                        pair.query_selector("select").select_option(label=str(q["items"].index(shown) + 1))
         finish = page.query_selector("button[value='finish']")
         if finish:
             finish.click()
