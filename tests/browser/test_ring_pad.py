@@ -3,6 +3,8 @@ import re
 
 import pytest
 
+from tests.browser.conftest import check_accessibility
+
 PHONE = {"width": 390, "height": 844}
 
 
@@ -31,3 +33,4 @@ def test_the_answer_pad_fits_a_phone_screen_without_scrolling(page_for, language
         assert box["x"] >= 0 and box["x"] + box["width"] <= width, (box, width)
     assert scroll_width <= width                                   # no sideways scrolling either
     assert "<div" not in phone.inner_text("main")                  # markup, not escaped text
+    assert not check_accessibility(phone)
