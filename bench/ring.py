@@ -3,7 +3,7 @@
     python bench/ring.py [--phones 150] [--questions 5] [--size 2000]
 
 Builds an instance with `seed-scale` (SQLite in a temporary folder, or DATABASE_URL, wiped),
-opens a game as the demo curator, lets every phone sign in, join and poll its pad about once a
+opens a game as the demo curator, lets every phone sign in, join (a POST) and poll its pad about once a
 second as the page's script does, and answer each question after 1–8 s; the host opens each
 question, shows the answer when the time is up, and closes the game. Prints the latency of pad
 polls, answers and host steps, the errors, and the workers' peak memory.
@@ -38,8 +38,9 @@ async def sign_in(port, email, password, record) -> tuple[Student, str]:
 
 async def phone(port, number, code, record, state, rng):
     person, _ = await sign_in(port, f"student{number}@scale.test", "scale-password", record)
-    page = await person.request("join", "GET", f"/ring/{code}")
+    page = await person.request("join", "GET", f"/ring/{code}")      # the join page: a GET never joins
     token = TOKEN.search(page.body).group(1).decode()
+    await person.request("join", "POST", f"/ring/{code}/join", urlencode({"csrf_token": token}), expect=(302,))
     since, answered = "", set()
     while not state["closed"]:
         started = time.perf_counter()

@@ -1,5 +1,6 @@
-"""Brain ring: the scoring formula, one timely answer per question, no right answer before the close,
-rejoining, participation once, and a game of 150 players against a live server."""
+"""Brain ring: the scoring formula, one timely answer per question and one per team, no right answer before
+the close, joining by POST, rejoining, solo names as chosen for leaderboards, screens that render without
+JavaScript, participation once, and a game of 150 players against a live server."""
 import re
 import threading
 from datetime import datetime, timedelta
@@ -20,7 +21,7 @@ from app.gamification.models import XpEvent
 from app.people.models import User
 from app.people.passwords import hash_password
 from app.plan.models import Activity, Participation
-from tests.conftest import PASSWORD, _empty_tables, base_config
+from tests.conftest import PASSWORD, _empty_tables, base_config, csrf_token_from, run_together
 
 T0 = datetime(2025, 10, 9, 10, 0, 0)
 
@@ -71,7 +72,7 @@ def test_a_second_answer_and_a_late_answer_are_refused(ring):
 def test_no_response_to_a_player_carries_the_right_answer_before_the_close(ring, client, auth):
     game, host = ring["game"], ring["host"]
     auth.login("p0@uni.test")
-    client.get(f"/ring/{game.code}")
+    client.post(f"/ring/{game.code}/join")
     service.next_question(game, host, at(0))
     question = game.questions[0]
     right_text = question["options"][question["answer"]]
@@ -92,7 +93,7 @@ def test_no_response_to_a_player_carries_the_right_answer_before_the_close(ring,
 def test_reconnecting_resumes_the_player(ring, client, auth, app):
     game, host = ring["game"], ring["host"]
     auth.login("p1@uni.test")
-    client.get(f"/ring/{game.code}")
+    client.post(f"/ring/{game.code}/join")
     client.post(f"/ring/{game.code}/team", data={"team": "Clean Hands"})
     service.next_question(game, host, at(0))
     ring["clock"]["now"] = at(4)
@@ -104,23 +105,152 @@ def test_reconnecting_resumes_the_player(ring, client, auth, app):
     assert db.session.scalar(select(func.count()).select_from(service.Player).where(service.Player.game_id == game.id)) == 1
 
 
-def test_teams_score_their_best_member_and_are_ranked(ring):
+def test_a_team_scores_its_first_answer_and_teams_and_solo_players_are_ranked_together(ring):
     game, host, (ann, bob, cem, dan) = ring["game"], ring["host"], ring["players"]
     players = {p.id: service.join(game, p, T0) for p in (ann, bob, cem, dan)}
     service.choose_team(game, players[ann.id], "Clean Hands")
     service.choose_team(game, players[bob.id], "Clean Hands")
-    for index, (who_right, seconds) in enumerate([(ann, 2), (bob, 8)]):
+    # question 1: ann answers right at 2 s for the team; question 2: bob answers wrong at 3 s first
+    for index, (first, first_right, second) in enumerate([(ann, True, bob), (bob, False, ann)]):
         service.next_question(game, host, at(100 * index))
         right = game.questions[index]["answer"]
-        for person in (ann, bob, cem):
-            option = right if person in (who_right, cem) else (right + 1) % 4
-            service.answer(game, players[person.id], index, option, at(100 * index + (seconds if person is not cem else 10)))
+        service.answer(game, players[first.id], index, right if first_right else (right + 1) % 4, at(100 * index + 2 + index))
+        with pytest.raises(service.RingError, match="Your team has already answered"):
+            service.answer(game, players[second.id], index, right, at(100 * index + 8))
+        service.answer(game, players[cem.id], index, right, at(100 * index + 10))
         service.reveal(game, host, at(100 * index + 20))
     table = service.standings(game)
     team = next(s for s in table if s.name == "Clean Hands")
-    assert team.points == 950 + 800 and team.players == 2          # best member per question, summed
+    assert team.points == 950 + 0 and team.players == 2             # the first answer of each question, summed
     assert next(s for s in table if s.name == "Player 2").points == 750 + 750
-    assert [s.place for s in table] == [1, 2, 3] and table[-1].points == 0   # dan joined, never answered
+    assert [(s.name, s.place) for s in table] == [("Player 2", 1), ("Clean Hands", 2), ("Player 3", 3)]
+    assert table[-1].points == 0                                      # dan joined, never answered
+
+
+def test_a_team_of_four_tapping_a_b_c_and_d_scores_only_its_first_answer(ring):
+    game, host, members = ring["game"], ring["host"], ring["players"]
+    tappers = [service.join(game, person, T0) for person in members]
+    for player in tappers:
+        service.choose_team(game, player, "Tappers")
+    expected = 0
+    for index, question in enumerate(game.questions):
+        service.next_question(game, host, at(100 * index))
+        for option, player in enumerate(tappers):                    # A first, then B, C and D
+            if option == 0:
+                service.answer(game, player, index, option, at(100 * index + 1))
+            else:
+                with pytest.raises(service.RingError, match="Your team has already answered"):
+                    service.answer(game, player, index, option, at(100 * index + 1 + option))
+        expected += service.points_for(question["answer"] == 0, 1, question["seconds"])
+        service.reveal(game, host, at(100 * index + 40))
+    (team,) = service.standings(game)
+    assert team.points == expected                                    # what one guess of A scores, no more
+    assert team.points < 1000 * len(game.questions) / 2
+    assert db.session.scalar(select(func.count()).select_from(RingAnswer).where(
+        RingAnswer.game_id == game.id)) == len(game.questions)        # one answer a question for the team
+
+
+def test_four_teammates_tapping_at_the_same_moment_leave_one_answer(ring, app):
+    game, host, members = ring["game"], ring["host"], ring["players"]
+    for person in members:
+        service.choose_team(game, service.join(game, person, T0), "Tappers")
+    service.next_question(game, host, at(0))
+    game_id = game.id
+
+    def tap(ready, user_id, option):
+        game = db.session.get(Game, game_id)
+        player = service.player_of(game, user_id)
+        ready()
+        try:
+            service.answer(game, player, 0, option, at(1))
+        except service.RingError as error:
+            return str(error)
+        return "saved"
+
+    outcomes = run_together(app, tap, [(person.id, option) for option, person in enumerate(members)])
+    assert sorted(outcomes) == ["Your team has already answered this question."] * 3 + ["saved"]
+    assert db.session.scalar(select(func.count()).select_from(RingAnswer).where(RingAnswer.game_id == game_id)) == 1
+
+
+def test_teammates_pads_show_the_team_answer_and_offer_no_buttons(ring, client, auth):
+    game, host, (ann, bob, *_rest) = ring["game"], ring["host"], ring["players"]
+    for person in (ann, bob):
+        service.choose_team(game, service.join(game, person, T0), "Clean Hands")
+    service.next_question(game, host, at(0))
+    service.answer(game, service.player_of(game, ann.id), 0, 1, at(2))
+    ring["clock"]["now"] = at(3)
+    auth.login("p1@uni.test")
+    pad = client.get(f"/ring/{game.code}/pad").get_data(as_text=True)
+    assert "Your team answered: B" in pad and 'class="pad ' not in pad
+    refused = client.post(f"/ring/{game.code}/answer", data={"question": 0, "option": 2},
+                          headers={"X-Requested-With": "fetch"})
+    assert refused.status_code == 409 and "Your team has already answered" in refused.get_json()["message"]
+
+
+def test_joining_is_a_post_with_the_form_token_never_a_get(ring, make_app):
+    game = ring["game"]
+    app = make_app(WTF_CSRF_ENABLED=True)
+    app.config["NOW_FUNCTION"] = lambda: T0
+    phone = app.test_client()
+    phone.post("/login", data={"email": "p0@uni.test", "password": PASSWORD,
+                               "csrf_token": csrf_token_from(phone.get("/login").get_data(as_text=True))})
+    page = phone.get(f"/ring/{game.code}")
+    assert page.status_code == 200 and f'action="/ring/{game.code}/join"' in page.get_data(as_text=True)
+    assert phone.post(f"/ring/{game.code}/join").status_code == 400             # no token: refused
+    assert service.player_of(game, ring["players"][0].id) is None              # a GET (a link, a preview) never joins
+    joined = phone.post(f"/ring/{game.code}/join", data={"csrf_token": csrf_token_from(page.get_data(as_text=True))})
+    assert joined.status_code == 302 and joined.location.endswith(f"/ring/{game.code}")
+    assert service.player_of(game, ring["players"][0].id) is not None
+    assert "You are in!" in phone.get(f"/ring/{game.code}").get_data(as_text=True)
+
+
+def test_the_start_page_joins_by_code_with_a_post(ring, client, auth):
+    game = ring["game"]
+    auth.login("p2@uni.test")
+    response = client.post("/ring/", data={"code": game.code.lower()})
+    assert response.status_code == 302 and response.location.endswith(f"/ring/{game.code}")
+    assert service.player_of(game, ring["players"][2].id) is not None
+
+
+def test_solo_players_appear_on_the_projector_and_results_as_they_chose_for_leaderboards(ring, client, auth):
+    game, host, (ann, bob, cem, _dan) = ring["game"], ring["host"], ring["players"]
+    for person, name, shown in [(ann, "Aigerim Sultanova", "name"), (bob, "Bolat Nurlanov", "initials"),
+                                (cem, "Saule Kassymova", "hidden")]:
+        person.full_name, person.leaderboard_display = name, shown
+        service.join(game, person, T0)
+    db.session.commit()
+    service.next_question(game, host, at(0))
+    for person in (ann, bob, cem):
+        service.answer(game, service.player_of(game, person.id), 0, game.questions[0]["answer"], at(2))
+    service.reveal(game, host, at(20))
+    ring["clock"]["now"] = at(21)
+    auth.login("host@uni.test")
+    projector = client.get(f"/ring/{game.code}/host").get_data(as_text=True)
+    service.close(game, host, at(30))
+    results = client.get(f"/ring/{game.code}/results").get_data(as_text=True)
+    for page in (projector, results):
+        assert "Aigerim Sultanova" in page
+        assert "B. N." in page and "Bolat Nurlanov" not in page
+        assert "Anonymous player" in page and "Saule" not in page and "Kassymova" not in page
+
+
+def test_the_first_load_of_the_projector_and_the_pad_is_markup_and_answers_work_without_javascript(ring, client, auth):
+    game, host = ring["game"], ring["host"]
+    auth.login("p0@uni.test")
+    client.post(f"/ring/{game.code}/join")
+    service.next_question(game, host, at(0))
+    ring["clock"]["now"] = at(2)
+    pad = client.get(f"/ring/{game.code}").get_data(as_text=True)
+    assert '<div class="ring-pad"' in pad and "&lt;" not in pad
+    assert pad.count('<button class="pad opt-') == 4
+    sent = client.post(f"/ring/{game.code}/answer", data={"question": 0, "option": 1})   # a plain form, no script
+    assert sent.status_code == 302
+    assert "Your answer: B" in client.get(sent.location).get_data(as_text=True)
+    auth.logout()
+    auth.login("host@uni.test")
+    projector = client.get(f"/ring/{game.code}/host").get_data(as_text=True)
+    assert '<div class="ring-board"' in projector and "&lt;" not in projector
+    assert game.questions[0]["text"] in projector
 
 
 def test_closing_writes_participation_and_xp_once_for_those_who_answered(ring):
@@ -206,6 +336,8 @@ def test_a_game_of_150_players_records_every_answer_without_an_error(live):
             status, page = call(f"/ring/{code}")
             assert status == 200, status
             token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+            status, page = call(f"/ring/{code}/join", {"csrf_token": token})   # follows the redirect to the pad
+            assert status == 200 and 'class="ring-pad"' in page, status
         except Exception as error:  # noqa: BLE001 — every failure is an error of the run
             with lock:
                 errors.append(f"join {number}: {error!r} " + " ".join(page.split())[-1500:])

@@ -165,8 +165,8 @@ def policy(d):
         "ring.board": [(f"/ring/{d['game']}/board", STAFF)],
         "ring.qr": [(f"/ring/{d['game']}/qr.svg", STAFF)],
         "ring.image": [(f"/ring/{d['game']}/images/0", expect(302, 403, 404, 403, 404))],
-        "ring.play": [(f"/ring/{d['game']}", SIGNED_IN)],         # joins: the pad below then answers
-        "ring.pad": [(f"/ring/{d['game']}/pad", SIGNED_IN)],
+        "ring.play": [(f"/ring/{d['game']}", SIGNED_IN)],         # the join page: a GET never joins
+        "ring.pad": [(f"/ring/{d['game']}/pad", expect(302, 404, 404, 404, 404))],   # only a player's
         "ring.results": [(f"/ring/{d['game']}/results", expect(302, 404, 404, 404, 404))],   # not closed yet
     }
 
@@ -261,6 +261,7 @@ def post_policy(d, token_id):
         "ring.new": ("/ring/new", P_STAFF),
         "ring.team": (f"/ring/{d['game']}/team", post_expect("login", "missing", "missing", "missing", "missing")),
         "ring.answer": (f"/ring/{d['game']}/answer", post_expect("login", "missing", "missing", "missing", "missing")),
+        "ring.join": (f"/ring/{d['game']}/join", P_SIGNED_IN),
         "ring.step": (f"/ring/{d['game']}/reveal", P_STAFF),
         "auth.logout": ("/logout", post_expect("ok", "ok", "ok", "ok", "ok")),      # last: it signs out
     }

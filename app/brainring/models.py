@@ -76,14 +76,17 @@ class Player(db.Model):
 
 
 class RingAnswer(db.Model):
-    """The log: one answer per player per question, with the server's time of arrival."""
+    """The log: one answer per player and one per team per question, with the server's time of arrival."""
 
     __tablename__ = "ring_answers"
-    __table_args__ = (UniqueConstraint("player_id", "question"),)
+    # The database, not the code, stops a team's second answer: four members tapping at once race.
+    __table_args__ = (UniqueConstraint("player_id", "question"), UniqueConstraint("team_id", "question"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     game_id: Mapped[int] = mapped_column(ForeignKey("ring_games.id", ondelete="CASCADE"), index=True)
     player_id: Mapped[int] = mapped_column(ForeignKey("ring_players.id", ondelete="CASCADE"))
+    # The player's team when they answered; empty for a solo player (NULLs never collide in a unique key).
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("ring_teams.id", ondelete="SET NULL"))
     question: Mapped[int]
     option: Mapped[int]
     received_at: Mapped[datetime]

@@ -1,7 +1,9 @@
 """Brain ring pages: the host's projector screen, the players' answer pads, and the short-polled fragments.
 
 Live updates are short polls (about one a second) of small HTML fragments: a request takes a few
-milliseconds and returns 204 when nothing changed, so 150 phones never hold a sync worker.
+milliseconds and returns 204 when nothing changed, so 150 phones never hold a sync worker. The
+full pages include the same fragment templates, so the first load (and a browser without
+JavaScript) shows the same screen the polls bring.
 """
 from pathlib import Path
 
@@ -31,15 +33,28 @@ class ActionForm(FlaskForm):
 
 @bp.context_processor
 def letters():
+    """Give the templates the answer letters."""
     return {"letters": LETTERS}
 
 
 def _game_or_404(code: str) -> Game:
+    """Find the game of the code in the URL, or answer 404."""
     return service.game_by_code(code) or abort(404)
 
 
 def _wants_json() -> bool:
+    """Tell whether the page's script sent the request."""
     return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _join(game: Game):
+    """Join the game as the signed-in person and go to the pad; say why not on the start page."""
+    try:
+        service.join(game, current_user, now())
+    except service.RingError as error:
+        flash(str(error), "error")
+        return redirect(url_for(".index"))
+    return redirect(url_for(".play", code=game.code))
 
 
 @bp.route("/ring/", methods=["GET", "POST"])
@@ -53,7 +68,7 @@ def index():
         if game is None:
             flash(_("No game has this code. Check it on the screen in the hall."), "error")
         else:
-            return redirect(url_for(".play", code=game.code))
+            return _join(game)
     return render_template("brainring/index.html", form=ActionForm(), sets=service.ring_sets(),
                            can_host=service.may_host(current_user))
 
@@ -61,6 +76,7 @@ def index():
 @bp.route("/ring/new", methods=["POST"])
 @role_required(CURATOR, ADMIN)
 def new():
+    """Open a game of the chosen question set and go to its projector screen."""
     if not ActionForm().validate_on_submit():
         abort(400)
     ring_set = db.session.get(RingSet, int_field("set", 0))
@@ -74,37 +90,39 @@ def new():
 # --- the projector --------------------------------------------------------------------------------
 
 def _host_game(code: str) -> Game:
+    """Find the game of the URL for its host (or the ACS); refuse anyone else."""
     game = _game_or_404(code)
     if game.host_id != current_user.id and not current_user.is_admin:
         abort(403)
     return game
 
 
-def _board_fragment(game: Game) -> str:
-    return render_template("brainring/_board.html", game=game, board=service.board(game), moment=now(),
-                           form=ActionForm(), join_url=url_for(".play", code=game.code, _external=True))
+def _render_board(template: str, game: Game) -> str:
+    """Render the projector's page or its fragment: both show brainring/_board.html."""
+    return render_template(template, game=game, board=service.board(game), moment=now(), form=ActionForm())
 
 
 @bp.route("/ring/<code>/host")
 @role_required(CURATOR, ADMIN)
 def host(code):
-    """The projector: join code and QR, the question and countdown, the room's answers, the top five, the podium."""
-    game = _host_game(code)
-    return render_template("brainring/host.html", game=game, fragment=_board_fragment(game))
+    """Show the projector: join code and QR, the question and countdown, the room's answers, the top five, the podium."""
+    return _render_board("brainring/host.html", _host_game(code))
 
 
 @bp.route("/ring/<code>/board")
 @role_required(CURATOR, ADMIN)
 def board(code):
+    """Send the projector's fragment, or 204 when nothing it shows changed."""
     game = _host_game(code)
     if request.args.get("since") == f"{game.version}" and game.status != OPEN:   # open: the answer count moves
         return Response(status=204)
-    return _board_fragment(game)
+    return _render_board("brainring/_board.html", game)
 
 
 @bp.route("/ring/<code>/<any(next, reveal, close):step>", methods=["POST"])
 @role_required(CURATOR, ADMIN)
 def step(code, step):
+    """Take the host's next step: open the next question, show the answer, or end the game."""
     game = _host_game(code)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -119,6 +137,7 @@ def step(code, step):
 @bp.route("/ring/<code>/qr.svg")
 @role_required(CURATOR, ADMIN)
 def qr(code):
+    """Draw the QR code of the game's join page."""
     game = _host_game(code)
     image = qrcode.make(url_for(".play", code=game.code, _external=True), image_factory=qrcode.image.svg.SvgPathImage,
                         box_size=14)
@@ -141,40 +160,44 @@ def image(code, index):
 
 # --- the phones -----------------------------------------------------------------------------------
 
-def _pad_fragment(game, player) -> str:
-    return render_template("brainring/_pad.html", game=game, player=player, state=service.pad_state(game, player, now()),
-                           form=ActionForm())
-
-
 @bp.route("/ring/<code>")
 @login_required
 def play(code):
-    """Join (or rejoin) a game and get the answer pad."""
+    """Show the answer pad to a player; to anyone else, the game's join page (joining is a POST)."""
     game = _game_or_404(code)
     player = service.player_of(game, current_user.id)
     if player is None:
-        try:
-            player = service.join(game, current_user, now())
-        except service.RingError as error:
-            flash(str(error), "error")
-            return redirect(url_for(".index"))
-    return render_template("brainring/play.html", game=game, fragment=_pad_fragment(game, player))
+        return render_template("brainring/join.html", game=game, form=ActionForm())
+    return render_template("brainring/play.html", game=game, player=player,
+                           state=service.pad_state(game, player, now()), form=ActionForm())
+
+
+@bp.route("/ring/<code>/join", methods=["POST"])
+@login_required
+def join(code):
+    """Join the game (or come back to it) and go to the answer pad."""
+    game = _game_or_404(code)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return _join(game)
 
 
 @bp.route("/ring/<code>/pad")
 @login_required
 def pad(code):
+    """Send the player's pad fragment, or 204 when nothing it shows changed."""
     game = _game_or_404(code)
     player = service.player_of(game, current_user.id) or abort(404)
     state = service.pad_state(game, player, now())
     if request.args.get("since") == f"{game.version}:{state.my_option}":
         return Response(status=204)
-    return _pad_fragment(game, player)
+    return render_template("brainring/_pad.html", game=game, player=player, state=state, form=ActionForm())
 
 
 @bp.route("/ring/<code>/team", methods=["POST"])
 @login_required
 def team(code):
+    """Join a team by its name in the lobby, or play alone with an empty name."""
     game = _game_or_404(code)
     player = service.player_of(game, current_user.id) or abort(404)
     if not ActionForm().validate_on_submit():

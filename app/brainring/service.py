@@ -1,28 +1,38 @@
 """Rules of the brain ring: opening a game, joining, the host's steps, answering, scoring, standings, closing.
 
-Scoring (documented for players on the join page):
+Scoring (documented for players on the join page and in the README):
     a right answer in time scores   500 + round(500 × (1 − t / T))
     where t is the seconds between the question opening and the answer reaching the server
     (clamped to 0…T) and T the question's time: 1000 for an instant answer, 500 at the buzzer.
     A wrong answer, a late answer and no answer score 0.
-    A team's score for a question is its best member's score (so a team of six has no edge over
-    a team of two for its size alone); a team's total is the sum over the questions.
+A team answers once: the first answer any member sends for a question is the team's answer, the
+other members' pads show it and refuse theirs, and the team scores what that one answer scores. A
+team's total is the sum over the questions; teams and solo players are ranked together, ties
+share a place.
+    Why this rule: when a team scored its best member's points, four members tapping A, B, C and
+    D scored full marks on every question with no knowledge. With one answer a team, those four
+    score what one guess scores, and a team of six has no edge over a player alone except that it
+    can confer, as in the brain ring played on a stage. (The members' mean would also stop the
+    attack, but it punishes a team for a member whose phone lost the network.) The database holds
+    the rule: an answer carries its team, and a team has one answer per question.
 The server's clock decides; the right answer reaches no phone before the question closes; one
 answer per player per question; the answers with their server times are kept; results are final
-once the host closes the game, which also writes the participation rows and XP.
+once the host closes the game, which also writes the participation rows and XP. Solo players
+appear on the projector and the results as they chose for leaderboards: by name, by initials, or
+as an anonymous player.
 """
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import case, distinct, func, select, update
 
 from app.audit import service as audit
 from app.brainring.models import CLOSED, LOBBY, OPEN, REVEAL, Game, Player, RingAnswer, RingSet, Team
 from app.core.db_helpers import dialect_insert
 from app.extensions import db
-from app.gamification.service import record_xp
+from app.gamification.service import display_name, record_xp
 from app.people.models import ADMIN, CURATOR, User
 from app.plan import service as plan_service
 from app.plan.models import Activity
@@ -37,7 +47,7 @@ class RingError(ValueError):
 
 
 def points_for(correct: bool, seconds_taken: float, limit: int) -> int:
-    """The formula in the module's docstring."""
+    """Apply the formula in the module's docstring."""
     if not correct:
         return 0
     t = min(max(seconds_taken, 0.0), float(limit))
@@ -45,19 +55,23 @@ def points_for(correct: bool, seconds_taken: float, limit: int) -> int:
 
 
 def may_host(user: User) -> bool:
+    """Tell whether this person may open and run games."""
     return user.has_role(CURATOR, ADMIN)
 
 
 def ring_sets() -> list[RingSet]:
+    """List the question sets a host may choose from."""
     return db.session.execute(select(RingSet).where(RingSet.retired.is_(False)).order_by(RingSet.title)).scalars().all()
 
 
 def game_by_code(code: str) -> Game | None:
+    """Find a game by the code on the screen, forgiving case, spaces and dashes."""
     cleaned = "".join(ch for ch in code.upper() if ch.isalnum())
     return db.session.execute(select(Game).where(Game.code == cleaned)).scalar_one_or_none() if cleaned else None
 
 
 def open_game(host: User, ring_set: RingSet, activity_code: str, now: datetime) -> Game:
+    """Open a game of this set in the lobby, under a fresh join code, counting for the plan activity given."""
     if not may_host(host):
         raise RingError(_("Curators and the ACS host games."))
     plan = plan_service.current_plan(now.date())
@@ -75,13 +89,14 @@ def open_game(host: User, ring_set: RingSet, activity_code: str, now: datetime) 
 
 
 def _bump(game: Game) -> None:
+    """Mark the game changed, so that the screens' next poll fetches it."""
     db.session.execute(update(Game).where(Game.id == game.id).values(version=Game.version + 1))
 
 
 # --- players and teams ----------------------------------------------------------------------------
 
 def join(game: Game, user: User, now: datetime) -> Player:
-    """Join (or rejoin: the same player comes back, answers and team intact)."""
+    """Join the game, or rejoin it: the same player comes back, answers and team intact."""
     player = db.session.execute(select(Player).where(Player.game_id == game.id, Player.user_id == user.id)).scalar_one_or_none()
     if player is not None:
         return player
@@ -95,6 +110,7 @@ def join(game: Game, user: User, now: datetime) -> Player:
 
 
 def player_of(game: Game, user_id: int) -> Player | None:
+    """Find this person's player in the game, if they joined."""
     return db.session.execute(select(Player).where(Player.game_id == game.id, Player.user_id == user_id)).scalar_one_or_none()
 
 
@@ -121,11 +137,13 @@ def choose_team(game: Game, player: Player, name: str) -> None:
 # --- the host's steps -----------------------------------------------------------------------------
 
 def _require_host(game: Game, user: User) -> None:
+    """Refuse anyone but the game's host and the ACS."""
     if game.host_id != user.id and not user.is_admin:
         raise RingError(_("Only the host runs this game."))
 
 
 def next_question(game: Game, user: User, now: datetime) -> None:
+    """Open the next question; its time starts now, by the server's clock."""
     _require_host(game, user)
     if game.status not in (LOBBY, REVEAL) or game.current + 1 >= len(game.questions):
         raise RingError(_("There is no next question now."))
@@ -173,7 +191,11 @@ def close(game: Game, user: User, now: datetime) -> None:
 # --- answering ------------------------------------------------------------------------------------
 
 def answer(game: Game, player: Player, question: int, option: int, now: datetime) -> RingAnswer:
-    """Record one answer with the server's time; refuse a second one and a late one (kept in the log, 0 points)."""
+    """Record one answer with the server's time; refuse a second one from the player or the team, and a late one.
+
+    A late answer is kept in the log with 0 points. The unique keys (player, question) and (team,
+    question) decide between answers that arrive together, so exactly one member's answer counts.
+    """
     if game.status not in (OPEN, REVEAL) or question != game.current:
         raise RingError(_("This question is not open."))
     entry = game.questions[question]
@@ -183,10 +205,14 @@ def answer(game: Game, player: Player, question: int, option: int, now: datetime
     points = 0 if late else points_for(option == entry["answer"], (now - game.opened_at).total_seconds(),
                                        entry["seconds"])
     new = db.session.execute(dialect_insert(RingAnswer).values(
-        game_id=game.id, player_id=player.id, question=question, option=option, received_at=now, late=late,
-        points=points).on_conflict_do_nothing().returning(RingAnswer.id)).scalar_one_or_none()
+        game_id=game.id, player_id=player.id, team_id=player.team_id, question=question, option=option,
+        received_at=now, late=late, points=points).on_conflict_do_nothing().returning(RingAnswer.id)).scalar_one_or_none()
     db.session.commit()
     if new is None:
+        mine = db.session.scalar(select(RingAnswer.id).where(RingAnswer.player_id == player.id,
+                                                             RingAnswer.question == question))
+        if mine is None and player.team_id is not None:
+            raise RingError(_("Your team has already answered this question."))
         raise RingError(_("You have already answered this question."))
     if late:
         raise RingError(_("Too late: the time was up."))
@@ -207,40 +233,54 @@ class Standing:
 @dataclass
 class Board:
     players: int
-    answered: int                                  # answers to the current question
+    answered: int                                  # answers to the current question (one a team at most)
     distribution: list[int] = field(default_factory=list)
     standings: list[Standing] = field(default_factory=list)   # teams and solo players, best first
+    sides: int = 0                                 # who may answer: teams plus solo players
+
+
+def solo_name(full_name: str, leaderboard_display: str) -> str:
+    """Name a solo player the way they chose for leaderboards: by name, by initials, or anonymously."""
+    if leaderboard_display == "hidden":
+        return _("Anonymous player")
+    return display_name(full_name, leaderboard_display)
 
 
 def standings(game: Game) -> list[Standing]:
-    """Teams (best member per question, summed) and players without a team, ranked; ties share a place."""
-    players = db.session.execute(select(Player.id, Player.team_id, User.full_name).join(User, User.id == Player.user_id)
-                                 .where(Player.game_id == game.id)).all()
+    """Rank teams and players without a team by points; ties share a place.
+
+    A side's points for a question are the best of its answers to it. Since a team answers once,
+    that is the team's one answer; it also keeps the results of games recorded before that rule.
+    """
+    solo = case((Player.team_id.is_(None), Player.id))
+    best = (select(Player.team_id.label("team_id"), solo.label("solo_id"), func.max(RingAnswer.points).label("points"))
+            .join(Player, Player.id == RingAnswer.player_id).where(RingAnswer.game_id == game.id)
+            .group_by(Player.team_id, solo, RingAnswer.question)).subquery()
+    totals = db.session.execute(select(best.c.team_id, best.c.solo_id, func.sum(best.c.points))
+                                .group_by(best.c.team_id, best.c.solo_id)).all()
+    points = {(("team", tid) if tid else ("player", pid)): int(total) for tid, pid, total in totals}
+    players = db.session.execute(select(Player.id, Player.team_id, User.full_name, User.leaderboard_display)
+                                 .join(User, User.id == Player.user_id).where(Player.game_id == game.id)).all()
     teams = dict(db.session.execute(select(Team.id, Team.name).where(Team.game_id == game.id)).all())
-    points = db.session.execute(select(RingAnswer.player_id, RingAnswer.question, RingAnswer.points)
-                                .where(RingAnswer.game_id == game.id)).all()
-    team_of = {pid: tid for pid, tid, _name in players}
     rows: dict[tuple, Standing] = {}
-    best: dict[tuple, int] = {}
-    for pid, tid, name in players:
+    for pid, tid, full_name, shown_as in players:
         key = ("team", tid) if tid else ("player", pid)
         if key not in rows:
-            rows[key] = Standing(teams.get(tid, name) if tid else name, 0, 0, 0, key)
+            name = teams[tid] if tid else solo_name(full_name, shown_as)
+            rows[key] = Standing(name, points.get(key, 0), 0, 0, key)
         rows[key].players += 1
-    for pid, question, score in points:
-        key = ("team", team_of[pid]) if team_of.get(pid) else ("player", pid)
-        best[(key, question)] = max(best.get((key, question), 0), score)
-    for (key, _question), score in best.items():
-        rows[key].points += score
-    ranked = sorted(rows.values(), key=lambda s: (-s.points, s.name))
+    ranked = sorted(rows.values(), key=lambda s: (-s.points, s.name, s.key))
     for index, row in enumerate(ranked):
         row.place = ranked[index - 1].place if index and ranked[index - 1].points == row.points else index + 1
     return ranked
 
 
 def board(game: Game) -> Board:
-    count = db.session.scalar(select(func.count()).select_from(Player).where(Player.game_id == game.id))
-    result = Board(players=count, answered=0)
+    """Count who joined and how the room answered the current question; rank everyone once the answer is shown."""
+    players, teams, solos = db.session.execute(select(
+        func.count(), func.count(distinct(Player.team_id)),
+        func.coalesce(func.sum(case((Player.team_id.is_(None), 1), else_=0)), 0)).where(Player.game_id == game.id)).one()
+    result = Board(players=players, answered=0, sides=teams + solos)
     if game.current >= 0:
         rows = db.session.execute(select(RingAnswer.option, func.count()).where(
             RingAnswer.game_id == game.id, RingAnswer.question == game.current, RingAnswer.late.is_(False))
@@ -263,7 +303,8 @@ class PadState:
     total: int
     options: int
     seconds_left: float
-    my_option: int | None
+    my_option: int | None                         # the answer that counts for me: mine, or my team's
+    by_teammate: bool = False                      # that answer was sent by another member of my team
     correct: int | None = None
     my_points: int | None = None
     my_total: int = 0
@@ -272,16 +313,18 @@ class PadState:
 
 
 def pad_state(game: Game, player: Player, now: datetime) -> PadState:
+    """Build what this player's pad shows now, their team's answer included."""
     current = game.questions[game.current] if game.current >= 0 else None
-    mine = None
+    counted = None
     if current is not None:
-        mine = db.session.execute(select(RingAnswer).where(RingAnswer.player_id == player.id,
-                                                           RingAnswer.question == game.current)).scalar_one_or_none()
+        side = RingAnswer.team_id == player.team_id if player.team_id else RingAnswer.player_id == player.id
+        counted = db.session.execute(select(RingAnswer).where(side, RingAnswer.game_id == game.id,
+                                                              RingAnswer.question == game.current)).scalar_one_or_none()
     state = PadState(game.status, game.current, len(game.questions), len(current["options"]) if current else 0,
                      max(0.0, (game.closes_at - now).total_seconds()) if game.status == OPEN else 0.0,
-                     mine.option if mine else None)
+                     counted.option if counted else None, counted is not None and counted.player_id != player.id)
     if game.status in (REVEAL, CLOSED) and current is not None:
-        state.correct, state.my_points = current["answer"], (mine.points if mine else 0)
+        state.correct, state.my_points = current["answer"], (counted.points if counted else 0)
         table = standings(game)
         key = ("team", player.team_id) if player.team_id else ("player", player.id)
         row = next((s for s in table if s.key == key), None)
