@@ -24,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("app").setLevel(app.config.get("LOG_LEVEL", "INFO"))
 
+    config.make_private(app.instance_path, app.config["SQLALCHEMY_DATABASE_URI"])
     if app.config["TRUSTED_PROXIES"]:
         # Each trusted proxy appends one hop to X-Forwarded-For/-Proto/-Host; take the client's from there.
         hops = app.config["TRUSTED_PROXIES"]

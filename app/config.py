@@ -19,6 +19,31 @@ def instance_secret_key(instance_path: str) -> str:
     return key
 
 
+def make_private(instance_path: str, database_uri: str) -> None:
+    """Keep the instance folder and an SQLite database readable by the platform's own user only.
+
+    The folder holds the secret key and, by default, the database with every person's data; SQLite
+    gives its -wal and -shm files the database file's permissions, so creating the file 0600 first
+    covers them too."""
+    try:
+        os.chmod(instance_path, 0o700)
+    except OSError:   # a folder we do not own (a packaged install): leave it to its owner
+        pass
+    if not database_uri.startswith("sqlite:///") or database_uri in ("sqlite:///", "sqlite:///:memory:"):
+        return
+    path = Path(database_uri.removeprefix("sqlite:///").split("?", 1)[0])
+    if path.name == ":memory:":
+        return
+    try:
+        if path.exists():
+            os.chmod(path, 0o600)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    except OSError:
+        pass
+
+
 def from_environment(instance_path: str) -> dict:
     """Build the configuration mapping from environment variables."""
     database_url = os.environ.get("DATABASE_URL") or (

@@ -1,6 +1,8 @@
 """The application factory and configuration from the environment."""
 import sqlite3
+from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from app import create_app
@@ -91,3 +93,29 @@ def test_create_app_does_not_need_a_request(tmp_path, schema):
     with app.app_context():
         assert db.session.execute(text("SELECT 1")).scalar() == 1
         db.engine.dispose()
+
+
+def test_the_instance_folder_and_the_sqlite_database_are_the_owners_alone(tmp_path):
+    from app.config import make_private
+
+    instance = tmp_path / "instance"
+    instance.mkdir(mode=0o755)
+    database = instance / "sanaly.db"
+    make_private(str(instance), f"sqlite:///{database}")
+    connection = sqlite3.connect(database)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("CREATE TABLE t (x)")
+    connection.execute("INSERT INTO t VALUES (1)")
+    connection.commit()
+    created = [instance, database, instance / "sanaly.db-wal", instance / "sanaly.db-shm"]
+    assert all(path.exists() for path in created)
+    assert [oct(path.stat().st_mode & 0o077) for path in created] == ["0o0"] * 4
+    connection.close()
+
+
+def test_the_running_apps_sqlite_file_is_private(app):
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not uri.startswith("sqlite:///"):
+        pytest.skip("the database is not an SQLite file")
+    assert Path(uri.removeprefix("sqlite:///")).stat().st_mode & 0o077 == 0
+    assert Path(app.instance_path).stat().st_mode & 0o077 == 0
