@@ -340,6 +340,32 @@ def test_declaring_a_conflict_passes_the_entry_on(judged, client):
     assert db.session.execute(select(AuditEvent).where(AuditEvent.action == "jury.conflict_declared")).scalar_one()
 
 
+def test_a_conflict_nobody_can_take_over_is_said_and_shown_to_the_acs(judged, client):
+    _s, jurors, admin, _ = judged
+    entry_id = db.session.execute(select(JuryAssignment.entry_id)).scalars().first()
+
+    def step_aside():
+        active = db.session.execute(select(JuryAssignment).where(JuryAssignment.entry_id == entry_id,
+                                                                 JuryAssignment.status == "active")).scalars().all()
+        juror = next(j for j in jurors if j.id in {a.juror_id for a in active})
+        assignment = next(a for a in active if a.juror_id == juror.id)
+        client.post("/logout")
+        login(client, juror.email)
+        return client.post(f"/jury/assignments/{assignment.id}/conflict", data={"reason": "A relative"},
+                           follow_redirects=True).get_data(as_text=True)
+
+    first = step_aside()
+    assert "The entry has been passed to another juror" in first
+    second = step_aside()     # the pool (four jurors) has nobody left who may judge it
+    assert "The entry has been passed to another juror" not in second and "No other juror in the pool could take it" in second
+    code = db.session.get(Entry, entry_id).code
+    client.post("/logout")
+    login(client, admin.email)
+    page = client.get("/admin/contests/essay-2024-2025/").get_data(as_text=True)
+    assert "fewer jurors than the contest asks for" in page and code in page
+    assert "1 short of jurors" in client.get("/admin/contests/").get_data(as_text=True)
+
+
 def test_admin_reassigns_manually_within_the_rules(judged, client):
     students, jurors, admin, _ = judged
     assignment = db.session.execute(select(JuryAssignment)).scalars().first()
@@ -393,6 +419,38 @@ def test_publication_results_bundle_and_certificates(judged, client, runner, app
     own = client.get(f"/contests/entries/{aruzhan_code}/edit").get_data(as_text=True)
     assert "What the jury said" in own and "Comment on Essay A" in own
     assert "Juror A" in own and "jury1" not in own
+
+
+def test_a_jurors_reminder_is_done_once_everything_is_sealed_and_all_are_done_at_publication(judged, client):
+    from app.gamification.models import Notification
+
+    _students, jurors, admin, _ = judged
+
+    def reminders():
+        return {n.user_id: n for n in db.session.execute(select(Notification).where(Notification.kind == "jury")).scalars()}
+
+    assert len(reminders()) == len(jurors) and not any(n.done_at for n in reminders().values())
+    score_all(client, jurors[0].email, lambda entry: {k: 7 for k in ("argument", "evidence", "originality", "language")})
+    db.session.expire_all()
+    assert reminders()[jurors[0].id].done_at is not None and reminders()[jurors[0].id].read_at is not None
+    assert all(reminders()[j.id].done_at is None for j in jurors[1:])
+    page = client.get("/notifications").get_data(as_text=True)
+    assert '<span class="tag">done</span>' in page and '<a href="/jury/">' not in page
+    for juror in jurors[1:]:
+        score_all(client, juror.email, lambda entry: {k: 6 for k in ("argument", "evidence", "originality", "language")})
+    service.publish(essay(), admin, DURING_JUDGING)
+    db.session.expire_all()
+    assert all(n.done_at is not None for n in reminders().values())
+
+
+def test_a_quoted_title_inside_a_notification_takes_the_nested_quotation_marks(app):
+    from app.gamification.models import Notification
+    from app.gamification.service import N_, notification_text
+
+    note = Notification(user_id=1, kind="jury", text="", message=N_("%(n)d entries of “%(title)s” are waiting for your scores."),
+                        params={"n": 4, "title": "Poem: “Clean hands”"})
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert notification_text(note) == "4 entries of “Poem: ‘Clean hands’” are waiting for your scores."
 
 
 def test_publication_waits_for_every_sealed_score(judged, client):

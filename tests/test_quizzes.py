@@ -188,6 +188,18 @@ def test_attempts_allowed_are_enforced(app, content, make_user, clock):
         service.start_attempt(student, quiz(), clock())
 
 
+def test_the_new_quiz_notice_is_done_once_the_student_has_sat_it(app, content, make_user, clock):
+    from app.gamification.models import Notification
+    from app.quizzes.loader import _announce
+
+    student, other = make_user(), make_user()
+    _announce(quiz())
+    db.session.commit()
+    service.submit(service.start_attempt(student, quiz(), clock()), clock())
+    notes = {n.user_id: n for n in db.session.execute(select(Notification).where(Notification.kind == "quiz")).scalars()}
+    assert notes[student.id].done_at is not None and notes[other.id].done_at is None
+
+
 def test_a_new_academic_year_has_its_own_attempts(app, content, make_user, runner, clock, client, auth):
     text = (ROOT / "plans" / "ktu-2024-2025.toml").read_text(encoding="utf-8")
     next_year = (text.replace('slug = "ktu-2024-2025"', 'slug = "ktu-2025-2026"')

@@ -208,11 +208,15 @@ def conflict(assignment_id):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        service.declare_conflict(assignment, current_user, request.form.get("reason", ""), now())
+        replacement = service.declare_conflict(assignment, current_user, request.form.get("reason", ""), now())
     except ValueError as error:
         flash(str(error), "error")
         return redirect(url_for(".score", assignment_id=assignment.id))
-    flash(_("Thank you. The entry has been passed to another juror."), "success")
+    if replacement is not None:
+        flash(_("Thank you. The entry has been passed to another juror."), "success")
+    else:
+        flash(_("Thank you. You no longer judge this entry. No other juror in the pool could take it: "
+                "the ACS sees it as short of jurors and will find one."), "info")
     return redirect(url_for(".jury_queue"))
 
 
@@ -227,7 +231,7 @@ def admin_index():
     counts = dict(db.session.execute(select(Entry.contest_id, db.func.count()).where(Entry.status == SUBMITTED)
                                      .group_by(Entry.contest_id)).all())
     return render_template("contests/admin_index.html", contests=contests, counts=counts, moment=moment,
-                           phase=service.phase)
+                           phase=service.phase, short=service.short_of_jurors(contests))
 
 
 @bp.route("/admin/contests/<slug>/")
@@ -240,7 +244,7 @@ def admin_show(slug):
     preview = service.preview(contest) if any(sealed.values()) and contest.published_at is None else None
     return render_template("contests/admin_show.html", contest=contest, rows=rows, sealed=sealed, preview=preview,
                            phase=service.phase(contest, now()), pool=service.jury_pool(), form=ActionForm(),
-                           same_faculty=same_faculty,
+                           same_faculty=same_faculty, short=service.short_of_jurors([contest]).get(contest.id, []),
                            withdrawn=db.session.scalar(select(db.func.count()).select_from(Entry).where(
                                Entry.contest_id == contest.id, Entry.status == WITHDRAWN)))
 

@@ -290,7 +290,7 @@ def assign_jury(contest: Contest, actor: User, now: datetime, rng: random.Random
     for juror_id in {j for jurors in plan.jurors_of.values() for j in jurors}:
         count = sum(juror_id in jurors for jurors in plan.jurors_of.values())
         notify([juror_id], "jury", N_("%(n)d entries of “%(title)s” are waiting for your scores."),
-               {"n": count, "title": contest.title}, "/jury/", now)
+               {"n": count, "title": contest.title}, "/jury/", now, subject=f"contest:{contest.slug}")
     audit.record("jury.assigned", actor=actor, subject=f"contest:{contest.slug}", now=now, payload={
         "assignments": {code_of[e]: sorted(j) for e, j in plan.jurors_of.items()}, "warnings": warnings})
     db.session.commit()
@@ -414,8 +414,21 @@ def save_score(assignment: JuryAssignment, juror: User, values: dict, comment: s
         score.sealed_at = now
         audit.record("score.sealed", actor=juror, subject=f"entry:{assignment.entry.code}", now=now,
                      payload={"contest": contest.slug, "values": values})
+        db.session.flush()
+        if not _has_unsealed_work(juror, contest):
+            from app.gamification.service import resolve_notifications
+
+            resolve_notifications(f"contest:{contest.slug}", "jury", now, user_ids=[juror.id])
     db.session.commit()
     return {}
+
+
+def _has_unsealed_work(juror: User, contest: Contest) -> bool:
+    """True while the juror has an active assignment in the contest without a sealed score."""
+    return db.session.scalar(select(func.count()).select_from(JuryAssignment).join(Entry)
+                             .outerjoin(JuryScore, JuryScore.assignment_id == JuryAssignment.id)
+                             .where(Entry.contest_id == contest.id, JuryAssignment.juror_id == juror.id,
+                                    JuryAssignment.status == ACTIVE, JuryScore.sealed_at.is_(None))) > 0
 
 
 def sealed_scores_of_others(assignment: JuryAssignment) -> list[dict]:
@@ -442,6 +455,29 @@ def judging_progress(contest: Contest) -> tuple[list, dict]:
         by_entry.setdefault(a.entry_id, []).append(a)
     return [(e, by_entry.get(e.id, [])) for e in entries], {
         e.id: sum(1 for a in by_entry.get(e.id, []) if a.score and a.score.sealed_at) for e in entries}
+
+
+def short_of_jurors(contests: list[Contest]) -> dict[int, list[str]]:
+    """{contest id: codes of submitted entries with fewer active jurors than the contest asks for}, in one query.
+
+    An entry falls short when a juror declared a conflict and nobody in the pool could take it; the
+    ACS has to find a juror (or accept fewer) before publishing."""
+    if not contests:
+        return {}
+    wanted = {c.id: c.jurors_per_entry for c in contests}
+    active = (select(JuryAssignment.entry_id, func.count().label("jurors")).where(JuryAssignment.status == ACTIVE)
+              .group_by(JuryAssignment.entry_id).subquery())
+    rows = db.session.execute(
+        select(Entry.contest_id, Entry.code, func.coalesce(active.c.jurors, 0))
+        .outerjoin(active, active.c.entry_id == Entry.id)
+        .where(Entry.contest_id.in_(wanted), Entry.status == SUBMITTED)
+        .where(Entry.id.in_(select(JuryAssignment.entry_id)))   # only once jurors have been assigned
+        .order_by(Entry.code)).all()
+    short: dict[int, list[str]] = {}
+    for contest_id, code, jurors in rows:
+        if jurors < wanted[contest_id]:
+            short.setdefault(contest_id, []).append(code)
+    return short
 
 
 def same_faculty_assignments(rows) -> set[int]:
@@ -513,10 +549,11 @@ def publish(contest: Contest, actor: User, now: datetime) -> dict:
                                issued_on=now.date())
         certificates.issue(entry.author, kind="participation", subject_ref=f"contest:{contest.id}",
                            title=contest.title, issued_on=now.date())
-    from app.gamification.service import N_, notify
+    from app.gamification.service import N_, notify, resolve_notifications
 
     notify({e.author_id for e in entries.values()}, "results", N_("The results of “%(title)s” are published."),
-           {"title": contest.title}, f"/contests/{contest.slug}/results", now)
+           {"title": contest.title}, f"/contests/{contest.slug}/results", now, subject=f"contest:{contest.slug}")
+    resolve_notifications(f"contest:{contest.slug}", "jury", now)     # nothing is waiting for a score any more
     db.session.commit()
     logger.info("results of contest %s published by %s", contest.slug, actor.id)
     return contest.results

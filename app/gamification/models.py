@@ -43,5 +43,8 @@ class Notification(db.Model):
     message: Mapped[str] = mapped_column(Text, default="")         # the gettext message, shown translated
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     link: Mapped[str] = mapped_column(String(300), default="")
+    # What the notification is about ("contest:essay-2024-2025"), so a later event can mark it done.
+    subject: Mapped[str] = mapped_column(String(120), default="", server_default="", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]          # what it asked for is done or no longer possible

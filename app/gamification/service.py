@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -215,7 +216,7 @@ def N_(message: str) -> str:
 
 
 def notify(user_ids, kind: str, message: str, params: dict | None = None, link: str = "",
-           when: datetime | None = None) -> None:
+           when: datetime | None = None, subject: str = "") -> None:
     """Add a notification for each person (in the caller's transaction).
 
     `message` is an untranslated gettext message marked with N_; each person reads it in their own
@@ -224,7 +225,7 @@ def notify(user_ids, kind: str, message: str, params: dict | None = None, link: 
     """
     params = params or {}
     rows = [dict(user_id=uid, kind=kind, text=message % _english(params), message=message, params=params, link=link,
-                 created_at=when or utcnow()) for uid in user_ids]
+                 subject=subject, created_at=when or utcnow()) for uid in user_ids]
     if rows:
         db.session.execute(Notification.__table__.insert(), rows)
 
@@ -234,11 +235,28 @@ def _english(params: dict) -> dict:
     return {k: titles.get(v, v) if k == "badge" else v for k, v in params.items()}
 
 
+def resolve_notifications(subject: str, kind: str, when: datetime, user_ids=None) -> None:
+    """Mark done (and read) the notifications about `subject` that a later event made untrue."""
+    query = Notification.__table__.update().where(
+        Notification.subject == subject, Notification.kind == kind, Notification.done_at.is_(None))
+    if user_ids is not None:
+        query = query.where(Notification.user_id.in_(list(user_ids)))
+    db.session.execute(query.values(done_at=when, read_at=func.coalesce(Notification.read_at, when)))
+
+
+# Quotation marks inside a quoted title take the nested pair: “Poem: ‘Clean hands’”, «Эссе: „Чистые руки“».
+_NESTED_QUOTES = {"en": str.maketrans({"“": "‘", "”": "’", "«": "‘", "»": "’", '"': "’"}),
+                  "ru": str.maketrans({"«": "„", "»": "“", "“": "„", "”": "“", '"': "“"}),
+                  "kk": str.maketrans({"«": "„", "»": "“", "“": "„", "”": "“", '"': "“"})}
+
+
 def notification_text(notification: Notification) -> str:
     """The notification in the reader's language (older ones, stored as text only, as written)."""
     if not notification.message:
         return notification.text
-    params = {k: _(v) if k == "badge" else v for k, v in _english(notification.params or {}).items()}
+    nested = _NESTED_QUOTES.get(str(get_locale()), _NESTED_QUOTES["en"])
+    params = {k: _(v) if k == "badge" else (v.translate(nested) if isinstance(v, str) else v)
+              for k, v in _english(notification.params or {}).items()}
     try:
         return _(notification.message, **params)
     except (KeyError, ValueError, TypeError):

@@ -211,7 +211,8 @@ def _announce(quiz: Quiz) -> None:
 
     students = db.session.execute(select(User.id).join(UserRole, UserRole.user_id == User.id)
                                   .where(UserRole.role == STUDENT, User.active.is_(True))).scalars().all()
-    notify(students, "quiz", N_("A new quiz is open: “%(title)s”."), {"title": quiz.title}, f"/quizzes/{quiz.slug}/")
+    notify(students, "quiz", N_("A new quiz is open: “%(title)s”."), {"title": quiz.title}, f"/quizzes/{quiz.slug}/",
+           subject=f"quiz:{quiz.slug}")
 
 
 def load_quizzes(folder: Path) -> tuple[list[str], list[ContentError]]:

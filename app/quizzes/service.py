@@ -22,7 +22,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 from app.core.db_helpers import dialect_insert, insert_ignoring_duplicates
 from app.core.localize import localized_question, translation
 from app.extensions import db
-from app.gamification.service import record_xp
+from app.gamification.service import record_xp, resolve_notifications
 from app.people.models import User
 from app.plan import service as plan_service
 from app.plan.models import Activity
@@ -379,6 +379,7 @@ def submit(attempt: QuizAttempt, now: datetime) -> bool:
     db.session.refresh(attempt)
     _grade(attempt)
     _after_grading(attempt, now)
+    resolve_notifications(f"quiz:{attempt.quiz.slug}", "quiz", now, user_ids=[attempt.user_id])
     db.session.commit()
     logger.info("attempt %s closed (%s): %.1f%%", attempt.id, attempt.status, attempt.percent)
     return True
