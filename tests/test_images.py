@@ -353,6 +353,20 @@ def test_a_refused_entry_keeps_its_cover_for_the_next_try(app, content, client, 
     assert client.get(f"/contests/covers/kept/{token}.jpg").status_code == 404
 
 
+def test_a_newer_file_replaces_the_kept_cover_and_the_old_one_leaves_the_disk(app, content, client, auth, make_user):
+    make_user("aruzhan@uni.test")
+    auth.login("aruzhan@uni.test")
+    first = kept_token(enter_video(client, png(colour=(200, 30, 30)), url="not a link").get_data(as_text=True))
+    second = kept_token(enter_video(client, png(colour=(30, 30, 200)), url="still not a link", kept=first)
+                        .get_data(as_text=True))
+    assert second != first and len(all_files(upload_folder(app))) == 2
+    assert enter_video(client, kept=second).status_code == 302
+    entry = db.session.execute(select(Entry)).scalar_one()
+    with Image.open(upload_folder(app) / "covers" / entry.cover_file) as cover:
+        assert cover.getpixel((10, 10))[2] > 150                 # the blue one, chosen last
+    assert {path.name for path in all_files(upload_folder(app))} == {entry.cover_file, entry.thumb_file}
+
+
 def test_a_kept_cover_is_never_given_to_anyone_but_its_uploader(app, content, client, auth, make_user):
     make_user("aruzhan@uni.test")
     make_user("timur@uni.test", name="Timur Akhmetov")

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.audit import service as audit
 from app.certificates import service as certificates
@@ -140,24 +140,25 @@ def pending_cover(user: User, token: str, now: datetime) -> PendingCover | None:
         PendingCover.created_at > now - timedelta(hours=PENDING_COVER_HOURS))).scalar_one_or_none()
 
 
-def _drop_pending(pending: PendingCover, covers: Path, *, keep_files: bool = False) -> None:
-    if not keep_files:
-        remove_stored(covers, pending.cover_file, pending.thumb_file)
-    db.session.delete(pending)
+def _drop_pending(*pending: PendingCover) -> list[str]:
+    """Delete kept covers' rows; return their file names, for the caller to remove once committed."""
+    names = [name for p in pending for name in (p.cover_file, p.thumb_file)]
+    # A statement, not session.delete(): two requests dropping the same row must not fail the second.
+    db.session.execute(delete(PendingCover).where(PendingCover.id.in_([p.id for p in pending])))
+    return names
 
 
-def _drop_expired_pending(covers: Path, now: datetime) -> None:
+def _drop_expired_pending(now: datetime) -> list[str]:
     expired = db.session.execute(select(PendingCover).where(
         PendingCover.created_at <= now - timedelta(hours=PENDING_COVER_HOURS))).scalars().all()
-    for pending in expired:
-        _drop_pending(pending, covers)
+    return _drop_pending(*expired) if expired else []
 
 
 def save_entry(user: User, contest: Contest, entry: Entry | None, draft: EntryDraft, cover, now: datetime,
                *, submit: bool, confirm_identity: bool, upload_folder: Path, pending_token: str = "") -> SaveOutcome:
     """Create or update an entry as a draft, or submit it; when a check fails only the uploaded cover is kept."""
     covers = upload_folder / "covers"
-    _drop_expired_pending(covers, now)
+    orphans = _drop_expired_pending(now)              # files leave the disk only after the commit
     pending = pending_cover(user, pending_token, now)
     problems: dict[str, str] = {}
     if entry is None:
@@ -202,11 +203,12 @@ def save_entry(user: User, contest: Contest, entry: Entry | None, draft: EntryDr
     if problems:
         if stored:  # kept for the next try, so that the person need not choose the file again
             if pending is not None:
-                _drop_pending(pending, covers)
+                orphans += _drop_pending(pending)
             pending = PendingCover(token=secrets.token_urlsafe(32), user_id=user.id, cover_file=stored.name,
                                    thumb_file=stored.thumb_name, cover_digest=stored.digest, created_at=now)
             db.session.add(pending)
         db.session.commit()
+        remove_stored(covers, *orphans)
         return SaveOutcome(entry, problems, identity, pending)
 
     created = entry is None
@@ -218,12 +220,11 @@ def save_entry(user: User, contest: Contest, entry: Entry | None, draft: EntryDr
     entry.word_count, entry.video_url, entry.updated_at = words, canonical, now
     if stored is None and pending is not None:
         stored = StoredImage(pending.cover_file, pending.thumb_file, pending.cover_digest)
-        _drop_pending(pending, covers, keep_files=True)     # its files now belong to the entry
+        _drop_pending(pending)                          # its files now belong to the entry
     elif pending is not None:
-        _drop_pending(pending, covers)                     # a newer file was chosen
-    replaced = ()
+        orphans += _drop_pending(pending)               # a newer file was chosen
     if stored is not None:
-        replaced = (entry.cover_file, entry.thumb_file)
+        orphans += [entry.cover_file, entry.thumb_file]   # the cover an edit replaces leaves the disk too
         entry.cover_file, entry.thumb_file, entry.cover_digest = stored.name, stored.thumb_name, stored.digest
     if submit:
         first = entry.status != SUBMITTED
@@ -235,7 +236,7 @@ def save_entry(user: User, contest: Contest, entry: Entry | None, draft: EntryDr
         if first:
             _count_participation(user, contest, entry, now)
     db.session.commit()
-    remove_stored(covers, *replaced)                   # the cover an edit replaced leaves the disk too
+    remove_stored(covers, *orphans)
     logger.info("entry %s %s by user %s", entry.code, "submitted" if submit else "saved", user.id)
     return SaveOutcome(entry, {}, identity)
 
