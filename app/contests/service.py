@@ -157,7 +157,7 @@ def _drop_expired_pending(now: datetime) -> list[str]:
 def save_entry(user: User, contest: Contest, entry: Entry | None, draft: EntryDraft, cover, now: datetime,
                *, submit: bool, confirm_identity: bool, upload_folder: Path, pending_token: str = "") -> SaveOutcome:
     """Create or update an entry as a draft, or submit it; when a check fails only the uploaded cover is kept."""
-    covers = upload_folder / "covers"
+    covers = Path(upload_folder) / "covers"
     orphans = _drop_expired_pending(now)              # files leave the disk only after the commit
     pending = pending_cover(user, pending_token, now)
     problems: dict[str, str] = {}
