@@ -1,8 +1,15 @@
 """Every page × every kind of person, against a declared policy. A new page without a policy fails here."""
+import io
+from pathlib import Path
+
 import pytest
+from flask import current_app
+from PIL import Image
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from app.certificates.models import Certificate
+from app.contests import service as contests
 from app.contests.models import Entry, JuryAssignment
 from app.coverage.models import ApiToken, Event
 from app.extensions import db
@@ -62,6 +69,18 @@ def demo(app, runner):
                 game=game.code)
 
 
+def kept_cover(d) -> str:
+    """The token of a cover kept from student1's refused video entry."""
+    image = io.BytesIO()
+    Image.new("RGB", (64, 48), "red").save(image, "PNG")
+    image.seek(0)
+    outcome = contests.save_entry(
+        d["users"]["student1@sanaly.test"], d["video"].contest, None, contests.EntryDraft(title="Kept", video_url="no"),
+        FileStorage(image, filename="cover.png"), utcnow(), submit=True, confirm_identity=True,
+        upload_folder=Path(current_app.config["UPLOAD_FOLDER"]))
+    return outcome.pending.token
+
+
 def policy(d):
     """endpoint → [(url, expected statuses by who)]. Object pages list the owner's and others' objects."""
     g, o, a, v = d["own_group"].id, d["other_group"].id, d["attempt"].id, d["video"].code
@@ -108,6 +127,7 @@ def policy(d):
         "contests.edit": [(f"/contests/entries/{v}/edit", expect(302, 404, 404, 404, 404))],
         "contests.receipt": [(f"/contests/entries/{v}/receipt", expect(302, 404, 404, 404, 404))],
         "contests.image": [(f"/contests/entries/{v}/cover.jpg", expect(404, 404, 404, 404, 200))],
+        "contests.pending_cover": [(f"/contests/covers/kept/{kept_cover(d)}.jpg", expect(302, 200, 404, 404, 404))],
         "contests.results": [("/contests/poem-2024-2025/results", PUBLIC), ("/contests/essay-2024-2025/results", expect(404, 404, 404, 404, 404))],
         "contests.bundle": [("/contests/poem-2024-2025/results.zip", PUBLIC)],
         "contests.jury_queue": [("/jury/", JURY)],

@@ -5,6 +5,8 @@ milliseconds and returns 204 when nothing changed, so 150 phones never hold a sy
 full pages include the same fragment templates, so the first load (and a browser without
 JavaScript) shows the same screen the polls bring.
 """
+import io
+import logging
 from pathlib import Path
 
 import qrcode
@@ -19,12 +21,14 @@ from app.brainring import service
 from app.brainring.models import CLOSED, OPEN, Game, RingSet
 from app.core.clock import now
 from app.core.http import int_field
+from app.core.uploads import COVER_SIZE, UploadError, jpeg_bytes, rebuild_image
 from app.extensions import db
 from app.people.access import role_required
 from app.people.models import ADMIN, CURATOR
 
 bp = Blueprint("ring", __name__)
 LETTERS = "ABCD"
+logger = logging.getLogger(__name__)
 
 
 class ActionForm(FlaskForm):
@@ -155,7 +159,12 @@ def image(code, index):
     path = (folder / game.questions[index]["image"]).resolve()
     if folder not in path.parents or not path.is_file():
         abort(404)
-    return send_file(path, max_age=300)
+    try:   # the room sees the picture's pixels, never what its file carries besides
+        picture = jpeg_bytes(rebuild_image(path.read_bytes(), COVER_SIZE))
+    except UploadError as error:
+        logger.warning("brain ring picture %s not shown: %s", path.name, error)
+        abort(404)
+    return send_file(io.BytesIO(picture), mimetype="image/jpeg", max_age=300)
 
 
 # --- the phones -----------------------------------------------------------------------------------

@@ -110,3 +110,21 @@ class JuryScore(db.Model):
     sealed_at: Mapped[datetime | None]
 
     assignment: Mapped[JuryAssignment] = relationship(back_populates="score")
+
+
+class PendingCover(db.Model):
+    """A cover image uploaded with an entry that was not saved, kept for its author's next try.
+
+    The form carries `token` in a hidden field; only its owner's next save adopts it, and it is deleted
+    (with its files) once adopted, replaced or older than a day.
+    """
+
+    __tablename__ = "pending_covers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    cover_file: Mapped[str] = mapped_column(String(80))
+    thumb_file: Mapped[str] = mapped_column(String(80))
+    cover_digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

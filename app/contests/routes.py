@@ -75,11 +75,12 @@ def _save(contest, entry):
     outcome = service.save_entry(
         current_user, contest, entry, draft, request.files.get("cover"), now(),
         submit=request.form.get("action") == "submit", confirm_identity=request.form.get("confirm_identity") == "y",
-        upload_folder=Path(current_app.config["UPLOAD_FOLDER"]))
+        upload_folder=Path(current_app.config["UPLOAD_FOLDER"]), pending_token=request.form.get("pending_cover", ""))
     if outcome.problems:
         flash(_("The entry was not saved: see the messages below."), "error")
         return render_template("contests/edit.html", contest=contest, entry=outcome.entry or entry, draft=draft,
-                               problems=outcome.problems, identity=outcome.identity, form=form), 422
+                               problems=outcome.problems, identity=outcome.identity, form=form,
+                               pending=outcome.pending), 422
     if outcome.entry.status == SUBMITTED and request.form.get("action") == "submit":
         return redirect(url_for(".receipt", code=outcome.entry.code))
     flash(_("Draft saved."), "success")
@@ -152,6 +153,22 @@ def image(code, size):
     response.headers["Content-Disposition"] = f'inline; filename="{entry.code}.jpg"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store" if entry.contest.published_at is None else "public, max-age=3600"
+    return response
+
+
+@bp.route("/contests/covers/kept/<token>.jpg")
+@login_required
+def pending_cover(token):
+    """Send the thumbnail of a cover kept from a refused save, to the person who uploaded it only."""
+    pending = service.pending_cover(current_user, token, now())
+    if pending is None:
+        abort(404)
+    path = Path(current_app.config["UPLOAD_FOLDER"]) / "covers" / pending.thumb_file
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

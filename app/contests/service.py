@@ -9,20 +9,20 @@ import secrets
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.audit import service as audit
 from app.certificates import service as certificates
 from app.contests import aggregate
 from app.contests.assignment import EntryInfo, JurorInfo, allowed, plan_assignment, same_faculty
 from app.contests.models import (ACTIVE, CONFLICT, REMOVED, SUBMITTED, WITHDRAWN, Contest, Entry,
-                                 JuryAssignment, JuryScore)
+                                 JuryAssignment, JuryScore, PendingCover)
 from app.core import markdown
-from app.core.uploads import UploadError, store_image
+from app.core.uploads import StoredImage, UploadError, remove_stored, store_image
 from app.extensions import db
 from app.gamification.service import record_xp, reverse_xp
 from app.people.models import JURY, STUDENT, User, UserRole
@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 TIKTOK_LONG = re.compile(r"^https?://(?:www\.|m\.)?tiktok\.com/@([A-Za-z0-9_.]{2,24})/video/(\d{8,25})(?:[/?#].*)?$")
 TIKTOK_SHORT = re.compile(r"^https?://vm\.tiktok\.com/([A-Za-z0-9]{5,16})/?(?:[?#].*)?$")
+PENDING_COVER_HOURS = 24
 
 
 # --- phases -------------------------------------------------------------------------
@@ -116,6 +117,7 @@ class SaveOutcome:
     entry: Entry | None
     problems: dict[str, str] = field(default_factory=dict)
     identity: list[str] = field(default_factory=list)
+    pending: PendingCover | None = None      # the cover kept for the next try when the entry was not saved
 
 
 def _new_code() -> str:
@@ -129,16 +131,42 @@ def _content_hash(entry: Entry) -> str:
     }, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
+def pending_cover(user: User, token: str, now: datetime) -> PendingCover | None:
+    """The person's own cover kept from a refused save under `token`, if it has not expired."""
+    if not token:
+        return None
+    return db.session.execute(select(PendingCover).where(
+        PendingCover.token == token, PendingCover.user_id == user.id,
+        PendingCover.created_at > now - timedelta(hours=PENDING_COVER_HOURS))).scalar_one_or_none()
+
+
+def _drop_pending(*pending: PendingCover) -> list[str]:
+    """Delete kept covers' rows; return their file names, for the caller to remove once committed."""
+    names = [name for p in pending for name in (p.cover_file, p.thumb_file)]
+    # A statement, not session.delete(): two requests dropping the same row must not fail the second.
+    db.session.execute(delete(PendingCover).where(PendingCover.id.in_([p.id for p in pending])))
+    return names
+
+
+def _drop_expired_pending(now: datetime) -> list[str]:
+    expired = db.session.execute(select(PendingCover).where(
+        PendingCover.created_at <= now - timedelta(hours=PENDING_COVER_HOURS))).scalars().all()
+    return _drop_pending(*expired) if expired else []
+
+
 def save_entry(user: User, contest: Contest, entry: Entry | None, draft: EntryDraft, cover, now: datetime,
-               *, submit: bool, confirm_identity: bool, upload_folder: Path) -> SaveOutcome:
-    """Create or update an entry as a draft, or submit it; nothing is stored when a check fails."""
+               *, submit: bool, confirm_identity: bool, upload_folder: Path, pending_token: str = "") -> SaveOutcome:
+    """Create or update an entry as a draft, or submit it; when a check fails only the uploaded cover is kept."""
+    covers = Path(upload_folder) / "covers"
+    orphans = _drop_expired_pending(now)              # files leave the disk only after the commit
+    pending = pending_cover(user, pending_token, now)
     problems: dict[str, str] = {}
     if entry is None:
         reason = may_enter(user, contest, now)
         if reason:
-            return SaveOutcome(None, {"form": reason})
+            return SaveOutcome(None, {"form": reason}, pending=pending)
     elif phase(contest, now) != "submissions" or entry.status == WITHDRAWN:
-        return SaveOutcome(entry, {"form": _("The entry can no longer be changed.")})
+        return SaveOutcome(entry, {"form": _("The entry can no longer be changed.")}, pending=pending)
     title = " ".join(draft.title.split())
     if not title:
         problems["title"] = _("Give your entry a title.")
@@ -162,21 +190,26 @@ def save_entry(user: User, contest: Contest, entry: Entry | None, draft: EntryDr
         if len(draft.description) > 1000:
             problems["description"] = _("Keep the description under 1000 characters.")
     stored = None
-    if cover is not None and getattr(cover, "filename", ""):
+    if cover is not None and getattr(cover, "filename", "") and not contest.is_text:
         try:
-            stored = store_image(cover.stream, upload_folder / "covers")
+            stored = store_image(cover.stream, covers)
         except UploadError as error:
             problems["cover"] = str(error)
-    if submit and not contest.is_text and stored is None and not (entry and entry.cover_file):
+    if submit and not contest.is_text and stored is None and pending is None and not (entry and entry.cover_file):
         problems.setdefault("cover", _("Add a cover image for your video."))
     identity = identity_hints(user, title, draft.body, draft.description) if submit else []
     if identity and not confirm_identity:
         problems["identity"] = _("Your entry seems to contain your name or e-mail. Jurors must not know who wrote it: remove it, or confirm that it is not about you.")
     if problems:
-        if stored:  # do not keep an image for an entry that was not saved
-            for name in (stored.name, stored.thumb_name):
-                (upload_folder / "covers" / name).unlink(missing_ok=True)
-        return SaveOutcome(entry, problems, identity)
+        if stored:  # kept for the next try, so that the person need not choose the file again
+            if pending is not None:
+                orphans += _drop_pending(pending)
+            pending = PendingCover(token=secrets.token_urlsafe(32), user_id=user.id, cover_file=stored.name,
+                                   thumb_file=stored.thumb_name, cover_digest=stored.digest, created_at=now)
+            db.session.add(pending)
+        db.session.commit()
+        remove_stored(covers, *orphans)
+        return SaveOutcome(entry, problems, identity, pending)
 
     created = entry is None
     if created:
@@ -185,7 +218,13 @@ def save_entry(user: User, contest: Contest, entry: Entry | None, draft: EntryDr
     entry.title, entry.body, entry.description, entry.show_name = title, draft.body, draft.description.strip(), draft.show_name
     entry.body_html = markdown.render(draft.body)[0] if contest.is_text else ""
     entry.word_count, entry.video_url, entry.updated_at = words, canonical, now
-    if stored:
+    if stored is None and pending is not None:
+        stored = StoredImage(pending.cover_file, pending.thumb_file, pending.cover_digest)
+        _drop_pending(pending)                          # its files now belong to the entry
+    elif pending is not None:
+        orphans += _drop_pending(pending)               # a newer file was chosen
+    if stored is not None:
+        orphans += [entry.cover_file, entry.thumb_file]   # the cover an edit replaces leaves the disk too
         entry.cover_file, entry.thumb_file, entry.cover_digest = stored.name, stored.thumb_name, stored.digest
     if submit:
         first = entry.status != SUBMITTED
@@ -197,6 +236,7 @@ def save_entry(user: User, contest: Contest, entry: Entry | None, draft: EntryDr
         if first:
             _count_participation(user, contest, entry, now)
     db.session.commit()
+    remove_stored(covers, *orphans)
     logger.info("entry %s %s by user %s", entry.code, "submitted" if submit else "saved", user.id)
     return SaveOutcome(entry, {}, identity)
 

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.audit import service as audit
-from app.core.uploads import UploadError, store_image
+from app.core.uploads import UploadError, remove_stored, store_image
 from app.extensions import db
 from app.people.models import User
 from app.people.passwords import hash_password, spend_the_same_time, verify_password
@@ -86,15 +86,16 @@ def _store_attachments(report: Report, files, folder: Path, today: date) -> None
     files = [f for f in files if f and f.filename]
     if len(files) + len(report.attachments) > MAX_ATTACHMENTS:
         raise ReportError(_("Attach at most %(n)d images.", n=MAX_ATTACHMENTS))
+    stored = []
     for upload in files:
         try:
-            stored = store_image(upload.stream, folder)
+            stored.append(store_image(upload.stream, folder, thumbnail=False, neutral_time=True))
         except UploadError as error:
+            remove_stored(folder, *(image.name for image in stored), neutral_time=True)   # none outlives a refusal
             raise ReportError(str(error)) from None
-        size = (folder / stored.name).stat().st_size
-        (folder / stored.thumb_name).unlink(missing_ok=True)
-        report.attachments.append(ReportAttachment(stored_name=stored.name, mimetype="image/jpeg", size=size,
-                                                   created_on=today))
+    for image in stored:
+        report.attachments.append(ReportAttachment(stored_name=image.name, mimetype="image/jpeg",
+                                                   size=(folder / image.name).stat().st_size, created_on=today))
 
 
 def file_report(*, category: str, what: str, place: str, happened: str, anonymous: bool, contact: str,
