@@ -72,3 +72,13 @@ def test_every_export_of_the_acs_comes_in_both_formats(group_with_a_hostile_name
         sheet = load_workbook(io.BytesIO(as_xlsx.data)).active
         header = next(csv.reader(io.StringIO(as_csv.data.decode("utf-8-sig"))))
         assert as_xlsx.status_code == 200 and [cell.value for cell in sheet[1]] == header, url
+
+
+def test_an_export_link_without_a_format_is_csv(app):
+    from flask import url_for
+
+    with app.test_request_context():
+        assert url_for("coverage.group_csv", group_id=1).endswith(".csv")
+        assert url_for("coverage.university_csv").endswith(".csv")
+        assert url_for("quizzes.items_csv", slug="x").endswith(".csv")
+        assert url_for("coverage.group_csv", group_id=1, fmt="xlsx").endswith(".xlsx")

@@ -99,8 +99,8 @@ def group(group_id):
                            hour=hour, owes_hour=owes_hour)
 
 
-@bp.route("/coverage/groups/<int:group_id>.csv", defaults={"fmt": "csv"})
 @bp.route("/coverage/groups/<int:group_id>.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/coverage/groups/<int:group_id>.csv", defaults={"fmt": "csv"})
 @role_required(CURATOR, ADMIN)
 def group_csv(group_id, fmt):
     """Export the students × activities matrix as it is filtered on screen (CSV or XLSX)."""
@@ -139,8 +139,8 @@ def faculty(faculty_id):
     return render_template("coverage/faculty.html", faculty=item, data=data, plan=plan, as_of=as_of)
 
 
-@bp.route("/admin/coverage.csv", defaults={"fmt": "csv"})
 @bp.route("/admin/coverage.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/admin/coverage.csv", defaults={"fmt": "csv"})
 @admin_required
 def university_csv(fmt):
     """Export every scope × activity figure (CSV or XLSX)."""

@@ -254,8 +254,8 @@ def items(slug):
     return render_template("quizzes/items.html", quiz=quiz, items=service.item_statistics(quiz))
 
 
-@bp.route("/admin/quizzes/<slug>/items.csv", defaults={"fmt": "csv"})
 @bp.route("/admin/quizzes/<slug>/items.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/admin/quizzes/<slug>/items.csv", defaults={"fmt": "csv"})
 @admin_required
 def items_csv(slug, fmt):
     """Export the item statistics (CSV or XLSX)."""
