@@ -35,6 +35,9 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_SECURE": secure_cookies,
+        # Signs the audit log's checkpoints; unset: a key file created once in the instance folder.
+        "AUDIT_SIGNING_KEY": os.environ.get("AUDIT_SIGNING_KEY") or None,
+        "AUDIT_LOG_ORIGIN": os.environ.get("AUDIT_LOG_ORIGIN") or None,
     }
 
 
