@@ -227,6 +227,37 @@ def test_events_written_before_checkpoints_keep_their_hashes_and_the_log_chains_
     assert not report.ok and report.broken_seq == 2
 
 
+def test_upgrading_keeps_every_published_hash_and_the_log_chains_on(tmp_path, make_app):
+    from flask_migrate import upgrade
+
+    path = tmp_path / "old.db"
+    old = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+    with old.app_context():
+        upgrade(revision="0013_notification_messages")
+        previous = audit.GENESIS
+        with db.engine.begin() as connection:
+            for seq in (1, 2, 3):
+                at = datetime(2024, 11, 25, 12, 0, seq)
+                # Exactly what the log computed before checkpoints existed.
+                body = json.dumps({"seq": seq, "occurred_at": at.isoformat(timespec="seconds"), "actor_id": None,
+                                   "action": "score.sealed", "subject": f"entry:{seq}", "payload": "{}"},
+                                  sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+                digest = hashlib.sha256((previous + body).encode()).hexdigest()
+                connection.execute(text(
+                    "INSERT INTO audit_events (seq, occurred_at, action, subject, payload, prev_hash, hash)"
+                    " VALUES (:seq, :at, 'score.sealed', :subject, '{}', :prev, :hash)"),
+                    {"seq": seq, "at": at, "subject": f"entry:{seq}", "prev": previous, "hash": digest})
+                previous = digest
+            connection.execute(text("UPDATE audit_head SET seq = 3, hash = :h"), {"h": previous})
+        upgrade()
+        assert audit.verify_chain().ok and event(3).hash == previous and event(3).encoding == 1
+        audit.record("test.event", now=datetime(2024, 11, 25, 13, 0, 0, 42))
+        db.session.commit()
+        assert (event(4).encoding, event(4).prev_hash) == (2, previous) and audit.verify_chain().ok
+        db.session.remove()
+        db.engine.dispose()
+
+
 # --- the Merkle tree -------------------------------------------------------------------------------
 
 RFC_6962_LEAVES = [b"", b"\x00", b"\x10", b"\x20\x21", b"\x30\x31", b"\x40\x41\x42\x43",

@@ -42,6 +42,7 @@ import argparse
 import base64
 import hashlib
 import json
+import os
 import re
 import sys
 import urllib.error
@@ -535,9 +536,9 @@ def main(argv=None) -> int:
     try:
         export = _load_export(args.log) if args.log else None
         if args.key:
-            key = args.key if "+" in args.key else _read(args.key).strip()
+            key = _read(args.key).strip() if os.path.isfile(args.key) else args.key
         else:
-            key = (export["key"] if export else _get(args.url, "/audit/key").decode("utf-8")).strip()
+            key = (export.get("key", "") if export else _get(args.url, "/audit/key").decode("utf-8")).strip()
             print(f"note: the key {key} was taken from the log itself; pass --key to pin the one you trust")
         saved = verify_checkpoint(_read(args.saved), key) if args.saved else None
         if saved is not None:
