@@ -8,6 +8,7 @@ from flask import current_app
 from flask_migrate import upgrade
 
 from app.audit import service as audit
+from app.extensions import db
 from app.contests.loader import load_contests
 from app.courses.loader import load_courses
 from app.quizzes.loader import load_quizzes
@@ -102,14 +103,45 @@ def register_commands(app) -> None:
         _print_report(report, "headcounts")
 
     @app.cli.command("audit-verify")
-    def audit_verify_command():
-        """Recompute the audit chain; exit 0 only when every event verifies."""
+    @click.option("--saved", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help="Also check the log against a checkpoint kept outside (a text file).")
+    def audit_verify_command(saved: Path | None):
+        """Recompute the audit log and check its signed checkpoints; exit 0 only when everything verifies."""
         report = audit.verify_chain()
-        if report.ok:
-            click.echo(f"audit chain verifies: {report.events} events, head {report.head}")
+        if not report.ok:
+            where = f" at event {report.broken_seq}" if report.broken_seq else ""
+            click.echo(f"audit chain BROKEN{where}: {report.reason}", err=True)
+            sys.exit(1)
+        click.echo(f"audit chain verifies: {report.events} events, head {report.head}")
+        click.echo(f"merkle root {report.root or '-'}; {report.checkpoints} signed checkpoints match the log")
+        if saved is not None:
+            try:
+                checkpoint = audit.check_saved_checkpoint(saved.read_text(encoding="utf-8"))
+            except audit.AuditLogBroken as broken:
+                click.echo(f"audit log does NOT extend {saved}: {broken.reason}", err=True)
+                sys.exit(1)
+            click.echo(f"the log extends the saved checkpoint of {checkpoint.size} events")
+
+    @app.cli.command("audit-checkpoint")
+    def audit_checkpoint_command():
+        """Sign a checkpoint of the audit log as it stands and print it (exit 1 if the log does not verify)."""
+        try:
+            checkpoint = audit.take_checkpoint("command")
+        except audit.AuditLogBroken as broken:
+            click.echo(f"nothing signed: the audit log does not verify ({broken.reason})", err=True)
+            sys.exit(1)
+        db.session.commit()
+        if checkpoint is None:
+            click.echo("the audit log is empty: nothing to sign", err=True)
             return
-        click.echo(f"audit chain BROKEN at event {report.broken_seq}: {report.reason}", err=True)
-        sys.exit(1)
+        click.echo(checkpoint.note, nl=False)
+
+    @app.cli.command("audit-key")
+    def audit_key_command():
+        """Print the public key that verifies the audit log's checkpoints."""
+        from app.audit import keys
+
+        click.echo(keys.verifier_key())
 
     @app.cli.command("seed-scale")
     @click.option("--students", type=int, default=20000, show_default=True)

@@ -64,6 +64,9 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "TRUSTED_PROXIES": int(proxies),
+        # Signs the audit log's checkpoints; unset: a key file created once in the instance folder.
+        "AUDIT_SIGNING_KEY": os.environ.get("AUDIT_SIGNING_KEY") or None,
+        "AUDIT_LOG_ORIGIN": os.environ.get("AUDIT_LOG_ORIGIN") or None,
     }
 
 

@@ -1,5 +1,5 @@
 """Import every feature's models so that SQLAlchemy and Alembic see all tables."""
-from app.audit.models import AuditEvent, AuditHead  # noqa: F401
+from app.audit.models import AuditCheckpoint, AuditEvent, AuditHead  # noqa: F401
 from app.people.models import Faculty, Group, Headcount, StaffUnit, User, UserRole  # noqa: F401
 from app.plan.models import Activity, ActivityPeriod, Participation, Plan  # noqa: F401
 from app.certificates.models import Certificate  # noqa: F401

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.people.models import Faculty, Group, User
 
 PASSWORD = "correct horse battery"
+TEST_AUDIT_KEY = "dGVzdCBhdWRpdCBrZXkgLSBub3QgZm9yIHByb2R1Y3Q="   # 32 bytes: never a real instance's
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -36,6 +37,7 @@ def base_config(database_url, tmp_path) -> dict:
         "REDIS_URL": None,
         "SERVER_NAME": "sanaly.test",
         "LOG_LEVEL": "WARNING",
+        "AUDIT_SIGNING_KEY": TEST_AUDIT_KEY,
     }
 
 

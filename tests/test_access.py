@@ -41,6 +41,7 @@ def admin_pages(app, make_group, make_user, runner):
         "/admin/plan/ktu-2024-2025": "plan.show",
         "/admin/plan/ktu-2024-2025/2.2": "plan.activity",
         "/admin/audit/": "audit.index",
+        "/admin/audit/export.json": "audit.export",
         "/admin/content": "courses.content_status",
         "/admin/quizzes": "quizzes.admin_index",
         "/admin/quizzes/integrity-hour/items": "quizzes.items",

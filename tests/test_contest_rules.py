@@ -168,3 +168,18 @@ def test_a_result_that_hangs_on_one_juror_is_not_robust():
     result = aggregate.compute(data)
     assert result["ranking"][0]["entry"] == "A"
     assert not result["robust"] and result["checks"]["without juror J1"] is False
+
+
+def test_a_juror_whose_top_totals_tie_once_rounded_gives_no_first_rank_vote():
+    # J1's totals for A and B differ only below the published 4 decimals: a tie at the top, no vote.
+    totals = {("J1", "A"): 70.00001, ("J1", "B"): 70.000014, ("J1", "C"): 40,
+              ("J2", "A"): 60, ("J2", "B"): 80, ("J2", "C"): 50}
+    rows = {r["entry"]: r for r in aggregate.rank(totals)}
+    assert rows["A"]["totals"]["J1"] == rows["B"]["totals"]["J1"] == 70.0
+    assert (rows["A"]["first_votes"], rows["B"]["first_votes"]) == (0, 1)     # only J2's vote, for B
+
+
+def test_the_method_states_its_rounding_and_how_tied_top_scores_vote():
+    method = " ".join(aggregate.__doc__.split())
+    assert "then rounded to 4 decimal places" in method and "the ranking compares these rounded figures" in method
+    assert "whose highest total is shared by two or more entries gives no first-rank vote" in method

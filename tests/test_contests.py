@@ -1,4 +1,5 @@
 """Contests end to end: entering, upload hardening, blind jury work, sealing, publication and proof."""
+import hashlib
 import io
 import json
 import re
@@ -10,11 +11,13 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from app.audit import keys as audit_keys
+from app.audit import verify_audit
 from app.audit.models import AuditEvent
 from app.audit.service import verify_chain
 from app.certificates.models import Certificate
 from app.contests import aggregate, service
-from app.contests.models import Entry, JuryAssignment
+from app.contests.models import Contest, Entry, JuryAssignment
 from app.extensions import db
 from app.gamification.models import XpEvent
 from app.plan.models import Participation
@@ -468,3 +471,63 @@ def test_results_are_not_public_before_publication(judged, client):
 def test_public_audit_page(judged, client):
     page = client.get("/audit").get_data(as_text=True)
     assert "The log verifies end to end." in page
+
+
+def publish_with_scores(client, judged):
+    _students, jurors, _admin, _ = judged
+    quality = {"Essay A": 9, "Essay T": 6, "Essay D": 8, "Essay K": 4}
+    for juror in jurors:
+        score_all(client, juror.email, lambda entry: {k: quality[entry.title] for k in ("argument", "evidence", "originality", "language")})
+    login(client, "boss@uni.test")
+    assert client.post("/admin/contests/essay-2024-2025/publish").status_code == 302
+    client.post("/logout")
+    return zipfile.ZipFile(io.BytesIO(client.get("/contests/essay-2024-2025/results.zip").data))
+
+
+def test_the_bundle_data_hash_is_the_sha256_of_the_shipped_results_json(judged, client):
+    bundle = publish_with_scores(client, judged)
+    shipped = hashlib.sha256(bundle.read("results.json")).hexdigest()
+    readme = bundle.read("README.txt").decode()
+    published = db.session.execute(select(AuditEvent).where(AuditEvent.action == "results.published")).scalar_one()
+    assert json.loads(published.payload)["results_hash"] == shipped == essay().results["results_hash"]
+    assert f"sha256sum results.json  gives  {shipped}" in readme
+    assert shipped in client.get("/contests/essay-2024-2025/results").get_data(as_text=True)
+
+
+def test_the_bundle_carries_the_checkpoint_signed_at_publication_and_the_verifier(judged, client):
+    bundle = publish_with_scores(client, judged)
+    published = db.session.execute(select(AuditEvent).where(AuditEvent.action == "results.published")).scalar_one()
+    checkpoint = verify_audit.verify_checkpoint(bundle.read("checkpoint.txt").decode(), audit_keys.verifier_key())
+    assert checkpoint.size == published.seq                  # signed right after the publication, covering it
+    leaves = [bytes.fromhex(e.hash) for e in db.session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()]
+    assert verify_audit.tree_hash(leaves[:checkpoint.size]) == checkpoint.root
+    assert bundle.read("verify_audit.py") == Path(verify_audit.__file__).read_bytes()
+    assert audit_keys.verifier_key() in bundle.read("README.txt").decode()
+    page = client.get("/contests/essay-2024-2025/results").get_data(as_text=True)
+    assert checkpoint.note.split("\n")[2] in page and "rounded to 4 decimal places" in page
+    assert "gives no first-rank vote" in page
+
+
+def test_juror_labels_are_drawn_per_contest_not_in_account_order(judged):
+    _students, jurors, _admin, _ = judged
+    ids = sorted(j.id for j in jurors)
+    orders = {slug: service.juror_pseudonyms(Contest(slug=slug), ids) for slug in (f"contest-{n}" for n in range(12))}
+    in_account_order = {juror: f"J{i}" for i, juror in enumerate(ids, start=1)}
+    assert len({tuple(sorted(o.items())) for o in orders.values()}) > 1          # a fresh draw per contest
+    assert any(order != in_account_order for order in orders.values())
+    assert service.juror_pseudonyms(Contest(slug="contest-3"), ids) == orders["contest-3"]  # stable within one
+    assert sorted(orders["contest-0"].values()) == ["J1", "J2", "J3", "J4"]
+
+
+def test_the_published_document_names_jurors_by_the_contests_draw(judged, client):
+    _students, jurors, _admin, _ = judged
+    publish_with_scores(client, judged)
+    scored = {}
+    for row in essay().results["document"]["scores"]:
+        scored.setdefault(row["juror"], set()).add(row["entry"])
+    # Each of the four jurors judged a different three of the four essays: that tells who is who.
+    entries_of = {j.id: {a.entry.code for a in db.session.execute(select(JuryAssignment).where(
+        JuryAssignment.juror_id == j.id, JuryAssignment.status == "active")).scalars()} for j in jurors}
+    who = {label: next(j for j, codes in entries_of.items() if codes == entries) for label, entries in scored.items()}
+    assert [who[f"J{i}"] for i in range(1, 5)] != sorted(entries_of)                # not in account order
+    assert {juror: label for label, juror in who.items()} == service.juror_pseudonyms(essay(), list(entries_of))

@@ -8,6 +8,7 @@ from PIL import Image
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from app.audit import service as audit
 from app.certificates.models import Certificate
 from app.contests import service as contests
 from app.contests.models import Entry, JuryAssignment
@@ -66,7 +67,7 @@ def demo(app, runner):
     game = ring_service.open_game(users["curator@sanaly.test"], ring_set, "", utcnow())
     return dict(users=users, own_group=own_group, other_group=other_group, attempt=attempt, video=video,
                 assignment=assignment, certificate=certificate, event=event, faculty=faculty, report=report, club=club,
-                game=game.code)
+                game=game.code, checkpoint=audit.latest_checkpoint())
 
 
 def kept_cover(d) -> str:
@@ -134,7 +135,15 @@ def policy(d):
         "contests.score": [(f"/jury/assignments/{d['assignment'].id}", JURY)],
         "contests.admin_index": [("/admin/contests/", ADMIN)],
         "contests.admin_show": [("/admin/contests/essay-2024-2025/", ADMIN)],
-        "contests.public_audit": [("/audit", PUBLIC)],
+        "audit.public": [("/audit", PUBLIC)],
+        "audit.checkpoint": [("/audit/checkpoint", PUBLIC)],
+        "audit.checkpoint_text": [(f"/audit/checkpoints/{d['checkpoint'].size}.txt", PUBLIC),
+                                  ("/audit/checkpoints/999999.txt", expect(404, 404, 404, 404, 404))],
+        "audit.history_text": [("/audit/checkpoints.txt", PUBLIC)],
+        "audit.key": [("/audit/key", PUBLIC)],
+        "audit.proof": [("/audit/proof?from=1", PUBLIC)],
+        "audit.verifier": [("/audit/verify_audit.py", PUBLIC)],
+        "audit.export": [("/admin/audit/export.json", ADMIN)],
         "coverage.mine": [("/coverage/", expect(302, 403, 200, 403, 302))],
         "coverage.group": [(f"/coverage/groups/{g}", STAFF), (f"/coverage/groups/{o}", ADMIN)],
         "coverage.group_csv": [(f"/coverage/groups/{g}.csv", STAFF), (f"/coverage/groups/{o}.csv", ADMIN),

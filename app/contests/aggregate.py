@@ -18,8 +18,15 @@ The method, step by step:
 3. Entry score = the mean of its jurors' totals; with five or more jurors, the trimmed mean
    (the single highest and the single lowest total are left out).
 4. Ranking by entry score, highest first. Ties are broken, in this order, by the higher median
-   of the entry's totals, then by more first-rank votes (jurors for whom the entry was their
-   highest-scored), and otherwise the entries share the place.
+   of the entry's totals, then by more first-rank votes, and otherwise the entries share the
+   place (the next place is skipped: 1, 1, 3).
+   Rounding: scores and medians are computed from the unrounded totals, then rounded to 4
+   decimal places (Python's round(), half to even); the ranking compares these rounded figures,
+   so two entries are tied when their rounded scores (and medians) are equal. The totals are
+   published rounded to 4 decimals as well; pages show every figure to 2 decimals.
+   First-rank votes: each juror gives one vote to the entry with their highest total, compared
+   rounded to 4 decimals. A juror whose highest total is shared by two or more entries gives no
+   first-rank vote at all — none of those entries gets it.
 5. Robustness. The winners (every entry placed within the prizes) are recomputed (a) leaving out
    each juror in turn and (b) with the median instead of the mean. The result is "robust" only if
    the winners and their places stay the same in every case.
@@ -68,6 +75,7 @@ def rank(totals: dict, use_median: bool = False) -> list:
     per_entry, best_of_juror = {}, {}
     for (juror, entry), total in totals.items():
         per_entry.setdefault(entry, {})[juror] = total
+        total = round(total, 4)     # a tie at the top is a tie of the published (rounded) totals
         if juror not in best_of_juror or total > best_of_juror[juror][0]:
             best_of_juror[juror] = (total, [entry])
         elif total == best_of_juror[juror][0]:

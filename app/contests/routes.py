@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from app.audit import service as audit_service
 from app.contests import service
 from app.contests.models import ACTIVE, SUBMITTED, WITHDRAWN, Contest, Entry, JuryAssignment
 from app.core.clock import now
@@ -336,11 +335,5 @@ def bundle(slug):
     contest = _contest_or_404(slug)
     if contest.published_at is None:
         abort(404)
-    return Response(service.results_bundle(contest), mimetype="application/zip", headers={
+    return Response(service.results_bundle(contest, request.url_root), mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{contest.slug}-results.zip"'})
-
-
-@bp.route("/audit")
-def public_audit():
-    """Let anyone check that the audit log is intact (its head and length; no content)."""
-    return render_template("contests/public_audit.html", report=audit_service.verify_chain())

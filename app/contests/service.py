@@ -1,5 +1,6 @@
 """Rules of contests: entering, blind jury assignment, scoring and sealing, results and their proof."""
 import hashlib
+import hmac
 import io
 import json
 import logging
@@ -12,10 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from app.audit import service as audit
+from app.audit import verify_audit
 from app.certificates import service as certificates
 from app.contests import aggregate
 from app.contests.assignment import EntryInfo, JurorInfo, allowed, plan_assignment, same_faculty
@@ -540,13 +543,33 @@ def results_document(contest: Contest) -> dict:
         .where(Entry.contest_id == contest.id, Entry.status == SUBMITTED, JuryAssignment.status == ACTIVE,
                JuryScore.sealed_at.is_not(None))
         .order_by(Entry.code, JuryAssignment.juror_id)).all()
-    pseudonym = {juror: f"J{i}" for i, juror in enumerate(sorted({r[1] for r in rows}), start=1)}
+    pseudonym = juror_pseudonyms(contest, [r[1] for r in rows])
     return {
         "contest": contest.slug, "title": contest.title,
         "criteria": [{k: c[k] for k in ("key", "title", "weight", "scale")} for c in contest.criteria],
         "normalisation": contest.normalisation, "places": len(contest.places) or 3,
         "scores": [{"juror": pseudonym[j], "entry": code, "values": values} for code, j, values in rows],
     }
+
+
+def juror_pseudonyms(contest: Contest, juror_ids) -> dict[int, str]:
+    """Name a contest's jurors J1, J2 … in an order drawn for this contest alone.
+
+    The draw sorts the jurors by HMAC-SHA-256(instance secret key, contest and juror): the same
+    between the preview and the publication, different from contest to contest, and unpredictable
+    without the key — so J1 is not the juror with the oldest account.
+    """
+    secret = current_app.config["SECRET_KEY"].encode("utf-8")
+
+    def draw(juror_id: int) -> bytes:
+        return hmac.new(secret, f"juror-label:{contest.slug}:{juror_id}".encode(), hashlib.sha256).digest()
+
+    return {juror: f"J{i}" for i, juror in enumerate(sorted(set(juror_ids), key=draw), start=1)}
+
+
+def document_bytes(document: dict) -> bytes:
+    """The results document exactly as the bundle ships it: its SHA-256 is the published data hash."""
+    return json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")
 
 
 def preview(contest: Contest) -> dict:
@@ -573,13 +596,24 @@ def publish(contest: Contest, actor: User, now: datetime) -> dict:
         placed = row["place"] <= len(contest.places)
         ranking.append({**row, "title": entry.title, "prize": prizes.get(row["place"], "") if placed else "",
                         "name": entry.author.full_name if placed and entry.show_name else None})
-    results_hash = hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+    results_hash = hashlib.sha256(document_bytes(document)).hexdigest()
     event = audit.record("results.published", actor=actor, subject=f"contest:{contest.slug}", now=now, payload={
         "results_hash": results_hash, "winners": [(r["entry"], r["place"]) for r in ranking if r["prize"] or r["place"] <= len(contest.places)],
         "robust": computed["robust"]})
+    try:
+        # Published results always carry a signed checkpoint of an intact log that includes them.
+        checkpoint = audit.take_checkpoint("results", f"contest:{contest.slug}", now)
+    except audit.AuditLogBroken as broken:
+        db.session.rollback()
+        logger.error("results of contest %s not published: the audit log does not verify (%s)", contest.slug, broken)
+        raise ValueError(_("The audit log does not verify (%(reason)s). Results are published only with a signed "
+                           "checkpoint of an intact log: run `flask --app wsgi audit-verify`.",
+                           reason=broken.reason)) from None
     contest.results = {"document": document, "ranking": ranking, "robust": computed["robust"],
                        "checks": computed["checks"], "results_hash": results_hash,
-                       "audit_seq": event.seq, "audit_hash": event.hash}
+                       "audit_seq": event.seq, "audit_hash": event.hash,
+                       "checkpoint": checkpoint.note, "checkpoint_size": checkpoint.size,
+                       "checkpoint_key": audit.verifier_key()}
     contest.published_at, contest.published_by_id = now, actor.id
     for row in ranking:
         entry = entries[row["entry"]]
@@ -614,23 +648,41 @@ def author_feedback(entry: Entry) -> list[dict]:
              "total": aggregate.weighted_total(r.values, entry.contest.criteria)} for i, r in enumerate(rows)]
 
 
-def results_bundle(contest: Contest) -> bytes:
-    """A ZIP anyone can recompute the ranking from: the scores, the rubric, the method and its code."""
+def results_bundle(contest: Contest, site_url: str = "") -> bytes:
+    """A ZIP anyone can recompute the ranking from: the scores, the rubric, the method, its code and the audit checkpoint."""
     results = contest.results
+    data = document_bytes(results["document"])
+    checkpoint = results.get("checkpoint")
+    site = site_url.rstrip("/") or "https://<this site>"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
-        bundle.writestr("results.json", json.dumps(results["document"], indent=2, ensure_ascii=False, sort_keys=True))
+        bundle.writestr("results.json", data)
         bundle.writestr("ranking.json", json.dumps({"ranking": [{k: r[k] for k in ("entry", "place", "score", "median", "first_votes", "totals")} for r in results["ranking"]],
                                                    "robust": results["robust"], "checks": results["checks"]}, indent=2, ensure_ascii=False))
         bundle.writestr("aggregate.py", Path(aggregate.__file__).read_text(encoding="utf-8"))
-        bundle.writestr("README.txt", (
-            f"{contest.title}: published results\n\n"
-            f"results.json  the sealed scores (entries by code, jurors as J1, J2 ...), the rubric and the method\n"
-            f"ranking.json  the ranking as published\n"
-            f"aggregate.py  the code that computed it (Python 3, standard library only)\n\n"
-            f"Recompute:    python aggregate.py results.json\n"
-            f"Data hash:    sha256 of results.json with sorted keys = {results['results_hash']}\n"
-            f"Audit log:    event {results['audit_seq']}, hash {results['audit_hash']}\n"))
+        bundle.writestr("verify_audit.py", Path(verify_audit.__file__).read_text(encoding="utf-8"))
+        if checkpoint:
+            bundle.writestr("checkpoint.txt", checkpoint)
+        lines = [
+            f"{contest.title}: published results", "",
+            "results.json     the sealed scores (entries by code, jurors as J1, J2 ... drawn for this contest),",
+            "                 the rubric and the method; its SHA-256 is the data hash below",
+            "ranking.json     the ranking as published",
+            "aggregate.py     the code that computed it (Python 3, standard library only)",
+            "verify_audit.py  the audit log's verifier (Python 3, standard library)",
+        ]
+        if checkpoint:
+            lines.append(f"checkpoint.txt   the audit log's checkpoint signed at publication "
+                         f"({results['checkpoint_size']} events, the publication among them)")
+        lines += [
+            "",
+            "Recompute:        python aggregate.py results.json",
+            f"Data hash:        sha256sum results.json  gives  {results['results_hash']}",
+            f"Audit log:        event {results['audit_seq']}, hash {results['audit_hash']}",
+        ]
+        if checkpoint:
+            lines.append(f"Check the log:    python verify_audit.py --url {site} --saved checkpoint.txt \\")
+            lines.append(f"                      --key {results['checkpoint_key']}")
+            lines.append(f"                  (compare the key with the one on {site}/audit and in other bundles)")
+        bundle.writestr("README.txt", "\n".join(lines) + "\n")
     return buffer.getvalue()
-
-

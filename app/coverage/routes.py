@@ -13,6 +13,7 @@ from sqlalchemy import select
 import qrcode
 import qrcode.image.svg
 
+from app.audit import service as audit
 from app.core.cache import cache
 from app.core.clock import now
 from app.core.exports import table_response
@@ -172,8 +173,10 @@ def report():
     sections = {}
     for activity in data.activities:
         sections.setdefault(activity.section, []).append(activity)
+    generated = now()
     return render_template("coverage/report.html", data=data, plan=plan, as_of=as_of, date_from=date_from,
-                           date_to=date_to, sections=sections, generated=now(), by=current_user)
+                           date_to=date_to, sections=sections, generated=generated, by=current_user,
+                           checkpoint=audit.report_checkpoint(generated))
 
 
 # --- events and check-in -------------------------------------------------------------------------

@@ -1,0 +1,96 @@
+"""The key that signs checkpoints: kept outside the database, so rewriting the database cannot forge one.
+
+It is AUDIT_SIGNING_KEY (base64 of a 32-byte Ed25519 seed) when set, otherwise the file
+`audit_signing_key` in the instance folder (AUDIT_SIGNING_KEY_FILE), created once with mode 0600.
+"""
+import base64
+import binascii
+import hashlib
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from flask import current_app
+
+from app.audit import verify_audit
+
+logger = logging.getLogger(__name__)
+
+
+class SigningKeyError(RuntimeError):
+    """The configured signing key cannot be used."""
+
+
+def _seed_from_text(text: str, where: str) -> bytes:
+    try:
+        seed = base64.b64decode(text.strip(), validate=True)
+    except binascii.Error:
+        seed = b""
+    if len(seed) != 32:
+        raise SigningKeyError(f"{where} must hold the base64 of 32 random bytes")
+    return seed
+
+
+def _seed_from_file(path: Path) -> bytes:
+    """Read the key file, creating it once (atomically, mode 0600) when it does not exist."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
+        try:
+            os.link(draft, path)        # fails if another process created it first: theirs wins
+            logger.warning("created the audit signing key %s: back it up apart from the database", path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
+    if path.stat().st_mode & 0o077:
+        logger.warning("the audit signing key %s is readable by others: chmod 600 it", path)
+    return _seed_from_text(path.read_text(), str(path))
+
+
+def _private_key() -> Ed25519PrivateKey:
+    config = current_app.config
+    cached = current_app.extensions.get("audit_signing_key")
+    if cached is not None:
+        return cached
+    if config.get("AUDIT_SIGNING_KEY"):
+        seed = _seed_from_text(config["AUDIT_SIGNING_KEY"], "AUDIT_SIGNING_KEY")
+    else:
+        path = config.get("AUDIT_SIGNING_KEY_FILE") or os.path.join(current_app.instance_path, "audit_signing_key")
+        seed = _seed_from_file(Path(path))
+    key = Ed25519PrivateKey.from_private_bytes(seed)
+    current_app.extensions["audit_signing_key"] = key
+    return key
+
+
+def public_key() -> bytes:
+    """Return the 32-byte public key that verifies this instance's checkpoints."""
+    return _private_key().public_key().public_bytes_raw()
+
+
+def origin() -> str:
+    """Return the log's name (the checkpoints' first line and the key's name)."""
+    configured = current_app.config.get("AUDIT_LOG_ORIGIN")
+    if configured:
+        if any(ch.isspace() or ch == "+" for ch in configured):
+            raise SigningKeyError("AUDIT_LOG_ORIGIN may contain neither spaces nor '+'")
+        return configured
+    # Unique per instance without any setting: two campuses never publish the same log name.
+    return "sanaly-urpaq/audit-" + hashlib.sha256(public_key()).hexdigest()[:16]
+
+
+def verifier_key() -> str:
+    """Return the public key as notes name it (name+id+base64), for the /audit page and verifiers."""
+    return verify_audit.verifier_key(origin(), public_key())
+
+
+def sign_checkpoint(size: int, root: bytes) -> str:
+    """Return the signed checkpoint note for a tree of `size` events with this root."""
+    name, body = origin(), verify_audit.note_body(origin(), size, root)
+    signature = _private_key().sign(body.encode("utf-8"))
+    return body + "\n" + verify_audit.signature_line(name, public_key(), signature)
