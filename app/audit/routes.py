@@ -9,6 +9,7 @@ from app.audit import keys, service, verify_audit
 from app.audit.models import AuditEvent
 from app.core.clock import now
 from app.core.http import int_arg, page_arg, per_address
+from app.core.security import shared_page
 from app.extensions import db
 from app.people.access import admin_required
 from app.people.models import User
@@ -108,6 +109,7 @@ def proof():
 
 
 @bp.route("/audit/verify_audit.py")
+@shared_page
 def verifier():
     """Download the standalone verifier (one Python file)."""
     return send_file(Path(verify_audit.__file__), mimetype="text/x-python", as_attachment=True,

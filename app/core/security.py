@@ -32,13 +32,13 @@ def private_by_default(response):
 
     A personal page kept in a browser's or a proxy's cache outlives the sign-out: the next person
     at a shared computer, or behind the same proxy, could read it."""
-    if "Cache-Control" in response.headers or request.endpoint == "static":
+    if request.endpoint == "static" or "no-store" in response.headers.get("Cache-Control", ""):
         return response
     view = current_app.view_functions.get(request.endpoint)
     if getattr(view, "shared_page", False):
         return response
     if session.modified or current_user.is_authenticated:
-        response.headers["Cache-Control"] = "no-store"
+        response.headers["Cache-Control"] = "no-store"   # also over send_file's revalidating "no-cache"
     return response
 
 
