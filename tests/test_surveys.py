@@ -13,10 +13,12 @@ from app.audit.models import AuditEvent
 from app.core.content import ContentError
 from app.extensions import db
 from app.plan.models import Activity, Participation
+from app.people.models import User
 from app.quizzes.models import Quiz
 from app.surveys import service
 from app.surveys.loader import load_surveys, read_survey
 from app.surveys.models import RELEASED, WITHHELD, Survey, SurveyPending, SurveyResponse, SurveyText, SurveyWave
+from tests.conftest import run_together
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "perception-survey-2024-2025"
@@ -162,6 +164,32 @@ def test_answers_wait_sealed_until_a_batch_is_written_in_one_go(survey, make_use
     assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == service.BATCH
     assert sorted(db.session.execute(select(SurveyText.body)).scalars()) == [f"sealed idea {i}"
                                                                              for i in range(service.BATCH - 1)]
+
+
+def test_answers_sent_at_the_same_moment_are_each_written_once_and_in_full_batches(app, survey, make_user, make_group,
+                                                                                   monkeypatch):
+    count = 2 * service.BATCH + 2     # within the connection pool: every thread holds one at the barrier
+    batches, write_responses = [], service._write_responses
+    monkeypatch.setattr(service, "_write_responses", lambda wave_id, contents: (batches.append(len(contents)),
+                                                                                write_responses(wave_id, contents)))
+    ids = [make_user(group=make_group(f"C-{i}"), password=None).id for i in range(count)]
+    wave_id = winter(survey).id
+
+    def answer(ready, user_id, index):
+        user, wave = db.session.get(User, user_id), db.session.get(SurveyWave, wave_id)
+        ready()
+        service.respond(user, wave, full_answers(survey), {"make-more-transparent": f"at once {index}"}, DAY)
+
+    run_together(app, answer, [(user_id, i) for i, user_id in enumerate(ids)])
+    wave = winter(survey)
+    assert service.respondents(wave) == count
+    written = db.session.scalar(select(func.count()).select_from(SurveyResponse))
+    assert written + service.waiting(wave) == count and written == sum(batches)
+    assert batches and min(batches) >= service.BATCH, "a batch smaller than BATCH narrows whose answers it holds"
+    bodies = db.session.execute(select(SurveyText.body)).scalars().all()
+    assert len(bodies) == len(set(bodies)) == written
+    service.publish(wave, make_user(roles=("admin",)), datetime(2025, 1, 20))
+    assert sorted(db.session.execute(select(SurveyText.body)).scalars()) == sorted(f"at once {i}" for i in range(count))
 
 
 # --- the very linkages: try to order the responses by arrival, and fail ---------------------------

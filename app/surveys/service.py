@@ -120,21 +120,26 @@ def _pool_key() -> bytes:
 
 
 def _pool(wave_id: int, content: dict) -> None:
-    """Seal one response into the wave's pending pool, or write the pool out when this completes a batch."""
-    waiting = db.session.scalar(select(func.count()).select_from(SurveyPending).where(SurveyPending.wave_id == wave_id))
-    if waiting + 1 >= BATCH:
-        _write_batch(wave_id, [content])
-    else:
-        db.session.add(SurveyPending(id=secrets.token_hex(16), wave_id=wave_id, sealed=_seal(content)))
-    db.session.commit()
+    """Add one response to the wave's sealed pool, or write the pool out once it holds a batch.
 
-
-def _write_batch(wave_id: int, extra: list[dict]) -> int:
-    """Empty the wave's pending pool into the response tables, in random order with fresh ids; the caller commits.
-
-    DELETE … RETURNING hands each pending row to exactly one writer, so two batches written at
-    once never share a response. Returns the number of responses written.
+    The pool is taken whole (DELETE … RETURNING hands each pending row to exactly one writer) and
+    either written, when it makes a batch, or sealed back under fresh ids, so that answers sent
+    at the same moment never produce a batch smaller than BATCH.
     """
+    taken = _take_pool(wave_id) + [content]
+    if len(taken) >= BATCH:
+        _write_responses(wave_id, taken)
+    else:
+        db.session.add_all([SurveyPending(id=secrets.token_hex(16), wave_id=wave_id, sealed=_seal(c)) for c in taken])
+    db.session.commit()
+    if len(taken) >= BATCH:
+        from app.core.cache import cache
+
+        cache().bump("surveys")
+
+
+def _take_pool(wave_id: int) -> list[dict]:
+    """Delete the wave's pending rows and return them opened; the caller commits."""
     sqlite = db.session.get_bind().dialect.name == "sqlite"
     if sqlite:
         # Overwrite the sealed rows in place instead of leaving them on free pages.
@@ -143,10 +148,15 @@ def _write_batch(wave_id: int, extra: list[dict]) -> int:
                                 .returning(SurveyPending.sealed)).scalars().all()
     if sqlite:
         db.session.execute(text("PRAGMA secure_delete=OFF"))
-    contents = [_unseal(s) for s in sealed] + extra
+    return [_unseal(s) for s in sealed]
+
+
+def _write_responses(wave_id: int, contents: list[dict]) -> None:
+    """Write responses and their free texts in random order with fresh random ids; the caller commits."""
     if not contents:
-        return 0
+        return
     shuffle = secrets.SystemRandom().shuffle
+    contents = list(contents)
     shuffle(contents)
     faculties = set(db.session.execute(select(Faculty.id).where(
         Faculty.id.in_({c["faculty"] for c in contents if c["faculty"] is not None}))).scalars())
@@ -158,10 +168,6 @@ def _write_batch(wave_id: int, extra: list[dict]) -> int:
     db.session.execute(insert(SurveyResponse), responses)
     if free_texts:
         db.session.execute(insert(SurveyText), free_texts)
-    from app.core.cache import cache
-
-    cache().bump("surveys")
-    return len(responses)
 
 
 def respondents(wave: SurveyWave) -> int:
@@ -178,7 +184,7 @@ def publish(wave: SurveyWave, actor: User, now: datetime) -> None:
     """Publish a wave's results (this also closes it to further answers) and erase the order of arrival; audited."""
     if wave.published_at is not None:
         return
-    _write_batch(wave.id, [])
+    _write_responses(wave.id, _take_pool(wave.id))       # the last batch, whatever its size: VACUUM follows
     wave.published_at, wave.published_by_id = now, actor.id
     audit.record("survey.publish", actor=actor, subject=f"survey-wave:{wave.id}",
                  payload={"survey": wave.survey.slug, "wave": wave.key, "respondents": respondents(wave)}, now=now)
