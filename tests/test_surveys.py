@@ -192,6 +192,18 @@ def test_answers_sent_at_the_same_moment_are_each_written_once_and_in_full_batch
     assert sorted(db.session.execute(select(SurveyText.body)).scalars()) == sorted(f"at once {i}" for i in range(count))
 
 
+def test_a_changed_secret_key_drops_the_sealed_answers_instead_of_blocking_the_survey(app, survey, make_user, make_group):
+    wave = winter(survey)
+    for i in range(2):
+        service.respond(make_user(group=make_group(f"K-{i}")), wave, full_answers(survey), {}, DAY)
+    app.config["SECRET_KEY"] = "a-rotated-secret-key"
+    for i in range(service.BATCH):
+        service.respond(make_user(group=make_group(f"N-{i}")), wave, full_answers(survey), {}, DAY)
+    assert service.respondents(wave) == service.BATCH + 2
+    assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == service.BATCH
+    assert service.waiting(wave) == 0
+
+
 # --- the very linkages: try to order the responses by arrival, and fail ---------------------------
 
 ARRIVALS = 60     # twelve batches: enough for a rank correlation of ~0 to be told from one of 1

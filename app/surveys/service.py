@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 from flask_babel import gettext as _
@@ -148,7 +149,14 @@ def _take_pool(wave_id: int) -> list[dict]:
                                 .returning(SurveyPending.sealed)).scalars().all()
     if sqlite:
         db.session.execute(text("PRAGMA secure_delete=OFF"))
-    return [_unseal(s) for s in sealed]
+    opened = []
+    for token in sealed:
+        try:
+            opened.append(_unseal(token))
+        except InvalidTag:
+            # Sealed under an earlier SECRET_KEY: unreadable for good; dropping it keeps the survey answering.
+            logger.error("survey wave %s: a pending answer sealed under another SECRET_KEY was dropped", wave_id)
+    return opened
 
 
 def _write_responses(wave_id: int, contents: list[dict]) -> None:
