@@ -1,5 +1,9 @@
 """The anonymous survey: loading, one response per wave, anonymity against the schema, suppression, moderation."""
-from datetime import date, datetime
+import sqlite3
+import subprocess
+import tarfile
+from datetime import date, datetime, time
+from itertools import combinations
 from pathlib import Path
 
 import pytest
@@ -9,10 +13,12 @@ from app.audit.models import AuditEvent
 from app.core.content import ContentError
 from app.extensions import db
 from app.plan.models import Activity, Participation
+from app.people.models import User
 from app.quizzes.models import Quiz
 from app.surveys import service
 from app.surveys.loader import load_surveys, read_survey
-from app.surveys.models import RELEASED, WITHHELD, Survey, SurveyResponse, SurveyText, SurveyWave
+from app.surveys.models import RELEASED, WITHHELD, Survey, SurveyPending, SurveyResponse, SurveyText, SurveyWave
+from tests.conftest import run_together
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "perception-survey-2024-2025"
@@ -99,34 +105,271 @@ def test_only_students_answer(survey, make_user):
 
 
 def test_the_response_cannot_be_joined_to_a_person(survey, make_user, make_group):
-    """Schema-level: no person, time or address column; random ids; no row order; no sequence."""
+    """Schema-level: no person, time or address column; random text ids; no row number; no sequence."""
     inspector = inspect(db.engine)
-    columns = {c["name"]: c for c in inspector.get_columns("survey_responses")}
-    assert set(columns) == {"id", "wave_id", "faculty_id", "answers"}
-    assert set(c["name"] for c in inspector.get_columns("survey_texts")) == {"id", "wave_id", "question_key", "body", "state"}
+    expected = {"survey_responses": {"id", "wave_id", "faculty_id", "answers"},
+                "survey_texts": {"id", "wave_id", "question_key", "body", "state"},
+                "survey_pending": {"id", "wave_id", "sealed"}}
+    for table, names in expected.items():
+        columns = {c["name"]: c for c in inspector.get_columns(table)}
+        assert set(columns) == names, table
+        assert "CHAR" in str(columns["id"]["type"]).upper(), table
+        assert "users" not in {fk["referred_table"] for fk in inspector.get_foreign_keys(table)}, table
     assert set(c["name"] for c in inspector.get_columns("survey_takers")) == {"wave_id", "user_id"}
-    for table in ("survey_responses", "survey_texts"):
-        assert "users" not in {fk["referred_table"] for fk in inspector.get_foreign_keys(table)}
-        assert "CHAR" in str(columns["id"]["type"]).upper() or table == "survey_texts"
-    students = [make_user(group=make_group(f"G-{i}")) for i in range(3)]
     wave = winter(survey)
-    for i, student in enumerate(students):
-        service.respond(student, wave, full_answers(survey, i), {"make-more-transparent": f"idea {i}"}, DAY)
-    ids = db.session.execute(select(SurveyResponse.id)).scalars().all()
-    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids) and len(set(ids)) == 3
+    for i in range(service.BATCH):
+        service.respond(make_user(group=make_group(f"G-{i}")), wave, full_answers(survey, i),
+                        {"make-more-transparent": f"idea {i}"}, DAY)
+    for model in (SurveyResponse, SurveyText):
+        ids = db.session.execute(select(model.id)).scalars().all()
+        assert len(set(ids)) == service.BATCH and all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
     if db.engine.dialect.name == "sqlite":
-        for table in ("survey_responses", "survey_texts", "survey_takers"):
+        for table in (*expected, "survey_takers"):
             with pytest.raises(Exception, match="rowid"):
                 db.session.execute(text(f"SELECT rowid FROM {table}"))
             db.session.rollback()
     else:
-        for table in ("survey_responses", "survey_texts", "survey_takers"):
+        for table in (*expected, "survey_takers"):
             assert db.session.execute(text("SELECT count(*) FROM information_schema.columns WHERE table_name = :t "
                                            "AND column_default LIKE 'nextval%'"), {"t": table}).scalar() == 0
-    # The participation row that counts coverage is there, once per person, and holds nothing of the answers.
+
+
+def test_nothing_stored_for_the_survey_holds_a_time_finer_than_the_day(survey, make_user, make_group):
+    inspector = inspect(db.engine)
+    for table in ("survey_responses", "survey_texts", "survey_pending", "survey_takers"):
+        types = [str(c["type"]).upper() for c in inspector.get_columns(table)]
+        assert not any("DATE" in t or "TIME" in t for t in types), table
+    for i in range(3):
+        service.respond(make_user(group=make_group(f"G-{i}")), winter(survey), full_answers(survey, i), {}, DAY)
+    # The participation row that counts coverage is there, once per person, and says the day only.
     rows = db.session.execute(select(Participation).join(Activity).where(Activity.code == "2.5")).scalars().all()
     assert len(rows) == 3 and {r.source for r in rows} == {"survey"}
-    assert all(r.occurred_at.time() == datetime.min.time() for r in rows)
+    midnight = datetime.combine(DAY, time.min)
+    assert [(r.occurred_at, r.recorded_at) for r in rows] == [(midnight, midnight)] * 3
+    assert not [a for a in db.session.execute(select(AuditEvent.action)).scalars() if a.startswith("survey")]
+
+
+def test_answers_wait_sealed_until_a_batch_is_written_in_one_go(survey, make_user, make_group):
+    wave = winter(survey)
+    for i in range(service.BATCH - 1):
+        service.respond(make_user(group=make_group(f"G-{i}")), wave, full_answers(survey, i),
+                        {"make-more-transparent": f"sealed idea {i}"}, DAY)
+    sealed = db.session.execute(select(SurveyPending.sealed)).scalars().all()
+    assert len(sealed) == service.BATCH - 1 and not any("sealed idea" in s for s in sealed)
+    assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 0
+    assert db.session.scalar(select(func.count()).select_from(SurveyText)) == 0
+    assert service.respondents(wave) == service.BATCH - 1 and service.waiting(wave) == service.BATCH - 1
+    service.respond(make_user(group=make_group("G-last")), wave, full_answers(survey), {}, DAY)
+    assert service.waiting(wave) == 0
+    assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == service.BATCH
+    assert sorted(db.session.execute(select(SurveyText.body)).scalars()) == [f"sealed idea {i}"
+                                                                             for i in range(service.BATCH - 1)]
+
+
+def test_answers_sent_at_the_same_moment_are_each_written_once_and_in_full_batches(app, survey, make_user, make_group,
+                                                                                   monkeypatch):
+    count = 2 * service.BATCH + 2     # within the connection pool: every thread holds one at the barrier
+    batches, write_responses = [], service._write_responses
+    monkeypatch.setattr(service, "_write_responses", lambda wave_id, contents: (batches.append(len(contents)),
+                                                                                write_responses(wave_id, contents)))
+    ids = [make_user(group=make_group(f"C-{i}"), password=None).id for i in range(count)]
+    wave_id = winter(survey).id
+
+    def answer(ready, user_id, index):
+        user, wave = db.session.get(User, user_id), db.session.get(SurveyWave, wave_id)
+        ready()
+        service.respond(user, wave, full_answers(survey), {"make-more-transparent": f"at once {index}"}, DAY)
+
+    run_together(app, answer, [(user_id, i) for i, user_id in enumerate(ids)])
+    wave = winter(survey)
+    assert service.respondents(wave) == count
+    written = db.session.scalar(select(func.count()).select_from(SurveyResponse))
+    assert written + service.waiting(wave) == count and written == sum(batches)
+    assert batches and min(batches) >= service.BATCH, "a batch smaller than BATCH narrows whose answers it holds"
+    bodies = db.session.execute(select(SurveyText.body)).scalars().all()
+    assert len(bodies) == len(set(bodies)) == written
+    service.publish(wave, make_user(roles=("admin",)), datetime(2025, 1, 20))
+    assert sorted(db.session.execute(select(SurveyText.body)).scalars()) == sorted(f"at once {i}" for i in range(count))
+
+
+def test_a_changed_secret_key_drops_the_sealed_answers_instead_of_blocking_the_survey(app, survey, make_user, make_group):
+    wave = winter(survey)
+    for i in range(2):
+        service.respond(make_user(group=make_group(f"K-{i}")), wave, full_answers(survey), {}, DAY)
+    app.config["SECRET_KEY"] = "a-rotated-secret-key"
+    for i in range(service.BATCH):
+        service.respond(make_user(group=make_group(f"N-{i}")), wave, full_answers(survey), {}, DAY)
+    assert service.respondents(wave) == service.BATCH + 2
+    assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == service.BATCH
+    assert service.waiting(wave) == 0
+
+
+# --- the very linkages: try to order the responses by arrival, and fail ---------------------------
+
+ARRIVALS = 60     # twelve batches: enough for a rank correlation of ~0 to be told from one of 1
+
+
+def marker(tag: str, index: int) -> str:
+    return f"{tag}-arrival-marker-{index:03d}."
+
+
+def answer_in_turn(survey, make_user, make_group, tag: str, count: int = ARRIVALS) -> dict[int, int]:
+    """Have `count` students, each of a faculty of their own, answer in turn; return arrival by faculty id."""
+    wave, arrival = winter(survey), {}
+    for index in range(count):
+        student = make_user(group=make_group(f"{tag}-{index}", f"Faculty {tag} {index:03d}"), password=None)
+        service.respond(student, wave, full_answers(survey, index), {"make-more-transparent": marker(tag, index)}, DAY)
+        arrival[student.group.faculty_id] = index
+    return arrival
+
+
+def rank_correlation(order: list[int]) -> float:
+    """Spearman's rho between where each answer was found (list position) and when it arrived (value)."""
+    n = len(order)
+    ranks = {arrival: rank for rank, arrival in enumerate(sorted(order))}
+    return 1 - 6 * sum((position - ranks[a]) ** 2 for position, a in enumerate(order)) / (n * (n * n - 1))
+
+
+def within_batches(order: list[int]) -> float:
+    """The mean rank correlation inside each batch of arrivals: 1 if storage keeps the order within batches."""
+    batches = {}
+    for arrival in order:
+        batches.setdefault(arrival // service.BATCH, []).append(arrival)
+    return sum(rank_correlation(b) for b in batches.values()) / len(batches)
+
+
+def order_in(data: bytes, tag: str, count: int = ARRIVALS) -> list[int]:
+    """The arrivals in the order their free-text markers first appear in some stored bytes."""
+    offsets = {index: data.find(marker(tag, index).encode()) for index in range(count)}
+    assert -1 not in offsets.values(), "a marker is missing from the stored bytes"
+    return sorted(offsets, key=offsets.get)
+
+
+def layout_agreement(data: bytes, tag: str, count: int = ARRIVALS) -> float:
+    """How far the byte order of markers in one page follows their arrival: +1 or -1 if it does (SQLite fills a
+    page from its end, so a page written in arrival order reads backwards), ~0 if it tells nothing.
+
+    Each marker is taken where it first appears in the bytes, live cell or leftover copy alike, as a
+    reader of the file would."""
+    page_size = int.from_bytes(data[16:18], "big") or 65536
+    offsets = {index: data.find(marker(tag, index).encode()) for index in range(count)}
+    assert -1 not in offsets.values(), "a marker is missing from the stored bytes"
+    votes = [1 if offsets[i] < offsets[j] else -1 for i, j in combinations(range(count), 2)
+             if offsets[i] // page_size == offsets[j] // page_size]
+    assert len(votes) >= 40, "too few answers share a page to judge"
+    return sum(votes) / len(votes)
+
+
+def text_arrival(body: str) -> int:
+    return int(body.rsplit("-", 1)[1].rstrip("."))
+
+
+def row_orders(arrival: dict[int, int]) -> dict[str, list[int]]:
+    """What a reader of the tables sees: rows without ORDER BY, and on PostgreSQL in physical (ctid) order."""
+    orders = {"responses": [arrival[f] for f in db.session.execute(text("SELECT faculty_id FROM survey_responses"))
+                            .scalars()],
+              "texts": [text_arrival(b) for b in db.session.execute(text("SELECT body FROM survey_texts")).scalars()]}
+    if db.engine.dialect.name == "postgresql":
+        orders["responses by ctid"] = [arrival[f] for f in db.session.execute(
+            text("SELECT faculty_id FROM survey_responses ORDER BY ctid")).scalars()]
+        orders["texts by ctid"] = [text_arrival(b) for b in db.session.execute(
+            text("SELECT body FROM survey_texts ORDER BY ctid")).scalars()]
+    db.session.commit()
+    return orders
+
+
+def sqlite_files() -> tuple[bytes, bytes]:
+    """The bytes of the SQLite database file and of its write-ahead log, as someone with the disk reads them."""
+    path = Path(db.engine.url.database)
+    wal = path.with_name(path.name + "-wal")
+    return path.read_bytes(), wal.read_bytes() if wal.exists() else b""
+
+
+def wal_commits(wal: bytes) -> list[tuple[set[int], bytes]]:
+    """Split the log's current frames into commits: (the pages written, their bytes)."""
+    if len(wal) < 32:
+        return []
+    page_size, salts = int.from_bytes(wal[8:12], "big"), wal[16:24]
+    commits, pages, content, offset = [], set(), [], 32
+    while offset + 24 + page_size <= len(wal) and wal[offset + 8:offset + 16] == salts:
+        pages.add(int.from_bytes(wal[offset:offset + 4], "big"))
+        content.append(wal[offset + 24:offset + 24 + page_size])
+        if int.from_bytes(wal[offset + 4:offset + 8], "big"):     # a commit frame carries the database's size
+            commits.append((pages, b"".join(content)))
+            pages, content = set(), []
+        offset += 24 + page_size
+    return commits
+
+
+def test_rows_follow_arrival_no_finer_than_a_batch_and_not_at_all_after_publication(survey, make_user, make_group):
+    arrival = answer_in_turn(survey, make_user, make_group, "rows")
+    for name, order in row_orders(arrival).items():
+        assert sorted(order) == list(range(ARRIVALS)), name
+        assert abs(within_batches(order)) < 0.6, name
+    service.publish(winter(survey), make_user(roles=("admin",)), datetime(2025, 1, 20))
+    for name, order in row_orders(arrival).items():
+        assert abs(rank_correlation(order)) < 0.5, name
+
+
+def test_the_log_never_holds_an_answer_in_the_commit_that_records_its_taker(survey, make_user, make_group):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("reads SQLite's database and write-ahead log files")
+    takers_page = db.session.scalar(text("SELECT rootpage FROM sqlite_master WHERE name = 'survey_takers'"))
+    wave = winter(survey)
+    for index in range(2 * service.BATCH):
+        student = make_user(group=make_group(f"W-{index}"), password=None)
+        service.respond(student, wave, full_answers(survey), {"make-more-transparent": marker("wal", index)}, DAY)
+        database, wal = sqlite_files()
+        readable = [i for i in range(index + 1) if marker("wal", i).encode() in database + wal]
+        assert readable == list(range((index + 1) // service.BATCH * service.BATCH)), "only whole batches are readable"
+        for pages, content in wal_commits(wal):
+            if any(marker("wal", i).encode() in content for i in range(index + 1)):
+                assert takers_page not in pages, "an answer was committed together with a taker"
+
+
+def test_after_publication_the_database_file_keeps_no_order_of_arrival(survey, make_user, make_group):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("reads SQLite's database and write-ahead log files")
+    answer_in_turn(survey, make_user, make_group, "file")
+    service.publish(winter(survey), make_user(roles=("admin",)), datetime(2025, 1, 20))
+    database, wal = sqlite_files()
+    assert wal == b"", "the write-ahead log still holds the commits in their order"
+    assert abs(layout_agreement(database, "file")) < 0.4
+
+
+def test_a_backup_taken_before_publication_keeps_no_order_of_arrival(survey, runner, make_user, make_group, tmp_path):
+    answer_in_turn(survey, make_user, make_group, "backup")
+    result = runner.invoke(args=["backup", str(tmp_path / "backups")])
+    assert result.exit_code == 0, result.output
+    with tarfile.open(result.output.strip().splitlines()[-1]) as tar:
+        tar.extract("database", tmp_path, filter="data")
+    dump = tmp_path / "database"
+    if db.engine.dialect.name == "sqlite":
+        copy = sqlite3.connect(dump)
+        assert copy.execute("PRAGMA freelist_count").fetchone() == (0,), "free pages keep deleted rows"
+        copy.close()
+        assert abs(layout_agreement(dump.read_bytes(), "backup")) < 0.4
+    else:
+        data = subprocess.run(["pg_restore", "--data-only", "--table=survey_texts", "--file=-", str(dump)],
+                              capture_output=True, check=True).stdout
+        assert abs(rank_correlation(order_in(data, "backup"))) < 0.5
+
+
+def test_publication_rewrites_the_survey_tables_in_random_key_order_on_postgresql(survey, make_user, make_group):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("CLUSTER and physical row addresses (ctid) are PostgreSQL's")
+    answer_in_turn(survey, make_user, make_group, "cluster", 4 * service.BATCH)
+
+    def physical(table):
+        ids = db.session.execute(text(f"SELECT id FROM {table} ORDER BY ctid")).scalars().all()
+        db.session.commit()
+        return ids
+
+    assert physical("survey_responses") != sorted(physical("survey_responses"))
+    service.publish(winter(survey), make_user(roles=("admin",)), datetime(2025, 1, 20))
+    for table in ("survey_responses", "survey_texts"):
+        ids = physical(table)
+        assert len(ids) == 4 * service.BATCH and ids == sorted(ids), table
 
 
 def results_page(client, wave):
@@ -142,6 +385,7 @@ def test_nothing_is_shown_below_five_respondents_and_small_faculties_are_hidden(
     assert service.wave_results(wave).suppressed       # 4 respondents
     for student in big[3:] + small[1:]:
         service.respond(student, wave, full_answers(survey), {}, DAY)
+    service.publish(wave, make_user(roles=("admin",)), datetime(2025, 1, 20))     # writes the last, partial batch
     results = service.wave_results(wave)
     assert not results.suppressed and results.respondents == 7 and results.hidden_faculties == 1
     question = next(q for q in results.questions if q.question["key"] == "corruption-at-universities")
@@ -202,7 +446,7 @@ def test_admin_sees_counts_only(survey, client, auth, make_user, make_group):
     auth.login("acs@uni.test")
     page = client.get("/admin/surveys/").get_data(as_text=True)
     assert "Ann Unique" not in page and "ann@uni.test" not in page
-    assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 1
+    assert service.respondents(winter(survey)) == 1 and service.waiting(winter(survey)) == 1
 
 
 def test_the_home_page_invites_a_student_until_they_have_answered(survey, client, auth, make_user, make_group):
@@ -211,3 +455,14 @@ def test_the_home_page_invites_a_student_until_they_have_answered(survey, client
     assert "Answer the survey" in client.get("/").get_data(as_text=True)
     service.respond(student, winter(survey), full_answers(survey), {}, DAY)
     assert "Answer the survey" not in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("language, mark", [("en", "(optional)"), ("ru", "(необязательно)"), ("kk", "(міндетті емес)")])
+def test_an_optional_question_says_so_once(survey, client, auth, make_user, make_group, language, mark):
+    student = make_user("ann@uni.test", group=make_group())
+    student.language = language
+    db.session.commit()
+    auth.login("ann@uni.test")
+    page = client.get(f"/surveys/{SLUG}/").get_data(as_text=True)
+    optional = sum(not q["required"] for q in survey.questions)
+    assert optional and page.count(mark) == optional

@@ -25,16 +25,21 @@ def _libpq_url(url) -> str:
 
 
 def _dump_database(target: Path) -> str:
+    """Write the database to `target` anew, so that no page or row keeps the order rows arrived in.
+
+    SQLite: VACUUM INTO copies every table in key order with no free pages (a page-by-page copy
+    would carry the order of insertion and whatever deleted rows left on free pages). PostgreSQL:
+    a bare CLUSTER first rewrites the tables marked CLUSTER ON their random keys (the survey's),
+    since pg_dump writes rows in physical order.
+    """
     url = db.engine.url
     if url.get_backend_name() == "sqlite":
         with db.engine.connect() as connection:
-            source = connection.connection.driver_connection
-            destination = sqlite3.connect(target)
-            with destination:
-                source.backup(destination)
-            destination.close()
+            connection.connection.driver_connection.execute("VACUUM INTO ?", (str(target),))
         return "sqlite"
     if url.get_backend_name() == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("CLUSTER")
         result = subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", str(target), _libpq_url(url)],
                                 capture_output=True, text=True)
         if result.returncode != 0:

@@ -2,7 +2,7 @@
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 
 from sqlalchemy import select
@@ -220,17 +220,23 @@ def activity_by_code(plan: Plan, code: str) -> Activity | None:
 # --- participation -------------------------------------------------------------
 
 def record_participation(user_id: int, activity: Activity, *, source: str, source_ref: str = "",
-                         when: datetime | None = None) -> bool:
+                         when: datetime | None = None, day_only: bool = False) -> bool:
     """Record that a person took part; return True only the first time (per activity and period).
 
     Safe under concurrency: the unique key (user, activity, period) and INSERT … ON CONFLICT
     DO NOTHING make a repeated or simultaneous call a no-op. Runs in the caller's transaction.
+    `day_only` is for anonymous activities (the survey): both times are stored as midnight of the
+    day, so the row cannot be matched against the moment of anything else; coverage by day and
+    by period counts it all the same.
     """
     if source not in SOURCES:
         raise ValueError(f"unknown participation source {source!r}")
     when = when or utcnow()
+    recorded = utcnow()
+    if day_only:
+        when, recorded = datetime.combine(when.date(), time.min), datetime.combine(when.date(), time.min)
     values = dict(user_id=user_id, activity_id=activity.id, period=activity.period_number_for(when.date()),
-                  occurred_at=when, source=source, source_ref=source_ref[:120], recorded_at=utcnow())
+                  occurred_at=when, source=source, source_ref=source_ref[:120], recorded_at=recorded)
     new = db.session.execute(insert_ignoring_duplicates(Participation, values)).scalar_one_or_none() is not None
     if new:
         from app.coverage.service import clear_coverage

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from app.core.content import ContentError, TomlReader, attach_translations, load_files, parse_toml, read_translation_files
 from app.extensions import db
 from app.people.models import utcnow
-from app.surveys.models import Survey, SurveyResponse, SurveyWave
+from app.surveys.models import Survey, SurveyTaker, SurveyWave
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TYPES = ("single", "multiple", "scale", "text")
@@ -123,7 +123,8 @@ def apply_survey(spec: dict) -> str:
     elif survey.source_digest == spec["digest"] and not survey.retired:
         return "unchanged"
     else:
-        answered = db.session.scalar(select(func.count()).select_from(SurveyResponse).join(SurveyWave).where(
+        # Takers, not written responses: answers still sealed in the pool are stored by option number too.
+        answered = db.session.scalar(select(func.count()).select_from(SurveyTaker).join(SurveyWave).where(
             SurveyWave.survey_id == survey.id))
         if answered:
             before = {q["key"]: q for q in survey.questions}

@@ -1,15 +1,25 @@
 """The anonymous perception survey: question sets from files, waves, and responses nobody can trace.
 
-Why a response cannot be joined to a person (tests/test_surveys.py checks the schema):
+What is guaranteed: nothing stored, logged or backed up orders or times a response relative to a
+person. How (tests/test_surveys.py attacks each of these):
 - `survey_responses` has no person, no time and no address column: only a random id, the wave,
   the respondent's faculty (for the breakdown, shown only from 5 respondents up) and the answers.
-- Its id is random (`secrets.token_hex`), not a sequence, and on SQLite the table is stored
-  WITHOUT ROWID, so neither an id nor a hidden row number follows the order of arrival.
-- Free-text answers go to `survey_texts`, apart from the rest of the response and without even
+  Free-text answers go to `survey_texts`, apart from the rest of the response and without even
   the faculty, so a distinctive sentence cannot be used to find the other answers of its author.
-- Who has answered is kept in `survey_takers` (wave, person: the once-per-wave rule) and in the
-  participation row for coverage; neither holds anything of the response, and `survey_takers`
-  has no id and no time, only its key (wave, person).
+- Who has answered is kept in `survey_takers` (wave, person: the once-per-wave rule; no id, no
+  time) and in the participation row for coverage, written in the day-only mode (occurred and
+  recorded at midnight of the day). Both are written, and committed, when the person answers.
+- The answers themselves never share a commit with that: they are committed afterwards, sealed
+  (encrypted with a key derived from SECRET_KEY, which is neither in the database nor in a backup)
+  into `survey_pending`. Once BATCH of them wait, or when the wave is published, the pool is opened
+  and written to the response tables in one transaction, in random order, with fresh random ids. So
+  the write-ahead log never holds a readable answer next to its taker, and an answer can only be
+  placed among the BATCH people who answered since the previous batch.
+- Every table here has random keys and is WITHOUT ROWID on SQLite (no hidden row number). After
+  publication the database is VACUUMed and its write-ahead log truncated (SQLite), or the tables are
+  CLUSTERed in random-key order and VACUUMed (PostgreSQL), so neither the rows, the pages nor the log
+  keep any trace of the order of arrival, not even of the batches. Backups write the database anew
+  in key order (SQLite's VACUUM INTO; on PostgreSQL the random-key tables are CLUSTERed first).
 The pages show responses only in aggregate.
 """
 from datetime import date, datetime
@@ -89,6 +99,17 @@ class SurveyText(db.Model):
     question_key: Mapped[str] = mapped_column(String(80))
     body: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(10), default=PENDING)
+
+
+class SurveyPending(db.Model):
+    """One sealed response (answers, faculty, free texts) waiting for its batch; unreadable without the key."""
+
+    __tablename__ = "survey_pending"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("survey_waves.id", ondelete="CASCADE"), index=True)
+    sealed: Mapped[str] = mapped_column(Text)
 
 
 class SurveyTaker(db.Model):

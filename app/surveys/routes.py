@@ -87,7 +87,8 @@ def results(slug, key):
     if preview and not (current_user.is_authenticated and current_user.is_admin):
         abort(404)
     return render_template("surveys/results.html", survey=survey, wave=wave, results=service.cached_results(wave),
-                           preview=preview, form=ActionForm(), min_cell=service.MIN_CELL)
+                           preview=preview, form=ActionForm(), min_cell=service.MIN_CELL,
+                           batch=service.BATCH)
 
 
 # --- the ACS -------------------------------------------------------------------------------------

@@ -1,19 +1,30 @@
 """Rules of the survey: who may answer, storing an answer anonymously, and results with small-cell suppression."""
+import base64
+import hashlib
+import json
+import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 
 from app.audit import service as audit
 from app.core.db_helpers import dialect_insert
 from app.extensions import db
 from app.people.models import STUDENT, Faculty, User
 from app.plan import service as plan_service
-from app.surveys.models import PENDING, RELEASED, WITHHELD, Survey, SurveyResponse, SurveyTaker, SurveyText, SurveyWave
+from app.surveys.models import (PENDING, RELEASED, WITHHELD, Survey, SurveyPending, SurveyResponse, SurveyTaker, SurveyText,
+                                SurveyWave)
+
+logger = logging.getLogger(__name__)
 
 MIN_CELL = 5          # no figure is shown for fewer respondents than this
+BATCH = 5             # responses reach the response tables in shuffled groups of at least this many (or at publication)
 TEXT_LIMIT = 2000
 
 
@@ -66,11 +77,11 @@ def parse_answers(survey: Survey, form) -> tuple[dict, dict[str, str], dict[str,
 
 
 def respond(user: User, wave: SurveyWave, answers: dict, texts: dict[str, str], today: date) -> None:
-    """Store one response with nothing that says whose it is, and count the person once for coverage.
+    """Record that the person answered, then pool the answers, sealed, in a transaction of their own.
 
-    The person is recorded as having answered (survey_takers, and the participation row) in the
-    same transaction as the response, so a second try is refused; see app/surveys/models.py for
-    why the rows cannot be joined.
+    The first commit holds only who answered (survey_takers, which refuses a second try, and the
+    day-only participation row); the second holds only the sealed answers, or, when it completes a
+    batch, the whole batch written in random order. See app/surveys/models.py for the guarantees.
     """
     if not may_answer(user):
         raise SurveyError(_("This survey is for students."))
@@ -81,49 +92,137 @@ def respond(user: User, wave: SurveyWave, answers: dict, texts: dict[str, str], 
     if taken is None:
         db.session.rollback()
         raise SurveyError(_("You have already answered this survey. Thank you!"))
-    db.session.add(SurveyResponse(id=secrets.token_hex(16), wave_id=wave.id, faculty_id=user.faculty.id if user.faculty else None,
-                                  answers=answers))
-    for key, body in texts.items():
-        db.session.add(SurveyText(id=secrets.token_hex(16), wave_id=wave.id, question_key=key, body=body))
+    content = {"faculty": user.faculty.id if user.faculty else None, "answers": answers, "texts": texts}
     plan = plan_service.current_plan(today) if wave.survey.activity_code else None
     activity = plan_service.activity_by_code(plan, wave.survey.activity_code) if plan else None
     if activity is not None:
-        # The day only, never the time: nothing in it can be matched against anything of the response.
         plan_service.record_participation(user.id, activity, source="survey", source_ref=f"survey:{wave.id}",
-                                          when=datetime.combine(today, time()))
+                                          when=datetime.combine(today, time()), day_only=True)
     db.session.commit()
-    from app.core.cache import cache
+    _pool(wave.id, content)
 
-    cache().bump("surveys")
+
+def _seal(content: dict) -> str:
+    """Encrypt one pending response with the pool's key (AES-GCM; a token carries no time, unlike Fernet)."""
+    nonce = secrets.token_bytes(12)
+    return base64.b64encode(nonce + AESGCM(_pool_key()).encrypt(nonce, json.dumps(content).encode("utf-8"), None)).decode()
+
+
+def _unseal(sealed: str) -> dict:
+    """Decrypt one pending response."""
+    raw = base64.b64decode(sealed)
+    return json.loads(AESGCM(_pool_key()).decrypt(raw[:12], raw[12:], None))
+
+
+def _pool_key() -> bytes:
+    """Derive the pool's key from SECRET_KEY, which lives outside the database and its backups."""
+    secret = current_app.config["SECRET_KEY"]
+    return hashlib.sha256(b"sanaly survey pending pool\0" + (secret.encode() if isinstance(secret, str) else secret)).digest()
+
+
+def _pool(wave_id: int, content: dict) -> None:
+    """Add one response to the wave's sealed pool, or write the pool out once it holds a batch.
+
+    The pool is taken whole (DELETE … RETURNING hands each pending row to exactly one writer) and
+    either written, when it makes a batch, or sealed back under fresh ids, so that answers sent
+    at the same moment never produce a batch smaller than BATCH.
+    """
+    taken = _take_pool(wave_id) + [content]
+    if len(taken) >= BATCH:
+        _write_responses(wave_id, taken)
+    else:
+        db.session.add_all([SurveyPending(id=secrets.token_hex(16), wave_id=wave_id, sealed=_seal(c)) for c in taken])
+    db.session.commit()
+    if len(taken) >= BATCH:
+        from app.core.cache import cache
+
+        cache().bump("surveys")
+
+
+def _take_pool(wave_id: int) -> list[dict]:
+    """Delete the wave's pending rows and return them opened; the caller commits."""
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        # Overwrite the sealed rows in place instead of leaving them on free pages.
+        db.session.execute(text("PRAGMA secure_delete=ON"))
+    sealed = db.session.execute(delete(SurveyPending).where(SurveyPending.wave_id == wave_id)
+                                .returning(SurveyPending.sealed)).scalars().all()
+    if sqlite:
+        db.session.execute(text("PRAGMA secure_delete=OFF"))
+    opened = []
+    for token in sealed:
+        try:
+            opened.append(_unseal(token))
+        except InvalidTag:
+            # Sealed under an earlier SECRET_KEY: unreadable for good; dropping it keeps the survey answering.
+            logger.error("survey wave %s: a pending answer sealed under another SECRET_KEY was dropped", wave_id)
+    return opened
+
+
+def _write_responses(wave_id: int, contents: list[dict]) -> None:
+    """Write responses and their free texts in random order with fresh random ids; the caller commits."""
+    if not contents:
+        return
+    shuffle = secrets.SystemRandom().shuffle
+    contents = list(contents)
+    shuffle(contents)
+    faculties = set(db.session.execute(select(Faculty.id).where(
+        Faculty.id.in_({c["faculty"] for c in contents if c["faculty"] is not None}))).scalars())
+    responses = [{"id": secrets.token_hex(16), "wave_id": wave_id, "answers": c["answers"],
+                  "faculty_id": c["faculty"] if c["faculty"] in faculties else None} for c in contents]
+    free_texts = [{"id": secrets.token_hex(16), "wave_id": wave_id, "question_key": key, "body": body, "state": PENDING}
+                  for c in contents for key, body in c["texts"].items()]
+    shuffle(free_texts)
+    db.session.execute(insert(SurveyResponse), responses)
+    if free_texts:
+        db.session.execute(insert(SurveyText), free_texts)
 
 
 def respondents(wave: SurveyWave) -> int:
-    return db.session.scalar(select(func.count()).select_from(SurveyResponse).where(SurveyResponse.wave_id == wave.id))
+    """Count the people who have answered the wave (their answers may still wait in the pool)."""
+    return db.session.scalar(select(func.count()).select_from(SurveyTaker).where(SurveyTaker.wave_id == wave.id))
+
+
+def waiting(wave: SurveyWave) -> int:
+    """Count the sealed responses not yet written: they join the results with the next batch or at publication."""
+    return db.session.scalar(select(func.count()).select_from(SurveyPending).where(SurveyPending.wave_id == wave.id))
 
 
 def publish(wave: SurveyWave, actor: User, now: datetime) -> None:
-    """Publish a wave's results (this also closes it to further answers); audited."""
+    """Publish a wave's results (this also closes it to further answers) and erase the order of arrival; audited."""
     if wave.published_at is not None:
         return
+    _write_responses(wave.id, _take_pool(wave.id))       # the last batch, whatever its size: VACUUM follows
     wave.published_at, wave.published_by_id = now, actor.id
     audit.record("survey.publish", actor=actor, subject=f"survey-wave:{wave.id}",
                  payload={"survey": wave.survey.slug, "wave": wave.key, "respondents": respondents(wave)}, now=now)
     db.session.commit()
-    _shuffle_storage()
+    erase_arrival_order()
     from app.core.cache import cache
 
     cache().bump("surveys")
 
 
-def _shuffle_storage() -> None:
-    """On PostgreSQL, rewrite the response tables in random-id order, erasing the order of arrival.
+ORDER_SENSITIVE = ("survey_responses", "survey_texts", "survey_pending", "survey_takers")
 
-    (SQLite keeps them WITHOUT ROWID, ordered by their random ids, from the start.)
+
+def erase_arrival_order() -> None:
+    """Rewrite the storage so that no row, page or log frame keeps the order in which responses arrived.
+
+    SQLite: VACUUM writes every table anew in key order (random ids) with no free pages, then
+    wal_checkpoint(TRUNCATE) empties the write-ahead log. PostgreSQL: CLUSTER rewrites the survey
+    tables in primary-key order, VACUUM clears what the pool left behind.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        for table in ("survey_responses", "survey_texts", "survey_takers"):
-            db.session.execute(db.text(f"CLUSTER {table} USING pk_{table}"))
-        db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("VACUUM")
+            busy, _frames, _copied = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+            if busy:
+                logger.warning("survey publication: a reader kept the write-ahead log from being truncated")
+        elif connection.dialect.name == "postgresql":
+            for table in ORDER_SENSITIVE:
+                connection.exec_driver_sql(f"CLUSTER {table} USING pk_{table}")
+            connection.exec_driver_sql(f"VACUUM {', '.join(ORDER_SENSITIVE)}")
 
 
 def moderate(wave: SurveyWave, text_ids: list[str], state: str, actor: User, now: datetime) -> int:
@@ -167,6 +266,7 @@ class WaveResults:
     hidden_faculties: int            # faculties left out of the breakdown for having fewer than MIN_CELL
     previous_wave: SurveyWave | None
     pending_texts: int
+    waiting: int = 0                 # sealed responses not yet written (the next batch, or publication, adds them)
 
 
 def _tally(survey: Survey, rows: list[tuple[int | None, dict]]) -> dict[str, QuestionResult]:
@@ -204,7 +304,7 @@ def wave_results(wave: SurveyWave) -> WaveResults:
     pending = db.session.scalar(select(func.count()).select_from(SurveyText).where(
         SurveyText.wave_id == wave.id, SurveyText.state == PENDING))
     if total < MIN_CELL:
-        return WaveResults(wave, total, True, [], 0, previous_wave, pending)
+        return WaveResults(wave, total, True, [], 0, previous_wave, pending, waiting(wave))
     overall = _tally(survey, rows)
     if previous_wave is not None:
         before = _tally(survey, db.session.execute(select(SurveyResponse.faculty_id, SurveyResponse.answers)
@@ -230,11 +330,11 @@ def wave_results(wave: SurveyWave) -> WaveResults:
             SurveyText.wave_id == wave.id, SurveyText.state == RELEASED).order_by(SurveyText.id)).all():
         if key in overall:
             overall[key].texts.append(body)
-    return WaveResults(wave, total, False, list(overall.values()), hidden, previous_wave, pending)
+    return WaveResults(wave, total, False, list(overall.values()), hidden, previous_wave, pending, waiting(wave))
 
 
 def cached_results(wave: SurveyWave) -> WaveResults:
-    """wave_results, computed once per change (a new response, publication, moderation)."""
+    """wave_results, computed once per change (a batch written, publication, moderation); the pool's size is live."""
     from app.core.cache import cache
 
     def compute():
@@ -250,7 +350,8 @@ def cached_results(wave: SurveyWave) -> WaveResults:
                                 q["answered"], q["counts"], q["mean"], q["previous"],
                                 [tuple(row) for row in q["by_faculty"]], q["texts"]) for q in raw["questions"]]
     previous = db.session.get(SurveyWave, raw["previous"]) if raw["previous"] else None
-    return WaveResults(wave, raw["respondents"], raw["suppressed"], questions, raw["hidden"], previous, raw["pending"])
+    return WaveResults(wave, raw["respondents"], raw["suppressed"], questions, raw["hidden"], previous, raw["pending"],
+                       waiting(wave))
 
 
 def texts_to_moderate(wave: SurveyWave, state: str = PENDING) -> list[SurveyText]:
