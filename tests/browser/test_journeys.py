@@ -153,7 +153,7 @@ def test_survey_journey(page_for):
     """student1 answers the open wave once; the ACS publishes it and the charts appear."""
     page = page_for("student1@sanaly.test")
     page.goto("/surveys/")
-    page.click("text=Answer the survey")
+    page.click("a[href='/surveys/perception-survey-2024-2025/']")
     assert not check_accessibility(page)
     for fieldset in page.query_selector_all("fieldset.question"):
         choices = fieldset.query_selector_all("input[type=radio], input[type=checkbox]")
