@@ -173,7 +173,7 @@ def test_survey_journey(page_for):
     visitor = page_for(None)
     visitor.goto("/surveys/perception-survey-2024-2025/results/spring-2025")
     assert visitor.locator("svg.survey-chart").count() >= 8
-    assert "2017 survey" in visitor.inner_text("main")
+    assert "project paper" in visitor.inner_text("main")
 
 
 def test_report_journey(page_for):
