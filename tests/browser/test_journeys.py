@@ -167,7 +167,7 @@ def test_survey_journey(page_for):
     admin = page_for("admin@sanaly.test", width=1280)
     admin.goto("/admin/surveys/")
     assert "12" in admin.inner_text("table")
-    admin.click("text=preview and publish")
+    admin.click("a[href='/surveys/perception-survey-2024-2025/results/spring-2025']")
     admin.click("button:has-text('Publish the results')")
     assert "are published" in admin.inner_text(".flashes")
     visitor = page_for(None)
