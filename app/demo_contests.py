@@ -1,4 +1,4 @@
-"""Demo data for contests: a video contest open for entries, an essay contest being judged,
+"""Demo data for contests: video and story contests open for entries, an essay contest being judged,
 and a poem contest with published results. Windows are moved around today so each is in its phase.
 """
 import io
@@ -148,6 +148,12 @@ def build(users: dict, admin: User, upload_folder: Path) -> list[str]:
                 description="Forty seconds about a group collecting money 'for the teacher' and the one student who says no."),
                 DemoCover("THE EXAM 'GIFT'"), now, upload_folder)
         lines.append("contest tiktok-2024-2025: open for entries")
+
+    story = service.contest_by_slug("story-2024-2025")
+    if story is not None:
+        story.submissions_open, story.submissions_close = now - timedelta(days=5), now + timedelta(days=40)
+        story.judging_close, story.results_on = now + timedelta(days=55), (now + timedelta(days=60)).date()
+        lines.append("contest story-2024-2025: open for entries")
     db.session.commit()
     return lines
 

@@ -2,7 +2,8 @@
 
 The winter wave gets answers from ten demo students and is published; the spring wave is moved
 to be open now, with answers from eleven students — all but student1, who can answer it in the
-demo. Two reports show the ACS's side: one answered and under review, one closed.
+demo. Two reports show the ACS's side: one answered and under review, one closed. The Clean
+Session survey's winter-session wave is open around today, with no answers yet.
 """
 import random
 from datetime import timedelta
@@ -17,6 +18,7 @@ from app.surveys import service as surveys
 from app.surveys.models import Survey
 
 SLUG = "perception-survey-2024-2025"
+CLEAN_SESSION, CLEAN_SESSION_WAVE = "clean-session-survey", "winter-session-2024-2025"
 REPORTS = [
     ("exam", "A teacher of the second-year statistics course said that students who buy his printed lecture notes "
              "for 15,000 tenge will get the exam questions in advance.", UNDER_REVIEW, None,
@@ -74,4 +76,10 @@ def build(users: dict, admin) -> list[str]:
         reports.officer_message(filed.report, admin, answer, internal=False, today=today - timedelta(days=9))
         reports.change_status(filed.report, admin, status, outcome or "", today - timedelta(days=8))
         lines.append(f"report {filed.report.code} ({status}): follow it with the passphrase {filed.passphrase}")
+    clean = db.session.execute(select(Survey).where(Survey.slug == CLEAN_SESSION)).scalar_one_or_none()
+    wave = next((w for w in clean.waves if w.key == CLEAN_SESSION_WAVE), None) if clean is not None else None
+    if wave is not None:           # by key, not position: moving it changes the waves' order
+        wave.opens_on, wave.closes_on = today - timedelta(days=3), today + timedelta(days=21)
+        db.session.commit()
+        lines.append(f"survey: “{wave.title}” (Clean Session) open until {wave.closes_on}")
     return lines

@@ -421,7 +421,7 @@ def test_publishing_shows_charts_closes_the_wave_and_compares_with_the_seed(surv
     client.post(f"/admin/surveys/{SLUG}/{wave.key}/publish")
     auth.logout()
     page = results_page(client, wave)
-    assert "<svg" in page and "2017 survey" in page and "Respondents" in page
+    assert "<svg" in page and "project paper" in page and "Respondents" in page
     late = make_user(group=make_group("LATE-1"))
     with pytest.raises(service.SurveyError):
         service.respond(late, wave, full_answers(survey), {}, DAY)
