@@ -46,6 +46,12 @@ def test_a_bank_whose_right_option_is_mostly_the_longest_is_reported():
     assert finding.rule == "option-length" and "5 of 6" in str(finding)
 
 
+def test_a_bank_whose_right_option_is_mostly_the_shortest_is_reported_too():
+    trimmed = [(["Yes", "A long and plausible wrong option", "Another long wrong option", "A third wrong one"], 0)] * 6
+    (finding,) = lint.option_length_bias("quizzes/q.toml", trimmed)
+    assert "uniquely shortest in 6 of 6" in finding.problem
+
+
 def test_a_bank_whose_right_option_is_as_often_short_as_long_passes():
     fair = [(["Short", "A middling one", "The longest of the four", "Tiny"], answer) for answer in (0, 1, 2, 3, 0, 1)]
     assert lint.option_length_bias("quizzes/q.toml", fair) == []

@@ -5,7 +5,8 @@ plain function over plain data (the dicts and text the loaders read) returning t
 finds, so a test can feed it a three-line fixture. `app/cli.py` reads the content and runs them all.
 
 Question banks (quizzes and brain ring sets):
-- option_length_bias: the right option must not be the uniquely longest one more often than chance;
+- option_length_bias: the right option must not be the uniquely longest (or shortest) one more often
+  than chance;
 - duplicate_items: banks that count for different activities must not share an item;
 - missing_translations / short_translation: every text in Kazakh and Russian, none cut short;
 - fresh_retakes: a quiz that shows its answers after an attempt must be able to draw new questions
@@ -68,8 +69,13 @@ class Finding:
 def uniquely_longest(options: list[str]) -> int | None:
     """The index of the one option longer than all others, or None when the longest length is shared."""
     lengths = [len(option.strip()) for option in options]
-    longest = max(lengths)
-    return lengths.index(longest) if lengths.count(longest) == 1 else None
+    return lengths.index(max(lengths)) if lengths.count(max(lengths)) == 1 else None
+
+
+def uniquely_shortest(options: list[str]) -> int | None:
+    """The index of the one option shorter than all others, or None when the shortest length is shared."""
+    lengths = [len(option.strip()) for option in options]
+    return lengths.index(min(lengths)) if lengths.count(min(lengths)) == 1 else None
 
 
 def chance_of_at_least(observed: int, chances: list[float]) -> float:
@@ -82,23 +88,30 @@ def chance_of_at_least(observed: int, chances: list[float]) -> float:
 
 
 def option_length_bias(where: str, items: list[tuple[list[str], int]]) -> list[Finding]:
-    """Report a bank whose right option is the uniquely longest more often than chance (one-sided test at 5%).
+    """Report a bank whose right option is the uniquely longest (or shortest) more often than chance.
 
     items: (options, index of the right one) for each single-answer item, in one language. With k
     options placed at random the right one is the uniquely longest with chance at most 1/k, so
-    the number of such items is compared with a Poisson binomial of chances 1/k_i:
+    the number of such items is compared with a Poisson binomial of chances 1/k_i, one-sided:
         p = P(X ≥ observed),  biased when p < SIGNIFICANCE.
+    The shortest option is tested the same way: a bank fixed by always trimming the right answer
+    would teach "pick the shortest" instead.
     """
     if not items:
         return []
-    observed = sum(1 for options, answer in items if uniquely_longest(options) == answer)
     chances = [1 / len(options) for options, _answer in items]
-    p = chance_of_at_least(observed, chances)
-    if p >= SIGNIFICANCE:
-        return []
-    return [Finding(where, "option-length", f"the right option is the uniquely longest in {observed} of {len(items)} "
-                                             f"single-answer items (chance alone: about {sum(chances):.1f}; p = {p:.3f}): "
-                                             "make wrong options as long, and the right one sometimes the shortest")]
+    findings = []
+    for extreme, pick, advice in (("longest", uniquely_longest, "make wrong options as long, and the right one "
+                                                                 "sometimes the shortest"),
+                                  ("shortest", uniquely_shortest, "make the right option as long as the others "
+                                                                  "more often")):
+        observed = sum(1 for options, answer in items if pick(options) == answer)
+        p = chance_of_at_least(observed, chances)
+        if p < SIGNIFICANCE:
+            findings.append(Finding(where, "option-length",
+                                    f"the right option is the uniquely {extreme} in {observed} of {len(items)} "
+                                    f"single-answer items (chance alone: about {sum(chances):.1f}; p = {p:.3f}): {advice}"))
+    return findings
 
 
 def fingerprint(text: str) -> frozenset[str]:
