@@ -15,7 +15,11 @@ from app.quizzes.loader import load_quizzes
 from app.surveys.loader import load_surveys
 from app.brainring.loader import load_ring_sets
 from app.people import service as people
-from app.core.content import ContentError
+from app.core import lint
+from app.core.content import ContentError, content_files
+from app.courses.loader import read_course
+from app.quizzes.loader import read_quiz
+from app.brainring.loader import read_ring_set
 from app.plan.service import load_plans
 
 
@@ -59,6 +63,96 @@ def load_content() -> tuple[list[str], list[ContentError]]:
     return lines, problems
 
 
+def _bank_words(questions: list[dict], top: dict, language: str | None) -> int:
+    """Count the words of a bank's texts in the original (language None) or in one translation."""
+    texts = list(top.values())
+    for question in questions:
+        source = question if language is None else question.get("translations", {}).get(language, {})
+        for name in lint.TRANSLATED_FIELDS:
+            value = source.get(name)
+            texts.extend([value] if isinstance(value, str) else [t for item in value or [] for t in
+                                                                   (item if isinstance(item, list) else [item])])
+    return sum(lint.word_count(text) for text in texts if isinstance(text, str))
+
+
+def _check_bank(where: str, spec: dict, single_answers: list[dict]) -> list[lint.Finding]:
+    """Run the bank rules on one quiz or brain ring set: option lengths in each language, translations."""
+    findings = []
+    for language in (None, *lint.LANGUAGES):
+        items = []
+        for question in single_answers:
+            options = question["options"] if language is None else (
+                question.get("translations", {}).get(language, {}).get("options"))
+            if options:
+                items.append((options, question["answer"]))
+        label = where if language is None else f"{where} ({lint.LANGUAGE_NAMES[language]})"
+        findings += lint.option_length_bias(label, items)
+    top_fields = {"title": spec["title"], "description": spec.get("description", "")}
+    findings += lint.missing_translations(where, spec.get("translations", {}), top_fields, spec["questions"])
+    original = _bank_words(spec["questions"], top_fields, None)
+    for language, top in spec.get("translations", {}).items():
+        findings += lint.short_translation(where, language, original, _bank_words(spec["questions"], top, language))
+    return findings
+
+
+def check_content(root: Path | None = None) -> tuple[list[lint.Finding], list[ContentError]]:
+    """Read every question bank and lesson (writing nothing) and run the linter's rules on them.
+
+    Returns the findings and the files that could not be read at all. What a bank counts for is
+    its plan activity, else the course that names it as its final quiz (its activity, else the
+    course itself): banks of different purposes must not share items.
+    """
+    root = root or _content_folder()
+    findings, problems, banks, lessons = [], [], [], []
+    courses = []
+    for folder in sorted((root / "courses").iterdir()) if (root / "courses").is_dir() else []:
+        if folder.is_dir():
+            try:
+                courses.append(read_course(folder))
+            except ContentError as error:
+                problems.append(error)
+    final_of = {course.final_quiz: course for course in courses if course.final_quiz}
+    for path in content_files(root / "quizzes", skip=("survey", "brainring")):
+        try:
+            spec = read_quiz(path)
+        except ContentError as error:
+            problems.append(error)
+            continue
+        where, course = f"quizzes/{path.name}", final_of.get(path.stem)
+        purpose = spec["activity_code"] or (course and (course.activity_code or f"the course {course.slug}")) or where
+        purpose = f"plan activity {purpose}" if purpose and purpose[0].isdigit() else purpose
+        banks.append((where, purpose, spec["questions"]))
+        findings += _check_bank(where, spec, [q for q in spec["questions"] if q["type"] == "single"])
+        findings += lint.fresh_retakes(where, spec)
+    for path in content_files(root / "quizzes", only="brainring"):
+        try:
+            spec = read_ring_set(path)
+        except ContentError as error:
+            problems.append(error)
+            continue
+        where = f"quizzes/{path.name}"
+        code = spec["activity_code"]
+        banks.append((where, f"plan activity {code}" if code else where, spec["questions"]))
+        findings += _check_bank(where, spec, spec["questions"])
+    findings += lint.duplicate_items(banks)
+    for course in courses:
+        for lesson in course.lessons:
+            where = f"courses/{course.slug}/{lesson.number:02d}-{lesson.slug}.md"
+            lessons.append(where)
+            findings += lint.lesson_words(where, lesson.markdown)
+            findings += lint.missing_lesson_translations(where, set(lesson.translations))
+            original = lint.word_count(lesson.markdown)
+            for language, markdown in [(None, lesson.markdown)] + [
+                    (language, text["markdown"]) for language, text in sorted(lesson.translations.items())]:
+                version = where if language is None else where[:-3] + f".{language}.md"
+                findings += lint.lesson_sections(version, markdown)
+                findings += lint.footnote_sources(version, markdown)
+                findings += lint.draft_markers(version, markdown)
+                if language:
+                    findings += lint.short_translation(version, language, original, lint.word_count(markdown))
+    return findings, problems
+
+
 def _print_report(report, what: str) -> None:
     prefix = "dry run: " if report.dry_run else ""
     click.echo(f"{prefix}{what}: {report.created} created, {report.updated} updated, "
@@ -69,8 +163,18 @@ def _print_report(report, what: str) -> None:
 
 def register_commands(app) -> None:
     @app.cli.command("load-content")
-    def load_content_command():
-        """Load plans and other content files into the database (safe to repeat)."""
+    @click.option("--check", is_flag=True,
+                  help="Lint the question banks and lessons (fairness, duplicates, sources, translations); load nothing.")
+    def load_content_command(check: bool):
+        """Load plans and other content files into the database (safe to repeat), or only check them."""
+        if check:
+            findings, problems = check_content()
+            for problem in problems:
+                click.echo(f"error: {problem}", err=True)
+            for finding in findings:
+                click.echo(f"problem: {finding}", err=True)
+            click.echo(f"content check: {len(findings)} problems, {len(problems)} files that cannot be read")
+            sys.exit(1 if findings or problems else 0)
         try:
             lines, problems = load_content()
         except ContentError as error:

@@ -1,21 +1,29 @@
 """Brain ring: the scoring formula, one timely answer per question and one per team, no right answer before
 the close, joining by POST, rejoining, solo names as chosen for leaderboards, screens that render without
-JavaScript, participation once, and a game of 150 players against a live server."""
+JavaScript, participation once, sets in the host's and players' languages, monthly games that do not repeat a
+question, and a game of 150 players against a live server."""
+import random
 import re
+import shutil
 import threading
+import tomllib
 from datetime import datetime, timedelta
 from http.cookiejar import CookieJar
 from urllib.error import HTTPError
 from urllib.parse import urlencode
+from pathlib import Path
 from urllib.request import HTTPCookieProcessor, build_opener
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from app import create_app
 from app.brainring import service
+from app.brainring.loader import read_ring_set
 from app.brainring.models import Game, RingAnswer, RingSet
+from app.core.content import ContentError
 from app.extensions import db
 from app.gamification.models import XpEvent
 from app.people.models import User
@@ -24,6 +32,7 @@ from app.plan.models import Activity, Participation
 from tests.conftest import PASSWORD, _empty_tables, base_config, csrf_token_from, run_together
 
 T0 = datetime(2025, 10, 9, 10, 0, 0)
+SETS = Path(__file__).resolve().parent.parent / "quizzes"
 
 
 @pytest.fixture
@@ -83,7 +92,7 @@ def test_no_response_to_a_player_carries_the_right_answer_before_the_close(ring,
                           headers={"X-Requested-With": "fetch"}).get_data(as_text=True),
               client.get(f"/ring/{game.code}/pad").get_data(as_text=True)]
     for body in bodies:
-        assert right_text not in body and "Right answer" not in body and question["text"] not in body
+        assert str(escape(right_text)) not in body and "Right answer" not in body and str(escape(question["text"])) not in body
     assert service.pad_state(game, service.player_of(game, ring["players"][0].id), at(3)).correct is None
     service.reveal(game, host, at(20))
     ring["clock"]["now"] = at(21)
@@ -250,7 +259,7 @@ def test_the_first_load_of_the_projector_and_the_pad_is_markup_and_answers_work_
     auth.login("host@uni.test")
     projector = client.get(f"/ring/{game.code}/host").get_data(as_text=True)
     assert '<div class="ring-board"' in projector and "&lt;" not in projector
-    assert game.questions[0]["text"] in projector
+    assert str(escape(game.questions[0]["text"])) in projector
 
 
 def test_closing_writes_participation_and_xp_once_for_those_who_answered(ring):
@@ -273,6 +282,57 @@ def test_only_the_host_runs_the_game(ring, client, auth, make_user):
     auth.login("other@uni.test")
     assert client.get(f"/ring/{ring['game'].code}/host").status_code == 403
     assert client.post(f"/ring/{ring['game'].code}/next").status_code == 403
+
+
+def test_the_projector_speaks_the_hosts_language_and_the_pad_the_players(ring, client, auth):
+    game, host, (ann, *_rest) = ring["game"], ring["host"], ring["players"]
+    host.language, ann.language = "kk", "ru"
+    db.session.commit()
+    kazakh, russian = (tomllib.loads((SETS / f"brain-ring-anticorruption.{language}.toml").read_text(encoding="utf-8"))
+                       for language in ("kk", "ru"))
+    auth.login("p0@uni.test")
+    client.post(f"/ring/{game.code}/join")
+    service.next_question(game, host, at(0))
+    ring["clock"]["now"] = at(2)
+    first = game.questions[0]
+    pad = client.get(f"/ring/{game.code}").get_data(as_text=True)
+    assert str(escape(russian["title"])) in pad and str(escape(game.title)) not in pad
+    assert all(str(escape(text)) not in pad for text in (first["text"], russian["questions"][first["key"]]["text"]))
+    auth.logout()
+    auth.login("host@uni.test")
+    projector = client.get(f"/ring/{game.code}/host").get_data(as_text=True)
+    assert str(escape(kazakh["title"])) in projector
+    assert str(escape(kazakh["questions"][first["key"]]["text"])) in projector
+    assert all(str(escape(option)) in projector for option in kazakh["questions"][first["key"]]["options"])
+    assert str(escape(first["text"])) not in projector
+
+
+def test_the_shipped_set_is_complete_in_kazakh_and_russian(app):
+    spec = read_ring_set(SETS / "brain-ring-anticorruption.toml")
+    for language in ("kk", "ru"):
+        assert spec["translations"][language]["title"]
+        assert all(q["translations"][language]["text"] and len(q["translations"][language]["options"]) == len(q["options"])
+                   for q in spec["questions"])
+
+
+def test_a_ring_translation_must_keep_the_originals_options(tmp_path):
+    shutil.copy(SETS / "brain-ring-anticorruption.toml", tmp_path / "ring.toml")
+    first = read_ring_set(tmp_path / "ring.toml")["questions"][0]
+    (tmp_path / "ring.kk.toml").write_text(f'title = "Ми сақинасы"\n[questions.{first["key"]}]\ntext = "Сұрақ"\n'
+                                           'options = ["бір", "екі"]\n', encoding="utf-8")
+    with pytest.raises(ContentError, match="options"):
+        read_ring_set(tmp_path / "ring.toml")
+
+
+def test_monthly_games_of_the_shipped_set_do_not_repeat_a_question(ring):
+    host, ring_set = ring["host"], ring["game"].ring_set
+    assert len(ring_set.questions) >= 40 and ring_set.per_game
+    months = len(ring_set.questions) // ring_set.per_game          # the plan holds a game every month
+    games = [ring["game"]] + [service.open_game(host, ring_set, "", T0, random.Random(seed)) for seed in range(months - 1)]
+    played = [q["key"] for game in games for q in game.questions]
+    assert len(played) == len(set(played)) == months * ring_set.per_game
+    again = service.open_game(host, ring_set, "", T0, random.Random(99))   # the set has run out: least played first
+    assert len(again.questions) == ring_set.per_game
 
 
 # --- 150 phones against a live server ------------------------------------------------------------

@@ -1,4 +1,5 @@
 """Quizzes: scoring, drawing, the server-kept deadline, single grading, visibility, statistics."""
+import random
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -165,6 +166,36 @@ def test_each_attempt_draws_n_per_category_and_keeps_it(app, content, make_user,
     # Starting again resumes the same attempt rather than drawing anew.
     assert client.post("/quizzes/drawn/start").location == response.location
     assert count(QuizAttempt, QuizAttempt.quiz_id == drawn.id) == 1
+
+
+def test_a_later_attempt_draws_the_questions_not_yet_shown_before_repeating_any(app, content, make_user, clock):
+    (content / "quizzes" / "drawn.toml").write_text(
+        ALL_TYPES.replace('title = "Every type"', 'title = "Drawn"').replace("attempts = 2", "attempts = 3")
+        + '\n[[draw]]\ncategory = "a"\ncount = 1\n\n[[draw]]\ncategory = "b"\ncount = 2\n', encoding="utf-8")
+    from app.cli import load_content
+    load_content()
+    drawn, student = service.quiz_by_slug("drawn"), make_user()
+    layouts = []
+    for seed in range(3):
+        attempt = service.start_attempt(student, drawn, clock(), random.Random(seed))
+        layouts.append({entry["key"] for entry in attempt.layout})
+        service.submit(attempt, clock())
+    category_a = {"single-bribe", "multiple-plagiarism", "tf-giver"}
+    assert not layouts[0] & layouts[1]                                   # 1 + 2 of 3 + 4: all fresh
+    assert len(category_a & (layouts[0] | layouts[1] | layouts[2])) == 3  # the third a-question comes third
+    assert len(layouts[2] - category_a) == 2                              # category b has run out: it repeats
+
+
+def test_the_integrity_hours_second_attempt_shows_none_of_the_first_attempts_questions(app, runner, make_user, clock):
+    assert runner.invoke(args=["load-content"]).exit_code == 0
+    hour, student = service.quiz_by_slug("integrity-hour"), make_user()
+    assert hour.attempts_allowed == 2 and hour.feedback == "after_attempt"
+    first = service.start_attempt(student, hour, clock(), random.Random(7))
+    service.submit(first, clock())
+    assert service.review_visible(first, clock())                        # its right answers are on show now
+    second = service.start_attempt(student, hour, clock(), random.Random(7))
+    assert len(second.layout) == 15
+    assert not {e["key"] for e in first.layout} & {e["key"] for e in second.layout}
 
 
 def test_one_open_attempt_even_when_started_twice_at_once(app, content, make_user, clock):

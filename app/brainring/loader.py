@@ -4,6 +4,7 @@
     title = "…"
     activity = "2.13"          # the plan activity a game counts for (optional)
     seconds = 20               # time per question unless a question sets its own (5 to 120)
+    questions_per_game = 10    # optional: a game draws this many, those least played in the set's earlier games
     [[questions]]
     key = "what-is-a-bribe"
     text = "…"
@@ -11,6 +12,9 @@
     answer = 1                 # zero-based
     seconds = 30               # optional
     image = "images/brain-ring/receipt.png"   # optional, a PNG/JPEG/WebP file under quizzes/
+
+Translations sit beside the set as for quizzes: `<slug>.kk.toml` / `<slug>.ru.toml` with `title`,
+`description` and `[questions.<key>]` tables (`text`, `options` of the original's number and order).
 """
 import hashlib
 import re
@@ -19,7 +23,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.brainring.models import RingSet
-from app.core.content import ContentError, TomlReader, load_files, parse_toml
+from app.core.content import (ContentError, TomlReader, attach_translations, load_files, parse_toml,
+                              read_translation_files)
 from app.extensions import db
 from app.people.models import utcnow
 
@@ -35,6 +40,7 @@ def _seconds(path, reader: TomlReader, default: int) -> int:
 
 
 def read_ring_set(path: Path) -> dict:
+    """Parse and validate one brain ring set with its translations; raise ContentError on the first problem."""
     raw = path.read_bytes()
     data = parse_toml(path, raw)
     if not SLUG.match(path.stem):
@@ -65,12 +71,18 @@ def read_ring_set(path: Path) -> dict:
             raise ContentError(path, q.key_name("image"), "must name a PNG, JPEG or WebP file under quizzes/images/")
         questions.append({"key": key, "text": q.text("text"), "options": [o.strip() for o in options],
                           "answer": answer, "seconds": _seconds(path, q, default), "image": image})
+    per_game = reader.integer("questions_per_game", required=False, default=0, minimum=1)
+    if per_game > len(questions):
+        raise ContentError(path, "questions_per_game", f"asks for {per_game} questions but the set has {len(questions)}")
+    tables, translated_raw = read_translation_files(path)
+    translations = attach_translations(path, questions, tables, ("title", "description"))
     return {"slug": path.stem, "title": reader.text("title"), "description": reader.text("description", required=False),
-            "activity_code": reader.text("activity", required=False), "questions": questions,
-            "digest": hashlib.sha256(raw).hexdigest()}
+            "activity_code": reader.text("activity", required=False), "questions": questions, "per_game": per_game,
+            "translations": translations, "digest": hashlib.sha256(raw + translated_raw).hexdigest()}
 
 
 def apply_ring_set(spec: dict) -> str:
+    """Create or update one set (in the caller's transaction); games already opened keep their copy."""
     item = db.session.execute(select(RingSet).where(RingSet.slug == spec["slug"])).scalar_one_or_none()
     if item is not None and item.source_digest == spec["digest"] and not item.retired:
         return "unchanged"
@@ -78,10 +90,12 @@ def apply_ring_set(spec: dict) -> str:
     item = item or RingSet(slug=spec["slug"])
     item.title, item.description, item.activity_code = spec["title"], spec["description"], spec["activity_code"]
     item.questions, item.source_digest, item.retired, item.loaded_at = spec["questions"], spec["digest"], False, utcnow()
+    item.per_game, item.translations = spec["per_game"], spec["translations"]
     db.session.add(item)
     return "created" if created else "updated"
 
 
 def load_ring_sets(folder: Path) -> tuple[list[str], list[ContentError]]:
+    """Load every brain ring set in quizzes/; a broken file is reported and loads nothing."""
     return load_files(folder, read_ring_set, lambda spec: f"{apply_ring_set(spec)} ({len(spec['questions'])} questions)",
                       RingSet, "brain ring", only="brainring")

@@ -20,7 +20,9 @@ class RingSet(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     activity_code: Mapped[str] = mapped_column(String(20), default="")
-    questions: Mapped[list] = mapped_column(JSON, default=list)   # [{key, text, options, answer, seconds, image}]
+    questions: Mapped[list] = mapped_column(JSON, default=list)   # [{key, text, options, answer, seconds, image, translations}]
+    per_game: Mapped[int] = mapped_column(default=0)               # questions a game draws from the set; 0: all of them
+    translations: Mapped[dict] = mapped_column(JSON, default=dict)  # language -> {title, description}
     source_digest: Mapped[str] = mapped_column(String(64), default="")
     retired: Mapped[bool] = mapped_column(default=False)
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -37,6 +39,7 @@ class Game(db.Model):
     host_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(String(300))
+    translations: Mapped[dict] = mapped_column(JSON, default=dict)  # the set's title in other languages, as opened
     questions: Mapped[list] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(10), default=LOBBY)
     current: Mapped[int] = mapped_column(default=-1)          # index of the question shown, -1 in the lobby

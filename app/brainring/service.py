@@ -21,7 +21,9 @@ once the host closes the game, which also writes the participation rows and XP. 
 appear on the projector and the results as they chose for leaderboards: by name, by initials, or
 as an anonymous player.
 """
+import random
 import secrets
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -70,7 +72,24 @@ def game_by_code(code: str) -> Game | None:
     return db.session.execute(select(Game).where(Game.code == cleaned)).scalar_one_or_none() if cleaned else None
 
 
-def open_game(host: User, ring_set: RingSet, activity_code: str, now: datetime) -> Game:
+def draw_questions(ring_set: RingSet, rng: random.Random) -> list[dict]:
+    """The questions of a new game: the set's `per_game` least played in its earlier games, in the set's order.
+
+    A set of 40 with 10 a game plays four monthly games without repeating a question; the fifth
+    starts again from those played least (random among equals).
+    """
+    questions = ring_set.questions
+    if not ring_set.per_game or ring_set.per_game >= len(questions):
+        return list(questions)
+    played = Counter(q["key"] for game_questions in db.session.execute(
+        select(Game.questions).where(Game.set_id == ring_set.id)).scalars() for q in game_questions)
+    shuffled = rng.sample(range(len(questions)), len(questions))
+    chosen = sorted(shuffled, key=lambda index: played[questions[index]["key"]])[:ring_set.per_game]
+    return [questions[index] for index in sorted(chosen)]
+
+
+def open_game(host: User, ring_set: RingSet, activity_code: str, now: datetime,
+              rng: random.Random | None = None) -> Game:
     """Open a game of this set in the lobby, under a fresh join code, counting for the plan activity given."""
     if not may_host(host):
         raise RingError(_("Curators and the ACS host games."))
@@ -82,7 +101,9 @@ def open_game(host: User, ring_set: RingSet, activity_code: str, now: datetime) 
         if game_by_code(candidate) is None:
             break
     game = Game(code=candidate, set_id=ring_set.id, host_id=host.id, activity_id=activity.id if activity else None,
-                title=ring_set.title, questions=ring_set.questions, created_at=now)
+                title=ring_set.title, translations={language: {"title": text["title"]} for language, text in
+                                                    (ring_set.translations or {}).items() if text.get("title")},
+                questions=draw_questions(ring_set, rng or random.SystemRandom()), created_at=now)
     db.session.add(game)
     db.session.commit()
     return game

@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -108,14 +109,28 @@ def deadline_for(quiz: Quiz, started_at: datetime, extra: int) -> datetime | Non
 
 # --- starting an attempt ---------------------------------------------------------
 
-def draw_layout(version: QuizVersion, quiz: Quiz, rng: random.Random) -> list[dict]:
-    """Draw the attempt's questions (N per category when the quiz says so) and option orders."""
+def _least_seen(pool: list[dict], count: int, seen: Counter, rng: random.Random) -> list[dict]:
+    """Pick `count` questions of the pool, those shown least often in earlier attempts first (random among equals)."""
+    if not any(seen[q["key"]] for q in pool):
+        return rng.sample(pool, count)
+    shuffled = rng.sample(pool, len(pool))
+    return sorted(shuffled, key=lambda q: seen[q["key"]])[:count]   # a stable sort keeps the random order of equals
+
+
+def draw_layout(version: QuizVersion, quiz: Quiz, rng: random.Random, seen: Counter | None = None) -> list[dict]:
+    """Draw the attempt's questions (N per category when the quiz says so) and option orders.
+
+    `seen` counts how often each question key was drawn in the person's earlier attempts: a
+    review after an attempt shows its right answers, so a later attempt draws the questions not
+    yet shown first and repeats one only when its category has run out of fresh ones.
+    """
     questions = version.questions
+    seen = seen or Counter()
     if version.draw:
         chosen = []
         for rule in version.draw:
             pool = [q for q in questions if q["category"] == rule["category"]]
-            chosen.extend(rng.sample(pool, rule["count"]))
+            chosen.extend(_least_seen(pool, rule["count"], seen, rng))
     else:
         chosen = list(questions)
     if quiz.shuffle_questions:
@@ -145,7 +160,8 @@ def start_attempt(user: User, quiz: Quiz, now: datetime, rng: random.Random | No
     if quiz.attempts_allowed and len(previous) >= quiz.attempts_allowed:
         raise QuizUnavailable("no attempts left")
     version = db.session.get(QuizVersion, quiz.current_version_id)
-    layout = draw_layout(version, quiz, rng or random.SystemRandom())
+    seen = Counter(entry["key"] for attempt in previous for entry in attempt.layout)
+    layout = draw_layout(version, quiz, rng or random.SystemRandom(), seen)
     new_id = db.session.execute(insert_ignoring_duplicates(QuizAttempt, dict(
         quiz_id=quiz.id, version_id=version.id, user_id=user.id, activity_id=activity.id if activity else None,
         number=len(previous) + 1, status=OPEN, started_at=now,
