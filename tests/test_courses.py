@@ -338,6 +338,14 @@ def test_a_forged_code_is_404(certificate, client):
     assert client.get("/verify/?code=ABCD-EFGH-JKMN").status_code == 404
 
 
+def test_an_unknown_code_in_a_verify_link_says_no_certificate_has_it_and_offers_the_form(certificate, client):
+    for url in ("/verify/ABCD-EFGH-JKMN", "/verify/?code=ABCD-EFGH-JKMN"):   # what a QR leads to, what the form sends
+        response = client.get(url)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 404 and "No certificate has this code." in page
+        assert '<form method="get" action="/verify/">' in page and 'value="ABCD-EFGH-JKMN"' in page
+
+
 def test_curator_sees_own_groups_progress_only(app, content, client, make_user, make_group, auth):
     mine, theirs = make_group("ЭЭ-24-1"), make_group("ЭЭ-24-2")
     curator = make_user("c@uni.test", roles=("curator",))
