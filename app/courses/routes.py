@@ -57,6 +57,7 @@ CHECKED = "lesson_check"
 
 
 def _render_lesson(course, lesson, *, checked=None):
+    """Render a lesson; with the answers just checked, their verdict and (when all right) the next step."""
     lessons = service.active_lessons(course.id)
     index = next(i for i, l in enumerate(lessons) if l.id == lesson.id)
     done = service.completed_lesson_ids(current_user.id, course.id)

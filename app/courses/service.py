@@ -95,7 +95,7 @@ class CoursePath:
 
     @property
     def next_step(self) -> str:
-        """"lesson", "quiz" or "certificate": what the person should do (or collect) next."""
+        """What comes next: "lesson", "quiz" or "certificate" (to collect, or to wait for)."""
         if not self.lessons_done and self.resume is not None:
             return "lesson"
         if self.final_quiz is not None and not self.final_quiz.passed and self.completed_at is None:
