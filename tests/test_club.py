@@ -109,7 +109,7 @@ def test_the_acs_answer_changes_the_public_status(world, client, auth):
 def test_a_hidden_idea_leaves_the_board_and_stays_in_the_audit_log(world, client, auth):
     idea = service.propose(world["students"][0], "other", "Something rude here", "An abusive text about a named teacher.", NOW)
     auth.login("acs@uni.test")
-    client.post(f"/ideas/{idea.id}/hide", data={"reason": "Names and insults a teacher."})
+    client.post(f"/ideas/{idea.id}/hide", data={"reason": "Names and insults a teacher.", "confirmed": "yes"})
     auth.logout()
     assert "Something rude" not in client.get("/ideas/").get_data(as_text=True)
     assert client.get(f"/ideas/{idea.id}").status_code == 404

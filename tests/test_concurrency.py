@@ -73,7 +73,7 @@ def test_a_busy_hour(app, runner, make_user, make_group):
         statuses = [client.post("/login", data={"email": email, "password": PASSWORD}).status_code]
         for assignment_id in assignment_ids:
             data = {f"c-{key}": "7" for key in criteria}
-            statuses.append(client.post(f"/jury/assignments/{assignment_id}", data={**data, "action": "seal"}).status_code)
+            statuses.append(client.post(f"/jury/assignments/{assignment_id}", data={**data, "action": "seal", "confirmed": "yes"}).status_code)
         return statuses
 
     work = {j.email: [a.id for a in db.session.execute(select(JuryAssignment).where(

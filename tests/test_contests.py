@@ -157,7 +157,7 @@ def test_withdrawal_takes_the_xp_back(content, people, client):
     login(client, "aruzhan@uni.test")
     submit_essay(client)
     code = db.session.execute(select(Entry.code)).scalar_one()
-    client.post(f"/contests/entries/{code}/withdraw")
+    client.post(f"/contests/entries/{code}/withdraw", data={"confirmed": "yes"})
     assert db.session.execute(select(Entry)).scalar_one().status == "withdrawn"
     assert db.session.scalar(select(func.sum(XpEvent.amount))) == 0
     assert db.session.execute(select(AuditEvent).where(AuditEvent.action == "entry.withdrawn")).scalar_one()
@@ -290,7 +290,7 @@ def test_a_juror_cannot_open_an_entry_not_assigned(judged, client):
     theirs = db.session.execute(select(JuryAssignment).where(JuryAssignment.juror_id != jurors[0].id)).scalars().first()
     login(client, "jury1@uni.test")
     assert client.get(f"/jury/assignments/{theirs.id}").status_code == 404
-    assert client.post(f"/jury/assignments/{theirs.id}", data={"c-argument": "9", "action": "seal"}).status_code == 404
+    assert client.post(f"/jury/assignments/{theirs.id}", data={"c-argument": "9", "action": "seal", "confirmed": "yes"}).status_code == 404
     login(client, "aruzhan@uni.test")
     assert client.get("/jury/").status_code == 403
 
@@ -303,7 +303,7 @@ def score_all(client, juror_email, values):
             JuryAssignment.juror_id == juror.id, JuryAssignment.status == "active")).scalars().all():
         points = values(assignment.entry)
         client.post(f"/jury/assignments/{assignment.id}", data={**{f"c-{k}": str(v) for k, v in points.items()},
-                                                                 "comment": f"Comment on {assignment.entry.title}", "action": "seal"})
+                                                                 "comment": f"Comment on {assignment.entry.title}", "action": "seal", "confirmed": "yes"})
 
 
 def test_scores_are_revisable_until_sealed_and_others_hidden_until_then(judged, client):
@@ -312,19 +312,19 @@ def test_scores_are_revisable_until_sealed_and_others_hidden_until_then(judged, 
     other = db.session.execute(select(JuryAssignment).where(JuryAssignment.entry_id == mine.entry_id,
                                                             JuryAssignment.juror_id != jurors[0].id)).scalars().first()
     login(client, other.juror.email)
-    client.post(f"/jury/assignments/{other.id}", data={"c-argument": "7", "c-evidence": "7", "c-originality": "7", "c-language": "7", "action": "seal"})
+    client.post(f"/jury/assignments/{other.id}", data={"c-argument": "7", "c-evidence": "7", "c-originality": "7", "c-language": "7", "action": "seal", "confirmed": "yes"})
     login(client, "jury1@uni.test")
     bad = client.post(f"/jury/assignments/{mine.id}", data={"c-argument": "11", "action": "save"})
     assert bad.status_code == 422 and "from 0 to 10" in bad.get_data(as_text=True)
     client.post(f"/jury/assignments/{mine.id}", data={"c-argument": "4", "action": "save"})
     page = client.get(f"/jury/assignments/{mine.id}").get_data(as_text=True)
     assert "Other jurors' sealed scores" not in page and "Juror A" not in page and 'value="4"' in page
-    incomplete = client.post(f"/jury/assignments/{mine.id}", data={"c-argument": "5", "action": "seal"})
+    incomplete = client.post(f"/jury/assignments/{mine.id}", data={"c-argument": "5", "action": "seal", "confirmed": "yes"})
     assert "Score every criterion before sealing" in incomplete.get_data(as_text=True)
-    client.post(f"/jury/assignments/{mine.id}", data={"c-argument": "5", "c-evidence": "6", "c-originality": "7", "c-language": "8", "action": "seal"})
+    client.post(f"/jury/assignments/{mine.id}", data={"c-argument": "5", "c-evidence": "6", "c-originality": "7", "c-language": "8", "action": "seal", "confirmed": "yes"})
     sealed = client.get(f"/jury/assignments/{mine.id}").get_data(as_text=True)
     assert "You sealed this score" in sealed and "Juror A" in sealed
-    again = client.post(f"/jury/assignments/{mine.id}", data={"c-argument": "10", "c-evidence": "10", "c-originality": "10", "c-language": "10", "action": "seal"})
+    again = client.post(f"/jury/assignments/{mine.id}", data={"c-argument": "10", "c-evidence": "10", "c-originality": "10", "c-language": "10", "action": "seal", "confirmed": "yes"})
     assert "sealed and can no longer change" in again.get_data(as_text=True)
     assert db.session.get(JuryAssignment, mine.id).score.values["argument"] == 5
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "score.sealed")) == 2
@@ -334,7 +334,7 @@ def test_declaring_a_conflict_passes_the_entry_on(judged, client):
     _s, jurors, _a, _ = judged
     mine = db.session.execute(select(JuryAssignment).where(JuryAssignment.juror_id == jurors[0].id)).scalars().first()
     login(client, "jury1@uni.test")
-    client.post(f"/jury/assignments/{mine.id}/conflict", data={"reason": "My niece's group"})
+    client.post(f"/jury/assignments/{mine.id}/conflict", data={"reason": "My niece's group", "confirmed": "yes"})
     assert db.session.get(JuryAssignment, mine.id).status == "conflict"
     active = db.session.execute(select(JuryAssignment).where(JuryAssignment.entry_id == mine.entry_id,
                                                              JuryAssignment.status == "active")).scalars().all()
@@ -394,13 +394,13 @@ def test_publication_results_bundle_and_certificates(judged, client, runner, app
     login(client, "boss@uni.test")
     admin_page = client.get("/admin/contests/essay-2024-2025/").get_data(as_text=True)
     assert "Preview of the results" in admin_page
-    response = client.post("/admin/contests/essay-2024-2025/publish", follow_redirects=True)
+    response = client.post("/admin/contests/essay-2024-2025/publish", data={"confirmed": "yes"}, follow_redirects=True)
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "robust" in page
     aruzhan_code = db.session.execute(select(Entry.code).where(Entry.title == "Essay A")).scalar_one()
     assert aruzhan_code in page and "Aruzhan Bekova" not in page        # did not consent to be named
     assert "Dinara Zhumabekova" in page                                   # consented, placed second
-    assert client.post("/admin/contests/essay-2024-2025/publish", follow_redirects=True).status_code == 200
+    assert client.post("/admin/contests/essay-2024-2025/publish", data={"confirmed": "yes"}, follow_redirects=True).status_code == 200
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "results.published")) == 1
 
     client.post("/logout")

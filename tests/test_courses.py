@@ -153,15 +153,31 @@ def test_lesson_page_never_contains_the_answers(app, content, client, make_user,
     assert wrong.replace('value="0"', 'value="1"') == right  # nothing but the value tells them apart
 
 
-def test_wrong_answers_keep_the_choice_and_do_not_complete(app, content, client, make_user, auth):
+def test_a_wrong_check_answer_lands_at_the_check_with_the_message_and_the_choice_kept(app, content, client, make_user, auth):
     student = make_user("s@uni.test")
     auth.login("s@uni.test")
-    page = client.post("/courses/demo-course/lesson-1/check", data={"q0": "0"}).get_data(as_text=True)
-    assert "Not quite: 0 of 1 answers are right." in page
+    response = client.post("/courses/demo-course/lesson-1/check", data={"q0": "0"})
+    assert response.status_code == 302 and response.location.endswith("/courses/demo-course/lesson-1#check")
+    page = client.get(response.location).get_data(as_text=True)
+    assert 'id="check"' in page and "Not quite: 0 of 1 answers are right." in page
     chosen, other = radio_inputs(page)
     assert "checked" in chosen and "checked" not in other
     assert "Paying for a grade is a bribe." not in page
     assert service.completed_lesson_ids(student.id, lessons_of()[0].course_id) == set()
+    again = client.get("/courses/demo-course/lesson-1").get_data(as_text=True)    # shown once, then a fresh form
+    assert "Not quite" not in again and "checked" not in "".join(radio_inputs(again))
+
+
+def test_a_right_check_answer_shows_the_explanations_and_the_next_lesson_instead_of_jumping_away(
+        app, content, client, make_user, auth):
+    make_user("s@uni.test")
+    auth.login("s@uni.test")
+    response = client.post("/courses/demo-course/lesson-1/check", data={"q0": "1"})
+    assert response.location.endswith("/courses/demo-course/lesson-1#check")
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Every answer is right: the lesson is complete." in page and "Paying for a grade is a bribe." in page
+    assert re.search(r'<a class="button" href="/courses/demo-course/lesson-2">Next lesson: Lesson 2', page)
+    assert "Check my answers" not in page
 
 
 def test_reading_a_course_to_the_end(app, content, client, make_user, make_group, auth):
@@ -172,16 +188,77 @@ def test_reading_a_course_to_the_end(app, content, client, make_user, make_group
     client.get("/courses/demo-course/lesson-2")
     outline = client.get("/courses/demo-course/").get_data(as_text=True)
     assert "Start the course" in outline and "/courses/demo-course/lesson-2" in outline
-    response = client.post("/courses/demo-course/lesson-1/check", data={"q0": "1"})
-    assert response.status_code == 302 and response.location.endswith("/courses/demo-course/lesson-2")
+    client.post("/courses/demo-course/lesson-1/check", data={"q0": "1"}, follow_redirects=True)
     assert "Continue where you left off" in client.get("/courses/demo-course/").get_data(as_text=True)
     response = client.post("/courses/demo-course/lesson-2/check", data={"q0": "1"}, follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert "You have completed the course" in page and "public verification page" in page
+    assert "You have completed the course" in page and "See your certificate" in page
+    assert "public verification page" in client.get("/courses/demo-course/").get_data(as_text=True)
     certificate = db.session.execute(select(Certificate).where(Certificate.user_id == student.id)).scalar_one()
     assert certificate.title == "Demo course" and certificate.holder_name == student.full_name
     assert count(Participation, Participation.user_id == student.id) == 1
     assert db.session.scalar(select(func.sum(XpEvent.amount)).where(XpEvent.user_id == student.id)) == 10 + 10 + 20
+
+
+@pytest.fixture
+def with_final(content, runner):
+    """The demo course again, now with a final quiz (every question type)."""
+    from tests.quiz_fixtures import ALL_TYPES
+
+    root = content.parent.parent
+    (root / "quizzes").mkdir(exist_ok=True)
+    (root / "quizzes" / "every-type.toml").write_text(ALL_TYPES, encoding="utf-8")
+    toml = content / "course.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + 'final_quiz = "every-type"\n', encoding="utf-8")
+    result = runner.invoke(args=["load-content"])
+    assert result.exit_code == 0, result.output
+
+
+def pass_the_final_quiz(client, student):
+    """Start the every-type quiz, send every right answer page by page as the form does, and submit."""
+    from app.people.models import utcnow
+    from app.quizzes import service as quizzes
+    from tests.quiz_fixtures import RIGHT, form_for
+
+    attempt = quizzes.start_attempt(student, quizzes.quiz_by_slug("every-type"), utcnow())
+    form = form_for(attempt, RIGHT)
+    for number in range(1, len(quizzes.pages(attempt)) + 1):
+        client.post(f"/quizzes/attempts/{attempt.id}/save?page={number}", data={**form, "go": str(number)})
+    quizzes.submit(attempt, utcnow())
+
+
+def test_after_the_last_lesson_the_course_leads_to_the_final_quiz_and_then_to_the_certificate(
+        app, with_final, client, make_user, auth):
+    student = make_user("s@uni.test")
+    auth.login("s@uni.test")
+    client.post("/courses/demo-course/lesson-1/check", data={"q0": "1"})
+    last = client.post("/courses/demo-course/lesson-2/check", data={"q0": "1"}, follow_redirects=True).get_data(as_text=True)
+    assert '<a class="button" href="/quizzes/every-type/">Take the final quiz' in last
+    outline = client.get("/courses/demo-course/").get_data(as_text=True)
+    assert "2 of 2 lessons completed" in outline and "Every type" in outline and "pass mark 60%" in outline
+    assert '<a class="button" href="/quizzes/every-type/">Take the final quiz</a>' in outline
+    assert "Issued once every lesson is completed and the final quiz is passed." in outline
+    assert "Continue where you left off" not in outline and "Start the course" not in outline
+    pass_the_final_quiz(client, student)
+    outline = client.get("/courses/demo-course/").get_data(as_text=True)
+    assert "Completed on" in outline and "Your grade: 100%" in outline and "public verification page" in outline
+    assert "Take the final quiz" not in outline
+
+
+def test_the_path_names_the_next_step(app, with_final, make_user):
+    student = make_user()
+    course = db.session.execute(select(Course).where(Course.slug == "demo-course")).scalar_one()
+    first, second = lessons_of()
+
+    def path():
+        lessons = service.active_lessons(course.id)
+        return service.course_path(student.id, course, lessons, service.completed_lesson_ids(student.id, course.id),
+                                   service.progress_for(student.id, course.id), datetime(2024, 10, 1))
+    assert path().next_step == "lesson" and path().resume.id == first.id and path().final_quiz.grade is None
+    service.complete_lesson(student, first, via="check", now=datetime(2024, 10, 1))
+    assert path().next_step == "lesson" and path().resume.id == second.id
+    service.complete_lesson(student, second, via="check", now=datetime(2024, 10, 1))
+    assert path().next_step == "quiz" and path().lessons_done and path().certificate is None
 
 
 def test_completion_writes_one_participation_however_often_it_is_triggered(app, content, make_user):
@@ -259,6 +336,14 @@ def test_a_forged_code_is_404(certificate, client):
     assert client.get("/verify/ABCD-EFGH-JKMN").status_code == 404
     assert client.get("/verify/not-a-code").status_code == 404
     assert client.get("/verify/?code=ABCD-EFGH-JKMN").status_code == 404
+
+
+def test_an_unknown_code_in_a_verify_link_says_no_certificate_has_it_and_offers_the_form(certificate, client):
+    for url in ("/verify/ABCD-EFGH-JKMN", "/verify/?code=ABCD-EFGH-JKMN"):   # what a QR leads to, what the form sends
+        response = client.get(url)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 404 and "No certificate has this code." in page
+        assert '<form method="get" action="/verify/">' in page and 'value="ABCD-EFGH-JKMN"' in page
 
 
 def test_curator_sees_own_groups_progress_only(app, content, client, make_user, make_group, auth):

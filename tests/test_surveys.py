@@ -418,7 +418,7 @@ def test_publishing_shows_charts_closes_the_wave_and_compares_with_the_seed(surv
     make_user("acs@uni.test", roles=("admin",))
     auth.login("acs@uni.test")
     assert "Publish the results" in client.get(f"/surveys/{SLUG}/results/{wave.key}").get_data(as_text=True)
-    client.post(f"/admin/surveys/{SLUG}/{wave.key}/publish")
+    client.post(f"/admin/surveys/{SLUG}/{wave.key}/publish", data={"confirmed": "yes"})
     auth.logout()
     page = results_page(client, wave)
     assert "<svg" in page and "project paper" in page and "Respondents" in page

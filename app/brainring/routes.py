@@ -20,6 +20,7 @@ from flask_wtf import FlaskForm
 from app.brainring import service
 from app.brainring.models import CLOSED, OPEN, Game, RingSet
 from app.core.clock import now
+from app.core.confirm import confirmation_page, confirmed
 from app.core.http import int_field
 from app.core.uploads import COVER_SIZE, UploadError, jpeg_bytes, rebuild_image
 from app.extensions import db
@@ -130,6 +131,11 @@ def step(code, step):
     game = _host_game(code)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if step == "close" and game.status != CLOSED and not confirmed():
+        return confirmation_page(
+            question=_("End the game “%(title)s”?", title=game.title),
+            consequence=_("the results become final: no more questions can be asked or answered, and participation and XP are written for everyone who answered."),
+            button=_("End the game"), back=url_for(".host", code=game.code))
     action = {"next": service.next_question, "reveal": service.reveal, "close": service.close}[step]
     try:
         action(game, current_user, now())

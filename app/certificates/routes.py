@@ -52,6 +52,6 @@ def verify_form():
 def verify(code):
     """Confirm a certificate's holder, achievement and date — and nothing more."""
     certificate = service.find(code)
-    if certificate is None:
-        abort(404)
+    if certificate is None:   # what a mistyped or forged QR leads to: say so, and offer the form
+        return render_template("certificates/verify_form.html", code=code[:40], not_found=True), 404
     return render_template("certificates/verify.html", certificate=certificate)

@@ -77,6 +77,12 @@ def find(code: str) -> Certificate | None:
     return db.session.execute(select(Certificate).where(Certificate.code == normalised)).scalar_one_or_none()
 
 
+def held(user_id: int, *, kind: str, subject_ref: str) -> Certificate | None:
+    """The person's certificate of this kind for this subject (a course, a contest), if issued."""
+    return db.session.execute(select(Certificate).where(
+        Certificate.user_id == user_id, Certificate.kind == kind, Certificate.subject_ref == subject_ref)).scalars().first()
+
+
 def for_user(user_id: int) -> list[Certificate]:
     return db.session.execute(select(Certificate).where(Certificate.user_id == user_id)
                               .order_by(Certificate.issued_on.desc(), Certificate.id.desc())).scalars().all()

@@ -10,7 +10,9 @@ from flask_wtf import FlaskForm
 from app.club import service
 from app.club.models import IDEA_CATEGORIES, IDEA_STATUSES, PENDING, Clip, Idea, Membership, VolunteerLog
 from app.core.clock import now
+from app.core.confirm import confirmation_page, confirmed
 from app.core.http import is_local_path
+from app.core.localize import format_day
 from app.extensions import db
 from app.people.access import admin_required, role_required
 from app.people.models import ADMIN, COORDINATOR
@@ -119,6 +121,14 @@ def decide_volunteering(entry_id):
     entry = db.get_or_404(VolunteerLog, entry_id)
     _checked_form()
     confirm = request.form.get("action") == "confirm"
+    if entry.status == PENDING and not confirmed():
+        facts = dict(name=entry.user.full_name, hours=entry.hours, date=format_day(entry.done_on))
+        return confirmation_page(
+            question=(_("Confirm %(hours)s hours of volunteering by %(name)s on %(date)s?", **facts) if confirm
+                      else _("Reject %(hours)s hours of volunteering by %(name)s on %(date)s?", **facts)),
+            consequence=(_("confirmed hours count for the plan, pay XP and appear on the student's statement; a decision cannot be changed.")
+                         if confirm else _("the student sees your reason, and a decision cannot be changed.")),
+            details=[entry.activity], button=_("Confirm") if confirm else _("Reject"), back=url_for(".manage"))
     try:
         service.decide_volunteering(entry, current_user, confirm, request.form.get("reason", ""), now())
     except service.ClubError as error:
@@ -216,6 +226,11 @@ def hide(idea_id):
     item = db.get_or_404(Idea, idea_id)
     _checked_form()
     hidden = request.form.get("action") != "restore"
+    if hidden and not item.hidden and not confirmed():
+        return confirmation_page(
+            question=_("Hide the idea “%(title)s”?", title=item.title),
+            consequence=_("it leaves the public board at once, and the reason stays in the audit log for good."),
+            button=_("Hide"), back=url_for(".idea", idea_id=item.id))
     try:
         service.hide(item, current_user, request.form.get("reason", ""), hidden)
     except service.ClubError as error:
@@ -278,6 +293,11 @@ def clip_image(clip_id, size):
 def hide_clip(clip_id):
     clip = db.get_or_404(Clip, clip_id)
     _checked_form()
+    if not clip.hidden and not confirmed():
+        return confirmation_page(
+            question=_("Hide the clip “%(title)s”?", title=clip.title),
+            consequence=_("it leaves the showcase for good (a hidden clip cannot be shown again), and the reason is written to the audit log."),
+            button=_("Hide"), back=url_for(".media"))
     try:
         service.hide_clip(clip, current_user, request.form.get("reason", ""))
     except service.ClubError as error:

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from app.contests import service
 from app.contests.models import ACTIVE, SUBMITTED, WITHDRAWN, Contest, Entry, JuryAssignment
 from app.core.clock import now
+from app.core.confirm import confirmation_page, confirmed
+from app.core.localize import localized_criteria, tr
 from app.core.http import int_field
 from app.extensions import db
 from app.people.access import admin_required, role_required
@@ -121,6 +123,11 @@ def withdraw(code):
     entry = _own_entry(code)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if service.may_withdraw(entry, now()) and not confirmed():
+        return confirmation_page(
+            question=_("Withdraw the entry %(code)s?", code=entry.code),
+            consequence=_("the entry leaves the contest for good: the jury will not see it, it will not be ranked, and the XP it earned is taken back."),
+            button=_("Withdraw the entry"), back=url_for(".edit", code=entry.code))
     if service.withdraw(entry, current_user, now()):
         flash(_("Your entry %(code)s is withdrawn.", code=entry.code), "success")
     else:
@@ -200,12 +207,23 @@ def score(assignment_id):
         if not form.validate_on_submit():
             abort(400)
         values, problems = service.parse_values(contest, request.form)
+        seal = request.form.get("action") == "seal"
+        if seal and not problems and not confirmed():
+            problems = service.score_refusal(assignment, values, seal=True, now=now())
+            if not problems:
+                return confirmation_page(
+                    question=_("Seal your score for entry %(code)s?", code=assignment.entry.code),
+                    consequence=_("a sealed score is final: you will not be able to change it."),
+                    details=[f"{c['title']}: {values[c['key']]} / {c['scale']}" for c in localized_criteria(contest)],
+                    button=_("Seal my score"), button_field=("action", "seal"),
+                    alternative=(_("Save as a draft instead"), "action", "save"),
+                    back=url_for(".score", assignment_id=assignment.id))
         if not problems:
             problems = service.save_score(assignment, current_user, values, request.form.get("comment", ""),
                                           request.form.get("private_note", ""),
-                                          seal=request.form.get("action") == "seal", now=now())
+                                          seal=seal, now=now())
         if not problems:
-            flash(_("Score sealed.") if request.form.get("action") == "seal" else _("Saved. You can revise until you seal."), "success")
+            flash(_("Score sealed.") if seal else _("Saved. You can revise until you seal."), "success")
             return redirect(url_for(".score", assignment_id=assignment.id))
     sealed = assignment.score is not None and assignment.score.sealed_at is not None
     return render_template("contests/score.html", assignment=assignment, entry=assignment.entry, contest=contest,
@@ -223,6 +241,12 @@ def conflict(assignment_id):
     assignment = _own_assignment(assignment_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if not confirmed():
+        return confirmation_page(
+            question=_("Declare a conflict of interest for entry %(code)s?", code=assignment.entry.code),
+            consequence=_("the entry passes to another juror and you will not be able to score it again."),
+            button=_("Declare a conflict and pass this entry on"),
+            back=url_for(".score", assignment_id=assignment.id))
     try:
         replacement = service.declare_conflict(assignment, current_user, request.form.get("reason", ""), now())
     except ValueError as error:
@@ -309,6 +333,11 @@ def publish(slug):
     contest = _contest_or_404(slug)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if contest.published_at is None and not confirmed():
+        return confirmation_page(
+            question=_("Publish the results of “%(title)s”?", title=tr(contest, 'title')),
+            consequence=_("the ranking is frozen, winners who consented are named, diplomas and certificates are issued, and the publication is written to the audit log."),
+            button=_("Publish the results"), back=url_for(".admin_show", slug=slug))
     try:
         service.publish(contest, current_user, now())
     except ValueError as error:

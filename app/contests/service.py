@@ -256,9 +256,14 @@ def _count_participation(user: User, contest: Contest, entry: Entry, now: dateti
               source_ref=entry.code, when=now)
 
 
+def may_withdraw(entry: Entry, now: datetime) -> bool:
+    """An entry can be withdrawn once, while the contest takes entries."""
+    return entry.status != WITHDRAWN and phase(entry.contest, now) == "submissions"
+
+
 def withdraw(entry: Entry, user: User, now: datetime) -> bool:
     """Withdraw an entry before the deadline; its XP is taken back."""
-    if entry.status == WITHDRAWN or phase(entry.contest, now) != "submissions":
+    if not may_withdraw(entry, now):
         return False
     entry.status, entry.withdrawn_at = WITHDRAWN, now
     audit.record("entry.withdrawn", actor=user, subject=f"entry:{entry.code}", payload={"contest": entry.contest.slug}, now=now)
@@ -434,21 +439,30 @@ def parse_values(contest: Contest, form) -> tuple[dict, dict]:
     return values, problems
 
 
+def score_refusal(assignment: JuryAssignment, values: dict, *, seal: bool, now: datetime) -> dict:
+    """Why these scores may not be saved (or sealed) now: {"form": reason}, or {} when they may."""
+    contest = assignment.entry.contest
+    if phase(contest, now) not in ("judging",):
+        return {"form": _("Scoring is open only during the judging window.")}
+    if assignment.score is not None and assignment.score.sealed_at is not None:
+        return {"form": _("This score is sealed and can no longer change.")}
+    if seal:
+        missing = [c["title"] for c in contest.criteria if c["key"] not in values]
+        if missing:
+            return {"form": _("Score every criterion before sealing: %(missing)s.", missing=", ".join(missing))}
+    return {}
+
+
 def save_score(assignment: JuryAssignment, juror: User, values: dict, comment: str, note: str,
                *, seal: bool, now: datetime) -> dict:
     """Save a juror's scores (revisable), or seal them (final); return problems, if any."""
     contest = assignment.entry.contest
     if assignment.juror_id != juror.id or assignment.status != ACTIVE:
         raise PermissionError("not this juror's entry")
-    if phase(contest, now) not in ("judging",):
-        return {"form": _("Scoring is open only during the judging window.")}
+    problems = score_refusal(assignment, values, seal=seal, now=now)
+    if problems:
+        return problems
     score = assignment.score
-    if score is not None and score.sealed_at is not None:
-        return {"form": _("This score is sealed and can no longer change.")}
-    if seal:
-        missing = [c["title"] for c in contest.criteria if c["key"] not in values]
-        if missing:
-            return {"form": _("Score every criterion before sealing: %(missing)s.", missing=", ".join(missing))}
     if score is None:
         score = JuryScore(assignment_id=assignment.id)
         db.session.add(score)

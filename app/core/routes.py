@@ -17,15 +17,17 @@ bp = Blueprint("core", __name__)
 
 @bp.route("/")
 def home():
-    """Show the landing page, or the person's own starting points when signed in."""
+    """Show the landing page, or what each of the person's roles should do next when signed in."""
     plan = plan_service.current_plan(date.today()) if current_user.is_authenticated else None
-    overview = None
-    if current_user.is_authenticated and current_user.has_role("student"):
+    overview = panels = None
+    if current_user.is_authenticated:
         from app.core.clock import now
-        from app.core.overview import student_overview
+        from app.core.overview import role_panels, student_overview
 
-        overview = student_overview(current_user, now())
-    return render_template("core/home.html", plan=plan, overview=overview)
+        moment = now()
+        overview = student_overview(current_user, moment) if current_user.has_role("student") else None
+        panels = role_panels(current_user, moment)
+    return render_template("core/home.html", plan=plan, overview=overview, panels=panels)
 
 
 @bp.route("/language/<code>", methods=["GET", "POST"])

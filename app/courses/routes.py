@@ -2,12 +2,11 @@
 from datetime import date
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app.certificates.models import Certificate
 from app.courses import loader, service
 from app.courses.forms import LessonActionForm
 from app.courses.models import Course, Lesson, LessonVersion
@@ -44,38 +43,51 @@ def catalogue():
 @bp.route("/courses/<slug>/")
 @login_required
 def course(slug):
-    """Show a course's lessons, what is done, and where to continue."""
+    """Show a course's path — lessons, final quiz, certificate — and where to continue."""
     item = _course_or_404(slug)
     lessons = service.active_lessons(item.id)
     done = service.completed_lesson_ids(current_user.id, item.id)
-    progress = service.progress_for(current_user.id, item.id)
-    certificate = db.session.execute(select(Certificate).where(
-        Certificate.user_id == current_user.id, Certificate.kind == "course",
-        Certificate.subject_ref == f"course:{item.id}")).scalar_one_or_none()
-    return render_template("courses/course.html", course=item, lessons=lessons, done=done, progress=progress,
-                           resume=service.resume_lesson(lessons, done, progress), certificate=certificate)
+    path = service.course_path(current_user.id, item, lessons, done, service.progress_for(current_user.id, item.id),
+                               utcnow())
+    return render_template("courses/course.html", course=item, lessons=lessons, done=done, path=path)
 
 
-def _render_lesson(course, lesson, *, result=None, chosen=None, status=200):
+# The answers a person just sent to a lesson's check, kept for the page the POST redirects to.
+CHECKED = "lesson_check"
+
+
+def _render_lesson(course, lesson, *, checked=None):
+    """Render a lesson; with the answers just checked, their verdict and (when all right) the next step."""
     lessons = service.active_lessons(course.id)
     index = next(i for i, l in enumerate(lessons) if l.id == lesson.id)
     done = service.completed_lesson_ids(current_user.id, course.id)
+    result, chosen, path = None, {}, None
+    if checked is not None:
+        chosen = {index: value for index, value in enumerate(checked["chosen"])}
+        result = service.grade_checks(lesson.current, chosen)
+        if result.all_correct:   # what to do next, shown under the explanations
+            path = service.course_path(current_user.id, course, lessons, done,
+                                       service.progress_for(current_user.id, course.id), utcnow())
     return render_template(
         "courses/lesson.html", course=course, lesson=lesson, version=lesson.current, lessons=lessons,
         position=index + 1, previous=lessons[index - 1] if index > 0 else None,
         following=lessons[index + 1] if index + 1 < len(lessons) else None, done=done,
-        form=LessonActionForm(), result=result, chosen=chosen or {},
-    ), status
+        form=LessonActionForm(), result=result, chosen=chosen, path=path,
+        course_completed=bool(checked and checked.get("course_completed")),
+    )
 
 
 @bp.route("/courses/<slug>/<lesson_slug>")
 @login_required
 def lesson(slug, lesson_slug):
-    """Show a lesson, with its check questions (never their answers)."""
+    """Show a lesson, with its check questions (never their answers until answered right)."""
     item = _course_or_404(slug)
     page = _lesson_or_404(item, lesson_slug)
     service.record_visit(current_user.id, page, utcnow())
-    return _render_lesson(item, page)
+    checked = session.pop(CHECKED, None) if CHECKED in session else None
+    if checked is not None and (checked.get("lesson") != page.id or checked.get("version") != page.current_version_id):
+        checked = None   # answers to another lesson, or to a text that has changed since
+    return _render_lesson(item, page, checked=checked)
 
 
 def _after_completion(course, lesson, completion):
@@ -110,7 +122,7 @@ def complete(slug, lesson_slug):
 @bp.route("/courses/<slug>/<lesson_slug>/check", methods=["POST"])
 @login_required
 def check(slug, lesson_slug):
-    """Grade the lesson's check questions; all right completes the lesson."""
+    """Grade the lesson's check questions (all right completes the lesson); show the outcome at the check."""
     item = _course_or_404(slug)
     page = _lesson_or_404(item, lesson_slug)
     form = LessonActionForm()
@@ -119,11 +131,14 @@ def check(slug, lesson_slug):
     chosen = {}
     for index in range(len(page.current.checks)):
         raw = request.form.get(f"q{index}", "")
-        chosen[index] = int(raw) if raw.isdigit() else None
+        chosen[index] = int(raw) if raw.isdigit() and len(raw) < 4 else None
     result = service.grade_checks(page.current, chosen)
-    if result.all_correct:
-        return _after_completion(item, page, service.complete_lesson(current_user, page, via="check", now=utcnow()))
-    return _render_lesson(item, page, result=result, chosen=chosen, status=200)
+    completion = service.complete_lesson(current_user, page, via="check", now=utcnow()) if result.all_correct else None
+    # Back to the lesson's check, not to its top: the verdict and the explanations are where the answers were.
+    session[CHECKED] = {"lesson": page.id, "version": page.current_version_id,
+                        "chosen": [chosen[index] for index in range(len(chosen))],
+                        "course_completed": bool(completion and completion.course_completed)}
+    return redirect(url_for(".lesson", slug=slug, lesson_slug=lesson_slug, _anchor="check"))
 
 
 @bp.route("/courses/groups/")

@@ -71,6 +71,57 @@ def resume_lesson(lessons: list[Lesson], done: set[int], progress: CourseProgres
     return next((lesson for lesson in lessons if lesson.id not in done), None)
 
 
+@dataclass
+class FinalQuizStanding:
+    quiz: object                    # the Quiz (its title is translated in the page)
+    grade: float | None             # the final grade so far this academic year, if any attempt was graded
+    passed: bool
+
+
+@dataclass
+class CoursePath:
+    """Where a person stands on a course's path: lessons → final quiz → certificate."""
+
+    total: int
+    done: int
+    resume: Lesson | None           # the lesson to continue with; None once every lesson is done
+    final_quiz: FinalQuizStanding | None
+    completed_at: datetime | None
+    certificate: object | None
+
+    @property
+    def lessons_done(self) -> bool:
+        return self.done >= self.total
+
+    @property
+    def next_step(self) -> str:
+        """What comes next: "lesson", "quiz" or "certificate" (to collect, or to wait for)."""
+        if not self.lessons_done and self.resume is not None:
+            return "lesson"
+        if self.final_quiz is not None and not self.final_quiz.passed and self.completed_at is None:
+            return "quiz"
+        return "certificate"
+
+
+def course_path(user_id: int, course: Course, lessons: list[Lesson], done: set[int],
+                progress: CourseProgress | None, now: datetime) -> CoursePath:
+    """The person's path through the course: lessons done, the final quiz's standing, the certificate."""
+    standing = None
+    if course.final_quiz:
+        from app.quizzes import service as quizzes  # the quizzes feature owns grades and pass marks
+
+        quiz = quizzes.quiz_by_slug(course.final_quiz)
+        if quiz is not None:
+            activity = quizzes.activity_for(quiz, now)
+            grade = quizzes.final_grade(quizzes.attempts_for(user_id, quiz, activity.id if activity else None),
+                                        quiz.grading)
+            standing = FinalQuizStanding(quiz, grade, grade is not None and grade >= quiz.pass_percent)
+    completed_at = progress.completed_at if progress is not None else None
+    certificate = certificates.held(user_id, kind="course", subject_ref=f"course:{course.id}") if completed_at else None
+    return CoursePath(len(lessons), len({l.id for l in lessons} & done), resume_lesson(lessons, done, progress),
+                      standing, completed_at, certificate)
+
+
 def record_visit(user_id: int, lesson: Lesson, now: datetime) -> None:
     """Remember the lesson a person opened last in its course.
 

@@ -16,6 +16,7 @@ import qrcode.image.svg
 from app.audit import service as audit
 from app.core.cache import cache
 from app.core.clock import now
+from app.core.confirm import confirmation_page, confirmed
 from app.core.exports import table_response
 from app.core.http import MAX_ID, date_arg, int_arg, int_field, kept_query, per_address
 from app.core.security import shared_page
@@ -254,6 +255,11 @@ def rotate(event_id):
     ensure(_may_run(item))
     if not ActionForm().validate_on_submit():
         abort(400)
+    if not confirmed():
+        return confirmation_page(
+            question=_("Give “%(title)s” a new code?", title=item.title),
+            consequence=_("the code %(code)s and its QR code stop working at once; whoever has not checked in yet needs the new code.", code=item.code),
+            button=_("New code"), back=url_for(".event", event_id=item.id))
     flash(_("New code: %(code)s. The old one no longer works.", code=events.rotate_code(item, current_user)), "success")
     return redirect(url_for(".event", event_id=item.id))
 
@@ -339,6 +345,11 @@ def revoke(token_id):
     token = db.get_or_404(ApiToken, token_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if token.revoked_at is None and not confirmed():
+        return confirmation_page(
+            question=_("Revoke the token “%(name)s”?", name=token.name),
+            consequence=_("every system that uses it loses access at once, and a revoked token cannot be restored: a new one must be issued and handed over."),
+            button=_("Revoke"), back=url_for(".api_tokens"))
     events.revoke_token(token, current_user, now())
     flash(_("Token revoked."), "success")
     return redirect(url_for(".api_tokens"))

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
+from app.core.confirm import confirmation_page, confirmed
 from app.core.http import address_key, kept_query, page_arg, safe_next
 from app.extensions import db
 from app.people import service, throttle
@@ -137,6 +138,11 @@ def person(user_id):
             form.roles.errors.append(_("You cannot remove your own admin role."))
         elif user.id == current_user.id and not form.active.data:
             form.active.errors.append(_("You cannot deactivate your own account."))
+        elif user.active and not form.active.data and not confirmed():
+            return confirmation_page(
+                question=_("Deactivate the account of %(name)s?", name=user.full_name),
+                consequence=_("every open session of theirs ends at once, and they cannot sign in until the account is activated again."),
+                button=_("Deactivate"), back=url_for(".person", user_id=user.id))
         else:
             user.full_name = " ".join(form.full_name.data.split())
             user.group_id = form.group_id.data or None

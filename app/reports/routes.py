@@ -8,12 +8,13 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.core.clock import now
+from app.core.confirm import confirmation_page, confirmed
 from app.core.http import int_field, per_address
 from app.extensions import db
 from app.people.access import admin_required
 from app.people.models import User
 from app.reports import service
-from app.reports.models import CATEGORIES, OUTCOMES, REPORTER, STATUSES, Report, ReportAttachment
+from app.reports.models import CATEGORIES, CLOSED, OUTCOMES, REPORTER, STATUSES, Report, ReportAttachment
 
 bp = Blueprint("reports", __name__)
 CASE_KEY = "report_case"
@@ -183,6 +184,13 @@ def handle(report_id):
         if not form.validate_on_submit():
             abort(400)
         action, today = request.form.get("action"), now().date()
+        status, outcome = request.form.get("status", ""), request.form.get("outcome", "")
+        if (action == "status" and status == CLOSED and outcome in OUTCOMES and report.status != CLOSED
+                and not confirmed()):
+            return _private(make_response(confirmation_page(
+                question=_("Close case %(code)s as “%(outcome)s”?", code=report.code, outcome=service.OUTCOME_LABELS[outcome]),
+                consequence=_("the reporter sees that the case is closed and with which outcome, and the closing is written to the audit log for good."),
+                button=_("Close the case"), back=url_for(".handle", report_id=report.id))))
         try:
             if action == "status":
                 service.change_status(report, current_user, request.form.get("status", ""),

@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from app.core.clock import now
+from app.core.confirm import confirmation_page, confirmed
+from app.core.localize import wave_title
 from app.extensions import db
 from app.people.access import admin_required
 from app.surveys import service
@@ -109,6 +111,11 @@ def publish(slug, key):
     wave = _wave_or_404(_survey_or_404(slug), key)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if wave.published_at is None and not confirmed():
+        return confirmation_page(
+            question=_("Publish the results of “%(wave)s”?", wave=wave_title(wave)),
+            consequence=_("the wave closes and takes no more answers, and its results become public."),
+            button=_("Publish the results"), back=url_for(".results", slug=slug, key=key))
     service.publish(wave, current_user, now())
     flash(_("The results of “%(wave)s” are published; the wave takes no more answers.", wave=wave.title), "success")
     return redirect(url_for(".results", slug=slug, key=key))

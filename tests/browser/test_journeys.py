@@ -49,7 +49,8 @@ def answer_quiz(page, quiz_file: str, right: bool = True):
         if finish:
             finish.click()
             break
-        page.click("button:has-text('Next page')")
+        with page.expect_navigation():      # read the next page's questions, not the old page's
+            page.click("button:has-text('Next page')")
     page.click("button:has-text('Submit my answers')")
 
 
@@ -61,7 +62,9 @@ def test_student_journey(page_for, tmp_path):
         for index, answer in enumerate(answers):
             page.check(f"input[name=q{index}][value='{answer}']")
         page.click("button:has-text('Check my answers')")
-    assert "4 of 4 lessons completed" in page.inner_text("main") or page.url.endswith("/courses/academic-honesty/")
+        assert page.url.endswith("#check") and "Every answer is right" in page.inner_text("#check")
+    page.goto("/courses/academic-honesty/")
+    assert "4 of 4 lessons completed" in page.inner_text("main")
     # The integrity hour.
     page.goto("/quizzes/integrity-hour/")
     page.click("button:has-text('Start the quiz')")
@@ -104,6 +107,8 @@ def test_juror_journey(page_for):
         field.fill("7")
     page.fill("#comment", "A clear and practical proposal.")
     page.click("button:has-text('Seal my score')")
+    assert "This cannot be undone" in page.inner_text("main")       # the confirmation step
+    page.click("main .danger-button")
     assert "You sealed this score" in page.inner_text("main")
     page.goto("/jury/")
     assert "1 of" in page.locator("section", has_text="What I would change tomorrow").inner_text()
@@ -142,6 +147,7 @@ def test_admin_journey(page_for, live_server):
     page = page_for("admin@sanaly.test", width=1280)
     page.goto("/admin/contests/essay-2024-2025/")
     page.click("button:has-text('Publish the results')")
+    page.click("main .danger-button")                                # "Are you sure? This cannot be undone"
     assert "Results:" in page.inner_text("h1")
     assert "robust" in page.inner_text("main")
     page.goto("/admin/audit/")
@@ -169,6 +175,7 @@ def test_survey_journey(page_for):
     assert "12" in admin.inner_text("table")
     admin.click("a[href='/surveys/perception-survey-2024-2025/results/spring-2025']")
     admin.click("button:has-text('Publish the results')")
+    admin.click("main .danger-button")
     assert "are published" in admin.inner_text(".flashes")
     visitor = page_for(None)
     visitor.goto("/surveys/perception-survey-2024-2025/results/spring-2025")
