@@ -354,7 +354,7 @@ def test_a_conflict_nobody_can_take_over_is_said_and_shown_to_the_acs(judged, cl
         assignment = next(a for a in active if a.juror_id == juror.id)
         client.post("/logout")
         login(client, juror.email)
-        return client.post(f"/jury/assignments/{assignment.id}/conflict", data={"reason": "A relative"},
+        return client.post(f"/jury/assignments/{assignment.id}/conflict", data={"reason": "A relative", "confirmed": "yes"},
                            follow_redirects=True).get_data(as_text=True)
 
     first = step_aside()
@@ -479,7 +479,7 @@ def publish_with_scores(client, judged):
     for juror in jurors:
         score_all(client, juror.email, lambda entry: {k: quality[entry.title] for k in ("argument", "evidence", "originality", "language")})
     login(client, "boss@uni.test")
-    assert client.post("/admin/contests/essay-2024-2025/publish").status_code == 302
+    assert client.post("/admin/contests/essay-2024-2025/publish", data={"confirmed": "yes"}).status_code == 302
     client.post("/logout")
     return zipfile.ZipFile(io.BytesIO(client.get("/contests/essay-2024-2025/results.zip").data))
 
