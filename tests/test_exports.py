@@ -1,7 +1,7 @@
 """Exports open right in a spreadsheet and never run what a person typed as a formula."""
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -38,6 +38,7 @@ def test_xlsx_types_text_as_text_and_numbers_as_numbers():
 @pytest.fixture
 def group_with_a_hostile_name(app, runner, make_group, make_user):
     assert runner.invoke(args=["load-content"]).exit_code == 0
+    app.config["NOW_FUNCTION"] = lambda: datetime(2025, 3, 1, 9, 0)         # a day of the plan's year
     group = make_group()
     curator = make_user("curator@uni.test", roles=("curator",))
     group.curators.append(curator)
