@@ -95,6 +95,8 @@ def _enter(user, contest, draft, cover, now, folder):
 
 @dataclass
 class Windows:
+    """A contest's dates: entries open and close, judging closes, results are announced."""
+
     submissions_open: datetime
     submissions_close: datetime
     judging_close: datetime
@@ -129,6 +131,7 @@ def _windows(calendar, spec: dict, wanted: str) -> Windows:
 
 
 def _set(contest, windows: Windows) -> None:
+    """Give the contest these dates."""
     contest.submissions_open, contest.submissions_close = windows.submissions_open, windows.submissions_close
     contest.judging_close, contest.results_on = windows.judging_close, windows.results_on
 
@@ -140,6 +143,7 @@ def _refresh_texts(calendar, contest, spec: dict) -> None:
 
 
 def _entries(contest) -> int:
+    """How many entries the contest has (the demo creates them only into an empty contest)."""
     return db.session.scalar(select(func.count()).select_from(Entry).where(Entry.contest_id == contest.id))
 
 

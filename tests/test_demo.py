@@ -5,8 +5,9 @@ import os
 import re
 import subprocess
 import sys
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +15,6 @@ from sqlalchemy import func, select
 from app.audit.service import verify_chain
 from app.contests import service as contests
 from app.contests.models import Contest, Entry, JuryAssignment
-from app.core.clock import to_local
 from app.coverage.models import CheckIn, Event
 from app.extensions import db
 from app.gamification import service as game
@@ -26,6 +26,12 @@ from app.surveys.models import Survey
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTESTS = ("tiktok-2024-2025", "essay-2024-2025", "poem-2024-2025")
+UNIVERSITY = ZoneInfo("Asia/Almaty")          # the default TIME_ZONE
+
+
+def to_local(moment: datetime) -> datetime:
+    """A stored UTC moment on the university's clock."""
+    return moment.replace(tzinfo=timezone.utc).astimezone(UNIVERSITY)
 
 
 def counts():
