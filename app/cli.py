@@ -1,5 +1,7 @@
 """Command-line interface: `flask --app wsgi <command>`."""
+import logging
 import sys
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -153,6 +155,17 @@ def check_content(root: Path | None = None) -> tuple[list[lint.Finding], list[Co
     return findings, problems
 
 
+@contextmanager
+def _quiet(verbose: bool):
+    """Hold back INFO log lines (migrations, services) unless asked for: they would bury the summary."""
+    if not verbose:
+        logging.disable(logging.INFO)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
+
+
 def _print_report(report, what: str) -> None:
     prefix = "dry run: " if report.dry_run else ""
     click.echo(f"{prefix}{what}: {report.created} created, {report.updated} updated, "
@@ -250,23 +263,25 @@ def register_commands(app) -> None:
     @app.cli.command("seed-scale")
     @click.option("--students", type=int, default=20000, show_default=True)
     @click.option("--seed", type=int, default=1, show_default=True)
-    def seed_scale_command(students: int, seed: int):
-        """Build a national-size instance for measuring (bulk inserts; deterministic for a seed)."""
+    @click.option("--verbose", is_flag=True, help="Also print the log lines of the migrations and the content load.")
+    def seed_scale_command(students: int, seed: int, verbose: bool):
+        """Build a national-size instance for measuring, in an empty database (bulk inserts; deterministic for a seed)."""
         import time
 
         from app.scale import seed_scale
 
-        upgrade()
         started = time.perf_counter()
-        lines, problems = load_content()
-        if problems:
-            click.echo(f"error: {problems[0]}", err=True)
-            sys.exit(1)
-        try:
-            counts = seed_scale(students, seed)
-        except RuntimeError as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(1)
+        with _quiet(verbose):
+            upgrade()
+            lines, problems = load_content()
+            if problems:
+                click.echo(f"error: {problems[0]}", err=True)
+                sys.exit(1)
+            try:
+                counts = seed_scale(students, seed)
+            except RuntimeError as error:
+                click.echo(f"error: {error}", err=True)
+                sys.exit(1)
         for name, value in counts.items():
             click.echo(f"{name:>16}: {value}")
         click.echo(f"{'seconds':>16}: {time.perf_counter() - started:.1f}")
@@ -311,15 +326,17 @@ def register_commands(app) -> None:
         click.echo(issue_token(name, None))
 
     @app.cli.command("demo")
-    def demo_command():
-        """Create or refresh a ready-to-try instance with demo data and accounts."""
+    @click.option("--verbose", is_flag=True, help="Also print every step and the log lines it writes.")
+    def demo_command(verbose: bool):
+        """Create or refresh a ready-to-try instance with demo data and accounts, around today's date."""
         from app.demo import build_demo
 
-        upgrade()
-        try:
-            summary = build_demo()
-        except ContentError as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(1)
-        for line in summary:
+        with _quiet(verbose):
+            try:
+                upgrade()
+                report = build_demo()
+            except ContentError as error:
+                click.echo(f"error: {error}", err=True)
+                sys.exit(1)
+        for line in (report.steps + [""] if verbose else []) + report.summary:
             click.echo(line)

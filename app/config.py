@@ -2,6 +2,7 @@
 import os
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,6 +55,11 @@ def from_environment(instance_path: str) -> dict:
     proxies = os.environ.get("TRUSTED_PROXIES", "0").strip() or "0"
     if not proxies.isdigit() or int(proxies) > 10:
         raise ValueError("TRUSTED_PROXIES must be the number of reverse proxies in front of the platform (0-10)")
+    zone = os.environ.get("TIME_ZONE", "").strip() or "Asia/Almaty"
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"TIME_ZONE must be an IANA time zone such as Asia/Almaty, not {zone!r}") from None
     return {
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret_key(instance_path),
@@ -67,6 +73,7 @@ def from_environment(instance_path: str) -> dict:
         # Signs the audit log's checkpoints; unset: a key file created once in the instance folder.
         "AUDIT_SIGNING_KEY": os.environ.get("AUDIT_SIGNING_KEY") or None,
         "AUDIT_LOG_ORIGIN": os.environ.get("AUDIT_LOG_ORIGIN") or None,
+        "TIME_ZONE": zone,
     }
 
 

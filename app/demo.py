@@ -1,11 +1,12 @@
 """The demo instance: two faculties, four groups with headcounts, and the fixed demo accounts."""
 import csv
 import io
-from datetime import date
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
 
+from app.core.clock import now
 from app.extensions import db
 from app.i18n import compile_catalogs
 from app.people import service as people
@@ -48,23 +49,37 @@ def _roster_csv() -> str:
     return out.getvalue()
 
 
-def build_demo() -> list[str]:
-    """Create or refresh the demo data; safe to run any number of times."""
-    from app.cli import load_content
+@dataclass
+class DemoReport:
+    """What `flask --app wsgi demo` says: the steps (with --verbose) and the summary (always)."""
 
-    summary = []
+    steps: list[str] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+
+
+def build_demo() -> DemoReport:
+    """Create or refresh the demo data around today's date; safe to run any number of times."""
+    from flask import current_app
+
+    from app import demo_club, demo_contests, demo_events, demo_surveys
+    from app.cli import load_content
+    from app.demo_plan import build_plan
+
+    report = DemoReport()
     compiled = compile_catalogs()
     if compiled:
-        summary.append("translations compiled: " + ", ".join(compiled))
+        report.steps.append("translations compiled: " + ", ".join(compiled))
     lines, problems = load_content()
     if problems:
         raise problems[0]
-    summary.extend(lines)
+    report.steps.extend(lines)
+    calendar, line = build_plan(Path(current_app.config["CONTENT_FOLDER"]), now().replace(microsecond=0))
+    report.steps.append(line)
 
-    report = people.import_roster(_roster_csv(), actor=None)
-    if report.rejected:
-        raise RuntimeError(f"demo roster rejected: {report.rejected}")
-    summary.append(f"demo people: {report.created} created, {report.updated + report.unchanged} refreshed")
+    roster = people.import_roster(_roster_csv(), actor=None)
+    if roster.rejected:
+        raise RuntimeError(f"demo roster rejected: {roster.rejected}")
+    report.steps.append(f"demo people: {roster.created} created, {roster.updated + roster.unchanged} refreshed")
 
     users = {u.email: u for u in db.session.execute(
         select(User).where(User.email.like("%@sanaly.test"))).scalars()}
@@ -78,7 +93,8 @@ def build_demo() -> list[str]:
             if users[email] not in groups[code].curators:
                 groups[code].curators.append(users[email])
 
-    start = date(2024, 9, 1)
+    # Official headcounts from the first day of the demo's academic year (older figures stay in force).
+    start = calendar.plan.starts_on
     known = {(h.group_id, h.staff_unit_id) for h in db.session.execute(select(Headcount)).scalars()}
     for code, value in GROUP_HEADCOUNTS.items():
         if (groups[code].id, None) not in known:
@@ -89,22 +105,24 @@ def build_demo() -> list[str]:
             people.record_headcount(units[name], value, start, None)
     db.session.commit()
 
-    from flask import current_app
+    admin = users["admin@sanaly.test"]
+    for steps, summary in (demo_contests.build(calendar, users, admin, Path(current_app.config["UPLOAD_FOLDER"])),
+                           demo_events.build(calendar, users, admin),
+                           demo_surveys.build(calendar, users, admin),
+                           demo_club.build(calendar, users, users["curator@sanaly.test"], admin)):
+        report.steps.extend(steps)
+        report.summary.extend(summary)
 
-    from app import demo_club, demo_contests, demo_events, demo_surveys
-
-    summary.extend(demo_contests.build(users, users["admin@sanaly.test"], Path(current_app.config["UPLOAD_FOLDER"])))
-    summary.extend(demo_events.build(users, users["admin@sanaly.test"]))
-    summary.extend(demo_surveys.build(users, users["admin@sanaly.test"]))
-    summary.extend(demo_club.build(users, users["curator@sanaly.test"], users["admin@sanaly.test"]))
-
-    summary.append("")
-    summary.append(f"Demo accounts (password: {DEMO_PASSWORD}):")
+    plan = calendar.plan
+    report.summary[:0] = [f"Demo ready for {calendar.today.isoformat()}: plan {plan.academic_year} ({plan.slug}), "
+                          f"{plan.starts_on.isoformat()} to {plan.ends_on.isoformat()}, times in {current_app.config['TIME_ZONE']}."]
+    report.summary.append("")
+    report.summary.append(f"Demo accounts (password: {DEMO_PASSWORD}):")
     for email, name, *_rest, in ACCOUNTS:
-        summary.append(f"  {email:<26} {name} ({_rest[2].replace(';', ', ')})")
+        report.summary.append(f"  {email:<26} {name} ({_rest[2].replace(';', ', ')})")
     for number, (name, _faculty, group) in enumerate(STUDENTS, start=1):
-        summary.append(f"  {'student%d@sanaly.test' % number:<26} {name} (student, {group})")
-    summary.append("")
-    summary.append("Start the server with:  flask --app wsgi run")
-    summary.append("Then open:              http://127.0.0.1:5000/")
-    return summary
+        report.summary.append(f"  {'student%d@sanaly.test' % number:<26} {name} (student, {group})")
+    report.summary.append("")
+    report.summary.append("Start the server with:  flask --app wsgi run")
+    report.summary.append("Then open:              http://127.0.0.1:5000/")
+    return report

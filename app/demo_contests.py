@@ -1,18 +1,20 @@
 """Demo data for contests: video and story contests open for entries, an essay contest being judged,
-and a poem contest with published results. Windows are moved around today so each is in its phase.
+and a poem contest with published results, each in the demo's academic year and in its phase today.
 """
 import io
 import random
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import func, select
 
 from app.contests import service
+from app.contests.loader import read_contest
 from app.contests.models import Entry, JuryAssignment
 from app.extensions import db
-from app.people.models import User, utcnow
+from app.people.models import User
 
 PARAGRAPHS = [
     "Every year thousands of students ask for a place in the dormitory, and every year the list is decided "
@@ -91,71 +93,135 @@ def _enter(user, contest, draft, cover, now, folder):
     return outcome.entry
 
 
-def build(users: dict, admin: User, upload_folder: Path) -> list[str]:
-    """Put the three contests in their demo phases; entries and scores are created only once."""
+@dataclass
+class Windows:
+    """A contest's dates: entries open and close, judging closes, results are announced."""
+
+    submissions_open: datetime
+    submissions_close: datetime
+    judging_close: datetime
+    results_on: date
+
+
+def _file_windows(calendar, spec: dict) -> Windows:
+    """The contest file's own windows, moved to the demo's academic year."""
+    return Windows(*(calendar.shift(spec[key]) for key in ("submissions_open", "submissions_close", "judging_close")),
+                   calendar.shift(spec["results_on"] or spec["judging_close"].date()))
+
+
+def _windows(calendar, spec: dict, wanted: str) -> Windows:
+    """The file's windows when today already puts the contest in the wanted phase, else windows
+    around today that do (so the texts that name a date — "published on 9 December" — agree
+    with the dates whenever the calendar allows it)."""
+    now, today = calendar.now, calendar.today
+    file = _file_windows(calendar, spec)
+    fits = {"published": file.judging_close <= now and file.results_on <= today,
+            "judging": file.submissions_close <= now < file.judging_close,
+            "submissions": file.submissions_open <= now < file.submissions_close}[wanted]
+    if fits:
+        return file
+    if wanted == "published":
+        return Windows(now - timedelta(days=60), now - timedelta(days=30), now - timedelta(days=10),
+                       today - timedelta(days=5))
+    if wanted == "judging":
+        return Windows(now - timedelta(days=30), now - timedelta(days=1), now + timedelta(days=14),
+                       today + timedelta(days=16))
+    return Windows(now - timedelta(days=10), now + timedelta(days=30), now + timedelta(days=45),
+                   today + timedelta(days=50))
+
+
+def _set(contest, windows: Windows) -> None:
+    """Give the contest these dates."""
+    contest.submissions_open, contest.submissions_close = windows.submissions_open, windows.submissions_close
+    contest.judging_close, contest.results_on = windows.judging_close, windows.results_on
+
+
+def _refresh_texts(calendar, contest, spec: dict) -> None:
+    """Titles that name the seed's year (“… 2024–2025”) name the demo's year instead."""
+    contest.title = calendar.shift(spec["title"])
+    contest.translations = calendar.shift(spec["translations"])
+
+
+def _entries(contest) -> int:
+    """How many entries the contest has (the demo creates them only into an empty contest)."""
+    return db.session.scalar(select(func.count()).select_from(Entry).where(Entry.contest_id == contest.id))
+
+
+def build(calendar, users: dict, admin: User, upload_folder: Path) -> tuple[list[str], list[str]]:
+    """Put the three contests in their demo phases around today; entries and scores are created once,
+    each at a moment inside the windows shown (so receipts, scores and results agree with them)."""
+    from flask import current_app
+
     lines = []
-    now = utcnow().replace(microsecond=0)
     rng = random.Random(2024)
+    folder = Path(current_app.config["CONTENT_FOLDER"]) / "contests"
 
     poem = service.contest_by_slug("poem-2024-2025")
     if poem is not None:
-        if not db.session.scalar(select(func.count()).select_from(Entry).where(Entry.contest_id == poem.id)):
+        spec = read_contest(folder / "poem-2024-2025.toml")
+        _refresh_texts(calendar, poem, spec)
+        windows = _windows(calendar, spec, "published")
+        if not _entries(poem):
             poem.published_at, poem.results = None, None
-            poem.submissions_open, poem.submissions_close, poem.judging_close = now - timedelta(days=60), now + timedelta(hours=1), now + timedelta(days=10)
+            _set(poem, windows)
+            entered = windows.submissions_close - timedelta(days=1)
             for user, (title, text) in zip(_students(users, (7, 8, 9, 2)), POEMS):
                 _enter(user, poem, service.EntryDraft(title=title, body=text, show_name=user.email != "student8@sanaly.test"),
-                       None, now, upload_folder)
-            poem.submissions_close = now - timedelta(seconds=1)
-            service.assign_jury(poem, admin, now, rng)
-            _score_everything(poem, now, rng)
-            service.publish(poem, admin, now)
-        poem.submissions_open, poem.submissions_close = now - timedelta(days=60), now - timedelta(days=30)
-        poem.judging_close = now - timedelta(days=10)
-        poem.results_on = (now - timedelta(days=5)).date()
-        lines.append("contest poem-2024-2025: results published")
+                       None, entered, upload_folder)
+            service.assign_jury(poem, admin, windows.submissions_close + timedelta(hours=1), rng)
+            _score_everything(poem, windows.submissions_close + timedelta(days=1), rng)
+            service.publish(poem, admin, max(windows.judging_close, calendar.past(calendar.at(windows.results_on, 10))))
+        _set(poem, windows)
+        lines.append(f"contest poem-2024-2025: results published on {poem.results_on.isoformat()}")
 
     essay = service.contest_by_slug("essay-2024-2025")
     if essay is not None:
-        if not db.session.scalar(select(func.count()).select_from(Entry).where(Entry.contest_id == essay.id)):
-            essay.submissions_open, essay.submissions_close, essay.judging_close = now - timedelta(days=30), now + timedelta(hours=1), now + timedelta(days=14)
+        spec = read_contest(folder / "essay-2024-2025.toml")
+        _refresh_texts(calendar, essay, spec)
+        windows = _windows(calendar, spec, "judging")
+        _set(essay, windows)
+        if not _entries(essay):
+            entered = windows.submissions_close - timedelta(days=1)
             for index, user in enumerate(_students(users, (2, 4, 5, 7, 10, 11))):
                 paragraphs = PARAGRAPHS[:]
                 random.Random(index).shuffle(paragraphs)
                 _enter(user, essay, service.EntryDraft(title=ESSAY_TITLES[index], body="\n\n".join(paragraphs)),
-                       None, now, upload_folder)
-            essay.submissions_close = now - timedelta(seconds=1)
-            service.assign_jury(essay, admin, now, rng)
+                       None, entered, upload_folder)
+            service.assign_jury(essay, admin, windows.submissions_close + timedelta(hours=1), rng)
+            scored = min(windows.submissions_close + timedelta(days=1), calendar.now - timedelta(minutes=5))
             jury2 = users["jury2@sanaly.test"]
             for assignment in db.session.execute(select(JuryAssignment).join(Entry).where(
                     JuryAssignment.juror_id == jury2.id, Entry.contest_id == essay.id)
                     .order_by(JuryAssignment.id).limit(3)).scalars().all():
                 problems = service.save_score(assignment, jury2, {c["key"]: rng.randint(5, c["scale"]) for c in essay.criteria},
-                                              "Clear proposal; give one more concrete example.", "", seal=True, now=now)
+                                              "Clear proposal; give one more concrete example.", "", seal=True, now=scored)
                 if problems:
                     raise RuntimeError(f"demo score refused: {problems}")
-        essay.submissions_open, essay.submissions_close = now - timedelta(days=30), now - timedelta(days=1)
-        essay.judging_close = now + timedelta(days=14)
-        essay.results_on = (now + timedelta(days=16)).date()
-        lines.append("contest essay-2024-2025: in judging, jurors assigned")
+        lines.append(f"contest essay-2024-2025: in judging until {essay.judging_close.isoformat(sep=' ')} UTC, jurors assigned")
 
     video = service.contest_by_slug("tiktok-2024-2025")
     if video is not None:
-        video.submissions_open, video.submissions_close = now - timedelta(days=10), now + timedelta(days=30)
-        video.judging_close, video.results_on = now + timedelta(days=45), (now + timedelta(days=50)).date()
-        if not db.session.scalar(select(func.count()).select_from(Entry).where(Entry.contest_id == video.id)):
+        spec = read_contest(folder / "tiktok-2024-2025.toml")
+        _refresh_texts(calendar, video, spec)
+        windows = _windows(calendar, spec, "submissions")
+        _set(video, windows)
+        if not _entries(video):
+            entered = max(windows.submissions_open + timedelta(hours=1),
+                          min(windows.submissions_open + timedelta(days=10), calendar.now - timedelta(hours=1)))
             _enter(users["student5@sanaly.test"], video, service.EntryDraft(
                 title="The exam 'gift'", video_url="https://vm.tiktok.com/ZMdemo01/",
                 description="Forty seconds about a group collecting money 'for the teacher' and the one student who says no."),
-                DemoCover("THE EXAM 'GIFT'"), now, upload_folder)
-        lines.append("contest tiktok-2024-2025: open for entries")
+                DemoCover("THE EXAM 'GIFT'"), entered, upload_folder)
+        lines.append(f"contest tiktok-2024-2025: open for entries until {video.submissions_close.isoformat(sep=' ')} UTC")
 
     story = service.contest_by_slug("story-2024-2025")
     if story is not None:
-        story.submissions_open, story.submissions_close = now - timedelta(days=5), now + timedelta(days=40)
-        story.judging_close, story.results_on = now + timedelta(days=55), (now + timedelta(days=60)).date()
-        lines.append("contest story-2024-2025: open for entries")
+        spec = read_contest(folder / "story-2024-2025.toml")
+        _refresh_texts(calendar, story, spec)
+        _set(story, _windows(calendar, spec, "submissions"))
+        lines.append(f"contest story-2024-2025: open for entries until {story.submissions_close.isoformat(sep=' ')} UTC")
     db.session.commit()
-    return lines
+    return lines, []
 
 
 def _score_everything(contest, now, rng):

@@ -1,39 +1,60 @@
-"""Demo data for coverage: past events with imported attendance, and a round table open for check-in now."""
-from datetime import datetime, timedelta
+"""Demo data for coverage: this academic year's events — those already held, with their attendance
+imported, those still ahead, and a round table open for check-in now.
+
+Every date comes from the demo's calendar: the integrity hour early in the year, the forum on
+International Anti-Corruption Day (9 December), Clean Session before the winter exams. An event
+whose day has not come yet is listed as upcoming and has no attendance.
+"""
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from app.coverage import events
-from app.coverage.models import Event
+from app.coverage.models import CheckIn, Event
 from app.extensions import db
-from app.people.models import utcnow
 from app.plan import service as plan_service
+from app.plan.models import Activity
 
-PAST = [
-    # (activity, title, place, start, hours, students who attended)
-    ("2.2", "Curator hour of integrity — ЭЭ and ГД groups", "Room 214", datetime(2024, 9, 10, 10, 0), 2, (2, 3, 4, 7, 8, 10, 11)),
-    ("2.11", "Forum for International Anti-Corruption Day", "Main assembly hall", datetime(2024, 12, 9, 10, 0), 3, (1, 2, 5, 7, 9)),
-    ("2.10", "Clean Session: meeting before the winter exams", "Library reading room", datetime(2024, 12, 20, 15, 0), 2, (3, 4, 6, 12)),
-]
+ROUND_TABLE = "Round table with the Anti-corruption Compliance Service"
 
 
-def build(users: dict, admin) -> list[str]:
-    """Create the demo events once; return a summary with the open event's code."""
-    plan = plan_service.current_plan(utcnow().date())
-    if plan is None:
-        return []
-    existing = {e.title: e for e in db.session.execute(select(Event)).scalars()}
-    for code, title, place, start, hours, attendees in PAST:
-        if title in existing:
+def _held(calendar) -> list[tuple]:
+    """(activity, title, place, day, hour, hours, students who attended) of the year's hall events."""
+    year = calendar.plan.starts_on.year
+    return [
+        ("2.2", "Curator hour of integrity — ЭЭ and ГД groups", "Room 214",
+         calendar.plan.starts_on + timedelta(days=9), 10, 2, (2, 3, 4, 7, 8, 10, 11)),
+        ("2.11", "Forum for International Anti-Corruption Day", "Main assembly hall", calendar.forum_day, 10, 3,
+         (1, 2, 5, 7, 9)),
+        ("2.10", "Clean Session: meeting before the winter exams", "Library reading room", date(year, 12, 20), 15, 2,
+         (3, 4, 6, 12)),
+    ]
+
+
+def build(calendar, users: dict, admin) -> tuple[list[str], list[str]]:
+    """Create this year's demo events once (attendance once they are past); return steps and summary."""
+    plan = calendar.plan
+    existing = {(e.activity_id, e.title): e for e in db.session.execute(
+        select(Event).join(Activity, Activity.id == Event.activity_id).where(Activity.plan_id == plan.id)).scalars()}
+    attended = set(db.session.execute(select(CheckIn.event_id).distinct()).scalars())
+    held = upcoming = 0
+    for code, title, place, day, hour, hours, attendees in _held(calendar):
+        activity = plan_service.activity_by_code(plan, code)
+        starts = calendar.at(day, hour)
+        event = existing.get((activity.id, title)) or events.create_event(
+            activity, title, place, starts, starts + timedelta(hours=hours), admin)
+        if event.ends_at > calendar.now:
+            upcoming += 1
             continue
-        event = events.create_event(plan_service.activity_by_code(plan, code), title, place, start,
-                                    start + timedelta(hours=hours), admin)
-        roster = "email\n" + "\n".join(f"student{n}@sanaly.test" for n in attendees) + "\n"
-        events.import_attendance(event, roster, admin)
-    title = "Round table with the Anti-corruption Compliance Service"
-    now = utcnow().replace(second=0, microsecond=0)
-    event = existing.get(title) or events.create_event(
-        plan_service.activity_by_code(plan, "2.12"), title, "Conference room 3", now, now, admin)
+        held += 1
+        if event.id not in attended:
+            roster = "email\n" + "\n".join(f"student{n}@sanaly.test" for n in attendees) + "\n"
+            events.import_attendance(event, roster, admin)
+    activity = plan_service.activity_by_code(plan, "2.12")
+    now = calendar.now.replace(second=0)
+    event = existing.get((activity.id, ROUND_TABLE)) or events.create_event(
+        activity, ROUND_TABLE, "Conference room 3", now, now, admin)
     event.starts_at, event.ends_at = now - timedelta(hours=1), now + timedelta(hours=6)
     db.session.commit()
-    return [f"events: 3 past events with attendance; “{title}” is open for check-in now with code {event.code}"]
+    return ([f"events: {held} held with attendance, {upcoming} still ahead, “{ROUND_TABLE}” open now"],
+            [f"Check-in open now at “{ROUND_TABLE}”: code {event.code} (or scan the QR on its page)"])

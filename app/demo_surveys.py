@@ -1,24 +1,25 @@
 """Demo data for the survey and the reporting channel.
 
-The winter wave gets answers from ten demo students and is published; the spring wave is moved
-to be open now, with answers from eleven students — all but student1, who can answer it in the
-demo. Two reports show the ACS's side: one answered and under review, one closed. The Clean
-Session survey's winter-session wave is open around today, with no answers yet.
+The survey's two waves take the file's dates moved to the demo's academic year: a wave that has
+closed by today gets answers from ten demo students and is published; the wave open today has
+answers from eleven — all but student1, who can answer it in the demo; a later wave waits. Two
+reports show the ACS's side: one answered and under review, one closed. The Clean Session survey's
+waves move the same way, with the next one open today and no answers yet.
 """
 import random
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
 from app.extensions import db
-from app.people.models import utcnow
 from app.reports import service as reports
 from app.reports.models import CLOSED, UNDER_REVIEW, Report
 from app.surveys import service as surveys
 from app.surveys.models import Survey
 
 SLUG = "perception-survey-2024-2025"
-CLEAN_SESSION, CLEAN_SESSION_WAVE = "clean-session-survey", "winter-session-2024-2025"
+CLEAN_SESSION = "clean-session-survey"
 REPORTS = [
     ("exam", "A teacher of the second-year statistics course said that students who buy his printed lecture notes "
              "for 15,000 tenge will get the exam questions in advance.", UNDER_REVIEW, None,
@@ -42,32 +43,65 @@ def _answers(survey: Survey, rng: random.Random, mood: float) -> tuple[dict, dic
     return answers, texts
 
 
-def build(users: dict, admin) -> list[str]:
+def _calendar_waves(calendar, survey: Survey, spec: dict) -> None:
+    """Put the survey's titles and waves in the demo's academic year (the file's dates, moved).
+
+    When no wave holds today, the next one this year opens early (a week ago, not before the
+    previous wave closed): its deadline stays the plan's, and student1 has a wave to answer."""
+    survey.title = calendar.shift(spec["title"])
+    survey.translations = {language: {**table, "title": calendar.shift(table.get("title", "")),
+                                      "waves": calendar.shift(table.get("waves", {}))}
+                           for language, table in spec["translations"].items()}
+    by_key = {w.key: w for w in survey.waves}
+    previous_close = calendar.plan.starts_on - timedelta(days=1)
+    for item in sorted(spec["waves"], key=lambda w: w["opens_on"]):
+        wave = by_key.get(item["key"])
+        if wave is None:
+            continue
+        wave.title = calendar.shift(item["title"])
+        wave.opens_on, wave.closes_on = calendar.shift(item["opens_on"]), calendar.shift(item["closes_on"])
+        previous_close = wave.closes_on if wave.closes_on < calendar.today else previous_close
+    ahead = sorted((w for w in survey.waves if w.closes_on >= calendar.today), key=lambda w: w.opens_on)
+    if ahead and not ahead[0].is_open(calendar.today):
+        ahead[0].opens_on = max(previous_close + timedelta(days=1), calendar.today - timedelta(days=7))
+
+
+def build(calendar, users: dict, admin) -> tuple[list[str], list[str]]:
+    """Answer and publish the waves that have closed, answer the open one (all but student1), and
+    file the two reports once; return steps and the summary (the reports' passphrases, first run only)."""
+    from flask import current_app
+
+    from app.surveys.loader import read_survey
+
     survey = db.session.execute(select(Survey).where(Survey.slug == SLUG)).scalar_one_or_none()
-    lines = []
-    if survey is not None and len(survey.waves) >= 2:
-        winter, spring = survey.waves[0], survey.waves[1]
-        if winter.published_at is None:
-            day = winter.opens_on + timedelta(days=5)
-            for number in range(2, 12):
-                user = users[f"student{number}@sanaly.test"]
-                if not surveys.has_answered(winter, user.id):
-                    surveys.respond(user, winter, *_answers(survey, random.Random(number), 0.3), day)
-            surveys.publish(winter, admin, utcnow())
-        today = utcnow().date()
-        spring.opens_on, spring.closes_on = today - timedelta(days=7), today + timedelta(days=30)
+    lines, summary = [], []
+    today = calendar.today
+    if survey is not None:
+        _calendar_waves(calendar, survey, read_survey(Path(current_app.config["CONTENT_FOLDER"]) / "quizzes" / f"{SLUG}.toml"))
         db.session.commit()
-        if spring.published_at is None:
-            for number in range(2, 13):
-                user = users[f"student{number}@sanaly.test"]
-                if not surveys.has_answered(spring, user.id):
-                    answers, _texts = _answers(survey, random.Random(100 + number), 1.0)
-                    texts = {"make-more-transparent": "Publish the dormitory waiting list and who got a place."} \
-                        if number % 4 == 0 else {}
-                    surveys.respond(user, spring, answers, texts, today)
-        lines.append(f"survey: “{winter.title}” published; “{spring.title}” open until {spring.closes_on} "
-                     f"({surveys.respondents(spring)} answers so far; student1 has not answered)")
-    today = utcnow().date()
+        for index, wave in enumerate(sorted(survey.waves, key=lambda w: w.opens_on)):
+            if wave.opens_on > today:
+                lines.append(f"survey wave “{wave.title}”: opens {wave.opens_on}")
+                continue
+            closed = wave.closes_on < today
+            day = min(wave.opens_on + timedelta(days=5), today) if closed else today
+            takers = range(2, 12) if closed else range(2, 13)      # student1 is left to answer in the demo
+            if wave.published_at is None:
+                for number in takers:
+                    user = users[f"student{number}@sanaly.test"]
+                    if not surveys.has_answered(wave, user.id):
+                        answers, _texts = _answers(survey, random.Random(100 * index + number), 0.3 + 0.7 * index)
+                        texts = {"make-more-transparent": "Publish the dormitory waiting list and who got a place."} \
+                            if number % 4 == 0 and not closed else {}
+                        surveys.respond(user, wave, answers, texts, day)
+            if closed:
+                surveys.publish(wave, admin, calendar.now)
+                lines.append(f"survey wave “{wave.title}”: closed {wave.closes_on}, results published")
+            else:
+                lines.append(f"survey wave “{wave.title}”: open until {wave.closes_on} "
+                             f"({surveys.respondents(wave)} answers so far; student1 has not answered)")
+                summary.append(f"Survey wave open until {wave.closes_on.isoformat()}: “{wave.title}” "
+                               f"(student1 has not answered it yet)")
     for category, what, status, outcome, answer in REPORTS:
         if db.session.execute(select(Report).where(Report.what == what)).scalar_one_or_none():
             continue
@@ -75,11 +109,13 @@ def build(users: dict, admin) -> list[str]:
                                     user=None, files=[], folder=None, today=today - timedelta(days=12))
         reports.officer_message(filed.report, admin, answer, internal=False, today=today - timedelta(days=9))
         reports.change_status(filed.report, admin, status, outcome or "", today - timedelta(days=8))
-        lines.append(f"report {filed.report.code} ({status}): follow it with the passphrase {filed.passphrase}")
+        summary.append(f"Report {filed.report.code} ({status}): follow it with the passphrase {filed.passphrase}")
     clean = db.session.execute(select(Survey).where(Survey.slug == CLEAN_SESSION)).scalar_one_or_none()
-    wave = next((w for w in clean.waves if w.key == CLEAN_SESSION_WAVE), None) if clean is not None else None
-    if wave is not None:           # by key, not position: moving it changes the waves' order
-        wave.opens_on, wave.closes_on = today - timedelta(days=3), today + timedelta(days=21)
+    if clean is not None:
+        _calendar_waves(calendar, clean, read_survey(Path(current_app.config["CONTENT_FOLDER"]) / "quizzes"
+                                                     / f"{CLEAN_SESSION}.toml"))
         db.session.commit()
-        lines.append(f"survey: “{wave.title}” (Clean Session) open until {wave.closes_on}")
-    return lines
+        wave = next((w for w in clean.waves if w.is_open(today)), None)
+        if wave is not None:
+            lines.append(f"survey: “{wave.title}” (Clean Session) open until {wave.closes_on}")
+    return lines, summary

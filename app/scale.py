@@ -50,6 +50,13 @@ def seed_scale(students: int, seed: int = 1) -> dict:
         raise RuntimeError("load the content first (flask --app wsgi load-content)")
     if db.session.scalar(select(func.count()).select_from(User).where(User.email.like("%@scale.test"))):
         raise RuntimeError("this database already holds a scale instance")
+    others = db.session.scalar(select(func.count()).select_from(User))
+    if others:
+        # A measuring instance mixed into real or demo data would measure neither (and would seal
+        # scores in contests that are still being judged): it gets a database of its own.
+        raise RuntimeError(f"this database already holds {others} people (the demo's or real ones); "
+                           "seed-scale builds a measuring instance only in an empty database "
+                           "(set DATABASE_URL to a new one)")
     password_hash = hash_password(PASSWORD)
     faculty_count = max(2, round(students / 1000))
     group_count = max(faculty_count, round(students / 25))
@@ -150,7 +157,8 @@ def seed_scale(students: int, seed: int = 1) -> dict:
         assignments = [{"entry_id": e, "juror_id": jurors[(i + k) % len(jurors)], "assigned_at": created, "status": "active"}
                        for i, e in enumerate(entry_ids) for k in range(3)]
         _bulk(JuryAssignment, assignments)
-        assignment_ids = db.session.execute(select(JuryAssignment.id).join(Entry).where(Entry.contest_id == contest.id)).scalars().all()
+        assignment_ids = db.session.execute(select(JuryAssignment.id).where(
+            JuryAssignment.entry_id.in_(entry_ids))).scalars().all()
         _bulk(JuryScore, [{"assignment_id": a, "values": {c["key"]: rng.randint(3, c["scale"]) for c in contest.criteria},
                            "comment": "", "private_note": "", "updated_at": created, "sealed_at": created} for a in assignment_ids])
         entries = len(entry_ids)
@@ -159,10 +167,11 @@ def seed_scale(students: int, seed: int = 1) -> dict:
     forum_activity = next((a for a in activities if a.code == "2.11"), None)
     checkins = 0
     if forum_activity is not None:
-        db.session.add(Event(activity_id=forum_activity.id, title="Scale forum", starts_at=datetime(2024, 12, 9, 10),
-                             ends_at=datetime(2024, 12, 9, 13), code=f"SCALE{seed % 10}"))
+        forum = Event(activity_id=forum_activity.id, title="Scale forum", starts_at=datetime(2024, 12, 9, 10),
+                      ends_at=datetime(2024, 12, 9, 13), code=f"SCALE{seed % 10}")
+        db.session.add(forum)
         db.session.flush()
-        event_id = db.session.execute(select(Event.id).where(Event.title == "Scale forum")).scalars().first()
+        event_id = forum.id
         attendees = rng.sample(student_ids, students // 12)
         _bulk(CheckIn, [{"event_id": event_id, "user_id": u, "checked_in_at": datetime(2024, 12, 9, 10, 30), "source": "code"}
                         for u in attendees])

@@ -1,5 +1,6 @@
 """Coverage against the plan: the arithmetic, scoping, check-in, imports, the API, and flat query counts."""
 import io
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import pytest
 from sqlalchemy import event as sa_event, func, select
 
 from app.coverage import events, service
-from app.coverage.models import CheckIn
+from app.coverage.models import CheckIn, Event
 from app.extensions import db
 from app.people.models import Faculty, Group, StaffUnit, User
 from app.people.service import record_headcount
@@ -21,6 +22,7 @@ AS_OF = date(2025, 3, 1)
 @pytest.fixture
 def plan(app, runner):
     assert runner.invoke(args=["load-content"]).exit_code == 0
+    app.config["NOW_FUNCTION"] = lambda: datetime.combine(AS_OF, datetime.min.time())   # pages live in the plan's year
     return current_plan(AS_OF)
 
 
@@ -438,3 +440,99 @@ def test_group_met_targets_agrees_with_the_full_computation(plan, make_group, ma
     quick = service.group_met_targets(plan, group.id, AS_OF, ids)
     full = service.coverage(plan, AS_OF, group_ids={group.id}).groups[0].figures
     assert quick == {a for a in ids if full[a].status == service.MET} == {activity(plan, "2.11").id, activity(plan, "2.6").id}
+
+
+# --- the plan's year, one definition of "done", and the university's time -------------------------------
+
+def test_participation_after_a_plans_end_never_counts_toward_it(plan, make_group, make_user):
+    group = make_group()
+    record_headcount(group, 10, date(2024, 9, 1), None)
+    db.session.commit()
+    forum = activity(plan, "2.11")
+    take_part(make_user(group=group), forum, datetime(2025, 9, 15, 10, 0))     # the next academic year
+    take_part(make_user(group=group), forum, datetime(2024, 8, 20, 10, 0))     # the year before
+    on_time = make_user(group=group)
+    take_part(on_time, forum, datetime(2024, 12, 9, 10, 0))
+    for as_of in (date(2025, 8, 31), date(2024, 12, 9)):
+        assert university(plan, "2.11", as_of=as_of).participants == 1
+    assert university(plan, "2.11", date_from=date(2024, 1, 1), date_to=date(2026, 1, 1)).participants == 1
+    students, _activities, done = service.students_matrix(group, plan, date(2025, 8, 31))
+    assert {user for user, code in done if code == forum.id} == {on_time.id}
+
+
+def test_done_the_integrity_hour_means_the_same_on_the_coverage_and_the_quizzes_pages(plan, app, client, make_group,
+                                                                                      make_user, auth):
+    app.config["NOW_FUNCTION"] = lambda: datetime(2024, 12, 9, 6, 0)
+    group = make_group()
+    record_headcount(group, 25, date(2024, 9, 1), None)            # an official 25, three with accounts
+    curator = make_user("c@uni.test", roles=("curator",))
+    group.curators.append(curator)
+    db.session.commit()
+    went = make_user(group=group, name="Went To The Hour")
+    make_user(group=group, name="Owes The Hour")
+    make_user(group=group, name="Also Owes")
+    hour_event = events.create_event(activity(plan, "2.2"), "Curator hour", "Room 214", datetime(2024, 9, 10, 5, 0),
+                                     datetime(2024, 9, 10, 7, 0), curator)
+    events.import_attendance(hour_event, f"email\n{went.email}\n", curator)   # no quiz attempt
+    auth.login("c@uni.test")
+    coverage_page = client.get(f"/coverage/groups/{group.id}").get_data(as_text=True)
+    owes = coverage_page.split("Who still owes the integrity hour")[1].split("Students and activities")[0]
+    assert "Owes The Hour" in owes and "Also Owes" in owes and "Went To The Hour" not in owes
+    assert "22 of the official headcount have no account yet" in owes
+    quiz_page = client.get(f"/quizzes/groups/{group.id}?quiz=integrity-hour").get_data(as_text=True)
+    assert "<strong>2</strong> still owe 2.2" in quiz_page
+    assert "counted for 2.2 another way" in quiz_page.split("Went To The Hour")[1].split("</tr>")[0]
+    assert "22 of the group's official headcount have no account yet" in quiz_page
+    for person in db.session.execute(select(User).where(User.group_id == group.id)).scalars():
+        events.import_attendance(hour_event, f"email\n{person.email}\n", curator)
+    everyone = client.get(f"/coverage/groups/{group.id}").get_data(as_text=True)
+    assert "Everyone in the group has done it" not in everyone
+    assert "Every student with an account has done it" in everyone
+    assert "<strong>0</strong> still owe 2.2" in client.get(f"/quizzes/groups/{group.id}").get_data(as_text=True)
+
+
+def test_a_curator_holds_events_only_for_the_student_activities_of_section_2(plan, client, make_user, auth):
+    make_user("c@uni.test", roles=("curator",))
+    make_user("acs@uni.test", roles=("admin",))
+    auth.login("c@uni.test")
+    page = client.get("/events/").get_data(as_text=True)
+    offered = re.findall(r'<option value="(\d+)"[^>]*>([^<]+)</option>', page)
+    student_section_2 = [a for a in plan.activities if a.section == 2 and a.population == "students"]
+    assert sorted(int(i) for i, _name in offered) == sorted(a.id for a in student_section_2)
+    longest = max(student_section_2, key=lambda a: len(a.name))
+    assert f"{longest.code} {longest.name}</option>" in page                         # the full name, not cut
+    staff_only = activity(plan, "3.1")
+    refused = client.post("/events/", data={"activity": str(staff_only.id), "title": "Seminar",
+                                            "starts_at": "2024-12-09T10:00", "ends_at": "2024-12-09T12:00"})
+    assert refused.status_code == 422 and "Choose the plan activity the event serves." in refused.get_data(as_text=True)
+    auth.logout()
+    auth.login("acs@uni.test")
+    assert len(re.findall(r'<option value="\d+"', client.get("/events/").get_data(as_text=True))) == 30
+
+
+def test_event_times_are_typed_and_shown_in_the_university_time_zone(plan, app, client, make_user, auth):
+    assert app.config["TIME_ZONE"] == "Asia/Almaty"
+    make_user("c@uni.test", roles=("curator",))
+    auth.login("c@uni.test")
+    form = client.get("/events/").get_data(as_text=True)
+    assert "Asia/Almaty" in form and "(UTC)" not in form
+    created = client.post("/events/", data={"activity": str(activity(plan, "2.11").id), "title": "Forum",
+                                            "starts_at": "2024-12-09T10:00", "ends_at": "2024-12-09T13:00"})
+    assert created.status_code == 302
+    stored = db.session.execute(select(Event)).scalar_one()
+    assert (stored.starts_at, stored.ends_at) == (datetime(2024, 12, 9, 5, 0), datetime(2024, 12, 9, 8, 0))   # Almaty: UTC+5 since March 2024
+    page = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert "check-in 2024-12-09 10:00 – 13:00" in page and "Asia/Almaty" in page and "13:00 UTC" not in page
+    assert "2024-12-09 10:00" in client.get("/events/").get_data(as_text=True)
+
+
+def test_the_time_zone_is_a_setting(monkeypatch, tmp_path):
+    from app.config import from_environment
+
+    monkeypatch.delenv("TIME_ZONE", raising=False)
+    assert from_environment(str(tmp_path))["TIME_ZONE"] == "Asia/Almaty"
+    monkeypatch.setenv("TIME_ZONE", "Asia/Tokyo")
+    assert from_environment(str(tmp_path))["TIME_ZONE"] == "Asia/Tokyo"
+    monkeypatch.setenv("TIME_ZONE", "Mars/Olympus")
+    with pytest.raises(ValueError, match="TIME_ZONE"):
+        from_environment(str(tmp_path))

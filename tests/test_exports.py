@@ -1,12 +1,16 @@
 """Exports open right in a spreadsheet and never run what a person typed as a formula."""
 import csv
 import io
-from datetime import date
+import re
+from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from app.core.exports import csv_bytes, neutralise, xlsx_bytes
+from app.extensions import db
+from app.people.models import User
 from app.plan.service import current_plan
 
 HOSTILE_NAMES = ["=HYPERLINK(\"http://evil.test\",\"click\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)",
@@ -38,6 +42,7 @@ def test_xlsx_types_text_as_text_and_numbers_as_numbers():
 @pytest.fixture
 def group_with_a_hostile_name(app, runner, make_group, make_user):
     assert runner.invoke(args=["load-content"]).exit_code == 0
+    app.config["NOW_FUNCTION"] = lambda: datetime(2025, 3, 1, 9, 0)         # a day of the plan's year
     group = make_group()
     curator = make_user("curator@uni.test", roles=("curator",))
     group.curators.append(curator)
@@ -82,3 +87,20 @@ def test_an_export_link_without_a_format_is_csv(app):
         assert url_for("coverage.university_csv").endswith(".csv")
         assert url_for("quizzes.items_csv", slug="x").endswith(".csv")
         assert url_for("coverage.group_csv", group_id=1, fmt="xlsx").endswith(".xlsx")
+
+
+def test_every_export_csv_button_leads_to_the_csv_and_the_xlsx_button_to_the_xlsx(group_with_a_hostile_name, client,
+                                                                                    auth, make_user):
+    make_user("acs@uni.test", roles=("admin",))
+    group = group_with_a_hostile_name
+    group.curators.append(db.session.execute(select(User).where(User.email == "acs@uni.test")).scalar_one())
+    db.session.commit()
+    auth.login("acs@uni.test")
+    for page, export in ((f"/coverage/groups/{group.id}", f"/coverage/groups/{group.id}"),
+                         ("/admin/coverage/", "/admin/coverage"),
+                         ("/admin/quizzes/integrity-hour/items", "/admin/quizzes/integrity-hour/items")):
+        html = client.get(page).get_data(as_text=True)
+        links = dict((label, href) for href, label in re.findall(r'href="([^"]+)">(Export CSV|Export XLSX|Download CSV|Download XLSX)</a>', html))
+        csv_link = links.get("Export CSV") or links.get("Download CSV")
+        xlsx_link = links.get("Export XLSX") or links.get("Download XLSX")
+        assert csv_link.split("?")[0] == export + ".csv" and xlsx_link.split("?")[0] == export + ".xlsx", page

@@ -264,3 +264,27 @@ def test_course_completed_badge(app, runner, make_user, make_group):
     for lesson in db.session.execute(select(Lesson).where(Lesson.course_id == course.id)).scalars().all():
         courses.complete_lesson(student, lesson, via="button", now=DAY)
     assert "course-completed" in badges(student)
+
+
+def test_seasons_repeat_every_academic_year(app):
+    autumn = service.season_for(date(2026, 12, 4))
+    assert (autumn["key"], autumn["starts_on"], autumn["ends_on"], autumn["freeze"]) == (
+        "autumn-2026", date(2026, 9, 1), date(2027, 1, 25), date(2027, 1, 15))
+    spring = service.season_for(date(2027, 3, 10))
+    assert (spring["key"], spring["starts_on"], spring["ends_on"]) == ("spring-2027", date(2027, 1, 26), date(2027, 6, 30))
+    assert service.season_for(date(2027, 7, 20))["key"] == "spring-2027"        # the summer shows the spring's result
+    assert [s["key"] for s in service.seasons(date(2026, 12, 4))] == ["autumn-2025", "spring-2026", "autumn-2026",
+                                                                      "spring-2027"]
+
+
+def test_a_board_where_every_group_is_at_zero_names_no_leader(app, runner, client, make_user, make_group, auth):
+    assert runner.invoke(args=["load-content"]).exit_code == 0
+    app.config["NOW_FUNCTION"] = lambda: DAY
+    first, second = make_group("ЭЭ-24-1"), make_group("ЭЭ-24-2")
+    for group in (first, second):
+        record_headcount(group, 10, date(2024, 9, 1), None)
+    make_user("s@uni.test", group=first)
+    db.session.commit()
+    auth.login("s@uni.test")
+    page = client.get("/leaderboard").get_data(as_text=True)
+    assert "Autumn term 2024" in page and "in first place" not in page and "No group has scored yet" in page

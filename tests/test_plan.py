@@ -1,6 +1,6 @@
 """The plan as data: the shipped 2024-2025 plan, idempotent loading, edits in place, broken files."""
 import shutil
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -123,8 +123,9 @@ def test_cli_load_content_reports_and_fails_on_a_broken_file(app, runner, tmp_pa
     assert "broken.toml: starts_on: must be a date" in broken.output and "nothing was loaded" in broken.output
 
 
-def test_admin_sees_every_activity_with_target_and_term(client, make_user, auth, runner):
+def test_admin_sees_every_activity_with_target_and_term(app, client, make_user, auth, runner):
     runner.invoke(args=["load-content"])
+    app.config["NOW_FUNCTION"] = lambda: datetime(2024, 10, 1, 9, 0)       # a day of the plan's year
     make_user("boss@uni.test", roles=("admin",))
     auth.login("boss@uni.test")
     page = client.get("/admin/plan/").get_data(as_text=True)
@@ -155,3 +156,65 @@ def test_term_period_counts(text, expected):
 def test_term_dates(text, first, last):
     periods = parse_term(text, date(2024, 9, 1), date(2025, 8, 31))
     assert periods[0][0] == first and periods[-1][1] == last
+
+
+# --- which plan is current ------------------------------------------------------------------------------
+
+def test_the_current_plan_is_the_one_whose_year_holds_the_day_and_none_after_every_plan(app, runner):
+    from app.plan.service import current_plan
+
+    assert runner.invoke(args=["load-content"]).exit_code == 0
+    assert current_plan(date(2024, 9, 1)).slug == current_plan(date(2025, 8, 31)).slug == "ktu-2024-2025"
+    assert current_plan(date(2025, 9, 1)) is None and current_plan(date(2026, 12, 4)) is None
+    assert current_plan(date(2024, 8, 31)) is None
+
+
+NO_PLAN_PAGES = ["/admin/plan/", "/admin/", "/admin/coverage/", "/admin/coverage/report", "/admin/coverage.csv",
+                 "/events/", "/coverage/", "/coverage/groups/{group}", "/coverage/groups/{group}.csv"]
+
+
+def test_every_page_that_needs_the_current_plan_says_there_is_none_this_year(app, runner, client, make_user,
+                                                                           make_group, auth):
+    from datetime import datetime
+
+    assert runner.invoke(args=["load-content"]).exit_code == 0
+    app.config["NOW_FUNCTION"] = lambda: datetime(2026, 12, 4, 9, 0)     # after the only plan's year
+    group = make_group()
+    student = make_user("s@uni.test", group=group)
+    curator = make_user("c@uni.test", roles=("curator", "admin"))
+    group.curators.append(curator)
+    db.session.commit()
+    auth.login("c@uni.test")
+    for path in NO_PLAN_PAGES:
+        page = client.get(path.format(group=group.id))
+        assert page.status_code == 200, path
+        assert "No plan covers" in page.get_data(as_text=True), path
+    assert "ktu-2024-2025" in client.get("/coverage/").get_data(as_text=True)    # the earlier plan is offered
+    for path in ("/", f"/quizzes/groups/{group.id}", "/leaderboard", "/profile"):
+        assert client.get(path).status_code == 200, path
+    auth.logout()
+    auth.login("s@uni.test")
+    assert client.get("/").status_code == 200 and client.get("/leaderboard").status_code == 200
+    from app.coverage.events import issue_token
+
+    token = issue_token("test", None)
+    answer = client.get("/api/v1/coverage", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 404 and "no plan covers today (2026-12-04)" in answer.get_json()["error"]
+    assert student.id
+
+
+def test_the_demo_moves_the_seed_plan_to_another_academic_year_whole():
+    from app.demo_plan import plan_for_year
+
+    moved = plan_for_year(read_plan(SHIPPED), date(2026, 9, 1))
+    assert (moved.slug, moved.academic_year) == ("ktu-2026-2027", "2026-2027")
+    assert (moved.starts_on, moved.ends_on, moved.approved_on) == (date(2026, 9, 1), date(2027, 8, 31), date(2026, 10, 7))
+    survey = next(a for a in moved.activities if a.code == "2.5")
+    assert survey.periods == [(date(2026, 9, 1), date(2027, 1, 15)), (date(2027, 1, 16), date(2027, 6, 15))]
+    forum = next(a for a in moved.activities if a.code == "2.11")
+    assert forum.term_text == "Till December 9, 2026" and forum.periods == [(date(2026, 9, 1), date(2026, 12, 9))]
+    texts = [moved.title] + [getattr(a, f) for a in moved.activities
+                             for f in ("name", "term_text", "target_text", "expected_result", "form_of_completion")]
+    assert not [t for t in texts if "2024" in t or "2025" in t]
+    assert "2026-2027 academic year" in moved.title
+    assert moved.digest != read_plan(SHIPPED).digest

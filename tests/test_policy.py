@@ -21,6 +21,8 @@ from app.club.models import Clip, Idea, Membership, VolunteerLog
 from app.brainring import service as ring_service
 from app.brainring.models import RingSet
 from app.people.models import utcnow
+from app.surveys import service as surveys
+from app.surveys.models import Survey
 
 WHO = ("anonymous", "student", "curator", "jury", "admin")
 ACCOUNTS = {"student": "student1@sanaly.test", "curator": "curator@sanaly.test", "jury": "jury1@sanaly.test",
@@ -65,9 +67,17 @@ def demo(app, runner):
             "clip": db.session.execute(select(Clip)).scalars().first()}
     ring_set = db.session.execute(select(RingSet)).scalars().first()
     game = ring_service.open_game(users["curator@sanaly.test"], ring_set, "", utcnow())
+    # The demo's survey waves follow the calendar: make sure one is published and one is not.
+    waves = sorted(db.session.execute(select(Survey).where(Survey.slug == SURVEY)).scalar_one().waves,
+                   key=lambda w: w.opens_on)
+    if not any(w.published_at for w in waves):
+        surveys.publish(waves[0], users["admin@sanaly.test"], utcnow())
+    published = next(w.key for w in waves if w.published_at)
+    unpublished = next(w.key for w in waves if not w.published_at)
     return dict(users=users, own_group=own_group, other_group=other_group, attempt=attempt, video=video,
                 assignment=assignment, certificate=certificate, event=event, faculty=faculty, report=report, club=club,
-                game=game.code, checkpoint=audit.latest_checkpoint())
+                game=game.code, checkpoint=audit.latest_checkpoint(), published=published,
+                unpublished=unpublished)
 
 
 def kept_cover(d) -> str:
@@ -167,10 +177,10 @@ def policy(d):
         "game.badge_image": [("/badges/first-lesson.svg", PUBLIC)],
         "surveys.index": [("/surveys/", PUBLIC)],
         "surveys.answer": [(f"/surveys/{SURVEY}/", SIGNED_IN)],
-        "surveys.results": [(f"/surveys/{SURVEY}/results/winter-2024-2025", PUBLIC),
-                            (f"/surveys/{SURVEY}/results/spring-2025", expect(404, 404, 404, 404, 200))],
+        "surveys.results": [(f"/surveys/{SURVEY}/results/{d['published']}", PUBLIC),
+                            (f"/surveys/{SURVEY}/results/{d['unpublished']}", expect(404, 404, 404, 404, 200))],
         "surveys.admin_index": [("/admin/surveys/", ADMIN)],
-        "surveys.texts": [(f"/admin/surveys/{SURVEY}/spring-2025/texts", ADMIN)],
+        "surveys.texts": [(f"/admin/surveys/{SURVEY}/{d['unpublished']}/texts", ADMIN)],
         "reports.new": [("/report", PUBLIC)],
         "reports.follow": [("/report/follow", PUBLIC)],
         "reports.case": [("/report/case", REDIRECT)],            # only with a code and passphrase

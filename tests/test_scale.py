@@ -30,3 +30,15 @@ def test_the_same_seed_gives_the_same_instance(make_app, app, runner):
     runner.invoke(args=["seed-scale", "--students", "120", "--seed", "3"])
     second = sorted(db.session.execute(select(Participation.user_id, Participation.activity_id, Participation.occurred_at)).all())
     assert len(first) == len(second) and [r[1:] for r in first] == [r[1:] for r in second]
+
+
+def test_seed_scale_on_the_demo_changes_nothing_and_says_why_in_one_sentence(app, runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    before = db.session.scalar(select(func.count()).select_from(User))
+    result = runner.invoke(args=["seed-scale", "--students", "60"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert errors == ["error: this database already holds 17 people (the demo's or real ones); seed-scale builds "
+                      "a measuring instance only in an empty database (set DATABASE_URL to a new one)"]
+    assert "Traceback" not in result.output and "IntegrityError" not in result.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == before

@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, select
 from app.audit import service as audit
 from app.audit import verify_audit
 from app.certificates import service as certificates
+from app.core.clock import local_date
 from app.contests import aggregate
 from app.contests.assignment import EntryInfo, JurorInfo, allowed, plan_assignment, same_faculty
 from app.contests.models import (ACTIVE, CONFLICT, REMOVED, SUBMITTED, WITHDRAWN, Contest, Entry,
@@ -245,7 +246,7 @@ def save_entry(user: User, contest: Contest, entry: Entry | None, draft: EntryDr
 
 
 def _count_participation(user: User, contest: Contest, entry: Entry, now: datetime) -> None:
-    plan = plan_service.current_plan(now.date())
+    plan = plan_service.plan_at(now)
     activity = plan_service.activity_by_code(plan, contest.activity_code) if plan and contest.activity_code else None
     if activity is not None:
         from app.courses.service import belongs_to_population
@@ -634,9 +635,9 @@ def publish(contest: Contest, actor: User, now: datetime) -> dict:
         if row["place"] <= len(contest.places):
             certificates.issue(entry.author, kind="diploma", subject_ref=f"contest:{contest.id}:place",
                                title=_("%(place)s place — %(contest)s", place=_ordinal(row["place"]), contest=contest.title),
-                               issued_on=now.date())
+                               issued_on=local_date(now))
         certificates.issue(entry.author, kind="participation", subject_ref=f"contest:{contest.id}",
-                           title=contest.title, issued_on=now.date())
+                           title=contest.title, issued_on=local_date(now))
     from app.gamification.service import N_, notify, resolve_notifications
 
     notify({e.author_id for e in entries.values()}, "results", N_("The results of “%(title)s” are published."),

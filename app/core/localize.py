@@ -5,7 +5,12 @@ Content (courses, lessons, quizzes, surveys) carries its translations in a `tran
 `quizzes/<slug>.ru.toml`). Progress, attempts and answers always belong to the original: a
 translation changes only what is shown.
 """
+from datetime import datetime
+
 from flask_babel import get_locale
+
+from app.core.clock import to_local, zone as university_zone
+from app.people.models import utcnow
 
 
 def language() -> str:
@@ -79,14 +84,47 @@ def localized_places(contest) -> list[dict]:
 
 
 def format_day(value) -> str:
-    """A date the reader's way: 2024-12-09 in English, 09.12.2024 in Kazakh and Russian."""
+    """A date the reader's way: 2024-12-09 in English, 09.12.2024 in Kazakh and Russian.
+
+    A stored moment (a UTC datetime) is first turned into the university's calendar day."""
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        value = to_local(value).date()
     return value.isoformat()[:10] if language() == "en" else value.strftime("%d.%m.%Y")
 
 
-def format_moment(value) -> str:
-    """A date and time the reader's way (UTC, to the minute)."""
+def zone_offset(moment: datetime | None = None) -> str:
+    """The university's offset from UTC at a moment (now by default): 'UTC+5', 'UTC+5:30', 'UTC'."""
+    offset = to_local(moment or utcnow()).utcoffset()
+    minutes = round(offset.total_seconds() / 60) if offset else 0
+    if not minutes:
+        return "UTC"
+    sign, minutes = ("+" if minutes > 0 else "-"), abs(minutes)
+    return f"UTC{sign}{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
+
+
+def zone_label() -> str:
+    """The time zone that forms take and pages show times in: 'Asia/Almaty, UTC+5'."""
+    return f"{university_zone().key}, {zone_offset()}"
+
+
+def format_moment(value, zone: bool = False) -> str:
+    """A stored UTC moment as the university's wall-clock time, the reader's way, to the minute;
+    with `zone`, followed by the offset ('2024-12-09 10:00 (UTC+5)') where a reader elsewhere
+    could mistake it."""
     if value is None:
         return ""
-    return value.strftime("%Y-%m-%d %H:%M" if language() == "en" else "%d.%m.%Y %H:%M")
+    local = to_local(value)
+    text = local.strftime("%Y-%m-%d %H:%M" if language() == "en" else "%d.%m.%Y %H:%M")
+    return f"{text} ({zone_offset(value)})" if zone else text
+
+
+def format_clock(value) -> str:
+    """Only the university's wall-clock time of a stored UTC moment: '13:00'."""
+    return "" if value is None else to_local(value).strftime("%H:%M")
+
+
+def local_input(value) -> str:
+    """A stored UTC moment as the value of a datetime-local input, in the university's time."""
+    return "" if value is None else to_local(value).strftime("%Y-%m-%dT%H:%M")

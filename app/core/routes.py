@@ -1,10 +1,9 @@
 """The home page, the admin overview, and the language switch."""
-from datetime import date
-
 from flask import Blueprint, abort, current_app, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from app.core.clock import today
 from app.core.http import safe_next
 from app.extensions import db
 from app.people.access import admin_required
@@ -18,7 +17,7 @@ bp = Blueprint("core", __name__)
 @bp.route("/")
 def home():
     """Show the landing page, or what each of the person's roles should do next when signed in."""
-    plan = plan_service.current_plan(date.today()) if current_user.is_authenticated else None
+    plan = plan_service.current_plan(today()) if current_user.is_authenticated else None
     overview = panels = None
     if current_user.is_authenticated:
         from app.core.clock import now
@@ -55,13 +54,13 @@ def admin_home():
         "faculties": db.session.scalar(select(func.count()).select_from(Faculty)),
         "groups": db.session.scalar(select(func.count()).select_from(Group)),
     }
-    plan = plan_service.current_plan(date.today())
+    plan = plan_service.current_plan(today())
     activities = 0
     if plan is not None:
         activities = db.session.scalar(select(func.count()).select_from(Activity).where(
             Activity.plan_id == plan.id, Activity.retired.is_(False)))
     return render_template("core/admin_home.html", role_counts=role_counts, totals=totals,
-                           plan=plan, activities=activities)
+                           plan=plan, activities=activities, today=today())
 
 
 @bp.route("/healthz")

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 
 from app.certificates import service as certificates
+from app.core.clock import local_date
 from app.core.db_helpers import insert_ignoring_duplicates
 from app.courses.models import Course, CourseProgress, Lesson, LessonCompletion, LessonVersion
 from app.extensions import db
@@ -212,14 +213,14 @@ def _complete_course(user: User, course: Course, now: datetime) -> tuple[bool, s
         CourseProgress.completed_at.is_(None)).values(completed_at=now)).rowcount
     if changed != 1:
         return False, None
-    plan = plan_service.current_plan(now.date())
+    plan = plan_service.plan_at(now)
     activity = plan_service.activity_by_code(plan, course.activity_code) if plan and course.activity_code else None
     if activity is not None and belongs_to_population(user, activity.population):
         plan_service.record_participation(user.id, activity, source="course", source_ref=f"course:{course.id}", when=now)
     record_xp(user.id, amount=course.xp_per_lesson * 2, reason=f"Course completed: {course.title}",
               source_type="course", source_ref=str(course.id), when=now)
     certificate = certificates.issue(user, kind="course", subject_ref=f"course:{course.id}",
-                                     title=course.title, issued_on=now.date())
+                                     title=course.title, issued_on=local_date(now))
     logger.info("user %s completed course %s", user.id, course.id)
     return True, certificate.code
 

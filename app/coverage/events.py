@@ -25,6 +25,20 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
 
 
+EVENT_SECTION = 2   # "Anti-corruption training and education of the students"
+
+
+def activities_for_events(plan, *, everything: bool) -> list:
+    """The plan activities a person may hold an event for: every one for the ACS, else the
+    student activities of section 2 (what curators and coordinators run)."""
+    from app.plan.models import STUDENTS, Activity
+
+    query = select(Activity).where(Activity.plan_id == plan.id, Activity.retired.is_(False))
+    if not everything:
+        query = query.where(Activity.section == EVENT_SECTION, Activity.population == STUDENTS)
+    return db.session.execute(query.order_by(Activity.position)).scalars().all()
+
+
 def create_event(activity, title: str, location: str, starts_at: datetime, ends_at: datetime, actor: User) -> Event:
     event = Event(activity_id=activity.id, title=title.strip(), location=location.strip(), starts_at=starts_at,
                   ends_at=ends_at, code=new_code(), created_by_id=actor.id)

@@ -15,7 +15,7 @@ import qrcode.image.svg
 
 from app.audit import service as audit
 from app.core.cache import cache
-from app.core.clock import now
+from app.core.clock import now, to_utc, today
 from app.core.confirm import confirmation_page, confirmed
 from app.core.exports import table_response
 from app.core.http import MAX_ID, date_arg, int_arg, int_field, kept_query, per_address
@@ -36,18 +36,26 @@ class ActionForm(FlaskForm):
     """Carries the CSRF token; fields are read from the request."""
 
 
-def _plan_and_date() -> tuple[Plan, date]:
-    """The plan to show and the date to measure at (today, or the end of a finished plan's year)."""
-    today = now().date()
-    plans = db.session.execute(select(Plan).order_by(Plan.starts_on.desc())).scalars().all()
-    plan = next((p for p in plans if p.slug == request.args.get("plan")), None) or plan_service.current_plan(today)
+def _plan_and_date() -> tuple[Plan | None, date]:
+    """The plan to show (the one asked for, else the one whose year holds today) and the date to
+    measure at (today, or the end of a finished plan's year); no plan when none covers today."""
+    today_ = today()
+    asked = request.args.get("plan")
+    plan = (db.session.execute(select(Plan).where(Plan.slug == asked)).scalar_one_or_none() if asked else None) \
+        or plan_service.current_plan(today_)
     if plan is None:
-        abort(404)
+        return None, today_
     try:
-        as_of = date_arg("as_of") or min(today, plan.ends_on)
+        as_of = date_arg("as_of") or min(today_, plan.ends_on)
     except ValueError:
-        as_of = min(today, plan.ends_on)
+        as_of = min(today_, plan.ends_on)
     return plan, as_of
+
+
+def _no_plan(as_of: date):
+    """The page for a day that no plan covers: say so, and offer the plans there are."""
+    plans = db.session.execute(select(Plan).order_by(Plan.starts_on.desc())).scalars().all()
+    return render_template("coverage/no_plan.html", as_of=as_of, plans=plans)
 
 
 def _date_range() -> tuple[date | None, date | None]:
@@ -70,6 +78,8 @@ def mine():
     plan, as_of = _plan_and_date()
     if current_user.is_admin and not current_user.curated_groups:
         return redirect(url_for(".university", **kept_query()))
+    if plan is None:
+        return _no_plan(as_of)
     ids = {g.id for g in current_user.curated_groups}
     data = service.coverage(plan, as_of, group_ids=ids)
     return render_template("coverage/mine.html", data=data, plan=plan, as_of=as_of,
@@ -80,25 +90,32 @@ def _group_view(group_id):
     group = db.get_or_404(Group, group_id)
     ensure(can_view_group(current_user, group))
     plan, as_of = _plan_and_date()
+    if plan is None:
+        return None
     data = service.coverage(plan, as_of, group_ids={group.id})
     students, activities, done = service.students_matrix(group, plan, as_of)
     chosen = int_arg("activity")
     owing = request.args.get("owing") == "1"
     shown = [a for a in activities if not chosen or a.id == chosen]
     rows = [s for s in students if not owing or any((s.id, a.id) not in done for a in shown)]
-    return group, plan, as_of, data, shown, activities, rows, done, chosen, owing
+    return group, plan, as_of, data, shown, activities, rows, done, chosen, owing, students
 
 
 @bp.route("/coverage/groups/<int:group_id>")
 @role_required(CURATOR, ADMIN)
 def group(group_id):
     """Show one group: coverage per activity, the students × activities matrix, who still owes what."""
-    group, plan, as_of, data, shown, activities, rows, done, chosen, owing = _group_view(group_id)
-    hour = next((a for a in activities if a.code == "2.2"), None)
-    owes_hour = [s for s in rows if hour and (s.id, hour.id) not in done] if hour else []
-    return render_template("coverage/group.html", group=group, plan=plan, as_of=as_of, data=data, row=data.groups[0],
+    view = _group_view(group_id)
+    if view is None:
+        return _no_plan(today())
+    group, plan, as_of, data, shown, activities, rows, done, chosen, owing, everyone = view
+    row = data.groups[0]
+    hour = next((a for a in activities if a.code == service.INTEGRITY_HOUR), None)
+    owes_hour = [s for s in everyone if (s.id, hour.id) not in done] if hour else []
+    return render_template("coverage/group.html", group=group, plan=plan, as_of=as_of, data=data, row=row,
                            shown=shown, activities=activities, students=rows, done=done, chosen=chosen, owing=owing,
-                           hour=hour, owes_hour=owes_hour)
+                           hour=hour, owes_hour=owes_hour,
+                           without_account=service.without_account(row, len(everyone)))
 
 
 @bp.route("/coverage/groups/<int:group_id>.xlsx", defaults={"fmt": "xlsx"})
@@ -106,8 +123,11 @@ def group(group_id):
 @role_required(CURATOR, ADMIN)
 def group_csv(group_id, fmt):
     """Export the students × activities matrix as it is filtered on screen (CSV or XLSX)."""
-    group, plan, as_of, data, shown, activities, rows, done, chosen, owing = _group_view(group_id)
-    header = [_("Student"), _("E-mail")] + [f"{a.code} {a.name[:60]}" for a in shown]
+    view = _group_view(group_id)
+    if view is None:
+        return _no_plan(today())
+    group, plan, as_of, data, shown, activities, rows, done, chosen, owing, _everyone = view
+    header = [_("Student"), _("E-mail")] + [f"{a.code} {a.name}" for a in shown]
     table = ([student.full_name, student.email] + [_("done") if (student.id, a.id) in done else "" for a in shown]
              for student in rows)
     return table_response(f"coverage-{group.id}-{as_of.isoformat()}", header, table, fmt)
@@ -120,6 +140,8 @@ def group_csv(group_id, fmt):
 def university():
     """Show the whole plan: every activity against its target, by faculty, and over time."""
     plan, as_of = _plan_and_date()
+    if plan is None:
+        return _no_plan(as_of)
 
     def figures() -> str:   # the same for every officer: rendered once per change of coverage
         return render_template("coverage/_university_body.html", data=service.coverage(plan, as_of, with_groups=False),
@@ -136,6 +158,8 @@ def faculty(faculty_id):
     """Drill down into a faculty: its groups against every student activity."""
     item = db.get_or_404(Faculty, faculty_id)
     plan, as_of = _plan_and_date()
+    if plan is None:
+        return _no_plan(as_of)
     ids = set(db.session.execute(select(Group.id).where(Group.faculty_id == item.id)).scalars())
     data = service.coverage(plan, as_of, group_ids=ids)
     return render_template("coverage/faculty.html", faculty=item, data=data, plan=plan, as_of=as_of)
@@ -147,6 +171,8 @@ def faculty(faculty_id):
 def university_csv(fmt):
     """Export every scope × activity figure (CSV or XLSX)."""
     plan, as_of = _plan_and_date()
+    if plan is None:
+        return _no_plan(as_of)
     data = service.coverage(plan, as_of)
     header = ["scope", "name", "activity", "population", "participants", "headcount", "headcount_estimated",
               "coverage_percent", "target_percent", "status", "needed"]
@@ -162,6 +188,8 @@ def university_csv(fmt):
 def report():
     """The printable quarterly report: each activity's figures and status for a date range."""
     plan, as_of = _plan_and_date()
+    if plan is None:
+        return _no_plan(as_of)
     try:
         date_from, date_to = _date_range()
     except ValueError as error:
@@ -183,8 +211,9 @@ def report():
 # --- events and check-in -------------------------------------------------------------------------
 
 def _parse_moment(value: str) -> datetime | None:
+    """A datetime-local value typed in the university's time, as the UTC moment we store."""
     try:
-        return datetime.fromisoformat(value)
+        return to_utc(datetime.fromisoformat(value))
     except (TypeError, ValueError):
         return None
 
@@ -192,13 +221,12 @@ def _parse_moment(value: str) -> datetime | None:
 @bp.route("/events/", methods=["GET", "POST"])
 @role_required(CURATOR, ADMIN, COORDINATOR)
 def event_list():
-    """List offline events and create one for a plan activity."""
-    plan, _as_of = _plan_and_date()
-    activities = db.session.execute(select(Activity).where(Activity.plan_id == plan.id, Activity.retired.is_(False))
-                                    .order_by(Activity.position)).scalars().all()
+    """List offline events and create one for a plan activity the person may run."""
+    plan, as_of = _plan_and_date()
+    activities = events.activities_for_events(plan, everything=current_user.is_admin) if plan else []
     form = ActionForm()
     problems, values = {}, request.form
-    if request.method == "POST" and form.validate_on_submit():
+    if request.method == "POST" and plan is not None and form.validate_on_submit():
         activity = next((a for a in activities if a.id == int_field("activity")), None)
         starts, ends = _parse_moment(request.form.get("starts_at")), _parse_moment(request.form.get("ends_at"))
         title = request.form.get("title", "").strip()
@@ -215,8 +243,11 @@ def event_list():
             flash(_("Event created. Check-in code: %(code)s", code=event.code), "success")
             return redirect(url_for(".event", event_id=event.id))
     listing = db.session.execute(select(Event).order_by(Event.starts_at.desc()).options(db.joinedload(Event.activity))).scalars().all()
-    return render_template("coverage/events.html", events=listing, activities=activities, form=form,
-                           problems=problems, values=values), (422 if problems else 200)
+    sections = {}
+    for activity in activities:
+        sections.setdefault(activity.section, []).append(activity)
+    return render_template("coverage/events.html", events=listing, sections=sections, plan=plan, as_of=as_of,
+                           form=form, problems=problems, values=values), (422 if problems else 200)
 
 
 def _event_or_404(event_id) -> Event:
@@ -436,9 +467,9 @@ def _api_plan(args: dict) -> Plan:
         if plan is None:
             raise ApiError(404, f"no plan {args['plan']}")
         return plan
-    plan = plan_service.current_plan(now().date())
+    plan = plan_service.current_plan(today())
     if plan is None:
-        raise ApiError(404, "no plan is loaded")
+        raise ApiError(404, f"no plan covers today ({today().isoformat()}); name one with ?plan=<slug>")
     return plan
 
 
@@ -458,7 +489,7 @@ def coverage_json():
     """Coverage figures, filtered by activity code, faculty id, group id and a date range."""
     args = _api_args("/coverage")
     plan = _api_plan(args)
-    as_of = args.get("as_of") or min(now().date(), plan.ends_on)
+    as_of = args.get("as_of") or min(today(), plan.ends_on)
     date_from, date_to = args.get("from"), args.get("to")
     if date_to:
         as_of = min(date_to, plan.ends_on)

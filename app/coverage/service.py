@@ -16,20 +16,24 @@ figure is marked as such. Status, against the elapsed share of the period:
 """
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 
 from app.extensions import db
 from app.people.models import STAFF, STUDENT, Faculty, Group, Headcount, StaffUnit, User, UserRole
 from app.people.service import current_headcounts
 from app.plan.models import EMPLOYEES, STUDENTS, Activity, ActivityPeriod, Participation, Plan
+from app.plan.service import counts_for, period_of  # noqa: F401  (period_of: coverage's readers use it)
 
 MET, ON_TRACK, BEHIND, NOT_STARTED, UPCOMING, NO_TARGET = (
     "met", "on track", "behind", "not started", "upcoming", "no target")
 STATUS_LABELS = {MET: _l("met"), ON_TRACK: _l("on track"), BEHIND: _l("behind"), NOT_STARTED: _l("not started"),
                  UPCOMING: _l("upcoming"), NO_TARGET: _l("no target")}
+
+
+INTEGRITY_HOUR = "2.2"   # the plan's code for the integrity hour, which a group page follows by name
 
 
 def status_label(status: str) -> str:
@@ -67,15 +71,6 @@ class ScopeRow:
     figures: dict[int, Figure] = field(default_factory=dict)   # activity id -> figure
 
 
-def period_of(activity: Activity, as_of: date) -> ActivityPeriod | None:
-    """The period that contains `as_of`, else the last one that began, else the first."""
-    started = [p for p in activity.periods if p.starts_on <= as_of]
-    for period in activity.periods:
-        if period.starts_on <= as_of <= period.ends_on:
-            return period
-    return started[-1] if started else (activity.periods[0] if activity.periods else None)
-
-
 def timing(period: ActivityPeriod | None, as_of: date) -> tuple[bool, float]:
     """(has the period not begun yet, the share of it that has elapsed by `as_of`)."""
     if period is None or as_of >= period.ends_on:
@@ -108,18 +103,6 @@ def status_of(participants: int, headcount: int, target: float | None, period: A
     return status_from(participants, headcount, target, *timing(period, as_of))
 
 
-def _window(period: ActivityPeriod | None, date_from: date | None, date_to: date | None):
-    """Participation filter: the period's number, or an explicit date range."""
-    if date_from or date_to:
-        clauses = []
-        if date_from:
-            clauses.append(Participation.occurred_at >= datetime.combine(date_from, time.min))
-        if date_to:
-            clauses.append(Participation.occurred_at <= datetime.combine(date_to, time.max))
-        return and_(*clauses)
-    return Participation.period == (period.number if period else 1)
-
-
 def _activities(plan: Plan, population: str | None) -> list[Activity]:
     query = select(Activity).where(Activity.plan_id == plan.id, Activity.retired.is_(False)).order_by(Activity.position)
     if population:
@@ -127,11 +110,10 @@ def _activities(plan: Plan, population: str | None) -> list[Activity]:
     return db.session.execute(query).scalars().all()
 
 
-def _participants_by(activities, unit_column, as_of, date_from, date_to) -> dict[tuple[int, int], int]:
+def _participants_by(plan, activities, unit_column, as_of, date_from, date_to) -> dict[tuple[int, int], int]:
     """{(activity id, group or unit id): distinct participants}, one query for all activities."""
     counts: dict[tuple[int, int], int] = {}
-    conditions = [_window(period_of(a, as_of), date_from, date_to) & (Participation.activity_id == a.id)
-                  for a in activities]
+    conditions = [counts_for(plan, a, as_of, date_from, date_to) for a in activities]
     if not conditions:
         return counts
     rows = db.session.execute(
@@ -195,8 +177,8 @@ def _tables(plan: Plan, activities, as_of: date, date_from, date_to) -> dict:
         official = current_headcounts(as_of)
         registered_students = _registered(STUDENT, User.group_id)
         registered_staff = _registered(STAFF, User.staff_unit_id)
-        by_group = _participants_by(students, User.group_id, as_of, date_from, date_to)
-        by_unit = _participants_by(employees, User.staff_unit_id, as_of, date_from, date_to)
+        by_group = _participants_by(plan, students, User.group_id, as_of, date_from, date_to)
+        by_unit = _participants_by(plan, employees, User.staff_unit_id, as_of, date_from, date_to)
 
         def headcount_of(kind, scope_id, registered):
             value = official.get((kind, scope_id))
@@ -288,6 +270,14 @@ def coverage(plan: Plan, as_of: date, *, date_from: date | None = None, date_to:
                     [date.fromisoformat(d) for d in tables["dates"]])
 
 
+def without_account(row: ScopeRow, registered: int) -> int:
+    """How many of a group's official headcount have no account yet (0 when no official figure is recorded)."""
+    figure = next(iter(row.figures.values()), None)
+    if figure is None or figure.estimated:
+        return 0
+    return max(0, figure.headcount - registered)
+
+
 def group_met_targets(plan: Plan, group_id: int, as_of: date, activity_ids: set[int]) -> set[int]:
     """Which of these student activities has this one group brought to its target (current period)?
 
@@ -304,7 +294,7 @@ def group_met_targets(plan: Plan, group_id: int, as_of: date, activity_ids: set[
                                      .where(User.group_id == group_id, UserRole.role == STUDENT, User.active.is_(True)))
     if not official:
         return set()
-    conditions = [_window(period_of(a, as_of), None, None) & (Participation.activity_id == a.id) for a in activities]
+    conditions = [counts_for(plan, a, as_of) for a in activities]
     counts = dict(db.session.execute(
         select(Participation.activity_id, func.count(func.distinct(Participation.user_id)))
         .join(User, User.id == Participation.user_id)
@@ -317,7 +307,7 @@ def students_matrix(group: Group, plan: Plan, as_of: date) -> tuple[list[User], 
     students = db.session.execute(select(User).join(UserRole, UserRole.user_id == User.id).where(
         User.group_id == group.id, UserRole.role == STUDENT, User.active.is_(True)).order_by(User.full_name)).scalars().all()
     activities = _activities(plan, STUDENTS)
-    conditions = [_window(period_of(a, as_of), None, None) & (Participation.activity_id == a.id) for a in activities]
+    conditions = [counts_for(plan, a, as_of) for a in activities]
     done = set()
     if conditions and students:
         done = set(db.session.execute(select(Participation.user_id, Participation.activity_id)

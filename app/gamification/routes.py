@@ -52,9 +52,9 @@ def leaderboard_choice():
 def leaderboard():
     """Individual XP within the group and faculty, and the group and faculty competitions of the season."""
     moment = now().date()
-    seasons = service.seasons()
+    seasons = service.seasons(moment)
     season = next((s for s in seasons if s["key"] == request.args.get("season")), None) or service.season_for(moment)
-    standings = service.competition(season, moment) if season else {"groups": [], "faculties": [], "frozen": False}
+    standings = service.competition(season, moment) if season else {"groups": [], "faculties": [], "frozen": False, "started": False}
     group = current_user.group
     faculty = current_user.faculty
     return render_template(

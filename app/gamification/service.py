@@ -313,12 +313,33 @@ def leaderboard(scope: str, scope_id: int) -> list[dict]:
 
 # --- competitions between groups and faculties --------------------------------------------------------------
 
-def seasons() -> list[dict]:
-    return game().get("seasons", [])
+def _on(month_day: str, year_start: date) -> date:
+    """The day of an "MM-DD" within the academic year that begins on `year_start`."""
+    month, day = (int(part) for part in month_day.split("-"))
+    return date(year_start.year + (month < year_start.month), month, day)
+
+
+def seasons(today: date) -> list[dict]:
+    """The seasons of the academic year that holds `today` and of the year before, in order.
+
+    game.toml gives each season as month-days; here they become the dates of a given year, keyed
+    like "autumn-2026" and titled with the year their season starts in."""
+    from app.plan.terms import academic_year_of
+
+    this_year, _end = academic_year_of(today)
+    listed = []
+    for year_start in (this_year.replace(year=this_year.year - 1), this_year):
+        for season in game().get("seasons", []):
+            starts = _on(season["starts"], year_start)
+            listed.append({"key": f"{season['key']}-{starts.year}", "title": season["title"], "year": starts.year,
+                           "starts_on": starts, "ends_on": _on(season["ends"], year_start),
+                           "freeze": _on(season["freeze"], year_start) if season.get("freeze") else None})
+    return listed
 
 
 def season_for(today: date) -> dict | None:
-    listed = seasons()
+    """The season that holds `today`, else the last one that ended before it."""
+    listed = seasons(today)
     for season in listed:
         if season["starts_on"] <= today <= season["ends_on"]:
             return season
@@ -363,7 +384,8 @@ def competition(season: dict, today: date) -> dict:
         return {"groups": ranked(data.groups, "group"), "faculties": ranked(data.faculties, "faculty")}
 
     result = cache().get_or_compute("standings", f"competition:{season['key']}:{cutoff.isoformat()}", compute)
-    return {**result, "frozen": frozen, "cutoff": cutoff.isoformat()}
+    started = any(row["score"] for row in result["groups"])   # all at 0: nobody leads yet
+    return {**result, "frozen": frozen, "cutoff": cutoff.isoformat(), "started": started}
 
 
 def neighbours(board: list[dict], scope_id: int) -> dict | None:

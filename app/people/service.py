@@ -422,6 +422,13 @@ def _people_changed() -> None:
     clear_coverage()
 
 
+def group_headcount(group_id: int, as_of: date) -> int | None:
+    """The official headcount of one group in force on `as_of`; None when none is recorded."""
+    return db.session.execute(select(Headcount.value).where(
+        Headcount.group_id == group_id, Headcount.effective_from <= as_of)
+        .order_by(Headcount.effective_from.desc(), Headcount.id.desc()).limit(1)).scalar()
+
+
 def current_headcounts(as_of: date) -> dict[tuple[str, int], tuple[int, date]]:
     """Map ("group"|"unit", id) to (headcount, effective date) in force on `as_of`.
 

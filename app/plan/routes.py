@@ -1,9 +1,8 @@
 """Admin pages for the plan: every activity with its target and term."""
-from datetime import date
-
 from flask import Blueprint, abort, render_template
 from sqlalchemy import func, select
 
+from app.core.clock import today
 from app.extensions import db
 from app.people.access import admin_required
 from app.plan import service
@@ -17,7 +16,7 @@ bp = Blueprint("plan", __name__, url_prefix="/admin/plan")
 def index():
     """Show the current plan (and list the others)."""
     plans = db.session.execute(select(Plan).order_by(Plan.starts_on.desc())).scalars().all()
-    plan = service.current_plan(date.today())
+    plan = service.current_plan(today())
     return _render_plan(plan, plans)
 
 
@@ -46,7 +45,7 @@ def _render_plan(plan, plans):
     for activity in activities:
         sections.setdefault(activity.section, []).append(activity)
     return render_template("plan/plan.html", plan=plan, plans=plans, sections=sections,
-                           participants=participants)
+                           participants=participants, today=today())
 
 
 @bp.route("/<slug>/<code>")

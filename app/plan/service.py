@@ -2,10 +2,10 @@
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from app.core.content import ContentError, TomlReader, parse_toml
 from app.core.db_helpers import insert_ignoring_duplicates
@@ -203,12 +203,59 @@ def load_plans(folder: Path) -> list[LoadResult]:
 # --- queries ------------------------------------------------------------------
 
 def current_plan(today: date) -> Plan | None:
-    """Return the plan whose academic year contains `today`, else the latest one."""
-    plans = db.session.execute(select(Plan).order_by(Plan.starts_on.desc())).scalars().all()
-    for plan in plans:
-        if plan.starts_on <= today <= plan.ends_on:
-            return plan
-    return plans[0] if plans else None
+    """Return the plan whose academic year contains `today`; None when no plan covers that day.
+
+    There is deliberately no fallback to the latest plan: what happens after a plan's year ends
+    belongs to the next plan (or to none yet), never to the old one."""
+    return db.session.execute(select(Plan).where(Plan.starts_on <= today, Plan.ends_on >= today)
+                              .order_by(Plan.starts_on.desc()).limit(1)).scalars().first()
+
+
+def plan_at(moment: datetime) -> Plan | None:
+    """Return the plan of the university's calendar day at a stored UTC moment (None if none covers it)."""
+    from app.core.clock import local_date
+
+    return current_plan(local_date(moment))
+
+
+def period_of(activity: Activity, as_of: date) -> ActivityPeriod | None:
+    """The period that contains `as_of`, else the last one that began, else the first."""
+    started = [p for p in activity.periods if p.starts_on <= as_of]
+    for period in activity.periods:
+        if period.starts_on <= as_of <= period.ends_on:
+            return period
+    return started[-1] if started else (activity.periods[0] if activity.periods else None)
+
+
+def counts_for(plan: Plan, activity: Activity, as_of: date, date_from: date | None = None,
+               date_to: date | None = None):
+    """The one definition of "has taken part in this activity" as an SQL condition on Participation.
+
+    A row counts when it is the activity's, dated inside the plan's academic year (days in the
+    university's time zone; participation after the plan's end never counts toward it), and in
+    the period that holds `as_of` — or, with `date_from`/`date_to`, on those days instead.
+    Coverage, the students × activities matrix, "who still owes the integrity hour" and the
+    quizzes' group page all count through this condition."""
+    from app.core.clock import day_start
+
+    first = max(date_from or plan.starts_on, plan.starts_on)
+    last = min(date_to or plan.ends_on, plan.ends_on)
+    clauses = [Participation.activity_id == activity.id,
+               Participation.occurred_at >= day_start(first),
+               Participation.occurred_at < day_start(last + timedelta(days=1))]
+    if not (date_from or date_to):
+        period = period_of(activity, as_of)
+        clauses.append(Participation.period == (period.number if period else 1))
+    return and_(*clauses)
+
+
+def took_part(plan: Plan, activity: Activity, as_of: date, user_ids) -> set[int]:
+    """Which of these people have taken part in the activity in the period that holds `as_of`."""
+    user_ids = list(user_ids)
+    if not user_ids:
+        return set()
+    return set(db.session.execute(select(Participation.user_id).distinct().where(
+        counts_for(plan, activity, as_of), Participation.user_id.in_(user_ids))).scalars())
 
 
 def activity_by_code(plan: Plan, code: str) -> Activity | None:

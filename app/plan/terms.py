@@ -14,6 +14,15 @@ MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name
 MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
 
 
+ACADEMIC_YEAR_STARTS = (9, 1)   # 1 September, as the plans are written
+
+
+def academic_year_of(day: date) -> tuple[date, date]:
+    """The academic year (1 September to 31 August) that holds `day`: (first day, last day)."""
+    start = date(day.year if (day.month, day.day) >= ACADEMIC_YEAR_STARTS else day.year - 1, *ACADEMIC_YEAR_STARTS)
+    return start, date(start.year + 1, start.month, start.day) - timedelta(days=1)
+
+
 def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 

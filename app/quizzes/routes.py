@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from app.core.clock import now
+from app.core.clock import local_date, now
 from app.core.exports import table_response
 from app.core.http import int_arg, int_field
 from app.extensions import db
@@ -227,7 +227,7 @@ def group_results(group_id):
         flash(_("Extra time saved for %(name)s.", name=student.full_name), "success")
         return redirect(url_for(".group_results", group_id=group.id, quiz=quiz.slug))
     activity = service.activity_for(quiz, moment)
-    results = service.group_results(quiz, group.id, activity.id if activity else None)
+    results = service.group_results(quiz, group.id, activity, local_date(moment))
     return render_template("quizzes/group.html", group=group, quizzes=quizzes, quiz=quiz, results=results,
                            form=form, activity=activity)
 

@@ -15,7 +15,7 @@ import math
 import random
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select, update
@@ -54,7 +54,7 @@ def activity_for(quiz: Quiz, now: datetime) -> Activity | None:
     """The plan activity (of the academic year at `now`) that this quiz's attempts count for."""
     if not quiz.activity_code:
         return None
-    plan = plan_service.current_plan(now.date())
+    plan = plan_service.plan_at(now)
     return plan_service.activity_by_code(plan, quiz.activity_code) if plan else None
 
 
@@ -467,9 +467,9 @@ def has_passed(user_id: int, quiz_slug: str, now: datetime | None = None) -> boo
     quiz = quiz_by_slug(quiz_slug)
     if quiz is None:
         return False
-    from app.people.models import utcnow
+    from app.core.clock import now as clock_now   # the test clock too: which year's attempts count
 
-    activity = activity_for(quiz, now or utcnow())
+    activity = activity_for(quiz, now or clock_now())
     grade = final_grade(attempts_for(user_id, quiz, activity.id if activity else None), quiz.grading)
     return grade is not None and grade >= quiz.pass_percent
 
@@ -494,6 +494,7 @@ class StudentResult:
     attempts: int
     grade: float | None
     passed: bool
+    counted: bool = False    # done the quiz's plan activity this period, by the quiz or otherwise (an event, an import)
 
 
 @dataclass
@@ -502,26 +503,42 @@ class GroupResults:
     sat: int
     passed: int
     distribution: list[int] = field(default_factory=lambda: [0] * 10)  # grades in 0-9, 10-19, … 90-100
+    owing: int = 0               # students with an account who still owe it (the plan activity, when there is one)
+    without_account: int = 0     # of the group's official headcount, how many have no account yet
 
 
-def group_results(quiz: Quiz, group_id: int, activity_id: int | None) -> GroupResults:
-    """Who in a group has sat and passed (this year), and how grades spread, in two queries."""
-    students = db.session.execute(select(User).where(User.group_id == group_id, User.active.is_(True))
-                                  .order_by(User.full_name)).scalars().all()
+def group_results(quiz: Quiz, group_id: int, activity: Activity | None, today: date) -> GroupResults:
+    """Who in a group has sat and passed (this year), who still owes it, and how grades spread.
+
+    For a quiz that counts for a plan activity (the integrity hour, 2.2), "still owes it" means not
+    counted for that activity in its current period — the same definition as the coverage pages
+    (`plan.service.counts_for`), so a student who attended a 2.2 event owes nothing here either."""
+    from app.people.models import STUDENT, UserRole
+    from app.people.service import group_headcount
+
+    students = db.session.execute(select(User).join(UserRole, UserRole.user_id == User.id).where(
+        User.group_id == group_id, User.active.is_(True), UserRole.role == STUDENT)
+        .order_by(User.full_name)).scalars().all()
     by_user: dict[int, list[QuizAttempt]] = {}
     for attempt in db.session.execute(_scope(select(QuizAttempt).join(User, User.id == QuizAttempt.user_id).where(
-            QuizAttempt.quiz_id == quiz.id, User.group_id == group_id), activity_id)).scalars():
+            QuizAttempt.quiz_id == quiz.id, User.group_id == group_id), activity.id if activity else None)).scalars():
         by_user.setdefault(attempt.user_id, []).append(attempt)
+    counted = (plan_service.took_part(activity.plan, activity, min(today, activity.plan.ends_on),
+                                      [s.id for s in students]) if activity else set())
     result = GroupResults(rows=[], sat=0, passed=0)
     for student in students:
         attempts = by_user.get(student.id, [])
         grade = final_grade(attempts, quiz.grading)
         passed = grade is not None and grade >= quiz.pass_percent
-        result.rows.append(StudentResult(student, sum(1 for a in attempts if a.status in CLOSED), grade, passed))
+        result.rows.append(StudentResult(student, sum(1 for a in attempts if a.status in CLOSED), grade, passed,
+                                         student.id in counted))
         if grade is not None:
             result.sat += 1
             result.passed += passed
             result.distribution[min(int(grade // 10), 9)] += 1
+    result.owing = len(students) - (len(counted) if activity else result.sat)
+    official = group_headcount(group_id, today)
+    result.without_account = max(0, official - len(students)) if official else 0
     return result
 
 
