@@ -12,7 +12,6 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.error import HTTPError
 from urllib.parse import urlencode
-from pathlib import Path
 from urllib.request import HTTPCookieProcessor, build_opener
 
 import pytest
