@@ -488,7 +488,7 @@ def test_the_quarterly_report_carries_a_signed_checkpoint(app, client, runner, m
     make_user("boss@uni.test", roles=("admin",))
     write_events()
     auth.login("boss@uni.test")
-    page = client.get("/admin/coverage/report?from=2024-12-01&to=2024-12-31").get_data(as_text=True)
+    page = client.get("/admin/coverage/report?plan=ktu-2024-2025&from=2024-12-01&to=2024-12-31").get_data(as_text=True)
     latest = audit.latest_checkpoint()
     assert latest.reason == "report" and latest.size == 5 and latest.note.split("\n")[2] in page
 

@@ -8,6 +8,7 @@ from app.club.models import Idea, Membership, VolunteerLog
 from app.contests import service as contests
 from app.contests.models import Entry, JuryAssignment
 from app.core import overview
+from app.core.clock import local_date
 from app.coverage import events as coverage_events
 from app.extensions import db
 from app.people.models import Group, User, utcnow
@@ -51,7 +52,8 @@ def test_the_juror_home_says_what_to_score_instead_of_only_learn(app, demo, clie
     essay, mine = essay_assignments(juror)
     client.post("/login", data={"email": juror.email, "password": "demo-password"})
     page = client.get("/").get_data(as_text=True)
-    assert f"{len(mine)} entries to score, judging closes on {essay.judging_close.date().isoformat()}" in page
+    closes = local_date(essay.judging_close).isoformat()          # the university's day, as the page writes it
+    assert f"{len(mine)} entries to score, judging closes on {closes}" in page
     assert 'href="/jury/"' in page
 
 
