@@ -91,3 +91,69 @@ def test_a_different_median_alone_separates_places():
               ("J1", "B"): 60, ("J2", "B"): 70, ("J3", "B"): 80,
               ("J1", "C"): 99, ("J2", "C"): 95, ("J3", "C"): 95}
     assert ranked(totals) == [("C", 1), ("A", 2), ("B", 3)]
+
+
+TEN = [{"key": "v", "weight": 1, "scale": 10}]
+
+
+def document(points: dict, **settings) -> dict:
+    return {"criteria": TEN, "scores": [{"juror": j, "entry": e, "values": {"v": v}} for (j, e), v in points.items()],
+            **settings}
+
+
+# J1..J3 score A, B, C on a 0-10 scale. Raw means put B first; per-juror z-scores put C first.
+SEVERE_AND_LENIENT = {("J1", "A"): 4, ("J1", "B"): 9, ("J1", "C"): 7,
+                      ("J2", "A"): 8, ("J2", "B"): 6, ("J2", "C"): 9,
+                      ("J3", "A"): 0, ("J3", "B"): 7, ("J3", "C"): 3}
+
+
+def test_the_documents_normalisation_is_used_for_the_ranking_and_every_robustness_check():
+    raw = aggregate.compute(document(SEVERE_AND_LENIENT, places=1))
+    normalised = aggregate.compute(document(SEVERE_AND_LENIENT, normalisation="zscore", places=1))
+    assert raw["ranking"][0]["entry"] == "B" and normalised["ranking"][0]["entry"] == "C"
+    assert normalised["checks"] == {"median instead of mean": False, "without juror J1": True,
+                                    "without juror J2": False, "without juror J3": True}
+    assert raw["checks"] == {"median instead of mean": True, "without juror J1": True,
+                             "without juror J2": True, "without juror J3": False}
+    assert not normalised["robust"] and not raw["robust"]
+
+
+# Five entries: the first three places hold whoever is left out; the fourth does not.
+FOURTH_PLACE_WOBBLES = {("J1", "A"): 2, ("J1", "B"): 3, ("J1", "C"): 6, ("J1", "D"): 7, ("J1", "E"): 6,
+                        ("J2", "A"): 6, ("J2", "B"): 4, ("J2", "C"): 9, ("J2", "D"): 5, ("J2", "E"): 6,
+                        ("J3", "A"): 0, ("J3", "B"): 4, ("J3", "C"): 10, ("J3", "D"): 7, ("J3", "E"): 4}
+
+
+def test_robustness_concerns_the_prize_places_three_unless_the_contest_says_otherwise():
+    assert aggregate.compute(document(FOURTH_PLACE_WOBBLES))["robust"]
+    assert not aggregate.compute(document(FOURTH_PLACE_WOBBLES, places=4))["robust"]
+
+
+def test_ranking_by_median_scores_each_entry_by_its_median():
+    totals = {("J1", "A"): 10, ("J2", "A"): 20, ("J3", "A"): 90, ("J1", "B"): 40, ("J2", "B"): 40, ("J3", "B"): 40}
+    assert [(r["entry"], r["score"]) for r in aggregate.rank(totals, use_median=True)] == [("B", 40), ("A", 20)]
+    assert [(r["entry"], r["score"]) for r in aggregate.rank(totals)] == [("B", 40), ("A", 40)]   # tie: median
+
+
+def test_published_figures_are_rounded_to_four_decimals():
+    totals = {("J1", "A"): 200 / 3, ("J2", "A"): 100 / 3, ("J3", "A"): 100 / 7}
+    row = aggregate.rank(totals)[0]
+    assert row["score"] == 38.0952 and row["median"] == 33.3333
+    assert row["totals"] == {"J1": 66.6667, "J2": 33.3333, "J3": 14.2857}
+
+
+def test_a_juror_with_a_small_spread_still_ranks_their_entries():
+    totals = aggregate.juror_totals(document({("J1", "A"): 8, ("J1", "B"): 8.15, ("J2", "A"): 5, ("J2", "B"): 2})["scores"],
+                                    TEN, "zscore")
+    assert totals[("J1", "B")] > totals[("J1", "A")]
+
+
+def test_normalised_totals_are_clipped_to_the_scale():
+    high = dict(zip("ABCDE", [10, 9.6, 9.6, 9.6, 9.6]))
+    spread = dict(zip("ABCDE", [10, 10, 0, 10, 10]))
+    points = {**{("J1", e): v for e, v in high.items()}, **{("J2", e): v for e, v in spread.items()}}
+    totals = aggregate.juror_totals(document(points)["scores"], TEN, "zscore")
+    assert totals[("J1", "A")] == 100.0 and totals[("J2", "C")] < 100
+    mirrored = {key: 10 - value for key, value in points.items()}
+    totals = aggregate.juror_totals(document(mirrored)["scores"], TEN, "zscore")
+    assert totals[("J1", "A")] == 0.0 and totals[("J2", "C")] > 0
