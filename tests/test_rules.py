@@ -3,6 +3,8 @@
 They were written against the mutants that `python tools/mutation.py` found alive (see
 docs/mutation-report.md): every one of these tests fails on some small deliberate bug.
 """
+import random
+
 import pytest
 
 from app.contests import aggregate
@@ -157,3 +159,86 @@ def test_normalised_totals_are_clipped_to_the_scale():
     mirrored = {key: 10 - value for key, value in points.items()}
     totals = aggregate.juror_totals(document(mirrored)["scores"], TEN, "zscore")
     assert totals[("J1", "A")] == 0.0 and totals[("J2", "C")] > 0
+
+
+# --- jury assignment (app/contests/assignment.py) ------------------------------------------------
+
+from app.contests import assignment  # noqa: E402 — grouped with its tests
+from app.contests.assignment import EntryInfo, JurorInfo, Plan, plan_assignment  # noqa: E402
+
+
+def test_without_jurors_every_entry_is_reported_short_and_nothing_breaks():
+    entries = [EntryInfo(id=i, author_id=100 + i, group_id=10, faculty_id=1) for i in range(3)]
+    plan = plan_assignment(entries, [], 2)
+    assert plan.jurors_of == {0: [], 1: [], 2: []}
+    assert plan.warnings == [f"entry {i}: only 0 of 2 jurors are allowed to judge it" for i in range(3)]
+
+
+def test_an_assignment_without_a_seed_draws_from_the_systems_randomness():
+    jurors = [JurorInfo(id=j, group_id=None, faculty_id=None) for j in (1, 2, 3)]
+    entries = [EntryInfo(id=i, author_id=100 + i, group_id=10, faculty_id=1) for i in range(6)]
+    plan = plan_assignment(entries, jurors, 2)
+    assert sorted(plan.loads([1, 2, 3]).values()) == [4, 4, 4] and plan.warnings == []
+
+
+def test_the_warning_counts_each_same_faculty_juror_once():
+    jurors = [JurorInfo(id=1, group_id=None, faculty_id=1), JurorInfo(id=2, group_id=None, faculty_id=1)]
+    entries = [EntryInfo(id=7, author_id=100, group_id=10, faculty_id=1)]
+    plan = plan_assignment(entries, jurors, 2, rng=random.Random(1))
+    assert plan.warnings == ["entry 7: 2 juror(s) from the author's faculty (the pool allows no other)"]
+
+
+def test_balancing_passes_entries_along_a_chain_of_jurors():
+    # Juror 1 carries entry 10, which juror 3 may not judge; juror 2 may, and gives entry 11 to juror 3.
+    plan = Plan(jurors_of={10: [1], 11: [2]})
+    may_take = {(2, 10), (3, 11)}
+    path = assignment._augmenting_path([1], lambda juror: juror == 3, plan,
+                                       lambda taker, entry, _giver: (taker, entry) in may_take, {1, 2, 3})
+    assert path == [(1, 2, 10), (2, 3, 11)]
+
+
+def test_balancing_moves_an_entry_to_an_other_faculty_juror_before_a_same_faculty_one():
+    # All four authors are of faculty 1. Juror 1 (faculty 2) carries three entries, juror 2 (faculty 1)
+    # none, juror 3 (faculty 3) one: the first entry moved goes to juror 3, although juror 2 comes first.
+    jurors = {1: JurorInfo(1, None, 2), 2: JurorInfo(2, None, 1), 3: JurorInfo(3, None, 3)}
+    entries = [EntryInfo(id=e, author_id=100 + e, group_id=10 + e, faculty_id=1) for e in (1, 2, 3, 4)]
+    plan = Plan(jurors_of={1: [1], 2: [1], 3: [1], 4: [3]})
+    loads = {1: 3, 2: 0, 3: 1}
+    assignment._balance(plan, entries, jurors, set(), loads)
+    assert plan.jurors_of[1] == [3] and loads == {1: 1, 2: 1, 3: 2}
+    assert sum(1 for e in entries for j in plan.jurors_of[e.id] if jurors[j].faculty_id == 1) == 1
+
+
+# --- plan terms and periods (app/plan/terms.py) ---------------------------------------------------
+
+from datetime import date  # noqa: E402
+
+from app.plan.terms import parse_term  # noqa: E402
+
+YEAR = (date(2024, 9, 1), date(2025, 8, 31))
+
+
+def test_monthly_periods_run_from_the_first_to_the_last_day_of_each_month():
+    periods = parse_term("Monthly", *YEAR)
+    assert periods[:2] == [(date(2024, 9, 1), date(2024, 9, 30)), (date(2024, 10, 1), date(2024, 10, 31))]
+    assert periods[-1] == (date(2025, 8, 1), date(2025, 8, 31)) and len(periods) == 12
+
+
+def test_a_period_starting_on_the_last_day_of_the_year_is_kept():
+    assert parse_term("Monthly", date(2024, 9, 1), date(2024, 11, 1))[-1] == (date(2024, 11, 1), date(2024, 11, 1))
+
+
+def test_a_deadline_without_a_year_falls_in_the_academic_year():
+    assert parse_term("Till September 20", *YEAR) == [(date(2024, 9, 1), date(2024, 9, 20))]
+    assert parse_term("Till December 9", *YEAR) == [(date(2024, 9, 1), date(2024, 12, 9))]
+    assert parse_term("Till June 15", *YEAR) == [(date(2024, 9, 1), date(2025, 6, 15))]
+
+
+def test_a_deadline_with_a_year_keeps_its_year():
+    assert parse_term("Till September 1, 2025", *YEAR) == [(date(2024, 9, 1), date(2025, 9, 1))]
+
+
+def test_a_month_range_over_the_new_year_starts_in_the_year_before():
+    assert parse_term("December-February 2025", *YEAR) == [(date(2024, 12, 1), date(2025, 2, 28))]
+    assert parse_term("May-May 2025", *YEAR) == [(date(2025, 5, 1), date(2025, 5, 31))]
+    assert parse_term("October-November 2025", *YEAR) == [(date(2025, 10, 1), date(2025, 11, 30))]
