@@ -242,3 +242,21 @@ def test_a_month_range_over_the_new_year_starts_in_the_year_before():
     assert parse_term("December-February 2025", *YEAR) == [(date(2024, 12, 1), date(2025, 2, 28))]
     assert parse_term("May-May 2025", *YEAR) == [(date(2025, 5, 1), date(2025, 5, 31))]
     assert parse_term("October-November 2025", *YEAR) == [(date(2025, 10, 1), date(2025, 11, 30))]
+
+
+# --- the XP ledger (app/gamification/service.py) ---------------------------------------------------
+
+from app.gamification.service import improvement_xp  # noqa: E402
+
+
+def test_quiz_xp_pays_the_gain_over_the_best_earlier_percent_rounded():
+    assert improvement_xp(50, 42.86, 0.0) == 21
+    assert improvement_xp(50, 100.0, 42.86) == 29
+    assert improvement_xp(50, 57.0, 50.0) == 4            # 3.5 rounds to the even 4
+    assert improvement_xp(50, 59.0, 50.0) == 4            # 4.5 rounds to the even 4
+
+
+def test_quiz_xp_pays_nothing_for_an_equal_or_worse_attempt():
+    assert improvement_xp(50, 60.0, 60.0) == 0
+    assert improvement_xp(50, 40.0, 60.0) == 0
+    assert improvement_xp(0, 100.0, 0.0) == 0
