@@ -260,3 +260,57 @@ def test_quiz_xp_pays_nothing_for_an_equal_or_worse_attempt():
     assert improvement_xp(50, 60.0, 60.0) == 0
     assert improvement_xp(50, 40.0, 60.0) == 0
     assert improvement_xp(0, 100.0, 0.0) == 0
+
+
+# --- coverage status (app/coverage/service.py) -----------------------------------------------------
+
+from types import SimpleNamespace  # noqa: E402
+
+from app.coverage import service as coverage  # noqa: E402
+
+SEPTEMBER = SimpleNamespace(number=1, starts_on=date(2024, 9, 1), ends_on=date(2024, 9, 11))
+DECEMBER = SimpleNamespace(number=2, starts_on=date(2024, 12, 1), ends_on=date(2024, 12, 31))
+
+
+@pytest.mark.parametrize("participants, headcount, target, upcoming, elapsed, expected", [
+    (5, 25, 20, False, 0.5, (coverage.MET, 10.0)),           # exactly the target is met
+    (4, 25, 20, False, 0.5, (coverage.ON_TRACK, 10.0)),      # 16% where half the term asks 10%
+    (5, 50, 20, False, 0.5, (coverage.ON_TRACK, 10.0)),      # exactly what the elapsed time asks
+    (2, 25, 20, False, 0.5, (coverage.BEHIND, 10.0)),        # 8%
+    (0, 25, 20, False, 0.5, (coverage.NOT_STARTED, 10.0)),
+    (3, 0, 20, False, 1.0, (coverage.BEHIND, 20.0)),         # no headcount: 0%, whoever took part
+    (0, 25, 0, False, 0.5, (coverage.MET, 0.0)),             # a target of 0% is met by nobody
+    (1, 25, None, False, 0.5, (coverage.NO_TARGET, None)),
+    (9, 25, 20, True, 0.0, (coverage.UPCOMING, 0.0)),
+    (2, 25, 20, False, 0.337, (coverage.ON_TRACK, 6.7)),     # the expected share is rounded to 0.1
+])
+def test_a_figures_status_against_the_elapsed_part_of_its_term(participants, headcount, target, upcoming, elapsed,
+                                                                expected):
+    assert coverage.status_from(participants, headcount, target, upcoming, elapsed) == expected
+
+
+def test_the_elapsed_share_of_a_period():
+    assert coverage.timing(SEPTEMBER, date(2024, 8, 31)) == (True, 0.0)
+    assert coverage.timing(SEPTEMBER, date(2024, 9, 1)) == (False, 0.0)
+    assert coverage.timing(SEPTEMBER, date(2024, 9, 6)) == (False, 0.5)
+    assert coverage.timing(SEPTEMBER, date(2024, 9, 11)) == (False, 1.0)
+    assert coverage.timing(SEPTEMBER, date(2025, 1, 1)) == (False, 1.0)
+    assert coverage.timing(None, date(2024, 9, 6)) == (False, 1.0)
+
+
+def test_the_period_that_counts_on_a_day():
+    activity = SimpleNamespace(periods=[SEPTEMBER, DECEMBER])
+    assert coverage.period_of(activity, date(2024, 9, 11)) is SEPTEMBER
+    assert coverage.period_of(activity, date(2024, 12, 1)) is DECEMBER
+    assert coverage.period_of(activity, date(2024, 10, 15)) is SEPTEMBER     # between: the last that began
+    assert coverage.period_of(activity, date(2025, 3, 1)) is DECEMBER
+    assert coverage.period_of(activity, date(2024, 8, 1)) is SEPTEMBER       # before all: the first
+    assert coverage.period_of(SimpleNamespace(periods=[]), date(2024, 9, 1)) is None
+
+
+def test_status_of_measures_against_the_given_period():
+    assert coverage.status_of(2, 10, 20, SEPTEMBER, date(2024, 9, 6)) == (coverage.MET, 10.0)
+    assert coverage.status_of(1, 10, 20, SEPTEMBER, date(2024, 9, 6)) == (coverage.ON_TRACK, 10.0)
+    assert coverage.status_of(1, 25, 20, SEPTEMBER, date(2024, 9, 6)) == (coverage.BEHIND, 10.0)
+    assert coverage.status_of(1, 25, 20, DECEMBER, date(2024, 9, 6)) == (coverage.UPCOMING, 0.0)
+    assert coverage.status_of(1, 25, 20, None, date(2024, 9, 6)) == (coverage.BEHIND, 20.0)
