@@ -4,6 +4,7 @@ They were written against the mutants that `python tools/mutation.py` found aliv
 docs/mutation-report.md): every one of these tests fails on some small deliberate bug.
 """
 import random
+import re
 
 import pytest
 
@@ -314,3 +315,36 @@ def test_status_of_measures_against_the_given_period():
     assert coverage.status_of(1, 25, 20, SEPTEMBER, date(2024, 9, 6)) == (coverage.BEHIND, 10.0)
     assert coverage.status_of(1, 25, 20, DECEMBER, date(2024, 9, 6)) == (coverage.UPCOMING, 0.0)
     assert coverage.status_of(1, 25, 20, None, date(2024, 9, 6)) == (coverage.BEHIND, 20.0)
+
+
+# --- sign-in throttling (app/people/throttle.py) -----------------------------------------------------
+
+from app.people import throttle  # noqa: E402
+
+
+def test_failures_count_per_account_and_per_address_separately(app):
+    config = {**app.config, "LOGIN_LIMIT_PER_ACCOUNT": "2 per 5 minutes", "LOGIN_LIMIT_PER_ADDRESS": "3 per 5 minutes"}
+    throttle.register_failure(config, "ann@uni.test", "address-1")
+    assert not throttle.is_throttled(config, "ann@uni.test", "address-1")
+    throttle.register_failure(config, "ann@uni.test", "address-2")
+    assert throttle.is_throttled(config, "ann@uni.test", "address-3")          # the account: 2 of 2
+    assert not throttle.is_throttled(config, "bob@uni.test", "address-1")     # the address: 1 of 3
+    throttle.register_failure(config, "bob@uni.test", "address-1")
+    throttle.register_failure(config, "cem@uni.test", "address-1")
+    assert throttle.is_throttled(config, "dan@uni.test", "address-1")          # the address: 3 of 3
+    assert not throttle.is_throttled(config, "dan@uni.test", None)             # no trusted address: account only
+
+
+def test_a_success_forgets_the_accounts_failures_but_not_the_addresss(app):
+    config = {**app.config, "LOGIN_LIMIT_PER_ACCOUNT": "1 per 5 minutes", "LOGIN_LIMIT_PER_ADDRESS": "1 per 5 minutes"}
+    throttle.register_failure(config, "ann@uni.test", "address-1")
+    throttle.clear_account(config, "ann@uni.test")
+    assert not throttle.is_throttled(config, "ann@uni.test", None)
+    assert throttle.is_throttled(config, "ann@uni.test", "address-1")
+
+
+def test_an_accounts_key_is_a_keyed_hash_of_its_e_mail(app):
+    keys = throttle._keys(app.config, "ann@uni.test", "address-1")
+    other = throttle._keys({**app.config, "SECRET_KEY": "another secret"}, "ann@uni.test", None)
+    assert re.fullmatch(r"[0-9a-f]{32}", keys["account"]) and "ann" not in keys["account"]
+    assert keys["account"] != other["account"] and keys["address"] == "address-1" and other["address"] is None
