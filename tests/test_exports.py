@@ -72,3 +72,21 @@ def test_every_export_of_the_acs_comes_in_both_formats(group_with_a_hostile_name
         sheet = load_workbook(io.BytesIO(as_xlsx.data)).active
         header = next(csv.reader(io.StringIO(as_csv.data.decode("utf-8-sig"))))
         assert as_xlsx.status_code == 200 and [cell.value for cell in sheet[1]] == header, url
+
+
+def test_each_pages_export_buttons_lead_to_the_format_they_name(group_with_a_hostile_name, client, auth, make_user):
+    import re
+
+    group = group_with_a_hostile_name
+    make_user("acs@uni.test", roles=("admin",))
+    expected = {"CSV": "text/csv", "XLSX": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+    for email, page in (("curator@uni.test", f"/coverage/groups/{group.id}?as_of=2025-03-01"),
+                        ("acs@uni.test", "/admin/coverage/?as_of=2025-03-01"),
+                        ("acs@uni.test", "/admin/quizzes/integrity-hour/items")):
+        auth.login(email)
+        html = client.get(page).get_data(as_text=True)
+        buttons = re.findall(r'href="([^"]+)">(?:Export|Download) (CSV|XLSX)</a>', html)
+        assert {kind for _href, kind in buttons} == {"CSV", "XLSX"}, page
+        for href, kind in buttons:
+            assert client.get(href.replace("&amp;", "&")).mimetype == expected[kind], (page, href)
+        auth.logout()

@@ -74,6 +74,7 @@ def test_numeric_refuses_what_is_not_a_finite_number():
 # --- contest aggregation and tie-breaks (app/contests/aggregate.py) -------------------------------
 
 def ranked(totals):
+    """(entry, place) of every row of the ranking, best first."""
     return [(row["entry"], row["place"]) for row in aggregate.rank(totals)]
 
 
@@ -100,6 +101,7 @@ TEN = [{"key": "v", "weight": 1, "scale": 10}]
 
 
 def document(points: dict, **settings) -> dict:
+    """A results document with one 0–10 criterion from {(juror, entry): points}."""
     return {"criteria": TEN, "scores": [{"juror": j, "entry": e, "values": {"v": v}} for (j, e), v in points.items()],
             **settings}
 
@@ -284,6 +286,9 @@ DECEMBER = SimpleNamespace(number=2, starts_on=date(2024, 12, 1), ends_on=date(2
     (1, 25, None, False, 0.5, (coverage.NO_TARGET, None)),
     (9, 25, 20, True, 0.0, (coverage.UPCOMING, 0.0)),
     (2, 25, 20, False, 0.337, (coverage.ON_TRACK, 6.7)),     # the expected share is rounded to 0.1
+    (199, 1000, 20, False, 1.0, (coverage.BEHIND, 20.0)),    # 19.9% is not 20%
+    (19, 200, 20, False, 0.5, (coverage.BEHIND, 10.0)),      # 9.5% where 10% is expected
+    (3, 0, 1, False, 1.0, (coverage.BEHIND, 1.0)),           # no headcount counts as 0%, even against 1%
 ])
 def test_a_figures_status_against_the_elapsed_part_of_its_term(participants, headcount, target, upcoming, elapsed,
                                                                 expected):
@@ -297,6 +302,8 @@ def test_the_elapsed_share_of_a_period():
     assert coverage.timing(SEPTEMBER, date(2024, 9, 11)) == (False, 1.0)
     assert coverage.timing(SEPTEMBER, date(2025, 1, 1)) == (False, 1.0)
     assert coverage.timing(None, date(2024, 9, 6)) == (False, 1.0)
+    one_day = SimpleNamespace(number=1, starts_on=date(2024, 12, 9), ends_on=date(2024, 12, 9))
+    assert coverage.timing(one_day, date(2024, 12, 9)) == (False, 1.0)          # a one-day period, on its day
 
 
 def test_the_period_that_counts_on_a_day():

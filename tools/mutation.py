@@ -120,6 +120,7 @@ def diff_of(shown: str) -> str:
 
 
 def function_of(mutant: str) -> str:
+    """The mutated function's name, from mutmut's name of the mutant."""
     match = re.search(r"(?:x_|ǁ)([A-Za-z_0-9]+?)__mutmut_\d+$", mutant)
     return match.group(1) if match else mutant
 
@@ -133,6 +134,7 @@ def explained(equivalents: dict, name: str, mutant: str, diff: str) -> str | Non
 
 
 def normalise(diff: str) -> str:
+    """The diff with its whitespace folded, so that a re-indented line still matches."""
     return "\n".join(" ".join(line.split()) for line in diff.strip().splitlines())
 
 

@@ -120,7 +120,7 @@ def test_curator_journey(page_for, tmp_path):
         page.click("a:has-text('Export CSV')")
     path = tmp_path / "coverage.csv"
     download.value.save_as(path)
-    assert path.read_text(encoding="utf-8").startswith("Student,E-mail,")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf") and path.read_text(encoding="utf-8-sig").startswith("Student,E-mail,")
 
 
 def test_admin_journey(page_for, live_server):
