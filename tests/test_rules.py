@@ -355,3 +355,99 @@ def test_an_accounts_key_is_a_keyed_hash_of_its_e_mail(app):
     other = throttle._keys({**app.config, "SECRET_KEY": "another secret"}, "ann@uni.test", None)
     assert re.fullmatch(r"[0-9a-f]{32}", keys["account"]) and "ann" not in keys["account"]
     assert keys["account"] != other["account"] and keys["address"] == "address-1" and other["address"] is None
+
+
+# --- the XP ledger, in the database -------------------------------------------------------------------
+
+import logging  # noqa: E402
+from datetime import datetime, timedelta  # noqa: E402
+
+from sqlalchemy import select  # noqa: E402
+
+from app.extensions import db  # noqa: E402
+from app.gamification import service as game  # noqa: E402
+from app.gamification.models import XpEvent  # noqa: E402
+
+MONDAY = datetime(2024, 10, 7, 12, 0)
+MIDNIGHT = datetime(2024, 10, 7)
+
+
+def pay(user, ref, *, kind="event", amount=15, when=MONDAY, reason="Event"):
+    return game.record_xp(user.id, amount=amount, reason=reason, source_type=kind, source_ref=ref, when=when)
+
+
+def test_only_a_positive_amount_is_recorded(app, make_user):
+    person = make_user()
+    assert not pay(person, "nothing", kind="lesson", amount=0)
+    assert pay(person, "one", kind="lesson", amount=1)
+    assert db.session.execute(select(XpEvent.amount).where(XpEvent.user_id == person.id)).scalars().all() == [1]
+    assert game.xp_total(make_user().id) == 0                     # nobody's XP sums to 0, not to nothing
+
+
+def test_the_daily_event_cap_counts_the_persons_events_of_that_day_only(app, make_user):
+    person, other = make_user(), make_user()
+    pay(other, "o1"), pay(other, "o2")                             # someone else's events
+    pay(person, "lesson", kind="lesson", amount=20)                # a lesson is not an event
+    pay(person, "late-1", when=MIDNIGHT + timedelta(days=1))       # the next day, at its first moment
+    pay(person, "late-2", when=MIDNIGHT + timedelta(days=1, hours=1))
+    assert pay(person, "first") and pay(person, "second")
+    assert not pay(person, "third")
+
+
+def test_events_at_midnight_belong_to_the_day_they_open(app, make_user):
+    person = make_user()
+    assert pay(person, "m1", when=MIDNIGHT) and pay(person, "m2", when=MIDNIGHT)
+    assert not pay(person, "noon")
+
+
+def test_reasons_and_references_are_cut_to_their_columns(app, make_user):
+    person = make_user()
+    pay(person, "r" * 120, kind="entry", amount=40, reason="x" * 300)
+    game.reverse_xp(person.id, source_type="entry", source_ref="r" * 120, when=MONDAY)
+    rows = db.session.execute(select(XpEvent).where(XpEvent.user_id == person.id).order_by(XpEvent.id)).scalars().all()
+    assert [(r.reason, r.source_ref) for r in rows] == [("x" * 200, "r" * 80), ("Taken back: entry " + "r" * 80, "r" * 80)]
+    assert rows[1].source_type == "entry-reversal" and rows[1].amount == -40 and rows[1].created_at == MONDAY
+
+
+def test_each_xp_payment_is_logged_with_its_amount_person_and_source(app, make_user, caplog):
+    person = make_user()
+    with caplog.at_level(logging.INFO, logger="app.gamification.service"):
+        pay(person, "7", kind="lesson", amount=20)
+    assert f"xp +20 for user {person.id} (lesson 7)" in caplog.messages
+
+
+def test_a_reversal_takes_back_that_persons_payment_for_that_source_only(app, make_user):
+    person, other = make_user(), make_user()
+    pay(person, "E-1", kind="entry", amount=40)
+    pay(person, "E-2", kind="entry", amount=25)
+    assert not game.reverse_xp(other.id, source_type="entry", source_ref="E-1")      # not theirs to lose
+    assert not game.reverse_xp(person.id, source_type="entry", source_ref="E-9")     # nothing was paid
+    assert game.reverse_xp(person.id, source_type="entry", source_ref="E-2")
+    db.session.commit()
+    assert game.xp_total(person.id) == 40 and game.xp_total(other.id) == 0
+
+
+def test_level_progress_and_the_next_threshold(app):
+    assert (game.level_for(100).xp, game.level_for(100).next_xp) == (100, 150)
+    assert (game.level_for(499).progress, game.level_for(499).next_xp) == (99, 500)    # 199 of 200 points
+    assert (game.level_for(600).number, game.level_for(600).next_xp) == (5, 800)      # the last level but one
+    assert (game.level_for(5000).progress, game.level_for(5000).next_xp) == (100, None)
+
+
+def test_a_level_can_start_at_one_point(app, tmp_path):
+    (tmp_path / "game.toml").write_text('[[levels]]\nxp = 0\nname = "Zero"\n\n[[levels]]\nxp = 1\nname = "One"\n',
+                                        encoding="utf-8")
+    app.config["GAME_FILE"] = str(tmp_path / "game.toml")
+    assert game.level_for(0).name == "Zero" and game.level_for(1).name == "One"
+
+
+def test_a_streak_counts_the_persons_learning_weeks_up_to_sixty_back(app, make_user):
+    person, other = make_user(), make_user()
+    friday = MIDNIGHT + timedelta(days=4)
+    for week in range(1, 70):          # every Friday at 00:00 for 69 weeks, but not yet this week
+        pay(person, f"w{week}", kind="lesson", amount=5, when=friday - timedelta(weeks=week))
+    pay(other, "now", kind="lesson", amount=5, when=friday)
+    db.session.commit()
+    # This week has no learning yet, so the streak ends last week; it looks back 60 weeks to the day.
+    assert game.streak_weeks(person.id, friday.date()) == 60
+    assert game.streak_weeks(other.id, friday.date() - timedelta(weeks=1)) == 0
