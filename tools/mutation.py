@@ -3,6 +3,7 @@
     python tools/mutation.py                  # every rule module, then docs/mutation-report.md
     python tools/mutation.py scoring terms    # some of them (the report keeps the others' last figures)
     python tools/mutation.py --list           # the modules and the tests that guard them
+    python tools/mutation.py --report         # rewrite the report from the last run's results
 
 Each module is mutated in a scratch copy of the project (`.mutation/<module>/`, git-ignored), with
 only the test files that exercise it, so a run stays cheap: mutmut runs, for each mutant, only
@@ -177,7 +178,10 @@ def write_report(results: dict, equivalents: dict) -> list[str]:
                 problems.append(f"{name}: {mutant} {survivor['status']}, unexplained")
             details.append(f"### {name}: `{function_of(mutant)}` ({survivor['status']})\n\n```diff\n{survivor['diff']}\n```\n\n"
                            + (f"Equivalent: {reason}\n" if reason else "**Unexplained: write a test that kills it.**\n"))
-    lines += ["", "## Survivors", ""] + (details or ["None."]) + [""]
+    lines += ["", "Not mutated yet: the audit chain (`app/audit/`) and the survey's storage (`app/surveys/`), both",
+              "being rewritten; once they land, add each to MODULES in `tools/mutation.py` with the test files",
+              "that exercise it and run `python tools/mutation.py audit surveys`.",
+              "", "## Survivors", ""] + (details or ["None."]) + [""]
     REPORT.parent.mkdir(exist_ok=True)
     REPORT.write_text("\n".join(lines), encoding="utf-8")
     return problems
@@ -189,6 +193,8 @@ def main() -> int:
     parser.add_argument("modules", nargs="*", choices=[[], *MODULES], metavar="MODULE")
     parser.add_argument("--list", action="store_true", help="list the modules and their tests")
     parser.add_argument("--max-children", type=int, default=2, help="mutants run at once (default 2)")
+    parser.add_argument("--report", action="store_true",
+                        help="only rewrite the report from the last results (after explaining a survivor)")
     options = parser.parse_args()
     if options.list:
         for name, (file, functions, tests) in MODULES.items():
@@ -196,7 +202,7 @@ def main() -> int:
         return 0
     saved = WORK / "results.json"
     results = json.loads(saved.read_text(encoding="utf-8")) if saved.exists() else {}
-    for name in options.modules or list(MODULES):
+    for name in [] if options.report else options.modules or list(MODULES):
         results[name] = run_module(name, options.max_children)
         saved.write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
         print(f"   killed {results[name]['killed']} of {results[name]['total']}", flush=True)
