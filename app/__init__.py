@@ -2,7 +2,7 @@
 import logging
 import os
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -136,6 +136,8 @@ def _register_error_pages(app: Flask) -> None:
     def handler(code):
         def render(error):
             title, text = messages[code]
+            if request.path.startswith("/api/"):   # the API answers every error as its description says: JSON
+                return jsonify(error=text()), code
             return render_template("errors/error.html", code=code, title=title(), text=text()), code
         return render
 

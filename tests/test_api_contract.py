@@ -56,3 +56,9 @@ def test_the_api_refuses_what_its_description_cannot_state(client, api_token):
     assert client.get("/api/v1/coverage?group=2147483647", headers=headers).status_code == 404
     assert client.get("/api/v1/coverage?colour=red", headers=headers).status_code == 400
     assert client.get("/api/v1/plan?plan=no-such-plan", headers=headers).status_code == 404
+
+
+def test_a_refused_api_call_answers_in_json_even_for_a_nul_character(app, api_token):
+    client = app.test_client()
+    response = client.get("/api/v1/coverage?from=%00", headers={"Authorization": f"Bearer {api_token}"})
+    assert response.status_code == 400 and response.is_json and "error" in response.json

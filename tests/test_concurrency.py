@@ -95,7 +95,7 @@ def test_a_busy_hour(app, runner, make_user, make_group):
     assert count(Participation, Participation.activity_id == table.id) == 12
     assert count(CheckIn) == 12
     assert count(XpEvent, XpEvent.source_type == "event") == 12
-    assert count(XpEvent, XpEvent.source_type == "quiz") <= 12
+    assert count(XpEvent, XpEvent.source_type == "quiz") == 0   # nobody answered anything: 0% earns no XP
     assert count(JuryScore, JuryScore.sealed_at.is_not(None)) == count(JuryAssignment) == 18
     from app.audit.service import verify_chain
     assert verify_chain().ok

@@ -373,6 +373,30 @@ def test_xp_pays_only_for_improvement(app, content, make_user, client, auth, clo
     assert db.session.scalar(select(func.sum(XpEvent.amount))) == 50
 
 
+def test_xp_pays_the_gain_over_the_best_earlier_attempt_and_nothing_for_a_worse_one(
+        app, content, make_user, client, auth, clock):
+    the_quiz = quiz()
+    the_quiz.attempts_allowed = 0                      # no limit: four sittings
+    db.session.commit()
+    student = make_user("s@uni.test")
+    auth.login("s@uni.test")
+    three = {key: RIGHT[key] for key in ("single-bribe", "tf-giver", "numeric-year")}
+    two = {key: RIGHT[key] for key in ("single-bribe", "tf-giver")}
+
+    def sit(answers):
+        attempt = service.start_attempt(student, quiz(), clock())
+        answer_everything(client, attempt.id, answers)
+        service.submit(attempt, clock())
+        return db.session.execute(select(XpEvent.amount).where(
+            XpEvent.source_ref == f"attempt:{attempt.id}")).scalar_one_or_none()
+
+    assert sit(three) == 21          # 3 of 7 = 42.86%: 50 × 0.4286 = 21.4
+    assert sit(two) is None          # 28.57%: below the best, nothing
+    assert sit(RIGHT) == 29          # 100%: the gain over the best, 50 × 0.5714 = 28.6
+    assert sit(RIGHT) is None        # equal to the best: nothing
+    assert db.session.scalar(select(func.sum(XpEvent.amount))) == 50
+
+
 def test_another_student_cannot_open_an_attempt(app, content, client, make_user, auth, clock):
     owner = make_user("owner@uni.test")
     make_user("other@uni.test")

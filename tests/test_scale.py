@@ -23,12 +23,13 @@ def test_seed_scale_builds_a_consistent_instance(app, runner, client):
 
 
 def test_the_same_seed_gives_the_same_instance(make_app, app, runner):
-    runner.invoke(args=["seed-scale", "--students", "120", "--seed", "3"])
+    assert runner.invoke(args=["seed-scale", "--students", "120", "--seed", "3"]).exit_code == 0
     first = sorted(db.session.execute(select(Participation.user_id, Participation.activity_id, Participation.occurred_at)).all())
     from tests.conftest import _empty_tables
     _empty_tables()
-    runner.invoke(args=["seed-scale", "--students", "120", "--seed", "3"])
+    assert runner.invoke(args=["seed-scale", "--students", "120", "--seed", "3"]).exit_code == 0
     second = sorted(db.session.execute(select(Participation.user_id, Participation.activity_id, Participation.occurred_at)).all())
+    assert first, "seed-scale recorded no participation"
     assert len(first) == len(second) and [r[1:] for r in first] == [r[1:] for r in second]
 
 

@@ -75,10 +75,21 @@ def record_xp(user_id: int, *, amount: int, reason: str, source_type: str, sourc
     return new_id is not None
 
 
+def improvement_xp(xp: int, percent: float, earlier_best: float) -> int:
+    """XP for the best improvement only: the share of `xp` by which `percent` beats every earlier attempt.
+
+        amount = round(xp × (percent − earlier best) / 100), and nothing unless percent > earlier best
+    """
+    if percent <= earlier_best:
+        return 0
+    return round(xp * (percent - earlier_best) / 100)
+
+
 def reverse_xp(user_id: int, *, source_type: str, source_ref: str, when=None) -> bool:
     """Take back XP paid for a source (e.g. a withdrawn entry), once; return True if anything was taken."""
+    source_ref = str(source_ref)[:80]     # as record_xp kept it
     paid = db.session.execute(select(XpEvent.amount).where(
-        XpEvent.user_id == user_id, XpEvent.source_type == source_type, XpEvent.source_ref == str(source_ref))).scalar_one_or_none()
+        XpEvent.user_id == user_id, XpEvent.source_type == source_type, XpEvent.source_ref == source_ref)).scalar_one_or_none()
     if not paid:
         return False
     new_id = db.session.execute(insert_ignoring_duplicates(XpEvent, dict(

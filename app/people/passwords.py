@@ -19,6 +19,8 @@ def hash_password(password: str) -> str:
 def verify_password(stored: str, password: str) -> tuple[bool, bool]:
     """Return (does the password match, should the stored hash be replaced by a current one)."""
     if not stored:
+        # An account with no password yet must not answer faster than one with a wrong password.
+        spend_the_same_time(password)
         return False, False
     if stored.startswith("$argon2"):
         try:

@@ -23,7 +23,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 from app.core.db_helpers import dialect_insert, insert_ignoring_duplicates
 from app.core.localize import localized_question, translation
 from app.extensions import db
-from app.gamification.service import record_xp, resolve_notifications
+from app.gamification.service import improvement_xp, record_xp, resolve_notifications
 from app.people.models import User
 from app.plan import service as plan_service
 from app.plan.models import Activity
@@ -432,9 +432,10 @@ def _after_grading(attempt: QuizAttempt, now: datetime) -> None:
                                               source_ref=f"attempt:{attempt.id}", when=now)
     earlier_best = max((a.percent for a in attempts_for(user.id, quiz, attempt.activity_id)
                         if a.id != attempt.id and a.status in CLOSED and a.percent is not None), default=0.0)
-    if quiz.xp and attempt.percent > earlier_best:
-        record_xp(user.id, amount=round(quiz.xp * (attempt.percent - earlier_best) / 100),
-                  reason=f"Quiz: {quiz.title}", source_type="quiz", source_ref=f"attempt:{attempt.id}", when=now)
+    gained = improvement_xp(quiz.xp or 0, attempt.percent, earlier_best)
+    if gained:
+        record_xp(user.id, amount=gained, reason=f"Quiz: {quiz.title}", source_type="quiz",
+                  source_ref=f"attempt:{attempt.id}", when=now)
     if attempt.passed:
         from app.courses.service import final_quiz_passed_event
 
