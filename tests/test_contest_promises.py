@@ -32,7 +32,7 @@ def test_an_assigned_juror_opens_the_cover_and_no_other_juror_does(content, peop
     login(client, outside.email)
     assert client.get(f"/contests/entries/{entry.code}/cover.jpg").status_code == 404
     login(client, inside.email)                       # a declared conflict takes the access away
-    client.post(f"/jury/assignments/{assigned[inside.id].id}/conflict", data={"reason": "I know the author"})
+    client.post(f"/jury/assignments/{assigned[inside.id].id}/conflict", data={"reason": "I know the author", "confirmed": "yes"})
     assert client.get(f"/contests/entries/{entry.code}/cover.jpg").status_code == 404
 
 
@@ -69,7 +69,7 @@ def test_publication_freezes_the_ranking(judged, client):
         score_all(client, juror.email, lambda entry: {k: quality[entry.title] for k in
                                                       ("argument", "evidence", "originality", "language")})
     login(client, "boss@uni.test")
-    client.post("/admin/contests/essay-2024-2025/publish")
+    client.post("/admin/contests/essay-2024-2025/publish", data={"confirmed": "yes"})
     client.post("/logout")
     shown, ranking = _published_view(client)
     assert ranking[0]["place"] == 1 and ranking[0]["entry"] == shown[0]

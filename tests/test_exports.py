@@ -6,11 +6,8 @@ from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
 
 from app.core.exports import csv_bytes, neutralise, xlsx_bytes
-from app.extensions import db
-from app.people.models import User
 from app.plan.service import current_plan
 
 HOSTILE_NAMES = ["=HYPERLINK(\"http://evil.test\",\"click\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)",
@@ -90,8 +87,6 @@ def test_an_export_link_without_a_format_is_csv(app):
 
 
 def test_each_pages_export_buttons_lead_to_the_format_they_name(group_with_a_hostile_name, client, auth, make_user):
-    import re
-
     group = group_with_a_hostile_name
     make_user("acs@uni.test", roles=("admin",))
     expected = {"CSV": "text/csv", "XLSX": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
