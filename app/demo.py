@@ -65,7 +65,10 @@ def build_demo() -> DemoReport:
     from app.cli import load_content
     from app.demo_plan import build_plan
 
+    from app.audit.keys import ensure_signing_key
+
     report = DemoReport()
+    created_key = ensure_signing_key()
     compiled = compile_catalogs()
     if compiled:
         report.steps.append("translations compiled: " + ", ".join(compiled))
@@ -123,6 +126,8 @@ def build_demo() -> DemoReport:
     for number, (name, _faculty, group) in enumerate(STUDENTS, start=1):
         report.summary.append(f"  {'student%d@sanaly.test' % number:<26} {name} (student, {group})")
     report.summary.append("")
+    if created_key:
+        report.summary.append(f"Audit signing key created: {created_key} (back it up apart from the database).")
     report.summary.append("Start the server with:  flask --app wsgi run")
     report.summary.append("Then open:              http://127.0.0.1:5000/")
     return report

@@ -325,6 +325,17 @@ def test_the_signing_key_is_created_once_outside_the_database_with_mode_0600(mak
         seed = path.read_text().strip()
         stored = [str(row) for table in db.metadata.sorted_tables for row in db.session.execute(table.select())]
         assert not any(seed in row for row in stored)
+        other.extensions.pop("audit_signing_key")
+        assert keys.ensure_signing_key() is None                 # already there: nothing to announce
+        db.session.remove()
+
+
+def test_a_command_that_creates_the_key_is_told_where_it_is(make_app, tmp_path):
+    path = tmp_path / "audit_signing_key"
+    other = make_app(AUDIT_SIGNING_KEY=None, AUDIT_SIGNING_KEY_FILE=str(path))
+    with other.app_context():
+        assert keys.ensure_signing_key() == path and path.exists()
+        assert keys.ensure_signing_key() is None
         db.session.remove()
 
 

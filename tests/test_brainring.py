@@ -64,18 +64,18 @@ def test_a_second_answer_and_a_late_answer_are_refused(ring):
     game, host, (ann, bob, *_rest) = ring["game"], ring["host"], ring["players"]
     ann_player, bob_player = service.join(game, ann, T0), service.join(game, bob, T0)
     service.next_question(game, host, at(0))
-    right = game.questions[0]["answer"]
-    first = service.answer(game, ann_player, 0, right, at(5))
-    assert first.points == 875
+    right, limit = game.questions[0]["answer"], game.questions[0]["seconds"]
+    first = service.answer(game, ann_player, 0, right, at(limit / 4))
+    assert first.points == 875                                # a quarter of the time costs an eighth of the points
     with pytest.raises(service.RingError, match="already answered"):
-        service.answer(game, ann_player, 0, (right + 1) % 4, at(6))
+        service.answer(game, ann_player, 0, (right + 1) % 4, at(limit / 4 + 1))
     with pytest.raises(service.RingError, match="Too late"):
-        service.answer(game, bob_player, 0, right, at(21))
+        service.answer(game, bob_player, 0, right, at(limit + 1))
     late = db.session.execute(select(RingAnswer).where(RingAnswer.player_id == bob_player.id)).scalar_one()
     assert late.late and late.points == 0                     # kept in the log, worth nothing
-    service.reveal(game, host, at(22))
+    service.reveal(game, host, at(limit + 2))
     with pytest.raises(service.RingError):
-        service.answer(game, bob_player, 1, 0, at(23))         # not the open question
+        service.answer(game, bob_player, 1, 0, at(limit + 3))  # not the open question
 
 
 def test_no_response_to_a_player_carries_the_right_answer_before_the_close(ring, client, auth):

@@ -33,8 +33,11 @@ def _seed_from_text(text: str, where: str) -> bytes:
     return seed
 
 
-def _seed_from_file(path: Path) -> bytes:
-    """Read the key file, creating it once (atomically, mode 0600) when it does not exist."""
+def _seed_from_file(path: Path, announce: bool = True) -> tuple[bytes, bool]:
+    """Read the key file, creating it once (atomically, mode 0600) when it does not exist.
+
+    Returns the seed and whether this call created the file."""
+    created = False
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
@@ -43,34 +46,45 @@ def _seed_from_file(path: Path) -> bytes:
             handle.write(base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
         try:
             os.link(draft, path)        # fails if another process created it first: theirs wins
-            logger.warning("created the audit signing key %s: back it up apart from the database", path)
+            created = True
+            if announce:
+                logger.warning("created the audit signing key %s: back it up apart from the database", path)
         except FileExistsError:
             pass
         finally:
             os.unlink(draft)
     if path.stat().st_mode & 0o077:
         logger.warning("the audit signing key %s is readable by others: chmod 600 it", path)
-    return _seed_from_text(path.read_text(), str(path))
+    return _seed_from_text(path.read_text(), str(path)), created
 
 
-def _private_key() -> Ed25519PrivateKey:
+def _private_key(announce: bool = True) -> tuple[Ed25519PrivateKey, Path | None]:
     config = current_app.config
     cached = current_app.extensions.get("audit_signing_key")
     if cached is not None:
-        return cached
+        return cached, None
+    created = None
     if config.get("AUDIT_SIGNING_KEY"):
         seed = _seed_from_text(config["AUDIT_SIGNING_KEY"], "AUDIT_SIGNING_KEY")
     else:
-        path = config.get("AUDIT_SIGNING_KEY_FILE") or os.path.join(current_app.instance_path, "audit_signing_key")
-        seed = _seed_from_file(Path(path))
+        path = Path(config.get("AUDIT_SIGNING_KEY_FILE") or os.path.join(current_app.instance_path, "audit_signing_key"))
+        seed, made = _seed_from_file(path, announce)
+        created = path if made else None
     key = Ed25519PrivateKey.from_private_bytes(seed)
     current_app.extensions["audit_signing_key"] = key
-    return key
+    return key, created
+
+
+def ensure_signing_key() -> Path | None:
+    """Load the signing key now, creating its file if needed; return the file's path when this call created it.
+
+    For commands that report the creation themselves (the demo puts it in its summary) instead of logging it."""
+    return _private_key(announce=False)[1]
 
 
 def public_key() -> bytes:
     """Return the 32-byte public key that verifies this instance's checkpoints."""
-    return _private_key().public_key().public_bytes_raw()
+    return _private_key()[0].public_key().public_bytes_raw()
 
 
 def origin() -> str:
@@ -92,5 +106,5 @@ def verifier_key() -> str:
 def sign_checkpoint(size: int, root: bytes) -> str:
     """Return the signed checkpoint note for a tree of `size` events with this root."""
     name, body = origin(), verify_audit.note_body(origin(), size, root)
-    signature = _private_key().sign(body.encode("utf-8"))
+    signature = _private_key()[0].sign(body.encode("utf-8"))
     return body + "\n" + verify_audit.signature_line(name, public_key(), signature)
