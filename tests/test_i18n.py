@@ -77,3 +77,22 @@ def test_dates_and_numbers_are_written_the_readers_way(app):
     refresh()   # the test's application context outlives the request above; forget its language
     with app.test_request_context():
         assert day(date(2024, 12, 9)) == "2024-12-09" and num(20000) == "20,000"
+
+
+def test_the_coverage_report_form_reads_from_and_to_as_a_date_range(client, make_user, auth, runner, app):
+    from datetime import datetime
+
+    assert runner.invoke(args=["load-content"]).exit_code == 0
+    app.config["NOW_FUNCTION"] = lambda: datetime(2025, 3, 1, 9, 0)
+    compile_catalogs()
+    make_user("acs@uni.test", roles=("admin",))
+    auth.login("acs@uni.test")
+    wanted = {"ru": ("С", "По", "Кому"), "kk": ("Басталу күні", "Аяқталу күні", "Кімге")}
+    for language, (start, end, wrong) in wanted.items():
+        client.get(f"/language/{language}")
+        page = client.get("/admin/coverage/report").get_data(as_text=True)
+        assert f'<label for="from">{start}</label>' in page and f'<label for="to">{end}</label>' in page
+        assert wrong not in page
+    plan_page = client.get("/admin/plan/ktu-2024-2025").get_data(as_text=True)
+    assert "Мерзімі" in plan_page and "Кімге арналған" in plan_page
+    assert "Семестр" not in plan_page and "Жиынтық" not in plan_page
