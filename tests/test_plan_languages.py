@@ -182,3 +182,16 @@ def test_the_api_gives_the_plans_translations_beside_the_original(loaded, client
     assert hour["name"].startswith("Organizing a single hour")
     assert hour["translations"]["ru"]["term"] == "Сентябрь 2024 года (с 1 по 15 число)"
     assert body["translations"]["kk"]["sections"]["1"] == "Жалпы сипаттағы іс-шаралар"
+
+
+def test_dates_and_targets_read_the_readers_way_on_the_report_and_the_activity_page(loaded, client, auth):
+    auth.login("acs@uni.test")
+    client.get("/language/kk")
+    assert "студенттердің 10%" in client.get("/admin/plan/ktu-2024-2025/2.11").get_data(as_text=True)
+    client.get("/language/ru")
+    assert "10% студентов" in client.get("/admin/plan/ktu-2024-2025/2.11").get_data(as_text=True)
+    report = client.get("/admin/coverage/report?from=2024-12-01&to=2024-12-31").get_data(as_text=True)
+    sheet = report.split("<article", 1)[1].split("</article>", 1)[0]
+    assert "01.12.2024 – 31.12.2024" in sheet and "2024-12-01" not in sheet
+    dashboard = client.get("/admin/coverage/?as_of=2025-03-01").get_data(as_text=True)
+    assert "(установлено 01.09.2024)" in dashboard
