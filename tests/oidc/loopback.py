@@ -47,18 +47,21 @@ class LoopbackProvider:
 
     def __init__(self, redirect_uris: list[str], *, code_ttl: int = 60, accounts: dict | None = None,
                  port: int | None = None):
-        node = shutil.which("node")
-        if node is None:
+        if shutil.which("node") is None:
             _missing("Node.js")
         if not (HERE / "node_modules" / "oidc-provider").is_dir():
             _missing("oidc-provider (npm install in tests/oidc)")
         self.port = port or free_port()
         self.issuer = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "OIDC_PORT": str(self.port), "OIDC_CODE_TTL": str(code_ttl),
-               "OIDC_ACCOUNTS": json.dumps(accounts or ACCOUNTS),
-               "OIDC_CLIENTS": json.dumps([{"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-                                            "redirect_uris": redirect_uris}])}
-        self.process = subprocess.Popen([node, str(HERE / "provider.mjs")], cwd=HERE, env=env,
+        self.env = {**os.environ, "OIDC_PORT": str(self.port), "OIDC_CODE_TTL": str(code_ttl),
+                    "OIDC_ACCOUNTS": json.dumps(accounts or ACCOUNTS),
+                    "OIDC_CLIENTS": json.dumps([{"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+                                                 "redirect_uris": redirect_uris}])}
+        self.start()
+
+    def start(self) -> None:
+        """Start the provider (again, after stop()) and wait until it listens."""
+        self.process = subprocess.Popen([shutil.which("node"), str(HERE / "provider.mjs")], cwd=HERE, env=self.env,
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         ready = threading.Event()
 
