@@ -58,7 +58,7 @@ def extracted_messages(tmp_path) -> set:
                     "-k", "lazy_gettext", "-k", "N_", "--no-location", "-o", str(target), "."], cwd=APP.parent, check=True,
                    capture_output=True)
     with target.open("rb") as handle:
-        return {message.id for message in read_po(handle) if message.id}
+        return {(message.id, message.context) for message in read_po(handle) if message.id}
 
 
 @pytest.mark.parametrize("language", ["kk", "ru"])
@@ -68,8 +68,8 @@ def test_every_string_is_translated_with_its_placeholders(language, tmp_path):
     with (APP / "translations" / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle, locale=language)
     problems = []
-    for message_id in sorted(extracted_messages(tmp_path), key=str):
-        message = catalog.get(message_id)
+    for message_id, context in sorted(extracted_messages(tmp_path), key=str):
+        message = catalog.get(message_id, context=context)
         strings = () if message is None else (message.string if isinstance(message.string, tuple) else (message.string,))
         if message is None or not strings or not all(strings):
             problems.append(f"untranslated: {message_id}")
