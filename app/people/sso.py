@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.audit import service as audit
 from app.extensions import db
@@ -99,10 +100,15 @@ def account_for_claims(claims: dict, settings: SsoSettings) -> SsoOutcome:
             logger.info("single sign-on refused: no account matches the identity")
             return SsoOutcome(problem=_("There is no account here for this university account yet. Ask your "
                                         "curator or the Anti-corruption Compliance Service to add you."))
-        user, problem = _create_student(claims, settings, key)
+        try:
+            with db.session.begin_nested():
+                user, problem = _create_student(claims, settings, key)
+            created = user is not None
+        except IntegrityError:
+            # The same person signing in twice at the same moment: the other sign-in created the account.
+            user, problem = _find_account(settings, key), _("Your account was being created at this very moment. Please sign in again.")
         if user is None:
             return SsoOutcome(problem=problem)
-        created = True
     if not user.active:
         logger.info("single sign-on refused: account %s is deactivated", user.id)
         return SsoOutcome(problem=_("This account is deactivated. Ask the Anti-corruption Compliance Service "
