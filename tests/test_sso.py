@@ -14,7 +14,7 @@ from app.audit.models import AuditEvent
 from app.extensions import db
 from app.people.models import Group, User
 from app.people.sso import SsoSettings, account_for_claims
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, run_together
 from tests.oidc.loopback import ACCOUNTS, LoopbackProvider, free_port, sign_in_at_provider
 
 CALLBACK = "http://sanaly.test/login/sso/callback"
@@ -283,3 +283,19 @@ def test_rules_refuse_what_cannot_be_matched_or_created(app, make_user):
 def test_settings_refuse_unknown_managed_roles(app):
     with pytest.raises(ValueError):
         SsoSettings.from_config({**app.config, "OIDC_MANAGED_ROLES": "student,emperor"})
+
+
+def test_two_first_sign_ins_at_the_same_moment_make_one_account(app):
+    settings = SsoSettings(create_students=True)
+
+    def arrive(ready, login):
+        ready()
+        outcome = account_for_claims(dict(ACCOUNTS[login], sub=login), settings)
+        return outcome.user.id if outcome.user else outcome.problem
+
+    results = run_together(app, arrive, [("ben",), ("ben",)])
+    db.session.expire_all()
+    accounts = db.session.execute(select(User.id).where(User.email == "ben.bekov@uni.test")).scalars().all()
+    assert len(accounts) == 1
+    assert results.count(accounts[0]) >= 1 and all(r == accounts[0] or isinstance(r, str) for r in results)
+    assert audit_actions().count("account.created") == 1
