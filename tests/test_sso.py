@@ -299,3 +299,25 @@ def test_two_first_sign_ins_at_the_same_moment_make_one_account(app):
     assert len(accounts) == 1
     assert results.count(accounts[0]) >= 1 and all(r == accounts[0] or isinstance(r, str) for r in results)
     assert audit_actions().count("account.created") == 1
+
+
+def test_only_the_latest_sign_in_started_in_a_browser_can_finish(sso_client, make_user):
+    ann = make_user("ann.aliyeva@uni.test")
+    client = sso_client()
+    first = sign_in_at_provider(start(client), "ann", CALLBACK)
+    second = start(client)                           # clicked again (another tab): the first is forgotten
+    with client.session_transaction() as session:
+        assert sum(key.startswith("_state_university_") for key in session) == 1
+    assert come_back(client, first).status_code == 400
+    assert come_back(client, sign_in_at_provider(second, "ann", CALLBACK)).status_code == 302
+    assert signed_in_id(client) == ann.id
+
+
+def test_a_sign_in_started_more_than_an_hour_ago_is_refused(sso_client, make_user):
+    make_user("ann.aliyeva@uni.test")
+    client = sso_client()
+    callback = sign_in_at_provider(start(client), "ann", CALLBACK)
+    with client.session_transaction() as session:
+        for key in [k for k in session if k.startswith("_state_university_")]:
+            session[key] = {**session[key], "exp": time.time() - 1}
+    assert come_back(client, callback).status_code == 400 and signed_in_id(client) is None

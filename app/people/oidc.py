@@ -15,13 +15,14 @@ import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
 from joserfc.errors import JoseError
-from flask import Flask, current_app
+from flask import Flask, current_app, request, session
 
 from app.people.sso import SsoSettings
 
 logger = logging.getLogger(__name__)
 
 NAME = "university"
+STATE_PREFIX = f"_state_{NAME}_"   # where Authlib keeps a started sign-in in the session
 
 
 class ProviderUnavailable(Exception):
@@ -86,8 +87,13 @@ class Provider:
         return True
 
     def redirect_to_sign_in(self, redirect_uri: str):
-        """Answer with a redirect to the provider's sign-in page (state, nonce, PKCE kept in the session)."""
+        """Answer with a redirect to the provider's sign-in page (state, nonce, PKCE kept in the session).
+
+        Only the latest sign-in started in a browser can finish: earlier ones are forgotten, so the
+        session cookie does not grow with every click."""
         self.discover()
+        for key in [key for key in session if key.startswith(STATE_PREFIX)]:
+            session.pop(key)
         return self.client.authorize_redirect(redirect_uri)
 
     def claims_from_callback(self) -> dict:
@@ -96,6 +102,10 @@ class Provider:
         Claims the provider gives only at its userinfo endpoint are added, when they are about the
         same subject. Raises CallbackRefused, or ProviderUnavailable when the provider does not answer."""
         self.discover()
+        kept = session.get(STATE_PREFIX + request.args.get("state", ""))
+        if isinstance(kept, dict) and kept.get("exp", 0) < time.time():
+            session.pop(STATE_PREFIX + request.args.get("state", ""))
+            raise CallbackRefused("the sign-in was started more than an hour ago")
         try:
             token = self.client.authorize_access_token()
             claims = dict(token.get("userinfo") or {})
@@ -106,9 +116,8 @@ class Provider:
             raise ProviderUnavailable() from error
         except (AuthlibBaseError, JoseError) as error:
             raise CallbackRefused(str(error)) from error
-        if more:
-            if more.get("sub") == claims["sub"]:
-                claims = {**more, **claims}   # the signed ID token wins where both speak
+        if more and more.get("sub") == claims["sub"]:
+            claims = {**more, **claims}   # the signed ID token wins where both speak
         return claims
 
 
