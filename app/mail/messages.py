@@ -18,13 +18,17 @@ def _link_days() -> int:
     return max(1, current_app.config["PASSWORD_LINK_MAX_AGE"] // 86400)
 
 
-def invitation(user: User, job_id: int | None) -> dict:
-    """The outbox row inviting a person to choose a password (key: one per job and person)."""
+def _invitation(user: User, job_id: int | None) -> dict:
+    """What compose() needs for the invitation of one person (key: one per job and person)."""
     link = service.external_url("auth.set_password",
                                 token=make_password_token(user, current_app.config["SECRET_KEY"]))
-    return service.compose(user, key=f"invite:{job_id}:{user.id}", category=service.ACCOUNT, template="invitation",
-                           subject=lambda: _("Your account on Sanaly Urpaq"), job_id=job_id, link=link,
-                           days=_link_days())
+    return dict(key=f"invite:{job_id}:{user.id}", category=service.ACCOUNT, template="invitation",
+                subject=lambda: _("Your account on Sanaly Urpaq"), job_id=job_id, link=link, days=_link_days())
+
+
+def invitations(people, job_id: int | None) -> list[dict]:
+    """The outbox rows inviting these people to choose a password."""
+    return service.compose_all(people, lambda person: _invitation(person, job_id))
 
 
 def password_reset(user: User, now: datetime, job_id: int | None = None) -> dict:
@@ -58,7 +62,7 @@ def queue_invitations(user_ids: list[int], job_id: int, progress=None, offset: i
         done = service.existing_keys(f"invite:{job_id}:{uid}" for uid in chunk)
         people = db.session.execute(select(User).where(User.id.in_(
             [uid for uid in chunk if f"invite:{job_id}:{uid}" not in done]))).scalars().all()
-        added += service.add_to_outbox([invitation(person, job_id) for person in people])
+        added += service.add_to_outbox(invitations(people, job_id))
         db.session.commit()
         if progress:
             progress(offset + start + len(chunk), total)

@@ -31,10 +31,11 @@ def _registered(role: str):
         UserRole.role == role, User.active.is_(True), User.password_hash.is_not(None))
 
 
-def _queue(category: str, recipients: dict[int, str], compose_one) -> int:
+def _queue(category: str, recipients: dict[int, str], describe) -> int:
     """Compose and write the reminders of `category` to people not opted out and not reminded yet.
 
-    `recipients` maps a person's id to the message's key; `compose_one(user, key)` renders it."""
+    `recipients` maps a person's id to the message's key; `describe(user, key)` gives compose()'s
+    keyword arguments."""
     if not recipients:
         return 0
     out = service.opted_out(recipients, category)
@@ -44,7 +45,7 @@ def _queue(category: str, recipients: dict[int, str], compose_one) -> int:
     added = 0
     for start in range(0, len(ids), 500):
         people = db.session.execute(select(User).where(User.id.in_(ids[start:start + 500]))).scalars().all()
-        added += service.add_to_outbox([compose_one(person, wanted[person.id]) for person in people])
+        added += service.add_to_outbox(service.compose_all(people, lambda person: describe(person, wanted[person.id])))
         db.session.commit()
     if added:
         logger.info("%s reminders written: %s", category, added)
@@ -67,8 +68,8 @@ def integrity_hour(now: datetime) -> int:
         Participation.user_id == User.id, counts_for(plan, activity, today))))).scalars().all()
     link = service.external_url("quizzes.index")
     return _queue("integrity", {uid: f"integrity:{activity.id}:{period.number}:{uid}" for uid in owing},
-                  lambda person, key: service.compose(
-                      person, key=key, category="integrity", template="reminder_integrity",
+                  lambda person, key: dict(
+                      key=key, category="integrity", template="reminder_integrity",
                       subject=lambda: _("The integrity hour: until %(day)s", day=_day(period.ends_on)),
                       deadline=period.ends_on, link=link))
 
@@ -94,8 +95,8 @@ def courses_left_halfway(now: datetime) -> int:
         by_course.setdefault(course.id, (course, {}))[1][user_id] = f"course:{course.id}:{user_id}"
     for course, recipients in by_course.values():
         link = service.external_url("courses.course", slug=course.slug)
-        added += _queue("course", recipients, lambda person, key, course=course, link=link: service.compose(
-            person, key=key, category="course", template="reminder_course",
+        added += _queue("course", recipients, lambda person, key, course=course, link=link: dict(
+            key=key, category="course", template="reminder_course",
             subject=lambda: _("Your course is waiting for you"), course=course, link=link))
     return added
 
@@ -119,8 +120,8 @@ def jurors_before_judging_closes(now: datetime) -> int:
                        User.active.is_(True))):
             left[juror_id] = left.get(juror_id, 0) + 1
         added += _queue("jury", {uid: f"jury:{contest.id}:{uid}" for uid in left},
-                        lambda person, key, contest=contest: service.compose(
-                            person, key=key, category="jury", template="reminder_jury",
+                        lambda person, key, contest=contest: dict(
+                            key=key, category="jury", template="reminder_jury",
                             subject=lambda: _("Judging closes soon"), contest=contest, left=left[person.id],
                             closes=contest.judging_close, link=link))
     return added
@@ -139,8 +140,8 @@ def survey_waves_opening(now: datetime) -> int:
             SurveyTaker.wave_id == wave.id, SurveyTaker.user_id == User.id)))).scalars().all()
         link = service.external_url("surveys.answer", slug=wave.survey.slug)
         added += _queue("survey", {uid: f"survey:{wave.id}:{uid}" for uid in owing},
-                        lambda person, key, wave=wave, link=link: service.compose(
-                            person, key=key, category="survey", template="reminder_survey",
+                        lambda person, key, wave=wave, link=link: dict(
+                            key=key, category="survey", template="reminder_survey",
                             subject=lambda: _("A short anonymous survey is open"), wave=wave, link=link))
     return added
 
@@ -159,8 +160,8 @@ def events_starting(now: datetime) -> int:
         role = STAFF if event.activity.population == "employees" else STUDENT
         people = db.session.execute(_registered(role)).scalars().all()
         added += _queue("event", {uid: f"event:{event.id}:{uid}" for uid in people},
-                        lambda person, key, event=event: service.compose(
-                            person, key=key, category="event", template="reminder_event",
+                        lambda person, key, event=event: dict(
+                            key=key, category="event", template="reminder_event",
                             subject=lambda: _("Soon: %(title)s", title=event.title), event=event, link=link))
     return added
 
@@ -181,8 +182,8 @@ def weekly_digest(now: datetime) -> int:
         by_person.setdefault(notification.user_id, []).append(notification)
     link = service.external_url("game.notifications")
     return _queue("digest", {uid: f"digest:{uid}:{year}-W{week:02d}" for uid in by_person},
-                  lambda person, key: service.compose(
-                      person, key=key, category="digest", template="digest",
+                  lambda person, key: dict(
+                      key=key, category="digest", template="digest",
                       subject=lambda: _("Your week on Sanaly Urpaq"), notifications=by_person[person.id][:10],
                       more=max(0, len(by_person[person.id]) - 10), link=link))
 

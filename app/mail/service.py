@@ -133,19 +133,37 @@ def compose(user: User, *, key: str, category: str, template: str, subject, job_
     `subject` is a function returning the translated subject, called in the person's language.
     Templates are mail/<template>.txt and .html; they get `person`, `subject`, `opt_out_url`
     (for the optional categories) and `context`."""
-    language = language_of(user)
+    return compose_all([user], lambda _person: dict(key=key, category=category, template=template, subject=subject,
+                                                    job_id=job_id, **context))[0]
+
+
+def compose_all(people, describe) -> list[dict]:
+    """Compose one message per person; `describe(person)` gives compose()'s keyword arguments.
+
+    People are taken language by language: switching the language reloads its catalog, so a
+    thousand invitations switch three times, not a thousand."""
     environment = current_app.jinja_env
-    with force_locale(language):
-        values = dict(person=user, language=language, category_label=category_label(category),
-                      opt_out_url=external_url("mail.unsubscribe", token=opt_out_token(user.id, category))
-                      if category in OPTIONAL else None,
-                      preferences_url=external_url("mail.preferences"), **context)
-        title = subject()
-        text = environment.get_template(f"mail/{template}.txt").render(subject=title, **values)
-        html = environment.get_template(f"mail/{template}.html").render(subject=title, **values)
-    return dict(key=key, user_id=user.id, to_address=user.email, category=category, language=language,
-                subject=title[:300], text_body=text, html_body=html, job_id=job_id, created_at=utcnow(),
-                attempts=0, last_error="")
+    by_language: dict[str, list] = {}
+    for person in people:
+        by_language.setdefault(language_of(person), []).append(person)
+    rows = []
+    for language, group in by_language.items():
+        with force_locale(language):
+            for person in group:
+                spec = dict(describe(person))
+                key, category, template, subject = (spec.pop(name) for name in ("key", "category", "template", "subject"))
+                job_id = spec.pop("job_id", None)
+                values = dict(person=person, language=language, category_label=category_label(category),
+                              opt_out_url=external_url("mail.unsubscribe", token=opt_out_token(person.id, category))
+                              if category in OPTIONAL else None,
+                              preferences_url=external_url("mail.preferences"), **spec)
+                title = subject()
+                rows.append(dict(
+                    key=key, user_id=person.id, to_address=person.email, category=category, language=language,
+                    subject=title[:300], job_id=job_id, created_at=utcnow(), attempts=0, last_error="",
+                    text_body=environment.get_template(f"mail/{template}.txt").render(subject=title, **values),
+                    html_body=environment.get_template(f"mail/{template}.html").render(subject=title, **values)))
+    return rows
 
 
 def existing_keys(keys) -> set[str]:
@@ -179,7 +197,7 @@ def message_id(key: str, config) -> str:
     return f"<{digest}@{domain}>"
 
 
-def build_email(message: OutboxMessage, config) -> EmailMessage:
+def build_email(message, config) -> EmailMessage:
     email = EmailMessage()
     email["From"] = config["MAIL_FROM"]
     email["To"] = message.to_address
@@ -192,8 +210,9 @@ def build_email(message: OutboxMessage, config) -> EmailMessage:
         email["List-Unsubscribe"] = "<" + external_url(
             "mail.unsubscribe", token=opt_out_token(message.user_id, message.category)) + ">"
         email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    email.set_content(message.text_body)
-    email.add_alternative(message.html_body, subtype="html")
+    # Base64 named outright: left to choose, the email package tries each encoding on every body.
+    email.set_content(message.text_body, cte="base64")
+    email.add_alternative(message.html_body, subtype="html", cte="base64")
     email["Content-Language"] = message.language   # after the body: setting content clears Content-* headers
     return email
 
@@ -259,24 +278,27 @@ def deliver(config, *, job_id: int | None = None, everything: bool = False, prog
     if not configured(config):
         return {"sent": 0, "failed": 0, "not_sent": len(ids)}
     sent = failed = 0
+    columns = [OutboxMessage.id, OutboxMessage.key, OutboxMessage.user_id, OutboxMessage.to_address,
+               OutboxMessage.category, OutboxMessage.language, OutboxMessage.subject, OutboxMessage.text_body,
+               OutboxMessage.html_body, OutboxMessage.attempts]
+    table = OutboxMessage.__table__
     with SmtpConnection(config) as connection:
         for start in range(0, len(ids), BATCH):
-            messages = db.session.execute(select(OutboxMessage).where(OutboxMessage.id.in_(ids[start:start + BATCH]))
-                                          .order_by(OutboxMessage.id).options(
-                db.undefer(OutboxMessage.text_body), db.undefer(OutboxMessage.html_body))).scalars().all()
+            # Plain rows, not objects: committing after each message then expires nothing to reload.
+            messages = db.session.execute(select(*columns).where(
+                OutboxMessage.id.in_(ids[start:start + BATCH]), OutboxMessage.sent_at.is_(None))
+                .order_by(OutboxMessage.id)).all()
             for message in messages:
-                if message.sent_at is not None:   # sent meanwhile by another delivery
-                    continue
                 try:
                     connection.send(build_email(message, config))
                 except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
-                    message.attempts += 1
-                    message.last_error = str(error)[:1000]
+                    db.session.execute(table.update().where(table.c.id == message.id).values(
+                        attempts=message.attempts + 1, last_error=str(error)[:1000]))
                     failed += 1
                     logger.warning("message %s refused by the mail server: %s", message.id, error)
                 else:
-                    message.sent_at = utcnow()
-                    message.attempts += 1
+                    db.session.execute(table.update().where(table.c.id == message.id).values(
+                        attempts=message.attempts + 1, sent_at=utcnow()))
                     sent += 1
                 db.session.commit()   # one message at a time: a restart resends nothing already accepted
                 if progress:
