@@ -244,3 +244,19 @@ def test_messages_are_stored_once_per_key(app, make_user):
     assert service.add_to_outbox([row, dict(row)]) == 1
     assert service.add_to_outbox([row]) == 0
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_password_reset_does_the_same_work_for_an_unknown_address(app, client, make_user, mail_server, monkeypatch):
+    from app.mail import reset, service
+
+    work = []
+    compose_all, start = service.compose_all, jobs.start
+    monkeypatch.setattr(service, "compose_all", lambda *args: work.append("message rendered") or compose_all(*args))
+    monkeypatch.setattr(reset.jobs, "start", lambda *args, **kwargs: work.append("job started") or start(*args, **kwargs))
+    make_user("known@uni.test")
+    client.post("/password/forgot", data={"email": "known@uni.test"})
+    for_known = list(work)
+    work.clear()
+    client.post("/password/forgot", data={"email": "unknown@uni.test"})
+    assert work == for_known == ["message rendered", "job started"]
+    assert mail_server.inbox.recipients == ["known@uni.test"]
