@@ -335,6 +335,43 @@ def register_commands(app) -> None:
         click.echo(f"restored the {manifest['database']} backup of {manifest['created_at']} "
                    f"(schema {manifest['schema_revision']})")
 
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+    def worker_command(burst: bool):
+        """Run background jobs from the Redis queue (REDIS_URL) until stopped."""
+        from redis import Redis
+        from rq import Queue, SimpleWorker
+
+        from app.core.clock import now
+        from app.jobs import service as jobs
+
+        url = current_app.config.get("REDIS_URL")
+        if not url:
+            click.echo("error: REDIS_URL is not set; without Redis jobs run inside the web server", err=True)
+            sys.exit(1)
+        connection = Redis.from_url(url)
+        queue = Queue(current_app.config.get("JOBS_QUEUE") or jobs.QUEUE_NAME, connection=connection)
+        for job_id in jobs.recover_abandoned(now(), mode="rq"):
+            click.echo(f"job {job_id} was left unfinished by a stopped worker: queued again")
+        db.session.remove()
+        # One process runs the jobs one after another inside this application (no fork per job).
+        SimpleWorker([queue], connection=connection).work(burst=burst)
+
+    @app.cli.command("tick")
+    def tick_command():
+        """Write the reminders and digests that are due and send what waits (cron or a timer runs this)."""
+        from app.jobs import service as jobs
+
+        mode = "rq" if jobs.jobs_mode(current_app.config) == "rq" else "inline"
+        job = jobs.start("reminders", started_by=None, mode=mode)
+        db.session.refresh(job)
+        if mode == "rq":
+            click.echo(f"job {job.id} queued")
+        else:
+            click.echo(f"job {job.id} {job.state}: {job.result or job.error}")
+            if job.state != "done":
+                sys.exit(1)
+
     @app.cli.group("api-token")
     def api_token_group():
         """Manage tokens for the JSON API."""

@@ -75,6 +75,34 @@ def from_environment(instance_path: str) -> dict:
         "AUDIT_SIGNING_KEY": os.environ.get("AUDIT_SIGNING_KEY") or None,
         "AUDIT_LOG_ORIGIN": os.environ.get("AUDIT_LOG_ORIGIN") or None,
         "TIME_ZONE": zone,
+        **mail_and_jobs(instance_path),
+    }
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def mail_and_jobs(instance_path: str) -> dict:
+    """SMTP, the platform's public address (for links in e-mail) and where background jobs run."""
+    port = os.environ.get("SMTP_PORT", "").strip()
+    if port and not port.isdigit():
+        raise ValueError("SMTP_PORT must be a port number")
+    mode = os.environ.get("JOBS_MODE", "").strip() or None
+    if mode not in (None, "rq", "thread", "inline"):
+        raise ValueError("JOBS_MODE must be rq, thread or inline")
+    return {
+        "SMTP_HOST": os.environ.get("SMTP_HOST", "").strip() or None,   # unset: no e-mail is sent
+        "SMTP_PORT": int(port) if port else (465 if _flag("SMTP_SSL") else 587 if _flag("SMTP_STARTTLS") else 25),
+        "SMTP_USER": os.environ.get("SMTP_USER") or None,
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": _flag("SMTP_STARTTLS"),
+        "SMTP_SSL": _flag("SMTP_SSL"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM") or "Sanaly Urpaq <noreply@localhost>",
+        "BASE_URL": (os.environ.get("BASE_URL") or "").rstrip("/") or None,
+        "JOBS_MODE": mode,
+        "JOBS_QUEUE": os.environ.get("JOBS_QUEUE") or "sanaly",
+        "JOB_FILES_FOLDER": os.environ.get("JOB_FILES_FOLDER") or str(Path(instance_path) / "job-files"),
     }
 
 

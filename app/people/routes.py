@@ -20,6 +20,7 @@ from app.people.models import CURATOR, ROLES, Faculty, Group, Headcount, StaffUn
 logger = logging.getLogger(__name__)
 auth_bp = Blueprint("auth", __name__)
 admin_bp = Blueprint("people_admin", __name__, url_prefix="/admin")
+BACKGROUND_ROSTER_ROWS = 2000   # a longer roster is imported by a background job with a progress bar
 
 
 # --- sign-in ------------------------------------------------------------------
@@ -262,9 +263,17 @@ def roster():
     report = None
     if form.validate_on_submit():
         text = _read_upload(form)
+        if text is not None and not form.dry_run.data and (
+                form.invite.data or text.count("\n") > BACKGROUND_ROSTER_ROWS):
+            from app.jobs import service as jobs
+
+            job = jobs.start("roster_import", started_by=current_user, params={"invite": bool(form.invite.data)},
+                             input_text=text)
+            return redirect(url_for("jobs.show", job_id=job.id))
         if text is not None:
             report = service.import_roster(text, actor=current_user, dry_run=form.dry_run.data)
-    return render_template("people/admin_import.html", form=form, report=report, kind="roster")
+    return render_template("people/admin_import.html", form=form, report=report, kind="roster",
+                           background_rows=BACKGROUND_ROSTER_ROWS)
 
 
 @admin_bp.route("/headcounts", methods=["GET", "POST"])
