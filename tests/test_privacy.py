@@ -171,3 +171,120 @@ def test_the_demo_has_a_notice_its_accounts_agreed_to(app, runner, client, auth)
     assert client.get("/").status_code == 200
     assert runner.invoke(args=["demo"]).exit_code == 0                          # twice is safe
     assert notice.current_notice().version == 1
+
+
+# --- a student with data in every feature --------------------------------------------------------------------
+
+def give_everything(student: User, now: datetime, uploads: Path) -> None:
+    """Add to the demo's student2 what the demo does not give them: course progress, a quiz attempt with a
+    written answer, a brain-ring game, a named report and an extra notification."""
+    from app.brainring.models import Game, Player, RingAnswer, RingSet, Team
+    from app.courses.models import Course, CourseProgress, Lesson, LessonCompletion
+    from app.gamification.models import Notification
+    from app.quizzes.models import AttemptAnswer, Quiz, QuizAttempt, QuizVersion
+
+    lesson = db.session.execute(select(Lesson).order_by(Lesson.id)).scalars().first()
+    db.session.add(LessonCompletion(user_id=student.id, lesson_id=lesson.id, completed_at=now))
+    db.session.add(CourseProgress(user_id=student.id, course_id=lesson.course_id, last_lesson_id=lesson.id,
+                                  last_seen_at=now))
+    quiz = db.session.execute(select(Quiz).order_by(Quiz.id)).scalars().first()
+    version = db.session.execute(select(QuizVersion).where(QuizVersion.quiz_id == quiz.id)).scalars().first()
+    attempt = QuizAttempt(quiz_id=quiz.id, version_id=version.id, user_id=student.id, status="submitted",
+                          started_at=now - timedelta(minutes=20), submitted_at=now - timedelta(minutes=5), score=3,
+                          max_score=4, percent=75, passed=True, layout=[])
+    db.session.add(attempt)
+    db.session.flush()
+    db.session.add(AttemptAnswer(attempt_id=attempt.id, question_key="q1", response='"my own words about honesty"',
+                                 points=1, points_possible=1, saved_at=now))
+    ring_set = db.session.execute(select(RingSet)).scalars().first()
+    game = Game(code="PRIV01", set_id=ring_set.id, title="Brain ring", questions=[], status="closed")
+    db.session.add(game)
+    db.session.flush()
+    team = Team(game_id=game.id, name="Honest Owls")
+    db.session.add(team)
+    db.session.flush()
+    player = Player(game_id=game.id, user_id=student.id, team_id=team.id, joined_at=now)
+    db.session.add(player)
+    db.session.flush()
+    db.session.add(RingAnswer(game_id=game.id, player_id=player.id, team_id=team.id, question=0, option=1,
+                              received_at=now, points=1))
+    db.session.add(Notification(user_id=student.id, kind="info", text="Your named report was answered", link=""))
+    from app.contests.models import Entry
+
+    entry = db.session.execute(select(Entry).where(Entry.author_id == student.id)).scalars().first()
+    (uploads / "covers").mkdir(parents=True, exist_ok=True)
+    (uploads / "covers" / "privacy-test-cover.jpg").write_bytes(b"\xff\xd8 a cover")
+    entry.cover_file = "privacy-test-cover.jpg"
+    db.session.commit()
+    make_report(student, what="My named report about a bribe")
+
+
+@pytest.fixture
+def demo(app, runner, clock):
+    """The demo instance, with student2 holding data in every feature."""
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    users = {u.email: u for u in db.session.execute(select(User)).scalars()}
+    give_everything(users["student2@sanaly.test"], NOW, Path(app.config["UPLOAD_FOLDER"]))
+    return users
+
+
+def read_zip(content: bytes) -> tuple[dict, str, list[str]]:
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    names = archive.namelist()
+    return json.loads(archive.read("data.json")), archive.read("summary.html").decode(), names
+
+
+def test_a_students_copy_holds_everything_about_them_and_nothing_of_anyone_else(demo, client, auth, app):
+    student = demo["student2@sanaly.test"]
+    auth.login(student.email, "demo-password")
+    assert "/privacy/mine" in client.get("/profile").get_data(as_text=True)
+    response = client.get("/privacy/mine.zip")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    document, summary, names = read_zip(response.data)
+    data = document["data"]
+    assert data["people"]["profile"]["email"] == student.email and data["people"]["group"]["code"] == student.group.code
+    assert "password_hash" not in data["people"]["profile"] and "session_token" not in data["people"]["profile"]
+    for feature, key in [("plan", "participation"), ("courses", "courses"), ("courses", "lessons_completed"),
+                         ("quizzes", "attempts"), ("contests", "entries"), ("coverage", "check_ins"),
+                         ("gamification", "xp"), ("gamification", "badges"), ("gamification", "notifications"),
+                         ("certificates", "certificates"), ("surveys", "waves_answered"), ("reports", "named_reports"),
+                         ("club", "membership"), ("club", "ideas"), ("club", "idea_votes"), ("club", "volunteering"),
+                         ("club", "clips"), ("brainring", "games"), ("audit", "audit_events"), ("privacy", "consents")]:
+        assert data[feature][key], f"{feature}.{key} is empty"
+    assert data["quizzes"]["attempts"][0]["answers"][0]["response"] == '"my own words about honesty"'
+    assert data["brainring"]["games"][0]["team"] == "Honest Owls"
+    covers = [e["cover_file"] for e in data["contests"]["entries"] if e["cover_file"]]
+    assert covers and all(f"files/covers/{name}" in names for name in covers)
+    clips = [c["cover_file"] for c in data["club"]["clips"] if c["cover_file"]]
+    assert all(f"files/clips/{name}" in names for name in clips)
+    assert "cannot be found" in summary and "not linked" in data["surveys"]["answers"]
+    assert student.full_name in summary
+    # nothing of anybody else: no other person's name or e-mail anywhere in the copy
+    text = json.dumps(document, ensure_ascii=False) + summary
+    others = [u for u in demo.values() if u.id != student.id]
+    assert [u.email for u in others if u.email in text or u.full_name in text] == []
+    # and the download is in the access log, as the person's own look
+    entry = db.session.execute(select(AccessLogEntry).where(AccessLogEntry.kind == "data_copy")).scalar_one()
+    assert (entry.viewer_id, entry.subject_user_id) == (student.id, student.id)
+
+
+def test_a_jurors_copy_names_entries_by_code_only(demo, client, auth):
+    juror = demo["jury2@sanaly.test"]
+    auth.login(juror.email, "demo-password")
+    document, summary, _names = read_zip(client.get("/privacy/mine.zip").data)
+    given = document["data"]["contests"]["scores_given_as_juror"]
+    assert given and all(row["entry"] for row in given)
+    text = json.dumps(document, ensure_ascii=False) + summary
+    assert [u.email for u in demo.values() if u.id != juror.id and (u.email in text or u.full_name in text)] == []
+
+
+def test_the_acs_downloads_a_persons_copy_and_it_is_logged(demo, client, auth):
+    admin, student = demo["admin@sanaly.test"], demo["student3@sanaly.test"]
+    auth.login(admin.email, "demo-password")
+    assert student.full_name in client.get(f"/admin/privacy/people/{student.id}").get_data(as_text=True)
+    document, _summary, _names = read_zip(client.get(f"/admin/privacy/people/{student.id}.zip").data)
+    assert document["user_id"] == student.id
+    looks = db.session.execute(select(AccessLogEntry.viewer_id, AccessLogEntry.kind, AccessLogEntry.subject_user_id)
+                               .order_by(AccessLogEntry.id)).all()
+    assert looks == [(admin.id, "data_copy", student.id)] * 2
