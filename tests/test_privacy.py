@@ -288,3 +288,137 @@ def test_the_acs_downloads_a_persons_copy_and_it_is_logged(demo, client, auth):
     looks = db.session.execute(select(AccessLogEntry.viewer_id, AccessLogEntry.kind, AccessLogEntry.subject_user_id)
                                .order_by(AccessLogEntry.id)).all()
     assert looks == [(admin.id, "data_copy", student.id)] * 2
+
+
+# --- erasure that keeps the figures -----------------------------------------------------------------------
+
+def figures(today: date) -> dict:
+    """Every coverage figure, every contest ranking, everyone's XP and the audit log, as plain values."""
+    from app.audit.models import AuditEvent
+    from app.audit.service import verify_chain
+    from app.contests import service as contests
+    from app.contests.models import Contest
+    from app.coverage.service import clear_coverage, coverage
+    from app.gamification.models import XpEvent
+    from app.plan.models import Participation
+    from app.plan.service import current_plan
+
+    clear_coverage()
+    data = coverage(current_plan(today), today)
+    cells = {(row.key, activity_id): (figure.participants, figure.headcount, figure.percent)
+             for row in [data.university] + data.faculties + data.groups + data.units
+             for activity_id, figure in row.figures.items()}
+    rankings = {contest.slug: (contests.results_document(contest), contests.preview(contest))
+                for contest in db.session.execute(select(Contest)).scalars()}
+    xp = dict(db.session.execute(select(XpEvent.user_id, func.sum(XpEvent.amount)).group_by(XpEvent.user_id)).all())
+    report = verify_chain()
+    return {"coverage": cells, "rankings": rankings, "xp": xp, "audit_ok": report.ok,
+            "participations": db.session.scalar(select(func.count()).select_from(Participation)),
+            "audit": db.session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq)).all()}
+
+
+def texts_naming(needles: list[str]) -> list[str]:
+    """Every table.column whose text holds one of `needles`."""
+    from sqlalchemy import JSON, String, Text, cast
+
+    found = []
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, (String, Text, JSON)):
+                value = cast(column, Text) if isinstance(column.type, JSON) else column
+                for needle in needles:
+                    if db.session.scalar(select(func.count()).select_from(table).where(value.contains(needle))):
+                        found.append(f"{table.name}.{column.name}")
+    return found
+
+
+def test_erasing_a_student_keeps_every_figure_ranking_and_the_audit_log(demo, app, client, auth, clock):
+    from app.certificates.models import Certificate
+    from app.club.models import Clip, Idea, Membership, VolunteerLog
+    from app.contests.models import Entry
+    from app.gamification.models import Notification
+    from app.privacy.erasure import erase_person
+    from app.quizzes.models import AttemptAnswer, QuizAttempt
+
+    student, admin = demo["student2@sanaly.test"], demo["admin@sanaly.test"]
+    uploads = Path(app.config["UPLOAD_FOLDER"])
+    name, email = student.full_name, student.email
+    entry_texts = [t for e in db.session.execute(select(Entry).where(Entry.author_id == student.id)).scalars()
+                   for t in (e.body, e.title) if len(t) > 20]
+    files = [uploads / "covers" / n for e in db.session.execute(select(Entry).where(Entry.author_id == student.id))
+             .scalars() for n in (e.cover_file, e.thumb_file) if n]
+    files += [uploads / "clips" / n for c in db.session.execute(select(Clip).where(Clip.author_id == student.id))
+              .scalars() for n in (c.cover_file, c.thumb_file) if n]
+    certificate = db.session.execute(select(Certificate).where(Certificate.user_id == student.id)).scalars().first()
+    assert entry_texts and files and all(f.is_file() for f in files) and certificate is not None
+    assert texts_naming([name, email])                               # the name is there before
+    before = figures(NOW.date())
+    assert before["audit_ok"] and before["coverage"] and before["rankings"]
+
+    erase_person(student, admin, NOW, uploads)
+    db.session.commit()
+    after = figures(NOW.date())
+
+    assert after["coverage"] == before["coverage"]
+    assert after["rankings"] == before["rankings"]
+    assert after["xp"] == before["xp"] and after["participations"] == before["participations"]
+    assert after["audit_ok"] and after["audit"][:len(before["audit"])] == before["audit"]
+    from app.audit.models import AuditEvent
+    last = db.session.execute(select(AuditEvent).order_by(AuditEvent.seq.desc())).scalars().first()
+    assert (last.action, last.subject, last.actor_id) == ("person.erased", f"user:{student.id}", admin.id)
+
+    # the person's identity, texts and files are gone, from the database and the disk
+    assert texts_naming([name, email]) == []
+    # (the demo gives several authors the same sample texts: look at this author's entries)
+    assert {(e.title, e.body, e.body_html, e.description, e.video_url, e.cover_file) for e in db.session.execute(
+        select(Entry).where(Entry.author_id == student.id)).scalars()} == {("", "", "", "", "", "")}
+    assert texts_naming(["my own words about honesty", "My named report about a bribe"]) == ["reports.what"]
+    assert not any(f.exists() for f in files)
+    assert db.session.scalar(select(func.count()).select_from(AttemptAnswer).join(QuizAttempt)
+                             .where(QuizAttempt.user_id == student.id)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Notification).where(Notification.user_id == student.id)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Idea).where(Idea.author_id == student.id)) == 0
+    assert db.session.execute(select(Membership.motivation).where(Membership.user_id == student.id)).scalar_one() == ""
+    assert set(db.session.scalars(select(VolunteerLog.description).where(VolunteerLog.user_id == student.id))) <= {""}
+    report = db.session.execute(select(Report).where(Report.what == "My named report about a bribe")).scalar_one()
+    assert (report.reporter_id, report.contact, report.anonymous) == (None, "", True)
+    assert db.session.get(Erasure, student.id).erased_by_id == admin.id
+
+    # sign-in is impossible, the certificate still verifies, the figures name nobody
+    assert auth.login(email, "demo-password").status_code == 200
+    page = client.get(f"/verify/{certificate.code}")
+    assert page.status_code == 200 and "Issued; the holder's data has been erased" in page.get_data(as_text=True)
+    # a second erasure changes nothing
+    erase_person(student, admin, NOW, uploads)
+    db.session.commit()
+    assert figures(NOW.date())["audit"] == after["audit"]
+
+
+def test_a_person_asks_from_the_profile_and_the_acs_erases(app, client, auth, make_user, clock):
+    from app.privacy.models import ErasureRequest
+
+    student = make_user(name="Madina Ospanova")
+    admin = make_user(roles=("admin",))
+    auth.login(student.email)
+    assert "Ask the ACS" in client.get("/privacy/mine").get_data(as_text=True)
+    asked = client.post("/privacy/mine/erase", data={"reason": "I graduated"})
+    assert "confirmed" in asked.get_data(as_text=True) and ErasureRequest.query.count() == 0
+    client.post("/privacy/mine/erase", data={"reason": "I graduated", "confirmed": "yes"})
+    client.post("/privacy/mine/erase", data={"reason": "again", "confirmed": "yes"})
+    request = db.session.execute(select(ErasureRequest)).scalar_one()
+    assert (request.user_id, request.reason, request.status) == (student.id, "I graduated", "pending")
+    assert "waiting for the ACS" in client.get("/privacy/mine").get_data(as_text=True)
+    auth.logout()
+
+    auth.login(admin.email)
+    assert "Madina Ospanova" in client.get("/admin/privacy/").get_data(as_text=True)
+    assert client.post(f"/admin/privacy/people/{admin.id}/erase", data={"confirmed": "yes"}).status_code == 302
+    assert db.session.get(Erasure, admin.id) is None                       # never oneself
+    question = client.post(f"/admin/privacy/people/{student.id}/erase")
+    assert "Madina Ospanova" in question.get_data(as_text=True) and db.session.get(Erasure, student.id) is None
+    client.post(f"/admin/privacy/people/{student.id}/erase", data={"confirmed": "yes"})
+    db.session.expire_all()
+    assert db.session.get(Erasure, student.id) is not None
+    assert db.session.get(ErasureRequest, request.id).status == "done"
+    assert db.session.get(User, student.id).full_name == f"Erased person #{student.id}"
+    assert "Madina Ospanova" not in client.get("/admin/privacy/").get_data(as_text=True)
