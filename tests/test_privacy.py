@@ -422,3 +422,115 @@ def test_a_person_asks_from_the_profile_and_the_acs_erases(app, client, auth, ma
     assert db.session.get(ErasureRequest, request.id).status == "done"
     assert db.session.get(User, student.id).full_name == f"Erased person #{student.id}"
     assert "Madina Ospanova" not in client.get("/admin/privacy/").get_data(as_text=True)
+
+
+# --- retention ----------------------------------------------------------------------------------------------
+
+def test_the_retention_job_removes_what_has_expired_and_nothing_else(app, runner, make_user, make_group, clock):
+    from app.contests.models import Contest, Entry
+    from app.core.uploads import store_image
+    from app.gamification.models import Notification
+    from app.privacy import retention
+    from app.privacy.access_log import record_access
+    from app.privacy.models import RetentionRun
+    from app.quizzes.models import AttemptAnswer, Quiz, QuizAttempt, QuizVersion
+    from app.reports.models import ReportAttachment
+
+    uploads = Path(app.config["UPLOAD_FOLDER"])
+    admin = make_user(roles=("admin",))
+    student = make_user(group=make_group())
+    graduate = make_user(active=False, name="Old Graduate")
+    recent_leaver = make_user(active=False, name="Recent Leaver")
+    graduate.last_login_at = NOW - timedelta(days=1200)
+    recent_leaver.last_login_at = NOW - timedelta(days=30)
+    retention.set_period("notifications", 30, admin.id, NOW)
+    # notifications: one old, one recent
+    db.session.add_all([Notification(user_id=student.id, kind="info", text="old", created_at=NOW - timedelta(days=31)),
+                        Notification(user_id=student.id, kind="info", text="new", created_at=NOW - timedelta(days=29))])
+    # reports: closed long ago (with an image on disk), closed lately, still open from long ago
+    old_case = make_report(status="closed", closed_on=date(2023, 1, 1), what="old closed case")
+    make_report(status="closed", closed_on=date(2026, 6, 1), what="recently closed case")
+    make_report(status="received", what="open old case")
+    folder = uploads / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    image = io.BytesIO()
+    from PIL import Image
+    Image.new("RGB", (20, 20), (1, 2, 3)).save(image, "PNG")
+    image.seek(0)
+    stored = store_image(image, folder, thumbnail=False)
+    db.session.add(ReportAttachment(report_id=old_case.id, stored_name=stored.name, mimetype="image/jpeg", size=10,
+                                    created_on=date(2022, 12, 1)))
+    # quiz answers: an attempt closed long ago, one closed lately
+    quiz = Quiz(slug="q", title="Q")
+    db.session.add(quiz)
+    db.session.flush()
+    version = QuizVersion(quiz_id=quiz.id, number=1, digest="d", questions=[])
+    db.session.add(version)
+    db.session.flush()
+    for age, key in ((400, "old"), (10, "new")):
+        attempt = QuizAttempt(quiz_id=quiz.id, version_id=version.id, user_id=student.id, number=age,
+                              status="submitted", started_at=NOW - timedelta(days=age),
+                              submitted_at=NOW - timedelta(days=age), score=1, layout=[])
+        db.session.add(attempt)
+        db.session.flush()
+        db.session.add(AttemptAnswer(attempt_id=attempt.id, question_key=key, response='"x"'))
+    # withdrawn entries: one long ago (with a cover on disk), one lately
+    contest = Contest(slug="c", title="C", kind="essay", criteria=[], places=[], submissions_open=NOW,
+                      submissions_close=NOW, judging_close=NOW, results_on=NOW.date())
+    db.session.add(contest)
+    db.session.flush()
+    (uploads / "covers").mkdir(parents=True, exist_ok=True)
+    (uploads / "covers" / "old-cover.jpg").write_bytes(b"cover")
+    for age, code, cover in ((100, "OLD-1", "old-cover.jpg"), (10, "NEW-1", "")):
+        db.session.add(Entry(contest_id=contest.id, author_id=student.id, code=code, status="withdrawn",
+                             body=f"withdrawn text {code}", cover_file=cover, withdrawn_at=NOW - timedelta(days=age)))
+    record_access(admin.id, "person", "user:1", at=NOW - timedelta(days=2000))
+    record_access(admin.id, "person", "user:2", at=NOW - timedelta(days=1))
+    db.session.commit()
+
+    result = runner.invoke(args=["retention"])
+    assert result.exit_code == 0, result.output
+    assert "notifications: 1 removed" in result.output and "reports: 1 removed" in result.output
+    db.session.expire_all()
+    assert [n.text for n in db.session.execute(select(Notification)).scalars()] == ["new"]
+    assert sorted(r.what for r in db.session.execute(select(Report)).scalars()) == ["open old case",
+                                                                                     "recently closed case"]
+    assert not (folder / stored.name).exists()
+    assert [a.question_key for a in db.session.execute(select(AttemptAnswer)).scalars()] == ["new"]
+    assert db.session.scalar(select(func.count()).select_from(QuizAttempt)) == 2       # scores stay
+    entries = {e.code: (e.body, e.cover_file) for e in db.session.execute(select(Entry)).scalars()}
+    assert entries == {"OLD-1": ("", ""), "NEW-1": ("withdrawn text NEW-1", "")}
+    assert not (uploads / "covers" / "old-cover.jpg").exists()
+    assert db.session.get(Erasure, graduate.id) is not None and db.session.get(Erasure, recent_leaver.id) is None
+    assert db.session.get(User, graduate.id).full_name != "Old Graduate"
+    assert db.session.get(User, student.id).active and db.session.get(Erasure, student.id) is None
+    assert [e.subject for e in db.session.execute(select(AccessLogEntry)).scalars()] == ["user:2"]
+    run = db.session.execute(select(RetentionRun)).scalar_one()
+    assert json.loads(run.removed) == {"access_log": 1, "graduate_accounts": 1, "notifications": 1, "quiz_answers": 1,
+                                       "reports": 1, "withdrawn_uploads": 1}
+    # a second run finds nothing more
+    again = runner.invoke(args=["retention"])
+    assert all(line.endswith(": 0 removed") for line in again.output.strip().splitlines())
+
+
+def test_the_acs_sets_retention_periods_and_the_register_follows(app, client, auth, make_user, clock):
+    from app.privacy import retention
+
+    admin = make_user(roles=("admin",))
+    auth.login(admin.email)
+    page = client.get("/admin/privacy/").get_data(as_text=True)
+    assert 'name="days-notifications"' in page and 'value="180"' in page
+    form = {f"days-{kind.key}": str(kind.default_days) for kind in retention.KINDS}
+    refused = client.post("/admin/privacy/", data={**form, "days-notifications": "0"})
+    assert refused.status_code == 400 and "whole number of days" in refused.get_data(as_text=True)
+    assert retention.periods()["notifications"] == 180
+    client.post("/admin/privacy/", data={**form, "days-notifications": "45"})
+    assert retention.periods()["notifications"] == 45
+    register = client.get("/privacy/register").get_data(as_text=True)
+    assert "45 days from the day they were sent" in register
+    assert "1095 days from the day the case was closed" in register
+    for _feature, _label, holding in __import__("app.privacy.providers", fromlist=["x"]).holdings():
+        assert f"<code>{holding.table}</code>" in register
+    auth.logout()
+    assert client.get("/privacy/register").status_code == 200                 # anyone may read it
+    assert client.get("/privacy").status_code == 200
