@@ -207,6 +207,16 @@ def policy(d):
         "ring.play": [(f"/ring/{d['game']}", SIGNED_IN)],         # the join page: a GET never joins
         "ring.pad": [(f"/ring/{d['game']}/pad", expect(302, 404, 404, 404, 404))],   # only a player's
         "ring.results": [(f"/ring/{d['game']}/results", expect(302, 404, 404, 404, 404))],   # not closed yet
+        "privacy.notice_page": [("/privacy", PUBLIC)],
+        "privacy.register": [("/privacy/register", PUBLIC)],
+        "privacy.consent": [("/privacy/consent", SIGNED_IN)],
+        "privacy.mine": [("/privacy/mine", SIGNED_IN)],
+        "privacy.my_copy": [("/privacy/mine.zip", SIGNED_IN)],
+        "privacy.access_log_page": [("/privacy/access-log", expect(302, 403, 403, 403, 403))],   # the DPO's alone
+        "privacy.admin_index": [("/admin/privacy/", ADMIN)],
+        "privacy.edit_notice": [("/admin/privacy/notice", ADMIN)],
+        "privacy.person": [(f"/admin/privacy/people/{d['users']['student1@sanaly.test'].id}", ADMIN)],
+        "privacy.person_copy": [(f"/admin/privacy/people/{d['users']['student1@sanaly.test'].id}.zip", ADMIN)],
     }
 
 
@@ -302,6 +312,12 @@ def post_policy(d, token_id):
         "ring.answer": (f"/ring/{d['game']}/answer", post_expect("login", "missing", "missing", "missing", "missing")),
         "ring.join": (f"/ring/{d['game']}/join", P_SIGNED_IN),
         "ring.step": (f"/ring/{d['game']}/reveal", P_STAFF),
+        "privacy.consent": ("/privacy/consent", P_SIGNED_IN),
+        "privacy.ask_erasure": ("/privacy/mine/erase", P_SIGNED_IN),     # the "are you sure?" step
+        "privacy.admin_index": ("/admin/privacy/", P_ADMIN),
+        "privacy.edit_notice": ("/admin/privacy/notice", P_ADMIN),
+        "privacy.erase": (f"/admin/privacy/people/{d['users']['student3@sanaly.test'].id}/erase", P_ADMIN),
+        "privacy.decline": ("/admin/privacy/requests/100000/decline", post_expect("login", "forbidden", "forbidden", "forbidden", "missing")),
         "auth.logout": ("/logout", post_expect("ok", "ok", "ok", "ok", "ok")),      # last: it signs out
     }
 
