@@ -67,6 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.people.routes import admin_bp as people_admin_bp
     from app.people.routes import auth_bp
     from app.plan.routes import bp as plan_bp
+    from app.privacy.routes import bp as privacy_bp
     from app.reports.routes import bp as reports_bp
     from app.surveys.routes import bp as surveys_bp
     from app.jobs.routes import bp as jobs_bp
@@ -77,7 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     for blueprint in (core_bp, auth_bp, people_admin_bp, plan_bp, audit_bp, courses_bp, certificates_bp,
                       quizzes_bp, contests_bp, coverage_bp, api_bp, game_bp, surveys_bp, reports_bp, club_bp, ring_bp,
-                      jobs_bp, mail_bp):
+                      jobs_bp, mail_bp, privacy_bp):
         app.register_blueprint(blueprint)
 
     csrf.exempt(api_bp)  # token-authenticated, read-only, no cookies
@@ -85,6 +86,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.cli import register_commands
 
     register_commands(app)
+    from app.privacy.cli import register_privacy_commands
+
+    register_privacy_commands(app)
     if os.environ.get("SANALY_QUERY_COUNT_HEADER") or app.config.get("QUERY_COUNT_HEADER"):
         _count_queries(app)
     _register_error_pages(app)

@@ -222,6 +222,16 @@ def policy(d):
         "mail.unsubscribe": [("/mail/unsubscribe/forged", expect(404, 404, 404, 404, 404))],
         "mail.preferences": [("/mail/preferences", SIGNED_IN)],
         "mail.admin": [("/admin/mail", ADMIN)],
+        "privacy.notice_page": [("/privacy", PUBLIC)],
+        "privacy.register": [("/privacy/register", PUBLIC)],
+        "privacy.consent": [("/privacy/consent", SIGNED_IN)],
+        "privacy.mine": [("/privacy/mine", SIGNED_IN)],
+        "privacy.my_copy": [("/privacy/mine.zip", SIGNED_IN)],
+        "privacy.access_log_page": [("/privacy/access-log", expect(302, 403, 403, 403, 403))],   # the DPO's alone
+        "privacy.admin_index": [("/admin/privacy/", ADMIN)],
+        "privacy.edit_notice": [("/admin/privacy/notice", ADMIN)],
+        "privacy.person": [(f"/admin/privacy/people/{d['users']['student1@sanaly.test'].id}", ADMIN)],
+        "privacy.person_copy": [(f"/admin/privacy/people/{d['users']['student1@sanaly.test'].id}.zip", ADMIN)],
     }
 
 
@@ -323,6 +333,12 @@ def post_policy(d, token_id):
         "mail.preferences": ("/mail/preferences", P_SIGNED_IN),
         "mail.admin": ("/admin/mail", P_ADMIN),
         "mail.invite_group": (f"/admin/groups/{g}/invite", P_ADMIN),
+        "privacy.consent": ("/privacy/consent", P_SIGNED_IN),
+        "privacy.ask_erasure": ("/privacy/mine/erase", P_SIGNED_IN),     # the "are you sure?" step
+        "privacy.admin_index": ("/admin/privacy/", P_ADMIN),
+        "privacy.edit_notice": ("/admin/privacy/notice", P_ADMIN),
+        "privacy.erase": (f"/admin/privacy/people/{d['users']['student3@sanaly.test'].id}/erase", P_ADMIN),
+        "privacy.decline": ("/admin/privacy/requests/100000/decline", post_expect("login", "forbidden", "forbidden", "forbidden", "missing")),
         "auth.logout": ("/logout", post_expect("ok", "ok", "ok", "ok", "ok")),      # last: it signs out
     }
 

@@ -14,7 +14,8 @@ CURATOR = "curator"
 JURY = "jury"
 ADMIN = "admin"
 COORDINATOR = "coordinator"      # runs the "Sanaly Urpak" club: memberships, volunteering, media
-ROLES = (STUDENT, STAFF, CURATOR, JURY, ADMIN, COORDINATOR)
+DPO = "dpo"                      # the data protection officer: reads the access log and nothing else
+ROLES = (STUDENT, STAFF, CURATOR, JURY, ADMIN, COORDINATOR, DPO)
 
 
 def utcnow() -> datetime:
