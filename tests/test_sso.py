@@ -321,3 +321,29 @@ def test_a_sign_in_started_more_than_an_hour_ago_is_refused(sso_client, make_use
         for key in [k for k in session if k.startswith("_state_university_")]:
             session[key] = {**session[key], "exp": time.time() - 1}
     assert come_back(client, callback).status_code == 400 and signed_in_id(client) is None
+
+
+@pytest.mark.parametrize("kept", ["nonce", "code_verifier"])
+def test_an_answer_that_does_not_fit_the_kept_nonce_or_pkce_verifier_is_refused(sso_client, make_user, kept):
+    make_user("ann.aliyeva@uni.test")
+    client = sso_client()
+    callback = sign_in_at_provider(start(client), "ann", CALLBACK)
+    with client.session_transaction() as session:
+        key = next(k for k in session if k.startswith("_state_university_"))
+        data = dict(session[key]["data"])
+        data[kept] = data[kept][::-1]               # what an attacker's own sign-in would have kept
+        session[key] = {**session[key], "data": data}
+    assert come_back(client, callback).status_code == 400 and signed_in_id(client) is None
+
+
+def test_a_provider_that_goes_down_during_a_sign_in_is_reported_as_unavailable(make_app, app, make_user):
+    make_user("ann.aliyeva@uni.test")
+    fleeting = LoopbackProvider([CALLBACK])
+    try:
+        client = make_app(**fleeting.settings(OIDC_RETRY_AFTER=0)).test_client()
+        callback = sign_in_at_provider(start(client), "ann", CALLBACK)
+    finally:
+        fleeting.stop()
+    response = come_back(client, callback)
+    assert response.status_code == 503 and "unavailable right now" in response.text
+    assert signed_in_id(client) is None
