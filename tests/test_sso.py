@@ -347,3 +347,22 @@ def test_a_provider_that_goes_down_during_a_sign_in_is_reported_as_unavailable(m
     response = come_back(client, callback)
     assert response.status_code == 503 and "unavailable right now" in response.text
     assert signed_in_id(client) is None
+
+
+def test_an_issuer_without_client_credentials_or_https_stops_the_start(monkeypatch):
+    from app.config import oidc_from_environment
+
+    monkeypatch.setenv("OIDC_ISSUER", "https://sso.university.test/realms/students")
+    with pytest.raises(ValueError, match="OIDC_CLIENT_ID"):
+        oidc_from_environment()
+    monkeypatch.setenv("OIDC_CLIENT_ID", "sanaly")
+    monkeypatch.setenv("OIDC_CLIENT_SECRET", "secret")
+    monkeypatch.setenv("OIDC_CREATE_STUDENTS", "1")
+    settings = oidc_from_environment()
+    assert settings["OIDC_CREATE_STUDENTS"] is True and settings["OIDC_ROLES_CLAIM"] is None
+    assert settings["OIDC_MATCH_CLAIM"] == "email"
+    monkeypatch.setenv("OIDC_ISSUER", "http://sso.university.test")
+    with pytest.raises(ValueError, match="https"):
+        oidc_from_environment()
+    monkeypatch.delenv("OIDC_ISSUER")
+    assert oidc_from_environment()["OIDC_ISSUER"] is None
