@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.extensions import db
-from app.people.models import Group, User
+from app.people.models import User
 from app.people.sso import SsoSettings, account_for_claims
 from tests.conftest import PASSWORD, run_together
 from tests.oidc.loopback import ACCOUNTS, LoopbackProvider, free_port, sign_in_at_provider
