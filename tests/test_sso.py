@@ -135,7 +135,8 @@ def test_an_unknown_person_is_refused_when_creation_is_off(sso_client, make_user
     response = sign_in(client, "ben")
     assert response.status_code == 403
     assert "There is no account here for this university account yet" in response.text
-    assert 'name="password"' in response.text        # the password form is still there
+    assert 'name="password"' in response.text        # the password form is still there, and posts to /login
+    assert 'action="/login"' in response.text
     assert signed_in_id(client) is None
     assert db.session.scalar(select(User).where(User.email == "ben.bekov@uni.test")) is None
 
@@ -246,6 +247,8 @@ def test_when_the_provider_is_down_the_password_form_still_works(make_app, app, 
     assert 'href="/login/sso' not in page
     response = client.get("/login/sso")
     assert response.status_code == 503 and "unavailable right now" in response.text
+    assert 'action="/login"' in response.text
+    assert 'action="/login?next=/courses/"' in client.get("/login?next=/courses/").text
     response = client.post("/login", data={"email": "ann.aliyeva@uni.test", "password": PASSWORD})
     assert response.status_code == 302 and signed_in_id(client) is not None
 
