@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.extensions import db
-from app.people.models import Group, User
+from app.people.models import User
 from app.people.sso import SsoSettings, account_for_claims
 from tests.conftest import PASSWORD, run_together
 from tests.oidc.loopback import ACCOUNTS, LoopbackProvider, free_port, sign_in_at_provider
@@ -135,7 +135,8 @@ def test_an_unknown_person_is_refused_when_creation_is_off(sso_client, make_user
     response = sign_in(client, "ben")
     assert response.status_code == 403
     assert "There is no account here for this university account yet" in response.text
-    assert 'name="password"' in response.text        # the password form is still there
+    assert 'name="password"' in response.text        # the password form is still there, and posts to /login
+    assert 'action="/login"' in response.text
     assert signed_in_id(client) is None
     assert db.session.scalar(select(User).where(User.email == "ben.bekov@uni.test")) is None
 
@@ -246,6 +247,8 @@ def test_when_the_provider_is_down_the_password_form_still_works(make_app, app, 
     assert 'href="/login/sso' not in page
     response = client.get("/login/sso")
     assert response.status_code == 503 and "unavailable right now" in response.text
+    assert 'action="/login"' in response.text
+    assert 'action="/login?next=/courses/"' in client.get("/login?next=/courses/").text
     response = client.post("/login", data={"email": "ann.aliyeva@uni.test", "password": PASSWORD})
     assert response.status_code == 302 and signed_in_id(client) is not None
 
@@ -321,3 +324,48 @@ def test_a_sign_in_started_more_than_an_hour_ago_is_refused(sso_client, make_use
         for key in [k for k in session if k.startswith("_state_university_")]:
             session[key] = {**session[key], "exp": time.time() - 1}
     assert come_back(client, callback).status_code == 400 and signed_in_id(client) is None
+
+
+@pytest.mark.parametrize("kept", ["nonce", "code_verifier"])
+def test_an_answer_that_does_not_fit_the_kept_nonce_or_pkce_verifier_is_refused(sso_client, make_user, kept):
+    make_user("ann.aliyeva@uni.test")
+    client = sso_client()
+    callback = sign_in_at_provider(start(client), "ann", CALLBACK)
+    with client.session_transaction() as session:
+        key = next(k for k in session if k.startswith("_state_university_"))
+        data = dict(session[key]["data"])
+        data[kept] = data[kept][::-1]               # what an attacker's own sign-in would have kept
+        session[key] = {**session[key], "data": data}
+    assert come_back(client, callback).status_code == 400 and signed_in_id(client) is None
+
+
+def test_a_provider_that_goes_down_during_a_sign_in_is_reported_as_unavailable(make_app, app, make_user):
+    make_user("ann.aliyeva@uni.test")
+    fleeting = LoopbackProvider([CALLBACK])
+    try:
+        client = make_app(**fleeting.settings(OIDC_RETRY_AFTER=0)).test_client()
+        callback = sign_in_at_provider(start(client), "ann", CALLBACK)
+    finally:
+        fleeting.stop()
+    response = come_back(client, callback)
+    assert response.status_code == 503 and "unavailable right now" in response.text
+    assert signed_in_id(client) is None
+
+
+def test_an_issuer_without_client_credentials_or_https_stops_the_start(monkeypatch):
+    from app.config import oidc_from_environment
+
+    monkeypatch.setenv("OIDC_ISSUER", "https://sso.university.test/realms/students")
+    with pytest.raises(ValueError, match="OIDC_CLIENT_ID"):
+        oidc_from_environment()
+    monkeypatch.setenv("OIDC_CLIENT_ID", "sanaly")
+    monkeypatch.setenv("OIDC_CLIENT_SECRET", "secret")
+    monkeypatch.setenv("OIDC_CREATE_STUDENTS", "1")
+    settings = oidc_from_environment()
+    assert settings["OIDC_CREATE_STUDENTS"] is True and settings["OIDC_ROLES_CLAIM"] is None
+    assert settings["OIDC_MATCH_CLAIM"] == "email"
+    monkeypatch.setenv("OIDC_ISSUER", "http://sso.university.test")
+    with pytest.raises(ValueError, match="https"):
+        oidc_from_environment()
+    monkeypatch.delenv("OIDC_ISSUER")
+    assert oidc_from_environment()["OIDC_ISSUER"] is None

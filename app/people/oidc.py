@@ -14,8 +14,8 @@ import time
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
-from joserfc.errors import JoseError
 from flask import Flask, current_app, request, session
+from joserfc.errors import JoseError
 
 from app.people.sso import SsoSettings
 
@@ -54,12 +54,12 @@ class Provider:
         self._checked_at: float | None = None
         self._answered = False
 
-    def discover(self, *, force: bool = False) -> dict:
+    def discover(self) -> dict:
         """Fetch (or reuse) the provider's metadata; raise ProviderUnavailable when it does not answer."""
         now = time.monotonic()
         with self._lock:
             fresh = self._checked_at is not None and now - self._checked_at < self.retry_after
-            if fresh and not force:
+            if fresh:
                 if not self._answered:
                     raise ProviderUnavailable()
                 return self.client.server_metadata

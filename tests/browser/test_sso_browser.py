@@ -10,7 +10,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
-from app.people.models import Group, User
+from app.people.models import Faculty, Group, User
 from tests.browser.conftest import check_accessibility
 from tests.conftest import PASSWORD, _empty_tables, base_config
 from tests.oidc.loopback import LoopbackProvider, free_port
@@ -27,8 +27,6 @@ def sso_site(schema, tmp_path_factory):
                       "SERVER_NAME": None, "TESTING": False, **settings})
     with app.app_context():
         _empty_tables()
-        from app.people.models import Faculty
-
         group = Group(code="ЭЭ-24-1", faculty=Faculty(name="Faculty of Energy"))
         ann = User(email="ann.aliyeva@uni.test", full_name="Ann Aliyeva", group=group)
         ann.set_roles({"student"})
@@ -73,6 +71,8 @@ def test_a_student_signs_in_through_the_university_provider(page, sso_site):
     page.wait_for_url(f"{base}/courses/")
     assert page.locator("main h1").count() >= 1
     assert page.locator("form[action='/logout']").count() >= 1         # signed in
+    page.goto("/profile")
+    assert "Ann Aliyeva" in page.locator("main").inner_text()          # as the student the provider named
 
 
 def test_when_the_provider_is_down_the_button_says_so_and_passwords_still_work(page, sso_site):
