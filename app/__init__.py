@@ -45,6 +45,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     init_cache(app)
     _init_login(app)
+    from app.people.oidc import init_sso
+
+    init_sso(app)
     from app.core.security import init_security
 
     init_security(app)

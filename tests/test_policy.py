@@ -104,6 +104,9 @@ def policy(d):
         "auth.login": [("/login", expect(200, 302, 302, 302, 302))],
         "auth.account": [("/account", REDIRECT)],
         "auth.set_password": [("/set-password/forged", expect(404, 404, 404, 404, 404))],
+        # Single sign-on is not configured here (tests/test_sso.py covers it): nothing at these addresses.
+        "auth.sso_start": [("/login/sso", expect(404, 404, 404, 404, 404))],
+        "auth.sso_callback": [("/login/sso/callback?code=x&state=y", expect(404, 404, 404, 404, 404))],
         "people_admin.people": [("/admin/people", ADMIN)],
         "people_admin.person": [(f"/admin/people/{d['users']['student1@sanaly.test'].id}", ADMIN)],
         "people_admin.roster": [("/admin/roster", ADMIN)],
