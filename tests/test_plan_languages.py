@@ -170,6 +170,8 @@ def test_staff_pages_show_quiz_titles_in_the_readers_language(loaded, client, au
     client.get(f"/language/{language}")
     page = client.get("/admin/quizzes").get_data(as_text=True)
     assert SHOWN[language][3] in page and ">Integrity hour<" not in page
+    items = client.get("/admin/quizzes/integrity-hour/items").get_data(as_text=True)
+    assert items.count(SHOWN[language][3]) >= 2 and "Integrity hour" not in items   # the heading and the tab's title
 
 
 def test_the_api_gives_the_plans_translations_beside_the_original(loaded, client, runner):

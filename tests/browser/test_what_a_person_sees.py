@@ -19,9 +19,9 @@ MAIN_PAGES = {
     "jury1@sanaly.test": ["/", "/jury/", "/contests/", "/profile"],
     "curator@sanaly.test": ["/", "/coverage/", "/coverage/groups/1", "/courses/groups/", "/courses/groups/1", "/events/",
                             "/club/manage", "/ring/"],
-    "admin@sanaly.test": ["/", "/admin/", "/admin/people", "/admin/plan/", "/admin/coverage/", "/admin/contests/",
-                          "/admin/contests/essay-2024-2025/", "/admin/reports/", "/admin/surveys/", "/admin/api-tokens",
-                          "/admin/content", "/admin/quizzes"],
+    "admin@sanaly.test": ["/", "/admin/", "/admin/people", "/admin/plan/", "/admin/coverage/", "/admin/coverage/report",
+                          "/admin/contests/", "/admin/contests/essay-2024-2025/", "/admin/reports/", "/admin/surveys/",
+                          "/admin/api-tokens", "/admin/content", "/admin/quizzes"],
 }
 
 
