@@ -219,7 +219,7 @@ def with_final(content, runner):
 
 def pass_the_final_quiz(client, student):
     """Start the every-type quiz, send every right answer page by page as the form does, and submit."""
-    from app.people.models import utcnow
+    from app.core.clock import utcnow
     from app.quizzes import service as quizzes
     from tests.quiz_fixtures import RIGHT, form_for
 

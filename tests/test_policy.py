@@ -12,6 +12,7 @@ from app.audit import service as audit
 from app.certificates.models import Certificate
 from app.contests import service as contests
 from app.contests.models import Entry, JuryAssignment
+from app.core.clock import utcnow
 from app.coverage.models import ApiToken, Event
 from app.extensions import db
 from app.people.models import Faculty, Group, User
@@ -20,7 +21,6 @@ from app.reports.models import Report
 from app.club.models import Clip, Idea, Membership, VolunteerLog
 from app.brainring import service as ring_service
 from app.brainring.models import RingSet
-from app.people.models import utcnow
 from app.surveys import service as surveys
 from app.surveys.models import Survey
 

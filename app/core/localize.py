@@ -9,8 +9,7 @@ from datetime import datetime
 
 from flask_babel import get_locale
 
-from app.core.clock import to_local, zone as university_zone
-from app.people.models import utcnow
+from app.core.clock import to_local, utcnow, zone as university_zone
 
 
 def language() -> str:

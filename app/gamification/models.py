@@ -4,8 +4,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.clock import utcnow
 from app.extensions import db
-from app.people.models import utcnow
 
 
 class XpEvent(db.Model):

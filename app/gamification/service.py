@@ -17,10 +17,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.core.cache import cache
+from app.core.clock import utcnow
 from app.core.db_helpers import insert_ignoring_duplicates
 from app.extensions import db
 from app.gamification.models import Notification, UserBadge, XpEvent
-from app.people.models import STUDENT, Group, User, UserRole, utcnow
+from app.people.models import STUDENT, Group, User, UserRole
 
 logger = logging.getLogger(__name__)
 LEARNING_SOURCES = ("lesson", "course", "quiz")

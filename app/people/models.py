@@ -1,11 +1,12 @@
 """People, their roles, and the university's structure: faculties, groups, staff units."""
 import secrets
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.clock import utcnow
 from app.extensions import db
 
 STUDENT = "student"
@@ -15,10 +16,6 @@ JURY = "jury"
 ADMIN = "admin"
 COORDINATOR = "coordinator"      # runs the "Sanaly Urpak" club: memberships, volunteering, media
 ROLES = (STUDENT, STAFF, CURATOR, JURY, ADMIN, COORDINATOR)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def new_session_token() -> str:

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
+from app.core.clock import utcnow
 from app.core.confirm import confirmation_page, confirmed
 from app.core.http import address_key, kept_query, page_arg, safe_next
 from app.extensions import db
@@ -15,7 +16,7 @@ from app.people import service, throttle
 from app.people.access import admin_required
 from app.people.forms import (CuratorsForm, HeadcountForm, LoginForm, PeopleFilterForm, PersonForm,
                               SetPasswordForm, UploadForm, options, role_label)
-from app.people.models import CURATOR, ROLES, Faculty, Group, Headcount, StaffUnit, User, UserRole, utcnow
+from app.people.models import CURATOR, ROLES, Faculty, Group, Headcount, StaffUnit, User, UserRole
 
 logger = logging.getLogger(__name__)
 auth_bp = Blueprint("auth", __name__)

@@ -4,8 +4,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.clock import utcnow
 from app.extensions import db
-from app.people.models import utcnow
 
 STUDENTS = "students"
 EMPLOYEES = "employees"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import and_, select
 
+from app.core.clock import day_start, local_date, utcnow
 from app.core.content import ContentError, TomlReader, parse_toml
 from app.core.db_helpers import insert_ignoring_duplicates
 from app.extensions import db
-from app.people.models import utcnow
 from app.plan.models import POPULATIONS, Activity, ActivityPeriod, Participation, Plan, SOURCES
 from app.plan.terms import parse_term
 
@@ -213,8 +213,6 @@ def current_plan(today: date) -> Plan | None:
 
 def plan_at(moment: datetime) -> Plan | None:
     """Return the plan of the university's calendar day at a stored UTC moment (None if none covers it)."""
-    from app.core.clock import local_date
-
     return current_plan(local_date(moment))
 
 
@@ -236,8 +234,6 @@ def counts_for(plan: Plan, activity: Activity, as_of: date, date_from: date | No
     the period that holds `as_of` — or, with `date_from`/`date_to`, on those days instead.
     Coverage, the students × activities matrix, "who still owes the integrity hour" and the
     quizzes' group page all count through this condition."""
-    from app.core.clock import day_start
-
     first = max(date_from or plan.starts_on, plan.starts_on)
     last = min(date_to or plan.ends_on, plan.ends_on)
     clauses = [Participation.activity_id == activity.id,

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from app.core.clock import utcnow
 from app.core.content import (ContentError, TomlReader, attach_translations, content_files, load_files, parse_toml,
                               read_translation_files)
 from app.extensions import db
-from app.people.models import utcnow
 from app.quizzes.models import Quiz, QuizVersion
 from app.quizzes.scoring import TYPES
 

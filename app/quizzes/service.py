@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select, update
 
+from app.core.clock import now as clock_now
 from app.core.db_helpers import dialect_insert, insert_ignoring_duplicates
 from app.core.localize import localized_question, translation
 from app.extensions import db
@@ -468,9 +469,7 @@ def has_passed(user_id: int, quiz_slug: str, now: datetime | None = None) -> boo
     quiz = quiz_by_slug(quiz_slug)
     if quiz is None:
         return False
-    from app.core.clock import now as clock_now   # the test clock too: which year's attempts count
-
-    activity = activity_for(quiz, now or clock_now())
+    activity = activity_for(quiz, now or clock_now())   # the test clock too: which year's attempts count
     grade = final_grade(attempts_for(user_id, quiz, activity.id if activity else None), quiz.grading)
     return grade is not None and grade >= quiz.pass_percent
 
