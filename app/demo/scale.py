@@ -16,6 +16,7 @@ from app.coverage.models import CheckIn, Event
 from app.extensions import db
 from app.gamification.models import XpEvent
 from app.people.models import Faculty, Group, Headcount, StaffUnit, User, UserRole
+from app.people.passwords import hash_password
 from app.plan.models import STUDENTS, Activity, Participation
 from app.plan.service import current_plan
 from app.quizzes.models import AttemptAnswer, Quiz, QuizAttempt, QuizVersion
@@ -42,8 +43,6 @@ def _ids(model, column, values) -> dict:
 
 def seed_scale(students: int, seed: int = 1) -> dict:
     """Create the instance (content must be loaded); return counts of what was made."""
-    from app.people.passwords import hash_password
-
     rng = random.Random(seed)
     plan = current_plan(datetime(2024, 10, 1).date())
     if plan is None:

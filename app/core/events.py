@@ -1,0 +1,47 @@
+"""Domain events: what a feature announces so that others can react without importing it.
+
+Each event is a blinker signal (Flask's own signalling library). The sender is the name of the
+announcing feature; the data are plain values — ids, codes, amounts, times — never model objects,
+so a listener cannot reach into another feature's tables through them.
+
+Delivery is synchronous and inside the sender's transaction: a listener writes with the same
+database session, so a rollback undoes what the listeners wrote too, and nothing a listener wrote
+is committed unless the change that caused it is. Listeners must not commit.
+
+Who announces what, and who listens, is written down in docs/architecture.md.
+"""
+from blinker import Namespace
+
+_events = Namespace()
+
+#: A person completed a lesson for the first time: user_id, lesson_id, course_id, xp, title, at.
+lesson_completed = _events.signal("lesson-completed")
+
+#: A person completed a whole course (once): user_id, course_id, xp, title, at.
+course_completed = _events.signal("course-completed")
+
+#: A quiz attempt received its grade: user_id, attempt_id, quiz_slug, percent, passed, at.
+attempt_graded = _events.signal("attempt-graded")
+
+#: A contest entry was submitted (user_id, entry_code, contest_id, at) or stopped being submitted
+#: (entry_withdrawn, same data).
+entry_submitted = _events.signal("entry-submitted")
+entry_withdrawn = _events.signal("entry-withdrawn")
+
+#: A certificate was issued (once per person, kind and subject): user_id, code, kind, subject_ref, at.
+certificate_issued = _events.signal("certificate-issued")
+
+#: A person checked in at an offline event (once): user_id, event_id, activity_id, source, at.
+checkin_recorded = _events.signal("checkin-recorded")
+
+#: A participation row was written (the first time per person, activity and period):
+#: user_id, activity_id, source, at.
+participation_recorded = _events.signal("participation-recorded")
+
+#: A contest's results were published: contest_id, contest_slug, at.
+results_published = _events.signal("results-published")
+
+
+def announce(signal, sender: str, **data) -> None:
+    """Send `signal` from the feature `sender` with plain keyword data; listeners run now, in this transaction."""
+    signal.send(sender, **data)
