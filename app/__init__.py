@@ -60,6 +60,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.coverage.routes import bp as coverage_bp
     from app.courses.routes import bp as courses_bp
     from app.gamification.routes import bp as game_bp
+    from app.home.routes import bp as home_bp
     from app.quizzes.routes import bp as quizzes_bp
     from app.people.routes import admin_bp as people_admin_bp
     from app.people.routes import auth_bp
@@ -67,7 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.reports.routes import bp as reports_bp
     from app.surveys.routes import bp as surveys_bp
 
-    for blueprint in (core_bp, auth_bp, people_admin_bp, plan_bp, audit_bp, courses_bp, certificates_bp,
+    for blueprint in (core_bp, home_bp, auth_bp, people_admin_bp, plan_bp, audit_bp, courses_bp, certificates_bp,
                       quizzes_bp, contests_bp, coverage_bp, api_bp, game_bp, surveys_bp, reports_bp, club_bp, ring_bp):
         app.register_blueprint(blueprint)
 

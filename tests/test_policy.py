@@ -97,10 +97,10 @@ def policy(d):
     g, o, a, v = d["own_group"].id, d["other_group"].id, d["attempt"].id, d["video"].code
     return {
         "static": [("/static/css/app.css", PUBLIC)],
-        "core.home": [("/", PUBLIC)],
+        "home.home": [("/", PUBLIC)],
         "core.health": [("/healthz", PUBLIC)],
         "core.language": [("/language/kk", REDIRECT)],
-        "core.admin_home": [("/admin/", ADMIN)],
+        "home.admin_home": [("/admin/", ADMIN)],
         "auth.login": [("/login", expect(200, 302, 302, 302, 302))],
         "auth.account": [("/account", REDIRECT)],
         "auth.set_password": [("/set-password/forged", expect(404, 404, 404, 404, 404))],

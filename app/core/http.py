@@ -82,7 +82,7 @@ def is_local_path(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
-def safe_next(target: str | None, fallback_endpoint: str = "core.home") -> str:
+def safe_next(target: str | None, fallback_endpoint: str = "home.home") -> str:
     """Where to send the person next: `target` when it is a path on this site, else the fallback page."""
     return target if is_local_path(target) else url_for(fallback_endpoint)
 

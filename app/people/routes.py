@@ -29,7 +29,7 @@ admin_bp = Blueprint("people_admin", __name__, url_prefix="/admin")
 def login():
     """Sign a person in, throttling repeated failures."""
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("home.home"))
     form = LoginForm()
     if form.validate_on_submit():
         email = service.normalise_email(form.email.data)
@@ -88,7 +88,7 @@ def set_password(token):
             session.clear()
             login_user(user)
             flash(_("Your password is set. Welcome!"), "success")
-            return redirect(url_for("core.home"))
+            return redirect(url_for("home.home"))
     return render_template("people/set_password.html", form=form, person=user)
 
 
