@@ -60,6 +60,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.coverage.routes import bp as coverage_bp
     from app.courses.routes import bp as courses_bp
     from app.gamification.routes import bp as game_bp
+    from app.gamification import listeners  # noqa: F401  (gamification keeps its facts from the features' events)
     from app.home.routes import bp as home_bp
     from app.quizzes.routes import bp as quizzes_bp
     from app.people.routes import admin_bp as people_admin_bp

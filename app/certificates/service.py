@@ -3,7 +3,7 @@ import io
 import logging
 import secrets
 import textwrap
-from datetime import date
+from datetime import date, datetime, time
 from functools import lru_cache
 
 import qrcode
@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 
 from app.certificates.models import Certificate
+from app.core import events
 from app.core.db_helpers import insert_ignoring_duplicates
 from app.extensions import db
 from app.people.models import User
@@ -50,6 +51,8 @@ def issue(user: User, *, kind: str, subject_ref: str, title: str, issued_on: dat
         if existing is not None:
             if new_id:
                 logger.info("certificate %s issued to user %s for %s", existing.code, user.id, subject_ref)
+                events.announce(events.certificate_issued, "certificates", user_id=user.id, code=existing.code, kind=kind,
+                                subject_ref=subject_ref, at=datetime.combine(issued_on, time.min))
             return existing
     raise RuntimeError("could not draw a unique certificate code")  # pragma: no cover
 

@@ -23,6 +23,7 @@ from app.certificates import service as certificates
 from app.core.clock import local_date
 from app.contests import aggregate
 from app.contests.assignment import EntryInfo, JurorInfo, allowed, plan_assignment, same_faculty
+from app.contests import events as _announcements  # noqa: F401  (announces submissions and withdrawals)
 from app.contests.models import (ACTIVE, CONFLICT, REMOVED, SUBMITTED, WITHDRAWN, Contest, Entry,
                                  JuryAssignment, JuryScore, PendingCover)
 from app.core import markdown

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 
 from app.certificates import service as certificates
+from app.core import events
 from app.core.clock import local_date
 from app.core.db_helpers import insert_ignoring_duplicates
 from app.courses.models import Course, CourseProgress, Lesson, LessonCompletion, LessonVersion
@@ -176,6 +177,8 @@ def complete_lesson(user: User, lesson: Lesson, *, via: str, now: datetime) -> C
     result.lesson_new = new_id is not None
     course = db.session.get(Course, lesson.course_id)
     if result.lesson_new:
+        events.announce(events.lesson_completed, "courses", user_id=user.id, lesson_id=lesson.id, course_id=course.id,
+                        xp=course.xp_per_lesson, at=now)
         record_xp(user.id, amount=course.xp_per_lesson, reason=f"Lesson: {lesson.current.title if lesson.current else lesson.slug}",
                   source_type="lesson", source_ref=str(lesson.id), when=now)
         logger.info("user %s completed lesson %s", user.id, lesson.id)
@@ -217,6 +220,8 @@ def _complete_course(user: User, course: Course, now: datetime) -> tuple[bool, s
     activity = plan_service.activity_by_code(plan, course.activity_code) if plan and course.activity_code else None
     if activity is not None and belongs_to_population(user, activity.population):
         plan_service.record_participation(user.id, activity, source="course", source_ref=f"course:{course.id}", when=now)
+    events.announce(events.course_completed, "courses", user_id=user.id, course_id=course.id, xp=course.xp_per_lesson * 2,
+                    at=now)
     record_xp(user.id, amount=course.xp_per_lesson * 2, reason=f"Course completed: {course.title}",
               source_type="course", source_ref=str(course.id), when=now)
     certificate = certificates.issue(user, kind="course", subject_ref=f"course:{course.id}",

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.audit import service as audit
+from app.core import events as domain_events
 from app.core.db_helpers import insert_ignoring_duplicates
 from app.coverage.models import ApiToken, CheckIn, Event
 from app.extensions import db
@@ -71,6 +72,8 @@ def _record(event: Event, user: User, when: datetime, source: str) -> bool:
     if belongs_to_population(user, event.activity.population):
         plan_service.record_participation(user.id, event.activity, source="checkin" if source == "code" else "import",
                                           source_ref=f"event:{event.id}", when=when)
+    domain_events.announce(domain_events.checkin_recorded, "coverage", user_id=user.id, event_id=event.id,
+                           activity_id=event.activity_id, source=source, at=when)
     record_xp(user.id, amount=EVENT_XP, reason=f"Attended: {event.title}", source_type="event",
               source_ref=str(event.id), when=when)
     return True

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import and_, select
 
+from app.core import events
 from app.core.clock import day_start, local_date, utcnow
 from app.core.content import ContentError, TomlReader, parse_toml
 from app.core.db_helpers import insert_ignoring_duplicates
@@ -282,7 +283,6 @@ def record_participation(user_id: int, activity: Activity, *, source: str, sourc
                   occurred_at=when, source=source, source_ref=source_ref[:120], recorded_at=recorded)
     new = db.session.execute(insert_ignoring_duplicates(Participation, values)).scalar_one_or_none() is not None
     if new:
-        from app.coverage.service import clear_coverage
-
-        clear_coverage()
+        events.announce(events.participation_recorded, "plan", user_id=user_id, activity_id=activity.id, source=source,
+                        at=when)
     return new

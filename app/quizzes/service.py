@@ -28,6 +28,7 @@ from app.gamification.service import improvement_xp, record_xp, resolve_notifica
 from app.people.models import User
 from app.plan import service as plan_service
 from app.plan.models import Activity
+from app.quizzes import events as _announcements  # noqa: F401  (announces every grade written)
 from app.quizzes.models import (EXPIRED, OPEN, SUBMITTED, AttemptAnswer, Quiz, QuizAccommodation, QuizAttempt,
                                 QuizVersion)
 from app.quizzes.scoring import score
