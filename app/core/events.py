@@ -23,6 +23,10 @@ course_completed = _events.signal("course-completed")
 #: A quiz attempt received its grade: user_id, attempt_id, quiz_slug, percent, passed, at.
 attempt_graded = _events.signal("attempt-graded")
 
+#: A person passed a quiz (announced by the service that graded it, at its moment):
+#: user_id, quiz_slug, attempt_id, at.
+quiz_passed = _events.signal("quiz-passed")
+
 #: A contest entry was submitted (user_id, entry_code, contest_id, at) or stopped being submitted
 #: (entry_withdrawn, same data).
 entry_submitted = _events.signal("entry-submitted")
@@ -37,6 +41,9 @@ checkin_recorded = _events.signal("checkin-recorded")
 #: A participation row was written (the first time per person, activity and period):
 #: user_id, activity_id, source, at.
 participation_recorded = _events.signal("participation-recorded")
+
+#: People or official headcounts changed (an import, an edit, a new headcount): no data.
+people_changed = _events.signal("people-changed")
 
 #: A contest's results were published: contest_id, contest_slug, at.
 results_published = _events.signal("results-published")

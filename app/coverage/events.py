@@ -16,6 +16,7 @@ from app.gamification.service import record_xp
 from app.people.models import User
 from app.people.service import ImportReport, normalise_email, read_csv
 from app.plan import service as plan_service
+from app.plan.models import STUDENTS, Activity
 
 logger = logging.getLogger(__name__)
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -32,8 +33,6 @@ EVENT_SECTION = 2   # "Anti-corruption training and education of the students"
 def activities_for_events(plan, *, everything: bool) -> list:
     """The plan activities a person may hold an event for: every one for the ACS, else the
     student activities of section 2 (what curators and coordinators run)."""
-    from app.plan.models import STUDENTS, Activity
-
     query = select(Activity).where(Activity.plan_id == plan.id, Activity.retired.is_(False))
     if not everything:
         query = query.where(Activity.section == EVENT_SECTION, Activity.population == STUDENTS)
@@ -67,9 +66,7 @@ def _record(event: Event, user: User, when: datetime, source: str) -> bool:
         event_id=event.id, user_id=user.id, checked_in_at=when, source=source))).scalar_one_or_none()
     if new_id is None:
         return False
-    from app.courses.service import belongs_to_population
-
-    if belongs_to_population(user, event.activity.population):
+    if plan_service.belongs_to_population(user, event.activity.population):
         plan_service.record_participation(user.id, event.activity, source="checkin" if source == "code" else "import",
                                           source_ref=f"event:{event.id}", when=when)
     domain_events.announce(domain_events.checkin_recorded, "coverage", user_id=user.id, event_id=event.id,

@@ -158,8 +158,9 @@ def clear_coverage() -> None:
 
 
 @events.participation_recorded.connect
-def _participation_recorded(_sender, **_data) -> None:
-    """New participation changes coverage: drop what was cached."""
+@events.people_changed.connect
+def _coverage_changed(_sender, **_data) -> None:
+    """New participation, people or headcounts change coverage: drop what was cached."""
     clear_coverage()
 
 

@@ -1,4 +1,4 @@
-"""What gamification hears from the features: it keeps the facts its badge rules read.
+"""What gamification hears from the features: it keeps the facts its badge rules read, and tells people the news.
 
 Every listener runs inside the announcing feature's transaction (see app/core/events.py), writes
 only gamification's own tables, and never commits.
@@ -7,6 +7,7 @@ from sqlalchemy import delete
 
 from app.core import events
 from app.core.db_helpers import insert_ignoring_duplicates
+from app.gamification import service
 from app.extensions import db
 from app.gamification.models import (ACTIVITY, CHECKIN, COURSE, DIPLOMA, ENTRY, FULL_MARKS, LESSON,
                                      GameFact)
@@ -59,3 +60,10 @@ def _checkin_recorded(_sender, *, user_id, event_id, at, **_data):
 @events.participation_recorded.connect
 def _participation_recorded(_sender, *, user_id, activity_id, at, **_data):
     keep_fact(user_id, ACTIVITY, activity_id, at)
+
+
+@events.results_published.connect
+def _results_published(_sender, *, contest_slug, title, author_ids, at, **_data):
+    service.notify(author_ids, "results", service.N_("The results of “%(title)s” are published."), {"title": title},
+                   f"/contests/{contest_slug}/results", at, subject=f"contest:{contest_slug}")
+    service.resolve_notifications(f"contest:{contest_slug}", "jury", at)     # nothing is waiting for a score any more

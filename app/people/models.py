@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
 from app.extensions import db
+from app.people.passwords import hash_password, verify_password
 
 STUDENT = "student"
 STAFF = "staff"
@@ -168,15 +169,11 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_token}"
 
     def set_password(self, password: str) -> None:
-        from app.people.passwords import hash_password
-
         self.password_hash = hash_password(password)
         self.session_token = new_session_token()
 
     def check_password(self, password: str) -> bool:
         """Check the password; a hash of an older scheme is upgraded in place (the caller commits)."""
-        from app.people.passwords import hash_password, verify_password
-
         matched, upgrade = verify_password(self.password_hash or "", password)
         if matched and upgrade:
             self.password_hash = hash_password(password)

@@ -12,7 +12,8 @@ from app.core.clock import day_start, local_date, utcnow
 from app.core.content import ContentError, TomlReader, parse_toml
 from app.core.db_helpers import insert_ignoring_duplicates
 from app.extensions import db
-from app.plan.models import POPULATIONS, Activity, ActivityPeriod, Participation, Plan, SOURCES
+from app.people.models import STAFF, STUDENT
+from app.plan.models import EMPLOYEES, POPULATIONS, STUDENTS, Activity, ActivityPeriod, Participation, Plan, SOURCES
 from app.plan.terms import parse_term
 
 logger = logging.getLogger(__name__)
@@ -262,6 +263,11 @@ def activity_by_code(plan: Plan, code: str) -> Activity | None:
 
 
 # --- participation -------------------------------------------------------------
+
+def belongs_to_population(user, population: str) -> bool:
+    """Whether the person counts toward an activity of this population (students, or employees: staff)."""
+    return (population == STUDENTS and user.has_role(STUDENT)) or (population == EMPLOYEES and user.has_role(STAFF))
+
 
 def record_participation(user_id: int, activity: Activity, *, source: str, source_ref: str = "",
                          when: datetime | None = None, day_only: bool = False) -> bool:

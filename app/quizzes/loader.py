@@ -15,6 +15,8 @@ from app.core.clock import utcnow
 from app.core.content import (ContentError, TomlReader, attach_translations, content_files, load_files, parse_toml,
                               read_translation_files)
 from app.extensions import db
+from app.gamification.service import N_, notify
+from app.people.models import STUDENT, User, UserRole
 from app.quizzes.models import Quiz, QuizVersion
 from app.quizzes.scoring import TYPES
 
@@ -205,9 +207,6 @@ def apply_quiz(spec: dict) -> str:
 
 def _announce(quiz: Quiz) -> None:
     """Tell every active student that a plan quiz has opened (one bulk insert)."""
-
-    from app.gamification.service import N_, notify
-    from app.people.models import STUDENT, User, UserRole
 
     students = db.session.execute(select(User.id).join(UserRole, UserRole.user_id == User.id)
                                   .where(UserRole.role == STUDENT, User.active.is_(True))).scalars().all()
