@@ -20,10 +20,10 @@ from app.audit import service as audit
 from app.certificates import service as certificates
 from app.club.models import (ACCEPTED, CONFIRMED, DECLINED, DECLINED_IDEA, IDEA_CATEGORIES, IDEA_STATUSES, LEFT,
                              PENDING, REJECTED, Clip, Idea, IdeaVote, Membership, VolunteerLog)
+from app.core import events
 from app.core.db_helpers import dialect_insert
 from app.core.uploads import UploadError, store_image
 from app.extensions import db
-from app.gamification.service import record_xp
 from app.people.models import ADMIN, COORDINATOR, STUDENT, Faculty, Group, User
 from app.plan import service as plan_service
 
@@ -262,8 +262,9 @@ def decide_volunteering(entry: VolunteerLog, coordinator: User, confirm: bool, r
     if confirm:
         when = datetime.combine(entry.done_on, time(12, 0))
         _participate(entry.user_id, "2.14", "volunteering", f"volunteering:{entry.id}", when)
-        record_xp(entry.user_id, amount=VOLUNTEER_XP, reason=f"Volunteering: {entry.activity}"[:200],
-                  source_type="volunteering", source_ref=str(entry.id), when=now)
+        events.announce(events.xp_earned, "club", user_id=entry.user_id, amount=VOLUNTEER_XP,
+                        reason=f"Volunteering: {entry.activity}"[:200], source_type="volunteering",
+                        source_ref=str(entry.id), at=now)
     audit.record("volunteering.confirm" if confirm else "volunteering.reject", actor=coordinator,
                  subject=f"volunteering:{entry.id}", payload={"hours": str(entry.hours), "reason": reason}, now=now)
     db.session.commit()

@@ -21,7 +21,7 @@ from app.audit import service as audit
 from app.audit import verify_audit
 from app.certificates import service as certificates
 from app.core.clock import local_date
-from app.core.localize import tr
+from app.core.localize import N_, tr
 from app.contests import aggregate
 from app.contests.assignment import EntryInfo, JurorInfo, allowed, plan_assignment, same_faculty
 from app.contests import events as _announcements  # noqa: F401  (announces submissions and withdrawals)
@@ -30,7 +30,6 @@ from app.contests.models import (ACTIVE, CONFLICT, REMOVED, SUBMITTED, WITHDRAWN
 from app.core import events, markdown
 from app.core.uploads import StoredImage, UploadError, remove_stored, store_image
 from app.extensions import db
-from app.gamification.service import N_, notify, record_xp, resolve_notifications, reverse_xp
 from app.people.models import JURY, STUDENT, User, UserRole
 from app.plan import service as plan_service
 
@@ -259,8 +258,8 @@ def _count_participation(user: User, contest: Contest, entry: Entry, now: dateti
     if activity is not None:
         if plan_service.belongs_to_population(user, activity.population):
             plan_service.record_participation(user.id, activity, source="contest", source_ref=f"entry:{entry.code}", when=now)
-    record_xp(user.id, amount=contest.xp, reason=f"Contest entry: {contest.title}", source_type="entry",
-              source_ref=entry.code, when=now)
+    events.announce(events.xp_earned, "contests", user_id=user.id, amount=contest.xp,
+                    reason=f"Contest entry: {contest.title}", source_type="entry", source_ref=entry.code, at=now)
 
 
 def may_withdraw(entry: Entry, now: datetime) -> bool:
@@ -274,7 +273,7 @@ def withdraw(entry: Entry, user: User, now: datetime) -> bool:
         return False
     entry.status, entry.withdrawn_at = WITHDRAWN, now
     audit.record("entry.withdrawn", actor=user, subject=f"entry:{entry.code}", payload={"contest": entry.contest.slug}, now=now)
-    reverse_xp(user.id, source_type="entry", source_ref=entry.code, when=now)
+    events.announce(events.xp_taken_back, "contests", user_id=user.id, source_type="entry", source_ref=entry.code, at=now)
     db.session.commit()
     return True
 
@@ -342,8 +341,9 @@ def assign_jury(contest: Contest, actor: User, now: datetime, rng: random.Random
     warnings = [_warning_with_code(w, code_of) for w in plan.warnings]
     for juror_id in {j for jurors in plan.jurors_of.values() for j in jurors}:
         count = sum(juror_id in jurors for jurors in plan.jurors_of.values())
-        notify([juror_id], "jury", N_("%(n)d entries of “%(title)s” are waiting for your scores."),
-               {"n": count, "title": contest.title}, "/jury/", now, subject=f"contest:{contest.slug}")
+        events.announce(events.news, "contests", user_ids=[juror_id], kind="jury",
+                        message=N_("%(n)d entries of “%(title)s” are waiting for your scores."),
+                        params={"n": count, "title": contest.title}, link="/jury/", at=now, subject=f"contest:{contest.slug}")
     audit.record("jury.assigned", actor=actor, subject=f"contest:{contest.slug}", now=now, payload={
         "assignments": {code_of[e]: sorted(j) for e, j in plan.jurors_of.items()}, "warnings": warnings})
     db.session.commit()
@@ -478,7 +478,8 @@ def save_score(assignment: JuryAssignment, juror: User, values: dict, comment: s
                      payload={"contest": contest.slug, "values": values})
         db.session.flush()
         if not _has_unsealed_work(juror, contest):
-            resolve_notifications(f"contest:{contest.slug}", "jury", now, user_ids=[juror.id])
+            events.announce(events.news_resolved, "contests", subject=f"contest:{contest.slug}", kind="jury", at=now,
+                            user_ids=[juror.id])
     db.session.commit()
     return {}
 

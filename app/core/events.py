@@ -45,6 +45,24 @@ participation_recorded = _events.signal("participation-recorded")
 #: People or official headcounts changed (an import, an edit, a new headcount): no data.
 people_changed = _events.signal("people-changed")
 
+#: A feature's rule awards XP for something a person did (the amount is the feature's: a course's
+#: xp_per_lesson, a contest's xp): user_id, amount, reason, source_type, source_ref, at.
+xp_earned = _events.signal("xp-earned")
+
+#: XP paid for a source is to be taken back (a withdrawn entry): user_id, source_type, source_ref, at.
+xp_taken_back = _events.signal("xp-taken-back")
+
+#: A quiz attempt was closed and graded (announced by the service, with what improvement XP needs):
+#: user_id, attempt_id, quiz_slug, title, xp, percent, earlier_best, at.
+attempt_closed = _events.signal("attempt-closed")
+
+#: People should be told something: user_ids, kind, message (marked with N_, translated when read),
+#: params, link, subject (what it is about, e.g. "contest:essay"), at.
+news = _events.signal("news")
+
+#: What the notifications about `subject` asked for is done: subject, kind, at, user_ids (None: everyone's).
+news_resolved = _events.signal("news-resolved")
+
 #: A contest's results were published: contest_id, contest_slug, at.
 results_published = _events.signal("results-published")
 

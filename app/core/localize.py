@@ -12,6 +12,11 @@ from flask_babel import get_locale
 from app.core.clock import to_local, utcnow, zone as university_zone
 
 
+def N_(message: str) -> str:
+    """Mark a message for the catalogs without translating it now (it is translated when shown)."""
+    return message
+
+
 def language() -> str:
     return str(get_locale() or "en")
 

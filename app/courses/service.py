@@ -12,7 +12,6 @@ from app.core.db_helpers import insert_ignoring_duplicates
 from app.core.localize import tr
 from app.courses.models import Course, CourseProgress, Lesson, LessonCompletion, LessonVersion
 from app.extensions import db
-from app.gamification.service import record_xp
 from app.people.models import User
 from app.plan import service as plan_service
 from app.quizzes import service as quizzes  # a course's final quiz: the quizzes feature owns grades and pass marks
@@ -174,8 +173,9 @@ def complete_lesson(user: User, lesson: Lesson, *, via: str, now: datetime) -> C
     if result.lesson_new:
         events.announce(events.lesson_completed, "courses", user_id=user.id, lesson_id=lesson.id, course_id=course.id,
                         xp=course.xp_per_lesson, at=now)
-        record_xp(user.id, amount=course.xp_per_lesson, reason=f"Lesson: {lesson.current.title if lesson.current else lesson.slug}",
-                  source_type="lesson", source_ref=str(lesson.id), when=now)
+        events.announce(events.xp_earned, "courses", user_id=user.id, amount=course.xp_per_lesson,
+                        reason=f"Lesson: {lesson.current.title if lesson.current else lesson.slug}",
+                        source_type="lesson", source_ref=str(lesson.id), at=now)
         logger.info("user %s completed lesson %s", user.id, lesson.id)
     remaining = {l.id for l in active_lessons(course.id)} - completed_lesson_ids(user.id, course.id)
     if not remaining and final_quiz_passed(user.id, course):
@@ -227,8 +227,8 @@ def _complete_course(user: User, course: Course, now: datetime) -> tuple[bool, s
         plan_service.record_participation(user.id, activity, source="course", source_ref=f"course:{course.id}", when=now)
     events.announce(events.course_completed, "courses", user_id=user.id, course_id=course.id, xp=course.xp_per_lesson * 2,
                     at=now)
-    record_xp(user.id, amount=course.xp_per_lesson * 2, reason=f"Course completed: {course.title}",
-              source_type="course", source_ref=str(course.id), when=now)
+    events.announce(events.xp_earned, "courses", user_id=user.id, amount=course.xp_per_lesson * 2,
+                    reason=f"Course completed: {course.title}", source_type="course", source_ref=str(course.id), at=now)
     certificate = certificates.issue(user, kind="course", subject_ref=f"course:{course.id}",
                                      title=course.title, issued_on=local_date(now))
     logger.info("user %s completed course %s", user.id, course.id)

@@ -12,7 +12,6 @@ from app.core import events as domain_events
 from app.core.db_helpers import insert_ignoring_duplicates
 from app.coverage.models import ApiToken, CheckIn, Event
 from app.extensions import db
-from app.gamification.service import record_xp
 from app.people.models import User
 from app.people.service import ImportReport, normalise_email, read_csv
 from app.plan import service as plan_service
@@ -71,8 +70,8 @@ def _record(event: Event, user: User, when: datetime, source: str) -> bool:
                                           source_ref=f"event:{event.id}", when=when)
     domain_events.announce(domain_events.checkin_recorded, "coverage", user_id=user.id, event_id=event.id,
                            activity_id=event.activity_id, source=source, at=when)
-    record_xp(user.id, amount=EVENT_XP, reason=f"Attended: {event.title}", source_type="event",
-              source_ref=str(event.id), when=when)
+    domain_events.announce(domain_events.xp_earned, "coverage", user_id=user.id, amount=EVENT_XP,
+                           reason=f"Attended: {event.title}", source_type="event", source_ref=str(event.id), at=when)
     return True
 
 

@@ -67,3 +67,31 @@ def _results_published(_sender, *, contest_slug, title, author_ids, at, **_data)
     service.notify(author_ids, "results", service.N_("The results of “%(title)s” are published."), {"title": title},
                    f"/contests/{contest_slug}/results", at, subject=f"contest:{contest_slug}")
     service.resolve_notifications(f"contest:{contest_slug}", "jury", at)     # nothing is waiting for a score any more
+
+
+@events.xp_earned.connect
+def _xp_earned(_sender, *, user_id, amount, reason, source_type, source_ref, at, **_data):
+    service.record_xp(user_id, amount=amount, reason=reason, source_type=source_type, source_ref=source_ref, when=at)
+
+
+@events.xp_taken_back.connect
+def _xp_taken_back(_sender, *, user_id, source_type, source_ref, at, **_data):
+    service.reverse_xp(user_id, source_type=source_type, source_ref=source_ref, when=at)
+
+
+@events.attempt_closed.connect
+def _attempt_closed(_sender, *, user_id, attempt_id, title, xp, percent, earlier_best, at, **_data):
+    gained = service.improvement_xp(xp or 0, percent, earlier_best)
+    if gained:
+        service.record_xp(user_id, amount=gained, reason=f"Quiz: {title}", source_type="quiz",
+                          source_ref=f"attempt:{attempt_id}", when=at)
+
+
+@events.news.connect
+def _news(_sender, *, user_ids, kind, message, params=None, link="", subject="", at=None, **_data):
+    service.notify(user_ids, kind, message, params, link, at, subject=subject)
+
+
+@events.news_resolved.connect
+def _news_resolved(_sender, *, subject, kind, at, user_ids=None, **_data):
+    service.resolve_notifications(subject, kind, at, user_ids=user_ids)

@@ -19,11 +19,12 @@ from sqlalchemy import func, select
 from app.core.cache import cache
 from app.core.clock import utcnow
 from app.core.db_helpers import insert_ignoring_duplicates
+from app.core.localize import N_
 from app.coverage.service import coverage, group_met_targets
 from app.extensions import db
 from app.gamification.models import (ACTIVITY, CHECKIN, COURSE, DIPLOMA, ENTRY, FULL_MARKS, LESSON, GameFact,
                                      Notification, UserBadge, XpEvent)
-from app.people.models import STUDENT, Group, User, UserRole
+from app.people.models import STUDENT, Group, User, UserRole, display_name
 from app.plan.models import STUDENTS
 from app.plan.service import current_plan
 from app.plan.terms import academic_year_of
@@ -221,11 +222,6 @@ def badges_of(user_id: int) -> tuple[list[dict], list[dict]]:
 
 # --- notifications -------------------------------------------------------------------------------------
 
-def N_(message: str) -> str:
-    """Mark a message for the catalogs without translating it now (it is translated when shown)."""
-    return message
-
-
 def notify(user_ids, kind: str, message: str, params: dict | None = None, link: str = "",
            when: datetime | None = None, subject: str = "") -> None:
     """Add a notification for each person (in the caller's transaction).
@@ -291,12 +287,6 @@ def mark_all_read(user_id: int, now: datetime) -> None:
 
 
 # --- individual leaderboards ------------------------------------------------------------------------------
-
-def display_name(full_name: str, mode: str) -> str:
-    if mode == "initials":
-        return " ".join(part[0] + "." for part in full_name.split() if part)
-    return full_name
-
 
 def leaderboard(scope: str, scope_id: int) -> list[dict]:
     """XP standings within a group or a faculty: highest first; a tie goes to whoever got there earlier.

@@ -19,6 +19,13 @@ COORDINATOR = "coordinator"      # runs the "Sanaly Urpak" club: memberships, vo
 ROLES = (STUDENT, STAFF, CURATOR, JURY, ADMIN, COORDINATOR)
 
 
+def display_name(full_name: str, mode: str) -> str:
+    """A person's name as they chose to appear on boards: in full, or by initials ("A. B.")."""
+    if mode == "initials":
+        return " ".join(part[0] + "." for part in full_name.split() if part)
+    return full_name
+
+
 def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 

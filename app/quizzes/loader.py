@@ -11,11 +11,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from app.core import events
 from app.core.clock import utcnow
 from app.core.content import (ContentError, TomlReader, attach_translations, content_files, load_files, parse_toml,
                               read_translation_files)
+from app.core.localize import N_
 from app.extensions import db
-from app.gamification.service import N_, notify
 from app.people.models import STUDENT, User, UserRole
 from app.quizzes.models import Quiz, QuizVersion
 from app.quizzes.scoring import TYPES
@@ -210,8 +211,8 @@ def _announce(quiz: Quiz) -> None:
 
     students = db.session.execute(select(User.id).join(UserRole, UserRole.user_id == User.id)
                                   .where(UserRole.role == STUDENT, User.active.is_(True))).scalars().all()
-    notify(students, "quiz", N_("A new quiz is open: “%(title)s”."), {"title": quiz.title}, f"/quizzes/{quiz.slug}/",
-           subject=f"quiz:{quiz.slug}")
+    events.announce(events.news, "quizzes", user_ids=students, kind="quiz", message=N_("A new quiz is open: “%(title)s”."),
+                    params={"title": quiz.title}, link=f"/quizzes/{quiz.slug}/", subject=f"quiz:{quiz.slug}")
 
 
 def load_quizzes(folder: Path) -> tuple[list[str], list[ContentError]]:

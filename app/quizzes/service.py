@@ -25,7 +25,6 @@ from app.core.clock import now as clock_now
 from app.core.db_helpers import dialect_insert, insert_ignoring_duplicates
 from app.core.localize import localized_question, translation
 from app.extensions import db
-from app.gamification.service import improvement_xp, record_xp, resolve_notifications
 from app.people.models import STUDENT, User, UserRole
 from app.people.service import group_headcount
 from app.plan import service as plan_service
@@ -399,7 +398,8 @@ def submit(attempt: QuizAttempt, now: datetime) -> bool:
     db.session.refresh(attempt)
     _grade(attempt)
     _after_grading(attempt, now)
-    resolve_notifications(f"quiz:{attempt.quiz.slug}", "quiz", now, user_ids=[attempt.user_id])
+    events.announce(events.news_resolved, "quizzes", subject=f"quiz:{attempt.quiz.slug}", kind="quiz", at=now,
+                    user_ids=[attempt.user_id])
     db.session.commit()
     logger.info("attempt %s closed (%s): %.1f%%", attempt.id, attempt.status, attempt.percent)
     return True
@@ -434,10 +434,8 @@ def _after_grading(attempt: QuizAttempt, now: datetime) -> None:
                                               source_ref=f"attempt:{attempt.id}", when=now)
     earlier_best = max((a.percent for a in attempts_for(user.id, quiz, attempt.activity_id)
                         if a.id != attempt.id and a.status in CLOSED and a.percent is not None), default=0.0)
-    gained = improvement_xp(quiz.xp or 0, attempt.percent, earlier_best)
-    if gained:
-        record_xp(user.id, amount=gained, reason=f"Quiz: {quiz.title}", source_type="quiz",
-                  source_ref=f"attempt:{attempt.id}", when=now)
+    events.announce(events.attempt_closed, "quizzes", user_id=user.id, attempt_id=attempt.id, quiz_slug=quiz.slug,
+                    title=quiz.title, xp=quiz.xp, percent=attempt.percent, earlier_best=earlier_best, at=now)
     if attempt.passed:
         events.announce(events.quiz_passed, "quizzes", user_id=user.id, quiz_slug=quiz.slug, attempt_id=attempt.id, at=now)
 
