@@ -7,8 +7,8 @@ from sqlalchemy import delete
 
 from app.core import events
 from app.core.db_helpers import insert_ignoring_duplicates
-from app.gamification import service
 from app.extensions import db
+from app.gamification import service
 from app.gamification.models import (ACTIVITY, CHECKIN, COURSE, DIPLOMA, ENTRY, FULL_MARKS, LESSON,
                                      GameFact)
 
