@@ -43,7 +43,7 @@ def _print_report(report, what: str) -> None:
 def register_commands(app) -> None:
     @app.cli.command("load-content")
     @click.option("--check", is_flag=True,
-                  help="Lint the question banks and lessons (fairness, duplicates, sources, translations); load nothing.")
+                  help="Lint the question banks, lessons and plans (fairness, duplicates, sources, translations); load nothing.")
     def load_content_command(check: bool):
         """Load plans and other content files into the database (safe to repeat), or only check them."""
         if check:

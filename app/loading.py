@@ -10,9 +10,9 @@ from flask import current_app
 from app.brainring.loader import load_ring_sets, read_ring_set
 from app.contests.loader import load_contests
 from app.core import lint
-from app.core.content import ContentError, content_files
+from app.core.content import ContentError, content_files, is_translation_file
 from app.courses.loader import load_courses, read_course
-from app.plan.service import load_plans
+from app.plan.service import load_plans, read_plan
 from app.quizzes.loader import load_quizzes, read_quiz
 from app.surveys.loader import load_surveys
 
@@ -89,8 +89,29 @@ def _check_bank(where: str, spec: dict, single_answers: list[dict]) -> list[lint
     return findings
 
 
+def _check_plans(folder: Path, problems: list) -> list[lint.Finding]:
+    """Read every plan with its translations and report the texts left untranslated."""
+    findings = []
+    for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+        if is_translation_file(path):
+            continue
+        try:
+            spec = read_plan(path)
+        except ContentError as error:
+            problems.append(error)
+            continue
+        original = {"title": spec.title, "university": spec.university, "approved_by": spec.approved_by,
+                    "sections": spec.sections}
+        activities = [(a.code, {"name": a.name, "target_text": a.target_text,
+                                "form_of_completion": a.form_of_completion, "expected_result": a.expected_result,
+                                "responsible": a.responsible, "term_text": a.term_text}, a.translations)
+                      for a in spec.activities]
+        findings += lint.missing_plan_translations(f"plans/{path.name}", original, activities, spec.translations)
+    return findings
+
+
 def check_content(root: Path | None = None) -> tuple[list[lint.Finding], list[ContentError]]:
-    """Read every question bank and lesson (writing nothing) and run the linter's rules on them.
+    """Read every question bank, lesson and plan (writing nothing) and run the linter's rules on them.
 
     Returns the findings and the files that could not be read at all. What a bank counts for is
     its plan activity, else the course that names it as its final quiz (its activity, else the
@@ -129,6 +150,7 @@ def check_content(root: Path | None = None) -> tuple[list[lint.Finding], list[Co
         banks.append((where, f"plan activity {code}" if code else where, spec["questions"]))
         findings += _check_bank(where, spec, spec["questions"])
     findings += lint.duplicate_items(banks)
+    findings += _check_plans(root / "plans", problems)
     for course in courses:
         for lesson in course.lessons:
             where = f"courses/{course.slug}/{lesson.number:02d}-{lesson.slug}.md"

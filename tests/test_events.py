@@ -12,7 +12,7 @@ from app.gamification.models import GameFact
 from app.plan.service import activity_by_code, current_plan, record_participation
 
 DAY = datetime(2024, 10, 7, 12, 0)
-MIGRATION = Path(__file__).resolve().parents[1] / "migrations" / "versions" / "0020_game_facts.py"
+MIGRATION = Path(__file__).resolve().parents[1] / "migrations" / "versions" / "0021_game_facts.py"
 
 
 def facts(user_id=None) -> set:

@@ -21,7 +21,7 @@ from app.audit import service as audit
 from app.audit import verify_audit
 from app.certificates import service as certificates
 from app.core.clock import local_date
-from app.core.localize import N_, tr
+from app.core.localize import N_, titles_in_every_language, tr
 from app.contests import aggregate
 from app.contests.assignment import EntryInfo, JurorInfo, allowed, plan_assignment, same_faculty
 from app.contests import events as _announcements  # noqa: F401  (announces submissions and withdrawals)
@@ -343,7 +343,7 @@ def assign_jury(contest: Contest, actor: User, now: datetime, rng: random.Random
         count = sum(juror_id in jurors for jurors in plan.jurors_of.values())
         events.announce(events.news, "contests", user_ids=[juror_id], kind="jury",
                         message=N_("%(n)d entries of “%(title)s” are waiting for your scores."),
-                        params={"n": count, "title": contest.title}, link="/jury/", at=now, subject=f"contest:{contest.slug}")
+                        params={"n": count, **titles_in_every_language("title", contest)}, link="/jury/", at=now, subject=f"contest:{contest.slug}")
     audit.record("jury.assigned", actor=actor, subject=f"contest:{contest.slug}", now=now, payload={
         "assignments": {code_of[e]: sorted(j) for e, j in plan.jurors_of.items()}, "warnings": warnings})
     db.session.commit()
@@ -642,7 +642,7 @@ def publish(contest: Contest, actor: User, now: datetime) -> dict:
         certificates.issue(entry.author, kind="participation", subject_ref=f"contest:{contest.id}",
                            title=contest.title, issued_on=local_date(now))
     events.announce(events.results_published, "contests", contest_id=contest.id, contest_slug=contest.slug,
-                    title=contest.title, author_ids=sorted({e.author_id for e in entries.values()}), at=now)
+                    titles=titles_in_every_language("title", contest), author_ids=sorted({e.author_id for e in entries.values()}), at=now)
     db.session.commit()
     logger.info("results of contest %s published by %s", contest.slug, actor.id)
     return contest.results

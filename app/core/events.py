@@ -63,7 +63,7 @@ news = _events.signal("news")
 #: What the notifications about `subject` asked for is done: subject, kind, at, user_ids (None: everyone's).
 news_resolved = _events.signal("news-resolved")
 
-#: A contest's results were published: contest_id, contest_slug, at.
+#: A contest's results were published: contest_id, contest_slug, titles (its title in every language), author_ids, at.
 results_published = _events.signal("results-published")
 
 

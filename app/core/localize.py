@@ -17,6 +17,16 @@ def N_(message: str) -> str:
     return message
 
 
+def titles_in_every_language(key: str, item) -> dict:
+    """Notification parameters naming content: its original title under `key`, each translation's under
+    `key.<language>` ({"title": "Integrity hour", "title.kk": "Адалдық сағаты", …})."""
+    params = {key: item.title}
+    for language, texts in sorted((getattr(item, "translations", None) or {}).items()):
+        if (texts or {}).get("title"):
+            params[f"{key}.{language}"] = texts["title"]
+    return params
+
+
 def language() -> str:
     return str(get_locale() or "en")
 

@@ -63,8 +63,8 @@ def _participation_recorded(_sender, *, user_id, activity_id, at, **_data):
 
 
 @events.results_published.connect
-def _results_published(_sender, *, contest_slug, title, author_ids, at, **_data):
-    service.notify(author_ids, "results", service.N_("The results of “%(title)s” are published."), {"title": title},
+def _results_published(_sender, *, contest_slug, titles, author_ids, at, **_data):
+    service.notify(author_ids, "results", service.N_("The results of “%(title)s” are published."), titles,
                    f"/contests/{contest_slug}/results", at, subject=f"contest:{contest_slug}")
     service.resolve_notifications(f"contest:{contest_slug}", "jury", at)     # nothing is waiting for a score any more
 

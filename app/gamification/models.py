@@ -65,7 +65,7 @@ class GameFact(db.Model):
     """What gamification has heard from the features' events about a person: the only thing badge rules read.
 
     One row per (person, kind, ref), written by app/gamification/listeners.py in the announcing
-    feature's transaction; migration 0020 filled it from what had happened before.
+    feature's transaction; migration 0021 filled it from what had happened before.
     """
     __tablename__ = "game_facts"
     __table_args__ = (UniqueConstraint("user_id", "kind", "ref"),)

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from app.core.cache import cache
 from app.core.clock import utcnow
 from app.core.db_helpers import insert_ignoring_duplicates
-from app.core.localize import N_
+from app.core.localize import N_, titles_in_every_language  # noqa: F401  (notifications name content with it)
 from app.coverage.service import coverage, group_met_targets
 from app.extensions import db
 from app.gamification.models import (ACTIVITY, CHECKIN, COURSE, DIPLOMA, ENTRY, FULL_MARKS, LESSON, GameFact,
@@ -261,9 +261,14 @@ def notification_text(notification: Notification) -> str:
     """The notification in the reader's language (older ones, stored as text only, as written)."""
     if not notification.message:
         return notification.text
-    nested = _NESTED_QUOTES.get(str(get_locale()), _NESTED_QUOTES["en"])
+    language = str(get_locale())
+    nested = _NESTED_QUOTES.get(language, _NESTED_QUOTES["en"])
+    stored = notification.params or {}
+    # A title stored with its translations ("title.kk", "title.ru": see titles_in_every_language) is
+    # shown in the reader's language.
+    plain = {k: stored.get(f"{k}.{language}") or v for k, v in stored.items() if "." not in k}
     params = {k: _(v) if k == "badge" else (v.translate(nested) if isinstance(v, str) else v)
-              for k, v in _english(notification.params or {}).items()}
+              for k, v in _english(plain).items()}
     try:
         return _(notification.message, **params)
     except (KeyError, ValueError, TypeError):

@@ -15,7 +15,7 @@ from app.core import events
 from app.core.clock import utcnow
 from app.core.content import (ContentError, TomlReader, attach_translations, content_files, load_files, parse_toml,
                               read_translation_files)
-from app.core.localize import N_
+from app.core.localize import N_, titles_in_every_language
 from app.extensions import db
 from app.people.models import STUDENT, User, UserRole
 from app.quizzes.models import Quiz, QuizVersion
@@ -212,7 +212,7 @@ def _announce(quiz: Quiz) -> None:
     students = db.session.execute(select(User.id).join(UserRole, UserRole.user_id == User.id)
                                   .where(UserRole.role == STUDENT, User.active.is_(True))).scalars().all()
     events.announce(events.news, "quizzes", user_ids=students, kind="quiz", message=N_("A new quiz is open: “%(title)s”."),
-                    params={"title": quiz.title}, link=f"/quizzes/{quiz.slug}/", subject=f"quiz:{quiz.slug}")
+                    params=titles_in_every_language("title", quiz), link=f"/quizzes/{quiz.slug}/", subject=f"quiz:{quiz.slug}")
 
 
 def load_quizzes(folder: Path) -> tuple[list[str], list[ContentError]]:

@@ -1,13 +1,13 @@
 """gamification keeps its own facts (from the features' events), backfilled from what happened so far
 
-Revision ID: 0020_game_facts
-Revises: 0019_ring_translations
+Revision ID: 0021_game_facts
+Revises: 0020_plan_translations
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_game_facts"
-down_revision = "0019_ring_translations"
+revision = "0021_game_facts"
+down_revision = "0020_plan_translations"
 branch_labels = None
 depends_on = None
 
