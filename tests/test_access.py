@@ -30,7 +30,7 @@ def admin_pages(app, make_group, make_user, runner):
                          happened="", anonymous=True, contact="", user=None, files=[_image()],
                          folder=Path(app.config["UPLOAD_FOLDER"]) / "reports", today=date(2025, 3, 3)).report
     return {
-        "/admin/": "core.admin_home",
+        "/admin/": "home.admin_home",
         "/admin/people": "people_admin.people",
         f"/admin/people/{person.id}": "people_admin.person",
         "/admin/roster": "people_admin.roster",

@@ -8,7 +8,7 @@ import pytest
 
 from app.cli import check_content
 from app.core.content import ContentError
-from app.demo_plan import plan_for_year
+from app.demo.plan import plan_for_year
 from app.extensions import db
 from app.i18n import compile_catalogs
 from app.people.service import record_headcount

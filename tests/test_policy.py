@@ -12,6 +12,7 @@ from app.audit import service as audit
 from app.certificates.models import Certificate
 from app.contests import service as contests
 from app.contests.models import Entry, JuryAssignment
+from app.core.clock import utcnow
 from app.coverage.models import ApiToken, Event
 from app.extensions import db
 from app.people.models import Faculty, Group, User
@@ -20,7 +21,6 @@ from app.reports.models import Report
 from app.club.models import Clip, Idea, Membership, VolunteerLog
 from app.brainring import service as ring_service
 from app.brainring.models import RingSet
-from app.people.models import utcnow
 from app.surveys import service as surveys
 from app.surveys.models import Survey
 from app.jobs.models import Job
@@ -101,10 +101,10 @@ def policy(d):
     g, o, a, v = d["own_group"].id, d["other_group"].id, d["attempt"].id, d["video"].code
     return {
         "static": [("/static/css/app.css", PUBLIC)],
-        "core.home": [("/", PUBLIC)],
+        "home.home": [("/", PUBLIC)],
         "core.health": [("/healthz", PUBLIC)],
         "core.language": [("/language/kk", REDIRECT)],
-        "core.admin_home": [("/admin/", ADMIN)],
+        "home.admin_home": [("/admin/", ADMIN)],
         "auth.login": [("/login", expect(200, 302, 302, 302, 302))],
         "auth.account": [("/account", REDIRECT)],
         "auth.set_password": [("/set-password/forged", expect(404, 404, 404, 404, 404))],

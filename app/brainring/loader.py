@@ -23,10 +23,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.brainring.models import RingSet
+from app.core.clock import utcnow
 from app.core.content import (ContentError, TomlReader, attach_translations, load_files, parse_toml,
                               read_translation_files)
 from app.extensions import db
-from app.people.models import utcnow
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 IMAGE = re.compile(r"^images/[a-z0-9][a-z0-9/_-]*\.(png|jpe?g|webp)$")

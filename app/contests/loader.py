@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from app.contests.models import KINDS, Contest
 from app.core import markdown
+from app.core.clock import utcnow
 from app.core.content import read_translation_files, ContentError, TomlReader, load_files, parse_toml
 from app.extensions import db
-from app.people.models import utcnow
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

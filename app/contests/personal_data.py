@@ -4,7 +4,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
-from app.contests.models import Contest, Entry, JuryAssignment, JuryScore, PendingCover
+from app.contests.models import WITHDRAWN, Contest, Entry, JuryAssignment, JuryScore, PendingCover
 from app.core.personal import FOR_FIGURES, WHILE_ACCOUNT, Holding
 from app.core.uploads import remove_stored
 from app.extensions import db
@@ -82,7 +82,6 @@ def remove_expired(kind: str, cutoff, uploads: Path) -> int:
     """Delete the texts and files of entries withdrawn before the cutoff."""
     if kind != "withdrawn_uploads":
         return 0
-    from app.contests.models import WITHDRAWN
 
     entries = db.session.execute(select(Entry).where(
         Entry.status == WITHDRAWN, Entry.withdrawn_at < cutoff,

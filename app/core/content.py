@@ -2,6 +2,10 @@
 import tomllib
 from datetime import date, datetime
 
+from sqlalchemy import select
+
+from app.extensions import db
+
 
 class ContentError(Exception):
     """A content file that cannot be loaded: says which file, which key, and what is wrong."""
@@ -106,10 +110,6 @@ def load_files(folder, read, apply, model, label: str, *, only: str | None = Non
     A broken file is reported and loads nothing (the others load); a row whose file is gone
     from disk is retired, never deleted, so what people did with it is kept.
     """
-    from sqlalchemy import select
-
-    from app.extensions import db
-
     lines, problems, on_disk = [], [], set()
     for path in content_files(folder, only=only, skip=skip):
         on_disk.add(path.stem)

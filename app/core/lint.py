@@ -2,7 +2,7 @@
 
 A file that loads is well formed; these rules ask whether it is fair and finished. Each rule is one
 plain function over plain data (the dicts and text the loaders read) returning the problems it
-finds, so a test can feed it a three-line fixture. `app/cli.py` reads the content and runs them all.
+finds, so a test can feed it a three-line fixture. `app/loading.py` reads the content and runs them all.
 
 Question banks (quizzes and brain ring sets):
 - option_length_bias: the right option must not be the uniquely longest (or shortest) one more often

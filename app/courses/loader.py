@@ -13,10 +13,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.core import markdown
+from app.core.clock import utcnow
 from app.core.content import ContentError, TomlReader, parse_toml
 from app.courses.models import Course, Lesson, LessonVersion
 from app.extensions import db
-from app.people.models import utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -7,13 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.core.clock import utcnow
 from app.core.localize import tr
 from app.courses import loader, service
 from app.courses.forms import LessonActionForm
 from app.courses.models import Course, Lesson, LessonVersion
 from app.extensions import db
 from app.people.access import admin_required, can_view_group, ensure, role_required
-from app.people.models import ADMIN, CURATOR, Group, utcnow
+from app.people.models import ADMIN, CURATOR, Group
 
 bp = Blueprint("courses", __name__)
 

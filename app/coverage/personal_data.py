@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from app.core.personal import FOR_FIGURES, Holding
 from app.coverage.models import ApiToken, CheckIn, Event
+from app.coverage.service import clear_coverage
 from app.extensions import db
 
 HOLDINGS = (
@@ -34,6 +35,4 @@ def personal_data_of(user_id: int) -> dict:
 
 def erase_personal_data(user_id: int, uploads: Path) -> None:
     """Keep check-ins: they hold no free text and count in past coverage; drop cached pages that named the person."""
-    from app.coverage.service import clear_coverage
-
     clear_coverage()

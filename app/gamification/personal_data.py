@@ -7,6 +7,7 @@ from sqlalchemy import delete, select
 from app.core.personal import FOR_FIGURES, WHILE_ACCOUNT, Holding, rows_of
 from app.extensions import db
 from app.gamification.models import Notification, UserBadge, XpEvent
+from app.gamification.service import clear_standings
 
 HOLDINGS = (
     Holding("xp_events", ("user_id",), _l("XP earned, for what and when"), _l("Levels, streaks and leaderboards"),
@@ -30,7 +31,6 @@ def personal_data_of(user_id: int) -> dict:
 def erase_personal_data(user_id: int, uploads: Path) -> None:
     """Delete the person's notifications; the XP ledger stays so rankings do not shift."""
     db.session.execute(delete(Notification).where(Notification.user_id == user_id))
-    from app.gamification.service import clear_standings
 
     clear_standings()
 

@@ -22,10 +22,11 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 
+from app.core.clock import utcnow
 from app.core.db_helpers import dialect_insert
 from app.extensions import db
 from app.mail.models import MailOptOut, OutboxMessage
-from app.people.models import User, utcnow
+from app.people.models import User
 
 logger = logging.getLogger(__name__)
 

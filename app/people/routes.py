@@ -2,20 +2,21 @@
 import logging
 from datetime import date
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
+from app.core.clock import utcnow
 from app.core.confirm import confirmation_page, confirmed
 from app.core.http import address_key, kept_query, page_arg, safe_next
 from app.extensions import db
+from app.jobs import service as jobs
 from app.people import oidc, service, sso, throttle
 from app.people.access import admin_required
-from app.people.forms import (CuratorsForm, HeadcountForm, LoginForm, PeopleFilterForm, PersonForm,
-                              SetPasswordForm, UploadForm, options, role_label)
-from app.people.models import CURATOR, ROLES, Faculty, Group, Headcount, StaffUnit, User, UserRole, utcnow
+from app.people.forms import (CuratorsForm, HeadcountForm, LoginForm, PeopleFilterForm, PersonForm, SetPasswordForm,
+                              UploadForm, options, role_label)
+from app.people.models import CURATOR, ROLES, Faculty, Group, Headcount, StaffUnit, User, UserRole
 
 logger = logging.getLogger(__name__)
 auth_bp = Blueprint("auth", __name__)
@@ -52,7 +53,7 @@ def _sign_in(user: User, *, remember: bool, method: str) -> None:
 def login():
     """Sign a person in, throttling repeated failures."""
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("home.home"))
     form = LoginForm()
     if form.validate_on_submit():
         email = service.normalise_email(form.email.data)
@@ -80,7 +81,7 @@ def sso_start():
     if link is None:
         abort(404)
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("home.home"))
     if throttle.is_address_throttled(current_app.config, address_key()):
         return _login_page(LoginForm(formdata=None), 429,
                            _("Too many failed attempts. Wait a few minutes before trying again."))
@@ -159,7 +160,7 @@ def set_password(token):
             session.clear()
             login_user(user)
             flash(_("Your password is set. Welcome!"), "success")
-            return redirect(url_for("core.home"))
+            return redirect(url_for("home.home"))
     return render_template("people/set_password.html", form=form, person=user)
 
 
@@ -265,8 +266,6 @@ def roster():
         text = _read_upload(form)
         if text is not None and not form.dry_run.data and (
                 form.invite.data or text.count("\n") > BACKGROUND_ROSTER_ROWS):
-            from app.jobs import service as jobs
-
             job = jobs.start("roster_import", started_by=current_user, params={"invite": bool(form.invite.data)},
                              input_text=text)
             return redirect(url_for("jobs.show", job_id=job.id))

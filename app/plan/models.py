@@ -4,8 +4,9 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.clock import utcnow
+from app.core.localize import translation
 from app.extensions import db
-from app.people.models import utcnow
 
 STUDENTS = "students"
 EMPLOYEES = "employees"
@@ -41,8 +42,6 @@ class Plan(db.Model):
 
     def section_title(self, number: int) -> str:
         """The section's title in the reader's language (the original's when it has no translation)."""
-        from app.core.localize import translation
-
         found = (translation(self) or {}).get("sections", {})
         return found.get(str(number)) or self.sections.get(str(number), "")
 

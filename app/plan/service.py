@@ -7,11 +7,13 @@ from pathlib import Path
 
 from sqlalchemy import and_, select
 
+from app.core import events
+from app.core.clock import day_start, local_date, utcnow
 from app.core.content import ContentError, TomlReader, is_translation_file, parse_toml, read_translation_files
 from app.core.db_helpers import insert_ignoring_duplicates
 from app.extensions import db
-from app.people.models import utcnow
-from app.plan.models import POPULATIONS, Activity, ActivityPeriod, Participation, Plan, SOURCES
+from app.people.models import STAFF, STUDENT
+from app.plan.models import EMPLOYEES, POPULATIONS, STUDENTS, Activity, ActivityPeriod, Participation, Plan, SOURCES
 from app.plan.terms import parse_term
 
 logger = logging.getLogger(__name__)
@@ -263,8 +265,6 @@ def current_plan(today: date) -> Plan | None:
 
 def plan_at(moment: datetime) -> Plan | None:
     """Return the plan of the university's calendar day at a stored UTC moment (None if none covers it)."""
-    from app.core.clock import local_date
-
     return current_plan(local_date(moment))
 
 
@@ -286,8 +286,6 @@ def counts_for(plan: Plan, activity: Activity, as_of: date, date_from: date | No
     the period that holds `as_of` — or, with `date_from`/`date_to`, on those days instead.
     Coverage, the students × activities matrix, "who still owes the integrity hour" and the
     quizzes' group page all count through this condition."""
-    from app.core.clock import day_start
-
     first = max(date_from or plan.starts_on, plan.starts_on)
     last = min(date_to or plan.ends_on, plan.ends_on)
     clauses = [Participation.activity_id == activity.id,
@@ -316,6 +314,11 @@ def activity_by_code(plan: Plan, code: str) -> Activity | None:
 
 # --- participation -------------------------------------------------------------
 
+def belongs_to_population(user, population: str) -> bool:
+    """Whether the person counts toward an activity of this population (students, or employees: staff)."""
+    return (population == STUDENTS and user.has_role(STUDENT)) or (population == EMPLOYEES and user.has_role(STAFF))
+
+
 def record_participation(user_id: int, activity: Activity, *, source: str, source_ref: str = "",
                          when: datetime | None = None, day_only: bool = False) -> bool:
     """Record that a person took part; return True only the first time (per activity and period).
@@ -336,7 +339,6 @@ def record_participation(user_id: int, activity: Activity, *, source: str, sourc
                   occurred_at=when, source=source, source_ref=source_ref[:120], recorded_at=recorded)
     new = db.session.execute(insert_ignoring_duplicates(Participation, values)).scalar_one_or_none() is not None
     if new:
-        from app.coverage.service import clear_coverage
-
-        clear_coverage()
+        events.announce(events.participation_recorded, "plan", user_id=user_id, activity_id=activity.id, source=source,
+                        at=when)
     return new

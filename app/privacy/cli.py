@@ -6,13 +6,13 @@ from flask import current_app
 
 from app.core.clock import now
 from app.extensions import db
+from app.privacy.retention import apply_retention
 
 
 def register_privacy_commands(app) -> None:
     @app.cli.command("retention")
     def retention_command():
         """Remove every kind of personal data older than its retention period and print what went."""
-        from app.privacy.retention import apply_retention
 
         removed = apply_retention(now(), Path(current_app.config["UPLOAD_FOLDER"]))
         db.session.commit()

@@ -13,6 +13,7 @@ from app.core.personal import FOR_FIGURES, PERMANENT, WHILE_ACCOUNT
 from app.extensions import db
 from app.people.models import User
 from app.privacy import providers
+from app.privacy.erasure import erase_person
 from app.privacy.models import Erasure, RetentionPeriod, RetentionRun
 
 logger = logging.getLogger(__name__)
@@ -70,8 +71,6 @@ def _expired_accounts(cutoff: datetime) -> list[User]:
 
 def apply_retention(now: datetime, uploads: Path) -> dict[str, int]:
     """Remove every kind of data older than its period; log and return what was removed (the caller commits)."""
-    from app.privacy.erasure import erase_person
-
     removed = {}
     for kind, days in periods().items():
         cutoff = now - timedelta(days=days)

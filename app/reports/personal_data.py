@@ -4,9 +4,10 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from app.core.personal import FOR_FIGURES, Holding
+from app.core.personal import Holding
+from app.core.uploads import remove_stored
 from app.extensions import db
-from app.reports.models import Report, ReportMessage
+from app.reports.models import CLOSED, Report, ReportAttachment, ReportMessage
 
 HOLDINGS = (
     Holding("reports", ("reporter_id", "assigned_to_id"),
@@ -47,8 +48,6 @@ def remove_expired(kind: str, cutoff, uploads: Path) -> int:
         return 0
     from sqlalchemy import delete
 
-    from app.core.uploads import remove_stored
-    from app.reports.models import CLOSED, ReportAttachment
 
     reports = db.session.execute(select(Report).where(Report.status == CLOSED,
                                                       Report.closed_on < cutoff.date())).scalars().all()

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from app.core.clock import utcnow
 from app.core.content import ContentError, TomlReader, attach_translations, load_files, parse_toml, read_translation_files
 from app.extensions import db
-from app.people.models import utcnow
 from app.surveys.models import Survey, SurveyTaker, SurveyWave
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
