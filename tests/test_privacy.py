@@ -7,10 +7,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import ForeignKey, func, select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.people.models import Group, User
+from app.people.models import User
 from app.privacy import notice, providers
 from app.privacy.models import AccessLogEntry, Consent, Erasure
 from app.reports.models import Report
@@ -179,7 +179,7 @@ def give_everything(student: User, now: datetime, uploads: Path) -> None:
     """Add to the demo's student2 what the demo does not give them: course progress, a quiz attempt with a
     written answer, a brain-ring game, a named report and an extra notification."""
     from app.brainring.models import Game, Player, RingAnswer, RingSet, Team
-    from app.courses.models import Course, CourseProgress, Lesson, LessonCompletion
+    from app.courses.models import CourseProgress, Lesson, LessonCompletion
     from app.gamification.models import Notification
     from app.quizzes.models import AttemptAnswer, Quiz, QuizAttempt, QuizVersion
 

@@ -4,7 +4,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from app.core.personal import FOR_FIGURES, Holding
+from app.core.personal import Holding
 from app.extensions import db
 from app.reports.models import Report, ReportMessage
 
