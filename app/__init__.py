@@ -45,6 +45,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     init_cache(app)
     _init_login(app)
+    from app.people.oidc import init_sso
+
+    init_sso(app)
     from app.core.security import init_security
 
     init_security(app)
@@ -67,9 +70,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.privacy.routes import bp as privacy_bp
     from app.reports.routes import bp as reports_bp
     from app.surveys.routes import bp as surveys_bp
+    from app.jobs.routes import bp as jobs_bp
+    from app.mail.routes import bp as mail_bp
+    from app.coverage import jobs as _coverage_jobs  # noqa: F401  (register the job handlers)
+    from app.jobs import files as _file_jobs  # noqa: F401
+    from app.mail import jobs as _mail_jobs  # noqa: F401
 
     for blueprint in (core_bp, auth_bp, people_admin_bp, plan_bp, audit_bp, courses_bp, certificates_bp,
-                      quizzes_bp, contests_bp, coverage_bp, api_bp, game_bp, surveys_bp, reports_bp, club_bp, ring_bp, privacy_bp):
+                      quizzes_bp, contests_bp, coverage_bp, api_bp, game_bp, surveys_bp, reports_bp, club_bp, ring_bp,
+                      jobs_bp, mail_bp, privacy_bp):
         app.register_blueprint(blueprint)
 
     csrf.exempt(api_bp)  # token-authenticated, read-only, no cookies

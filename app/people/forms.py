@@ -59,6 +59,7 @@ class PersonForm(FlaskForm):
 class UploadForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
     dry_run = BooleanField(_l("Dry run: check the file and report, change nothing"))
+    invite = BooleanField(_l("Invite by e-mail the people who have no password yet (runs in the background)"))
 
 
 class HeadcountForm(FlaskForm):

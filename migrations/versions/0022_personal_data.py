@@ -1,13 +1,13 @@
 """personal data: the access log, privacy notices and consents, erasures and their requests, retention
 
-Revision ID: 0020_personal_data
-Revises: 0019_ring_translations
+Revision ID: 0022_personal_data
+Revises: 0021_mail_and_jobs
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_personal_data"
-down_revision = "0019_ring_translations"
+revision = "0022_personal_data"
+down_revision = "0021_mail_and_jobs"
 branch_labels = None
 depends_on = None
 
