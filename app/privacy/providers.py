@@ -19,6 +19,8 @@ FEATURES = (
     ("reports", _l("Reports")),
     ("club", _l("Club")),
     ("brainring", _l("Brain ring")),
+    ("mail", _l("E-mail")),
+    ("jobs", _l("Background jobs")),
     ("audit", _l("Audit log")),
     ("privacy", _l("Privacy")),
 )

@@ -125,7 +125,7 @@ def mine():
     pending = db.session.execute(db.select(ErasureRequest).where(
         ErasureRequest.user_id == current_user.id).order_by(ErasureRequest.id.desc())).scalars().first()
     return render_template("privacy/mine.html", consents=notice.consents_of(current_user.id), latest=pending,
-                           form=ErasureRequestForm())
+                           form=ErasureRequestForm(), action=ActionForm())
 
 
 @bp.route("/privacy/mine.zip")
@@ -136,6 +136,18 @@ def my_copy():
                              subject_user_id=current_user.id, path=request.path, at=now())
     db.session.commit()
     return _zip_response(current_user)
+
+
+@bp.route("/privacy/mine/job", methods=["POST"])
+@login_required
+def copy_job():
+    """Make the person's data copy in the background (for large accounts) and follow it on the job's page."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    from app.jobs import service as jobs
+
+    job = jobs.start("data_copy", started_by=current_user, params={"user_id": current_user.id})
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.route("/privacy/mine/erase", methods=["POST"])
