@@ -82,6 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.mail import jobs as _mail_jobs  # noqa: F401
     from app.people.oidc import init_sso  # the university's identity provider, when one is configured
     from app.privacy.cli import register_privacy_commands
+    from app.privacy import jobs as _privacy_jobs  # noqa: F401  (register the job handlers)
 
     for blueprint in (core_bp, home_bp, auth_bp, people_admin_bp, plan_bp, audit_bp, courses_bp, certificates_bp,
                       quizzes_bp, contests_bp, coverage_bp, api_bp, game_bp, surveys_bp, reports_bp, club_bp, ring_bp,

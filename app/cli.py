@@ -194,17 +194,19 @@ def register_commands(app) -> None:
 
     @app.cli.command("tick")
     def tick_command():
-        """Write the reminders and digests that are due and send what waits (cron or a timer runs this)."""
-
+        """Write the reminders and digests that are due, send what waits, and apply retention (cron or a timer runs this)."""
         mode = "rq" if jobs.jobs_mode(current_app.config) == "rq" else "inline"
-        job = jobs.start("reminders", started_by=None, mode=mode)
-        db.session.refresh(job)
-        if mode == "rq":
-            click.echo(f"job {job.id} queued")
-        else:
-            click.echo(f"job {job.id} {job.state}: {job.result or job.error}")
-            if job.state != "done":
-                sys.exit(1)
+        failed = False
+        for kind in ("reminders", "retention"):    # retention: personal data past its period goes
+            job = jobs.start(kind, started_by=None, mode=mode)
+            db.session.refresh(job)
+            if mode == "rq":
+                click.echo(f"job {job.id} queued")
+            else:
+                click.echo(f"job {job.id} {job.state}: {job.result or job.error}")
+                failed = failed or job.state != "done"
+        if failed:
+            sys.exit(1)
 
     @app.cli.group("api-token")
     def api_token_group():

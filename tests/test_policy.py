@@ -335,6 +335,7 @@ def post_policy(d, token_id):
         "mail.invite_group": (f"/admin/groups/{g}/invite", P_ADMIN),
         "privacy.consent": ("/privacy/consent", P_SIGNED_IN),
         "privacy.ask_erasure": ("/privacy/mine/erase", P_SIGNED_IN),     # the "are you sure?" step
+        "privacy.copy_job": ("/privacy/mine/job", P_SIGNED_IN),
         "privacy.admin_index": ("/admin/privacy/", P_ADMIN),
         "privacy.edit_notice": ("/admin/privacy/notice", P_ADMIN),
         "privacy.erase": (f"/admin/privacy/people/{d['users']['student3@sanaly.test'].id}/erase", P_ADMIN),

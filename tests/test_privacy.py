@@ -7,10 +7,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import ForeignKey, func, select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.people.models import Group, User
+from app.people.models import User
 from app.privacy import notice, providers
 from app.privacy.models import AccessLogEntry, Consent, Erasure
 from app.reports.models import Report
@@ -179,7 +179,7 @@ def give_everything(student: User, now: datetime, uploads: Path) -> None:
     """Add to the demo's student2 what the demo does not give them: course progress, a quiz attempt with a
     written answer, a brain-ring game, a named report and an extra notification."""
     from app.brainring.models import Game, Player, RingAnswer, RingSet, Team
-    from app.courses.models import Course, CourseProgress, Lesson, LessonCompletion
+    from app.courses.models import CourseProgress, Lesson, LessonCompletion
     from app.gamification.models import Notification
     from app.quizzes.models import AttemptAnswer, Quiz, QuizAttempt, QuizVersion
 
@@ -534,3 +534,43 @@ def test_the_acs_sets_retention_periods_and_the_register_follows(app, client, au
     auth.logout()
     assert client.get("/privacy/register").status_code == 200                 # anyone may read it
     assert client.get("/privacy").status_code == 200
+
+
+def test_a_large_account_gets_its_copy_from_a_background_job(demo, client, auth):
+    from app.jobs.models import Job
+
+    student, other = demo["student2@sanaly.test"], demo["student3@sanaly.test"]
+    auth.login(student.email, "demo-password")
+    started = client.post("/privacy/mine/job")
+    job = db.session.execute(select(Job).where(Job.kind == "data_copy")).scalar_one()
+    assert started.status_code == 302 and started.headers["Location"].endswith(f"/jobs/{job.id}")
+    assert (job.state, job.params) == ("done", {"user_id": student.id})
+    download = client.get(f"/jobs/{job.id}/file")
+    document, summary, names = read_zip(download.data)
+    assert document["user_id"] == student.id and student.full_name in summary
+    assert data_names(document, summary, [u for u in demo.values() if u.id != student.id]) == []
+    auth.logout()
+    auth.login(other.email, "demo-password")
+    assert client.get(f"/jobs/{job.id}/file").status_code in (403, 404)     # never another person's copy
+
+
+def data_names(document, summary, people) -> list[str]:
+    text = json.dumps(document, ensure_ascii=False) + summary
+    return [u.email for u in people if u.email in text or u.full_name in text]
+
+
+def test_tick_applies_retention(app, runner, make_user, clock):
+    from app.gamification.models import Notification
+    from app.privacy.models import RetentionRun
+
+    student = make_user()
+    db.session.add(Notification(user_id=student.id, kind="info", text="old", created_at=NOW - timedelta(days=400)))
+    db.session.commit()
+    result = runner.invoke(args=["tick"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
+    assert db.session.scalar(select(func.count()).select_from(RetentionRun)) == 1
+    assert "skipped" in runner.invoke(args=["tick"]).output                # once a day is enough
+    clock["now"] = NOW + timedelta(days=1)
+    runner.invoke(args=["tick"])
+    assert db.session.scalar(select(func.count()).select_from(RetentionRun)) == 2

@@ -22,6 +22,7 @@ WATCHED = {
     "reports.handle": (REPORT, "report_id", "report"),
     "reports.admin_file": (REPORT_FILE, "attachment_id", "report-file"),
     "coverage.group_csv": (EXPORT, "group_id", "group"),
+    "jobs.download": (EXPORT, "job_id", "job"),   # a job's file: a report with names, a backup, a data copy
 }
 
 

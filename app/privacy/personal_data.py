@@ -6,7 +6,7 @@ from sqlalchemy import delete, select
 
 from app.core.personal import FOR_FIGURES, WHILE_ACCOUNT, Holding
 from app.extensions import db
-from app.privacy.models import AccessLogEntry, Consent, Erasure, ErasureRequest
+from app.privacy.models import AccessLogEntry, Consent, ErasureRequest
 
 HOLDINGS = (
     Holding("privacy_consents", ("user_id",), _l("Consents to the privacy notice: version and time"),

@@ -3,8 +3,7 @@ officer), erasure and retention (for the ACS), and the register of processing.""
 import logging
 from pathlib import Path
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -13,6 +12,7 @@ from app.core.clock import now
 from app.core.confirm import confirmation_page, confirmed
 from app.core.http import date_arg, kept_query, page_arg, safe_next
 from app.extensions import db
+from app.jobs import service as jobs
 from app.people.access import admin_required, role_required
 from app.people.forms import role_label
 from app.people.models import DPO, User
@@ -125,7 +125,7 @@ def mine():
     pending = db.session.execute(db.select(ErasureRequest).where(
         ErasureRequest.user_id == current_user.id).order_by(ErasureRequest.id.desc())).scalars().first()
     return render_template("privacy/mine.html", consents=notice.consents_of(current_user.id), latest=pending,
-                           form=ErasureRequestForm())
+                           form=ErasureRequestForm(), action=ActionForm())
 
 
 @bp.route("/privacy/mine.zip")
@@ -136,6 +136,17 @@ def my_copy():
                              subject_user_id=current_user.id, path=request.path, at=now())
     db.session.commit()
     return _zip_response(current_user)
+
+
+@bp.route("/privacy/mine/job", methods=["POST"])
+@login_required
+def copy_job():
+    """Make the person's data copy in the background (for large accounts) and follow it on the job's page."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+
+    job = jobs.start("data_copy", started_by=current_user, params={"user_id": current_user.id})
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.route("/privacy/mine/erase", methods=["POST"])
