@@ -31,7 +31,7 @@ def _registered(role: str):
         UserRole.role == role, User.active.is_(True), User.password_hash.is_not(None))
 
 
-def _queue(category: str, recipients: dict[int, str], describe) -> int:
+def _queue(category: str, recipients: dict[int, str], describe, job_id: int | None = None) -> int:
     """Compose and write the reminders of `category` to people not opted out and not reminded yet.
 
     `recipients` maps a person's id to the message's key; `describe(user, key)` gives compose()'s
@@ -45,14 +45,15 @@ def _queue(category: str, recipients: dict[int, str], describe) -> int:
     added = 0
     for start in range(0, len(ids), 500):
         people = db.session.execute(select(User).where(User.id.in_(ids[start:start + 500]))).scalars().all()
-        added += service.add_to_outbox(service.compose_all(people, lambda person: describe(person, wanted[person.id])))
+        rows = service.compose_all(people, lambda person: describe(person, wanted[person.id]))
+        added += service.add_to_outbox([{**row, "job_id": job_id} for row in rows])
         db.session.commit()
     if added:
         logger.info("%s reminders written: %s", category, added)
     return added
 
 
-def integrity_hour(now: datetime) -> int:
+def integrity_hour(now: datetime, job_id: int | None = None) -> int:
     """Remind the students who still owe the integrity hour, INTEGRITY_REMINDER_DAYS before its period ends."""
     from app.plan.models import Participation
     from app.plan.service import activity_by_code, counts_for, current_plan, period_of
@@ -71,7 +72,7 @@ def integrity_hour(now: datetime) -> int:
                   lambda person, key: dict(
                       key=key, category="integrity", template="reminder_integrity",
                       subject=lambda: _("The integrity hour: until %(day)s", day=_day(period.ends_on)),
-                      deadline=period.ends_on, link=link))
+                      deadline=period.ends_on, link=link), job_id=job_id)
 
 
 def _day(day) -> str:
@@ -80,7 +81,7 @@ def _day(day) -> str:
     return format_day(day)
 
 
-def courses_left_halfway(now: datetime) -> int:
+def courses_left_halfway(now: datetime, job_id: int | None = None) -> int:
     """Remind people who started a course and have not come back for COURSE_IDLE_DAYS (once per course)."""
     from app.courses.models import Course, CourseProgress
 
@@ -97,11 +98,11 @@ def courses_left_halfway(now: datetime) -> int:
         link = service.external_url("courses.course", slug=course.slug)
         added += _queue("course", recipients, lambda person, key, course=course, link=link: dict(
             key=key, category="course", template="reminder_course",
-            subject=lambda: _("Your course is waiting for you"), course=course, link=link))
+            subject=lambda: _("Your course is waiting for you"), course=course, link=link), job_id=job_id)
     return added
 
 
-def jurors_before_judging_closes(now: datetime) -> int:
+def jurors_before_judging_closes(now: datetime, job_id: int | None = None) -> int:
     """Remind jurors with entries not yet sealed, JURY_REMINDER_DAYS before a contest's judging closes."""
     from app.contests.models import ACTIVE, Contest, Entry, JuryAssignment, JuryScore
 
@@ -123,11 +124,11 @@ def jurors_before_judging_closes(now: datetime) -> int:
                         lambda person, key, contest=contest: dict(
                             key=key, category="jury", template="reminder_jury",
                             subject=lambda: _("Judging closes soon"), contest=contest, left=left[person.id],
-                            closes=contest.judging_close, link=link))
+                            closes=contest.judging_close, link=link), job_id=job_id)
     return added
 
 
-def survey_waves_opening(now: datetime) -> int:
+def survey_waves_opening(now: datetime, job_id: int | None = None) -> int:
     """Tell registered students that a survey wave is open, once per wave, while it is open."""
     from app.surveys.models import Survey, SurveyTaker, SurveyWave
 
@@ -142,11 +143,11 @@ def survey_waves_opening(now: datetime) -> int:
         added += _queue("survey", {uid: f"survey:{wave.id}:{uid}" for uid in owing},
                         lambda person, key, wave=wave, link=link: dict(
                             key=key, category="survey", template="reminder_survey",
-                            subject=lambda: _("A short anonymous survey is open"), wave=wave, link=link))
+                            subject=lambda: _("A short anonymous survey is open"), wave=wave, link=link), job_id=job_id)
     return added
 
 
-def events_starting(now: datetime) -> int:
+def events_starting(now: datetime, job_id: int | None = None) -> int:
     """Tell the event's population (students or employees) EVENT_REMINDER_HOURS before it starts."""
     from app.coverage.models import Event
     from app.plan.models import Activity
@@ -162,11 +163,11 @@ def events_starting(now: datetime) -> int:
         added += _queue("event", {uid: f"event:{event.id}:{uid}" for uid in people},
                         lambda person, key, event=event: dict(
                             key=key, category="event", template="reminder_event",
-                            subject=lambda: _("Soon: %(title)s", title=event.title), event=event, link=link))
+                            subject=lambda: _("Soon: %(title)s", title=event.title), event=event, link=link), job_id=job_id)
     return added
 
 
-def weekly_digest(now: datetime) -> int:
+def weekly_digest(now: datetime, job_id: int | None = None) -> int:
     """Once an ISO week, send each registered person their unread notifications of the last seven days."""
     from app.gamification.models import Notification
 
@@ -185,7 +186,7 @@ def weekly_digest(now: datetime) -> int:
                   lambda person, key: dict(
                       key=key, category="digest", template="digest",
                       subject=lambda: _("Your week on Sanaly Urpaq"), notifications=by_person[person.id][:10],
-                      more=max(0, len(by_person[person.id]) - 10), link=link))
+                      more=max(0, len(by_person[person.id]) - 10), link=link), job_id=job_id)
 
 
 REMINDERS = {
@@ -198,6 +199,6 @@ REMINDERS = {
 }
 
 
-def queue_due(now: datetime) -> dict[str, int]:
-    """Write every reminder and digest that is due to the outbox; return how many of each kind."""
-    return {name: remind(now) for name, remind in REMINDERS.items()}
+def queue_due(now: datetime, job_id: int | None = None) -> dict[str, int]:
+    """Write every reminder and digest that is due to the outbox (as the job's); return how many of each kind."""
+    return {name: remind(now, job_id) for name, remind in REMINDERS.items()}

@@ -261,20 +261,32 @@ class SmtpConnection:
         self.close()
 
 
-def pending_query(job_id: int | None = None, everything: bool = False):
-    query = select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
-    if not everything:
-        query = query.where(OutboxMessage.job_id == job_id if job_id is not None else OutboxMessage.job_id.is_(None))
-    return query
+def pending_query(job_id: int):
+    return select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS,
+                                          OutboxMessage.job_id == job_id)
 
 
-def deliver(config, *, job_id: int | None = None, everything: bool = False, progress=None) -> dict:
-    """Send the outbox's unsent messages (a job's, those of no job, or all); return the counts.
+def adopt_waiting(job_id: int) -> int:
+    """Make the job the owner of every unsent message no running job owns (left by a finished job,
+    or written while e-mail was off). Each message belongs to one job, and a job runs in one place
+    at a time, so two deliveries never send the same message."""
+    from app.jobs.models import QUEUED, RUNNING, Job
+
+    busy = select(Job.id).where(Job.state.in_((QUEUED, RUNNING)), Job.id != job_id)
+    adopted = db.session.execute(OutboxMessage.__table__.update().where(
+        OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS,
+        (OutboxMessage.job_id.is_(None)) | (OutboxMessage.job_id.not_in(busy))).values(job_id=job_id)).rowcount
+    db.session.commit()
+    return adopted
+
+
+def deliver(config, *, job_id: int, progress=None) -> dict:
+    """Send the unsent messages of a job; return the counts.
 
     Without SMTP settings nothing is sent and the messages wait. A message the server refuses is
     counted, its error kept, and tried again next time (up to MAX_ATTEMPTS); a server that cannot be
     reached raises, so the job fails and can be retried."""
-    ids = db.session.execute(pending_query(job_id, everything).order_by(OutboxMessage.id)).scalars().all()
+    ids = db.session.execute(pending_query(job_id).order_by(OutboxMessage.id)).scalars().all()
     if not configured(config):
         return {"sent": 0, "failed": 0, "not_sent": len(ids)}
     sent = failed = 0
