@@ -12,8 +12,10 @@ import hmac
 import logging
 import smtplib
 import ssl
-from email.message import EmailMessage
-from email.utils import formatdate, parseaddr
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -197,23 +199,27 @@ def message_id(key: str, config) -> str:
     return f"<{digest}@{domain}>"
 
 
-def build_email(message, config) -> EmailMessage:
-    email = EmailMessage()
-    email["From"] = config["MAIL_FROM"]
+def build_email(message, config) -> MIMEMultipart:
+    """The message as MIME: plain text and HTML alternatives, UTF-8, base64.
+
+    Built with the email package's compat32 classes: its newer header-parsing API costs tens of
+    milliseconds per message, which for 20,000 invitations is most of the sending time."""
+    email = MIMEMultipart("alternative")
+    name, address = parseaddr(config["MAIL_FROM"])
+    email["From"] = formataddr((name, address), charset="utf-8")
     email["To"] = message.to_address
-    email["Subject"] = message.subject
+    email["Subject"] = Header(message.subject, "utf-8")
     email["Date"] = formatdate(usegmt=True)
     email["Message-ID"] = message_id(message.key, config)
+    email["Content-Language"] = message.language
     email["Auto-Submitted"] = "auto-generated"
     if message.category in OPTIONAL and message.user_id:
         # RFC 8058: a mail program's own "unsubscribe" button posts to this link.
         email["List-Unsubscribe"] = "<" + external_url(
             "mail.unsubscribe", token=opt_out_token(message.user_id, message.category)) + ">"
         email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    # Base64 named outright: left to choose, the email package tries each encoding on every body.
-    email.set_content(message.text_body, cte="base64")
-    email.add_alternative(message.html_body, subtype="html", cte="base64")
-    email["Content-Language"] = message.language   # after the body: setting content clears Content-* headers
+    email.attach(MIMEText(message.text_body, "plain", "utf-8"))
+    email.attach(MIMEText(message.html_body, "html", "utf-8"))
     return email
 
 
@@ -237,7 +243,7 @@ class SmtpConnection:
         if config.get("SMTP_USER"):
             self.smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
 
-    def send(self, email: EmailMessage) -> None:
+    def send(self, email: MIMEMultipart) -> None:
         if self.smtp is None:
             self.open()
         try:
