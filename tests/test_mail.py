@@ -250,13 +250,32 @@ def test_password_reset_does_the_same_work_for_an_unknown_address(app, client, m
     from app.mail import reset, service
 
     work = []
-    compose_all, start = service.compose_all, jobs.start
+    compose_all, create = service.compose_all, jobs.create
     monkeypatch.setattr(service, "compose_all", lambda *args: work.append("message rendered") or compose_all(*args))
-    monkeypatch.setattr(reset.jobs, "start", lambda *args, **kwargs: work.append("job started") or start(*args, **kwargs))
+    monkeypatch.setattr(reset.jobs, "create", lambda *args, **kwargs: work.append("job recorded") or create(*args, **kwargs))
     make_user("known@uni.test")
     client.post("/password/forgot", data={"email": "known@uni.test"})
     for_known = list(work)
     work.clear()
     client.post("/password/forgot", data={"email": "unknown@uni.test"})
-    assert work == for_known == ["message rendered", "job started"]
+    assert work == for_known == ["job recorded", "message rendered"]
     assert mail_server.inbox.recipients == ["known@uni.test"]
+
+
+def test_a_delivery_leaves_alone_the_messages_of_a_job_still_running(app, make_user, mail_server):
+    from app.mail import service
+
+    person = make_user("k@uni.test")
+    running = Job(kind="invitations", state="running")
+    db.session.add(running)
+    db.session.commit()
+    service.add_to_outbox([service.compose(person, key="test:1", category="digest", template="digest",
+                                           subject=lambda: "Digest", job_id=running.id, notifications=[], more=0,
+                                           link="http://sanaly.test/")])
+    db.session.commit()
+    jobs.start("deliver", started_by=None)
+    assert mail_server.inbox.messages == []          # its own job sends it; two senders never share one
+    running.state = "failed"
+    db.session.commit()
+    jobs.start("deliver", started_by=None)
+    assert mail_server.inbox.recipients == ["k@uni.test"]

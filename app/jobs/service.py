@@ -56,6 +56,14 @@ def jobs_mode(config) -> str:
 def start(kind: str, *, started_by: User | None, params: dict | None = None, input_text: str | None = None,
           mode: str | None = None) -> Job:
     """Record a job and hand it to whoever runs jobs here; return its row."""
+    job = create(kind, started_by=started_by, params=params, input_text=input_text)
+    dispatch(job.id, mode)
+    return job
+
+
+def create(kind: str, *, started_by: User | None, params: dict | None = None, input_text: str | None = None) -> Job:
+    """Record a queued job without handing it to anyone yet (dispatch does), so that what it is to
+    work on can be written as its own first (in the caller's transaction, committed here)."""
     if kind not in HANDLERS:
         raise ValueError(f"no handler for jobs of kind {kind!r}")
     job = Job(kind=kind, started_by_id=getattr(started_by, "id", None), params=params or {},
@@ -63,7 +71,6 @@ def start(kind: str, *, started_by: User | None, params: dict | None = None, inp
     db.session.add(job)
     db.session.commit()
     logger.info("job %s (%s) started by %s", job.id, kind, getattr(started_by, "id", None))
-    dispatch(job.id, mode)
     return job
 
 

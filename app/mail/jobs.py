@@ -82,13 +82,15 @@ def _ids_of(emails: list[str]) -> list[int]:
 
 @handler("deliver")
 def deliver_outbox(job: Job, progress) -> dict:
-    """Send every message waiting in the outbox."""
-    return service.deliver(current_app.config, everything=True, progress=progress)
+    """Send the job's own messages (a password reset's) and every message no running job owns."""
+    service.adopt_waiting(job.id)
+    return service.deliver(current_app.config, job_id=job.id, progress=progress)
 
 
 @handler("reminders")
 def send_reminders(job: Job, progress) -> dict:
     """Write the reminders and digests that are due, then send what waits in the outbox."""
-    counts = reminders.queue_due(now())
-    sent = service.deliver(current_app.config, everything=True, progress=progress)
+    counts = reminders.queue_due(now(), job.id)
+    service.adopt_waiting(job.id)
+    sent = service.deliver(current_app.config, job_id=job.id, progress=progress)
     return {"queued": sum(counts.values()), **sent}

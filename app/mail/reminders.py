@@ -39,7 +39,7 @@ def _registered(role: str):
         UserRole.role == role, User.active.is_(True), User.password_hash.is_not(None))
 
 
-def _queue(category: str, recipients: dict[int, str], describe) -> int:
+def _queue(category: str, recipients: dict[int, str], describe, job_id: int | None = None) -> int:
     """Compose and write the reminders of `category` to people not opted out and not reminded yet.
 
     `recipients` maps a person's id to the message's key; `describe(user, key)` gives compose()'s
@@ -53,14 +53,15 @@ def _queue(category: str, recipients: dict[int, str], describe) -> int:
     added = 0
     for start in range(0, len(ids), 500):
         people = db.session.execute(select(User).where(User.id.in_(ids[start:start + 500]))).scalars().all()
-        added += service.add_to_outbox(service.compose_all(people, lambda person: describe(person, wanted[person.id])))
+        rows = service.compose_all(people, lambda person: describe(person, wanted[person.id]))
+        added += service.add_to_outbox([{**row, "job_id": job_id} for row in rows])
         db.session.commit()
     if added:
         logger.info("%s reminders written: %s", category, added)
     return added
 
 
-def integrity_hour(now: datetime) -> int:
+def integrity_hour(now: datetime, job_id: int | None = None) -> int:
     """Remind the students who still owe the integrity hour, INTEGRITY_REMINDER_DAYS before its period ends."""
     today = local_date(now)
     plan = current_plan(today)
@@ -76,14 +77,14 @@ def integrity_hour(now: datetime) -> int:
                   lambda person, key: dict(
                       key=key, category="integrity", template="reminder_integrity",
                       subject=lambda: _("The integrity hour: until %(day)s", day=_day(period.ends_on)),
-                      deadline=period.ends_on, link=link))
+                      deadline=period.ends_on, link=link), job_id=job_id)
 
 
 def _day(day) -> str:
     return format_day(day)
 
 
-def courses_left_halfway(now: datetime) -> int:
+def courses_left_halfway(now: datetime, job_id: int | None = None) -> int:
     """Remind people who started a course and have not come back for COURSE_IDLE_DAYS (once per course)."""
     idle = now - timedelta(days=current_app.config.get("COURSE_IDLE_DAYS", 14))
     rows = db.session.execute(select(CourseProgress.user_id, Course).join(Course, Course.id == CourseProgress.course_id)
@@ -98,11 +99,11 @@ def courses_left_halfway(now: datetime) -> int:
         link = service.external_url("courses.course", slug=course.slug)
         added += _queue("course", recipients, lambda person, key, course=course, link=link: dict(
             key=key, category="course", template="reminder_course",
-            subject=lambda: _("Your course is waiting for you"), course=course, link=link))
+            subject=lambda: _("Your course is waiting for you"), course=course, link=link), job_id=job_id)
     return added
 
 
-def jurors_before_judging_closes(now: datetime) -> int:
+def jurors_before_judging_closes(now: datetime, job_id: int | None = None) -> int:
     """Remind jurors with entries not yet sealed, JURY_REMINDER_DAYS before a contest's judging closes."""
     soon = now + timedelta(days=current_app.config.get("JURY_REMINDER_DAYS", 2))
     contests = db.session.execute(select(Contest).where(Contest.judging_close > now, Contest.judging_close <= soon,
@@ -122,11 +123,11 @@ def jurors_before_judging_closes(now: datetime) -> int:
                         lambda person, key, contest=contest: dict(
                             key=key, category="jury", template="reminder_jury",
                             subject=lambda: _("Judging closes soon"), contest=contest, left=left[person.id],
-                            closes=contest.judging_close, link=link))
+                            closes=contest.judging_close, link=link), job_id=job_id)
     return added
 
 
-def survey_waves_opening(now: datetime) -> int:
+def survey_waves_opening(now: datetime, job_id: int | None = None) -> int:
     """Tell registered students that a survey wave is open, once per wave, while it is open."""
     today = local_date(now)
     waves = db.session.execute(select(SurveyWave).join(Survey).where(
@@ -139,11 +140,11 @@ def survey_waves_opening(now: datetime) -> int:
         added += _queue("survey", {uid: f"survey:{wave.id}:{uid}" for uid in owing},
                         lambda person, key, wave=wave, link=link: dict(
                             key=key, category="survey", template="reminder_survey",
-                            subject=lambda: _("A short anonymous survey is open"), wave=wave, link=link))
+                            subject=lambda: _("A short anonymous survey is open"), wave=wave, link=link), job_id=job_id)
     return added
 
 
-def events_starting(now: datetime) -> int:
+def events_starting(now: datetime, job_id: int | None = None) -> int:
     """Tell the event's population (students or employees) EVENT_REMINDER_HOURS before it starts."""
     soon = now + timedelta(hours=current_app.config.get("EVENT_REMINDER_HOURS", 24))
     events = db.session.execute(select(Event).join(Activity).where(Event.starts_at > now, Event.starts_at <= soon)
@@ -156,11 +157,11 @@ def events_starting(now: datetime) -> int:
         added += _queue("event", {uid: f"event:{event.id}:{uid}" for uid in people},
                         lambda person, key, event=event: dict(
                             key=key, category="event", template="reminder_event",
-                            subject=lambda: _("Soon: %(title)s", title=event.title), event=event, link=link))
+                            subject=lambda: _("Soon: %(title)s", title=event.title), event=event, link=link), job_id=job_id)
     return added
 
 
-def weekly_digest(now: datetime) -> int:
+def weekly_digest(now: datetime, job_id: int | None = None) -> int:
     """Once an ISO week, send each registered person their unread notifications of the last seven days."""
     since = now - timedelta(days=7)
     year, week, _weekday = local_date(now).isocalendar()
@@ -177,7 +178,7 @@ def weekly_digest(now: datetime) -> int:
                   lambda person, key: dict(
                       key=key, category="digest", template="digest",
                       subject=lambda: _("Your week on Sanaly Urpaq"), notifications=by_person[person.id][:10],
-                      more=max(0, len(by_person[person.id]) - 10), link=link))
+                      more=max(0, len(by_person[person.id]) - 10), link=link), job_id=job_id)
 
 
 REMINDERS = {
@@ -190,6 +191,6 @@ REMINDERS = {
 }
 
 
-def queue_due(now: datetime) -> dict[str, int]:
-    """Write every reminder and digest that is due to the outbox; return how many of each kind."""
-    return {name: remind(now) for name, remind in REMINDERS.items()}
+def queue_due(now: datetime, job_id: int | None = None) -> dict[str, int]:
+    """Write every reminder and digest that is due to the outbox (as the job's); return how many of each kind."""
+    return {name: remind(now, job_id) for name, remind in REMINDERS.items()}

@@ -1,8 +1,8 @@
 """Password reset by e-mail: the same answer and the same work whether or not the address is known.
 
-Known or not, a request looks the address up, renders the message (for a stand-in person when
-nobody has that address), and starts one delivery job; only a known, active person's message is
-written to the outbox. Requests are throttled per address and per client, and a throttled request
+Known or not, a request looks the address up, records a delivery job, renders the message (for a
+stand-in person when nobody has that address) and hands the job over; only a known, active
+person's message is written to the outbox, as that job's. Requests are throttled per address and per client, and a throttled request
 gets the same answer too.
 """
 import hashlib
@@ -46,9 +46,10 @@ def request_password_reset(raw_email: str, address_key: str | None, now: datetim
     known = user is not None and user.active
     person = user if known else User(id=0, email=email or "nobody@localhost", full_name="", language="",
                                      session_token="-")
-    row = messages.password_reset(person, now)
+    job = jobs.create("deliver", started_by=None)
+    row = messages.password_reset(person, now, job.id)
     if known:
         service.add_to_outbox([row])
         logger.info("password reset link written for user %s", user.id)
     db.session.commit()
-    jobs.start("deliver", started_by=None)
+    jobs.dispatch(job.id)
