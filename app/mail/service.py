@@ -277,7 +277,6 @@ def adopt_waiting(job_id: int) -> int:
     """Make the job the owner of every unsent message no running job owns (left by a finished job,
     or written while e-mail was off). Each message belongs to one job, and a job runs in one place
     at a time, so two deliveries never send the same message."""
-
     busy = select(Job.id).where(Job.state.in_((QUEUED, RUNNING)), Job.id != job_id)
     adopted = db.session.execute(OutboxMessage.__table__.update().where(
         OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS,
