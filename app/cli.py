@@ -29,34 +29,41 @@ def _content_folder() -> Path:
     return Path(current_app.config["CONTENT_FOLDER"])
 
 
-def load_content() -> tuple[list[str], list[ContentError]]:
+def load_content(*, force: bool = False, root: Path | None = None) -> tuple[list[str], list[ContentError]]:
     """Load every content file; return a summary and the problems of files that did not load.
 
     Plans load all-or-nothing (a broken plan raises ContentError); each course loads
-    whole or not at all, and a broken course does not stop the others.
+    whole or not at all, and a broken course does not stop the others. An item whose current
+    version came from the browser is reported and left alone unless `force`.
     """
+    from app.authoring.service import FileDoor
+
+    root = root or _content_folder()
+    guard = FileDoor(force=force)
     lines = []
-    for result in load_plans(_content_folder() / "plans"):
+    for result in load_plans(root / "plans"):
         if result.unchanged:
             lines.append(f"plan {result.slug}: unchanged")
         else:
             lines.append(f"plan {result.slug}: {result.created} activities created, "
                          f"{result.updated} updated, {result.retired} retired")
-    quiz_lines, problems = load_quizzes(_content_folder() / "quizzes")
+    quiz_lines, problems = load_quizzes(root / "quizzes", guard)
     lines.extend(quiz_lines)
-    survey_lines, survey_problems = load_surveys(_content_folder() / "quizzes")
+    survey_lines, survey_problems = load_surveys(root / "quizzes", guard)
     lines.extend(survey_lines)
     problems.extend(survey_problems)
-    ring_lines, ring_problems = load_ring_sets(_content_folder() / "quizzes")
+    ring_lines, ring_problems = load_ring_sets(root / "quizzes", guard)
     lines.extend(ring_lines)
     problems.extend(ring_problems)
-    contest_lines, contest_problems = load_contests(_content_folder() / "contests")
+    contest_lines, contest_problems = load_contests(root / "contests", guard)
     lines.extend(contest_lines)
     problems.extend(contest_problems)
-    courses, course_problems = load_courses(_content_folder() / "courses")
+    courses, course_problems = load_courses(root / "courses", guard)
     problems.extend(course_problems)
     for result in courses:
-        if result.unchanged:
+        if result.held:
+            lines.append(f"course {result.slug}: {result.held}")
+        elif result.unchanged:
             lines.append(f"course {result.slug}: unchanged")
         else:
             lines.append(f"course {result.slug}: {'created' if result.created else 'updated'}, "
@@ -178,7 +185,9 @@ def register_commands(app) -> None:
     @app.cli.command("load-content")
     @click.option("--check", is_flag=True,
                   help="Lint the question banks and lessons (fairness, duplicates, sources, translations); load nothing.")
-    def load_content_command(check: bool):
+    @click.option("--force", is_flag=True,
+                  help="Also replace items whose current version was published in the browser.")
+    def load_content_command(check: bool, force: bool):
         """Load plans and other content files into the database (safe to repeat), or only check them."""
         if check:
             findings, problems = check_content()
@@ -189,7 +198,7 @@ def register_commands(app) -> None:
             click.echo(f"content check: {len(findings)} problems, {len(problems)} files that cannot be read")
             sys.exit(1 if findings or problems else 0)
         try:
-            lines, problems = load_content()
+            lines, problems = load_content(force=force)
         except ContentError as error:
             click.echo(f"error: {error}", err=True)
             click.echo("nothing was loaded", err=True)
@@ -200,6 +209,15 @@ def register_commands(app) -> None:
             click.echo(f"error: {problem} (this file's course, quiz or contest was not loaded)", err=True)
         if problems:
             sys.exit(1)
+
+    @app.cli.command("export-content")
+    @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+    def export_content_command(folder: Path):
+        """Write every published course, quiz, survey, brain-ring set and contest into FOLDER as content files."""
+        from app.authoring.service import export_content
+
+        count = export_content(folder, _content_folder())
+        click.echo(f"exported {count} files to {folder}")
 
     @app.cli.command("import-roster")
     @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))

@@ -179,6 +179,7 @@ class CourseLoad:
     lessons_added: int = 0
     lessons_changed: int = 0
     lessons_retired: int = 0
+    held: str = ""      # why the folder was not loaded (an item last changed in the browser)
 
 
 def apply_course(spec: CourseSpec) -> CourseLoad:
@@ -217,7 +218,11 @@ def apply_course(spec: CourseSpec) -> CourseLoad:
         for language, text in item.translations.items():
             t_html, t_toc = markdown.render(text["markdown"])
             translations[language] = {"title": text["title"], "summary": text["summary"], "html": t_html,
-                                      "toc_html": t_toc, "checks": text["checks"]}
+                                      "toc_html": t_toc, "checks": text["checks"], "markdown": text["markdown"]}
+        if current is not None and (current.title, current.summary, current.markdown, current.checks,
+                                    current.translations) == (item.title, item.summary, item.markdown, item.checks,
+                                                              translations):
+            continue   # the same lesson written differently (an exported or browser-written file): no new version
         version = LessonVersion(
             lesson_id=lesson.id, number=(current.number + 1) if current else 1, source_digest=item.digest,
             title=item.title, summary=item.summary, markdown=item.markdown, html=html, toc_html=toc,
@@ -239,10 +244,17 @@ def course_folders(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
 
 
-def load_courses(root: Path) -> tuple[list[CourseLoad], list[ContentError]]:
-    """Load every course folder; a broken course is reported and loads nothing, the others load."""
+def load_courses(root: Path, guard=None) -> tuple[list[CourseLoad], list[ContentError]]:
+    """Load every course folder; a broken course is reported and loads nothing, the others load.
+
+    A `guard` (app.core.content.LoadGuard) may hold a course back or keep one that has no folder.
+    """
     results, problems = [], []
     for folder in course_folders(root):
+        held = guard.holds("course", folder.name) if guard else None
+        if held:
+            results.append(CourseLoad(folder.name, unchanged=True, held=held))
+            continue
         try:
             spec = read_course(folder)
         except ContentError as error:
@@ -250,13 +262,15 @@ def load_courses(root: Path) -> tuple[list[CourseLoad], list[ContentError]]:
             continue
         try:
             results.append(apply_course(spec))
+            if guard:
+                guard.loaded("course", spec.slug, changed=not results[-1].unchanged)
             db.session.commit()
         except Exception:
             db.session.rollback()
             raise
     on_disk = {folder.name for folder in course_folders(root)}
     for course in db.session.execute(select(Course).where(Course.retired.is_(False))).scalars():
-        if course.slug not in on_disk:
+        if course.slug not in on_disk and not (guard and guard.keeps("course", course.slug)):
             course.retired = True
     db.session.commit()
     for result in results:

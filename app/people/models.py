@@ -14,7 +14,8 @@ CURATOR = "curator"
 JURY = "jury"
 ADMIN = "admin"
 COORDINATOR = "coordinator"      # runs the "Sanaly Urpak" club: memberships, volunteering, media
-ROLES = (STUDENT, STAFF, CURATOR, JURY, ADMIN, COORDINATOR)
+EDITOR = "editor"                # a teacher or methodologist who edits the content items given to them
+ROLES = (STUDENT, STAFF, CURATOR, JURY, ADMIN, COORDINATOR, EDITOR)
 
 
 def utcnow() -> datetime:

@@ -1,0 +1,176 @@
+"""The content's history and its two doors: the file loader's guard, export, and publishing from the browser."""
+import difflib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
+
+from app.audit import service as audit
+from app.authoring import files as content_files
+from app.authoring.models import BROWSER, FILE, PUBLISHED, RETIRED, ContentGrant, ContentRevision
+from app.core.content import LoadGuard
+from app.extensions import db
+from app.people.models import ADMIN, EDITOR, User, utcnow
+
+logger = logging.getLogger(__name__)
+
+
+def latest_revisions(kind: str | None = None) -> dict[tuple[str, str], ContentRevision]:
+    """The current revision of every item (of one kind), keyed by (kind, slug): one query."""
+    newest = select(ContentRevision.kind, ContentRevision.slug, func.max(ContentRevision.number).label("number"))
+    if kind:
+        newest = newest.where(ContentRevision.kind == kind)
+    newest = newest.group_by(ContentRevision.kind, ContentRevision.slug).subquery()
+    rows = db.session.execute(select(ContentRevision).join(newest, (ContentRevision.kind == newest.c.kind) & (
+        ContentRevision.slug == newest.c.slug) & (ContentRevision.number == newest.c.number))).scalars()
+    return {(row.kind, row.slug): row for row in rows}
+
+
+def current_revision(kind: str, slug: str) -> ContentRevision | None:
+    return db.session.execute(select(ContentRevision).options(undefer(ContentRevision.files)).where(
+        ContentRevision.kind == kind, ContentRevision.slug == slug).order_by(ContentRevision.number.desc()).limit(1)).scalar()
+
+
+def files_diff(before: dict[str, str], after: dict[str, str]) -> str:
+    """A unified diff between two versions of an item's files (empty when they are the same)."""
+    lines = []
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if old == new:
+            continue
+        lines.extend(difflib.unified_diff((old or "").splitlines(keepends=True), (new or "").splitlines(keepends=True),
+                                          fromfile=name if old is not None else "/dev/null",
+                                          tofile=name if new is not None else "/dev/null"))
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def record_revision(kind: str, slug: str, *, origin: str, author: User | None, now: datetime,
+                    action: str = PUBLISHED, files: dict | None = None) -> ContentRevision | None:
+    """Record the item's state as its new current revision (None when nothing changed since the last one)."""
+    previous = current_revision(kind, slug)
+    if files is None:
+        files = content_files.item_files(kind, slug) or {} if action == PUBLISHED else {}
+    if previous is not None and previous.action == action and previous.files == files and previous.origin == origin:
+        return None
+    revision = ContentRevision(kind=kind, slug=slug, number=(previous.number + 1) if previous else 1, origin=origin,
+                               action=action, author_id=getattr(author, "id", None), created_at=now, files=files,
+                               diff=files_diff(previous.files if previous else {}, files))
+    db.session.add(revision)
+    db.session.flush()
+    return revision
+
+
+class FileDoor(LoadGuard):
+    """The guard `load-content` loads with: an item last changed in the browser is reported, not overwritten.
+
+    With `force` the file wins; the overwrite is a new revision from the file and an audit event.
+    """
+
+    def __init__(self, force: bool = False, now: datetime | None = None):
+        self.force, self.now = force, now or utcnow()
+        self.latest = latest_revisions()
+
+    def _from_browser(self, kind: str, slug: str) -> ContentRevision | None:
+        revision = self.latest.get((kind, slug))
+        return revision if revision is not None and revision.origin == BROWSER else None
+
+    def holds(self, kind: str, slug: str) -> str | None:
+        revision = self._from_browser(kind, slug)
+        if revision is None or self.force:
+            return None
+        who = revision.author.email if revision.author else "someone"
+        return (f"not loaded: last changed in the browser by {who} on {revision.created_at:%Y-%m-%d %H:%M} UTC "
+                "(load-content --force replaces it with the file)")
+
+    def keeps(self, kind: str, slug: str) -> bool:
+        return not self.force and self._from_browser(kind, slug) is not None
+
+    def loaded(self, kind: str, slug: str, *, changed: bool) -> None:
+        if not changed and (kind, slug) in self.latest and self.latest[(kind, slug)].action == PUBLISHED \
+                and self.latest[(kind, slug)].origin == FILE:
+            return
+        revision = record_revision(kind, slug, origin=FILE, author=None, now=self.now)
+        if revision is not None and self._from_browser(kind, slug):
+            audit.record("content.overwritten", subject=f"{kind}:{slug}",
+                         payload={"revision": revision.number, "origin": FILE}, now=self.now)
+            logger.warning("%s %s: the browser's version replaced by its file (--force)", kind, slug)
+
+
+def export_content(root: Path, content_root: Path) -> int:
+    """Write every published item in the content-file layout under `root`; return the number of files.
+
+    Brain-ring images are copied from the content folder they were loaded from.
+    """
+    from app.brainring.models import RingSet
+
+    files: dict[str, str | bytes] = dict(content_files.all_files())
+    for ring in db.session.execute(select(RingSet).where(RingSet.retired.is_(False))).scalars():
+        for question in ring.questions:
+            image = question.get("image")
+            if image and (content_root / "quizzes" / image).is_file():
+                files[f"quizzes/{image}"] = (content_root / "quizzes" / image).read_bytes()
+    content_files.write_files(root, files)
+    return len(files)
+
+
+# Who may edit what --------------------------------------------------------------------------------
+
+def can_edit(user, kind: str, slug: str) -> bool:
+    """ACS admins edit every item; an editor edits the items granted to them; nobody else edits."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.has_role(ADMIN):
+        return True
+    if not user.has_role(EDITOR):
+        return False
+    return db.session.execute(select(ContentGrant.id).where(
+        ContentGrant.user_id == user.id, ContentGrant.kind == kind, ContentGrant.slug == slug)).first() is not None
+
+
+def editable_slugs(user, kind: str) -> set[str] | None:
+    """The slugs of one kind `user` may edit (None: all of them)."""
+    if user.has_role(ADMIN):
+        return None
+    if not user.has_role(EDITOR):
+        return set()
+    return set(db.session.execute(select(ContentGrant.slug).where(
+        ContentGrant.user_id == user.id, ContentGrant.kind == kind)).scalars())
+
+
+def grant(user: User, kind: str, slug: str, *, by: User, now: datetime) -> None:
+    """Give an editor one item to edit (written to the audit log)."""
+    exists = db.session.execute(select(ContentGrant).where(
+        ContentGrant.user_id == user.id, ContentGrant.kind == kind, ContentGrant.slug == slug)).scalar()
+    if exists is None:
+        db.session.add(ContentGrant(user_id=user.id, kind=kind, slug=slug))
+        audit.record("content.granted", actor=by, subject=f"{kind}:{slug}", payload={"editor": user.id}, now=now)
+
+
+@dataclass
+class Provenance:
+    origin: str
+    author: str
+    at: datetime
+    number: int
+
+
+def provenance(kind: str, slug: str) -> Provenance | None:
+    """Where an item's current version came from (file or browser), who made it and when."""
+    revision = db.session.execute(select(ContentRevision).where(
+        ContentRevision.kind == kind, ContentRevision.slug == slug).order_by(ContentRevision.number.desc())).scalar()
+    if revision is None:
+        return None
+    return Provenance(revision.origin, revision.author.full_name if revision.author else "", revision.created_at,
+                      revision.number)
+
+
+def history(kind: str, slug: str) -> list[ContentRevision]:
+    """Every revision of an item, newest first, with its diff."""
+    return db.session.execute(select(ContentRevision).options(undefer(ContentRevision.diff)).where(
+        ContentRevision.kind == kind, ContentRevision.slug == slug).order_by(ContentRevision.number.desc())).scalars().all()
+
+
+__all__ = ["BROWSER", "FILE", "PUBLISHED", "RETIRED"]
