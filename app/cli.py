@@ -29,6 +29,13 @@ def _content_folder() -> Path:
     return Path(current_app.config["CONTENT_FOLDER"])
 
 
+def lesson_images_folder() -> Path:
+    """Where lesson pictures are kept (re-encoded), under the upload folder."""
+    from app.core.uploads import LESSON_IMAGE_FOLDER
+
+    return Path(current_app.config["UPLOAD_FOLDER"]) / LESSON_IMAGE_FOLDER
+
+
 def load_content(*, force: bool = False, root: Path | None = None) -> tuple[list[str], list[ContentError]]:
     """Load every content file; return a summary and the problems of files that did not load.
 
@@ -39,7 +46,7 @@ def load_content(*, force: bool = False, root: Path | None = None) -> tuple[list
     from app.authoring.service import FileDoor
 
     root = root or _content_folder()
-    guard = FileDoor(force=force)
+    guard = FileDoor(force=force, root=root, images=lesson_images_folder())
     lines = []
     for result in load_plans(root / "plans"):
         if result.unchanged:
@@ -216,7 +223,7 @@ def register_commands(app) -> None:
         """Write every published course, quiz, survey, brain-ring set and contest into FOLDER as content files."""
         from app.authoring.service import export_content
 
-        count = export_content(folder, _content_folder())
+        count = export_content(folder, _content_folder(), lesson_images_folder())
         click.echo(f"exported {count} files to {folder}")
 
     @app.cli.command("import-roster")

@@ -12,6 +12,7 @@ from app.authoring.service import can_edit, current_revision
 from app.cli import load_content
 from app.courses.models import Course, Lesson, LessonCompletion
 from app.extensions import db
+from tests.conftest import _empty_tables
 
 COURSE = "academic-honesty"
 MARKDOWN = "## Where the money goes\n\nA bribe for a grade buys nothing you can use.\n\n<script>alert(1)</script>"
@@ -155,3 +156,56 @@ def test_people_without_the_editor_role_cannot_edit(app, client, auth, make_user
 
 def _lesson(slug: str) -> Lesson:
     return db.session.execute(select(Lesson).where(Lesson.slug == slug)).scalar_one()
+
+
+def _png(colour=(200, 30, 30)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    data = io.BytesIO()
+    Image.new("RGB", (40, 30), colour).save(data, "PNG", pnginfo=_text_chunk())
+    return data.getvalue()
+
+
+def _text_chunk():
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "taken at the rector's office")
+    return info
+
+
+def test_an_image_uploaded_into_a_lesson_is_re_encoded_shown_and_exported(officer, client, app, runner, tmp_path):
+    import io
+
+    page = client.post(f"/authoring/courses/{COURSE}/lessons/new", content_type="multipart/form-data", data={
+        **NEW_LESSON, "action": "upload", "image-alt": "A receipt", "image": (io.BytesIO(_png()), "receipt.png")}
+    ).get_data(as_text=True)
+    name = re.search(r"!\[A receipt\]\(images/([0-9a-f]{32}\.jpg)\)", page)[1]
+    stored = (tmp_path / "uploads" / "lesson-images" / name).read_bytes()
+    assert stored.startswith(b"\xff\xd8") and b"rector" not in stored
+    markdown = NEW_LESSON["markdown"] + f"\n\n![A receipt](images/{name})\n"
+    assert publish(client, {**NEW_LESSON, "markdown": markdown}).status_code == 302
+    lesson_page = client.get(f"/courses/{COURSE}/gifts-after-exams").get_data(as_text=True)
+    assert f'src="/lesson-images/{name}"' in lesson_page
+    assert client.get(f"/lesson-images/{name}").data == stored
+    assert client.get("/lesson-images/..%2Fsecret.jpg").status_code == 404
+
+    runner.invoke(args=["export-content", str(tmp_path / "export")])
+    assert (tmp_path / f"export/courses/{COURSE}/images/{name}").is_file()
+
+    (tmp_path / "uploads" / "lesson-images" / name).unlink()      # a fresh instance, loaded from the export
+    _empty_tables()
+    assert load_content(root=tmp_path / "export")[1] == []
+    assert (tmp_path / "uploads" / "lesson-images" / name).read_bytes().startswith(b"\xff\xd8")
+    assert f"images/{name}" in _lesson("gifts-after-exams").current.markdown
+
+
+def test_a_file_that_is_not_an_image_is_refused_at_the_field(officer, client):
+    import io
+
+    page = client.post(f"/authoring/courses/{COURSE}/lessons/new", content_type="multipart/form-data", data={
+        **NEW_LESSON, "action": "upload", "image": (io.BytesIO(b"<html>not a picture</html>"), "x.png")}
+    ).get_data(as_text=True)
+    assert 'id="image-error"' in page and "A bribe for a grade buys nothing you can use." in page

@@ -264,6 +264,19 @@ def discard_draft(course: Course, slug: str) -> None:
         db.session.delete(draft)
 
 
+def add_image(fields: dict[str, str], stream, alt: str, folder: Path) -> dict[str, str]:
+    """Store an uploaded picture re-encoded (see app.core.uploads) and show it at the end of the lesson text.
+
+    Raises UploadError (its message is for the person) when the file is not an image or too large.
+    """
+    from app.core.uploads import store_image
+
+    stored = store_image(stream, folder, thumbnail=False)
+    alt = " ".join(alt.replace("[", "").replace("]", "").split()) or "image"
+    text = fields.get("markdown", "").rstrip()
+    return {**fields, "markdown": f"{text}\n\n![{alt}](images/{stored.name})\n"}
+
+
 @dataclass
 class Preview:
     language: str

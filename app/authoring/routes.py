@@ -1,5 +1,7 @@
 """Authoring pages: what each person may edit, the lesson editor (preview, draft, publish), order and history."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -9,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from app.authoring import bp, lessons as editor, service
 from app.authoring.models import KINDS
 from app.core.clock import now
+from app.core.uploads import LESSON_IMAGE_FOLDER, UploadError
 from app.courses.models import Course, Lesson
 from app.extensions import db
 from app.people.access import ensure, role_required
@@ -83,6 +86,18 @@ def edit_lesson(slug, lesson_slug):
             draft = editor.save_draft(course, lesson_slug or "", fields, author=current_user, now=now())
             db.session.commit()
             flash(_("Draft saved. Students still see the published version."), "success")
+        elif action == "upload":
+            upload = request.files.get("image")
+            if upload is None or not upload.filename:
+                problems["image"] = _("Choose an image file to upload.")
+            else:
+                try:
+                    fields = editor.add_image(fields, upload.stream, request.form.get("image-alt", ""),
+                                              Path(current_app.config["UPLOAD_FOLDER"]) / LESSON_IMAGE_FOLDER)
+                    flash(_("The image is added at the end of the lesson text; move its line where it belongs."),
+                          "success")
+                except UploadError as error:
+                    problems["image"] = str(error)
         elif action == "discard":
             editor.discard_draft(course, lesson_slug or "")
             db.session.commit()

@@ -69,8 +69,10 @@ class FileDoor(LoadGuard):
     With `force` the file wins; the overwrite is a new revision from the file and an audit event.
     """
 
-    def __init__(self, force: bool = False, now: datetime | None = None):
+    def __init__(self, force: bool = False, now: datetime | None = None, *, root: Path | None = None,
+                 images: Path | None = None):
         self.force, self.now = force, now or utcnow()
+        self.root, self.images = root, images
         self.latest = latest_revisions()
 
     def _from_browser(self, kind: str, slug: str) -> ContentRevision | None:
@@ -89,6 +91,8 @@ class FileDoor(LoadGuard):
         return not self.force and self._from_browser(kind, slug) is not None
 
     def loaded(self, kind: str, slug: str, *, changed: bool) -> None:
+        if kind == "course" and self.root is not None and self.images is not None:
+            copy_lesson_images(self.root / "courses" / slug / "images", self.images)
         if not changed and (kind, slug) in self.latest and self.latest[(kind, slug)].action == PUBLISHED \
                 and self.latest[(kind, slug)].origin == FILE:
             return
@@ -99,14 +103,42 @@ class FileDoor(LoadGuard):
             logger.warning("%s %s: the browser's version replaced by its file (--force)", kind, slug)
 
 
-def export_content(root: Path, content_root: Path) -> int:
+def copy_lesson_images(source: Path, images: Path) -> int:
+    """Bring a course folder's images/<name>.jpg into the lesson pictures, each rebuilt from its pixels."""
+    from app.core.markdown import LESSON_IMAGE
+    from app.core.uploads import UploadError, jpeg_bytes, rebuild_image
+
+    copied = 0
+    for path in sorted(source.glob("*.jpg")) if source.is_dir() else []:
+        target = images / path.name
+        if not LESSON_IMAGE.match(f"images/{path.name}") or target.exists():
+            continue
+        try:
+            encoded = jpeg_bytes(rebuild_image(path.read_bytes()))
+        except UploadError as error:
+            logger.warning("lesson image %s not loaded: %s", path, error)
+            continue
+        images.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(encoded)
+        copied += 1
+    return copied
+
+
+def export_content(root: Path, content_root: Path, images: Path | None = None) -> int:
     """Write every published item in the content-file layout under `root`; return the number of files.
 
-    Brain-ring images are copied from the content folder they were loaded from.
+    Brain-ring images are copied from the content folder they were loaded from, lesson pictures
+    from the uploads (into the course's images/ folder).
     """
     from app.brainring.models import RingSet
+    from app.core.markdown import lesson_images
 
     files: dict[str, str | bytes] = dict(content_files.all_files())
+    for name, text in list(files.items()):
+        if name.startswith("courses/") and name.endswith(".md") and images is not None:
+            for picture in lesson_images(text):
+                if (images / picture).is_file():
+                    files[f"{name.rsplit('/', 1)[0]}/images/{picture}"] = (images / picture).read_bytes()
     for ring in db.session.execute(select(RingSet).where(RingSet.retired.is_(False))).scalars():
         for question in ring.questions:
             image = question.get("image")

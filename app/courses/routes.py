@@ -77,6 +77,23 @@ def _render_lesson(course, lesson, *, checked=None):
     )
 
 
+@bp.route("/lesson-images/<name>")
+@login_required
+def lesson_image(name):
+    """Send a lesson picture (re-encoded at upload; random or checked names) to a signed-in person."""
+    from flask import send_from_directory
+
+    from app.core.markdown import LESSON_IMAGE
+    from app.core.uploads import LESSON_IMAGE_FOLDER
+
+    if not LESSON_IMAGE.match(f"images/{name}"):
+        abort(404)
+    response = send_from_directory(Path(current_app.config["UPLOAD_FOLDER"]) / LESSON_IMAGE_FOLDER, name,
+                                   mimetype="image/jpeg", max_age=86400)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @bp.route("/courses/<slug>/<lesson_slug>")
 @login_required
 def lesson(slug, lesson_slug):
