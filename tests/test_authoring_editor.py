@@ -59,7 +59,7 @@ def test_an_officer_publishes_a_new_lesson_that_students_then_read(officer, clie
 
 def test_a_wrong_answer_number_is_reported_at_its_field_and_keeps_what_was_typed(officer, client):
     page = publish(client, {**NEW_LESSON, "check-0-answer": "3"}).get_data(as_text=True)
-    assert 'id="check-0-answer-error"' in page and "number of the right option" in page
+    assert 'id="check-0-answer-error"' in page and "number of the right option (1 for the first line)" in page
     assert "A bribe for a grade buys nothing you can use." in page and 'value="gifts-after-exams"' in page
     assert db.session.execute(select(Lesson).where(Lesson.slug == "gifts-after-exams")).scalar() is None
 

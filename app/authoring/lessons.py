@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -93,7 +94,7 @@ def _checks(fields: dict[str, str], language: str, problems: dict[str, str]) -> 
         except ValueError:
             answer = -1
         if not language and not 0 <= answer < max(len(options), 1):
-            problems[check_name(index, "answer")] = "must be the number of the right option (1 for the first line)"
+            problems[check_name(index, "answer")] = _l("Give the number of the right option (1 for the first line).")
         checks.append({"question": fields.get(check_name(index, "question", language), "").strip(),
                        "options": options, "answer": max(answer, 0),
                        "explanation": fields.get(check_name(index, "explanation", language), "").strip()})
@@ -120,7 +121,7 @@ def lesson_files(fields: dict[str, str], position: int, folder: str) -> dict[str
     problems: dict[str, str] = {}
     slug = fields.get("slug", "").strip()
     if not SLUG.match(slug):
-        problems["slug"] = "must be lower-case words joined by hyphens, such as what-is-a-bribe"
+        problems["slug"] = _l("Use lower-case words joined by hyphens, such as what-is-a-bribe.")
     files = {}
     for language in LANGUAGES:
         if language and not translated(fields, language):
@@ -201,7 +202,7 @@ def publish_lesson(course: Course, lesson: Lesson | None, fields: dict[str, str]
     lessons = course_lessons(course)
     slug = fields.get("slug", "").strip()
     if lesson is None and any(other.slug == slug for other in course.lessons):
-        return Outcome(problems={"slug": "another lesson of this course already has this name"})
+        return Outcome(problems={"slug": _l("Another lesson of this course already has this name.")})
     position = lesson.position if lesson else max((other.position for other in lessons), default=0) + 1
     if lesson is not None:
         fields = {**fields, "slug": lesson.slug}
