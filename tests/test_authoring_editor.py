@@ -209,3 +209,25 @@ def test_a_file_that_is_not_an_image_is_refused_at_the_field(officer, client):
         **NEW_LESSON, "action": "upload", "image": (io.BytesIO(b"<html>not a picture</html>"), "x.png")}
     ).get_data(as_text=True)
     assert 'id="image-error"' in page and "A bribe for a grade buys nothing you can use." in page
+
+
+def test_an_officer_gives_a_course_to_an_editor_and_it_is_audited(officer, client, make_user):
+    teacher = make_user("methodologist@uni.test", roles=("editor",))
+    student = make_user(roles=("student",))
+    page = client.post(f"/authoring/courses/{COURSE}/editors", data={"email": student.email},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "No one with the editor role" in page and not can_edit(student, "course", COURSE)
+    client.post(f"/authoring/courses/{COURSE}/editors", data={"email": " Methodologist@Uni.test "})
+    assert can_edit(teacher, "course", COURSE)
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "content.granted", AuditEvent.subject == f"course:{COURSE}")) == 1
+    assert teacher.full_name in client.get(f"/authoring/courses/{COURSE}/").get_data(as_text=True)
+
+
+def test_an_editor_cannot_give_courses_away(app, client, auth, make_user):
+    load_content()
+    teacher = make_user(roles=("editor",))
+    db.session.add(ContentGrant(user_id=teacher.id, kind="course", slug=COURSE))
+    db.session.commit()
+    auth.login(teacher.email)
+    assert client.post(f"/authoring/courses/{COURSE}/editors", data={"email": teacher.email}).status_code == 403

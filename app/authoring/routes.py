@@ -56,7 +56,8 @@ def course(slug):
     """Show a course's lessons in order, with editing, moving and retiring."""
     course = _course_for_editing(slug)
     return render_template("authoring/course.html", course=course, lessons=editor.course_lessons(course),
-                           provenance=service.provenance("course", course.slug), form=FlaskForm())
+                           provenance=service.provenance("course", course.slug), form=FlaskForm(),
+                           editors=service.editors_of("course", course.slug))
 
 
 @bp.route("/courses/<slug>/lessons/new", methods=["GET", "POST"], defaults={"lesson_slug": None})
@@ -142,6 +143,22 @@ def retire_lesson(slug, lesson_slug):
     editor.retire_lesson(course, lesson, author=current_user, now=now())
     db.session.commit()
     flash(_("The lesson is retired."), "success")
+    return redirect(url_for("authoring.course", slug=course.slug))
+
+
+@bp.route("/courses/<slug>/editors", methods=["POST"])
+@role_required(ADMIN)
+def grant_course(slug):
+    """Give a course to a person with the editor role (ACS admins only)."""
+    course = _course_for_editing(slug)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    problem = service.grant_by_email(request.form.get("email", ""), "course", course.slug, by=current_user, now=now())
+    if problem:
+        flash(problem, "error")
+    else:
+        db.session.commit()
+        flash(_("The course is given to the editor."), "success")
     return redirect(url_for("authoring.course", slug=course.slug))
 
 

@@ -181,6 +181,25 @@ def grant(user: User, kind: str, slug: str, *, by: User, now: datetime) -> None:
         audit.record("content.granted", actor=by, subject=f"{kind}:{slug}", payload={"editor": user.id}, now=now)
 
 
+def grant_by_email(email: str, kind: str, slug: str, *, by: User, now: datetime) -> str | None:
+    """Give the item to the editor with this e-mail; return why not (for the person), or None."""
+    from flask_babel import gettext as _
+
+    from app.people.service import normalise_email
+
+    person = db.session.execute(select(User).where(User.email == normalise_email(email))).scalar()
+    if person is None or not person.has_role(EDITOR):
+        return _("No one with the editor role has this e-mail address.")
+    grant(person, kind, slug, by=by, now=now)
+    return None
+
+
+def editors_of(kind: str, slug: str) -> list[User]:
+    """The editors an item is given to."""
+    return db.session.execute(select(User).join(ContentGrant, ContentGrant.user_id == User.id).where(
+        ContentGrant.kind == kind, ContentGrant.slug == slug).order_by(User.full_name)).scalars().all()
+
+
 @dataclass
 class Provenance:
     origin: str
