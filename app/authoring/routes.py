@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.authoring import bp, lessons as editor, service
+from app.authoring import bp, lessons as editor, quizzes as quiz_editor, service
 from app.authoring.models import KINDS
 from app.core.clock import now
 from app.core.uploads import LESSON_IMAGE_FOLDER, UploadError
@@ -173,3 +173,29 @@ def history(kind, slug):
     if not revisions:
         abort(404)
     return render_template("authoring/history.html", kind=kind, slug=slug, revisions=revisions)
+
+
+@bp.route("/quizzes/<slug>/settings", methods=["GET", "POST"])
+@role_required(ADMIN, EDITOR)
+def quiz_settings(slug):
+    """Edit a quiz's settings and its title and description in every language, then publish them."""
+    quiz = quiz_editor.quiz_by_slug(slug)
+    if quiz is None:
+        abort(404)
+    ensure(service.can_edit(current_user, "quiz", quiz.slug))
+    form, problems = FlaskForm(), {}
+    if request.method == "POST" and form.validate_on_submit():
+        fields = quiz_editor.settings_from(request.form)
+        outcome = quiz_editor.publish_settings(quiz, fields, author=current_user, now=now())
+        if not outcome.problems:
+            db.session.commit()
+            flash(_("The quiz settings are published."), "success")
+            return redirect(url_for("authoring.quiz_settings", slug=quiz.slug))
+        db.session.rollback()
+        problems = outcome.problems
+        flash(_("Not published: correct the fields marked below. Nothing you wrote is lost."), "error")
+    else:
+        fields = quiz_editor.settings_of(quiz)
+    return render_template("authoring/quiz_settings.html", quiz=quiz, fields=fields, problems=problems, form=form,
+                           choices=quiz_editor.CHOICES, language_names=LANGUAGE_NAMES,
+                           provenance=service.provenance("quiz", quiz.slug))
