@@ -231,3 +231,24 @@ def test_an_editor_cannot_give_courses_away(app, client, auth, make_user):
     db.session.commit()
     auth.login(teacher.email)
     assert client.post(f"/authoring/courses/{COURSE}/editors", data={"email": teacher.email}).status_code == 403
+
+
+def test_the_authoring_pages_query_counts_do_not_grow_with_the_items(officer, client, app):
+    from sqlalchemy import event
+
+    def count(address):
+        seen = []
+        listener = lambda *args: seen.append(1)   # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(address).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    publish(client, NEW_LESSON)
+    before = {address: count(address) for address in ("/authoring/", f"/authoring/course/{COURSE}/history")}
+    for number in range(3):
+        publish(client, {**NEW_LESSON, "slug": f"extra-{number}", "title": f"Extra {number}"})
+    after = {address: count(address) for address in before}
+    assert after == before

@@ -45,8 +45,10 @@ def index():
                                  .where(Course.retired.is_(False)).order_by(Course.position, Course.slug)).scalars().all()
     courses = [course for course in courses if allowed is None or course.slug in allowed]
     revisions = service.latest_revisions()
+    editable = {kind: service.editable_slugs(current_user, kind) for kind in KINDS if kind != "course"}
     others = [(kind, slug, revision) for (kind, slug), revision in sorted(revisions.items())
-              if kind != "course" and (current_user.has_role(ADMIN) or service.can_edit(current_user, kind, slug))]
+              if kind != "course" and revision.action == "published"
+              and (editable[kind] is None or slug in editable[kind])]
     return render_template("authoring/index.html", courses=courses, revisions=revisions, others=others, kinds=KINDS)
 
 

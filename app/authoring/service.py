@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import selectinload, undefer
 
 from app.audit import service as audit
 from app.authoring import files as content_files
@@ -24,7 +24,7 @@ def latest_revisions(kind: str | None = None) -> dict[tuple[str, str], ContentRe
     if kind:
         newest = newest.where(ContentRevision.kind == kind)
     newest = newest.group_by(ContentRevision.kind, ContentRevision.slug).subquery()
-    rows = db.session.execute(select(ContentRevision).join(newest, (ContentRevision.kind == newest.c.kind) & (
+    rows = db.session.execute(select(ContentRevision).options(selectinload(ContentRevision.author)).join(newest, (ContentRevision.kind == newest.c.kind) & (
         ContentRevision.slug == newest.c.slug) & (ContentRevision.number == newest.c.number))).scalars()
     return {(row.kind, row.slug): row for row in rows}
 
@@ -220,7 +220,8 @@ def provenance(kind: str, slug: str) -> Provenance | None:
 
 def history(kind: str, slug: str) -> list[ContentRevision]:
     """Every revision of an item, newest first, with its diff."""
-    return db.session.execute(select(ContentRevision).options(undefer(ContentRevision.diff)).where(
+    return db.session.execute(select(ContentRevision).options(undefer(ContentRevision.diff), selectinload(
+        ContentRevision.author)).where(
         ContentRevision.kind == kind, ContentRevision.slug == slug).order_by(ContentRevision.number.desc())).scalars().all()
 
 
