@@ -130,3 +130,23 @@ def test_an_item_created_in_the_browser_is_not_retired_for_having_no_file(app, m
     load_content(force=True)
     db.session.expire_all()
     assert db.session.get(Quiz, copy.id).retired is True
+
+
+def test_content_loaded_before_sources_were_kept_gets_them_on_the_next_load(app):
+    load_content()
+    contest = db.session.execute(select(Contest).where(Contest.slug == "essay-2024-2025")).scalar_one()
+    brief, kk_brief = contest.brief, contest.translations["kk"]["brief"]
+    contest.brief = ""
+    contest.translations = {language: {k: v for k, v in text.items() if k != "brief"}
+                            for language, text in contest.translations.items()}
+    lesson = db.session.execute(select(Lesson).where(Lesson.slug == "why-honesty-matters")).scalar_one()
+    kk_markdown = lesson.current.translations["kk"]["markdown"]
+    lesson.current.translations = {language: {k: v for k, v in text.items() if k != "markdown"}
+                                   for language, text in lesson.current.translations.items()}
+    db.session.commit()
+    load_content()
+    db.session.expire_all()
+    contest = db.session.get(Contest, contest.id)
+    assert (contest.brief, contest.translations["kk"]["brief"]) == (brief, kk_brief)
+    lesson = db.session.get(Lesson, lesson.id)
+    assert lesson.current.translations["kk"]["markdown"] == kk_markdown and lesson.current.number == 1

@@ -117,6 +117,10 @@ def _translation(path: Path, language: str, table: dict, criteria: list[dict], p
 def apply_contest(spec: dict) -> str:
     contest = db.session.execute(select(Contest).where(Contest.slug == spec["slug"])).scalar_one_or_none()
     if contest is not None and contest.source_digest == spec["digest"] and not contest.retired:
+        if not contest.brief:   # loaded before the brief's Markdown was kept: keep it now (the same text)
+            contest.brief = spec["brief"]
+            contest.translations = {language: {**text, "brief": spec["translations"].get(language, {}).get("brief", "")}
+                                    for language, text in (contest.translations or {}).items()}
         return "unchanged"
     created = contest is None
     if created:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.core import markdown
 from app.core.content import ContentError, TomlReader, parse_toml
@@ -187,6 +188,7 @@ def apply_course(spec: CourseSpec) -> CourseLoad:
     result = CourseLoad(spec.slug)
     course = db.session.execute(select(Course).where(Course.slug == spec.slug)).scalar_one_or_none()
     if course is not None and course.source_digest == spec.digest and not course.retired:
+        _keep_translation_sources(course, spec)
         result.unchanged = True
         return result
     if course is None:
@@ -212,6 +214,7 @@ def apply_course(spec: CourseSpec) -> CourseLoad:
         lesson.position, lesson.retired = item.number, False
         current = lesson.current
         if current is not None and current.source_digest == item.digest:
+            _keep_translation_source(current, item)
             continue
         html, toc = markdown.render(item.markdown)
         translations = {}
@@ -238,6 +241,24 @@ def apply_course(spec: CourseSpec) -> CourseLoad:
             lesson.retired = True
             result.lessons_retired += 1
     return result
+
+
+def _keep_translation_source(version: LessonVersion, item: LessonSpec) -> None:
+    """Give a version loaded before translations kept their Markdown the Markdown it was rendered from."""
+    translations = version.translations or {}
+    if all("markdown" in text for text in translations.values()):
+        return
+    version.translations = {language: {**text, "markdown": item.translations[language]["markdown"]}
+                            if language in item.translations else text for language, text in translations.items()}
+
+
+def _keep_translation_sources(course: Course, spec: CourseSpec) -> None:
+    by_slug = {item.slug: item for item in spec.lessons}
+    lessons = db.session.execute(select(Lesson).options(selectinload(Lesson.current)).where(
+        Lesson.course_id == course.id, Lesson.retired.is_(False))).scalars()
+    for lesson in lessons:
+        if lesson.current is not None and lesson.slug in by_slug and lesson.current.source_digest == by_slug[lesson.slug].digest:
+            _keep_translation_source(lesson.current, by_slug[lesson.slug])
 
 
 def course_folders(root: Path) -> list[Path]:
