@@ -1,14 +1,12 @@
 """One content model, two doors: export → load into a fresh instance gives the same content; the browser's
 versions are never silently overwritten by `load-content`."""
 import re
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.authoring import files as content_files
-from app.authoring.models import BROWSER, FILE, ContentRevision
+from app.authoring.models import BROWSER, FILE
 from app.authoring.service import current_revision, record_revision
 from app.brainring.models import RingSet
 from app.cli import load_content
@@ -20,7 +18,6 @@ from app.quizzes.models import Quiz
 from app.surveys.models import Survey
 from tests.conftest import _empty_tables
 
-ROOT = Path(__file__).resolve().parent.parent
 SKIP = {"id", "source_digest", "loaded_at", "current_version_id", "course_id", "lesson_id", "quiz_id", "survey_id",
         "published_at", "published_by_id", "digest", "results"}
 

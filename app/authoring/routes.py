@@ -112,8 +112,6 @@ def edit_lesson(slug, lesson_slug):
         fields = draft.fields
     else:
         fields = editor.fields_of(lesson) if lesson else {}
-    if shown is None and request.method == "GET":
-        shown = None
     count = editor.check_count(fields) + 1       # one empty check to fill in, without JavaScript
     return render_template("authoring/lesson.html", course=course, lesson=lesson, fields=fields, problems=problems,
                            preview=shown, draft=draft, check_count=count, editor_languages=editor.LANGUAGES,

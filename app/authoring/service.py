@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload, undefer
 
 from app.audit import service as audit
 from app.authoring import files as content_files
-from app.authoring.models import BROWSER, FILE, PUBLISHED, RETIRED, ContentGrant, ContentRevision
+from app.authoring.models import BROWSER, FILE, PUBLISHED, ContentGrant, ContentRevision
 from app.core.content import LoadGuard
 from app.extensions import db
 from app.people.models import ADMIN, EDITOR, User, utcnow
@@ -224,5 +224,3 @@ def history(kind: str, slug: str) -> list[ContentRevision]:
         ContentRevision.author)).where(
         ContentRevision.kind == kind, ContentRevision.slug == slug).order_by(ContentRevision.number.desc())).scalars().all()
 
-
-__all__ = ["BROWSER", "FILE", "PUBLISHED", "RETIRED"]

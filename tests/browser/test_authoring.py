@@ -1,6 +1,5 @@
 """The lesson editor through a real browser: an ACS officer writes a lesson with a check question and an
 image, previews and publishes it without touching a file; a student then reads it and passes its check."""
-import io
 
 from PIL import Image
 
