@@ -60,3 +60,19 @@ def test_an_editor_without_the_quiz_cannot_change_it(app, client, auth, make_use
     load_content()
     auth.login(make_user(roles=("editor",)).email)
     assert client.get(f"/authoring/quizzes/{QUIZ}/settings").status_code == 403
+
+
+def test_a_quiz_retired_in_the_browser_stays_retired_until_the_file_is_forced(officer, client, runner):
+    assert client.post(f"/authoring/quiz/{QUIZ}/retire").status_code == 302
+    db.session.expire_all()
+    assert _quiz().retired
+    revision = current_revision("quiz", QUIZ)
+    assert (revision.action, revision.origin) == ("retired", BROWSER)
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "content.retired", AuditEvent.subject == f"quiz:{QUIZ}")) == 1
+    assert "not loaded: last changed in the browser" in runner.invoke(args=["load-content"]).output
+    db.session.expire_all()
+    assert _quiz().retired
+    runner.invoke(args=["load-content", "--force"])
+    db.session.expire_all()
+    assert not _quiz().retired and current_revision("quiz", QUIZ).action == "published"

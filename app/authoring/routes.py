@@ -49,7 +49,8 @@ def index():
     others = [(kind, slug, revision) for (kind, slug), revision in sorted(revisions.items())
               if kind != "course" and revision.action == "published"
               and (editable[kind] is None or slug in editable[kind])]
-    return render_template("authoring/index.html", courses=courses, revisions=revisions, others=others, kinds=KINDS)
+    return render_template("authoring/index.html", courses=courses, revisions=revisions, others=others, kinds=KINDS,
+                           form=FlaskForm())
 
 
 @bp.route("/courses/<slug>/")
@@ -160,6 +161,22 @@ def grant_course(slug):
         db.session.commit()
         flash(_("The course is given to the editor."), "success")
     return redirect(url_for("authoring.course", slug=course.slug))
+
+
+@bp.route("/<kind>/<slug>/retire", methods=["POST"])
+@role_required(ADMIN, EDITOR)
+def retire(kind, slug):
+    """Retire a published course, quiz, survey, brain-ring set or contest."""
+    if kind not in KINDS:
+        abort(404)
+    ensure(service.can_edit(current_user, kind, slug))
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    if service.retire_item(kind, slug, author=current_user, now=now()) is None:
+        abort(404)
+    db.session.commit()
+    flash(_("Retired: students no longer see it; what they did with it is kept."), "success")
+    return redirect(url_for("authoring.index"))
 
 
 @bp.route("/<kind>/<slug>/history")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload, undefer
 
 from app.audit import service as audit
 from app.authoring import files as content_files
-from app.authoring.models import BROWSER, FILE, PUBLISHED, ContentGrant, ContentRevision
+from app.authoring.models import BROWSER, FILE, PUBLISHED, RETIRED, ContentGrant, ContentRevision
 from app.core.content import LoadGuard
 from app.extensions import db
 from app.people.models import ADMIN, EDITOR, User, utcnow
@@ -146,6 +146,26 @@ def export_content(root: Path, content_root: Path, images: Path | None = None) -
                 files[f"quizzes/{image}"] = (content_root / "quizzes" / image).read_bytes()
     content_files.write_files(root, files)
     return len(files)
+
+
+def retire_item(kind: str, slug: str, *, author: User, now: datetime) -> ContentRevision | None:
+    """Take a published item away from students (what people did with it is kept); None if there is none.
+
+    The retirement is a revision from the browser, so `load-content` does not bring the item back
+    from its file unless forced; it is written to the audit log.
+    """
+    from app.courses.models import Course
+
+    model = Course if kind == "course" else content_files.WRITERS[kind][0]
+    row = db.session.execute(select(model).where(model.slug == slug, model.retired.is_(False))).scalar()
+    if row is None:
+        return None
+    row.retired = True
+    revision = record_revision(kind, slug, origin=BROWSER, author=author, now=now, action=RETIRED)
+    audit.record("content.retired", actor=author, subject=f"{kind}:{slug}", payload={"revision": revision.number},
+                 now=now)
+    logger.info("%s %s retired by %s", kind, slug, author.id)
+    return revision
 
 
 # Who may edit what --------------------------------------------------------------------------------
