@@ -76,3 +76,45 @@ def test_a_quiz_retired_in_the_browser_stays_retired_until_the_file_is_forced(of
     runner.invoke(args=["load-content", "--force"])
     db.session.expire_all()
     assert not _quiz().retired and current_revision("quiz", QUIZ).action == "published"
+
+
+NEW_QUESTIONS = [
+    {"key": "gift-single", "type": "single", "text": "Which is a bribe?", "options": "A thank-you card\nMoney for a grade",
+     "answer": "2"},
+    {"key": "gift-multiple", "type": "multiple", "text": "Which are bribes?",
+     "options": "Money for a grade\nA pen for a signature\nA thank-you card", "answer": "1, 2"},
+    {"key": "gift-true-false", "type": "true_false", "text": "A small gift before an exam is fine.", "answer": "false"},
+    {"key": "gift-numeric", "type": "numeric", "text": "How many days has the ACS to answer?", "answer": "10",
+     "tolerance": "0"},
+    {"key": "gift-short", "type": "short_text", "text": "Name the service that takes reports.", "accepted": "ACS\ncompliance"},
+    {"key": "gift-matching", "type": "matching", "text": "Match.", "pairs": "Bribe = money for a decision\nGift = nothing asked back"},
+    {"key": "gift-ordering", "type": "ordering", "text": "Order the steps.", "items": "Refuse\nWrite it down\nReport"},
+]
+
+
+@pytest.mark.parametrize("question", NEW_QUESTIONS, ids=lambda q: q["type"])
+def test_a_question_of_each_type_is_added_through_the_quiz_loader(officer, client, question):
+    version = _quiz().current.number
+    fields = {"category": "", "points": "1", "explanation": "Because.", **question}
+    assert client.post(f"/authoring/quizzes/{QUIZ}/questions/new", data=fields).status_code == 302
+    db.session.expire_all()
+    quiz = _quiz()
+    stored = quiz.current.questions[-1]
+    assert quiz.current.number == version + 1 and stored["key"] == question["key"] and stored["type"] == question["type"]
+    assert quiz_editor.question_fields(stored)["text"] == question["text"]
+    assert current_revision("quiz", QUIZ).origin == BROWSER
+
+
+def test_a_bad_question_comes_back_at_its_field(officer, client):
+    page = client.post(f"/authoring/quizzes/{QUIZ}/questions/new", data={
+        "key": "gift-bad", "type": "multiple", "text": "Which are bribes?", "points": "1",
+        "options": "Money\nA pen", "answer": "1"}).get_data(as_text=True)
+    assert 'id="options-error"' in page and "at least 3 options" in page and "A pen" in page
+
+
+def test_changing_a_questions_options_is_held_to_its_translations(officer, client):
+    question = _quiz().current.questions[0]
+    fields = quiz_editor.question_fields(question)
+    fields["options"] += "\nOne option more"
+    page = client.post(f"/authoring/quizzes/{QUIZ}/questions/{question['key']}/edit", data=fields).get_data(as_text=True)
+    assert 'id="options-error"' in page and "entries, in its order" in page and "One option more" in page

@@ -123,3 +123,123 @@ def publish_settings(quiz: Quiz, fields: dict[str, str], *, author: User, now: d
 
 
 CHOICES = {"grading": GRADING, "feedback": FEEDBACK}
+
+
+# Questions ---------------------------------------------------------------------------------------
+
+QUESTION_TYPES = ("single", "multiple", "true_false", "numeric", "short_text", "matching", "ordering")
+QUESTION_FIELDS = ("key", "type", "text", "category", "points", "explanation", "options", "answer", "tolerance",
+                   "accepted", "pairs", "items")
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def question_fields(question: dict) -> dict[str, str]:
+    """The editor's fields for one question of the bank (answers as people write them: numbers from 1)."""
+    fields = {name: str(question.get(name, "")) for name in ("key", "type", "text", "category", "explanation")}
+    fields["points"] = f"{question.get('points', 1):g}"
+    kind = question["type"]
+    fields["options"] = "\n".join(question.get("options", []))
+    if kind == "single":
+        fields["answer"] = str(question["answer"] + 1)
+    elif kind == "multiple":
+        fields["answer"] = ", ".join(str(a + 1) for a in question["answer"])
+    elif kind == "true_false":
+        fields["answer"] = "true" if question["answer"] else "false"
+    elif kind == "numeric":
+        fields["answer"], fields["tolerance"] = f"{question['answer']:g}", f"{question.get('tolerance', 0):g}"
+    elif kind == "short_text":
+        added = sum(len(t.get("accepted", [])) for t in question.get("translations", {}).values())
+        fields["accepted"] = "\n".join(question["accepted"][:len(question["accepted"]) - added])
+    elif kind == "matching":
+        fields["pairs"] = "\n".join(f"{left} = {right}" for left, right in question["pairs"])
+    elif kind == "ordering":
+        fields["items"] = "\n".join(question["items"])
+    return fields
+
+
+def question_from(form) -> dict[str, str]:
+    return {name: form.get(name, "").replace("\r\n", "\n").strip() for name in QUESTION_FIELDS}
+
+
+def _number(text: str):
+    value = float(text.replace(",", "."))
+    return int(value) if value.is_integer() else value
+
+
+def _entry(fields: dict[str, str], problems: dict[str, str]) -> dict:
+    """The question's [[questions]] table as the quiz file writes it; unreadable input goes to `problems`."""
+    entry = {"key": fields["key"], "type": fields["type"], "text": fields["text"]}
+    if fields["category"]:
+        entry["category"] = fields["category"]
+    if fields["explanation"]:
+        entry["explanation"] = fields["explanation"]
+    try:
+        entry["points"] = _number(fields["points"] or "1")
+    except ValueError:
+        problems["points"] = _l("Write a number.")
+    kind = fields["type"]
+    try:
+        if kind in ("single", "multiple"):
+            entry["options"] = _lines(fields["options"])
+            numbers = [int(n) - 1 for n in fields["answer"].replace(",", " ").split()]
+            entry["answer"] = numbers[0] if kind == "single" and len(numbers) == 1 else numbers
+        elif kind == "true_false":
+            entry["answer"] = {"true": True, "false": False}.get(fields["answer"], fields["answer"])
+        elif kind == "numeric":
+            entry["answer"] = _number(fields["answer"])
+            entry["tolerance"] = _number(fields["tolerance"] or "0")
+        elif kind == "short_text":
+            entry["accepted"] = _lines(fields["accepted"])
+        elif kind == "matching":
+            entry["pairs"] = [[part.strip() for part in line.split("=", 1)] if "=" in line else [line]
+                              for line in _lines(fields["pairs"])]
+        elif kind == "ordering":
+            entry["items"] = _lines(fields["items"])
+    except ValueError:
+        problems["answer"] = _l("Write the number (or numbers) of the right options, counting from 1.") \
+            if kind in ("single", "multiple") else _l("Write a number.")
+    return entry
+
+
+def publish_question(quiz: Quiz, key: str | None, fields: dict[str, str], *, author: User, now: datetime) -> Outcome:
+    """Add a question to the bank or change one (its key stays), through the quiz loader's checks."""
+    files = content_files.quiz_files(quiz)
+    main = f"quizzes/{quiz.slug}.toml"
+    top = tomllib.loads(files[main])
+    problems: dict[str, str] = {}
+    if key is not None:
+        fields = {**fields, "key": key}
+    entry = _entry(fields, problems)
+    if problems:
+        return Outcome(problems=problems)
+    questions = top["questions"]
+    index = next((i for i, q in enumerate(questions) if q["key"] == key), None) if key else None
+    if index is None:
+        questions.append(entry)
+        index = len(questions) - 1
+    else:
+        questions[index] = entry
+    files[main] = tomli_w.dumps(top)
+    with content_files.scratch_folder() as scratch:
+        content_files.write_files(Path(scratch), files)
+        try:
+            spec = read_quiz(Path(scratch) / main)
+        except ContentError as error:
+            name = error.key.rsplit(".", 1)[-1] if "." in error.key else "text"
+            if error.key.startswith("draw"):
+                name = "category"
+            if name not in QUESTION_FIELDS:
+                name = "key" if "appears twice" in error.problem else "text"
+            language = next((lang for lang in TRANSLATIONS if error.path.endswith(f".{lang}.toml")), "")
+            problem = error.problem if not language else f"{error.path}: {error.problem}"
+            return Outcome(problems={name: problem})
+    apply_quiz(spec)
+    db.session.flush()
+    revision = record_revision("quiz", quiz.slug, origin=BROWSER, author=author, now=now)
+    if revision is not None:
+        audit.record("content.published", actor=author, subject=f"quiz:{quiz.slug}",
+                     payload={"revision": revision.number, "change": f"question {entry['key']}"}, now=now)
+    return Outcome(revision=revision)

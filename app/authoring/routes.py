@@ -216,3 +216,32 @@ def quiz_settings(slug):
     return render_template("authoring/quiz_settings.html", quiz=quiz, fields=fields, problems=problems, form=form,
                            choices=quiz_editor.CHOICES, language_names=LANGUAGE_NAMES,
                            provenance=service.provenance("quiz", quiz.slug))
+
+
+@bp.route("/quizzes/<slug>/questions/new", methods=["GET", "POST"], defaults={"key": None})
+@bp.route("/quizzes/<slug>/questions/<key>/edit", methods=["GET", "POST"])
+@role_required(ADMIN, EDITOR)
+def quiz_question(slug, key):
+    """Write a new question of any of the seven types, or change one, through the quiz loader's checks."""
+    quiz = quiz_editor.quiz_by_slug(slug)
+    if quiz is None:
+        abort(404)
+    ensure(service.can_edit(current_user, "quiz", quiz.slug))
+    question = next((q for q in quiz.current.questions if q["key"] == key), None) if key else None
+    if key and question is None:
+        abort(404)
+    form, problems = FlaskForm(), {}
+    if request.method == "POST" and form.validate_on_submit():
+        fields = quiz_editor.question_from(request.form)
+        outcome = quiz_editor.publish_question(quiz, key, fields, author=current_user, now=now())
+        if not outcome.problems:
+            db.session.commit()
+            flash(_("The question is published."), "success")
+            return redirect(url_for("authoring.quiz_settings", slug=quiz.slug))
+        db.session.rollback()
+        problems = outcome.problems
+        flash(_("Not published: correct the fields marked below. Nothing you wrote is lost."), "error")
+    else:
+        fields = quiz_editor.question_fields(question) if question else {"type": "single", "points": "1"}
+    return render_template("authoring/quiz_question.html", quiz=quiz, key=key, fields=fields, problems=problems,
+                           form=form, types=quiz_editor.QUESTION_TYPES)
