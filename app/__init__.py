@@ -45,6 +45,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     init_cache(app)
     _init_login(app)
+    from app.people.oidc import init_sso
+
+    init_sso(app)
     from app.core.security import init_security
 
     init_security(app)
@@ -64,14 +67,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.people.routes import admin_bp as people_admin_bp
     from app.people.routes import auth_bp
     from app.plan.routes import bp as plan_bp
+    from app.privacy.routes import bp as privacy_bp
     from app.reports.routes import bp as reports_bp
     from app.surveys.routes import bp as surveys_bp
     from app.authoring import routes as _authoring_routes  # noqa: F401  (attach the views to the blueprint)
     from app.authoring import bp as authoring_bp
+    from app.jobs.routes import bp as jobs_bp
+    from app.mail.routes import bp as mail_bp
+    from app.coverage import jobs as _coverage_jobs  # noqa: F401  (register the job handlers)
+    from app.jobs import files as _file_jobs  # noqa: F401
+    from app.mail import jobs as _mail_jobs  # noqa: F401
 
     for blueprint in (core_bp, auth_bp, people_admin_bp, plan_bp, audit_bp, courses_bp, certificates_bp,
                       quizzes_bp, contests_bp, coverage_bp, api_bp, game_bp, surveys_bp, reports_bp, club_bp, ring_bp,
-                      authoring_bp):
+                      jobs_bp, mail_bp, privacy_bp, authoring_bp):
         app.register_blueprint(blueprint)
 
     csrf.exempt(api_bp)  # token-authenticated, read-only, no cookies
@@ -79,6 +88,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.cli import register_commands
 
     register_commands(app)
+    from app.privacy.cli import register_privacy_commands
+
+    register_privacy_commands(app)
     if os.environ.get("SANALY_QUERY_COUNT_HEADER") or app.config.get("QUERY_COUNT_HEADER"):
         _count_queries(app)
     _register_error_pages(app)

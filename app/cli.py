@@ -18,11 +18,11 @@ from app.surveys.loader import load_surveys
 from app.brainring.loader import load_ring_sets
 from app.people import service as people
 from app.core import lint
-from app.core.content import ContentError, content_files
+from app.core.content import ContentError, content_files, is_translation_file
 from app.courses.loader import read_course
 from app.quizzes.loader import read_quiz
 from app.brainring.loader import read_ring_set
-from app.plan.service import load_plans
+from app.plan.service import load_plans, read_plan
 
 
 def _content_folder() -> Path:
@@ -111,8 +111,29 @@ def _check_bank(where: str, spec: dict, single_answers: list[dict]) -> list[lint
     return findings
 
 
+def _check_plans(folder: Path, problems: list) -> list[lint.Finding]:
+    """Read every plan with its translations and report the texts left untranslated."""
+    findings = []
+    for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+        if is_translation_file(path):
+            continue
+        try:
+            spec = read_plan(path)
+        except ContentError as error:
+            problems.append(error)
+            continue
+        original = {"title": spec.title, "university": spec.university, "approved_by": spec.approved_by,
+                    "sections": spec.sections}
+        activities = [(a.code, {"name": a.name, "target_text": a.target_text,
+                                "form_of_completion": a.form_of_completion, "expected_result": a.expected_result,
+                                "responsible": a.responsible, "term_text": a.term_text}, a.translations)
+                      for a in spec.activities]
+        findings += lint.missing_plan_translations(f"plans/{path.name}", original, activities, spec.translations)
+    return findings
+
+
 def check_content(root: Path | None = None) -> tuple[list[lint.Finding], list[ContentError]]:
-    """Read every question bank and lesson (writing nothing) and run the linter's rules on them.
+    """Read every question bank, lesson and plan (writing nothing) and run the linter's rules on them.
 
     Returns the findings and the files that could not be read at all. What a bank counts for is
     its plan activity, else the course that names it as its final quiz (its activity, else the
@@ -151,6 +172,7 @@ def check_content(root: Path | None = None) -> tuple[list[lint.Finding], list[Co
         banks.append((where, f"plan activity {code}" if code else where, spec["questions"]))
         findings += _check_bank(where, spec, spec["questions"])
     findings += lint.duplicate_items(banks)
+    findings += _check_plans(root / "plans", problems)
     for course in courses:
         for lesson in course.lessons:
             where = f"courses/{course.slug}/{lesson.number:02d}-{lesson.slug}.md"
@@ -191,7 +213,7 @@ def _print_report(report, what: str) -> None:
 def register_commands(app) -> None:
     @app.cli.command("load-content")
     @click.option("--check", is_flag=True,
-                  help="Lint the question banks and lessons (fairness, duplicates, sources, translations); load nothing.")
+                  help="Lint the question banks, lessons and plans (fairness, duplicates, sources, translations); load nothing.")
     @click.option("--force", is_flag=True,
                   help="Also replace items whose current version was published in the browser.")
     def load_content_command(check: bool, force: bool):
@@ -337,6 +359,43 @@ def register_commands(app) -> None:
             sys.exit(1)
         click.echo(f"restored the {manifest['database']} backup of {manifest['created_at']} "
                    f"(schema {manifest['schema_revision']})")
+
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+    def worker_command(burst: bool):
+        """Run background jobs from the Redis queue (REDIS_URL) until stopped."""
+        from redis import Redis
+        from rq import Queue, SimpleWorker
+
+        from app.core.clock import now
+        from app.jobs import service as jobs
+
+        url = current_app.config.get("REDIS_URL")
+        if not url:
+            click.echo("error: REDIS_URL is not set; without Redis jobs run inside the web server", err=True)
+            sys.exit(1)
+        connection = Redis.from_url(url)
+        queue = Queue(current_app.config.get("JOBS_QUEUE") or jobs.QUEUE_NAME, connection=connection)
+        for job_id in jobs.recover_abandoned(now(), mode="rq"):
+            click.echo(f"job {job_id} was left unfinished by a stopped worker: queued again")
+        db.session.remove()
+        # One process runs the jobs one after another inside this application (no fork per job).
+        SimpleWorker([queue], connection=connection).work(burst=burst)
+
+    @app.cli.command("tick")
+    def tick_command():
+        """Write the reminders and digests that are due and send what waits (cron or a timer runs this)."""
+        from app.jobs import service as jobs
+
+        mode = "rq" if jobs.jobs_mode(current_app.config) == "rq" else "inline"
+        job = jobs.start("reminders", started_by=None, mode=mode)
+        db.session.refresh(job)
+        if mode == "rq":
+            click.echo(f"job {job.id} queued")
+        else:
+            click.echo(f"job {job.id} {job.state}: {job.result or job.error}")
+            if job.state != "done":
+                sys.exit(1)
 
     @app.cli.group("api-token")
     def api_token_group():

@@ -109,6 +109,11 @@ def build_demo() -> DemoReport:
     db.session.commit()
 
     admin = users["admin@sanaly.test"]
+    from app.privacy import demo as demo_privacy
+
+    steps, _summary = demo_privacy.build(users, admin, now())
+    report.steps.extend(steps)
+    db.session.commit()
     for steps, summary in (demo_contests.build(calendar, users, admin, Path(current_app.config["UPLOAD_FOLDER"])),
                            demo_events.build(calendar, users, admin),
                            demo_surveys.build(calendar, users, admin),

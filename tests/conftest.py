@@ -38,6 +38,10 @@ def base_config(database_url, tmp_path) -> dict:
         "SERVER_NAME": "sanaly.test",
         "LOG_LEVEL": "WARNING",
         "AUDIT_SIGNING_KEY": TEST_AUDIT_KEY,
+        "JOBS_MODE": "inline",      # a job runs before the request answers: tests see its outcome at once
+        "SMTP_HOST": None,
+        "BASE_URL": None,
+        "JOB_FILES_FOLDER": str(tmp_path / "job-files"),
     }
 
 

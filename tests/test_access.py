@@ -58,6 +58,11 @@ def admin_pages(app, make_group, make_user, runner):
         "/admin/reports/": "reports.queue",
         f"/admin/reports/{report.id}": "reports.handle",
         f"/admin/reports/files/{report.attachments[0].id}.jpg": "reports.admin_file",
+        "/admin/mail": "mail.admin",
+        "/admin/privacy/": "privacy.admin_index",
+        "/admin/privacy/notice": "privacy.edit_notice",
+        f"/admin/privacy/people/{person.id}": "privacy.person",
+        f"/admin/privacy/people/{person.id}.zip": "privacy.person_copy",
     }
 
 

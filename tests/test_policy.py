@@ -23,6 +23,7 @@ from app.brainring.models import RingSet
 from app.people.models import utcnow
 from app.surveys import service as surveys
 from app.surveys.models import Survey
+from app.jobs.models import Job
 
 WHO = ("anonymous", "student", "curator", "jury", "admin")
 ACCOUNTS = {"student": "student1@sanaly.test", "curator": "curator@sanaly.test", "jury": "jury1@sanaly.test",
@@ -74,7 +75,10 @@ def demo(app, runner):
         surveys.publish(waves[0], users["admin@sanaly.test"], utcnow())
     published = next(w.key for w in waves if w.published_at)
     unpublished = next(w.key for w in waves if not w.published_at)
-    return dict(users=users, own_group=own_group, other_group=other_group, attempt=attempt, video=video,
+    job = Job(kind="backup", state="done", started_by_id=users["admin@sanaly.test"].id, result={})
+    db.session.add(job)
+    db.session.commit()
+    return dict(job=job.id, users=users, own_group=own_group, other_group=other_group, attempt=attempt, video=video,
                 assignment=assignment, certificate=certificate, event=event, faculty=faculty, report=report, club=club,
                 game=game.code, checkpoint=audit.latest_checkpoint(), published=published,
                 unpublished=unpublished)
@@ -104,6 +108,9 @@ def policy(d):
         "auth.login": [("/login", expect(200, 302, 302, 302, 302))],
         "auth.account": [("/account", REDIRECT)],
         "auth.set_password": [("/set-password/forged", expect(404, 404, 404, 404, 404))],
+        # Single sign-on is not configured here (tests/test_sso.py covers it): nothing at these addresses.
+        "auth.sso_start": [("/login/sso", expect(404, 404, 404, 404, 404))],
+        "auth.sso_callback": [("/login/sso/callback?code=x&state=y", expect(404, 404, 404, 404, 404))],
         "people_admin.people": [("/admin/people", ADMIN)],
         "people_admin.person": [(f"/admin/people/{d['users']['student1@sanaly.test'].id}", ADMIN)],
         "people_admin.roster": [("/admin/roster", ADMIN)],
@@ -207,6 +214,24 @@ def policy(d):
         "ring.play": [(f"/ring/{d['game']}", SIGNED_IN)],         # the join page: a GET never joins
         "ring.pad": [(f"/ring/{d['game']}/pad", expect(302, 404, 404, 404, 404))],   # only a player's
         "ring.results": [(f"/ring/{d['game']}/results", expect(302, 404, 404, 404, 404))],   # not closed yet
+        "jobs.index": [("/jobs/", SIGNED_IN)],
+        "jobs.show": [(f"/jobs/{d['job']}", expect(302, 403, 403, 403, 200))],     # whoever started it (the ACS)
+        "jobs.status": [(f"/jobs/{d['job']}/status.json", expect(302, 403, 403, 403, 200))],
+        "jobs.download": [(f"/jobs/{d['job']}/file", expect(302, 403, 403, 403, 404))],   # it made no file
+        "mail.forgot_password": [("/password/forgot", PUBLIC)],
+        "mail.unsubscribe": [("/mail/unsubscribe/forged", expect(404, 404, 404, 404, 404))],
+        "mail.preferences": [("/mail/preferences", SIGNED_IN)],
+        "mail.admin": [("/admin/mail", ADMIN)],
+        "privacy.notice_page": [("/privacy", PUBLIC)],
+        "privacy.register": [("/privacy/register", PUBLIC)],
+        "privacy.consent": [("/privacy/consent", SIGNED_IN)],
+        "privacy.mine": [("/privacy/mine", SIGNED_IN)],
+        "privacy.my_copy": [("/privacy/mine.zip", SIGNED_IN)],
+        "privacy.access_log_page": [("/privacy/access-log", expect(302, 403, 403, 403, 403))],   # the DPO's alone
+        "privacy.admin_index": [("/admin/privacy/", ADMIN)],
+        "privacy.edit_notice": [("/admin/privacy/notice", ADMIN)],
+        "privacy.person": [(f"/admin/privacy/people/{d['users']['student1@sanaly.test'].id}", ADMIN)],
+        "privacy.person_copy": [(f"/admin/privacy/people/{d['users']['student1@sanaly.test'].id}.zip", ADMIN)],
     }
 
 
@@ -302,6 +327,18 @@ def post_policy(d, token_id):
         "ring.answer": (f"/ring/{d['game']}/answer", post_expect("login", "missing", "missing", "missing", "missing")),
         "ring.join": (f"/ring/{d['game']}/join", P_SIGNED_IN),
         "ring.step": (f"/ring/{d['game']}/reveal", P_STAFF),
+        "jobs.retry": (f"/jobs/{d['job']}/retry", P_ADMIN),
+        "mail.forgot_password": ("/password/forgot", post_expect("ok", "ok", "ok", "ok", "ok")),
+        "mail.unsubscribe": ("/mail/unsubscribe/forged", post_expect("missing", "missing", "missing", "missing", "missing")),
+        "mail.preferences": ("/mail/preferences", P_SIGNED_IN),
+        "mail.admin": ("/admin/mail", P_ADMIN),
+        "mail.invite_group": (f"/admin/groups/{g}/invite", P_ADMIN),
+        "privacy.consent": ("/privacy/consent", P_SIGNED_IN),
+        "privacy.ask_erasure": ("/privacy/mine/erase", P_SIGNED_IN),     # the "are you sure?" step
+        "privacy.admin_index": ("/admin/privacy/", P_ADMIN),
+        "privacy.edit_notice": ("/admin/privacy/notice", P_ADMIN),
+        "privacy.erase": (f"/admin/privacy/people/{d['users']['student3@sanaly.test'].id}/erase", P_ADMIN),
+        "privacy.decline": ("/admin/privacy/requests/100000/decline", post_expect("login", "forbidden", "forbidden", "forbidden", "missing")),
         "auth.logout": ("/logout", post_expect("ok", "ok", "ok", "ok", "ok")),      # last: it signs out
     }
 

@@ -7,7 +7,7 @@ from datetime import date
 from functools import lru_cache
 
 import qrcode
-from flask_babel import gettext as _
+from flask_babel import gettext as _, pgettext
 from fontpkg_pt_sans import ROOT as FONT_ROOT
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
@@ -113,7 +113,7 @@ def draw(certificate: Certificate, verify_url: str, issuer: str) -> Image.Image:
     y = _centred(pen, 150, issuer, _font(False, 40), MUTED, 80)
     heading, lead, line = {
         "course": (_("Certificate of completion"), _("This certifies that"), _("has completed the course")),
-        "diploma": (_("Diploma"), _("is awarded to"), _("for")),
+        "diploma": (_("Diploma"), _("is awarded to"), pgettext("a diploma is awarded for a work", "for")),
         "participation": (_("Certificate of participation"), _("This certifies that"), _("took part in the contest")),
         "volunteering": (_("Statement of volunteering"), _("This certifies that"),
                          _("has volunteered in anti-corruption activities, as confirmed by the club coordinator:")),

@@ -334,12 +334,12 @@ def assign_jury(contest: Contest, actor: User, now: datetime, rng: random.Random
         for juror_id in juror_ids:
             db.session.add(JuryAssignment(entry_id=entry_id, juror_id=juror_id, assigned_at=now))
     warnings = [_warning_with_code(w, code_of) for w in plan.warnings]
-    from app.gamification.service import N_, notify
+    from app.gamification.service import N_, notify, titles_in_every_language
 
     for juror_id in {j for jurors in plan.jurors_of.values() for j in jurors}:
         count = sum(juror_id in jurors for jurors in plan.jurors_of.values())
         notify([juror_id], "jury", N_("%(n)d entries of “%(title)s” are waiting for your scores."),
-               {"n": count, "title": contest.title}, "/jury/", now, subject=f"contest:{contest.slug}")
+               {"n": count, **titles_in_every_language("title", contest)}, "/jury/", now, subject=f"contest:{contest.slug}")
     audit.record("jury.assigned", actor=actor, subject=f"contest:{contest.slug}", now=now, payload={
         "assignments": {code_of[e]: sorted(j) for e, j in plan.jurors_of.items()}, "warnings": warnings})
     db.session.commit()
@@ -638,10 +638,10 @@ def publish(contest: Contest, actor: User, now: datetime) -> dict:
                                issued_on=local_date(now))
         certificates.issue(entry.author, kind="participation", subject_ref=f"contest:{contest.id}",
                            title=contest.title, issued_on=local_date(now))
-    from app.gamification.service import N_, notify, resolve_notifications
+    from app.gamification.service import N_, notify, resolve_notifications, titles_in_every_language
 
     notify({e.author_id for e in entries.values()}, "results", N_("The results of “%(title)s” are published."),
-           {"title": contest.title}, f"/contests/{contest.slug}/results", now, subject=f"contest:{contest.slug}")
+           titles_in_every_language("title", contest), f"/contests/{contest.slug}/results", now, subject=f"contest:{contest.slug}")
     resolve_notifications(f"contest:{contest.slug}", "jury", now)     # nothing is waiting for a score any more
     db.session.commit()
     logger.info("results of contest %s published by %s", contest.slug, actor.id)

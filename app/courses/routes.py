@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.core.localize import tr
 from app.courses import loader, service
 from app.courses.forms import LessonActionForm
 from app.courses.models import Course, Lesson, LessonVersion
@@ -109,7 +110,7 @@ def lesson(slug, lesson_slug):
 
 def _after_completion(course, lesson, completion):
     if completion.course_completed:
-        flash(_("You have completed the course “%(title)s”. Your certificate is ready.", title=course.title), "success")
+        flash(_("You have completed the course “%(title)s”. Your certificate is ready.", title=tr(course, "title")), "success")
         return redirect(url_for(".course", slug=course.slug))
     if completion.lesson_new:
         flash(_("Lesson complete."), "success")

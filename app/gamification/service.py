@@ -241,6 +241,16 @@ def notify(user_ids, kind: str, message: str, params: dict | None = None, link: 
         db.session.execute(Notification.__table__.insert(), rows)
 
 
+def titles_in_every_language(key: str, item) -> dict:
+    """Notification parameters naming content: its original title under `key`, each translation's under
+    `key.<language>` ({"title": "Integrity hour", "title.kk": "Адалдық сағаты", …})."""
+    params = {key: item.title}
+    for language, texts in sorted((getattr(item, "translations", None) or {}).items()):
+        if (texts or {}).get("title"):
+            params[f"{key}.{language}"] = texts["title"]
+    return params
+
+
 def _english(params: dict) -> dict:
     titles = {b["key"]: b["title"] for b in game().get("badges", [])}
     return {k: titles.get(v, v) if k == "badge" else v for k, v in params.items()}
@@ -265,9 +275,14 @@ def notification_text(notification: Notification) -> str:
     """The notification in the reader's language (older ones, stored as text only, as written)."""
     if not notification.message:
         return notification.text
-    nested = _NESTED_QUOTES.get(str(get_locale()), _NESTED_QUOTES["en"])
+    language = str(get_locale())
+    nested = _NESTED_QUOTES.get(language, _NESTED_QUOTES["en"])
+    stored = notification.params or {}
+    # A title stored with its translations ("title.kk", "title.ru": see titles_in_every_language) is
+    # shown in the reader's language.
+    plain = {k: stored.get(f"{k}.{language}") or v for k, v in stored.items() if "." not in k}
     params = {k: _(v) if k == "badge" else (v.translate(nested) if isinstance(v, str) else v)
-              for k, v in _english(notification.params or {}).items()}
+              for k, v in _english(plain).items()}
     try:
         return _(notification.message, **params)
     except (KeyError, ValueError, TypeError):

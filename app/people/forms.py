@@ -20,6 +20,7 @@ def role_label(role: str) -> str:
         "student": _l("Student"), "staff": _l("Employee"), "curator": _l("Curator"),
         "jury": _l("Jury member"), "admin": _l("ACS officer (admin)"), "coordinator": _l("Club coordinator"),
         "editor": _l("Content editor"),
+        "dpo": _l("Data protection officer"),
     }[role])
 
 
@@ -59,6 +60,7 @@ class PersonForm(FlaskForm):
 class UploadForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
     dry_run = BooleanField(_l("Dry run: check the file and report, change nothing"))
+    invite = BooleanField(_l("Invite by e-mail the people who have no password yet (runs in the background)"))
 
 
 class HeadcountForm(FlaskForm):

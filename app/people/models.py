@@ -15,7 +15,8 @@ JURY = "jury"
 ADMIN = "admin"
 COORDINATOR = "coordinator"      # runs the "Sanaly Urpak" club: memberships, volunteering, media
 EDITOR = "editor"                # a teacher or methodologist who edits the content items given to them
-ROLES = (STUDENT, STAFF, CURATOR, JURY, ADMIN, COORDINATOR, EDITOR)
+DPO = "dpo"                      # the data protection officer: reads the access log and nothing else
+ROLES = (STUDENT, STAFF, CURATOR, JURY, ADMIN, COORDINATOR, DPO, EDITOR)
 
 
 def utcnow() -> datetime:

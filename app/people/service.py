@@ -264,6 +264,17 @@ def import_roster(text: str, *, actor: User | None, dry_run: bool = False) -> Im
     if problem:
         report.rejected.append((1, problem))
         return report
+    return import_roster_rows(rows, actor=actor, dry_run=dry_run, report=report)
+
+
+def import_roster_rows(rows: list[dict], *, actor: User | None, dry_run: bool = False, first_line: int = 2,
+                       report: ImportReport | None = None, seen: dict[str, int] | None = None) -> ImportReport:
+    """Import parsed roster rows (see import_roster); `first_line` is the file's line of the first row.
+
+    A long roster is imported in slices (a background job): each slice commits, `seen` carries the
+    e-mails of earlier slices so a repeated e-mail is still rejected, and running a slice again
+    changes nothing (people are matched by e-mail)."""
+    report = report or ImportReport(dry_run=dry_run)
     emails = [normalise_email(row.get("email", "")) for row in rows]
     existing = {}
     for start in range(0, len(emails), 500):
@@ -271,11 +282,11 @@ def import_roster(text: str, *, actor: User | None, dry_run: bool = False) -> Im
         existing.update({u.email: u for u in db.session.execute(
             select(User).where(User.email.in_(chunk))).scalars()})
     structure = _Structure()
-    seen: dict[str, int] = {}
+    seen = {} if seen is None else seen
     student_ids = {sid for (sid,) in db.session.execute(
         select(User.student_id).where(User.student_id.is_not(None)))}
     role_changes = []
-    for line, (row, email) in enumerate(zip(rows, emails), start=2):
+    for line, (row, email) in enumerate(zip(rows, emails), start=first_line):
         full_name = " ".join(row.get("full_name", "").split())
         faculty_name = row.get("faculty", "")
         group_code = row.get("group", "")

@@ -206,12 +206,12 @@ def apply_quiz(spec: dict) -> str:
 def _announce(quiz: Quiz) -> None:
     """Tell every active student that a plan quiz has opened (one bulk insert)."""
 
-    from app.gamification.service import N_, notify
+    from app.gamification.service import N_, notify, titles_in_every_language
     from app.people.models import STUDENT, User, UserRole
 
     students = db.session.execute(select(User.id).join(UserRole, UserRole.user_id == User.id)
                                   .where(UserRole.role == STUDENT, User.active.is_(True))).scalars().all()
-    notify(students, "quiz", N_("A new quiz is open: “%(title)s”."), {"title": quiz.title}, f"/quizzes/{quiz.slug}/",
+    notify(students, "quiz", N_("A new quiz is open: “%(title)s”."), titles_in_every_language("title", quiz), f"/quizzes/{quiz.slug}/",
            subject=f"quiz:{quiz.slug}")
 
 

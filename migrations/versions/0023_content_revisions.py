@@ -1,13 +1,13 @@
 """authoring: where each content version came from, editors' grants, drafts; contests keep their brief's Markdown
 
-Revision ID: 0020_content_revisions
-Revises: 0019_ring_translations
+Revision ID: 0023_content_revisions
+Revises: 0022_personal_data
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_content_revisions"
-down_revision = "0019_ring_translations"
+revision = "0023_content_revisions"
+down_revision = "0022_personal_data"
 branch_labels = None
 depends_on = None
 

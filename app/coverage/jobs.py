@@ -1,0 +1,32 @@
+"""The coverage report as a background job: every scope × activity figure, as an XLSX file."""
+import secrets
+
+from app.core.clock import today
+from app.core.exports import xlsx_bytes
+from app.coverage import service
+from app.jobs.files import files_folder
+from app.jobs.models import Job
+from app.jobs.service import JobError, handler
+from app.plan.service import current_plan
+
+HEADER = ["scope", "name", "activity", "population", "participants", "headcount", "headcount_estimated",
+          "coverage_percent", "target_percent", "status", "needed"]
+
+
+@handler("coverage_report")
+def build_coverage_report(job: Job, progress) -> dict:
+    """Compute the current plan's coverage for every scope and write it as a spreadsheet."""
+    as_of = today()
+    plan = current_plan(as_of)
+    if plan is None:
+        raise JobError("No plan covers today.")
+    progress(0, 2, force=True)
+    data = service.coverage(plan, as_of)
+    progress(1, 2, force=True)
+    table = [[row.key[0], row.name, activity.code, activity.population, figure.participants, figure.headcount,
+              "yes" if figure.estimated else "no", figure.percent, figure.target, figure.status, figure.needed]
+             for row in [data.university] + data.faculties + data.groups + data.units
+             for activity in data.activities if (figure := row.figures.get(activity.id)) is not None]
+    name = f"{secrets.token_hex(12)}.xlsx"
+    (files_folder() / name).write_bytes(xlsx_bytes(HEADER, table, title="Coverage"))
+    return {"file": name, "download_name": f"coverage-{plan.slug}-{as_of.isoformat()}.xlsx", "rows": len(table)}

@@ -1,0 +1,1 @@
+"""E-mail: the outbox, SMTP delivery, invitations, password reset, reminders, the weekly digest, opt-outs."""
