@@ -12,6 +12,7 @@ from flask_migrate import upgrade
 
 from app.audit import keys
 from app.audit import service as audit
+from app.authoring.service import export_content
 from app.core.backup import BackupError, create_backup, restore_backup
 from app.core.clock import now
 from app.core.content import ContentError
@@ -20,7 +21,7 @@ from app.demo import build_demo
 from app.demo.scale import seed_scale
 from app.extensions import db
 from app.jobs import service as jobs
-from app.loading import check_content, load_content
+from app.loading import check_content, lesson_images_folder, load_content
 from app.people import service as people
 
 
@@ -47,7 +48,9 @@ def register_commands(app) -> None:
     @app.cli.command("load-content")
     @click.option("--check", is_flag=True,
                   help="Lint the question banks, lessons and plans (fairness, duplicates, sources, translations); load nothing.")
-    def load_content_command(check: bool):
+    @click.option("--force", is_flag=True,
+                  help="Also replace items whose current version was published in the browser.")
+    def load_content_command(check: bool, force: bool):
         """Load plans and other content files into the database (safe to repeat), or only check them."""
         if check:
             findings, problems = check_content()
@@ -58,7 +61,7 @@ def register_commands(app) -> None:
             click.echo(f"content check: {len(findings)} problems, {len(problems)} files that cannot be read")
             sys.exit(1 if findings or problems else 0)
         try:
-            lines, problems = load_content()
+            lines, problems = load_content(force=force)
         except ContentError as error:
             click.echo(f"error: {error}", err=True)
             click.echo("nothing was loaded", err=True)
@@ -69,6 +72,13 @@ def register_commands(app) -> None:
             click.echo(f"error: {problem} (this file's course, quiz or contest was not loaded)", err=True)
         if problems:
             sys.exit(1)
+
+    @app.cli.command("export-content")
+    @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+    def export_content_command(folder: Path):
+        """Write every published course, quiz, survey, brain-ring set and contest into FOLDER as content files."""
+        count = export_content(folder, Path(current_app.config["CONTENT_FOLDER"]), lesson_images_folder())
+        click.echo(f"exported {count} files to {folder}")
 
     @app.cli.command("import-roster")
     @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -211,7 +221,6 @@ def register_commands(app) -> None:
     @app.cli.group("api-token")
     def api_token_group():
         """Manage tokens for the JSON API."""
-
     @api_token_group.command("create")
     @click.argument("name")
     def api_token_create(name: str):

@@ -7,10 +7,12 @@ from pathlib import Path
 
 from flask import current_app
 
+from app.authoring.service import FileDoor
 from app.brainring.loader import load_ring_sets, read_ring_set
 from app.contests.loader import load_contests
 from app.core import lint
 from app.core.content import ContentError, content_files, is_translation_file
+from app.core.uploads import LESSON_IMAGE_FOLDER
 from app.courses.loader import load_courses, read_course
 from app.plan.service import load_plans, read_plan
 from app.quizzes.loader import load_quizzes, read_quiz
@@ -21,34 +23,44 @@ def _content_folder() -> Path:
     return Path(current_app.config["CONTENT_FOLDER"])
 
 
-def load_content() -> tuple[list[str], list[ContentError]]:
+def lesson_images_folder() -> Path:
+    """Where lesson pictures are kept (re-encoded), under the upload folder."""
+    return Path(current_app.config["UPLOAD_FOLDER"]) / LESSON_IMAGE_FOLDER
+
+
+def load_content(*, force: bool = False, root: Path | None = None) -> tuple[list[str], list[ContentError]]:
     """Load every content file; return a summary and the problems of files that did not load.
 
     Plans load all-or-nothing (a broken plan raises ContentError); each course loads
-    whole or not at all, and a broken course does not stop the others.
+    whole or not at all, and a broken course does not stop the others. An item whose current
+    version came from the browser is reported and left alone unless `force`.
     """
+    root = root or _content_folder()
+    guard = FileDoor(force=force, root=root, images=lesson_images_folder())
     lines = []
-    for result in load_plans(_content_folder() / "plans"):
+    for result in load_plans(root / "plans"):
         if result.unchanged:
             lines.append(f"plan {result.slug}: unchanged")
         else:
             lines.append(f"plan {result.slug}: {result.created} activities created, "
                          f"{result.updated} updated, {result.retired} retired")
-    quiz_lines, problems = load_quizzes(_content_folder() / "quizzes")
+    quiz_lines, problems = load_quizzes(root / "quizzes", guard)
     lines.extend(quiz_lines)
-    survey_lines, survey_problems = load_surveys(_content_folder() / "quizzes")
+    survey_lines, survey_problems = load_surveys(root / "quizzes", guard)
     lines.extend(survey_lines)
     problems.extend(survey_problems)
-    ring_lines, ring_problems = load_ring_sets(_content_folder() / "quizzes")
+    ring_lines, ring_problems = load_ring_sets(root / "quizzes", guard)
     lines.extend(ring_lines)
     problems.extend(ring_problems)
-    contest_lines, contest_problems = load_contests(_content_folder() / "contests")
+    contest_lines, contest_problems = load_contests(root / "contests", guard)
     lines.extend(contest_lines)
     problems.extend(contest_problems)
-    courses, course_problems = load_courses(_content_folder() / "courses")
+    courses, course_problems = load_courses(root / "courses", guard)
     problems.extend(course_problems)
     for result in courses:
-        if result.unchanged:
+        if result.held:
+            lines.append(f"course {result.slug}: {result.held}")
+        elif result.unchanged:
             lines.append(f"course {result.slug}: unchanged")
         else:
             lines.append(f"course {result.slug}: {'created' if result.created else 'updated'}, "

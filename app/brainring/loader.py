@@ -95,7 +95,7 @@ def apply_ring_set(spec: dict) -> str:
     return "created" if created else "updated"
 
 
-def load_ring_sets(folder: Path) -> tuple[list[str], list[ContentError]]:
+def load_ring_sets(folder: Path, guard=None) -> tuple[list[str], list[ContentError]]:
     """Load every brain ring set in quizzes/; a broken file is reported and loads nothing."""
     return load_files(folder, read_ring_set, lambda spec: f"{apply_ring_set(spec)} ({len(spec['questions'])} questions)",
-                      RingSet, "brain ring", only="brainring")
+                      RingSet, "brain ring", only="brainring", kind="brainring", guard=guard)

@@ -22,6 +22,7 @@ class Contest(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(10))
     activity_code: Mapped[str] = mapped_column(String(20), default="")
+    brief: Mapped[str] = mapped_column(Text, default="")          # Markdown as written
     brief_html: Mapped[str] = mapped_column(Text, default="")
     submissions_open: Mapped[datetime]
     submissions_close: Mapped[datetime]

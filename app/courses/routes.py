@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from app.core.clock import utcnow
 from app.core.localize import tr
+from app.core.markdown import LESSON_IMAGE
+from app.core.uploads import LESSON_IMAGE_FOLDER
 from app.courses import loader, service
 from app.courses.forms import LessonActionForm
 from app.courses.models import Course, Lesson, LessonVersion
@@ -77,6 +79,20 @@ def _render_lesson(course, lesson, *, checked=None):
         form=LessonActionForm(), result=result, chosen=chosen, path=path,
         course_completed=bool(checked and checked.get("course_completed")),
     )
+
+
+@bp.route("/lesson-images/<name>")
+@login_required
+def lesson_image(name):
+    """Send a lesson picture (re-encoded at upload; random or checked names) to a signed-in person."""
+    from flask import send_from_directory
+
+    if not LESSON_IMAGE.match(f"images/{name}"):
+        abort(404)
+    response = send_from_directory(Path(current_app.config["UPLOAD_FOLDER"]) / LESSON_IMAGE_FOLDER, name,
+                                   mimetype="image/jpeg", max_age=86400)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.route("/courses/<slug>/<lesson_slug>")

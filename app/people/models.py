@@ -16,8 +16,9 @@ CURATOR = "curator"
 JURY = "jury"
 ADMIN = "admin"
 COORDINATOR = "coordinator"      # runs the "Sanaly Urpak" club: memberships, volunteering, media
+EDITOR = "editor"                # a teacher or methodologist who edits the content items given to them
 DPO = "dpo"                      # the data protection officer: reads the access log and nothing else
-ROLES = (STUDENT, STAFF, CURATOR, JURY, ADMIN, COORDINATOR, DPO)
+ROLES = (STUDENT, STAFF, CURATOR, JURY, ADMIN, COORDINATOR, DPO, EDITOR)
 
 
 def display_name(full_name: str, mode: str) -> str:

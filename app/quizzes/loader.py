@@ -215,10 +215,10 @@ def _announce(quiz: Quiz) -> None:
                     params=titles_in_every_language("title", quiz), link=f"/quizzes/{quiz.slug}/", subject=f"quiz:{quiz.slug}")
 
 
-def load_quizzes(folder: Path) -> tuple[list[str], list[ContentError]]:
+def load_quizzes(folder: Path, guard=None) -> tuple[list[str], list[ContentError]]:
     """Load every quizzes/*.toml; a broken file is reported and loads nothing, the others load."""
     return load_files(folder, read_quiz, lambda spec: f"{apply_quiz(spec)} ({len(spec['questions'])} questions)",
-                      Quiz, "quiz", skip=("survey", "brainring"))
+                      Quiz, "quiz", skip=("survey", "brainring"), kind="quiz", guard=guard)
 
 
 def quiz_problems(folder: Path) -> list[ContentError]:
