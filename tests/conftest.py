@@ -36,6 +36,30 @@ def cheap_password_hashing():
     passwords.HASHER, passwords._DUMMY = PRODUCTION_HASHER, PRODUCTION_DUMMY
 
 
+@pytest.fixture(scope="session", autouse=True)
+def url_builders_compiled_once():
+    """Compile each URL rule's builder once per run instead of once per app the tests build.
+
+    Werkzeug turns every rule into Python source and compiles it when a blueprint is registered:
+    four fifths of `create_app`'s time, paid again by each of the suite's hundreds of apps. The
+    compiled function depends only on the rule's text, its parsed parts and defaults, and whether
+    unknown arguments are appended; the rule it serves is bound at call time, so apps can share it.
+    """
+    from werkzeug.routing.rules import Rule
+
+    compile_builder, compiled = Rule._compile_builder, {}
+
+    def shared(self, append_unknown=True):
+        key = (self.rule, tuple(self._trace), repr(sorted((self.defaults or {}).items())), append_unknown)
+        if key not in compiled:
+            compiled[key] = compile_builder(self, append_unknown)
+        return compiled[key]
+
+    Rule._compile_builder = shared
+    yield
+    Rule._compile_builder = compile_builder
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     """The database the suite owns for this run: DATABASE_URL if set, else a temporary SQLite file."""
