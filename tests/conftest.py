@@ -5,6 +5,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -12,11 +13,51 @@ from sqlalchemy import create_engine, text
 
 from app import create_app
 from app.extensions import db
+from app.people import passwords
 from app.people.models import Faculty, Group, User
 
 PASSWORD = "correct horse battery"
 TEST_AUDIT_KEY = "dGVzdCBhdWRpdCBrZXkgLSBub3QgZm9yIHByb2R1Y3Q="   # 32 bytes: never a real instance's
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# What the platform hashes with; the suite swaps in the cheapest Argon2id (see cheap_password_hashing).
+PRODUCTION_HASHER, PRODUCTION_DUMMY = passwords.HASHER, passwords._DUMMY
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Hash with Argon2id at its cheapest: no test but one is about the hashing cost.
+
+    tests/test_auth.py checks the production parameters, for real hashes and for the dummy hash an
+    unknown account is checked against; the same-work tests count checks, which do not depend on cost.
+    """
+    passwords.HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    passwords._DUMMY = passwords.HASHER.hash("a password nobody has")
+    yield
+    passwords.HASHER, passwords._DUMMY = PRODUCTION_HASHER, PRODUCTION_DUMMY
+
+
+@pytest.fixture(scope="session", autouse=True)
+def url_builders_compiled_once():
+    """Compile each URL rule's builder once per run instead of once per app the tests build.
+
+    Werkzeug turns every rule into Python source and compiles it when a blueprint is registered:
+    four fifths of `create_app`'s time, paid again by each of the suite's hundreds of apps. The
+    compiled function depends only on the rule's text, its parsed parts and defaults, and whether
+    unknown arguments are appended; the rule it serves is bound at call time, so apps can share it.
+    """
+    from werkzeug.routing.rules import Rule
+
+    compile_builder, compiled = Rule._compile_builder, {}
+
+    def shared(self, append_unknown=True):
+        key = (self.rule, tuple(self._trace), repr(sorted((self.defaults or {}).items())), append_unknown)
+        if key not in compiled:
+            compiled[key] = compile_builder(self, append_unknown)
+        return compiled[key]
+
+    Rule._compile_builder = shared
+    yield
+    Rule._compile_builder = compile_builder
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -349,6 +349,131 @@ def test_pure_python_signature_check_agrees_with_cryptography():
         assert not verify_audit._ed25519_verify_reference(public, message, signature[:-1] + bytes([signature[-1] ^ 1]))
 
 
+def _signed_note(body: str, key: Ed25519PrivateKey, name: str = "sanaly-test") -> str:
+    public = key.public_key().public_bytes_raw()
+    return body + "\n" + verify_audit.signature_line(name, public, key.sign(body.encode()))
+
+
+def test_a_verifier_key_is_read_exactly_and_every_malformed_one_is_named():
+    key = Ed25519PrivateKey.generate()
+    # A key whose base64 holds '+': only the first two '+' separate the parts.
+    while "+" not in base64.b64encode(b"\x01" + key.public_key().public_bytes_raw()).decode():
+        key = Ed25519PrivateKey.generate()
+    public = key.public_key().public_bytes_raw()
+    text = verify_audit.verifier_key("sanaly-test", public)
+    name, hex_id, encoded = text.split("+", 2)
+    assert verify_audit.parse_verifier_key(f"  {text}\n") == ("sanaly-test", bytes.fromhex(hex_id), public)
+    assert verify_audit.parse_verifier_key(f"{name}+{hex_id.upper()}+{encoded}")[1] == bytes.fromhex(hex_id)
+    malformed = {
+        "sanaly-test+abcd": "a key looks like name\\+1234abcd\\+base64",
+        f"{name}+{hex_id}+not base64!": "the key's last part is not base64",
+        f"{name}+{hex_id}+" + base64.b64encode(public).decode(): "not an Ed25519 key",
+        f"{name}+{hex_id}+" + base64.b64encode(b"\x02" + public).decode(): "not an Ed25519 key",
+        f"{name}+{hex_id}+" + base64.b64encode(b"\x01" + public + b"\x00").decode(): "not an Ed25519 key",
+        f"other+{hex_id}+{encoded}": "the key's id does not match its name and key",
+        f"{name}+{hex_id[:-1]}0+{encoded}" if hex_id[-1] != "0" else f"{name}+{hex_id[:-1]}1+{encoded}":
+            "the key's id does not match its name and key",
+    }
+    for bad, message in malformed.items():
+        with pytest.raises(verify_audit.Problem, match=f"^{message}$"):
+            verify_audit.parse_verifier_key(bad)
+
+
+def test_a_checkpoint_note_is_read_exactly_and_every_malformed_one_is_named():
+    key = Ed25519PrivateKey.generate()
+    root = hashlib.sha256(b"root").digest()
+    body = verify_audit.note_body("sanaly-test", 12, root)
+    assert body == f"sanaly-test\n12\n{base64.b64encode(root).decode()}\n"
+    note = _signed_note(body, key)
+    origin, size, parsed_root, parsed_body, signatures = verify_audit.parse_checkpoint(note)
+    public = key.public_key().public_bytes_raw()
+    assert (origin, size, parsed_root, parsed_body) == ("sanaly-test", 12, root, body)
+    assert [(s, k) for s, k, _sig in signatures] == [("sanaly-test", verify_audit.key_id("sanaly-test", public))]
+    assert len(signatures[0][2]) == 64
+    other = _signed_note(body, Ed25519PrivateKey.generate(), "witness")
+    assert len(verify_audit.parse_checkpoint(note + other.split("\n\n")[1])[4]) == 2   # more than one signature
+    checkpoint = verify_audit.verify_checkpoint(note, verify_audit.verifier_key("sanaly-test", public))
+    assert (checkpoint.origin, checkpoint.size, checkpoint.root, checkpoint.note) == ("sanaly-test", 12, root, note)
+    encoded = base64.b64encode(root).decode()
+    malformed = {
+        note[:-1]: "a note ends with a newline and has no control characters",
+        note.replace("12", "1\t2"): "a note ends with a newline and has no control characters",
+        body: "a note has a blank line before its signatures",
+        body + "\nsigned by me\n": "not a signature line: 'signed by me'",
+        body + "\n\u2014 sanaly-test ***\n": "a signature is not base64",
+        body + "\n\u2014 sanaly-test " + base64.b64encode(b"1234").decode() + "\n": "a signature is too short",
+        body + "\n": "the note has no signature",
+        _signed_note("sanaly-test\n12\n", key): "a checkpoint has an origin, a size and a root hash line",
+        _signed_note(f"\n12\n{encoded}\n", key): "a checkpoint has an origin, a size and a root hash line",
+        _signed_note(f"sanaly-test\n012\n{encoded}\n", key): "the size line is not a decimal number",
+        _signed_note(f"sanaly-test\n-1\n{encoded}\n", key): "the size line is not a decimal number",
+        _signed_note(f"sanaly-test\n12\n{encoded[:-4]}\n", key): "the root hash line is not base64 of 32 bytes",
+        _signed_note(f"sanaly-test\n12\n{encoded[:-2]}\n", key): "the root hash line is not base64 of 32 bytes",
+        _signed_note(f"sanaly-test\n12\n*{encoded[1:]}\n", key): "the root hash line is not base64 of 32 bytes",
+    }
+    for bad, message in malformed.items():
+        with pytest.raises(verify_audit.Problem, match=f"^{message}$"):
+            verify_audit.parse_checkpoint(bad)
+    with pytest.raises(verify_audit.Problem, match="^not a signature line: '" + "x" * 60 + "'$"):
+        verify_audit.parse_checkpoint(body + "\n" + "x" * 100 + "\n")
+    with pytest.raises(verify_audit.Problem, match="^a checkpoint has an origin, a size and a root hash line$"):
+        verify_audit.parse_checkpoint("\n\n" + note.split("\n\n")[1])
+    # The signatures are the lines after the last blank line; what is before it is the signed text.
+    doubled = body + "\n" + note[len(body):]
+    assert verify_audit.parse_checkpoint(doubled)[3] == body + "\n"
+    assert verify_audit.parse_checkpoint(_signed_note(f"sanaly-test\n0\n{encoded}\n", key))[1] == 0
+    assert verify_audit.parse_checkpoint(_signed_note(f"sanaly-test\n12\n{encoded}\nextension\n", key))[1] == 12
+
+
+def test_a_checkpoint_verifies_only_under_its_own_log_name_and_key():
+    key = Ed25519PrivateKey.generate()
+    public = key.public_key().public_bytes_raw()
+    body = verify_audit.note_body("sanaly-test", 3, hashlib.sha256(b"r").digest())
+    note = _signed_note(body, key)
+    wanted = verify_audit.verifier_key("sanaly-test", public)
+    assert verify_audit.verify_checkpoint(note, wanted).size == 3
+    with pytest.raises(verify_audit.Problem, match="^the checkpoint is of log 'sanaly-test', the key is 'other''s$"):
+        verify_audit.verify_checkpoint(note, verify_audit.verifier_key("other", public))
+    stranger = _signed_note(body, Ed25519PrivateKey.generate())
+    with pytest.raises(verify_audit.Problem, match="^the checkpoint carries no signature by this key$"):
+        verify_audit.verify_checkpoint(stranger, wanted)
+    altered = note.replace("\n3\n", "\n4\n")
+    with pytest.raises(verify_audit.Problem, match="^the checkpoint's signature does not verify: it was altered"):
+        verify_audit.verify_checkpoint(altered, wanted)
+    witnessed = note + _signed_note(body, Ed25519PrivateKey.generate(), "witness").split("\n\n")[1]
+    assert verify_audit.verify_checkpoint(witnessed, wanted).size == 3      # another signer's line is ignored
+
+
+def test_consistency_checks_refuse_impossible_sizes_and_proofs():
+    leaves = [verify_audit.leaf_hash(str(i).encode()) for i in range(8)]
+    roots = verify_audit.roots_at(leaves, range(9))
+    empty = verify_audit.EMPTY_ROOT
+    assert empty == hashlib.sha256(b"").digest() and roots[0] == empty
+    assert not verify_audit.verify_consistency(-1, 4, roots[4], roots[4], [])
+    assert not verify_audit.verify_consistency(5, 4, roots[5], roots[4], [])
+    assert not verify_audit.verify_consistency(4, 3, roots[4], roots[4], [])     # would pass the proof's arithmetic
+    assert verify_audit.verify_consistency(0, 4, empty, roots[4], [])
+    assert not verify_audit.verify_consistency(0, 4, empty, roots[4], [roots[1]])
+    assert not verify_audit.verify_consistency(0, 4, roots[1], roots[4], [])
+    assert verify_audit.verify_consistency(4, 4, roots[4], roots[4], [])
+    assert not verify_audit.verify_consistency(4, 4, roots[4], roots[4], [roots[1]])
+    assert not verify_audit.verify_consistency(4, 4, roots[3], roots[4], [])
+    assert not verify_audit.verify_consistency(3, 6, roots[3], roots[6], [])
+    proof = verify_audit.consistency_proof(leaves, 3, 7)
+    assert verify_audit.verify_consistency(3, 7, roots[3], roots[7], proof)
+    assert not verify_audit.verify_consistency(3, 7, roots[3], roots[7], proof + [roots[1]])
+    assert not verify_audit.verify_consistency(3, 7, roots[3], roots[6], proof)
+    assert not verify_audit.verify_consistency(3, 7, roots[2], roots[7], proof)
+    for first, second in ((-1, 4), (5, 4), (0, 9)):
+        with pytest.raises(ValueError, match="^sizes out of range$"):
+            verify_audit.consistency_proof(leaves, first, second)
+    assert verify_audit.consistency_proof(leaves, 0, 8) == [] and verify_audit.consistency_proof(leaves, 8, 8) == []
+    assert [verify_audit._split(n) for n in (2, 3, 4, 5, 8, 9)] == [1, 2, 2, 4, 4, 8]
+    assert verify_audit.tree_hash(leaves, 2, 2) == empty and verify_audit.tree_hash(leaves, 2, 3) == leaves[2]
+    assert verify_audit.node_hash(leaves[0], leaves[1]) == hashlib.sha256(b"\x01" + leaves[0] + leaves[1]).digest()
+    assert verify_audit.leaf_hash(b"x") == hashlib.sha256(b"\x00x").digest()
+
+
 def test_the_first_event_of_a_day_signs_the_day_before(app):
     write_events(3, now=datetime(2025, 3, 14, 22, 0))
     assert db.session.scalar(select(func.count()).select_from(AuditCheckpoint)) == 0
@@ -622,3 +747,169 @@ def test_the_verifier_refuses_a_checkpoint_not_signed_by_the_pinned_key(app, liv
     code, output = verifier("--url", live, "--key", verify_audit.verifier_key(keys.origin(), stranger))
     assert code == 1 and "no signature by this key" in output
     Ed25519PublicKey.from_public_bytes(stranger)    # a well-formed key, only not the log's
+
+
+# --- the chain's and the checkpoints' answers, exactly -----------------------------------------------
+
+def test_the_first_write_creates_the_head_when_there_is_none(app, make_user):
+    actor = make_user().id
+    db.session.execute(text("DELETE FROM audit_head"))
+    db.session.commit()
+    assert audit.take_checkpoint("command") is None                 # an empty log has nothing to sign …
+    assert (db.session.get(AuditHead, 1).seq, db.session.get(AuditHead, 1).hash) == (0, audit.GENESIS)
+    db.session.execute(text("DELETE FROM audit_head"))
+    db.session.commit()
+    first = audit.record("test.event", actor=actor, subject="thing", now=DAY)     # … and a write starts it at 1
+    db.session.commit()
+    assert (first.seq, first.prev_hash, first.actor_id, first.payload) == (1, audit.GENESIS, actor, "{}")
+    assert first.occurred_at == DAY and first.encoding == verify_audit.LATEST_ENCODING
+    head = db.session.get(AuditHead, 1)
+    assert (head.seq, head.hash) == (1, first.hash)
+    write_events(2, now=DAY + timedelta(seconds=1))
+    report = audit.verify_chain()
+    assert (report.ok, report.events, report.head, report.broken_seq, report.reason) == (True, 3, event(3).hash, None, "")
+
+
+def test_an_event_is_stored_in_utc_with_its_actor_and_canonical_payload(app, make_user):
+    person = make_user()
+    almaty = timezone(timedelta(hours=5))
+    stored = audit.record("test.event", actor=person, subject="s", payload={"b": 1, "a": "Ә"},
+                          now=datetime(2025, 3, 14, 14, 30, 0, 5, tzinfo=almaty))
+    db.session.commit()
+    assert stored.actor_id == person.id and stored.payload == '{"a":"Ә","b":1}'
+    assert event(1).occurred_at == datetime(2025, 3, 14, 9, 30, 0, 5)
+
+
+def test_a_write_on_a_new_day_over_a_broken_log_goes_ahead_without_a_checkpoint(app, caplog):
+    write_events(3, now=datetime(2025, 3, 14, 22, 0))
+    db.session.execute(text("UPDATE audit_events SET subject = 'x' WHERE seq = 2"))
+    db.session.commit()
+    write_events(1, now=datetime(2025, 3, 15, 0, 5))
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 4
+    assert db.session.scalar(select(func.count()).select_from(AuditCheckpoint)) == 0
+    assert "no daily audit checkpoint: the log does not verify (content does not match its hash)" in caplog.text
+
+
+def test_events_of_the_same_day_sign_nothing_and_the_next_day_signs_once(app):
+    write_events(2, now=datetime(2025, 3, 14, 0, 0))
+    write_events(2, now=datetime(2025, 3, 14, 23, 59))
+    assert db.session.scalar(select(func.count()).select_from(AuditCheckpoint)) == 0
+    write_events(2, now=datetime(2025, 3, 15, 0, 0))
+    daily = db.session.execute(select(AuditCheckpoint)).scalars().all()
+    assert [(c.size, c.reason, c.subject, c.taken_at) for c in daily] == [(4, "daily", "", datetime(2025, 3, 15, 0, 0))]
+
+
+def test_a_broken_chain_names_its_first_bad_event_and_what_holds_before_it(app):
+    write_events(5)
+    db.session.execute(text("UPDATE audit_events SET prev_hash = :h WHERE seq = 3"), {"h": "1" * 64})
+    db.session.commit()
+    report = audit.verify_chain()
+    assert (report.ok, report.events, report.broken_seq, report.reason, report.head) == (
+        False, 2, 3, "previous hash does not match", "")
+    with pytest.raises(audit.AuditLogBroken) as broken:
+        audit.take_checkpoint("command")
+    assert (broken.value.seq, broken.value.reason) == (3, "previous hash does not match")
+
+
+def test_a_head_that_disagrees_with_the_events_is_reported(app):
+    write_events(4)
+    db.session.execute(text("UPDATE audit_head SET seq = 6"))
+    db.session.commit()
+    report = audit.verify_chain()
+    assert (report.ok, report.events, report.broken_seq, report.head) == (False, 4, 5, event(4).hash)
+    assert report.reason == "the chain head does not match the last event (rows removed?)"
+    db.session.execute(text("UPDATE audit_head SET seq = 4, hash = :h"), {"h": event(3).hash})
+    db.session.commit()
+    report = audit.verify_chain()
+    assert (report.ok, report.events, report.broken_seq) == (False, 4, 4)
+    with pytest.raises(audit.AuditLogBroken, match="rows removed"):
+        audit.take_checkpoint("command")
+
+
+def test_every_stored_checkpoint_is_held_to_its_signature_size_and_root(app):
+    write_events(4)
+    checkpoint = checkpoint_now()
+    report = audit.verify_chain()
+    assert (report.ok, report.checkpoints, report.root) == (True, 1, checkpoint.root_hash)
+    note = checkpoint.note
+
+    def stored(size, text_of_note):
+        db.session.execute(text("UPDATE audit_checkpoints SET size = :s, note = :n"), {"s": size, "n": text_of_note})
+        db.session.commit()
+        return audit.verify_chain()
+
+    altered = stored(4, note.replace("\n4\n", "\n3\n"))
+    assert not altered.ok and altered.reason == ("the checkpoint of 4 events: the checkpoint's signature does not verify: "
+                                                 "it was altered or not signed by this key")
+    misfiled = stored(3, note)
+    assert not misfiled.ok and misfiled.reason == "the checkpoint filed under 3 events says 4"
+    stored(4, note)
+    delete_last_events_and_fix_the_head(1)
+    cut = audit.verify_chain()
+    assert (cut.ok, cut.broken_seq, cut.events) == (False, 4, 3)
+    assert cut.reason == "a signed checkpoint covers 4 events but the log has only 3: events were removed"
+    write_events(1, now=DAY + timedelta(minutes=1))          # a different fourth event
+    rewritten = audit.verify_chain()
+    assert not rewritten.ok and rewritten.reason == ("the first 4 events are not the ones their signed checkpoint "
+                                                     "covers: the history was rewritten")
+    with pytest.raises(audit.AuditLogBroken, match="history was rewritten"):
+        audit.take_checkpoint("command")
+
+
+def test_a_checkpoint_is_signed_once_per_size_with_its_reason_and_subject(app):
+    write_events(3)
+    first = audit.take_checkpoint("publication", "contest:" + "x" * 200, now=DAY + timedelta(hours=1))
+    db.session.commit()
+    assert (first.size, first.reason, first.subject, first.taken_at) == (3, "publication", "contest:" + "x" * 112,
+                                                                        DAY + timedelta(hours=1))
+    assert audit.take_checkpoint("command", now=DAY + timedelta(hours=2)).id == first.id
+    assert first.root_hash == verify_audit.tree_hash([bytes.fromhex(event(n).hash) for n in (1, 2, 3)]).hex()
+    assert audit.checkpoint_of_size(3).id == first.id and audit.checkpoint_of_size(2) is None
+    write_events(2, now=DAY + timedelta(hours=3))
+    second = checkpoint_now()
+    assert second.size == 5 and audit.latest_checkpoint().id == second.id
+
+
+def test_a_saved_checkpoint_is_checked_against_the_log_as_it_is_now(app):
+    write_events(4)
+    note = checkpoint_now().note
+    assert audit.check_saved_checkpoint(note).size == 4
+    write_events(2, now=DAY + timedelta(minutes=1))
+    assert audit.check_saved_checkpoint(note).size == 4               # a log that grew still holds it
+    with pytest.raises(audit.AuditLogBroken) as forged:
+        audit.check_saved_checkpoint(note.replace("\n4\n", "\n3\n"))
+    assert forged.value.reason.startswith("the saved checkpoint: the checkpoint's signature does not verify")
+    delete_last_events_and_fix_the_head(3)
+    with pytest.raises(audit.AuditLogBroken) as cut:
+        audit.check_saved_checkpoint(note)
+    assert (cut.value.seq, cut.value.reason) == (4, "the saved checkpoint covers 4 events but the log has only 3: "
+                                                    "events were removed")
+    write_events(1, now=DAY + timedelta(minutes=2))
+    with pytest.raises(audit.AuditLogBroken) as rewritten:
+        audit.check_saved_checkpoint(note)
+    assert rewritten.value.reason == "the first 4 events are not the ones the saved checkpoint covers: the history was rewritten"
+
+
+def test_consistency_answers_for_the_sizes_the_log_has(app):
+    write_events(6)
+    leaves = [bytes.fromhex(event(n).hash) for n in range(1, 7)]
+    proof = audit.consistency(3)
+    assert (proof["from"], proof["to"], proof["origin"]) == (3, 6, keys.origin())
+    assert proof["from_root"] == base64.b64encode(verify_audit.tree_hash(leaves[:3])).decode()
+    assert proof["to_root"] == base64.b64encode(verify_audit.tree_hash(leaves)).decode()
+    assert proof["proof"] == [base64.b64encode(p).decode() for p in verify_audit.consistency_proof(leaves, 3, 6)]
+    assert audit.consistency(2, 4)["to"] == 4 and audit.consistency(0)["proof"] == []
+    assert audit.consistency(6, 6)["from_root"] == audit.consistency(6)["to_root"]
+    with pytest.raises(ValueError, match="^the log has 6 events, fewer than the 7 asked about$"):
+        audit.consistency(7)
+    with pytest.raises(ValueError, match="^the log has 6 events, fewer than the 7 asked about$"):
+        audit.consistency(1, 7)
+    for first, second in ((-1, 3), (4, 3)):
+        with pytest.raises(ValueError, match="^the first size must be between 0 and the second$"):
+            audit.consistency(first, second)
+    db.session.execute(text("DELETE FROM audit_events WHERE seq = 6"))
+    db.session.commit()
+    with pytest.raises(audit.AuditLogBroken) as removed:
+        audit.consistency(2)
+    assert (removed.value.seq, removed.value.reason) == (
+        6, "the log's head says 6 events but only 5 are there: events were removed")

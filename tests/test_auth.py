@@ -8,7 +8,7 @@ import pytest
 from app.extensions import db
 from app.people import service
 from app.people.models import User
-from tests.conftest import PASSWORD, csrf_token_from
+from tests.conftest import PASSWORD, PRODUCTION_DUMMY, PRODUCTION_HASHER, csrf_token_from
 
 WRONG = "The e-mail or the password is not right."
 
@@ -181,6 +181,14 @@ def test_admin_makes_a_password_link_for_a_person(client, make_user, auth):
     page = response.get_data(as_text=True)
     assert "/set-password/" in page and "Copy this link now" in page
     assert "/set-password/" not in client.get(f"/admin/people/{person.id}").get_data(as_text=True)
+
+
+def test_production_hashes_and_the_dummy_hash_cost_the_same_owasp_minimum():
+    from argon2 import Type, extract_parameters
+
+    for stored in (PRODUCTION_HASHER.hash(PASSWORD), PRODUCTION_DUMMY):
+        cost = extract_parameters(stored)
+        assert (cost.type, cost.time_cost, cost.memory_cost, cost.parallelism) == (Type.ID, 2, 19456, 1)
 
 
 def test_passwords_are_hashed_with_argon2id_and_older_hashes_upgrade_at_sign_in(client, make_user, auth):
