@@ -94,10 +94,12 @@ def _init_login(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):
         """Load the person named by the cookie, if its session token is still current."""
+        from app.people.service import signed_in_person
+
         ident, _sep, token = user_id.partition(":")
         if not ident.isdigit():
             return None
-        user = db.session.get(User, int(ident))
+        user = signed_in_person(int(ident))
         if user is None or not user.active or user.session_token != token:
             return None
         return user
@@ -196,5 +198,9 @@ def _register_template_helpers(app: Flask) -> None:
 
         from app.gamification.service import unread_count
 
-        unread = unread_count(current_user.id) if current_user.is_authenticated else 0
+        unread = 0
+        if current_user.is_authenticated:   # counted when the person was loaded, in the same statement
+            unread = getattr(current_user, "unread", None)
+            if unread is None:
+                unread = unread_count(current_user.id)
         return {"languages": app.config["LANGUAGES"], "current_locale": str(get_locale()), "unread": unread}

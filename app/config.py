@@ -60,7 +60,7 @@ def from_environment(instance_path: str) -> dict:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"TIME_ZONE must be an IANA time zone such as Asia/Almaty, not {zone!r}") from None
-    return {
+    settings = {
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret_key(instance_path),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(PROJECT_ROOT / "uploads"),
@@ -75,6 +75,9 @@ def from_environment(instance_path: str) -> dict:
         "AUDIT_LOG_ORIGIN": os.environ.get("AUDIT_LOG_ORIGIN") or None,
         "TIME_ZONE": zone,
     }
+    if os.environ.get("RATELIMIT_KEY_PREFIX"):   # several instances sharing one Redis keep apart by it
+        settings["RATELIMIT_KEY_PREFIX"] = os.environ["RATELIMIT_KEY_PREFIX"]
+    return settings
 
 
 class Defaults:

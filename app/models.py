@@ -12,3 +12,4 @@ from app.surveys.models import Survey, SurveyPending, SurveyResponse, SurveyTake
 from app.reports.models import Report, ReportAttachment, ReportMessage, Setting  # noqa: F401
 from app.club.models import Clip, Idea, IdeaVote, Membership, VolunteerLog  # noqa: F401
 from app.brainring.models import Game, Player, RingAnswer, RingSet, Team  # noqa: F401
+from app.core.models import CacheVersion  # noqa: F401

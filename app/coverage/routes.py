@@ -1,4 +1,5 @@
 """Coverage dashboards (curators, the ACS), the quarterly report, offline events and check-in, the JSON API."""
+import hashlib
 from datetime import date, datetime
 
 from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
@@ -76,14 +77,20 @@ def _date_range() -> tuple[date | None, date | None]:
 def mine():
     """Show each of the curator's groups against every student activity of the plan."""
     plan, as_of = _plan_and_date()
-    if current_user.is_admin and not current_user.curated_groups:
+    ids = service.curated_group_ids(current_user.id)
+    if current_user.is_admin and not ids:
         return redirect(url_for(".university", **kept_query()))
     if plan is None:
         return _no_plan(as_of)
-    ids = {g.id for g in current_user.curated_groups}
-    data = service.coverage(plan, as_of, group_ids=ids)
-    return render_template("coverage/mine.html", data=data, plan=plan, as_of=as_of,
-                           student_activities=[a for a in data.activities if a.population == STUDENTS])
+
+    def panels() -> str:   # the same for everyone who follows these groups: rendered once per change of coverage
+        data = service.coverage(plan, as_of, group_ids=set(ids))
+        return render_template("coverage/_mine_body.html", data=data,
+                               student_activities=[a for a in data.activities if a.population == STUDENTS])
+    scope = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:24]
+    key = f"page:groups:{plan.id}:{as_of}:{get_locale()}:{scope}"
+    body = cache().get_or_compute("coverage", key, panels, ttl=service.CACHE_SECONDS)
+    return render_template("coverage/mine.html", body=Markup(body), plan=plan, as_of=as_of)
 
 
 def _group_view(group_id):

@@ -50,6 +50,30 @@ def quiz_by_slug(slug: str) -> Quiz | None:
     return db.session.execute(select(Quiz).where(Quiz.slug == slug, Quiz.retired.is_(False))).scalar_one_or_none()
 
 
+def version_questions(version_id: int) -> dict[str, dict]:
+    """A quiz version's questions by key, as loaded (answers included: never sent as is).
+
+    Versions never change once written (a changed quiz gets a new version), so they are decoded
+    once per process and shared read-only by every request.
+    """
+    from app.core.cache import immutables
+
+    def load():
+        questions = db.session.scalar(select(QuizVersion.questions).where(QuizVersion.id == version_id))
+        return {question["key"]: question for question in questions or []}
+
+    return immutables().get(("quiz-version", version_id), load)
+
+
+def shown_questions(version_id: int) -> dict[str, dict]:
+    """A quiz version's questions by key with their texts in the reader's language (kept per language)."""
+    from app.core.cache import immutables
+    from app.core.localize import language
+
+    return immutables().get(("quiz-version", version_id, language()), lambda: {
+        key: localized_question(question) for key, question in version_questions(version_id).items()})
+
+
 def activity_for(quiz: Quiz, now: datetime) -> Activity | None:
     """The plan activity (of the academic year at `now`) that this quiz's attempts count for."""
     if not quiz.activity_code:
@@ -278,10 +302,11 @@ class SheetQuestion:
 def answer_sheet(attempt: QuizAttempt, number: int, secret: str | bytes, problems=()) -> list[SheetQuestion]:
     """Lay out one page of an open attempt for the student, with the saved answers filled in."""
     tokens, saved = InputTokens(attempt, secret), saved_responses(attempt)
+    originals, localized = version_questions(attempt.version_id), shown_questions(attempt.version_id)
     sheet = []
     for entry in pages(attempt)[number - 1]:
-        question = attempt.version.question(entry["key"])
-        shown, key, kind = localized_question(question), question["key"], question["type"]
+        question = originals[entry["key"]]
+        shown, key, kind = localized[entry["key"]], question["key"], question["type"]
         response = saved.get(key)
         item = SheetQuestion(tokens.ref(key), kind, shown["text"], key in problems)
         token_of = {meaning: token for token, meaning in tokens.values(question).items()}
@@ -315,8 +340,9 @@ def read_page(attempt: QuizAttempt, number: int, form, secret: str | bytes) -> t
         raise StalePage()
     tokens = InputTokens(attempt, secret)
     responses, problems = {}, []
+    questions = version_questions(attempt.version_id)
     for entry in pages(attempt)[number - 1]:
-        question = attempt.version.question(entry["key"])
+        question = questions[entry["key"]]
         response, understood = parse_response(question, tokens, form)
         responses[entry["key"]] = response
         if not understood:
@@ -402,11 +428,11 @@ def submit(attempt: QuizAttempt, now: datetime) -> bool:
 
 
 def _grade(attempt: QuizAttempt) -> None:
-    version = attempt.version
+    questions = version_questions(attempt.version_id)
     saved = saved_responses(attempt)
     total = possible = 0.0
     for entry in attempt.layout:
-        question = version.question(entry["key"])
+        question = questions[entry["key"]]
         points_possible = float(question.get("points", 1))
         points = round(score(question, saved.get(entry["key"])) * points_possible, 6)
         total, possible = total + points, possible + points_possible
@@ -440,6 +466,11 @@ def _after_grading(attempt: QuizAttempt, now: datetime) -> None:
         from app.courses.service import final_quiz_passed_event
 
         final_quiz_passed_event(user, quiz.slug, now)
+
+
+def overdue(attempt: QuizAttempt, now: datetime) -> bool:
+    """An open attempt whose time (plus grace) has run out."""
+    return attempt.status == OPEN and attempt.deadline is not None and attempt.deadline < now - GRACE
 
 
 def close_overdue(now: datetime, *, user_id: int | None = None, quiz_id: int | None = None) -> int:
@@ -679,8 +710,9 @@ def review(attempt: QuizAttempt) -> list[ReviewItem]:
         select(AttemptAnswer.question_key, AttemptAnswer.response, AttemptAnswer.points,
                AttemptAnswer.points_possible).where(AttemptAnswer.attempt_id == attempt.id))}
     items = []
+    questions = shown_questions(attempt.version_id)
     for entry in attempt.layout:
-        question = localized_question(attempt.version.question(entry["key"]))
+        question = questions[entry["key"]]
         raw, points, possible = rows.get(entry["key"], (None, 0.0, float(question.get("points", 1))))
         items.append(ReviewItem(question, response_text(question, json.loads(raw) if raw else None),
                                 answer_text(question), points or 0.0, possible or 0.0))
