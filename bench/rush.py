@@ -170,7 +170,10 @@ def main() -> int:
 
         def stop():
             server.send_signal(signal.SIGTERM)
-            server.wait(timeout=10)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
     try:
         print(f"{args.students} students arrive over {args.spread:g} s …", flush=True)
         began = time.perf_counter()

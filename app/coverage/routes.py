@@ -510,16 +510,22 @@ def coverage_json():
         if db.session.get(Faculty, faculty_id) is None:
             raise ApiError(404, f"no faculty {faculty_id}")
         ids = set(db.session.execute(select(Group.id).where(Group.faculty_id == faculty_id)).scalars())
-    data = service.coverage(plan, as_of, date_from=date_from, date_to=date_to, group_ids=ids,
-                            with_groups=bool(group_id))
     code = args.get("activity")
-    activities = [a for a in data.activities if not code or a.code == code]
-    if code and not activities:
-        raise ApiError(404, f"no activity {code} in plan {plan.slug}")
-    scope = ([("group", r) for r in data.groups] if group_id else
-             [("faculty", r) for r in data.faculties] if faculty_id else [("university", data.university)])
 
-    def figures(row):
+    def answer() -> dict:   # the same for every token: built once per change of coverage
+        data = service.coverage(plan, as_of, date_from=date_from, date_to=date_to, group_ids=ids,
+                                with_groups=bool(group_id))
+        activities = [a for a in data.activities if not code or a.code == code]
+        if code and not activities:
+            return {"missing": f"no activity {code} in plan {plan.slug}"}
+        scope = ([("group", r) for r in data.groups] if group_id else
+                 [("faculty", r) for r in data.faculties] if faculty_id else [("university", data.university)])
+        return {"plan": plan.slug, "as_of": as_of.isoformat(), "from": date_from and date_from.isoformat(),
+                "to": date_to and date_to.isoformat(),
+                "scopes": [{"scope": kind, "name": row.name, "id": row.key[1], "figures": figures(row, activities)}
+                           for kind, row in scope]}
+
+    def figures(row, activities):
         out = []
         for activity in activities:
             f = row.figures.get(activity.id)
@@ -529,9 +535,11 @@ def coverage_json():
                             "target_percent": f.target, "status": f.status, "needed": f.needed})
         return out
 
-    return jsonify(plan=plan.slug, as_of=as_of.isoformat(), **{"from": date_from and date_from.isoformat(),
-                   "to": date_to and date_to.isoformat()},
-                   scopes=[{"scope": kind, "name": row.name, "id": row.key[1], "figures": figures(row)} for kind, row in scope])
+    key = f"api:{plan.id}:{as_of}:{date_from}:{date_to}:{group_id}:{faculty_id}:{code}"
+    body = cache().get_or_compute("coverage", key, answer, ttl=service.CACHE_SECONDS)
+    if "missing" in body:
+        raise ApiError(404, body["missing"])
+    return jsonify(body)
 
 
 @api.route("/openapi.json")
