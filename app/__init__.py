@@ -106,7 +106,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
-    from app.people.models import User  # registration: the user loader (see the note at the top)
+    # registration: the user loader (see the note at the top)
+    from app.gamification.service import signed_in_person
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -119,7 +120,7 @@ def _init_login(app: Flask) -> None:
         ident, _sep, token = user_id.partition(":")
         if not ident.isdigit():
             return None
-        user = db.session.get(User, int(ident))
+        user = signed_in_person(int(ident))
         if user is None or not user.active or user.session_token != token:
             return None
         return user
@@ -203,5 +204,9 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_globals():
-        unread = unread_count(current_user.id) if current_user.is_authenticated else 0
+        unread = 0
+        if current_user.is_authenticated:   # counted when the person was loaded, in the same statement
+            unread = getattr(current_user, "unread", None)
+            if unread is None:
+                unread = unread_count(current_user.id)
         return {"languages": app.config["LANGUAGES"], "current_locale": str(get_locale()), "unread": unread}

@@ -60,7 +60,7 @@ def from_environment(instance_path: str) -> dict:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"TIME_ZONE must be an IANA time zone such as Asia/Almaty, not {zone!r}") from None
-    return {
+    settings = {
         **oidc_from_environment(),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret_key(instance_path),
@@ -77,6 +77,9 @@ def from_environment(instance_path: str) -> dict:
         "TIME_ZONE": zone,
         **mail_and_jobs(instance_path),
     }
+    if os.environ.get("RATELIMIT_KEY_PREFIX"):   # several instances sharing one Redis keep apart by it
+        settings["RATELIMIT_KEY_PREFIX"] = os.environ["RATELIMIT_KEY_PREFIX"]
+    return settings
 
 
 def _flag(name: str) -> bool:

@@ -17,3 +17,4 @@ from app.jobs.models import Job  # noqa: F401
 from app.mail.models import MailOptOut, OutboxMessage  # noqa: F401
 from app.privacy.models import (AccessLogEntry, Consent, Erasure, ErasureRequest, PrivacyNotice,  # noqa: F401
                                 RetentionPeriod, RetentionRun)
+from app.core.models import CacheVersion  # noqa: F401

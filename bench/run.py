@@ -4,10 +4,13 @@
 
 Builds the instance with `flask --app wsgi seed-scale` (SQLite in a temporary folder, or the
 database in DATABASE_URL, which is wiped), starts gunicorn with 2 sync workers on 127.0.0.1 for the
-platform and for a bare Flask "hello" (the yardstick), signs in as a student, a juror, a curator
-and the ACS, and drives every page with a bounded load from a pool of keep-alive connections.
-Prints one table: requests per second, p50 / p95 / p99 latency, throughput as a share of the
-yardstick, SQL statements per request, and each worker's peak resident memory.
+platform and for the yardsticks of bench/yardsticks.py over the same database — (a) a bare "hello",
+(b) + Flask-Login loading the person by primary key, (c) + a 22 KB Jinja page with 40 gettext calls,
+(d) + 6 indexed ORM queries — signs in as a student, a juror, a curator and the ACS, and drives
+each yardstick, every page, then each yardstick again with wrk. Prints one table: requests per
+second, p50 / p95 / p99 latency, throughput as a share of hello and of yardstick (d) (each taken as
+the mean of its two measurements in the run), SQL statements per request in the steady state (the
+fewest of the third to eighth requests, after any first-time writes and each worker's first fill), and each worker's peak resident memory.
 """
 import argparse
 import http.client
@@ -148,16 +151,37 @@ def build(students: int, env: dict, database: str) -> str:
     return token
 
 
-def measure(env: dict, token: str, seconds: float, connections: int) -> tuple[list, list[float]]:
-    """Serve the instance and the yardstick with gunicorn; drive every page; return rows and worker memory."""
-    port, hello_port = free_port(), free_port()
+YARDSTICKS = [("(a) hello", "/hello"), ("(b) + signed in", "/signed-in"), ("(c) + 22 KB page", "/page"),
+              ("(d) + 6 queries", "/queries")]
+
+
+def steady_queries(port, method, path, headers, body) -> tuple[str, int]:
+    """SQL statements of the page in the steady state, and its status: the fewest of the third to eighth
+    requests (the first ones may write, and each worker fills its own caches on its first requests)."""
+    counts = []
+    for attempt in range(8):
+        probe = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        probe.request(method, path, body=body, headers=headers)
+        response = probe.getresponse()
+        response.read()
+        probe.close()
+        if attempt >= 2 and response.getheader("X-Query-Count"):
+            counts.append(int(response.getheader("X-Query-Count")))
+    return (str(min(counts)) if counts else "–"), response.status
+
+
+def measure(env: dict, token: str, seconds: float, connections: int, only: str = "") -> tuple[list, list[float]]:
+    """Serve the instance and the yardsticks with gunicorn; drive every page; return rows and worker memory."""
+    port, yard_port = free_port(), free_port()
     server = start_gunicorn("wsgi:app", port, env)
-    hello = start_gunicorn("bench.hello:app", hello_port, env)
+    yard = start_gunicorn("bench.yardsticks:app", yard_port, env)
     try:
         student = Session(port).sign_in("student1@sanaly.test", "demo-password")
         juror = Session(port).sign_in("jury1@sanaly.test", "demo-password")
         curator = Session(port).sign_in("curator@sanaly.test", "demo-password")
         admin = Session(port).sign_in("admin@sanaly.test", "demo-password")
+        yard_session = Session(yard_port)
+        yard_session.request("GET", "/sign-in?email=student1%40sanaly.test")
         start = student.request("POST", "/quizzes/integrity-hour/start",
                                 urlencode({"csrf_token": student.csrf("/quizzes/integrity-hour/")}),
                                 {"Content-Type": "application/x-www-form-urlencoded"})[0]
@@ -167,7 +191,6 @@ def measure(env: dict, token: str, seconds: float, connections: int) -> tuple[li
         name, value = (part.decode() for part in re.search(rb'name="(a[a-z2-7]{16})" value="([^"]*)"', attempt_page).groups())
         save_body = urlencode({"csrf_token": student.csrf(attempt), name: value or "0"})
         pages = [
-            ("hello (yardstick)", hello_port, "GET", "/", None, None),
             ("lesson page", port, "GET", "/courses/fundamentals-of-anti-corruption-culture/what-is-corruption", student, None),
             ("quiz attempt page", port, "GET", attempt, student, None),
             ("answer save", port, "POST", attempt.split("?")[0] + "/autosave?page=1", student, save_body),
@@ -177,8 +200,10 @@ def measure(env: dict, token: str, seconds: float, connections: int) -> tuple[li
             ("public results", port, "GET", "/contests/poem-2024-2025/results", None, None),
             ("coverage API", port, "GET", "/api/v1/coverage?activity=2.2", "token", None),
         ]
-        rows = []
-        for name, target, method, path, who, body in pages:
+        pages = [page for page in pages if only in page[0]]
+        yardsticks = [(label, yard_port, "GET", path, yard_session, None) for label, path in YARDSTICKS]
+
+        def drive(name, target, method, path, who, body):
             headers = {"Connection": "keep-alive"}
             if who == "token":
                 headers["Authorization"] = f"Bearer {token}"
@@ -186,20 +211,38 @@ def measure(env: dict, token: str, seconds: float, connections: int) -> tuple[li
                 headers["Cookie"] = who.cookie
             if body:
                 headers["Content-Type"] = "application/x-www-form-urlencoded"
-            probe = http.client.HTTPConnection("127.0.0.1", target, timeout=30)
-            probe.request(method, path, body=body, headers=headers)
-            response = probe.getresponse()
-            response.read()
-            queries = response.getheader("X-Query-Count", "–")
-            probe.close()
-            result = load(target, method, path, headers, body, seconds, connections)
-            rows.append((name, result, queries, response.status))
+            queries, status = steady_queries(target, method, path, headers, body)
+            return name, load(target, method, path, headers, body, seconds, connections), queries, status
+
+        before = [drive(*yardstick) for yardstick in yardsticks]
+        rows = [drive(*page) for page in pages]
+        after = [drive(*yardstick) for yardstick in yardsticks]
+        for index, (name, first, queries, status) in enumerate(before):
+            second = after[index][1]
+            merged = {key: (first[key] + second[key]) / 2 for key in ("rps", "p50", "p95", "p99")}
+            merged["errors"] = first["errors"] + second["errors"]
+            merged["spread"] = abs(first["rps"] - second["rps"]) / max(merged["rps"], 1)
+            before[index] = (name, merged, queries, status)
         memory = [peak_rss_mb(pid) for pid in workers_of(server.pid)]
     finally:
-        for process in (server, hello):
+        for process in (server, yard):
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=10)
-    return rows, memory
+    return before + rows, memory
+
+
+def print_table(rows, title: str) -> None:
+    hello = rows[0][1]["rps"]
+    ceiling = rows[3][1]["rps"]
+    print(title + "\n")
+    print("| page | status | req/s | share of hello | share of (d) | p50 ms | p95 ms | p99 ms | SQL per request | errors |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, result, queries, status in rows:
+        print(f"| {name} | {status} | {result['rps']:.0f} | {100 * result['rps'] / hello:.0f}% | "
+              f"{100 * result['rps'] / ceiling:.0f}% | {result['p50']:.1f} | {result['p95']:.1f} | {result['p99']:.1f} | "
+              f"{queries} | {result['errors']} |")
+    drift = max(row[1].get("spread", 0) for row in rows[:4])
+    print(f"\nyardsticks: the mean of a measurement before and after the pages (they differed by up to {100 * drift:.0f}%)")
 
 
 def main() -> int:
@@ -207,6 +250,7 @@ def main() -> int:
     parser.add_argument("--students", default="20000", help="one size, or several for the growth table: 1000,5000,20000")
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--only", default="", help="measure only the pages whose name contains this text")
     args = parser.parse_args()
     sizes = [int(size) for size in args.students.split(",")]
     if not shutil.which("wrk"):
@@ -223,16 +267,10 @@ def main() -> int:
     results = {}
     for students in sizes:
         token = build(students, env, database)
-        rows, memory = measure(env, token, args.seconds, args.connections)
+        rows, memory = measure(env, token, args.seconds, args.connections, args.only)
         results[students] = rows
-        yardstick = rows[0][1]["rps"]
-        print(f"\n{students} students · {database} · gunicorn 2 sync workers · wrk, {args.connections} connections × "
-              f"{args.seconds:g} s per page · {cores} cores, {total_memory} GiB\n")
-        print("| page | status | req/s | share of hello | p50 ms | p95 ms | p99 ms | SQL per request | errors |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-        for name, result, queries, status in rows:
-            print(f"| {name} | {status} | {result['rps']:.0f} | {100 * result['rps'] / yardstick:.0f}% | "
-                  f"{result['p50']:.1f} | {result['p95']:.1f} | {result['p99']:.1f} | {queries} | {result['errors']} |")
+        print_table(rows, f"\n{students} students · {database} · gunicorn 2 sync workers · wrk, {args.connections} "
+                          f"connections × {args.seconds:g} s per page · {cores} cores, {total_memory} GiB")
         print(f"\npeak resident memory of the platform's workers: {', '.join(f'{m:.0f} MB' for m in memory)}",
               flush=True)
     if len(sizes) > 1:

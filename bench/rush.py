@@ -1,6 +1,6 @@
 """The integrity-hour rush: a year's intake in the same quiz within minutes.
 
-    python bench/rush.py [--students 2000] [--spread 120] [--think 20] [--size 20000]
+    python bench/rush.py [--students 2000] [--spread 120] [--think 20] [--size 20000] [--two-hosts]
 
 Builds a national-size instance (`seed-scale --size`; SQLite in a temporary folder, or the
 database in DATABASE_URL, which is wiped), serves it with gunicorn (2 sync workers on 127.0.0.1)
@@ -11,6 +11,10 @@ autosave of the page, as the browser sends it, after a think time of `--think` s
 unexpected status or failed connection), the latency of each kind of request, the total time and
 the workers' peak memory. The students are coroutines on one asyncio event loop, so the load
 generator stays light and its own scheduling does not show up as server latency.
+
+With --two-hosts the platform runs as two hosts (a gunicorn with one sync worker each, on its own
+port) behind Debian's nginx, sharing the database, Redis (REDIS_URL, default redis://127.0.0.1:6379/6)
+and the uploads folder, and every request goes through the proxy (bench/twohosts.py).
 """
 import argparse
 import asyncio
@@ -127,6 +131,7 @@ def main() -> int:
     parser.add_argument("--spread", type=float, default=120, help="seconds over which they arrive")
     parser.add_argument("--think", type=float, default=20, help="mean seconds between two answers")
     parser.add_argument("--size", type=int, default=20000, help="students in the instance")
+    parser.add_argument("--two-hosts", action="store_true", help="two hosts behind nginx instead of one gunicorn")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="sanaly-rush-"))
@@ -152,20 +157,35 @@ def main() -> int:
         if error:
             errors[f"{kind}: {error}"] = errors.get(f"{kind}: {error}", 0) + 1
 
-    port = free_port()
-    server = start_gunicorn("wsgi:app", port, env)
+    if args.two_hosts:
+        from twohosts import TwoHosts
+
+        env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/6")
+        env["RATELIMIT_KEY_PREFIX"] = f"rush-{os.getpid()}"
+        site = TwoHosts(env, workers=1).__enter__()
+        port, stop = site.port, site.__exit__
+    else:
+        port = free_port()
+        server = start_gunicorn("wsgi:app", port, env)
+
+        def stop():
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
     try:
         print(f"{args.students} students arrive over {args.spread:g} s …", flush=True)
         began = time.perf_counter()
         asyncio.run(rush(port, args.students, args.spread, args.think, record))
         total = time.perf_counter() - began
-        memory = [peak_rss_mb(pid) for pid in workers_of(server.pid)]
+        memory = [peak_rss_mb(pid) for pid in (site.worker_pids() if args.two_hosts else workers_of(server.pid))]
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=10)
+        stop()
 
     cores = os.cpu_count()
-    print(f"\nIntegrity-hour rush · {database} · {args.size} students in the instance · gunicorn 2 sync workers · "
+    serving = "two hosts behind nginx, 1 sync worker each" if args.two_hosts else "gunicorn 2 sync workers"
+    print(f"\nIntegrity-hour rush · {database} · {args.size} students in the instance · {serving} · "
           f"{cores} cores\n{args.students} students arriving over {args.spread:g} s, {args.think:g} s mean think time "
           f"between answers\n")
     print("| request | count | p50 ms | p95 ms | p99 ms | max ms |")

@@ -124,6 +124,14 @@ def _empty_tables() -> None:
             db.session.execute(table.delete())
     db.session.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
     db.session.commit()
+    # Content versions are kept in process memory by id, cached figures by a version kept in a table:
+    # emptied tables hand the same ids and versions out again, so what this process keeps goes too.
+    from app.core.cache import MemoryStore, cache, immutables
+
+    immutables().clear()
+    if isinstance(cache().store, MemoryStore):
+        cache().store.items.clear()
+        cache().store.size = 0
 
 
 class FreshUserClient(FlaskClient):

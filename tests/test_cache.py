@@ -28,3 +28,18 @@ def test_a_bump_survives_eviction_so_stale_values_never_come_back():
     for i in range(10):                         # push everything else out
         cache.get_or_compute("other", str(i), lambda: i)
     assert cache.get_or_compute("ns", "k", lambda: 2) == 2
+
+
+def test_kept_content_versions_stay_within_their_size_budget():
+    from app.core.cache import Immutables
+
+    kept = Immutables(max_items=100, max_bytes=3000)
+    loads = []
+    for n in range(5):
+        kept.get(("v", n), lambda n=n: loads.append(n) or {"text": "x" * 1000})
+    assert kept.size <= 3000 and len(kept.items) == 2          # the oldest went first
+    assert kept.peek(("v", 4)) is not None and kept.peek(("v", 0)) is None
+    kept.get(("v", 4), lambda: loads.append("again"))
+    assert "again" not in loads                                # kept: not loaded twice
+    assert kept.get(("huge",), lambda: {"text": "y" * 5000}) == {"text": "y" * 5000}   # served, never kept
+    assert kept.peek(("huge",)) is None and kept.size <= 3000

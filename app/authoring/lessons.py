@@ -44,6 +44,7 @@ def check_name(index: int, part: str, language: str = "") -> str:
 
 class LessonProblem(Exception):
     """Input the editor cannot publish: {field name: message}."""
+
     def __init__(self, problems: dict[str, str]):
         self.problems = problems
         super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))

@@ -73,6 +73,7 @@ class FileDoor(LoadGuard):
 
     With `force` the file wins; the overwrite is a new revision from the file and an audit event.
     """
+
     def __init__(self, force: bool = False, now: datetime | None = None, *, root: Path | None = None,
                  images: Path | None = None):
         self.force, self.now = force, now or utcnow()

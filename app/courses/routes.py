@@ -30,9 +30,8 @@ def _course_or_404(slug: str) -> Course:
 
 def _lesson_or_404(course: Course, lesson_slug: str) -> Lesson:
     lesson = db.session.execute(select(Lesson).where(
-        Lesson.course_id == course.id, Lesson.slug == lesson_slug, Lesson.retired.is_(False))
-        .options(db.joinedload(Lesson.current))).scalar_one_or_none()
-    if lesson is None or lesson.current is None:
+        Lesson.course_id == course.id, Lesson.slug == lesson_slug, Lesson.retired.is_(False))).scalar_one_or_none()
+    if lesson is None or lesson.current_version_id is None:
         abort(404)
     return lesson
 
@@ -49,7 +48,7 @@ def catalogue():
 def course(slug):
     """Show a course's path — lessons, final quiz, certificate — and where to continue."""
     item = _course_or_404(slug)
-    lessons = service.active_lessons(item.id)
+    lessons = service.outline(item.id)
     done = service.completed_lesson_ids(current_user.id, item.id)
     path = service.course_path(current_user.id, item, lessons, done, service.progress_for(current_user.id, item.id),
                                utcnow())
@@ -62,18 +61,19 @@ CHECKED = "lesson_check"
 
 def _render_lesson(course, lesson, *, checked=None):
     """Render a lesson; with the answers just checked, their verdict and (when all right) the next step."""
-    lessons = service.active_lessons(course.id)
+    lessons = service.outline(course.id)
+    version = service.lesson_text(lesson.current_version_id)
     index = next(i for i, l in enumerate(lessons) if l.id == lesson.id)
     done = service.completed_lesson_ids(current_user.id, course.id)
     result, chosen, path = None, {}, None
     if checked is not None:
         chosen = {index: value for index, value in enumerate(checked["chosen"])}
-        result = service.grade_checks(lesson.current, chosen)
+        result = service.grade_checks(version, chosen)
         if result.all_correct:   # what to do next, shown under the explanations
             path = service.course_path(current_user.id, course, lessons, done,
                                        service.progress_for(current_user.id, course.id), utcnow())
     return render_template(
-        "courses/lesson.html", course=course, lesson=lesson, version=lesson.current, lessons=lessons,
+        "courses/lesson.html", course=course, lesson=lesson, version=version, lessons=lessons,
         position=index + 1, previous=lessons[index - 1] if index > 0 else None,
         following=lessons[index + 1] if index + 1 < len(lessons) else None, done=done,
         form=LessonActionForm(), result=result, chosen=chosen, path=path,
@@ -131,7 +131,7 @@ def complete(slug, lesson_slug):
     form = LessonActionForm()
     if not form.validate_on_submit():
         abort(400)
-    if page.current.checks:
+    if service.lesson_text(page.current_version_id).checks:
         flash(_("Answer the questions at the end of the lesson to complete it."), "error")
         return redirect(url_for(".lesson", slug=slug, lesson_slug=lesson_slug))
     return _after_completion(item, page, service.complete_lesson(current_user, page, via="button", now=utcnow()))
@@ -146,11 +146,12 @@ def check(slug, lesson_slug):
     form = LessonActionForm()
     if not form.validate_on_submit():
         abort(400)
+    version = service.lesson_text(page.current_version_id)
     chosen = {}
-    for index in range(len(page.current.checks)):
+    for index in range(len(version.checks)):
         raw = request.form.get(f"q{index}", "")
         chosen[index] = int(raw) if raw.isdigit() and len(raw) < 4 else None
-    result = service.grade_checks(page.current, chosen)
+    result = service.grade_checks(version, chosen)
     completion = service.complete_lesson(current_user, page, via="check", now=utcnow()) if result.all_correct else None
     # Back to the lesson's check, not to its top: the verdict and the explanations are where the answers were.
     session[CHECKED] = {"lesson": page.id, "version": page.current_version_id,

@@ -7,9 +7,10 @@ from sqlalchemy import func, select, update
 
 from app.certificates import service as certificates
 from app.core import events
+from app.core.cache import immutables
 from app.core.clock import local_date
 from app.core.db_helpers import insert_ignoring_duplicates
-from app.core.localize import tr
+from app.core.localize import language, tr
 from app.courses.models import Course, CourseProgress, Lesson, LessonCompletion, LessonVersion
 from app.extensions import db
 from app.people.models import User
@@ -25,6 +26,82 @@ def active_lessons(course_id: int) -> list[Lesson]:
         select(Lesson).where(Lesson.course_id == course_id, Lesson.retired.is_(False))
         .order_by(Lesson.position).options(db.joinedload(Lesson.current))
     ).scalars().all()
+
+
+@dataclass(frozen=True)
+class LessonText:
+    """A lesson version as the reader sees it: the original's fields and the reader's language's translation.
+
+    Read-only and shared between requests (versions never change once loaded); `translations`
+    holds only the reader's language, which is all that `tr` and `is_translated` look at.
+    """
+
+    id: int
+    lesson_id: int
+    title: str
+    summary: str
+    html: str = ""
+    toc_html: str = ""
+    word_count: int = 0
+    checks: list = field(default_factory=list)   # with the answers: never sent as is
+    translations: dict = field(default_factory=dict)
+
+
+def lesson_text(version_id: int) -> LessonText:
+    """The whole text of a lesson version in the reader's language, decoded once per process and language."""
+    lang = language()
+
+    def load():
+        row = db.session.execute(select(
+            LessonVersion.id, LessonVersion.lesson_id, LessonVersion.title, LessonVersion.summary, LessonVersion.html,
+            LessonVersion.toc_html, LessonVersion.word_count, LessonVersion.checks, LessonVersion.translations,
+        ).where(LessonVersion.id == version_id)).one()
+        mine = (row.translations or {}).get(lang)
+        return LessonText(row.id, row.lesson_id, row.title, row.summary, row.html, row.toc_html, row.word_count,
+                          row.checks or [], {lang: mine} if mine else {})
+
+    return immutables().get(("lesson-version", version_id, lang), load)
+
+
+def lesson_headings(version_ids) -> dict[int, LessonText]:
+    """Titles and summaries of lesson versions in the reader's language (no text), kept per process and language.
+
+    What is not kept yet is read in one query.
+    """
+    lang, kept = language(), immutables()
+    found = {vid: kept.peek(("lesson-heading", vid, lang)) for vid in version_ids}
+    missing = [vid for vid, heading in found.items() if heading is None]
+    if missing:
+        for vid, lesson_id, title, summary, translations in db.session.execute(select(
+                LessonVersion.id, LessonVersion.lesson_id, LessonVersion.title, LessonVersion.summary,
+                LessonVersion.translations).where(LessonVersion.id.in_(missing))):
+            mine = (translations or {}).get(lang) or {}
+            short = {key: mine[key] for key in ("title", "summary") if mine.get(key)}
+            found[vid] = kept.get(("lesson-heading", vid, lang), lambda: LessonText(
+                vid, lesson_id, title, summary, translations={lang: short} if short else {}))
+    return found
+
+
+@dataclass(frozen=True)
+class OutlineLesson:
+    """One lesson of a course's outline: what links to it and its heading (`current`)."""
+
+    id: int
+    slug: str
+    position: int
+    current_version_id: int
+    current: LessonText
+
+
+def outline(course_id: int) -> list[OutlineLesson]:
+    """The course's current lessons in order with their titles: one light query (headings come from memory)."""
+    rows = db.session.execute(
+        select(Lesson.id, Lesson.slug, Lesson.position, Lesson.current_version_id)
+        .where(Lesson.course_id == course_id, Lesson.retired.is_(False), Lesson.current_version_id.is_not(None))
+        .order_by(Lesson.position)).all()
+    headings = lesson_headings([row.current_version_id for row in rows])
+    return [OutlineLesson(row.id, row.slug, row.position, row.current_version_id, headings[row.current_version_id])
+            for row in rows]
 
 
 def completed_lesson_ids(user_id: int, course_id: int) -> set[int]:
@@ -149,7 +226,7 @@ class CheckResult:
     correct: dict[int, bool] = field(default_factory=dict)  # question index -> right or not
 
 
-def grade_checks(version: LessonVersion, answers: dict[int, int | None]) -> CheckResult:
+def grade_checks(version: LessonVersion | LessonText, answers: dict[int, int | None]) -> CheckResult:
     """Compare the chosen options with the lesson's check questions."""
     correct = {index: answers.get(index) == check["answer"] for index, check in enumerate(version.checks)}
     return CheckResult(all(correct.values()) and bool(correct), correct)

@@ -1,4 +1,5 @@
 """Coverage dashboards (curators, the ACS), the quarterly report, offline events and check-in, the JSON API."""
+import hashlib
 from datetime import date, datetime
 
 from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
@@ -77,14 +78,20 @@ def _date_range() -> tuple[date | None, date | None]:
 def mine():
     """Show each of the curator's groups against every student activity of the plan."""
     plan, as_of = _plan_and_date()
-    if current_user.is_admin and not current_user.curated_groups:
+    ids = service.curated_group_ids(current_user.id)
+    if current_user.is_admin and not ids:
         return redirect(url_for(".university", **kept_query()))
     if plan is None:
         return _no_plan(as_of)
-    ids = {g.id for g in current_user.curated_groups}
-    data = service.coverage(plan, as_of, group_ids=ids)
-    return render_template("coverage/mine.html", data=data, plan=plan, as_of=as_of,
-                           student_activities=[a for a in data.activities if a.population == STUDENTS])
+
+    def panels() -> str:   # the same for everyone who follows these groups: rendered once per change of coverage
+        data = service.coverage(plan, as_of, group_ids=set(ids))
+        return render_template("coverage/_mine_body.html", data=data,
+                               student_activities=[a for a in data.activities if a.population == STUDENTS])
+    scope = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:24]
+    key = f"page:groups:{plan.id}:{as_of}:{get_locale()}:{scope}"
+    body = cache().get_or_compute("coverage", key, panels, ttl=service.CACHE_SECONDS)
+    return render_template("coverage/mine.html", body=Markup(body), plan=plan, as_of=as_of)
 
 
 def _group_view(group_id):
@@ -512,16 +519,22 @@ def coverage_json():
         if db.session.get(Faculty, faculty_id) is None:
             raise ApiError(404, f"no faculty {faculty_id}")
         ids = set(db.session.execute(select(Group.id).where(Group.faculty_id == faculty_id)).scalars())
-    data = service.coverage(plan, as_of, date_from=date_from, date_to=date_to, group_ids=ids,
-                            with_groups=bool(group_id))
     code = args.get("activity")
-    activities = [a for a in data.activities if not code or a.code == code]
-    if code and not activities:
-        raise ApiError(404, f"no activity {code} in plan {plan.slug}")
-    scope = ([("group", r) for r in data.groups] if group_id else
-             [("faculty", r) for r in data.faculties] if faculty_id else [("university", data.university)])
 
-    def figures(row):
+    def answer() -> dict:   # the same for every token: built once per change of coverage
+        data = service.coverage(plan, as_of, date_from=date_from, date_to=date_to, group_ids=ids,
+                                with_groups=bool(group_id))
+        activities = [a for a in data.activities if not code or a.code == code]
+        if code and not activities:
+            return {"missing": f"no activity {code} in plan {plan.slug}"}
+        scope = ([("group", r) for r in data.groups] if group_id else
+                 [("faculty", r) for r in data.faculties] if faculty_id else [("university", data.university)])
+        return {"plan": plan.slug, "as_of": as_of.isoformat(), "from": date_from and date_from.isoformat(),
+                "to": date_to and date_to.isoformat(),
+                "scopes": [{"scope": kind, "name": row.name, "id": row.key[1], "figures": figures(row, activities)}
+                           for kind, row in scope]}
+
+    def figures(row, activities):
         out = []
         for activity in activities:
             f = row.figures.get(activity.id)
@@ -531,9 +544,11 @@ def coverage_json():
                             "target_percent": f.target, "status": f.status, "needed": f.needed})
         return out
 
-    return jsonify(plan=plan.slug, as_of=as_of.isoformat(), **{"from": date_from and date_from.isoformat(),
-                   "to": date_to and date_to.isoformat()},
-                   scopes=[{"scope": kind, "name": row.name, "id": row.key[1], "figures": figures(row)} for kind, row in scope])
+    key = f"api:{plan.id}:{as_of}:{date_from}:{date_to}:{group_id}:{faculty_id}:{code}"
+    body = cache().get_or_compute("coverage", key, answer, ttl=service.CACHE_SECONDS)
+    if "missing" in body:
+        raise ApiError(404, body["missing"])
+    return jsonify(body)
 
 
 @api.route("/openapi.json")

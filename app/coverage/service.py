@@ -24,7 +24,7 @@ from sqlalchemy import func, or_, select
 from app.core import events
 from app.core.cache import cache
 from app.extensions import db
-from app.people.models import STAFF, STUDENT, Faculty, Group, Headcount, StaffUnit, User, UserRole
+from app.people.models import STAFF, STUDENT, Faculty, Group, Headcount, StaffUnit, User, UserRole, group_curators
 from app.people.service import current_headcounts
 from app.plan.models import EMPLOYEES, STUDENTS, Activity, ActivityPeriod, Participation, Plan
 from app.plan.service import counts_for, period_of  # noqa: F401  (period_of: coverage's readers use it)
@@ -273,6 +273,12 @@ def coverage(plan: Plan, as_of: date, *, date_from: date | None = None, date_to:
         university.figures[activity.id] = figure(activity, *tables["university"].get(facts[activity.id][0], (0, 0, False)))
     return Coverage(plan, as_of, activities, university, faculty_rows, group_rows, unit_rows, faculty_of,
                     [date.fromisoformat(d) for d in tables["dates"]])
+
+
+def curated_group_ids(user_id: int) -> list[int]:
+    """The groups a curator follows, by id (the dashboard reads their names from the cached figures)."""
+    return sorted(db.session.execute(select(group_curators.c.group_id).where(
+        group_curators.c.user_id == user_id)).scalars())
 
 
 def without_account(row: ScopeRow, registered: int) -> int:

@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, load_only
 
 from app.core.cache import cache
 from app.core.clock import utcnow
@@ -396,3 +397,25 @@ def neighbours(board: list[dict], scope_id: int) -> dict | None:
             return {"rank": row["rank"], "score": row["score"], "of": len(board),
                     "above": above, "gap": round(above["score"] - row["score"], 1) if above else None}
     return None
+
+# The columns every signed-in page needs; the others (the password hash among them) load when asked for.
+SIGNED_IN_COLUMNS = (User.email, User.full_name, User.student_id, User.active, User.language,
+                     User.leaderboard_display, User.group_id, User.staff_unit_id, User.session_token)
+
+
+def signed_in_person(user_id: int) -> User | None:
+    """The person of a session with their roles and unread notifications counted, in one light statement.
+
+    The count is kept on the object as `unread` for the page's header.
+    """
+    unread = (select(func.count()).select_from(Notification)
+              .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+              .correlate(User).scalar_subquery())
+    row = db.session.execute(
+        select(User, unread).outerjoin(User.role_rows)
+        .options(load_only(*SIGNED_IN_COLUMNS), contains_eager(User.role_rows))
+        .where(User.id == user_id)).unique().first()
+    if row is None:
+        return None
+    user, user.unread = row
+    return user

@@ -174,6 +174,12 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive people
         return self.active
 
+    @property
+    def is_authenticated(self) -> bool:
+        """A person loaded from a session is signed in (the loader refuses inactive people); asking must not
+        reload the row after a commit expired it."""
+        return True
+
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
 

@@ -461,3 +461,4 @@ def current_headcounts(as_of: date) -> dict[tuple[str, int], tuple[int, date]]:
         key = ("group", group_id) if group_id is not None else ("unit", unit_id)
         result[key] = (value, effective)
     return result
+

@@ -28,19 +28,22 @@ def _quiz_or_404(slug: str) -> Quiz:
 
 
 def _own_attempt(attempt_id: int) -> QuizAttempt:
-    """Only the person who sat an attempt can open it; anyone else gets a 404."""
-    attempt = db.session.get(QuizAttempt, attempt_id)
+    """Only the person who sat an attempt can open it; anyone else gets a 404. Its quiz comes in the same statement."""
+    attempt = db.session.get(QuizAttempt, attempt_id, options=[db.joinedload(QuizAttempt.quiz)])
     if attempt is None or attempt.user_id != current_user.id:
         abort(404)
     return attempt
 
 
 def _own_attempt_now(attempt_id: int):
-    """The person's attempt, closed and graded first if its time ran out; with the current time."""
+    """The person's attempt, closed and graded first if its time ran out; with the current time.
+
+    A person has at most one open attempt at a quiz, so this attempt is the only one that can be overdue.
+    """
     item = _own_attempt(attempt_id)
     moment = now()
-    service.close_overdue(moment, user_id=current_user.id, quiz_id=item.quiz_id)
-    db.session.refresh(item)
+    if service.overdue(item, moment):
+        service.submit(item, moment)
     return item, moment
 
 
@@ -156,12 +159,12 @@ def autosave(attempt_id):
     except service.StalePage:   # the page's script goes where `result` says: the page, afresh
         return jsonify(saved=False, stale=True, result=url_for(".attempt", attempt_id=item.id, page=number)), 409
     remaining = int((item.deadline - moment).total_seconds()) if item.deadline else None
-    try:
+    problem_refs = [service.InputTokens(item, current_app.secret_key).ref(key) for key in problems]
+    try:   # read before the commit, which expires the attempt's row
         service.save_answers(item, responses, moment)
     except service.AttemptClosed:
-        return jsonify(saved=False, closed=True, result=url_for(".result", attempt_id=item.id)), 409
-    tokens = service.InputTokens(item, current_app.secret_key)
-    return jsonify(saved=True, problems=[tokens.ref(key) for key in problems], remaining=remaining)
+        return jsonify(saved=False, closed=True, result=url_for(".result", attempt_id=attempt_id)), 409
+    return jsonify(saved=True, problems=problem_refs, remaining=remaining)
 
 
 @bp.route("/quizzes/attempts/<int:attempt_id>/finish")

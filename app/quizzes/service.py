@@ -21,9 +21,10 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select, update
 
 from app.core import events
+from app.core.cache import immutables
 from app.core.clock import now as clock_now
 from app.core.db_helpers import dialect_insert, insert_ignoring_duplicates
-from app.core.localize import localized_question, translation
+from app.core.localize import language, localized_question, translation
 from app.extensions import db
 from app.people.models import STUDENT, User, UserRole
 from app.people.service import group_headcount
@@ -42,15 +43,32 @@ CLOSED = (SUBMITTED, EXPIRED)
 class QuizUnavailable(Exception):
     """The person cannot start an attempt now; the message says why."""
 
-
 class AttemptClosed(Exception):
     """The attempt no longer takes answers (submitted, or its time ran out)."""
-
 
 # --- looking things up ----------------------------------------------------------
 
 def quiz_by_slug(slug: str) -> Quiz | None:
     return db.session.execute(select(Quiz).where(Quiz.slug == slug, Quiz.retired.is_(False))).scalar_one_or_none()
+
+
+def version_questions(version_id: int) -> dict[str, dict]:
+    """A quiz version's questions by key, as loaded (answers included: never sent as is).
+
+    Versions never change once written (a changed quiz gets a new version), so they are decoded
+    once per process and shared read-only by every request.
+    """
+    def load():
+        questions = db.session.scalar(select(QuizVersion.questions).where(QuizVersion.id == version_id))
+        return {question["key"]: question for question in questions or []}
+
+    return immutables().get(("quiz-version", version_id), load)
+
+
+def shown_questions(version_id: int) -> dict[str, dict]:
+    """A quiz version's questions by key with their texts in the reader's language (kept per language)."""
+    return immutables().get(("quiz-version", version_id, language()), lambda: {
+        key: localized_question(question) for key, question in version_questions(version_id).items()})
 
 
 def activity_for(quiz: Quiz, now: datetime) -> Activity | None:
@@ -198,7 +216,6 @@ LEGACY_PREFIX = "q-"   # how inputs were named before they became opaque (pages 
 class StalePage(Exception):
     """The form was rendered before inputs became opaque; reading it would blank saved answers."""
 
-
 class InputTokens:
     """The names and values of one attempt's inputs: opaque, stable, and mapped back only here.
 
@@ -281,10 +298,11 @@ class SheetQuestion:
 def answer_sheet(attempt: QuizAttempt, number: int, secret: str | bytes, problems=()) -> list[SheetQuestion]:
     """Lay out one page of an open attempt for the student, with the saved answers filled in."""
     tokens, saved = InputTokens(attempt, secret), saved_responses(attempt)
+    originals, localized = version_questions(attempt.version_id), shown_questions(attempt.version_id)
     sheet = []
     for entry in pages(attempt)[number - 1]:
-        question = attempt.version.question(entry["key"])
-        shown, key, kind = localized_question(question), question["key"], question["type"]
+        question = originals[entry["key"]]
+        shown, key, kind = localized[entry["key"]], question["key"], question["type"]
         response = saved.get(key)
         item = SheetQuestion(tokens.ref(key), kind, shown["text"], key in problems)
         token_of = {meaning: token for token, meaning in tokens.values(question).items()}
@@ -318,8 +336,9 @@ def read_page(attempt: QuizAttempt, number: int, form, secret: str | bytes) -> t
         raise StalePage()
     tokens = InputTokens(attempt, secret)
     responses, problems = {}, []
+    questions = version_questions(attempt.version_id)
     for entry in pages(attempt)[number - 1]:
-        question = attempt.version.question(entry["key"])
+        question = questions[entry["key"]]
         response, understood = parse_response(question, tokens, form)
         responses[entry["key"]] = response
         if not understood:
@@ -406,11 +425,11 @@ def submit(attempt: QuizAttempt, now: datetime) -> bool:
 
 
 def _grade(attempt: QuizAttempt) -> None:
-    version = attempt.version
+    questions = version_questions(attempt.version_id)
     saved = saved_responses(attempt)
     total = possible = 0.0
     for entry in attempt.layout:
-        question = version.question(entry["key"])
+        question = questions[entry["key"]]
         points_possible = float(question.get("points", 1))
         points = round(score(question, saved.get(entry["key"])) * points_possible, 6)
         total, possible = total + points, possible + points_possible
@@ -438,6 +457,11 @@ def _after_grading(attempt: QuizAttempt, now: datetime) -> None:
                     title=quiz.title, xp=quiz.xp, percent=attempt.percent, earlier_best=earlier_best, at=now)
     if attempt.passed:
         events.announce(events.quiz_passed, "quizzes", user_id=user.id, quiz_slug=quiz.slug, attempt_id=attempt.id, at=now)
+
+
+def overdue(attempt: QuizAttempt, now: datetime) -> bool:
+    """An open attempt whose time (plus grace) has run out."""
+    return attempt.status == OPEN and attempt.deadline is not None and attempt.deadline < now - GRACE
 
 
 def close_overdue(now: datetime, *, user_id: int | None = None, quiz_id: int | None = None) -> int:
@@ -672,8 +696,9 @@ def review(attempt: QuizAttempt) -> list[ReviewItem]:
         select(AttemptAnswer.question_key, AttemptAnswer.response, AttemptAnswer.points,
                AttemptAnswer.points_possible).where(AttemptAnswer.attempt_id == attempt.id))}
     items = []
+    questions = shown_questions(attempt.version_id)
     for entry in attempt.layout:
-        question = localized_question(attempt.version.question(entry["key"]))
+        question = questions[entry["key"]]
         raw, points, possible = rows.get(entry["key"], (None, 0.0, float(question.get("points", 1))))
         items.append(ReviewItem(question, response_text(question, json.loads(raw) if raw else None),
                                 answer_text(question), points or 0.0, possible or 0.0))

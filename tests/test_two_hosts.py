@@ -1,0 +1,168 @@
+"""Two app hosts behind a real nginx, sharing the database, Redis and the uploads folder.
+
+Each host is a gunicorn process on its own port (standing for its own machine) with
+TRUSTED_PROXIES=1; nginx (Debian's, started in the foreground with a configuration of the test's
+own) spreads requests between them, and a request may name its host (`X-Pin-Host`), so each journey
+below has its steps served by both: nothing may live in one host's memory.
+"""
+import http.client
+import json
+import os
+import re
+import uuid
+from urllib.parse import urlencode
+
+import pytest
+import redis
+
+from app.extensions import db
+from bench.twohosts import TwoHosts, nginx_binary
+from tests.conftest import TEST_AUDIT_KEY
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def needed(what: str):
+    message = f"{what} (.ci/run installs and starts it)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+class Browser:
+    """A person's browser reduced to its cookies, talking to the proxy only."""
+
+    def __init__(self, site: TwoHosts):
+        self.site, self.cookies = site, {}
+
+    def open(self, method: str, path: str, host: str | None = None, form: dict | None = None,
+             headers: dict | None = None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.site.port, timeout=60)
+        sent = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), **(headers or {})}
+        if host:
+            sent["X-Pin-Host"] = host
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            sent.update(FORM)
+        connection.request(method, path, body=body, headers=sent)
+        response = connection.getresponse()
+        response.text = response.read().decode("utf-8", "replace")
+        connection.close()
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, _sep, rest = value.partition("=")
+                cookie_value = rest.split(";")[0]
+                if cookie_value and "max-age=0" not in value.lower():
+                    self.cookies[key] = cookie_value
+                else:
+                    self.cookies.pop(key, None)
+        if host:
+            assert self.site.host_of(response.getheader("X-Upstream")) == host
+        return response
+
+    def token(self, path: str, host: str) -> str:
+        return CSRF.search(self.open("GET", path, host).text).group(1)
+
+    def sign_in(self, email: str, first: str = "a", second: str = "b", password: str = "demo-password"):
+        token = self.token("/login", first)        # the form from one host, the password to the other
+        response = self.open("POST", "/login", second, {"csrf_token": token, "email": email, "password": password})
+        assert response.status == 302, (email, response.status)
+        return self
+
+
+@pytest.fixture
+def site(app, runner, database_url, tmp_path):
+    if nginx_binary() is None:
+        needed("nginx is missing: apt-get install nginx")
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=3).ping()
+    except redis.exceptions.ConnectionError:
+        needed(f"no Redis answers at {REDIS_URL} (set TEST_REDIS_URL)")
+    assert runner.invoke(args=["load-content"]).exit_code == 0
+    demo = runner.invoke(args=["demo"])
+    assert demo.exit_code == 0, demo.output
+    db.session.commit()
+    db.session.close()
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "two-hosts-secret", "REDIS_URL": REDIS_URL,
+           "RATELIMIT_KEY_PREFIX": f"two-hosts-{uuid.uuid4().hex}", "UPLOAD_FOLDER": str(tmp_path / "shared-uploads"),
+           "AUDIT_SIGNING_KEY": TEST_AUDIT_KEY, "CONTENT_FOLDER": app.config["CONTENT_FOLDER"]}
+    with TwoHosts(env) as running:
+        yield running
+
+
+def integrity_hour_figure(page: str) -> int:
+    """Participants of activity 2.2 in the first group of the curator's dashboard (ЭЭ-24-1)."""
+    panel = page[page.index("ЭЭ-24-1"):]
+    return int(re.search(r"<title>2\.2 — (\d+) / \d+</title>", panel).group(1))
+
+
+def test_the_main_journeys_work_with_their_steps_served_by_both_hosts(site):
+    # Requests without a pin are spread over both hosts.
+    anonymous = Browser(site)
+    assert {site.host_of(anonymous.open("GET", "/login").getheader("X-Upstream")) for _ in range(4)} == {"a", "b"}
+
+    # Sign-in: the form from host a, the password to host b, the next page from host a.
+    student = Browser(site).sign_in("student1@sanaly.test")
+    home = student.open("GET", "/", "a")
+    assert home.status == 200 and 'action="/logout"' in home.text      # signed in on a too
+    assert student.open("GET", "/quizzes/", "a").status == 200
+
+    # The curator's dashboard, cached on host a.
+    curator = Browser(site).sign_in("curator@sanaly.test", "b", "a")
+    before = integrity_hour_figure(curator.open("GET", "/coverage/", "a").text)
+    assert integrity_hour_figure(curator.open("GET", "/coverage/", "a").text) == before
+
+    # An attempt started on a, saved on b and a, submitted on b, its result read on a.
+    started = student.open("POST", "/quizzes/integrity-hour/start", "a",
+                           {"csrf_token": student.token("/quizzes/integrity-hour/", "b")})
+    assert started.status == 302
+    attempt = started.getheader("Location")
+    page = student.open("GET", attempt, "b").text
+    name, value = re.search(r'name="(a[a-z2-7]{16})" value="([^"]*)"', page).groups()
+    token = CSRF.search(page).group(1)
+    for host in ("b", "a"):
+        saved = student.open("POST", attempt.split("?")[0] + "/autosave?page=1", host, {"csrf_token": token, name: value})
+        assert saved.status == 200 and json.loads(saved.text)["saved"] is True
+    again = student.open("GET", attempt, "a").text
+    assert re.search(rf'name="{name}" value="{value}"[^>]*checked', again), "the answer saved on b shows on a"
+    submitted = student.open("POST", attempt.split("?")[0] + "/submit", "b", {"csrf_token": token})
+    assert submitted.status == 302 and "/result" in submitted.getheader("Location")
+    assert student.open("GET", submitted.getheader("Location"), "a").status == 200
+
+    # Sitting the integrity hour counted on b; the figure host a had cached is fresh on a at once.
+    assert integrity_hour_figure(curator.open("GET", "/coverage/", "a").text) == before + 1
+
+    # Rate limits counted across both hosts: five failures for one account, alternating, then refused on either.
+    intruder = Browser(site)
+    for host in ("a", "b", "a", "b", "a"):
+        failed = intruder.open("POST", "/login", host, {"csrf_token": intruder.token("/login", host),
+                                                        "email": "student12@sanaly.test", "password": "wrong guess"})
+        assert failed.status == 200
+    refused = intruder.open("POST", "/login", "b", {"csrf_token": intruder.token("/login", "b"),
+                                                   "email": "student12@sanaly.test", "password": "wrong guess"})
+    assert refused.status == 429
+
+    # A brain-ring game hosted on a and played on b.
+    ring = curator.open("GET", "/ring/", "a").text
+    set_id = re.search(r'<option value="(\d+)">Brain ring', ring).group(1)
+    opened = curator.open("POST", "/ring/new", "a", {"csrf_token": CSRF.search(ring).group(1), "set": set_id})
+    assert opened.status == 302
+    code = opened.getheader("Location").rstrip("/").split("/")[-2]
+    player = Browser(site).sign_in("student2@sanaly.test", "b", "b")
+    join = player.open("GET", f"/ring/{code}", "b").text
+    player_token = CSRF.search(join).group(1)
+    assert player.open("POST", f"/ring/{code}/join", "b", {"csrf_token": player_token}).status == 302
+    assert "1 player has joined" in curator.open("GET", f"/ring/{code}/host", "a").text
+    host_token = CSRF.search(curator.open("GET", f"/ring/{code}/host", "a").text).group(1)
+    assert curator.open("POST", f"/ring/{code}/next", "a", {"csrf_token": host_token}).status == 302
+    pad = player.open("GET", f"/ring/{code}/pad", "b")
+    assert pad.status == 200
+    question = re.search(r'name="question" value="(\d+)"', pad.text).group(1)
+    answered = player.open("POST", f"/ring/{code}/answer", "b", {"csrf_token": player_token, "question": question,
+                                                                  "option": "0"}, {"X-Requested-With": "fetch"})
+    assert answered.status == 200 and json.loads(answered.text)["saved"] is True
+    board = curator.open("GET", f"/ring/{code}/board", "a").text
+    assert re.search(r"\b1\b", board)
