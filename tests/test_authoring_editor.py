@@ -113,7 +113,11 @@ def test_lessons_are_reordered_and_retired_with_an_audit_event(officer, client):
     client.post(f"/authoring/courses/{COURSE}/lessons/plagiarism-and-citation/move", data={"step": "up"})
     db.session.expire_all()
     assert _lesson("plagiarism-and-citation").position == 1 and _lesson("why-honesty-matters").position == 2
-    client.post(f"/authoring/courses/{COURSE}/lessons/exams-without-cheating/retire")
+    asked = client.post(f"/authoring/courses/{COURSE}/lessons/exams-without-cheating/retire")
+    assert asked.status_code == 200 and 'name="confirmed" value="yes"' in asked.get_data(as_text=True)
+    db.session.expire_all()
+    assert not _lesson("exams-without-cheating").retired          # nothing happens before the confirmation
+    client.post(f"/authoring/courses/{COURSE}/lessons/exams-without-cheating/retire", data={"confirmed": "yes"})
     db.session.expire_all()
     assert _lesson("exams-without-cheating").retired
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "content.retired")) == 1

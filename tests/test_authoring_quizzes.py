@@ -63,7 +63,10 @@ def test_an_editor_without_the_quiz_cannot_change_it(app, client, auth, make_use
 
 
 def test_a_quiz_retired_in_the_browser_stays_retired_until_the_file_is_forced(officer, client, runner):
-    assert client.post(f"/authoring/quiz/{QUIZ}/retire").status_code == 302
+    assert client.post(f"/authoring/quiz/{QUIZ}/retire").status_code == 200        # the "are you sure?" step
+    db.session.expire_all()
+    assert not _quiz().retired
+    assert client.post(f"/authoring/quiz/{QUIZ}/retire", data={"confirmed": "yes"}).status_code == 302
     db.session.expire_all()
     assert _quiz().retired
     revision = current_revision("quiz", QUIZ)

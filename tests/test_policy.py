@@ -232,6 +232,13 @@ def policy(d):
         "privacy.edit_notice": [("/admin/privacy/notice", ADMIN)],
         "privacy.person": [(f"/admin/privacy/people/{d['users']['student1@sanaly.test'].id}", ADMIN)],
         "privacy.person_copy": [(f"/admin/privacy/people/{d['users']['student1@sanaly.test'].id}.zip", ADMIN)],
+        "courses.lesson_image": [("/courses/lesson-images/nonexistent.jpg", expect(302, 404, 404, 404, 404))],
+        "authoring.index": [("/authoring/", ADMIN)],
+        "authoring.course": [("/authoring/courses/fundamentals-of-anti-corruption-culture/", ADMIN)],
+        "authoring.edit_lesson": [("/authoring/courses/fundamentals-of-anti-corruption-culture/lessons/new", ADMIN), ("/authoring/courses/fundamentals-of-anti-corruption-culture/lessons/what-is-corruption/edit", ADMIN)],
+        "authoring.history": [("/authoring/course/fundamentals-of-anti-corruption-culture/history", ADMIN)],
+        "authoring.quiz_settings": [("/authoring/quizzes/integrity-hour/settings", ADMIN)],
+        "authoring.quiz_question": [("/authoring/quizzes/integrity-hour/questions/new", ADMIN), ("/authoring/quizzes/integrity-hour/questions/recognise-book-before-exam/edit", ADMIN)],
     }
 
 
@@ -340,6 +347,13 @@ def post_policy(d, token_id):
         "privacy.edit_notice": ("/admin/privacy/notice", P_ADMIN),
         "privacy.erase": (f"/admin/privacy/people/{d['users']['student3@sanaly.test'].id}/erase", P_ADMIN),
         "privacy.decline": ("/admin/privacy/requests/100000/decline", post_expect("login", "forbidden", "forbidden", "forbidden", "missing")),
+        "authoring.edit_lesson": ("/authoring/courses/fundamentals-of-anti-corruption-culture/lessons/new", P_ADMIN),             # an empty form: messages at the fields
+        "authoring.move_lesson": ("/authoring/courses/fundamentals-of-anti-corruption-culture/lessons/what-is-corruption/move", P_ADMIN),
+        "authoring.retire_lesson": ("/authoring/courses/fundamentals-of-anti-corruption-culture/lessons/what-is-corruption/retire", P_ADMIN),
+        "authoring.grant_course": ("/authoring/courses/fundamentals-of-anti-corruption-culture/editors", P_ADMIN),
+        "authoring.retire": ("/authoring/quiz/integrity-hour/retire", P_ADMIN),
+        "authoring.quiz_settings": ("/authoring/quizzes/integrity-hour/settings", P_ADMIN),
+        "authoring.quiz_question": ("/authoring/quizzes/integrity-hour/questions/new", P_ADMIN),
         "auth.logout": ("/logout", post_expect("ok", "ok", "ok", "ok", "ok")),      # last: it signs out
     }
 

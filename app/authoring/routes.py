@@ -13,6 +13,7 @@ from app.authoring import lessons as editor
 from app.authoring import quizzes as quiz_editor
 from app.authoring.models import KINDS
 from app.core.clock import now
+from app.core.confirm import confirmation_page, confirmed
 from app.core.uploads import LESSON_IMAGE_FOLDER, UploadError
 from app.courses.models import Course, Lesson
 from app.extensions import db
@@ -143,6 +144,11 @@ def retire_lesson(slug, lesson_slug):
     lesson = _lesson_of(course, lesson_slug)
     if not FlaskForm().validate_on_submit():
         abort(400)
+    if not confirmed():
+        return confirmation_page(
+            question=_("Retire the lesson “%(title)s”?", title=lesson.current.title if lesson.current else lesson.slug),
+            consequence=_("students no longer see it; their completions of it are kept."),
+            button=_("Retire"), back=url_for("authoring.course", slug=course.slug))
     editor.retire_lesson(course, lesson, author=current_user, now=now())
     db.session.commit()
     flash(_("The lesson is retired."), "success")
@@ -174,6 +180,12 @@ def retire(kind, slug):
     ensure(service.can_edit(current_user, kind, slug))
     if not FlaskForm().validate_on_submit():
         abort(400)
+    if not confirmed():
+        return confirmation_page(
+            question=_("Retire “%(slug)s”?", slug=slug),
+            consequence=_("students no longer see it, and loading the content files does not bring it back unless "
+                          "forced; what students did with it is kept."),
+            button=_("Retire"), back=url_for("authoring.index"))
     if service.retire_item(kind, slug, author=current_user, now=now()) is None:
         abort(404)
     db.session.commit()
