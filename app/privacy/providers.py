@@ -19,6 +19,7 @@ FEATURES = (
     ("reports", _l("Reports")),
     ("club", _l("Club")),
     ("brainring", _l("Brain ring")),
+    ("authoring", _l("Content authoring")),
     ("audit", _l("Audit log")),
     ("privacy", _l("Privacy")),
 )
