@@ -21,6 +21,7 @@ FEATURES = (
     ("brainring", _l("Brain ring")),
     ("mail", _l("E-mail")),
     ("jobs", _l("Background jobs")),
+    ("authoring", _l("Content authoring")),
     ("audit", _l("Audit log")),
     ("privacy", _l("Privacy")),
 )
