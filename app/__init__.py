@@ -2,14 +2,25 @@
 import logging
 import os
 
-from flask import Flask, jsonify, render_template, request
-from flask_babel import gettext as _
+from babel.numbers import format_decimal
+from flask import Flask, g, has_request_context, jsonify, render_template, request
+from flask_babel import get_locale, gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config
-from app.core.http import BoundedIntConverter
+from app.core import localize
+from app.core.cache import init_cache
+from app.core.http import BoundedIntConverter, kept_query
+from app.core.security import init_security
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
+from app.i18n import compile_catalogs
+
+# The factory is the one place that knows every feature, and it imports them only when an app is
+# built (the imports inside the functions below): importing any module of the package, say
+# `app.core.clock`, runs this file first, and must not load every layer above it.
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -36,19 +47,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     try:
-        from app.i18n import compile_catalogs
-
         compile_catalogs()
     except OSError:   # a read-only install: the catalogs were compiled when it was built
         logging.getLogger("app").warning("translation catalogs could not be compiled")
-    from app.core.cache import init_cache
-
     init_cache(app)
     _init_login(app)
-    from app.core.security import init_security
-
     init_security(app)
 
+    # Registration: every table, every feature's blueprint, gamification's listeners, the CLI.
     from app import models  # noqa: F401  (register every table with SQLAlchemy)
     from app.audit.routes import bp as audit_bp
     from app.brainring.routes import bp as ring_bp
@@ -60,28 +66,38 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.coverage.routes import bp as coverage_bp
     from app.courses.routes import bp as courses_bp
     from app.gamification.routes import bp as game_bp
+    from app.gamification import listeners  # noqa: F401  (gamification keeps its facts from the features' events)
+    from app.home.routes import bp as home_bp
     from app.quizzes.routes import bp as quizzes_bp
     from app.people.routes import admin_bp as people_admin_bp
     from app.people.routes import auth_bp
     from app.plan.routes import bp as plan_bp
+    from app.privacy.routes import bp as privacy_bp
     from app.reports.routes import bp as reports_bp
     from app.surveys.routes import bp as surveys_bp
+    from app.authoring import routes as _authoring_routes  # noqa: F401  (attach the views to the blueprint)
+    from app.authoring import bp as authoring_bp
     from app.jobs.routes import bp as jobs_bp
     from app.mail.routes import bp as mail_bp
     from app.coverage import jobs as _coverage_jobs  # noqa: F401  (register the job handlers)
     from app.jobs import files as _file_jobs  # noqa: F401
     from app.mail import jobs as _mail_jobs  # noqa: F401
+    from app.people.oidc import init_sso  # the university's identity provider, when one is configured
+    from app.privacy.cli import register_privacy_commands
+    from app.privacy import jobs as _privacy_jobs  # noqa: F401  (register the job handlers)
 
-    for blueprint in (core_bp, auth_bp, people_admin_bp, plan_bp, audit_bp, courses_bp, certificates_bp,
+    for blueprint in (core_bp, home_bp, auth_bp, people_admin_bp, plan_bp, audit_bp, courses_bp, certificates_bp,
                       quizzes_bp, contests_bp, coverage_bp, api_bp, game_bp, surveys_bp, reports_bp, club_bp, ring_bp,
-                      jobs_bp, mail_bp):
+                      jobs_bp, mail_bp, privacy_bp, authoring_bp):
         app.register_blueprint(blueprint)
+    init_sso(app)
 
     csrf.exempt(api_bp)  # token-authenticated, read-only, no cookies
 
     from app.cli import register_commands
 
     register_commands(app)
+    register_privacy_commands(app)
     if os.environ.get("SANALY_QUERY_COUNT_HEADER") or app.config.get("QUERY_COUNT_HEADER"):
         _count_queries(app)
     _register_error_pages(app)
@@ -90,7 +106,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
-    from app.people.models import User
+    from app.people.models import User  # registration: the user loader (see the note at the top)
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -111,9 +127,6 @@ def _init_login(app: Flask) -> None:
 
 def _count_queries(app: Flask) -> None:
     """For benchmarks: answer every request with X-Query-Count, the number of SQL statements it ran."""
-    from flask import g, has_request_context
-    from sqlalchemy import event
-
     with app.app_context():
         engine = db.engine
 
@@ -159,23 +172,19 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from flask_babel import get_locale
+    # Registration: what the features lend the templates (see the note at the top).
+    from app.certificates.service import display_title
+    from app.coverage.service import status_label
+    from app.gamification.service import notification_text, unread_count
 
     @app.template_filter("num")
     def format_number(value, places: int = 2) -> str:
         """A number in the reader's language, with at most `places` decimals and no trailing zeros:
         1.78333 → 1.78 (en) or 1,78 (ru, kk); 20000 → 20,000 (en) or 20 000 (ru, kk)."""
-        from babel.numbers import format_decimal
-
         pattern = "#,##0" + ("." + "#" * places if places else "")
         return format_decimal(round(float(value), places), format=pattern, locale=str(get_locale()))
 
-    from app.core import localize
-    from app.core.http import kept_query
-
     app.add_template_global(kept_query)
-    from app.coverage.service import status_label
-
     app.add_template_global(status_label)
     app.add_template_filter(localize.tr, "tr")
     app.add_template_filter(localize.format_day, "day")
@@ -189,18 +198,10 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_global(localize.wave_title)
     app.add_template_global(localize.localized_criteria)
     app.add_template_global(localize.localized_places)
-    from app.certificates.service import display_title
-
     app.add_template_global(display_title, "certificate_title")
-    from app.gamification.service import notification_text
-
     app.add_template_global(notification_text)
 
     @app.context_processor
     def inject_globals():
-        from flask_login import current_user
-
-        from app.gamification.service import unread_count
-
         unread = unread_count(current_user.id) if current_user.is_authenticated else 0
         return {"languages": app.config["LANGUAGES"], "current_locale": str(get_locale()), "unread": unread}

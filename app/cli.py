@@ -1,6 +1,7 @@
 """Command-line interface: `flask --app wsgi <command>`."""
 import logging
 import sys
+import time
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -9,150 +10,19 @@ import click
 from flask import current_app
 from flask_migrate import upgrade
 
+from app.audit import keys
 from app.audit import service as audit
+from app.authoring.service import export_content
+from app.core.backup import BackupError, create_backup, restore_backup
+from app.core.clock import now
+from app.core.content import ContentError
+from app.coverage.events import issue_token
+from app.demo import build_demo
+from app.demo.scale import seed_scale
 from app.extensions import db
-from app.contests.loader import load_contests
-from app.courses.loader import load_courses
-from app.quizzes.loader import load_quizzes
-from app.surveys.loader import load_surveys
-from app.brainring.loader import load_ring_sets
+from app.jobs import service as jobs
+from app.loading import check_content, lesson_images_folder, load_content
 from app.people import service as people
-from app.core import lint
-from app.core.content import ContentError, content_files
-from app.courses.loader import read_course
-from app.quizzes.loader import read_quiz
-from app.brainring.loader import read_ring_set
-from app.plan.service import load_plans
-
-
-def _content_folder() -> Path:
-    return Path(current_app.config["CONTENT_FOLDER"])
-
-
-def load_content() -> tuple[list[str], list[ContentError]]:
-    """Load every content file; return a summary and the problems of files that did not load.
-
-    Plans load all-or-nothing (a broken plan raises ContentError); each course loads
-    whole or not at all, and a broken course does not stop the others.
-    """
-    lines = []
-    for result in load_plans(_content_folder() / "plans"):
-        if result.unchanged:
-            lines.append(f"plan {result.slug}: unchanged")
-        else:
-            lines.append(f"plan {result.slug}: {result.created} activities created, "
-                         f"{result.updated} updated, {result.retired} retired")
-    quiz_lines, problems = load_quizzes(_content_folder() / "quizzes")
-    lines.extend(quiz_lines)
-    survey_lines, survey_problems = load_surveys(_content_folder() / "quizzes")
-    lines.extend(survey_lines)
-    problems.extend(survey_problems)
-    ring_lines, ring_problems = load_ring_sets(_content_folder() / "quizzes")
-    lines.extend(ring_lines)
-    problems.extend(ring_problems)
-    contest_lines, contest_problems = load_contests(_content_folder() / "contests")
-    lines.extend(contest_lines)
-    problems.extend(contest_problems)
-    courses, course_problems = load_courses(_content_folder() / "courses")
-    problems.extend(course_problems)
-    for result in courses:
-        if result.unchanged:
-            lines.append(f"course {result.slug}: unchanged")
-        else:
-            lines.append(f"course {result.slug}: {'created' if result.created else 'updated'}, "
-                         f"{result.lessons_added} lessons added, {result.lessons_changed} changed, "
-                         f"{result.lessons_retired} retired")
-    return lines, problems
-
-
-def _bank_words(questions: list[dict], top: dict, language: str | None) -> int:
-    """Count the words of a bank's texts in the original (language None) or in one translation."""
-    texts = list(top.values())
-    for question in questions:
-        source = question if language is None else question.get("translations", {}).get(language, {})
-        for name in lint.TRANSLATED_FIELDS:
-            value = source.get(name)
-            texts.extend([value] if isinstance(value, str) else [t for item in value or [] for t in
-                                                                   (item if isinstance(item, list) else [item])])
-    return sum(lint.word_count(text) for text in texts if isinstance(text, str))
-
-
-def _check_bank(where: str, spec: dict, single_answers: list[dict]) -> list[lint.Finding]:
-    """Run the bank rules on one quiz or brain ring set: option lengths in each language, translations."""
-    findings = []
-    for language in (None, *lint.LANGUAGES):
-        items = []
-        for question in single_answers:
-            options = question["options"] if language is None else (
-                question.get("translations", {}).get(language, {}).get("options"))
-            if options:
-                items.append((options, question["answer"]))
-        label = where if language is None else f"{where} ({lint.LANGUAGE_NAMES[language]})"
-        findings += lint.option_length_bias(label, items)
-    top_fields = {"title": spec["title"], "description": spec.get("description", "")}
-    findings += lint.missing_translations(where, spec.get("translations", {}), top_fields, spec["questions"])
-    original = _bank_words(spec["questions"], top_fields, None)
-    for language, top in spec.get("translations", {}).items():
-        findings += lint.short_translation(where, language, original, _bank_words(spec["questions"], top, language))
-    return findings
-
-
-def check_content(root: Path | None = None) -> tuple[list[lint.Finding], list[ContentError]]:
-    """Read every question bank and lesson (writing nothing) and run the linter's rules on them.
-
-    Returns the findings and the files that could not be read at all. What a bank counts for is
-    its plan activity, else the course that names it as its final quiz (its activity, else the
-    course itself): banks of different purposes must not share items.
-    """
-    root = root or _content_folder()
-    findings, problems, banks, lessons = [], [], [], []
-    courses = []
-    for folder in sorted((root / "courses").iterdir()) if (root / "courses").is_dir() else []:
-        if folder.is_dir():
-            try:
-                courses.append(read_course(folder))
-            except ContentError as error:
-                problems.append(error)
-    final_of = {course.final_quiz: course for course in courses if course.final_quiz}
-    for path in content_files(root / "quizzes", skip=("survey", "brainring")):
-        try:
-            spec = read_quiz(path)
-        except ContentError as error:
-            problems.append(error)
-            continue
-        where, course = f"quizzes/{path.name}", final_of.get(path.stem)
-        purpose = spec["activity_code"] or (course and (course.activity_code or f"the course {course.slug}")) or where
-        purpose = f"plan activity {purpose}" if purpose and purpose[0].isdigit() else purpose
-        banks.append((where, purpose, spec["questions"]))
-        findings += _check_bank(where, spec, [q for q in spec["questions"] if q["type"] == "single"])
-        findings += lint.fresh_retakes(where, spec)
-    for path in content_files(root / "quizzes", only="brainring"):
-        try:
-            spec = read_ring_set(path)
-        except ContentError as error:
-            problems.append(error)
-            continue
-        where = f"quizzes/{path.name}"
-        code = spec["activity_code"]
-        banks.append((where, f"plan activity {code}" if code else where, spec["questions"]))
-        findings += _check_bank(where, spec, spec["questions"])
-    findings += lint.duplicate_items(banks)
-    for course in courses:
-        for lesson in course.lessons:
-            where = f"courses/{course.slug}/{lesson.number:02d}-{lesson.slug}.md"
-            lessons.append(where)
-            findings += lint.lesson_words(where, lesson.markdown)
-            findings += lint.missing_lesson_translations(where, set(lesson.translations))
-            original = lint.word_count(lesson.markdown)
-            for language, markdown in [(None, lesson.markdown)] + [
-                    (language, text["markdown"]) for language, text in sorted(lesson.translations.items())]:
-                version = where if language is None else where[:-3] + f".{language}.md"
-                findings += lint.lesson_sections(version, markdown)
-                findings += lint.footnote_sources(version, markdown)
-                findings += lint.draft_markers(version, markdown)
-                if language:
-                    findings += lint.short_translation(version, language, original, lint.word_count(markdown))
-    return findings, problems
 
 
 @contextmanager
@@ -177,8 +47,10 @@ def _print_report(report, what: str) -> None:
 def register_commands(app) -> None:
     @app.cli.command("load-content")
     @click.option("--check", is_flag=True,
-                  help="Lint the question banks and lessons (fairness, duplicates, sources, translations); load nothing.")
-    def load_content_command(check: bool):
+                  help="Lint the question banks, lessons and plans (fairness, duplicates, sources, translations); load nothing.")
+    @click.option("--force", is_flag=True,
+                  help="Also replace items whose current version was published in the browser.")
+    def load_content_command(check: bool, force: bool):
         """Load plans and other content files into the database (safe to repeat), or only check them."""
         if check:
             findings, problems = check_content()
@@ -189,7 +61,7 @@ def register_commands(app) -> None:
             click.echo(f"content check: {len(findings)} problems, {len(problems)} files that cannot be read")
             sys.exit(1 if findings or problems else 0)
         try:
-            lines, problems = load_content()
+            lines, problems = load_content(force=force)
         except ContentError as error:
             click.echo(f"error: {error}", err=True)
             click.echo("nothing was loaded", err=True)
@@ -200,6 +72,13 @@ def register_commands(app) -> None:
             click.echo(f"error: {problem} (this file's course, quiz or contest was not loaded)", err=True)
         if problems:
             sys.exit(1)
+
+    @app.cli.command("export-content")
+    @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+    def export_content_command(folder: Path):
+        """Write every published course, quiz, survey, brain-ring set and contest into FOLDER as content files."""
+        count = export_content(folder, Path(current_app.config["CONTENT_FOLDER"]), lesson_images_folder())
+        click.echo(f"exported {count} files to {folder}")
 
     @app.cli.command("import-roster")
     @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -256,8 +135,6 @@ def register_commands(app) -> None:
     @app.cli.command("audit-key")
     def audit_key_command():
         """Print the public key that verifies the audit log's checkpoints."""
-        from app.audit import keys
-
         click.echo(keys.verifier_key())
 
     @app.cli.command("seed-scale")
@@ -266,10 +143,6 @@ def register_commands(app) -> None:
     @click.option("--verbose", is_flag=True, help="Also print the log lines of the migrations and the content load.")
     def seed_scale_command(students: int, seed: int, verbose: bool):
         """Build a national-size instance for measuring, in an empty database (bulk inserts; deterministic for a seed)."""
-        import time
-
-        from app.scale import seed_scale
-
         started = time.perf_counter()
         with _quiet(verbose):
             upgrade()
@@ -290,8 +163,6 @@ def register_commands(app) -> None:
     @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
     def backup_command(folder: Path):
         """Back up the database and the uploads into FOLDER (one .tar.gz)."""
-        from app.core.backup import BackupError, create_backup
-
         try:
             archive = create_backup(folder, Path(current_app.config["UPLOAD_FOLDER"]))
         except BackupError as error:
@@ -303,8 +174,6 @@ def register_commands(app) -> None:
     @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     def restore_command(archive: Path):
         """Restore the database and the uploads from a backup archive (replaces what is there)."""
-        from app.core.backup import BackupError, restore_backup
-
         try:
             manifest = restore_backup(archive, Path(current_app.config["UPLOAD_FOLDER"]))
         except BackupError as error:
@@ -320,8 +189,6 @@ def register_commands(app) -> None:
         from redis import Redis
         from rq import Queue, SimpleWorker
 
-        from app.core.clock import now
-        from app.jobs import service as jobs
 
         url = current_app.config.get("REDIS_URL")
         if not url:
@@ -337,37 +204,33 @@ def register_commands(app) -> None:
 
     @app.cli.command("tick")
     def tick_command():
-        """Write the reminders and digests that are due and send what waits (cron or a timer runs this)."""
-        from app.jobs import service as jobs
-
+        """Write the reminders and digests that are due, send what waits, and apply retention (cron or a timer runs this)."""
         mode = "rq" if jobs.jobs_mode(current_app.config) == "rq" else "inline"
-        job = jobs.start("reminders", started_by=None, mode=mode)
-        db.session.refresh(job)
-        if mode == "rq":
-            click.echo(f"job {job.id} queued")
-        else:
-            click.echo(f"job {job.id} {job.state}: {job.result or job.error}")
-            if job.state != "done":
-                sys.exit(1)
+        failed = False
+        for kind in ("reminders", "retention"):    # retention: personal data past its period goes
+            job = jobs.start(kind, started_by=None, mode=mode)
+            db.session.refresh(job)
+            if mode == "rq":
+                click.echo(f"job {job.id} queued")
+            else:
+                click.echo(f"job {job.id} {job.state}: {job.result or job.error}")
+                failed = failed or job.state != "done"
+        if failed:
+            sys.exit(1)
 
     @app.cli.group("api-token")
     def api_token_group():
         """Manage tokens for the JSON API."""
-
     @api_token_group.command("create")
     @click.argument("name")
     def api_token_create(name: str):
         """Issue a token for NAME and print it once (only its hash is stored)."""
-        from app.coverage.events import issue_token
-
         click.echo(issue_token(name, None))
 
     @app.cli.command("demo")
     @click.option("--verbose", is_flag=True, help="Also print every step and the log lines it writes.")
     def demo_command(verbose: bool):
         """Create or refresh a ready-to-try instance with demo data and accounts, around today's date."""
-        from app.demo import build_demo
-
         with _quiet(verbose):
             try:
                 upgrade()

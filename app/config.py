@@ -61,6 +61,7 @@ def from_environment(instance_path: str) -> dict:
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"TIME_ZONE must be an IANA time zone such as Asia/Almaty, not {zone!r}") from None
     return {
+        **oidc_from_environment(),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret_key(instance_path),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(PROJECT_ROOT / "uploads"),
@@ -105,6 +106,33 @@ def mail_and_jobs(instance_path: str) -> dict:
     }
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def oidc_from_environment() -> dict:
+    """Read the single sign-on settings (OpenID Connect); unset OIDC_ISSUER turns it off."""
+    issuer = os.environ.get("OIDC_ISSUER", "").strip().rstrip("/")
+    settings = {
+        "OIDC_ISSUER": issuer or None,
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", "").strip() or None,
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", "").strip() or None,
+        "OIDC_SCOPES": os.environ.get("OIDC_SCOPES", "").strip() or "openid email profile",
+        "OIDC_MATCH_CLAIM": os.environ.get("OIDC_MATCH_CLAIM", "").strip() or "email",
+        "OIDC_NAME_CLAIM": os.environ.get("OIDC_NAME_CLAIM", "").strip() or "name",
+        "OIDC_CREATE_STUDENTS": _flag("OIDC_CREATE_STUDENTS"),
+        "OIDC_GROUP_CLAIM": os.environ.get("OIDC_GROUP_CLAIM", "").strip() or None,
+        "OIDC_FACULTY_CLAIM": os.environ.get("OIDC_FACULTY_CLAIM", "").strip() or None,
+        "OIDC_ROLES_CLAIM": os.environ.get("OIDC_ROLES_CLAIM", "").strip() or None,
+        "OIDC_MANAGED_ROLES": os.environ.get("OIDC_MANAGED_ROLES", "").strip() or "student,staff",
+    }
+    if issuer and not (settings["OIDC_CLIENT_ID"] and settings["OIDC_CLIENT_SECRET"]):
+        raise ValueError("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set too")
+    if issuer and not issuer.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        raise ValueError("OIDC_ISSUER must be an https:// address")
+    return settings
+
+
 class Defaults:
     """Settings that do not depend on the environment."""
 
@@ -126,3 +154,6 @@ class Defaults:
     PASSWORD_LINK_MAX_AGE = 7 * 24 * 60 * 60
     PAGE_SIZE = 50
     IDLE_TIMEOUT_MINUTES = 60
+    # Single sign-on: seconds to wait for the identity provider, and to remember that it did not answer.
+    OIDC_TIMEOUT = 5
+    OIDC_RETRY_AFTER = 30

@@ -12,5 +12,8 @@ from app.surveys.models import Survey, SurveyPending, SurveyResponse, SurveyTake
 from app.reports.models import Report, ReportAttachment, ReportMessage, Setting  # noqa: F401
 from app.club.models import Clip, Idea, IdeaVote, Membership, VolunteerLog  # noqa: F401
 from app.brainring.models import Game, Player, RingAnswer, RingSet, Team  # noqa: F401
+from app.authoring.models import ContentDraft, ContentGrant, ContentRevision  # noqa: F401
 from app.jobs.models import Job  # noqa: F401
 from app.mail.models import MailOptOut, OutboxMessage  # noqa: F401
+from app.privacy.models import (AccessLogEntry, Consent, Erasure, ErasureRequest, PrivacyNotice,  # noqa: F401
+                                RetentionPeriod, RetentionRun)

@@ -30,7 +30,7 @@ def admin_pages(app, make_group, make_user, runner):
                          happened="", anonymous=True, contact="", user=None, files=[_image()],
                          folder=Path(app.config["UPLOAD_FOLDER"]) / "reports", today=date(2025, 3, 3)).report
     return {
-        "/admin/": "core.admin_home",
+        "/admin/": "home.admin_home",
         "/admin/people": "people_admin.people",
         f"/admin/people/{person.id}": "people_admin.person",
         "/admin/roster": "people_admin.roster",
@@ -59,6 +59,10 @@ def admin_pages(app, make_group, make_user, runner):
         f"/admin/reports/{report.id}": "reports.handle",
         f"/admin/reports/files/{report.attachments[0].id}.jpg": "reports.admin_file",
         "/admin/mail": "mail.admin",
+        "/admin/privacy/": "privacy.admin_index",
+        "/admin/privacy/notice": "privacy.edit_notice",
+        f"/admin/privacy/people/{person.id}": "privacy.person",
+        f"/admin/privacy/people/{person.id}.zip": "privacy.person_copy",
     }
 
 

@@ -359,7 +359,7 @@ def test_a_game_of_150_players_records_every_answer_without_an_error(live):
     with app.app_context():
         runner = app.test_cli_runner()
         assert runner.invoke(args=["load-content"]).exit_code == 0
-        from app.demo_plan import build_plan
+        from app.demo.plan import build_plan
 
         build_plan(Path(app.config["CONTENT_FOLDER"]), datetime.utcnow())   # the game runs now: a plan must cover today for 2.13 to count
         password_hash = hash_password(PASSWORD)

@@ -16,10 +16,11 @@ from app.brainring.models import Game, RingSet
 from app.club.models import Clip, Idea, VolunteerLog
 from app.contests import service as contests
 from app.contests.models import Entry, JuryAssignment
+from app.core.clock import utcnow
 from app.coverage.events import issue_token
 from app.coverage.models import ApiToken, Event
 from app.extensions import db
-from app.people.models import User, utcnow
+from app.people.models import User
 from app.reports.models import Report
 from app.surveys.models import SurveyWave
 

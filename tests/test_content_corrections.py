@@ -173,7 +173,7 @@ def test_the_demo_opens_the_story_contest_and_the_same_clean_session_wave_today_
     assert runner.invoke(args=["demo"]).exit_code == 0
     assert runner.invoke(args=["demo"]).exit_code == 0
     from app.contests import service as contests
-    from app.people.models import utcnow
+    from app.core.clock import utcnow
 
     now = utcnow()
     assert contests.phase(contests.contest_by_slug("story-2024-2025"), now) == "submissions"

@@ -181,7 +181,7 @@ def test_a_right_check_answer_shows_the_explanations_and_the_next_lesson_instead
 
 
 def test_reading_a_course_to_the_end(app, content, client, make_user, make_group, auth):
-    from app.demo_plan import build_plan
+    from app.demo.plan import build_plan
 
     build_plan(ROOT, datetime.utcnow())             # the pages run today: a plan must cover today for 2.1 to count
     student = make_user("s@uni.test", group=make_group())
@@ -219,7 +219,7 @@ def with_final(content, runner):
 
 def pass_the_final_quiz(client, student):
     """Start the every-type quiz, send every right answer page by page as the form does, and submit."""
-    from app.people.models import utcnow
+    from app.core.clock import utcnow
     from app.quizzes import service as quizzes
     from tests.quiz_fixtures import RIGHT, form_for
 

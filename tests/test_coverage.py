@@ -315,6 +315,16 @@ def test_event_pages_and_qr(forum, client, auth):
     assert created.status_code == 422 and "Give the event a title." in created.get_data(as_text=True)
 
 
+def test_an_event_page_says_whether_check_in_is_ahead_open_or_over(forum, clock, client, auth):
+    auth.login("c@uni.test")
+    for now, tag in ((datetime(2024, 12, 1, 9, 0), "not open yet"), (datetime(2024, 12, 9, 11, 0), "open now"),
+                     (datetime(2024, 12, 10, 9, 0), "closed")):
+        clock["now"] = now
+        page = client.get(f"/events/{forum.id}").get_data(as_text=True)
+        shown = [text for text in ("not open yet", "open now", "closed") if f">{text}</span>" in page]
+        assert shown == [tag], now
+
+
 # --- the API ----------------------------------------------------------------------------------------------
 
 def test_api_without_with_revoked_and_with_a_valid_token(plan, client, runner, make_group, make_user):

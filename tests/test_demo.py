@@ -15,10 +15,11 @@ from sqlalchemy import func, select
 from app.audit.service import verify_chain
 from app.contests import service as contests
 from app.contests.models import Contest, Entry, JuryAssignment
+from app.core.clock import utcnow
 from app.coverage.models import CheckIn, Event
 from app.extensions import db
 from app.gamification import service as game
-from app.people.models import Group, Headcount, User, utcnow
+from app.people.models import Group, Headcount, User
 from app.plan.models import Activity
 from app.plan.service import current_plan
 from app.surveys import service as surveys

@@ -7,11 +7,11 @@ from sqlalchemy import event, select
 from app.club.models import Idea, Membership, VolunteerLog
 from app.contests import service as contests
 from app.contests.models import Entry, JuryAssignment
-from app.core import overview
-from app.core.clock import local_date
+from app.home import overview
+from app.core.clock import local_date, utcnow
 from app.coverage import events as coverage_events
 from app.extensions import db
-from app.people.models import Group, User, utcnow
+from app.people.models import Group, User
 from app.plan import service as plan_service
 from app.reports.models import Report
 

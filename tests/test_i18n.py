@@ -77,3 +77,42 @@ def test_dates_and_numbers_are_written_the_readers_way(app):
     refresh()   # the test's application context outlives the request above; forget its language
     with app.test_request_context():
         assert day(date(2024, 12, 9)) == "2024-12-09" and num(20000) == "20,000"
+
+
+def test_the_coverage_report_form_reads_from_and_to_as_a_date_range(client, make_user, auth, runner, app):
+    from datetime import datetime
+
+    assert runner.invoke(args=["load-content"]).exit_code == 0
+    app.config["NOW_FUNCTION"] = lambda: datetime(2025, 3, 1, 9, 0)
+    compile_catalogs()
+    make_user("acs@uni.test", roles=("admin",))
+    auth.login("acs@uni.test")
+    wanted = {"ru": ("С", "По", "Кому"), "kk": ("Басталу күні", "Аяқталу күні", "Кімге")}
+    for language, (start, end, wrong) in wanted.items():
+        client.get(f"/language/{language}")
+        page = client.get("/admin/coverage/report").get_data(as_text=True)
+        assert f'<label for="from">{start}</label>' in page and f'<label for="to">{end}</label>' in page
+        assert wrong not in page
+    plan_page = client.get("/admin/plan/ktu-2024-2025").get_data(as_text=True)
+    assert "Мерзімі" in plan_page and "Кімге арналған" in plan_page
+    assert "Семестр" not in plan_page and "Жиынтық" not in plan_page
+
+
+def test_a_notification_naming_a_quiz_names_it_in_the_readers_language(client, make_user, auth):
+    from types import SimpleNamespace
+
+    from app.gamification.service import N_, notify, titles_in_every_language
+
+    person = make_user("dan@uni.test")
+    quiz = SimpleNamespace(title="Integrity hour", translations={"kk": {"title": "Адалдық сағаты"},
+                                                                 "ru": {"title": "Час честности"}})
+    notify([person.id], "quiz", N_("A new quiz is open: “%(title)s”."), titles_in_every_language("title", quiz),
+           "/quizzes/integrity-hour/")
+    db.session.commit()
+    compile_catalogs()
+    auth.login("dan@uni.test")
+    for language, title in (("ru", "Час честности"), ("kk", "Адалдық сағаты"), ("en", "Integrity hour")):
+        client.get(f"/language/{language}")
+        page = client.get("/notifications").get_data(as_text=True)
+        assert title in page, language
+    assert "Integrity hour" in page and "Час честности" not in page

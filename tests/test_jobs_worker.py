@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import select
 
 from app.extensions import db
 from app.jobs import service as jobs

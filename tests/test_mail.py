@@ -13,8 +13,7 @@ from app.mail import reminders
 from app.mail.models import MailOptOut, OutboxMessage
 from app.people.models import User
 from app.plan.models import Participation
-from app.plan.service import activity_by_code, current_plan, load_plans, period_of, record_participation
-from tests.conftest import PASSWORD
+from app.plan.service import activity_by_code, load_plans, record_participation
 from tests.mail_server import MailServer, html_of, link_in, text_of
 
 ROOT = Path(__file__).resolve().parent.parent

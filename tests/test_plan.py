@@ -204,7 +204,7 @@ def test_every_page_that_needs_the_current_plan_says_there_is_none_this_year(app
 
 
 def test_the_demo_moves_the_seed_plan_to_another_academic_year_whole():
-    from app.demo_plan import plan_for_year
+    from app.demo.plan import plan_for_year
 
     moved = plan_for_year(read_plan(SHIPPED), date(2026, 9, 1))
     assert (moved.slug, moved.academic_year) == ("ktu-2026-2027", "2026-2027")

@@ -12,6 +12,7 @@ from app.audit import service as audit
 from app.certificates.models import Certificate
 from app.contests import service as contests
 from app.contests.models import Entry, JuryAssignment
+from app.core.clock import utcnow
 from app.coverage.models import ApiToken, Event
 from app.extensions import db
 from app.people.models import Faculty, Group, User
@@ -20,7 +21,6 @@ from app.reports.models import Report
 from app.club.models import Clip, Idea, Membership, VolunteerLog
 from app.brainring import service as ring_service
 from app.brainring.models import RingSet
-from app.people.models import utcnow
 from app.surveys import service as surveys
 from app.surveys.models import Survey
 from app.jobs.models import Job
@@ -101,13 +101,16 @@ def policy(d):
     g, o, a, v = d["own_group"].id, d["other_group"].id, d["attempt"].id, d["video"].code
     return {
         "static": [("/static/css/app.css", PUBLIC)],
-        "core.home": [("/", PUBLIC)],
+        "home.home": [("/", PUBLIC)],
         "core.health": [("/healthz", PUBLIC)],
         "core.language": [("/language/kk", REDIRECT)],
-        "core.admin_home": [("/admin/", ADMIN)],
+        "home.admin_home": [("/admin/", ADMIN)],
         "auth.login": [("/login", expect(200, 302, 302, 302, 302))],
         "auth.account": [("/account", REDIRECT)],
         "auth.set_password": [("/set-password/forged", expect(404, 404, 404, 404, 404))],
+        # Single sign-on is not configured here (tests/test_sso.py covers it): nothing at these addresses.
+        "auth.sso_start": [("/login/sso", expect(404, 404, 404, 404, 404))],
+        "auth.sso_callback": [("/login/sso/callback?code=x&state=y", expect(404, 404, 404, 404, 404))],
         "people_admin.people": [("/admin/people", ADMIN)],
         "people_admin.person": [(f"/admin/people/{d['users']['student1@sanaly.test'].id}", ADMIN)],
         "people_admin.roster": [("/admin/roster", ADMIN)],
@@ -219,6 +222,16 @@ def policy(d):
         "mail.unsubscribe": [("/mail/unsubscribe/forged", expect(404, 404, 404, 404, 404))],
         "mail.preferences": [("/mail/preferences", SIGNED_IN)],
         "mail.admin": [("/admin/mail", ADMIN)],
+        "privacy.notice_page": [("/privacy", PUBLIC)],
+        "privacy.register": [("/privacy/register", PUBLIC)],
+        "privacy.consent": [("/privacy/consent", SIGNED_IN)],
+        "privacy.mine": [("/privacy/mine", SIGNED_IN)],
+        "privacy.my_copy": [("/privacy/mine.zip", SIGNED_IN)],
+        "privacy.access_log_page": [("/privacy/access-log", expect(302, 403, 403, 403, 403))],   # the DPO's alone
+        "privacy.admin_index": [("/admin/privacy/", ADMIN)],
+        "privacy.edit_notice": [("/admin/privacy/notice", ADMIN)],
+        "privacy.person": [(f"/admin/privacy/people/{d['users']['student1@sanaly.test'].id}", ADMIN)],
+        "privacy.person_copy": [(f"/admin/privacy/people/{d['users']['student1@sanaly.test'].id}.zip", ADMIN)],
     }
 
 
@@ -320,6 +333,13 @@ def post_policy(d, token_id):
         "mail.preferences": ("/mail/preferences", P_SIGNED_IN),
         "mail.admin": ("/admin/mail", P_ADMIN),
         "mail.invite_group": (f"/admin/groups/{g}/invite", P_ADMIN),
+        "privacy.consent": ("/privacy/consent", P_SIGNED_IN),
+        "privacy.ask_erasure": ("/privacy/mine/erase", P_SIGNED_IN),     # the "are you sure?" step
+        "privacy.copy_job": ("/privacy/mine/job", P_SIGNED_IN),
+        "privacy.admin_index": ("/admin/privacy/", P_ADMIN),
+        "privacy.edit_notice": ("/admin/privacy/notice", P_ADMIN),
+        "privacy.erase": (f"/admin/privacy/people/{d['users']['student3@sanaly.test'].id}/erase", P_ADMIN),
+        "privacy.decline": ("/admin/privacy/requests/100000/decline", post_expect("login", "forbidden", "forbidden", "forbidden", "missing")),
         "auth.logout": ("/logout", post_expect("ok", "ok", "ok", "ok", "ok")),      # last: it signs out
     }
 

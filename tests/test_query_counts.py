@@ -17,7 +17,7 @@ from app.coverage.service import clear_coverage
 from app.extensions import db
 from app.gamification.service import clear_standings
 from app.people.models import Faculty, Group, User
-from app.scale import seed_scale
+from app.demo.scale import seed_scale
 from tests.conftest import _empty_tables
 
 PASSWORD = "demo-password"

@@ -48,17 +48,19 @@ PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sdf]|%%")
 
 
 def extracted_messages(tmp_path) -> set:
-    """The strings the code and templates hand to gettext today (a fresh extraction)."""
+    """The (context, string) pairs the code and templates hand to gettext today (a fresh extraction).
+
+    The context is None for plain gettext, and pgettext's first argument otherwise."""
     import subprocess
 
     from babel.messages.pofile import read_po
 
     target = tmp_path / "fresh.pot"
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
-                    "-k", "lazy_gettext", "-k", "N_", "--no-location", "-o", str(target), "."], cwd=APP.parent, check=True,
+                    "-k", "lazy_gettext", "-k", "N_", "-k", "lazy_pgettext:1c,2", "--no-location", "-o", str(target), "."], cwd=APP.parent, check=True,
                    capture_output=True)
     with target.open("rb") as handle:
-        return {message.id for message in read_po(handle) if message.id}
+        return {(message.context, message.id) for message in read_po(handle) if message.id}
 
 
 @pytest.mark.parametrize("language", ["kk", "ru"])
@@ -68,8 +70,8 @@ def test_every_string_is_translated_with_its_placeholders(language, tmp_path):
     with (APP / "translations" / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle, locale=language)
     problems = []
-    for message_id in sorted(extracted_messages(tmp_path), key=str):
-        message = catalog.get(message_id)
+    for context, message_id in sorted(extracted_messages(tmp_path), key=str):
+        message = catalog.get(message_id, context=context)
         strings = () if message is None else (message.string if isinstance(message.string, tuple) else (message.string,))
         if message is None or not strings or not all(strings):
             problems.append(f"untranslated: {message_id}")
@@ -82,3 +84,42 @@ def test_every_string_is_translated_with_its_placeholders(language, tmp_path):
                                                                   and set(PLACEHOLDER.findall(text)) != wanted):
                 problems.append(f"placeholders differ: {message_id} -> {text}")
     assert problems == [], f"{len(problems)} problems; update the catalogs (see README, Languages): {problems[:5]}"
+
+
+PGETTEXT_CALL = re.compile(r"""pgettext\(\s*["']([^"']+)["']\s*,\s*["']([^"']+)["']""")
+
+
+def test_every_message_context_in_the_code_is_extracted_and_translated(tmp_path):
+    """A word with two meanings goes through pgettext, and each of its contexts is in both catalogs."""
+    from babel.messages.pofile import read_po
+
+    contexts = {pair for pair in extracted_messages(tmp_path) if pair[0]}
+    used = set()
+    for path in APP.rglob("*"):
+        if path.suffix in (".py", ".html"):
+            used |= set(PGETTEXT_CALL.findall(path.read_text(encoding="utf-8")))
+    assert used and used == contexts
+    for language in ("kk", "ru"):
+        with (APP / "translations" / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+            catalog = read_po(handle, locale=language)
+        missing = [pair for pair in contexts if not getattr(catalog.get(pair[1], context=pair[0]), "string", "")]
+        assert missing == [], f"{language}: {missing}"
+
+
+# Words that were once translated in the wrong sense: (context, English, language, wrong translation).
+WRONG_SENSES = [
+    ("end of a date range", "To", "ru", "Кому"), ("end of a date range", "To", "kk", "Кімге"),
+    ("deadline or period of a plan activity", "Term", "kk", "Семестр"),
+    ("whom a plan activity targets: students or employees", "Population", "kk", "Жиынтық"),
+    ("which quizzes extra time applies to", "For", "ru", "Кому"),
+    ("coverage report", "Report", "kk", "Хабарлама"),
+]
+
+
+@pytest.mark.parametrize("context, english, language, wrong", WRONG_SENSES)
+def test_short_words_are_translated_in_the_sense_the_page_uses(context, english, language, wrong):
+    from babel.messages.pofile import read_po
+
+    with (APP / "translations" / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        message = read_po(handle, locale=language).get(english, context=context)
+    assert message is not None and message.string and message.string != wrong

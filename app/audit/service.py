@@ -25,8 +25,8 @@ from sqlalchemy import func, select, update
 
 from app.audit import keys, verify_audit
 from app.audit.models import AuditCheckpoint, AuditEvent, AuditHead
+from app.core.clock import utcnow
 from app.extensions import db
-from app.people.models import utcnow
 
 GENESIS = verify_audit.GENESIS
 ENCODING = verify_audit.LATEST_ENCODING

@@ -23,10 +23,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.brainring.models import RingSet
+from app.core.clock import utcnow
 from app.core.content import (ContentError, TomlReader, attach_translations, load_files, parse_toml,
                               read_translation_files)
 from app.extensions import db
-from app.people.models import utcnow
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 IMAGE = re.compile(r"^images/[a-z0-9][a-z0-9/_-]*\.(png|jpe?g|webp)$")
@@ -95,7 +95,7 @@ def apply_ring_set(spec: dict) -> str:
     return "created" if created else "updated"
 
 
-def load_ring_sets(folder: Path) -> tuple[list[str], list[ContentError]]:
+def load_ring_sets(folder: Path, guard=None) -> tuple[list[str], list[ContentError]]:
     """Load every brain ring set in quizzes/; a broken file is reported and loads nothing."""
     return load_files(folder, read_ring_set, lambda spec: f"{apply_ring_set(spec)} ({len(spec['questions'])} questions)",
-                      RingSet, "brain ring", only="brainring")
+                      RingSet, "brain ring", only="brainring", kind="brainring", guard=guard)

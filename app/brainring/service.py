@@ -32,10 +32,10 @@ from sqlalchemy import case, distinct, func, select, update
 
 from app.audit import service as audit
 from app.brainring.models import CLOSED, LOBBY, OPEN, REVEAL, Game, Player, RingAnswer, RingSet, Team
+from app.core import events
 from app.core.db_helpers import dialect_insert
 from app.extensions import db
-from app.gamification.service import display_name, record_xp
-from app.people.models import ADMIN, CURATOR, User
+from app.people.models import ADMIN, CURATOR, User, display_name
 from app.plan import service as plan_service
 from app.plan.models import Activity
 
@@ -202,8 +202,8 @@ def close(game: Game, user: User, now: datetime) -> None:
     for user_id in answered:
         if activity is not None:
             plan_service.record_participation(user_id, activity, source="game", source_ref=f"ring:{game.id}", when=now)
-        record_xp(user_id, amount=GAME_XP, reason=f"Brain ring: {game.title}"[:200], source_type="ring",
-                  source_ref=str(game.id), when=now)
+        events.announce(events.xp_earned, "brainring", user_id=user_id, amount=GAME_XP,
+                        reason=f"Brain ring: {game.title}"[:200], source_type="ring", source_ref=str(game.id), at=now)
     audit.record("ring.closed", actor=user, subject=f"ring:{game.id}",
                  payload={"players": len(answered), "questions": game.current + 1})
     db.session.commit()

@@ -3,17 +3,20 @@ import io
 import logging
 import secrets
 import textwrap
-from datetime import date
+from datetime import date, datetime, time
 from functools import lru_cache
+from typing import Callable
 
 import qrcode
-from flask_babel import gettext as _
+from flask_babel import gettext as _, pgettext
 from fontpkg_pt_sans import ROOT as FONT_ROOT
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 
 from app.certificates.models import Certificate
+from app.core import events
 from app.core.db_helpers import insert_ignoring_duplicates
+from app.core.localize import format_day
 from app.extensions import db
 from app.people.models import User
 
@@ -50,24 +53,30 @@ def issue(user: User, *, kind: str, subject_ref: str, title: str, issued_on: dat
         if existing is not None:
             if new_id:
                 logger.info("certificate %s issued to user %s for %s", existing.code, user.id, subject_ref)
+                events.announce(events.certificate_issued, "certificates", user_id=user.id, code=existing.code, kind=kind,
+                                subject_ref=subject_ref, at=datetime.combine(issued_on, time.min))
             return existing
     raise RuntimeError("could not draw a unique certificate code")  # pragma: no cover
 
 
 def display_title(certificate: Certificate) -> str:
     """What was achieved, in the reader's language when the course or contest has a translation."""
-    from app.core.localize import tr
-
     kind, _colon, rest = certificate.subject_ref.partition(":")
-    if kind in ("course", "contest") and rest.isdigit() and certificate.kind in ("course", "participation"):
-        if kind == "course":
-            from app.courses.models import Course as Subject
-        else:
-            from app.contests.models import Contest as Subject
-        subject = db.session.get(Subject, int(rest))
-        if subject is not None:
-            return tr(subject, "title") or certificate.title
+    if kind in _subject_titles and rest.isdigit() and certificate.kind in ("course", "participation"):
+        return _subject_titles[kind](int(rest)) or certificate.title
     return certificate.title
+
+
+_subject_titles: dict[str, Callable[[int], str | None]] = {}
+
+
+def subject_title(kind: str):
+    """Register how a feature names the subjects of its certificates ("course:7", "contest:3"), in the reader's
+    language: the decorated function takes the subject's id and returns its title (None when it is gone)."""
+    def register(title_of: Callable[[int], str | None]):
+        _subject_titles[kind] = title_of
+        return title_of
+    return register
 
 
 def find(code: str) -> Certificate | None:
@@ -104,8 +113,6 @@ def _centred(draw: ImageDraw.ImageDraw, y: int, text: str, font, fill, width_cha
 
 def draw(certificate: Certificate, verify_url: str, issuer: str) -> Image.Image:
     """Draw the certificate: holder, achievement, date, code, and a QR code to `verify_url`."""
-    from app.core.localize import format_day
-
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
     pen = ImageDraw.Draw(image)
     pen.rectangle((40, 40, WIDTH - 40, HEIGHT - 40), outline=BRAND, width=10)
@@ -113,7 +120,7 @@ def draw(certificate: Certificate, verify_url: str, issuer: str) -> Image.Image:
     y = _centred(pen, 150, issuer, _font(False, 40), MUTED, 80)
     heading, lead, line = {
         "course": (_("Certificate of completion"), _("This certifies that"), _("has completed the course")),
-        "diploma": (_("Diploma"), _("is awarded to"), _("for")),
+        "diploma": (_("Diploma"), _("is awarded to"), pgettext("a diploma is awarded for a work", "for")),
         "participation": (_("Certificate of participation"), _("This certifies that"), _("took part in the contest")),
         "volunteering": (_("Statement of volunteering"), _("This certifies that"),
                          _("has volunteered in anti-corruption activities, as confirmed by the club coordinator:")),

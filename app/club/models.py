@@ -5,8 +5,9 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.clock import utcnow
 from app.extensions import db
-from app.people.models import User, utcnow
+from app.people.models import User
 
 PENDING, ACCEPTED, DECLINED, LEFT = "pending", "accepted", "declined", "left"
 CONFIRMED, REJECTED = "confirmed", "rejected"

@@ -17,11 +17,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
 from app.audit import service as audit
+from app.certificates import service as certificates
 from app.club.models import (ACCEPTED, CONFIRMED, DECLINED, DECLINED_IDEA, IDEA_CATEGORIES, IDEA_STATUSES, LEFT,
                              PENDING, REJECTED, Clip, Idea, IdeaVote, Membership, VolunteerLog)
+from app.core import events
 from app.core.db_helpers import dialect_insert
+from app.core.uploads import UploadError, store_image
 from app.extensions import db
-from app.gamification.service import record_xp
 from app.people.models import ADMIN, COORDINATOR, STUDENT, Faculty, Group, User
 from app.plan import service as plan_service
 
@@ -260,8 +262,9 @@ def decide_volunteering(entry: VolunteerLog, coordinator: User, confirm: bool, r
     if confirm:
         when = datetime.combine(entry.done_on, time(12, 0))
         _participate(entry.user_id, "2.14", "volunteering", f"volunteering:{entry.id}", when)
-        record_xp(entry.user_id, amount=VOLUNTEER_XP, reason=f"Volunteering: {entry.activity}"[:200],
-                  source_type="volunteering", source_ref=str(entry.id), when=now)
+        events.announce(events.xp_earned, "club", user_id=entry.user_id, amount=VOLUNTEER_XP,
+                        reason=f"Volunteering: {entry.activity}"[:200], source_type="volunteering",
+                        source_ref=str(entry.id), at=now)
     audit.record("volunteering.confirm" if confirm else "volunteering.reject", actor=coordinator,
                  subject=f"volunteering:{entry.id}", payload={"hours": str(entry.hours), "reason": reason}, now=now)
     db.session.commit()
@@ -284,8 +287,6 @@ def pending_volunteering() -> list[VolunteerLog]:
 
 def volunteering_statement(user: User, today: date):
     """A signed statement of the confirmed hours (a certificate, verifiable at /verify/<code>)."""
-    from app.certificates import service as certificates
-
     entries = [e for e in volunteering_of(user.id) if e.status == CONFIRMED]
     if not entries:
         raise ClubError(_("You have no confirmed volunteering yet."))
@@ -330,8 +331,6 @@ class ClipInput:
 
 
 def publish_clip(user: User, data: ClipInput, cover, folder, today: date) -> Clip:
-    from app.core.uploads import UploadError, store_image
-
     if not may_publish_clips(user):
         raise ClubError(_("Clips are published by club members and the ACS."))
     title, url = data.title.strip(), data.url.strip()

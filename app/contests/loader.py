@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from app.contests.models import KINDS, Contest
 from app.core import markdown
+from app.core.clock import utcnow
 from app.core.content import read_translation_files, ContentError, TomlReader, load_files, parse_toml
 from app.extensions import db
-from app.people.models import utcnow
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -35,7 +35,7 @@ def read_contest(path: Path) -> dict:
     spec = {
         "slug": path.stem, "title": reader.text("title"), "kind": kind,
         "activity_code": reader.text("activity", required=False),
-        "brief_html": markdown.render(reader.text("brief"))[0],
+        "brief": reader.text("brief"), "brief_html": markdown.render(reader.text("brief"))[0],
         "submissions_open": _moment(path, data, "submissions_open"),
         "submissions_close": _moment(path, data, "submissions_close"),
         "judging_close": _moment(path, data, "judging_close"),
@@ -110,13 +110,17 @@ def _translation(path: Path, language: str, table: dict, criteria: list[dict], p
             raise ContentError(name, f"places.{number}", f"there is no place {number} in {path.name}")
         prizes[number] = TomlReader(name, value if isinstance(value, dict) else {}, f"places.{number}.").text("prize")
     brief = reader.text("brief", required=False)
-    return {"title": reader.text("title"), "brief_html": markdown.render(brief)[0] if brief else "",
+    return {"title": reader.text("title"), "brief": brief, "brief_html": markdown.render(brief)[0] if brief else "",
             "criteria": texts, "places": prizes}
 
 
 def apply_contest(spec: dict) -> str:
     contest = db.session.execute(select(Contest).where(Contest.slug == spec["slug"])).scalar_one_or_none()
     if contest is not None and contest.source_digest == spec["digest"] and not contest.retired:
+        if not contest.brief:   # loaded before the brief's Markdown was kept: keep it now (the same text)
+            contest.brief = spec["brief"]
+            contest.translations = {language: {**text, "brief": spec["translations"].get(language, {}).get("brief", "")}
+                                    for language, text in (contest.translations or {}).items()}
         return "unchanged"
     created = contest is None
     if created:
@@ -131,6 +135,6 @@ def apply_contest(spec: dict) -> str:
     return "created" if created else "updated"
 
 
-def load_contests(folder: Path) -> tuple[list[str], list[ContentError]]:
+def load_contests(folder: Path, guard=None) -> tuple[list[str], list[ContentError]]:
     """Load every contests/*.toml; a broken file is reported and loads nothing, the others load."""
-    return load_files(folder, read_contest, apply_contest, Contest, "contest")
+    return load_files(folder, read_contest, apply_contest, Contest, "contest", kind="contest", guard=guard)

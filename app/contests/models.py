@@ -4,8 +4,9 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.clock import utcnow
 from app.extensions import db
-from app.people.models import User, utcnow
+from app.people.models import User
 
 DRAFT, SUBMITTED, WITHDRAWN = "draft", "submitted", "withdrawn"
 ACTIVE, CONFLICT, REMOVED = "active", "conflict", "removed"
@@ -21,6 +22,7 @@ class Contest(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(10))
     activity_code: Mapped[str] = mapped_column(String(20), default="")
+    brief: Mapped[str] = mapped_column(Text, default="")          # Markdown as written
     brief_html: Mapped[str] = mapped_column(Text, default="")
     submissions_open: Mapped[datetime]
     submissions_close: Mapped[datetime]

@@ -21,14 +21,15 @@ from app.audit import service as audit
 from app.audit import verify_audit
 from app.certificates import service as certificates
 from app.core.clock import local_date
+from app.core.localize import N_, titles_in_every_language, tr
 from app.contests import aggregate
 from app.contests.assignment import EntryInfo, JurorInfo, allowed, plan_assignment, same_faculty
+from app.contests import events as _announcements  # noqa: F401  (announces submissions and withdrawals)
 from app.contests.models import (ACTIVE, CONFLICT, REMOVED, SUBMITTED, WITHDRAWN, Contest, Entry,
                                  JuryAssignment, JuryScore, PendingCover)
-from app.core import markdown
+from app.core import events, markdown
 from app.core.uploads import StoredImage, UploadError, remove_stored, store_image
 from app.extensions import db
-from app.gamification.service import record_xp, reverse_xp
 from app.people.models import JURY, STUDENT, User, UserRole
 from app.plan import service as plan_service
 
@@ -245,16 +246,20 @@ def save_entry(user: User, contest: Contest, entry: Entry | None, draft: EntryDr
     return SaveOutcome(entry, {}, identity)
 
 
+@certificates.subject_title("contest")
+def _contest_title(contest_id: int) -> str | None:
+    contest = db.session.get(Contest, contest_id)
+    return tr(contest, "title") if contest is not None else None
+
+
 def _count_participation(user: User, contest: Contest, entry: Entry, now: datetime) -> None:
     plan = plan_service.plan_at(now)
     activity = plan_service.activity_by_code(plan, contest.activity_code) if plan and contest.activity_code else None
     if activity is not None:
-        from app.courses.service import belongs_to_population
-
-        if belongs_to_population(user, activity.population):
+        if plan_service.belongs_to_population(user, activity.population):
             plan_service.record_participation(user.id, activity, source="contest", source_ref=f"entry:{entry.code}", when=now)
-    record_xp(user.id, amount=contest.xp, reason=f"Contest entry: {contest.title}", source_type="entry",
-              source_ref=entry.code, when=now)
+    events.announce(events.xp_earned, "contests", user_id=user.id, amount=contest.xp,
+                    reason=f"Contest entry: {contest.title}", source_type="entry", source_ref=entry.code, at=now)
 
 
 def may_withdraw(entry: Entry, now: datetime) -> bool:
@@ -268,7 +273,7 @@ def withdraw(entry: Entry, user: User, now: datetime) -> bool:
         return False
     entry.status, entry.withdrawn_at = WITHDRAWN, now
     audit.record("entry.withdrawn", actor=user, subject=f"entry:{entry.code}", payload={"contest": entry.contest.slug}, now=now)
-    reverse_xp(user.id, source_type="entry", source_ref=entry.code, when=now)
+    events.announce(events.xp_taken_back, "contests", user_id=user.id, source_type="entry", source_ref=entry.code, at=now)
     db.session.commit()
     return True
 
@@ -334,12 +339,11 @@ def assign_jury(contest: Contest, actor: User, now: datetime, rng: random.Random
         for juror_id in juror_ids:
             db.session.add(JuryAssignment(entry_id=entry_id, juror_id=juror_id, assigned_at=now))
     warnings = [_warning_with_code(w, code_of) for w in plan.warnings]
-    from app.gamification.service import N_, notify
-
     for juror_id in {j for jurors in plan.jurors_of.values() for j in jurors}:
         count = sum(juror_id in jurors for jurors in plan.jurors_of.values())
-        notify([juror_id], "jury", N_("%(n)d entries of “%(title)s” are waiting for your scores."),
-               {"n": count, "title": contest.title}, "/jury/", now, subject=f"contest:{contest.slug}")
+        events.announce(events.news, "contests", user_ids=[juror_id], kind="jury",
+                        message=N_("%(n)d entries of “%(title)s” are waiting for your scores."),
+                        params={"n": count, **titles_in_every_language("title", contest)}, link="/jury/", at=now, subject=f"contest:{contest.slug}")
     audit.record("jury.assigned", actor=actor, subject=f"contest:{contest.slug}", now=now, payload={
         "assignments": {code_of[e]: sorted(j) for e, j in plan.jurors_of.items()}, "warnings": warnings})
     db.session.commit()
@@ -474,9 +478,8 @@ def save_score(assignment: JuryAssignment, juror: User, values: dict, comment: s
                      payload={"contest": contest.slug, "values": values})
         db.session.flush()
         if not _has_unsealed_work(juror, contest):
-            from app.gamification.service import resolve_notifications
-
-            resolve_notifications(f"contest:{contest.slug}", "jury", now, user_ids=[juror.id])
+            events.announce(events.news_resolved, "contests", subject=f"contest:{contest.slug}", kind="jury", at=now,
+                            user_ids=[juror.id])
     db.session.commit()
     return {}
 
@@ -638,11 +641,8 @@ def publish(contest: Contest, actor: User, now: datetime) -> dict:
                                issued_on=local_date(now))
         certificates.issue(entry.author, kind="participation", subject_ref=f"contest:{contest.id}",
                            title=contest.title, issued_on=local_date(now))
-    from app.gamification.service import N_, notify, resolve_notifications
-
-    notify({e.author_id for e in entries.values()}, "results", N_("The results of “%(title)s” are published."),
-           {"title": contest.title}, f"/contests/{contest.slug}/results", now, subject=f"contest:{contest.slug}")
-    resolve_notifications(f"contest:{contest.slug}", "jury", now)     # nothing is waiting for a score any more
+    events.announce(events.results_published, "contests", contest_id=contest.id, contest_slug=contest.slug,
+                    titles=titles_in_every_language("title", contest), author_ids=sorted({e.author_id for e in entries.values()}), at=now)
     db.session.commit()
     logger.info("results of contest %s published by %s", contest.slug, actor.id)
     return contest.results

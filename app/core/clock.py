@@ -2,6 +2,7 @@
 university's time zone (config TIME_ZONE).
 
 Times are stored in UTC (naive datetimes); people type and read them in the university's zone.
+Every module takes the time from here: `utcnow` is the real clock, `now` the one tests can set.
 `to_local` and `to_utc` are the only conversions between the two, and `today()` is the
 university's calendar day, which is what plans, waves and terms are written in.
 """
@@ -11,9 +12,12 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 
-from app.people.models import utcnow
-
 DEFAULT_ZONE = "Asia/Almaty"
+
+
+def utcnow() -> datetime:
+    """Return the wall-clock UTC time as a naive datetime (the form every stored time takes)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def now() -> datetime:

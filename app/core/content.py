@@ -2,6 +2,10 @@
 import tomllib
 from datetime import date, datetime
 
+from sqlalchemy import select
+
+from app.extensions import db
+
 
 class ContentError(Exception):
     """A content file that cannot be loaded: says which file, which key, and what is wrong."""
@@ -99,22 +103,25 @@ def content_files(folder, *, only: str | None = None, skip: tuple[str, ...] = ()
     return [p for p in paths if not skip or file_kind(p) not in skip]
 
 
-def load_files(folder, read, apply, model, label: str, *, only: str | None = None, skip: tuple[str, ...] = ()
-               ) -> tuple[list[str], list[ContentError]]:
+def load_files(folder, read, apply, model, label: str, *, only: str | None = None, skip: tuple[str, ...] = (),
+               kind: str = "", guard=None) -> tuple[list[str], list[ContentError]]:
     """Load every `folder/*.toml` (see content_files) with `read(path)` and `apply(spec)`, one transaction per file.
 
     A broken file is reported and loads nothing (the others load); a row whose file is gone
-    from disk is retired, never deleted, so what people did with it is kept.
+    from disk is retired, never deleted, so what people did with it is kept. A `guard` (see
+    LoadGuard) may hold an item back, keep it from retirement, and hear of each item loaded.
     """
-    from sqlalchemy import select
-
-    from app.extensions import db
-
     lines, problems, on_disk = [], [], set()
     for path in content_files(folder, only=only, skip=skip):
         on_disk.add(path.stem)
+        held = guard.holds(kind, path.stem) if guard else None
+        if held:
+            lines.append(f"{label} {path.stem}: {held}")
+            continue
         try:
             outcome = apply(read(path))
+            if guard:
+                guard.loaded(kind, path.stem, changed=not outcome.startswith("unchanged"))
             db.session.commit()
         except ContentError as error:
             db.session.rollback()
@@ -122,11 +129,28 @@ def load_files(folder, read, apply, model, label: str, *, only: str | None = Non
             continue
         lines.append(f"{label} {path.stem}: {outcome}")
     for row in db.session.execute(select(model).where(model.retired.is_(False))).scalars():
-        if row.slug not in on_disk:
+        if row.slug not in on_disk and not (guard and guard.keeps(kind, row.slug)):
             row.retired = True
             lines.append(f"{label} {row.slug}: retired (file removed)")
     db.session.commit()
     return lines, problems
+
+
+class LoadGuard:
+    """What a loader asks before and after writing an item; this one lets every file through.
+
+    `holds` returns why an item's file must not be loaded now (or None), `keeps` whether an item
+    without a file must stay published, and `loaded` hears of each item written, in its transaction.
+    """
+
+    def holds(self, kind: str, slug: str) -> str | None:
+        return None
+
+    def keeps(self, kind: str, slug: str) -> bool:
+        return False
+
+    def loaded(self, kind: str, slug: str, *, changed: bool) -> None:
+        return None
 
 
 def attach_translations(path, questions: list[dict], tables: dict, top_fields: tuple[str, ...]) -> dict:

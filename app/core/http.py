@@ -12,6 +12,8 @@ from datetime import date
 from flask import current_app, request, url_for
 from werkzeug.routing import IntegerConverter
 
+from app.extensions import limiter
+
 logger = logging.getLogger(__name__)
 
 # Identifiers are INTEGER columns (32-bit on PostgreSQL); nothing larger can name a row.
@@ -82,7 +84,7 @@ def is_local_path(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
-def safe_next(target: str | None, fallback_endpoint: str = "core.home") -> str:
+def safe_next(target: str | None, fallback_endpoint: str = "home.home") -> str:
     """Where to send the person next: `target` when it is a path on this site, else the fallback page."""
     return target if is_local_path(target) else url_for(fallback_endpoint)
 
@@ -128,8 +130,6 @@ def limiter_key() -> str:
 
 def per_address(limit: str, **options):
     """Limit a view per client address (keyed hash), and not at all for a request without a trusted address."""
-    from app.extensions import limiter
-
     return limiter.limit(limit, key_func=limiter_key, exempt_when=lambda: address_key() is None, **options)
 
 

@@ -2,7 +2,7 @@
 
 A file that loads is well formed; these rules ask whether it is fair and finished. Each rule is one
 plain function over plain data (the dicts and text the loaders read) returning the problems it
-finds, so a test can feed it a three-line fixture. `app/cli.py` reads the content and runs them all.
+finds, so a test can feed it a three-line fixture. `app/loading.py` reads the content and runs them all.
 
 Question banks (quizzes and brain ring sets):
 - option_length_bias: the right option must not be the uniquely longest (or shortest) one more often
@@ -315,3 +315,38 @@ def missing_lesson_translations(where: str, present: set[str]) -> list[Finding]:
     """Report a lesson without its Kazakh or its Russian version."""
     return [Finding(where, "translation", f"has no {LANGUAGE_NAMES[language]} version")
             for language in LANGUAGES if language not in present]
+
+
+# --- plans ----------------------------------------------------------------------------------------
+
+def missing_plan_translations(where: str, original: dict, activities: list[tuple[str, dict, dict]],
+                              translations: dict) -> list[Finding]:
+    """Report every text of a plan that has no Kazakh or no Russian version.
+
+    original: the plan's own texts ({field: text}, with "sections": {number: title});
+    activities: (code, {field: text}, {language: {field: text}}) for each activity;
+    translations: the plan's {language: {field: text, "sections": {…}}} as loaded.
+    A text that is empty in the original needs no translation.
+    """
+    findings = []
+    for language in LANGUAGES:
+        name, file = LANGUAGE_NAMES[language], where.replace(".toml", f".{language}.toml")
+        if language not in translations:
+            findings.append(Finding(where, "translation", f"has no {name} version ({file})"))
+            continue
+        found = translations[language]
+        for field, text in original.items():
+            if field == "sections":
+                for number in text:
+                    if not found.get("sections", {}).get(number):
+                        findings.append(Finding(file, "translation", f"section {number}: no {name} title"))
+            elif text and not found.get(field):
+                findings.append(Finding(file, "translation", f"{field}: no {name} text"))
+        for code, texts, translated in activities:
+            if language not in translated:
+                findings.append(Finding(file, "translation", f"activity {code}: no {name} version"))
+                continue
+            absent = [field for field, text in texts.items() if text and not translated[language].get(field)]
+            if absent:
+                findings.append(Finding(file, "translation", f"activity {code}: no {name} {', '.join(absent)}"))
+    return findings

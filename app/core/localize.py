@@ -9,8 +9,22 @@ from datetime import datetime
 
 from flask_babel import get_locale
 
-from app.core.clock import to_local, zone as university_zone
-from app.people.models import utcnow
+from app.core.clock import to_local, utcnow, zone as university_zone
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogs without translating it now (it is translated when shown)."""
+    return message
+
+
+def titles_in_every_language(key: str, item) -> dict:
+    """Notification parameters naming content: its original title under `key`, each translation's under
+    `key.<language>` ({"title": "Integrity hour", "title.kk": "Адалдық сағаты", …})."""
+    params = {key: item.title}
+    for language, texts in sorted((getattr(item, "translations", None) or {}).items()):
+        if (texts or {}).get("title"):
+            params[f"{key}.{language}"] = texts["title"]
+    return params
 
 
 def language() -> str:

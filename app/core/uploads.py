@@ -28,6 +28,7 @@ THUMB_SIZE = (480, 480)
 MAX_SIDE = 4096                        # decoded pixels on either side (after JPEG's reduced decoding)
 MAX_DECODED_BYTES = 40 * 1024 * 1024   # of the decoded source, as Pillow keeps it in memory
 BAND_ROWS = 32                         # rows of the result drawn at a time
+LESSON_IMAGE_FOLDER = "lesson-images"   # lesson pictures, under the upload folder
 # 2000-01-01 00:00 UTC: report attachments carry this time, not the time they were filed.
 NEUTRAL_TIME = 946684800
 

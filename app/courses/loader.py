@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.core import markdown
+from app.core.clock import utcnow
 from app.core.content import ContentError, TomlReader, parse_toml
 from app.courses.models import Course, Lesson, LessonVersion
 from app.extensions import db
-from app.people.models import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -179,6 +180,7 @@ class CourseLoad:
     lessons_added: int = 0
     lessons_changed: int = 0
     lessons_retired: int = 0
+    held: str = ""      # why the folder was not loaded (an item last changed in the browser)
 
 
 def apply_course(spec: CourseSpec) -> CourseLoad:
@@ -186,6 +188,7 @@ def apply_course(spec: CourseSpec) -> CourseLoad:
     result = CourseLoad(spec.slug)
     course = db.session.execute(select(Course).where(Course.slug == spec.slug)).scalar_one_or_none()
     if course is not None and course.source_digest == spec.digest and not course.retired:
+        _keep_translation_sources(course, spec)
         result.unchanged = True
         return result
     if course is None:
@@ -211,13 +214,18 @@ def apply_course(spec: CourseSpec) -> CourseLoad:
         lesson.position, lesson.retired = item.number, False
         current = lesson.current
         if current is not None and current.source_digest == item.digest:
+            _keep_translation_source(current, item)
             continue
         html, toc = markdown.render(item.markdown)
         translations = {}
         for language, text in item.translations.items():
             t_html, t_toc = markdown.render(text["markdown"])
             translations[language] = {"title": text["title"], "summary": text["summary"], "html": t_html,
-                                      "toc_html": t_toc, "checks": text["checks"]}
+                                      "toc_html": t_toc, "checks": text["checks"], "markdown": text["markdown"]}
+        if current is not None and (current.title, current.summary, current.markdown, current.checks,
+                                    current.translations) == (item.title, item.summary, item.markdown, item.checks,
+                                                              translations):
+            continue   # the same lesson written differently (an exported or browser-written file): no new version
         version = LessonVersion(
             lesson_id=lesson.id, number=(current.number + 1) if current else 1, source_digest=item.digest,
             title=item.title, summary=item.summary, markdown=item.markdown, html=html, toc_html=toc,
@@ -235,14 +243,39 @@ def apply_course(spec: CourseSpec) -> CourseLoad:
     return result
 
 
+def _keep_translation_source(version: LessonVersion, item: LessonSpec) -> None:
+    """Give a version loaded before translations kept their Markdown the Markdown it was rendered from."""
+    translations = version.translations or {}
+    if all("markdown" in text for text in translations.values()):
+        return
+    version.translations = {language: {**text, "markdown": item.translations[language]["markdown"]}
+                            if language in item.translations else text for language, text in translations.items()}
+
+
+def _keep_translation_sources(course: Course, spec: CourseSpec) -> None:
+    by_slug = {item.slug: item for item in spec.lessons}
+    lessons = db.session.execute(select(Lesson).options(selectinload(Lesson.current)).where(
+        Lesson.course_id == course.id, Lesson.retired.is_(False))).scalars()
+    for lesson in lessons:
+        if lesson.current is not None and lesson.slug in by_slug and lesson.current.source_digest == by_slug[lesson.slug].digest:
+            _keep_translation_source(lesson.current, by_slug[lesson.slug])
+
+
 def course_folders(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
 
 
-def load_courses(root: Path) -> tuple[list[CourseLoad], list[ContentError]]:
-    """Load every course folder; a broken course is reported and loads nothing, the others load."""
+def load_courses(root: Path, guard=None) -> tuple[list[CourseLoad], list[ContentError]]:
+    """Load every course folder; a broken course is reported and loads nothing, the others load.
+
+    A `guard` (app.core.content.LoadGuard) may hold a course back or keep one that has no folder.
+    """
     results, problems = [], []
     for folder in course_folders(root):
+        held = guard.holds("course", folder.name) if guard else None
+        if held:
+            results.append(CourseLoad(folder.name, unchanged=True, held=held))
+            continue
         try:
             spec = read_course(folder)
         except ContentError as error:
@@ -250,13 +283,15 @@ def load_courses(root: Path) -> tuple[list[CourseLoad], list[ContentError]]:
             continue
         try:
             results.append(apply_course(spec))
+            if guard:
+                guard.loaded("course", spec.slug, changed=not results[-1].unchanged)
             db.session.commit()
         except Exception:
             db.session.rollback()
             raise
     on_disk = {folder.name for folder in course_folders(root)}
     for course in db.session.execute(select(Course).where(Course.retired.is_(False))).scalars():
-        if course.slug not in on_disk:
+        if course.slug not in on_disk and not (guard and guard.keeps("course", course.slug)):
             course.retired = True
     db.session.commit()
     for result in results:

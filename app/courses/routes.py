@@ -7,12 +7,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.core.clock import utcnow
+from app.core.localize import tr
+from app.core.markdown import LESSON_IMAGE
+from app.core.uploads import LESSON_IMAGE_FOLDER
 from app.courses import loader, service
 from app.courses.forms import LessonActionForm
 from app.courses.models import Course, Lesson, LessonVersion
 from app.extensions import db
 from app.people.access import admin_required, can_view_group, ensure, role_required
-from app.people.models import ADMIN, CURATOR, Group, utcnow
+from app.people.models import ADMIN, CURATOR, Group
 
 bp = Blueprint("courses", __name__)
 
@@ -77,6 +81,20 @@ def _render_lesson(course, lesson, *, checked=None):
     )
 
 
+@bp.route("/lesson-images/<name>")
+@login_required
+def lesson_image(name):
+    """Send a lesson picture (re-encoded at upload; random or checked names) to a signed-in person."""
+    from flask import send_from_directory
+
+    if not LESSON_IMAGE.match(f"images/{name}"):
+        abort(404)
+    response = send_from_directory(Path(current_app.config["UPLOAD_FOLDER"]) / LESSON_IMAGE_FOLDER, name,
+                                   mimetype="image/jpeg", max_age=86400)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @bp.route("/courses/<slug>/<lesson_slug>")
 @login_required
 def lesson(slug, lesson_slug):
@@ -92,7 +110,7 @@ def lesson(slug, lesson_slug):
 
 def _after_completion(course, lesson, completion):
     if completion.course_completed:
-        flash(_("You have completed the course “%(title)s”. Your certificate is ready.", title=course.title), "success")
+        flash(_("You have completed the course “%(title)s”. Your certificate is ready.", title=tr(course, "title")), "success")
         return redirect(url_for(".course", slug=course.slug))
     if completion.lesson_new:
         flash(_("Lesson complete."), "success")

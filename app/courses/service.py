@@ -6,14 +6,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 
 from app.certificates import service as certificates
+from app.core import events
 from app.core.clock import local_date
 from app.core.db_helpers import insert_ignoring_duplicates
+from app.core.localize import tr
 from app.courses.models import Course, CourseProgress, Lesson, LessonCompletion, LessonVersion
 from app.extensions import db
-from app.gamification.service import record_xp
-from app.people.models import STAFF, STUDENT, User
+from app.people.models import User
 from app.plan import service as plan_service
-from app.plan.models import EMPLOYEES, STUDENTS
+from app.quizzes import service as quizzes  # a course's final quiz: the quizzes feature owns grades and pass marks
 
 logger = logging.getLogger(__name__)
 
@@ -109,8 +110,6 @@ def course_path(user_id: int, course: Course, lessons: list[Lesson], done: set[i
     """The person's path through the course: lessons done, the final quiz's standing, the certificate."""
     standing = None
     if course.final_quiz:
-        from app.quizzes import service as quizzes  # the quizzes feature owns grades and pass marks
-
         quiz = quizzes.quiz_by_slug(course.final_quiz)
         if quiz is not None:
             activity = quizzes.activity_for(quiz, now)
@@ -156,10 +155,6 @@ def grade_checks(version: LessonVersion, answers: dict[int, int | None]) -> Chec
     return CheckResult(all(correct.values()) and bool(correct), correct)
 
 
-def belongs_to_population(user: User, population: str) -> bool:
-    return (population == STUDENTS and user.has_role(STUDENT)) or (population == EMPLOYEES and user.has_role(STAFF))
-
-
 @dataclass
 class Completion:
     lesson_new: bool = False
@@ -176,8 +171,11 @@ def complete_lesson(user: User, lesson: Lesson, *, via: str, now: datetime) -> C
     result.lesson_new = new_id is not None
     course = db.session.get(Course, lesson.course_id)
     if result.lesson_new:
-        record_xp(user.id, amount=course.xp_per_lesson, reason=f"Lesson: {lesson.current.title if lesson.current else lesson.slug}",
-                  source_type="lesson", source_ref=str(lesson.id), when=now)
+        events.announce(events.lesson_completed, "courses", user_id=user.id, lesson_id=lesson.id, course_id=course.id,
+                        xp=course.xp_per_lesson, at=now)
+        events.announce(events.xp_earned, "courses", user_id=user.id, amount=course.xp_per_lesson,
+                        reason=f"Lesson: {lesson.current.title if lesson.current else lesson.slug}",
+                        source_type="lesson", source_ref=str(lesson.id), at=now)
         logger.info("user %s completed lesson %s", user.id, lesson.id)
     remaining = {l.id for l in active_lessons(course.id)} - completed_lesson_ids(user.id, course.id)
     if not remaining and final_quiz_passed(user.id, course):
@@ -190,9 +188,19 @@ def final_quiz_passed(user_id: int, course: Course) -> bool:
     """A course that names a final quiz is complete only when the person has passed it."""
     if not course.final_quiz:
         return True
-    from app.quizzes.service import has_passed  # the quizzes feature owns what "passed" means
+    return quizzes.has_passed(user_id, course.final_quiz)
 
-    return has_passed(user_id, course.final_quiz)
+
+@certificates.subject_title("course")
+def _course_title(course_id: int) -> str | None:
+    course = db.session.get(Course, course_id)
+    return tr(course, "title") if course is not None else None
+
+
+@events.quiz_passed.connect
+def _quiz_passed(_sender, *, user_id: int, quiz_slug: str, at: datetime, **_data) -> None:
+    """A passed quiz may be the last thing a course was waiting for."""
+    final_quiz_passed_event(db.session.get(User, user_id), quiz_slug, at)
 
 
 def final_quiz_passed_event(user: User, quiz_slug: str, now: datetime) -> None:
@@ -215,10 +223,12 @@ def _complete_course(user: User, course: Course, now: datetime) -> tuple[bool, s
         return False, None
     plan = plan_service.plan_at(now)
     activity = plan_service.activity_by_code(plan, course.activity_code) if plan and course.activity_code else None
-    if activity is not None and belongs_to_population(user, activity.population):
+    if activity is not None and plan_service.belongs_to_population(user, activity.population):
         plan_service.record_participation(user.id, activity, source="course", source_ref=f"course:{course.id}", when=now)
-    record_xp(user.id, amount=course.xp_per_lesson * 2, reason=f"Course completed: {course.title}",
-              source_type="course", source_ref=str(course.id), when=now)
+    events.announce(events.course_completed, "courses", user_id=user.id, course_id=course.id, xp=course.xp_per_lesson * 2,
+                    at=now)
+    events.announce(events.xp_earned, "courses", user_id=user.id, amount=course.xp_per_lesson * 2,
+                    reason=f"Course completed: {course.title}", source_type="course", source_ref=str(course.id), at=now)
     certificate = certificates.issue(user, kind="course", subject_ref=f"course:{course.id}",
                                      title=course.title, issued_on=local_date(now))
     logger.info("user %s completed course %s", user.id, course.id)

@@ -8,13 +8,14 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.audit import service as audit
+from app.core import events as domain_events
 from app.core.db_helpers import insert_ignoring_duplicates
 from app.coverage.models import ApiToken, CheckIn, Event
 from app.extensions import db
-from app.gamification.service import record_xp
 from app.people.models import User
 from app.people.service import ImportReport, normalise_email, read_csv
 from app.plan import service as plan_service
+from app.plan.models import STUDENTS, Activity
 
 logger = logging.getLogger(__name__)
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -31,8 +32,6 @@ EVENT_SECTION = 2   # "Anti-corruption training and education of the students"
 def activities_for_events(plan, *, everything: bool) -> list:
     """The plan activities a person may hold an event for: every one for the ACS, else the
     student activities of section 2 (what curators and coordinators run)."""
-    from app.plan.models import STUDENTS, Activity
-
     query = select(Activity).where(Activity.plan_id == plan.id, Activity.retired.is_(False))
     if not everything:
         query = query.where(Activity.section == EVENT_SECTION, Activity.population == STUDENTS)
@@ -66,13 +65,13 @@ def _record(event: Event, user: User, when: datetime, source: str) -> bool:
         event_id=event.id, user_id=user.id, checked_in_at=when, source=source))).scalar_one_or_none()
     if new_id is None:
         return False
-    from app.courses.service import belongs_to_population
-
-    if belongs_to_population(user, event.activity.population):
+    if plan_service.belongs_to_population(user, event.activity.population):
         plan_service.record_participation(user.id, event.activity, source="checkin" if source == "code" else "import",
                                           source_ref=f"event:{event.id}", when=when)
-    record_xp(user.id, amount=EVENT_XP, reason=f"Attended: {event.title}", source_type="event",
-              source_ref=str(event.id), when=when)
+    domain_events.announce(domain_events.checkin_recorded, "coverage", user_id=user.id, event_id=event.id,
+                           activity_id=event.activity_id, source=source, at=when)
+    domain_events.announce(domain_events.xp_earned, "coverage", user_id=user.id, amount=EVENT_XP,
+                           reason=f"Attended: {event.title}", source_type="event", source_ref=str(event.id), at=when)
     return True
 
 

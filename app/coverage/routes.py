@@ -19,6 +19,7 @@ from app.core.clock import now, to_utc, today
 from app.core.confirm import confirmation_page, confirmed
 from app.core.exports import table_response
 from app.core.http import MAX_ID, date_arg, int_arg, int_field, kept_query, per_address
+from app.core.localize import tr
 from app.core.security import shared_page
 from app.coverage import events, service
 from app.coverage.models import ApiToken, Event
@@ -127,7 +128,7 @@ def group_csv(group_id, fmt):
     if view is None:
         return _no_plan(today())
     group, plan, as_of, data, shown, activities, rows, done, chosen, owing, _everyone = view
-    header = [_("Student"), _("E-mail")] + [f"{a.code} {a.name}" for a in shown]
+    header = [_("Student"), _("E-mail")] + [f"{a.code} {tr(a, 'name')}" for a in shown]
     table = ([student.full_name, student.email] + [_("done") if (student.id, a.id) in done else "" for a in shown]
              for student in rows)
     return table_response(f"coverage-{group.id}-{as_of.isoformat()}", header, table, fmt)
@@ -411,7 +412,13 @@ def _activity_json(activity: Activity) -> dict:
             "target": activity.target_text, "term": activity.term_text,
             "periods": [{"number": p.number, "from": p.starts_on.isoformat(), "to": p.ends_on.isoformat()}
                         for p in activity.periods],
-            "responsible": activity.responsible, "form_of_completion": activity.form_of_completion}
+            "responsible": activity.responsible, "form_of_completion": activity.form_of_completion,
+            "translations": {language: {API_NAMES.get(key, key): text for key, text in texts.items()}
+                             for language, texts in sorted((activity.translations or {}).items())}}
+
+
+# The API names an activity's texts as the plan file does ("target", "term"), not as the columns do.
+API_NAMES = {"target_text": "target", "term_text": "term"}
 
 
 class ApiError(Exception):
@@ -480,6 +487,8 @@ def plan_json():
     activities = db.session.execute(select(Activity).where(Activity.plan_id == plan.id, Activity.retired.is_(False))
                                     .order_by(Activity.position)).scalars().all()
     return jsonify(slug=plan.slug, title=plan.title, academic_year=plan.academic_year,
+                   translations={language: {key: texts[key] for key in ("title", "sections") if key in texts}
+                                 for language, texts in sorted((plan.translations or {}).items())},
                    starts_on=plan.starts_on.isoformat(), ends_on=plan.ends_on.isoformat(),
                    activities=[_activity_json(a) for a in activities])
 
@@ -546,13 +555,16 @@ def _query(name: str, schema: dict, description: str) -> dict:
 _DATE = {"type": "string", "format": "date"}
 _ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 _NUMBER_OR_NULL = {"type": "number", "nullable": True}
+_TRANSLATIONS = {"type": "object", "description": "The texts in Kazakh (kk) and Russian (ru), by language, under the "
+                                                  "same names as the original's (a plan's also has its section titles)",
+                 "additionalProperties": {"type": "object"}}
 _UNAUTHORISED = {"description": "No valid bearer token",
                  "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 OPENAPI = {
     "openapi": "3.0.3",
-    "info": {"title": "Sanaly Urpaq coverage API", "version": "1.1.0",
+    "info": {"title": "Sanaly Urpaq coverage API", "version": "1.2.0",
              "description": "Read-only figures of the anti-corruption plan. No personal data. Unknown query "
                             "parameters, repeated parameters and ill-formed values are refused with 400."},
     "servers": [{"url": "/api/v1"}],
@@ -570,10 +582,12 @@ OPENAPI = {
                              "term": {"type": "string", "nullable": True},
                              "periods": {"type": "array", "items": {"$ref": "#/components/schemas/Period"}},
                              "responsible": {"type": "array", "items": {"type": "string"}},
-                             "form_of_completion": {"type": "string", "nullable": True}}},
+                             "form_of_completion": {"type": "string", "nullable": True},
+                             "translations": _TRANSLATIONS}},
             "Plan": {"type": "object", "required": ["slug", "title", "academic_year", "starts_on", "ends_on", "activities"],
                      "properties": {"slug": {"type": "string"}, "title": {"type": "string"},
                                     "academic_year": {"type": "string"}, "starts_on": _DATE, "ends_on": _DATE,
+                                    "translations": _TRANSLATIONS,
                                     "activities": {"type": "array", "items": {"$ref": "#/components/schemas/Activity"}}}},
             "Figure": {"type": "object", "required": ["activity", "participants", "headcount", "status"], "properties": {
                 "activity": {"type": "string"}, "participants": {"type": "integer", "minimum": 0},

@@ -21,6 +21,8 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
+from app.core import events
+from app.core.cache import cache
 from app.extensions import db
 from app.people.models import STAFF, STUDENT, Faculty, Group, Headcount, StaffUnit, User, UserRole
 from app.people.service import current_headcounts
@@ -152,9 +154,14 @@ CACHE_SECONDS = 60
 
 def clear_coverage() -> None:
     """The one invalidation point for cached coverage: new participation, headcounts or people."""
-    from app.core.cache import cache
-
     cache().bump("coverage")
+
+
+@events.participation_recorded.connect
+@events.people_changed.connect
+def _coverage_changed(_sender, **_data) -> None:
+    """New participation, people or headcounts change coverage: drop what was cached."""
+    clear_coverage()
 
 
 def _tables(plan: Plan, activities, as_of: date, date_from, date_to) -> dict:
@@ -169,8 +176,6 @@ def _tables(plan: Plan, activities, as_of: date, date_from, date_to) -> dict:
       university: {activity id: [participants, headcount, estimated]}
       dates:      the effective dates of the official headcounts in force
     """
-    from app.core.cache import cache
-
     def compute():
         students = [a for a in activities if a.population == STUDENTS]
         employees = [a for a in activities if a.population == EMPLOYEES]
@@ -318,8 +323,6 @@ def students_matrix(group: Group, plan: Plan, as_of: date) -> tuple[list[User], 
 
 def monthly_series(plan: Plan, population: str = STUDENTS) -> dict[int, list[tuple[date, int]]]:
     """Cumulative distinct participants per activity at the end of each month (cached like coverage)."""
-    from app.core.cache import cache
-
     raw = cache().get_or_compute("coverage", f"series:{plan.id}:{population}",
                                  lambda: {str(k): [[m.isoformat(), n] for m, n in v]
                                           for k, v in _monthly_series(plan, population).items()}, ttl=CACHE_SECONDS)

@@ -1,11 +1,12 @@
-"""The XP ledger (append-only; one row per source, so nothing pays twice), badges and notifications."""
+"""The XP ledger (append-only; one row per source, so nothing pays twice), badges, notifications, and the
+facts gamification keeps from the features' events."""
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.clock import utcnow
 from app.extensions import db
-from app.people.models import utcnow
 
 
 class XpEvent(db.Model):
@@ -48,3 +49,29 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None]          # what it asked for is done or no longer possible
+
+
+# What GameFact.kind records, and what its ref holds.
+LESSON = "lesson"                 # a lesson completed: the lesson's id
+COURSE = "course"                 # a course completed: the course's id
+FULL_MARKS = "quiz-full-marks"    # a quiz attempt at 100%: the quiz's slug
+ENTRY = "entry"                   # a contest entry currently submitted: its code (withdrawn: gone)
+DIPLOMA = "diploma"               # a winner's diploma: the certificate's code
+CHECKIN = "checkin"               # a check-in at an offline event: the event's id
+ACTIVITY = "activity"             # took part in a plan activity: the activity's id
+
+
+class GameFact(db.Model):
+    """What gamification has heard from the features' events about a person: the only thing badge rules read.
+
+    One row per (person, kind, ref), written by app/gamification/listeners.py in the announcing
+    feature's transaction; migration 0021 filled it from what had happened before.
+    """
+    __tablename__ = "game_facts"
+    __table_args__ = (UniqueConstraint("user_id", "kind", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    ref: Mapped[str] = mapped_column(String(120))
+    happened_at: Mapped[datetime] = mapped_column(default=utcnow)

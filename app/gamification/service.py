@@ -17,10 +17,17 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.core.cache import cache
+from app.core.clock import utcnow
 from app.core.db_helpers import insert_ignoring_duplicates
+from app.core.localize import N_, titles_in_every_language  # noqa: F401  (notifications name content with it)
+from app.coverage.service import coverage, group_met_targets
 from app.extensions import db
-from app.gamification.models import Notification, UserBadge, XpEvent
-from app.people.models import STUDENT, Group, User, UserRole, utcnow
+from app.gamification.models import (ACTIVITY, CHECKIN, COURSE, DIPLOMA, ENTRY, FULL_MARKS, LESSON, GameFact,
+                                     Notification, UserBadge, XpEvent)
+from app.people.models import STUDENT, Group, User, UserRole, display_name
+from app.plan.models import STUDENTS
+from app.plan.service import current_plan
+from app.plan.terms import academic_year_of
 
 logger = logging.getLogger(__name__)
 LEARNING_SOURCES = ("lesson", "course", "quiz")
@@ -141,13 +148,11 @@ def streak_weeks(user_id: int, today: date) -> int:
 # --- badges ---------------------------------------------------------------------------------------------
 
 def _badge_conditions(user: User, today: date, skip: set[str]) -> dict[str, bool]:
-    from app.certificates.models import Certificate
-    from app.contests.models import SUBMITTED, Entry
-    from app.courses.models import CourseProgress, LessonCompletion
-    from app.coverage.models import CheckIn
-    from app.quizzes.models import Quiz, QuizAttempt
-
-    def exists(query):
+    """Which badges the person has earned, read from gamification's own facts and ledger only."""
+    def exists(kind: str, ref: str | None = None):
+        query = select(GameFact.id).where(GameFact.user_id == user.id, GameFact.kind == kind)
+        if ref is not None:
+            query = query.where(GameFact.ref == ref)
         return db.session.execute(query.limit(1)).first() is not None
 
     streak = None
@@ -157,18 +162,17 @@ def _badge_conditions(user: User, today: date, skip: set[str]) -> dict[str, bool
             continue
         rule = badge["rule"]
         if rule == "first_lesson":
-            ok = exists(select(LessonCompletion.id).where(LessonCompletion.user_id == user.id))
+            ok = exists(LESSON)
         elif rule == "course_completed":
-            ok = exists(select(CourseProgress.id).where(CourseProgress.user_id == user.id, CourseProgress.completed_at.is_not(None)))
+            ok = exists(COURSE)
         elif rule == "quiz_full_marks":
-            ok = exists(select(QuizAttempt.id).join(Quiz).where(QuizAttempt.user_id == user.id, Quiz.slug == badge["quiz"],
-                                                                 QuizAttempt.percent >= 100))
+            ok = exists(FULL_MARKS, badge["quiz"])
         elif rule == "contest_entrant":
-            ok = exists(select(Entry.id).where(Entry.author_id == user.id, Entry.status == SUBMITTED))
+            ok = exists(ENTRY)
         elif rule == "contest_winner":
-            ok = exists(select(Certificate.id).where(Certificate.user_id == user.id, Certificate.kind == "diploma"))
+            ok = exists(DIPLOMA)
         elif rule == "event_attendee":
-            ok = exists(select(CheckIn.id).where(CheckIn.user_id == user.id))
+            ok = exists(CHECKIN)
         elif rule == "learning_streak":
             streak = streak_weeks(user.id, today) if streak is None else streak
             ok = streak >= badge["weeks"]
@@ -184,14 +188,11 @@ def _helped_group_reach_target(user: User, today: date) -> bool:
     """The person took part in an activity whose target their group has met."""
     if user.group_id is None:
         return False
-    from app.coverage.service import group_met_targets
-    from app.plan.models import Participation
-    from app.plan.service import current_plan
-
     plan = current_plan(today)
     if plan is None:
         return False
-    mine = set(db.session.execute(select(Participation.activity_id).where(Participation.user_id == user.id)).scalars())
+    mine = {int(ref) for ref in db.session.execute(select(GameFact.ref).where(
+        GameFact.user_id == user.id, GameFact.kind == ACTIVITY)).scalars()}
     return bool(mine) and bool(group_met_targets(plan, user.group_id, min(today, plan.ends_on), mine))
 
 
@@ -220,11 +221,6 @@ def badges_of(user_id: int) -> tuple[list[dict], list[dict]]:
 
 
 # --- notifications -------------------------------------------------------------------------------------
-
-def N_(message: str) -> str:
-    """Mark a message for the catalogs without translating it now (it is translated when shown)."""
-    return message
-
 
 def notify(user_ids, kind: str, message: str, params: dict | None = None, link: str = "",
            when: datetime | None = None, subject: str = "") -> None:
@@ -265,9 +261,14 @@ def notification_text(notification: Notification) -> str:
     """The notification in the reader's language (older ones, stored as text only, as written)."""
     if not notification.message:
         return notification.text
-    nested = _NESTED_QUOTES.get(str(get_locale()), _NESTED_QUOTES["en"])
+    language = str(get_locale())
+    nested = _NESTED_QUOTES.get(language, _NESTED_QUOTES["en"])
+    stored = notification.params or {}
+    # A title stored with its translations ("title.kk", "title.ru": see titles_in_every_language) is
+    # shown in the reader's language.
+    plain = {k: stored.get(f"{k}.{language}") or v for k, v in stored.items() if "." not in k}
     params = {k: _(v) if k == "badge" else (v.translate(nested) if isinstance(v, str) else v)
-              for k, v in _english(notification.params or {}).items()}
+              for k, v in _english(plain).items()}
     try:
         return _(notification.message, **params)
     except (KeyError, ValueError, TypeError):
@@ -291,12 +292,6 @@ def mark_all_read(user_id: int, now: datetime) -> None:
 
 
 # --- individual leaderboards ------------------------------------------------------------------------------
-
-def display_name(full_name: str, mode: str) -> str:
-    if mode == "initials":
-        return " ".join(part[0] + "." for part in full_name.split() if part)
-    return full_name
-
 
 def leaderboard(scope: str, scope_id: int) -> list[dict]:
     """XP standings within a group or a faculty: highest first; a tie goes to whoever got there earlier.
@@ -335,8 +330,6 @@ def seasons(today: date) -> list[dict]:
 
     game.toml gives each season as month-days; here they become the dates of a given year, keyed
     like "autumn-2026" and titled with the year their season starts in."""
-    from app.plan.terms import academic_year_of
-
     this_year, _end = academic_year_of(today)
     listed = []
     for year_start in (this_year.replace(year=this_year.year - 1), this_year):
@@ -369,10 +362,6 @@ def competition(season: dict, today: date) -> dict:
     cutoff = min(season["freeze"] if frozen else today, season["ends_on"])
 
     def compute():
-        from app.coverage.service import coverage
-        from app.plan.models import STUDENTS
-        from app.plan.service import current_plan
-
         plan = current_plan(season["starts_on"])
         if plan is None:
             return {"groups": [], "faculties": []}

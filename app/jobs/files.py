@@ -3,6 +3,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from app.core.backup import BackupError, create_backup
 from app.jobs.models import Job
 from app.jobs.service import JobError, handler
 
@@ -16,8 +17,6 @@ def files_folder() -> Path:
 @handler("backup")
 def make_backup(job: Job, progress) -> dict:
     """Back up the database and the uploads (the same archive as `flask backup`) into the job files."""
-    from app.core.backup import BackupError, create_backup
-
     progress(0, 1, force=True)
     try:
         archive = create_backup(files_folder(), Path(current_app.config["UPLOAD_FOLDER"]))

@@ -25,6 +25,8 @@ def kind_label(kind: str) -> str:
         "reminders": _("Reminders and digests"),
         "backup": _("Backup"),
         "coverage_report": _("Coverage report"),
+        "data_copy": _("A copy of my data"),
+        "retention": _("Retention"),
     }
     return labels.get(kind, kind)
 

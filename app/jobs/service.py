@@ -21,9 +21,10 @@ from typing import Callable
 from flask import current_app, has_app_context
 from sqlalchemy import select, update
 
+from app.core.clock import utcnow
 from app.extensions import db
 from app.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
-from app.people.models import User, utcnow
+from app.people.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -106,10 +107,7 @@ def run_queued(job_id: int) -> None:
         finally:
             db.session.remove()
         return
-    from app import create_app
-
-    with create_app().app_context():
-        run(job_id)
+    raise RuntimeError("jobs run inside the platform: start workers with `flask --app wsgi worker`")
 
 
 class Progress:

@@ -1,6 +1,7 @@
 """The jobs of e-mail: invitations of a group or a list, a roster import that invites, delivery, reminders."""
 from flask import current_app
 
+from app.core.clock import now
 from app.extensions import db
 from app.jobs.models import Job
 from app.jobs.service import JobError, handler
@@ -91,8 +92,6 @@ def deliver_outbox(job: Job, progress) -> dict:
 @handler("reminders")
 def send_reminders(job: Job, progress) -> dict:
     """Write the reminders and digests that are due, then send what waits in the outbox."""
-    from app.core.clock import now
-
     counts = reminders.queue_due(now(), job.id)
     service.adopt_waiting(job.id)
     sent = service.deliver(current_app.config, job_id=job.id, progress=progress)

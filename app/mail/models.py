@@ -5,7 +5,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.people.models import utcnow
+from app.core.clock import utcnow
 
 
 class OutboxMessage(db.Model):

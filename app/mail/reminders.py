@@ -13,12 +13,20 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, select
+from sqlalchemy import exists, select
 
+from app.contests.models import ACTIVE, Contest, Entry, JuryAssignment, JuryScore
 from app.core.clock import local_date
+from app.core.localize import format_day
+from app.courses.models import Course, CourseProgress
+from app.coverage.models import Event
 from app.extensions import db
+from app.gamification.models import Notification
 from app.mail import service
 from app.people.models import STAFF, STUDENT, User, UserRole
+from app.plan.models import Activity, Participation
+from app.plan.service import activity_by_code, counts_for, current_plan, period_of
+from app.surveys.models import Survey, SurveyTaker, SurveyWave
 
 logger = logging.getLogger(__name__)
 
@@ -55,9 +63,6 @@ def _queue(category: str, recipients: dict[int, str], describe, job_id: int | No
 
 def integrity_hour(now: datetime, job_id: int | None = None) -> int:
     """Remind the students who still owe the integrity hour, INTEGRITY_REMINDER_DAYS before its period ends."""
-    from app.plan.models import Participation
-    from app.plan.service import activity_by_code, counts_for, current_plan, period_of
-
     today = local_date(now)
     plan = current_plan(today)
     activity = activity_by_code(plan, INTEGRITY_HOUR) if plan else None
@@ -76,15 +81,11 @@ def integrity_hour(now: datetime, job_id: int | None = None) -> int:
 
 
 def _day(day) -> str:
-    from app.core.localize import format_day
-
     return format_day(day)
 
 
 def courses_left_halfway(now: datetime, job_id: int | None = None) -> int:
     """Remind people who started a course and have not come back for COURSE_IDLE_DAYS (once per course)."""
-    from app.courses.models import Course, CourseProgress
-
     idle = now - timedelta(days=current_app.config.get("COURSE_IDLE_DAYS", 14))
     rows = db.session.execute(select(CourseProgress.user_id, Course).join(Course, Course.id == CourseProgress.course_id)
                               .join(User, User.id == CourseProgress.user_id)
@@ -104,8 +105,6 @@ def courses_left_halfway(now: datetime, job_id: int | None = None) -> int:
 
 def jurors_before_judging_closes(now: datetime, job_id: int | None = None) -> int:
     """Remind jurors with entries not yet sealed, JURY_REMINDER_DAYS before a contest's judging closes."""
-    from app.contests.models import ACTIVE, Contest, Entry, JuryAssignment, JuryScore
-
     soon = now + timedelta(days=current_app.config.get("JURY_REMINDER_DAYS", 2))
     contests = db.session.execute(select(Contest).where(Contest.judging_close > now, Contest.judging_close <= soon,
                                                         Contest.published_at.is_(None))).scalars().all()
@@ -130,8 +129,6 @@ def jurors_before_judging_closes(now: datetime, job_id: int | None = None) -> in
 
 def survey_waves_opening(now: datetime, job_id: int | None = None) -> int:
     """Tell registered students that a survey wave is open, once per wave, while it is open."""
-    from app.surveys.models import Survey, SurveyTaker, SurveyWave
-
     today = local_date(now)
     waves = db.session.execute(select(SurveyWave).join(Survey).where(
         SurveyWave.opens_on <= today, SurveyWave.closes_on >= today, Survey.retired.is_(False))).scalars().all()
@@ -149,14 +146,11 @@ def survey_waves_opening(now: datetime, job_id: int | None = None) -> int:
 
 def events_starting(now: datetime, job_id: int | None = None) -> int:
     """Tell the event's population (students or employees) EVENT_REMINDER_HOURS before it starts."""
-    from app.coverage.models import Event
-    from app.plan.models import Activity
-
     soon = now + timedelta(hours=current_app.config.get("EVENT_REMINDER_HOURS", 24))
     events = db.session.execute(select(Event).join(Activity).where(Event.starts_at > now, Event.starts_at <= soon)
                                 .options(db.selectinload(Event.activity))).scalars().all()
     added = 0
-    link = service.external_url("core.home")
+    link = service.external_url("home.home")
     for event in events:
         role = STAFF if event.activity.population == "employees" else STUDENT
         people = db.session.execute(_registered(role)).scalars().all()
@@ -169,8 +163,6 @@ def events_starting(now: datetime, job_id: int | None = None) -> int:
 
 def weekly_digest(now: datetime, job_id: int | None = None) -> int:
     """Once an ISO week, send each registered person their unread notifications of the last seven days."""
-    from app.gamification.models import Notification
-
     since = now - timedelta(days=7)
     year, week, _weekday = local_date(now).isocalendar()
     unread = db.session.execute(

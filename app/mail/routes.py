@@ -10,6 +10,7 @@ from app.core.http import address_key
 from app.extensions import csrf, db
 from app.jobs import service as jobs
 from app.jobs.models import Job
+from app.jobs.routes import kind_label, state_label
 from app.mail import messages, reset, service
 from app.mail.forms import ForgotPasswordForm
 from app.people.access import admin_required
@@ -70,7 +71,6 @@ def admin():
         return redirect(url_for("jobs.show", job_id=job.id))
     config = current_app.config
     recent = db.session.execute(db.select(Job).order_by(Job.created_at.desc(), Job.id.desc()).limit(20)).scalars().all()
-    from app.jobs.routes import kind_label, state_label
 
     return render_template("mail/admin.html", mail_ready=service.configured(config), config=config,
                            counts=service.outbox_counts(), mode=jobs.jobs_mode(config), recent=recent,

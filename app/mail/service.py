@@ -24,10 +24,12 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 
+from app.core.clock import utcnow
 from app.core.db_helpers import dialect_insert
 from app.extensions import db
+from app.jobs.models import QUEUED, RUNNING, Job
 from app.mail.models import MailOptOut, OutboxMessage
-from app.people.models import User, utcnow
+from app.people.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -225,7 +227,6 @@ def build_email(message, config) -> MIMEMultipart:
 
 class SmtpConnection:
     """One connection to the configured SMTP server, opened again once if the server drops it."""
-
     def __init__(self, config):
         self.config = config
         self.smtp = None
@@ -276,8 +277,6 @@ def adopt_waiting(job_id: int) -> int:
     """Make the job the owner of every unsent message no running job owns (left by a finished job,
     or written while e-mail was off). Each message belongs to one job, and a job runs in one place
     at a time, so two deliveries never send the same message."""
-    from app.jobs.models import QUEUED, RUNNING, Job
-
     busy = select(Job.id).where(Job.state.in_((QUEUED, RUNNING)), Job.id != job_id)
     adopted = db.session.execute(OutboxMessage.__table__.update().where(
         OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS,

@@ -19,6 +19,8 @@ def role_label(role: str) -> str:
     return str({
         "student": _l("Student"), "staff": _l("Employee"), "curator": _l("Curator"),
         "jury": _l("Jury member"), "admin": _l("ACS officer (admin)"), "coordinator": _l("Club coordinator"),
+        "editor": _l("Content editor"),
+        "dpo": _l("Data protection officer"),
     }[role])
 
 

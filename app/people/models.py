@@ -1,12 +1,14 @@
 """People, their roles, and the university's structure: faculties, groups, staff units."""
 import secrets
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.clock import utcnow
 from app.extensions import db
+from app.people.passwords import hash_password, verify_password
 
 STUDENT = "student"
 STAFF = "staff"
@@ -14,11 +16,16 @@ CURATOR = "curator"
 JURY = "jury"
 ADMIN = "admin"
 COORDINATOR = "coordinator"      # runs the "Sanaly Urpak" club: memberships, volunteering, media
-ROLES = (STUDENT, STAFF, CURATOR, JURY, ADMIN, COORDINATOR)
+EDITOR = "editor"                # a teacher or methodologist who edits the content items given to them
+DPO = "dpo"                      # the data protection officer: reads the access log and nothing else
+ROLES = (STUDENT, STAFF, CURATOR, JURY, ADMIN, COORDINATOR, DPO, EDITOR)
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+def display_name(full_name: str, mode: str) -> str:
+    """A person's name as they chose to appear on boards: in full, or by initials ("A. B.")."""
+    if mode == "initials":
+        return " ".join(part[0] + "." for part in full_name.split() if part)
+    return full_name
 
 
 def new_session_token() -> str:
@@ -171,15 +178,11 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_token}"
 
     def set_password(self, password: str) -> None:
-        from app.people.passwords import hash_password
-
         self.password_hash = hash_password(password)
         self.session_token = new_session_token()
 
     def check_password(self, password: str) -> bool:
         """Check the password; a hash of an older scheme is upgraded in place (the caller commits)."""
-        from app.people.passwords import hash_password, verify_password
-
         matched, upgrade = verify_password(self.password_hash or "", password)
         if matched and upgrade:
             self.password_hash = hash_password(password)

@@ -2,20 +2,21 @@
 import logging
 from datetime import date
 
-from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
+from app.core.clock import utcnow
 from app.core.confirm import confirmation_page, confirmed
 from app.core.http import address_key, kept_query, page_arg, safe_next
 from app.extensions import db
-from app.people import service, throttle
+from app.jobs import service as jobs
+from app.people import oidc, service, sso, throttle
 from app.people.access import admin_required
-from app.people.forms import (CuratorsForm, HeadcountForm, LoginForm, PeopleFilterForm, PersonForm,
-                              SetPasswordForm, UploadForm, options, role_label)
-from app.people.models import CURATOR, ROLES, Faculty, Group, Headcount, StaffUnit, User, UserRole, utcnow
+from app.people.forms import (CuratorsForm, HeadcountForm, LoginForm, PeopleFilterForm, PersonForm, SetPasswordForm,
+                              UploadForm, options, role_label)
+from app.people.models import CURATOR, ROLES, Faculty, Group, Headcount, StaffUnit, User, UserRole
 
 logger = logging.getLogger(__name__)
 auth_bp = Blueprint("auth", __name__)
@@ -25,11 +26,34 @@ BACKGROUND_ROSTER_ROWS = 2000   # a longer roster is imported by a background jo
 
 # --- sign-in ------------------------------------------------------------------
 
+def _sso_status() -> bool | None:
+    """None when single sign-on is not configured, else whether the identity provider answers."""
+    link = oidc.provider()
+    return None if link is None else link.available()
+
+
+def _login_page(form, status: int = 200, sso_problem: str | None = None):
+    return render_template("people/login.html", form=form, sso=_sso_status(), sso_problem=sso_problem), status
+
+
+def _sign_in(user: User, *, remember: bool, method: str) -> None:
+    """Start a fresh session for the person (nothing from before carries over) and note the sign-in."""
+    session.clear()
+    login_user(user, remember=remember)
+    session["stay"] = remember
+    user.last_login_at = utcnow()
+    chosen = request.cookies.get("language")
+    if not user.language and chosen in current_app.config["LANGUAGES"]:
+        user.language = chosen   # a language picked before signing in is the person's choice
+    db.session.commit()
+    logger.info("user %s signed in (%s)", user.id, method)
+
+
 @auth_bp.route("/login", methods=["GET", "POST"])
 def login():
     """Sign a person in, throttling repeated failures."""
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("home.home"))
     form = LoginForm()
     if form.validate_on_submit():
         email = service.normalise_email(form.email.data)
@@ -38,24 +62,72 @@ def login():
             logger.warning("sign-in throttled for %s", email)
             form.password.errors.append(
                 _("Too many failed attempts. Wait a few minutes before trying again."))
-            return render_template("people/login.html", form=form), 429
+            return _login_page(form, 429)
         user = service.authenticate(email, form.password.data)
         if user is None:
             throttle.register_failure(current_app.config, email, address)
             form.password.errors.append(_("The e-mail or the password is not right."))
-            return render_template("people/login.html", form=form), 200
+            return _login_page(form)
         throttle.clear_account(current_app.config, email)
-        session.clear()  # a new session at sign-in: nothing from before carries over
-        login_user(user, remember=form.remember.data)
-        session["stay"] = bool(form.remember.data)
-        user.last_login_at = utcnow()
-        chosen = request.cookies.get("language")
-        if not user.language and chosen in current_app.config["LANGUAGES"]:
-            user.language = chosen   # a language picked before signing in is the person's choice
-        db.session.commit()
-        logger.info("user %s signed in", user.id)
+        _sign_in(user, remember=bool(form.remember.data), method="password")
         return redirect(safe_next(request.args.get("next")))
-    return render_template("people/login.html", form=form)
+    return _login_page(form)
+
+
+@auth_bp.route("/login/sso")
+def sso_start():
+    """Send the person to the university's identity provider to sign in."""
+    link = oidc.provider()
+    if link is None:
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect(url_for("home.home"))
+    if throttle.is_address_throttled(current_app.config, address_key()):
+        return _login_page(LoginForm(formdata=None), 429,
+                           _("Too many failed attempts. Wait a few minutes before trying again."))
+    session["sso_next"] = safe_next(request.args.get("next"))
+    try:
+        return link.redirect_to_sign_in(url_for("auth.sso_callback", _external=True))
+    except oidc.ProviderUnavailable:
+        return _login_page(LoginForm(formdata=None), 503, _sso_unavailable())
+
+
+@auth_bp.route("/login/sso/callback")
+def sso_callback():
+    """Finish signing in with the university account: check the answer, match the account, sign in."""
+    link = oidc.provider()
+    if link is None:
+        abort(404)
+    form = LoginForm(formdata=None)
+    address = address_key()
+    if throttle.is_address_throttled(current_app.config, address):
+        return _login_page(form, 429, _("Too many failed attempts. Wait a few minutes before trying again."))
+    next_page = session.pop("sso_next", None)
+    try:
+        claims = link.claims_from_callback()
+    except oidc.ProviderUnavailable:
+        return _login_page(form, 503, _sso_unavailable())
+    except oidc.CallbackRefused as refused:
+        throttle.register_address_failure(current_app.config, address)
+        logger.warning("single sign-on callback refused: %s", refused)
+        if request.args.get("error") == "access_denied":
+            return _login_page(form, 403, _("The sign-in with the university account was cancelled."))
+        return _login_page(form, 400, _("The sign-in with the university account could not be completed: it "
+                                        "took too long or was started in another window. Please try again."))
+    outcome = sso.account_for_claims(claims, link.settings)
+    if outcome.user is None:
+        db.session.rollback()
+        throttle.register_address_failure(current_app.config, address)
+        return _login_page(form, 403, outcome.problem)
+    _sign_in(outcome.user, remember=False, method="single sign-on")
+    if outcome.created:
+        flash(_("Welcome! Your student account has been created from your university account."), "success")
+    return redirect(safe_next(next_page))
+
+
+def _sso_unavailable() -> str:
+    return _("Sign-in with the university account is unavailable right now. Sign in with your e-mail and "
+             "password, or try again in a few minutes.")
 
 
 @auth_bp.route("/logout", methods=["POST"])
@@ -88,7 +160,7 @@ def set_password(token):
             session.clear()
             login_user(user)
             flash(_("Your password is set. Welcome!"), "success")
-            return redirect(url_for("core.home"))
+            return redirect(url_for("home.home"))
     return render_template("people/set_password.html", form=form, person=user)
 
 
@@ -194,8 +266,6 @@ def roster():
         text = _read_upload(form)
         if text is not None and not form.dry_run.data and (
                 form.invite.data or text.count("\n") > BACKGROUND_ROSTER_ROWS):
-            from app.jobs import service as jobs
-
             job = jobs.start("roster_import", started_by=current_user, params={"invite": bool(form.invite.data)},
                              input_text=text)
             return redirect(url_for("jobs.show", job_id=job.id))

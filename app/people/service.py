@@ -14,6 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select
 
 from app.audit import service as audit
+from app.core import events
 from app.extensions import db
 from app.people.passwords import spend_the_same_time
 from app.people.models import (
@@ -428,9 +429,7 @@ def record_headcount(scope: Group | StaffUnit, value: int, effective_from: date,
 
 def _people_changed() -> None:
     """Headcounts or the people registered changed: coverage figures must be computed afresh."""
-    from app.coverage.service import clear_coverage
-
-    clear_coverage()
+    events.announce(events.people_changed, "people")
 
 
 def group_headcount(group_id: int, as_of: date) -> int | None:

@@ -49,3 +49,18 @@ def clear_account(config, email: str) -> None:
     for kind, item in _limits(config):
         if kind == "account":
             limiter.limiter.clear(item, config["RATELIMIT_KEY_PREFIX"], "login", kind, keys[kind])
+
+
+def is_address_throttled(config, address_key: str | None) -> bool:
+    """True when the (trusted, hashed) address has used up its failed sign-in attempts."""
+    if not address_key:
+        return False
+    return not limiter.limiter.test(parse(config["LOGIN_LIMIT_PER_ADDRESS"]), config["RATELIMIT_KEY_PREFIX"],
+                                    "login", "address", address_key)
+
+
+def register_address_failure(config, address_key: str | None) -> None:
+    """Count one failed sign-in (e.g. a refused single sign-on answer) against the address alone."""
+    if address_key:
+        limiter.limiter.hit(parse(config["LOGIN_LIMIT_PER_ADDRESS"]), config["RATELIMIT_KEY_PREFIX"],
+                            "login", "address", address_key)

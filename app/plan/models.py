@@ -4,8 +4,9 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.clock import utcnow
+from app.core.localize import translation
 from app.extensions import db
-from app.people.models import utcnow
 
 STUDENTS = "students"
 EMPLOYEES = "employees"
@@ -30,6 +31,8 @@ class Plan(db.Model):
     developer: Mapped[str] = mapped_column(String(200), default="")
     abbreviations: Mapped[dict] = mapped_column(JSON, default=dict)
     sections: Mapped[dict] = mapped_column(JSON, default=dict)  # {"1": "General nature activities"}
+    # {"kk": {"title": …, "university": …, "approved_by": …, "sections": {"1": …}}}, from <slug>.kk.toml
+    translations: Mapped[dict] = mapped_column(JSON, default=dict)
     source_digest: Mapped[str] = mapped_column(String(64), default="")
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -38,7 +41,9 @@ class Plan(db.Model):
     )
 
     def section_title(self, number: int) -> str:
-        return self.sections.get(str(number), "")
+        """The section's title in the reader's language (the original's when it has no translation)."""
+        found = (translation(self) or {}).get("sections", {})
+        return found.get(str(number)) or self.sections.get(str(number), "")
 
 
 class Activity(db.Model):
@@ -60,6 +65,9 @@ class Activity(db.Model):
     expected_result: Mapped[str] = mapped_column(Text, default="")
     responsible: Mapped[list] = mapped_column(JSON, default=list)
     term_text: Mapped[str] = mapped_column(Text, default="")
+    # {"ru": {"name": …, "target_text": …, "form_of_completion": …, "expected_result": …,
+    #         "responsible": […], "term_text": …}}: shown instead of the original, never counted
+    translations: Mapped[dict] = mapped_column(JSON, default=dict)
     retired: Mapped[bool] = mapped_column(default=False)
 
     plan: Mapped[Plan] = relationship(back_populates="activities")

@@ -1,17 +1,19 @@
 """Load plans from TOML, and record who took part in which activity."""
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import and_, select
 
-from app.core.content import ContentError, TomlReader, parse_toml
+from app.core import events
+from app.core.clock import day_start, local_date, utcnow
+from app.core.content import ContentError, TomlReader, is_translation_file, parse_toml, read_translation_files
 from app.core.db_helpers import insert_ignoring_duplicates
 from app.extensions import db
-from app.people.models import utcnow
-from app.plan.models import POPULATIONS, Activity, ActivityPeriod, Participation, Plan, SOURCES
+from app.people.models import STAFF, STUDENT
+from app.plan.models import EMPLOYEES, POPULATIONS, STUDENTS, Activity, ActivityPeriod, Participation, Plan, SOURCES
 from app.plan.terms import parse_term
 
 logger = logging.getLogger(__name__)
@@ -32,6 +34,7 @@ class ActivitySpec:
     responsible: list[str]
     term_text: str
     periods: list[tuple[date, date]]
+    translations: dict = field(default_factory=dict)   # {language: {name, target_text, …}}
 
 
 @dataclass
@@ -49,11 +52,13 @@ class PlanSpec:
     sections: dict
     activities: list[ActivitySpec]
     digest: str
+    translations: dict = field(default_factory=dict)   # {language: {title, university, approved_by, sections}}
 
 
 def read_plan(path: Path) -> PlanSpec:
-    """Parse and validate one plan file; raise ContentError on the first problem."""
+    """Parse and validate one plan file and its translations beside it; raise ContentError on the first problem."""
     raw = path.read_bytes()
+    tables, translated_raw = read_translation_files(path)
     data = parse_toml(path, raw)
     top = TomlReader(path, data)
     slug = top.text("slug")
@@ -106,13 +111,60 @@ def read_plan(path: Path) -> PlanSpec:
             responsible=[r.strip() for r in responsible if r.strip()],
             term_text=term_text, periods=periods,
         ))
-    return PlanSpec(
+    spec = PlanSpec(
         slug=slug, title=top.text("title"), university=top.text("university"),
         academic_year=top.text("academic_year"), starts_on=starts_on, ends_on=ends_on,
         approved_by=top.text("approved_by", required=False), approved_on=top.day("approved_on", required=False),
         developer=top.text("developer", required=False), abbreviations=abbreviations,
-        sections=sections, activities=activities, digest=hashlib.sha256(raw).hexdigest(),
+        sections=sections, activities=activities, digest=hashlib.sha256(raw + translated_raw).hexdigest(),
     )
+    for language, table in tables.items():
+        _read_translation(path, language, table, spec)
+    return spec
+
+
+# What a plan's translation file may translate: the plan's own texts, and each activity's texts
+# (keys as in the plan file, stored under the model's attribute names).
+PLAN_TEXTS = ("title", "university", "approved_by")
+ACTIVITY_TEXTS = {"name": "name", "target": "target_text", "form_of_completion": "form_of_completion",
+                  "expected_result": "expected_result", "term": "term_text"}
+
+
+def _read_translation(path: Path, language: str, table: dict, spec: PlanSpec) -> None:
+    """Check `<slug>.<language>.toml` against the plan and attach its texts to the spec.
+
+    A section or an activity the plan does not have is an error (the file names the wrong plan,
+    or the plan changed under it); what a translation leaves out is shown in the original, and
+    `load-content --check` reports it."""
+    name = f"{path.stem}.{language}.toml"
+    reader = TomlReader(name, table)
+    plan_texts = {key: reader.text(key, required=False) for key in PLAN_TEXTS}
+    sections = table.get("sections", {})
+    if not isinstance(sections, dict) or not all(isinstance(v, str) for v in sections.values()):
+        raise ContentError(name, "sections", 'must be a table of text such as 1 = "…"')
+    for number in sections:
+        if number not in spec.sections:
+            raise ContentError(name, f"sections.{number}", f"there is no section {number} in {path.name}")
+    plan_texts["sections"] = {number: text.strip() for number, text in sections.items() if text.strip()}
+    spec.translations[language] = {key: value for key, value in plan_texts.items() if value}
+    given = table.get("activities", {})
+    if not isinstance(given, dict) or not all(isinstance(v, dict) for v in given.values()):
+        raise ContentError(name, "activities", 'must be tables such as [activities."2.2"]')
+    by_code = {activity.code: activity for activity in spec.activities}
+    for code, texts in given.items():
+        activity = by_code.get(code)
+        if activity is None:
+            raise ContentError(name, f"activities.{code}", f"there is no activity {code!r} in {path.name}")
+        item = TomlReader(name, texts, f"activities.{code}.")
+        unknown = set(texts) - set(ACTIVITY_TEXTS) - {"responsible"}
+        if unknown:
+            raise ContentError(name, item.key_name(sorted(unknown)[0]), "is not a text of a plan activity")
+        entry = {attribute: item.text(key, required=False) for key, attribute in ACTIVITY_TEXTS.items()}
+        responsible = texts.get("responsible", [])
+        if not isinstance(responsible, list) or not all(isinstance(r, str) for r in responsible):
+            raise ContentError(name, item.key_name("responsible"), "must be a list of text")
+        entry["responsible"] = [r.strip() for r in responsible if r.strip()]
+        activity.translations[language] = {key: value for key, value in entry.items() if value}
 
 
 def _read_periods(path, reader: TomlReader, value) -> list[tuple[date, date]] | None:
@@ -153,7 +205,7 @@ def apply_plan(spec: PlanSpec) -> LoadResult:
         plan = Plan(slug=spec.slug)
         db.session.add(plan)
     for name in ("title", "university", "academic_year", "starts_on", "ends_on", "approved_by",
-                 "approved_on", "developer", "abbreviations", "sections"):
+                 "approved_on", "developer", "abbreviations", "sections", "translations"):
         setattr(plan, name, getattr(spec, name))
     plan.source_digest = spec.digest
     plan.loaded_at = utcnow()
@@ -172,7 +224,7 @@ def apply_plan(spec: PlanSpec) -> LoadResult:
         activity.position = position
         activity.retired = False
         for name in ("section", "name", "population", "target_text", "target_percent",
-                     "form_of_completion", "expected_result", "responsible", "term_text"):
+                     "form_of_completion", "expected_result", "responsible", "term_text", "translations"):
             setattr(activity, name, getattr(item, name))
         wanted = [(n, s, e) for n, (s, e) in enumerate(item.periods, start=1)]
         if [(p.number, p.starts_on, p.ends_on) for p in activity.periods] != wanted:
@@ -187,8 +239,8 @@ def apply_plan(spec: PlanSpec) -> LoadResult:
 
 
 def load_plans(folder: Path) -> list[LoadResult]:
-    """Load every plans/*.toml all-or-nothing: any broken file loads nothing and raises."""
-    specs = [read_plan(path) for path in sorted(folder.glob("*.toml"))]
+    """Load every plans/*.toml (with its translations) all-or-nothing: any broken file loads nothing and raises."""
+    specs = [read_plan(path) for path in sorted(folder.glob("*.toml")) if not is_translation_file(path)]
     try:
         results = [apply_plan(spec) for spec in specs]
         db.session.commit()
@@ -213,8 +265,6 @@ def current_plan(today: date) -> Plan | None:
 
 def plan_at(moment: datetime) -> Plan | None:
     """Return the plan of the university's calendar day at a stored UTC moment (None if none covers it)."""
-    from app.core.clock import local_date
-
     return current_plan(local_date(moment))
 
 
@@ -236,8 +286,6 @@ def counts_for(plan: Plan, activity: Activity, as_of: date, date_from: date | No
     the period that holds `as_of` — or, with `date_from`/`date_to`, on those days instead.
     Coverage, the students × activities matrix, "who still owes the integrity hour" and the
     quizzes' group page all count through this condition."""
-    from app.core.clock import day_start
-
     first = max(date_from or plan.starts_on, plan.starts_on)
     last = min(date_to or plan.ends_on, plan.ends_on)
     clauses = [Participation.activity_id == activity.id,
@@ -266,6 +314,11 @@ def activity_by_code(plan: Plan, code: str) -> Activity | None:
 
 # --- participation -------------------------------------------------------------
 
+def belongs_to_population(user, population: str) -> bool:
+    """Whether the person counts toward an activity of this population (students, or employees: staff)."""
+    return (population == STUDENTS and user.has_role(STUDENT)) or (population == EMPLOYEES and user.has_role(STAFF))
+
+
 def record_participation(user_id: int, activity: Activity, *, source: str, source_ref: str = "",
                          when: datetime | None = None, day_only: bool = False) -> bool:
     """Record that a person took part; return True only the first time (per activity and period).
@@ -286,7 +339,6 @@ def record_participation(user_id: int, activity: Activity, *, source: str, sourc
                   occurred_at=when, source=source, source_ref=source_ref[:120], recorded_at=recorded)
     new = db.session.execute(insert_ignoring_duplicates(Participation, values)).scalar_one_or_none() is not None
     if new:
-        from app.coverage.service import clear_coverage
-
-        clear_coverage()
+        events.announce(events.participation_recorded, "plan", user_id=user_id, activity_id=activity.id, source=source,
+                        at=when)
     return new

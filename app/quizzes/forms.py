@@ -1,5 +1,5 @@
 """Quiz forms: answers are read from the question inputs; these carry CSRF and the small settings."""
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
@@ -11,5 +11,5 @@ class AttemptForm(FlaskForm):
 
 class ExtraTimeForm(FlaskForm):
     student = SelectField(_l("Student"), coerce=int)
-    scope = SelectField(_l("For"), coerce=str)
+    scope = SelectField(lazy_pgettext("which quizzes extra time applies to", "For"), coerce=str)
     minutes = IntegerField(_l("Extra minutes"), validators=[InputRequired(), NumberRange(min=0, max=240)])

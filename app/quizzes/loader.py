@@ -11,10 +11,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from app.core import events
+from app.core.clock import utcnow
 from app.core.content import (ContentError, TomlReader, attach_translations, content_files, load_files, parse_toml,
                               read_translation_files)
+from app.core.localize import N_, titles_in_every_language
 from app.extensions import db
-from app.people.models import utcnow
+from app.people.models import STUDENT, User, UserRole
 from app.quizzes.models import Quiz, QuizVersion
 from app.quizzes.scoring import TYPES
 
@@ -206,19 +209,16 @@ def apply_quiz(spec: dict) -> str:
 def _announce(quiz: Quiz) -> None:
     """Tell every active student that a plan quiz has opened (one bulk insert)."""
 
-    from app.gamification.service import N_, notify
-    from app.people.models import STUDENT, User, UserRole
-
     students = db.session.execute(select(User.id).join(UserRole, UserRole.user_id == User.id)
                                   .where(UserRole.role == STUDENT, User.active.is_(True))).scalars().all()
-    notify(students, "quiz", N_("A new quiz is open: “%(title)s”."), {"title": quiz.title}, f"/quizzes/{quiz.slug}/",
-           subject=f"quiz:{quiz.slug}")
+    events.announce(events.news, "quizzes", user_ids=students, kind="quiz", message=N_("A new quiz is open: “%(title)s”."),
+                    params=titles_in_every_language("title", quiz), link=f"/quizzes/{quiz.slug}/", subject=f"quiz:{quiz.slug}")
 
 
-def load_quizzes(folder: Path) -> tuple[list[str], list[ContentError]]:
+def load_quizzes(folder: Path, guard=None) -> tuple[list[str], list[ContentError]]:
     """Load every quizzes/*.toml; a broken file is reported and loads nothing, the others load."""
     return load_files(folder, read_quiz, lambda spec: f"{apply_quiz(spec)} ({len(spec['questions'])} questions)",
-                      Quiz, "quiz", skip=("survey", "brainring"))
+                      Quiz, "quiz", skip=("survey", "brainring"), kind="quiz", guard=guard)
 
 
 def quiz_problems(folder: Path) -> list[ContentError]:

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from app.core.clock import local_date, now
 from app.core.exports import table_response
 from app.core.http import int_arg, int_field
+from app.core.localize import tr
 from app.extensions import db
 from app.people.access import admin_required, can_view_group, ensure, role_required
 from app.people.forms import options
@@ -219,7 +220,7 @@ def group_results(group_id):
     form = ExtraTimeForm()
     students = db.session.execute(select(User).where(User.group_id == group.id).order_by(User.full_name)).scalars().all()
     form.student.choices = options((s.id, s.full_name) for s in students)
-    form.scope.choices = options([(quiz.slug, _("this quiz: %(title)s", title=quiz.title)), ("*", _("all quizzes"))])
+    form.scope.choices = options([(quiz.slug, _("this quiz: %(title)s", title=tr(quiz, "title"))), ("*", _("all quizzes"))])
     if form.validate_on_submit():
         student = next((s for s in students if s.id == form.student.data), None)
         ensure(student is not None)

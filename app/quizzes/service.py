@@ -20,13 +20,16 @@ from datetime import date, datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select, update
 
+from app.core import events
+from app.core.clock import now as clock_now
 from app.core.db_helpers import dialect_insert, insert_ignoring_duplicates
 from app.core.localize import localized_question, translation
 from app.extensions import db
-from app.gamification.service import improvement_xp, record_xp, resolve_notifications
-from app.people.models import User
+from app.people.models import STUDENT, User, UserRole
+from app.people.service import group_headcount
 from app.plan import service as plan_service
 from app.plan.models import Activity
+from app.quizzes import events as _announcements  # noqa: F401  (announces every grade written)
 from app.quizzes.models import (EXPIRED, OPEN, SUBMITTED, AttemptAnswer, Quiz, QuizAccommodation, QuizAttempt,
                                 QuizVersion)
 from app.quizzes.scoring import score
@@ -395,7 +398,8 @@ def submit(attempt: QuizAttempt, now: datetime) -> bool:
     db.session.refresh(attempt)
     _grade(attempt)
     _after_grading(attempt, now)
-    resolve_notifications(f"quiz:{attempt.quiz.slug}", "quiz", now, user_ids=[attempt.user_id])
+    events.announce(events.news_resolved, "quizzes", subject=f"quiz:{attempt.quiz.slug}", kind="quiz", at=now,
+                    user_ids=[attempt.user_id])
     db.session.commit()
     logger.info("attempt %s closed (%s): %.1f%%", attempt.id, attempt.status, attempt.percent)
     return True
@@ -425,21 +429,15 @@ def _after_grading(attempt: QuizAttempt, now: datetime) -> None:
     quiz, user = attempt.quiz, db.session.get(User, attempt.user_id)
     if attempt.activity_id:
         activity = db.session.get(Activity, attempt.activity_id)
-        from app.courses.service import belongs_to_population
-
-        if belongs_to_population(user, activity.population):
+        if plan_service.belongs_to_population(user, activity.population):
             plan_service.record_participation(user.id, activity, source="quiz",
                                               source_ref=f"attempt:{attempt.id}", when=now)
     earlier_best = max((a.percent for a in attempts_for(user.id, quiz, attempt.activity_id)
                         if a.id != attempt.id and a.status in CLOSED and a.percent is not None), default=0.0)
-    gained = improvement_xp(quiz.xp or 0, attempt.percent, earlier_best)
-    if gained:
-        record_xp(user.id, amount=gained, reason=f"Quiz: {quiz.title}", source_type="quiz",
-                  source_ref=f"attempt:{attempt.id}", when=now)
+    events.announce(events.attempt_closed, "quizzes", user_id=user.id, attempt_id=attempt.id, quiz_slug=quiz.slug,
+                    title=quiz.title, xp=quiz.xp, percent=attempt.percent, earlier_best=earlier_best, at=now)
     if attempt.passed:
-        from app.courses.service import final_quiz_passed_event
-
-        final_quiz_passed_event(user, quiz.slug, now)
+        events.announce(events.quiz_passed, "quizzes", user_id=user.id, quiz_slug=quiz.slug, attempt_id=attempt.id, at=now)
 
 
 def close_overdue(now: datetime, *, user_id: int | None = None, quiz_id: int | None = None) -> int:
@@ -468,9 +466,7 @@ def has_passed(user_id: int, quiz_slug: str, now: datetime | None = None) -> boo
     quiz = quiz_by_slug(quiz_slug)
     if quiz is None:
         return False
-    from app.core.clock import now as clock_now   # the test clock too: which year's attempts count
-
-    activity = activity_for(quiz, now or clock_now())
+    activity = activity_for(quiz, now or clock_now())   # the test clock too: which year's attempts count
     grade = final_grade(attempts_for(user_id, quiz, activity.id if activity else None), quiz.grading)
     return grade is not None and grade >= quiz.pass_percent
 
@@ -514,9 +510,6 @@ def group_results(quiz: Quiz, group_id: int, activity: Activity | None, today: d
     For a quiz that counts for a plan activity (the integrity hour, 2.2), "still owes it" means not
     counted for that activity in its current period — the same definition as the coverage pages
     (`plan.service.counts_for`), so a student who attended a 2.2 event owes nothing here either."""
-    from app.people.models import STUDENT, UserRole
-    from app.people.service import group_headcount
-
     students = db.session.execute(select(User).join(UserRole, UserRole.user_id == User.id).where(
         User.group_id == group_id, User.active.is_(True), UserRole.role == STUDENT)
         .order_by(User.full_name)).scalars().all()

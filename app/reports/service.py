@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.audit import service as audit
 from app.core.uploads import UploadError, remove_stored, store_image
 from app.extensions import db
-from app.people.models import User
+from app.people.models import ADMIN, User, UserRole
 from app.people.passwords import hash_password, spend_the_same_time, verify_password
 from app.reports.models import (ACS, CATEGORIES, CLOSED, OUTCOMES, RECEIVED, REFERRED, REPORTER, STATUSES, UNDER_REVIEW,
                                 Report, ReportAttachment, ReportMessage, Setting)
@@ -206,8 +206,6 @@ def queue(status: str | None = None, category: str | None = None, mine: User | N
 
 
 def officers() -> list[User]:
-    from app.people.models import ADMIN, UserRole
-
     return db.session.execute(select(User).join(UserRole, UserRole.user_id == User.id).where(
         UserRole.role == ADMIN, User.active.is_(True)).order_by(User.full_name)).scalars().all()
 

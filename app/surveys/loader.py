@@ -13,9 +13,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from app.core.clock import utcnow
 from app.core.content import ContentError, TomlReader, attach_translations, load_files, parse_toml, read_translation_files
 from app.extensions import db
-from app.people.models import utcnow
 from app.surveys.models import Survey, SurveyTaker, SurveyWave
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -147,7 +147,7 @@ def apply_survey(spec: dict) -> str:
     return "created" if created else "updated"
 
 
-def load_surveys(folder: Path) -> tuple[list[str], list[ContentError]]:
+def load_surveys(folder: Path, guard=None) -> tuple[list[str], list[ContentError]]:
     """Load every survey file in quizzes/; a broken file is reported and loads nothing."""
     return load_files(folder, read_survey, lambda spec: f"{apply_survey(spec)} ({len(spec['questions'])} questions, "
-                      f"{len(spec['waves'])} waves)", Survey, "survey", only="survey")
+                      f"{len(spec['waves'])} waves)", Survey, "survey", only="survey", kind="survey", guard=guard)

@@ -117,7 +117,7 @@ def publish(slug, key):
             consequence=_("the wave closes and takes no more answers, and its results become public."),
             button=_("Publish the results"), back=url_for(".results", slug=slug, key=key))
     service.publish(wave, current_user, now())
-    flash(_("The results of “%(wave)s” are published; the wave takes no more answers.", wave=wave.title), "success")
+    flash(_("The results of “%(wave)s” are published; the wave takes no more answers.", wave=wave_title(wave)), "success")
     return redirect(url_for(".results", slug=slug, key=key))
 
 

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select, text, update
 
 from app.audit import service as audit
+from app.core.cache import cache
 from app.core.db_helpers import dialect_insert
 from app.extensions import db
 from app.people.models import STUDENT, Faculty, User
@@ -134,8 +135,6 @@ def _pool(wave_id: int, content: dict) -> None:
         db.session.add_all([SurveyPending(id=secrets.token_hex(16), wave_id=wave_id, sealed=_seal(c)) for c in taken])
     db.session.commit()
     if len(taken) >= BATCH:
-        from app.core.cache import cache
-
         cache().bump("surveys")
 
 
@@ -198,8 +197,6 @@ def publish(wave: SurveyWave, actor: User, now: datetime) -> None:
                  payload={"survey": wave.survey.slug, "wave": wave.key, "respondents": respondents(wave)}, now=now)
     db.session.commit()
     erase_arrival_order()
-    from app.core.cache import cache
-
     cache().bump("surveys")
 
 
@@ -234,8 +231,6 @@ def moderate(wave: SurveyWave, text_ids: list[str], state: str, actor: User, now
     audit.record("survey.moderate", actor=actor, subject=f"survey-wave:{wave.id}",
                  payload={"state": state, "texts": changed}, now=now)
     db.session.commit()
-    from app.core.cache import cache
-
     cache().bump("surveys")
     return changed
 
@@ -335,8 +330,6 @@ def wave_results(wave: SurveyWave) -> WaveResults:
 
 def cached_results(wave: SurveyWave) -> WaveResults:
     """wave_results, computed once per change (a batch written, publication, moderation); the pool's size is live."""
-    from app.core.cache import cache
-
     def compute():
         r = wave_results(wave)
         return {"respondents": r.respondents, "suppressed": r.suppressed, "hidden": r.hidden_faculties,

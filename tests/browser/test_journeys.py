@@ -154,7 +154,7 @@ def test_admin_journey(page_for, live_server):
         from app.contests import service
         from app.contests.models import Entry, JuryAssignment
         from app.extensions import db
-        from app.people.models import utcnow
+        from app.core.clock import utcnow
 
         essay = service.contest_by_slug("essay-2024-2025")
         for assignment in db.session.execute(select(JuryAssignment).join(Entry).where(

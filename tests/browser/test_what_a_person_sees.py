@@ -19,9 +19,9 @@ MAIN_PAGES = {
     "jury1@sanaly.test": ["/", "/jury/", "/contests/", "/profile"],
     "curator@sanaly.test": ["/", "/coverage/", "/coverage/groups/1", "/courses/groups/", "/courses/groups/1", "/events/",
                             "/club/manage", "/ring/"],
-    "admin@sanaly.test": ["/", "/admin/", "/admin/people", "/admin/plan/", "/admin/coverage/", "/admin/contests/",
-                          "/admin/contests/essay-2024-2025/", "/admin/reports/", "/admin/surveys/", "/admin/api-tokens",
-                          "/admin/content", "/admin/quizzes"],
+    "admin@sanaly.test": ["/", "/admin/", "/admin/people", "/admin/plan/", "/admin/coverage/", "/admin/coverage/report",
+                          "/admin/contests/", "/admin/contests/essay-2024-2025/", "/admin/reports/", "/admin/surveys/",
+                          "/admin/api-tokens", "/admin/content", "/admin/quizzes"],
 }
 
 
@@ -191,3 +191,20 @@ def test_the_verify_pages_have_no_serious_accessibility_violation(page_for, live
     assert response.status == 404 and "No certificate has this code." in page.inner_text("main")
     assert page.input_value("#code") == "AAAA-BBBB-CCCC"
     assert not check_accessibility(page)
+
+
+@pytest.mark.parametrize("language, section, hour", [
+    ("kk", "2-бөлім. Білім алушыларды сыбайлас жемқорлыққа қарсы оқыту және тәрбиелеу",
+     "Адалдық және академиялық адалдық мәселелеріне арналған бірыңғай сағат өткізу"),
+    ("ru", "Раздел 2. Антикоррупционное обучение и воспитание обучающихся",
+     "Организация единого часа, посвящённого вопросам добропорядочности и академической честности"),
+])
+def test_the_plan_reads_in_kazakh_and_russian_on_the_report_and_a_group_page(page_for, language, section, hour):
+    admin = page_for("admin@sanaly.test", width=1280)
+    admin.goto(f"/language/{language}?next=/admin/coverage/report")
+    sheet = admin.inner_text("article.report-sheet")
+    assert section in sheet and hour in sheet
+    assert "General nature activities" not in sheet and "Organizing a single hour" not in sheet
+    curator = page_for("curator@sanaly.test", width=1280)
+    curator.goto(f"/language/{language}?next=/coverage/groups/1")
+    assert curator.get_attribute("th[title^='" + hour[:20] + "']", "title") == hour

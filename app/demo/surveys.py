@@ -10,12 +10,14 @@ import random
 from datetime import timedelta
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
 from app.reports import service as reports
 from app.reports.models import CLOSED, UNDER_REVIEW, Report
 from app.surveys import service as surveys
+from app.surveys.loader import read_survey
 from app.surveys.models import Survey
 
 SLUG = "perception-survey-2024-2025"
@@ -69,10 +71,6 @@ def _calendar_waves(calendar, survey: Survey, spec: dict) -> None:
 def build(calendar, users: dict, admin) -> tuple[list[str], list[str]]:
     """Answer and publish the waves that have closed, answer the open one (all but student1), and
     file the two reports once; return steps and the summary (the reports' passphrases, first run only)."""
-    from flask import current_app
-
-    from app.surveys.loader import read_survey
-
     survey = db.session.execute(select(Survey).where(Survey.slug == SLUG)).scalar_one_or_none()
     lines, summary = [], []
     today = calendar.today

@@ -2,8 +2,9 @@
 
 `plans/ktu-2024-2025.toml` ships unchanged (it is the university's real 2024-2025 plan). The demo
 loads it and then writes a copy for the academic year that holds today — every date moved by the
-same whole number of years, and every mention of 2024 and 2025 in its texts with them — so the
-demo's plan, coverage "as of", seasons, survey waves and contest windows all agree with today.
+same whole number of years, and every mention of 2024 and 2025 in its texts and their Kazakh and
+Russian translations with them — so the demo's plan, coverage "as of", seasons, survey waves and
+contest windows all agree with today.
 """
 import hashlib
 import re
@@ -60,12 +61,13 @@ def plan_for_year(spec: PlanSpec, year_start: date) -> PlanSpec:
     text = lambda value: shift_text(value, years)  # noqa: E731
     activities = [replace(a, name=text(a.name), target_text=text(a.target_text),
                           form_of_completion=text(a.form_of_completion), expected_result=text(a.expected_result),
-                          term_text=text(a.term_text),
+                          term_text=text(a.term_text), translations=shift_texts(a.translations, years),
                           periods=[(shift_day(s, years), shift_day(e, years)) for s, e in a.periods])
                   for a in spec.activities]
     return replace(spec, slug=text(spec.slug), title=text(spec.title), academic_year=text(spec.academic_year),
                    starts_on=shift_day(spec.starts_on, years), ends_on=shift_day(spec.ends_on, years),
                    approved_on=shift_day(spec.approved_on, years), activities=activities,
+                   translations=shift_texts(spec.translations, years),
                    digest=hashlib.sha256(f"{spec.digest}:{years}".encode()).hexdigest())
 
 

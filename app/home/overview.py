@@ -1,11 +1,25 @@
-"""What a signed-in student should see first: their next steps across the features."""
+"""What each person should see first: the student's next steps and each role's panel, across the features."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
-from app.contests.models import Contest
+from app.club.models import NEW, PENDING, Idea, Membership, VolunteerLog
+from app.contests.models import ACTIVE, SUBMITTED, Contest, Entry, JuryAssignment, JuryScore
+from app.contests.service import phase
+from app.courses.service import catalogue
+from app.coverage import service as coverage
+from app.coverage.models import Event
 from app.extensions import db
+from app.gamification.service import level_for, xp_total
+from app.people.models import STUDENT, User, UserRole
+from app.plan import service as plan_service
+from app.plan.models import EMPLOYEES, STUDENTS, Activity, Participation
+from app.quizzes import service as quizzes
+from app.quizzes.service import quiz_by_slug
+from app.reports.models import CLOSED, RECEIVED, Report
+from app.surveys import service as survey_service
+from app.surveys.models import Survey
 
 
 @dataclass
@@ -22,13 +36,6 @@ class Overview:
 
 def student_overview(user, now: datetime) -> Overview:
     """XP and level, the integrity hour, the course to continue, and contests open for entries."""
-    from app.contests.service import phase
-    from app.courses.service import catalogue
-    from app.gamification.service import level_for, xp_total
-    from app.quizzes import service as quizzes
-    from app.surveys import service as survey_service
-    from app.surveys.models import Survey
-
     xp = xp_total(user.id)
     hour = quizzes.quiz_by_slug("integrity-hour")
     grade = None
@@ -61,10 +68,6 @@ class JuryWork:
 
 def juror_panel(user_id: int, now: datetime) -> list[JuryWork]:
     """The juror's contests awaiting results: entries assigned, how many still to seal, and the phase (two queries)."""
-    from sqlalchemy import func
-
-    from app.contests.models import ACTIVE, SUBMITTED, Entry, JuryAssignment, JuryScore
-    from app.contests.service import phase
 
     counts = db.session.execute(
         select(Entry.contest_id, func.count(JuryAssignment.id), func.count(JuryScore.sealed_at))
@@ -99,12 +102,6 @@ BEHIND_STATUSES = ("behind", "not started")
 
 def curator_panel(user, now: datetime) -> CuratorPanel:
     """Each of the curator's groups: the student activities it is behind on, and who still owes the integrity hour."""
-    from app.coverage import service as coverage
-    from app.people.models import STUDENT, User, UserRole
-    from app.plan import service as plan_service
-    from app.plan.models import STUDENTS, Participation
-    from app.quizzes.service import quiz_by_slug
-
     groups = sorted(user.curated_groups, key=lambda g: g.code)
     plan = plan_service.current_plan(now.date())
     if not groups or plan is None:
@@ -147,14 +144,6 @@ class AcsPanel:
 
 def acs_panel(now: datetime) -> AcsPanel:
     """What waits for the ACS: new and overdue reports, unanswered ideas, contests to publish, activities behind."""
-    from sqlalchemy import case, func
-
-    from app.club.models import NEW, Idea
-    from app.contests.models import ACTIVE, SUBMITTED, Entry, JuryAssignment, JuryScore
-    from app.contests.service import phase
-    from app.coverage import service as coverage
-    from app.plan import service as plan_service
-    from app.reports.models import CLOSED, RECEIVED, Report
 
     today = now.date()
     new_reports, open_reports, overdue = db.session.execute(select(
@@ -195,9 +184,6 @@ class ClubDesk:
 
 def club_desk(user_id: int) -> ClubDesk:
     """How many club applications and volunteering logs wait for a coordinator's decision."""
-    from sqlalchemy import func
-
-    from app.club.models import PENDING, Membership, VolunteerLog
 
     applications = db.session.scalar(select(func.count()).select_from(Membership).where(Membership.status == PENDING))
     volunteering = db.session.scalar(select(func.count()).select_from(VolunteerLog).where(
@@ -213,11 +199,6 @@ class StaffPanel:
 
 def staff_panel(user_id: int, now: datetime) -> StaffPanel:
     """What counts for an employee: the employee activities they took part in, and the events still ahead."""
-    from sqlalchemy import func
-
-    from app.coverage.models import Event
-    from app.plan import service as plan_service
-    from app.plan.models import EMPLOYEES, Activity, Participation
 
     plan = plan_service.current_plan(now.date())
     if plan is None:

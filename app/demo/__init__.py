@@ -1,16 +1,30 @@
-"""The demo instance: two faculties, four groups with headcounts, and the fixed demo accounts."""
+"""The demo instance: two faculties, four groups with headcounts, and the fixed demo accounts.
+
+`flask --app wsgi demo` builds it from its parts: the plan moved to today's academic year
+(`plan`), contests (`contests`), offline events (`events`), surveys and reports (`surveys`) and
+the club (`club`); `seed-scale` (`scale`) builds a national-size instance for measuring instead.
+"""
 import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import select
 
+from app.audit.keys import ensure_signing_key
 from app.core.clock import now
+from app.demo import club as demo_club
+from app.demo import contests as demo_contests
+from app.demo import events as demo_events
+from app.demo import surveys as demo_surveys
+from app.demo.plan import build_plan
 from app.extensions import db
 from app.i18n import compile_catalogs
+from app.loading import load_content
 from app.people import service as people
 from app.people.models import Group, Headcount, StaffUnit, User
+from app.privacy import demo as demo_privacy
 
 DEMO_PASSWORD = "demo-password"
 ENERGY = "Faculty of Energy, Automation and Telecommunications"
@@ -59,14 +73,6 @@ class DemoReport:
 
 def build_demo() -> DemoReport:
     """Create or refresh the demo data around today's date; safe to run any number of times."""
-    from flask import current_app
-
-    from app import demo_club, demo_contests, demo_events, demo_surveys
-    from app.cli import load_content
-    from app.demo_plan import build_plan
-
-    from app.audit.keys import ensure_signing_key
-
     report = DemoReport()
     created_key = ensure_signing_key()
     compiled = compile_catalogs()
@@ -109,6 +115,9 @@ def build_demo() -> DemoReport:
     db.session.commit()
 
     admin = users["admin@sanaly.test"]
+    steps, _summary = demo_privacy.build(users, admin, now())
+    report.steps.extend(steps)
+    db.session.commit()
     for steps, summary in (demo_contests.build(calendar, users, admin, Path(current_app.config["UPLOAD_FOLDER"])),
                            demo_events.build(calendar, users, admin),
                            demo_surveys.build(calendar, users, admin),

@@ -1,13 +1,13 @@
 """background jobs with progress; the e-mail outbox and opt-outs
 
-Revision ID: 0020_mail_and_jobs
-Revises: 0019_ring_translations
+Revision ID: 0021_mail_and_jobs
+Revises: 0020_plan_translations
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_mail_and_jobs"
-down_revision = "0019_ring_translations"
+revision = "0021_mail_and_jobs"
+down_revision = "0020_plan_translations"
 branch_labels = None
 depends_on = None
 

@@ -2,8 +2,9 @@
 
 Everything is inserted in bulk (a handful of statements per table), deterministically for a seed:
 faculties, groups with official headcounts, students and staff, participation spread over the
-year, integrity-hour attempts with their answers, contest entries with sealed jury scores, XP and
-check-ins. Every account gets the password `scale-password` (hashed once).
+year, integrity-hour attempts with their answers, contest entries with sealed jury scores, XP,
+check-ins, and the facts gamification keeps from them. Every account gets the password
+`scale-password` (hashed once).
 """
 import json
 import random
@@ -14,8 +15,9 @@ from sqlalchemy import func, insert, select
 from app.contests.models import Contest, Entry, JuryAssignment, JuryScore
 from app.coverage.models import CheckIn, Event
 from app.extensions import db
-from app.gamification.models import XpEvent
+from app.gamification.models import ACTIVITY, CHECKIN, ENTRY, FULL_MARKS, GameFact, XpEvent
 from app.people.models import Faculty, Group, Headcount, StaffUnit, User, UserRole
+from app.people.passwords import hash_password
 from app.plan.models import STUDENTS, Activity, Participation
 from app.plan.service import current_plan
 from app.quizzes.models import AttemptAnswer, Quiz, QuizAttempt, QuizVersion
@@ -42,8 +44,6 @@ def _ids(model, column, values) -> dict:
 
 def seed_scale(students: int, seed: int = 1) -> dict:
     """Create the instance (content must be loaded); return counts of what was made."""
-    from app.people.passwords import hash_password
-
     rng = random.Random(seed)
     plan = current_plan(datetime(2024, 10, 1).date())
     if plan is None:
@@ -97,6 +97,11 @@ def seed_scale(students: int, seed: int = 1) -> dict:
     # Participation spread over each activity's period, near its target.
     activities = db.session.execute(select(Activity).where(Activity.plan_id == plan.id)).scalars().all()
     participation, xp = [], []
+    facts: dict[tuple[int, str, str], datetime] = {}   # what gamification's listeners would have kept, earliest first
+
+    def fact(user_id: int, kind: str, ref, at: datetime) -> None:
+        key = (user_id, kind, str(ref))
+        facts[key] = min(at, facts.get(key, at))
     for activity in activities:
         population = student_ids if activity.population == STUDENTS else staff_ids
         share = min(1.0, (activity.target_percent or 5) / 100 * rng.uniform(0.4, 1.1))
@@ -106,6 +111,7 @@ def seed_scale(students: int, seed: int = 1) -> dict:
                 when = datetime.combine(period.starts_on, datetime.min.time()) + timedelta(days=rng.randrange(span), hours=rng.randrange(8, 20))
                 participation.append({"user_id": user_id, "activity_id": activity.id, "period": period.number,
                                       "occurred_at": when, "source": "import", "source_ref": "scale", "recorded_at": when})
+                fact(user_id, ACTIVITY, activity.id, when)
                 xp.append({"user_id": user_id, "amount": 10, "reason": f"Activity {activity.code}", "source_type": "scale",
                            "source_ref": f"{activity.code}:{period.number}", "created_at": when})
     _bulk(Participation, participation)
@@ -136,6 +142,8 @@ def seed_scale(students: int, seed: int = 1) -> dict:
                                  "percent": round(100 * total / len(layout), 2), "passed": 100 * total / len(layout) >= quiz.pass_percent,
                                  "layout": layout})
             answer_plans.append(answers)
+            if attempt_rows[-1]["percent"] >= 100:
+                fact(user_id, FULL_MARKS, quiz.slug, attempt_rows[-1]["submitted_at"])
         _bulk(QuizAttempt, attempt_rows)
         attempt_ids = dict(db.session.execute(select(QuizAttempt.user_id, QuizAttempt.id).where(QuizAttempt.quiz_id == quiz.id)).all())
         _bulk(AttemptAnswer, [{"attempt_id": attempt_ids[row["user_id"]], "question_key": key,
@@ -153,6 +161,8 @@ def seed_scale(students: int, seed: int = 1) -> dict:
                        "title": f"Essay {i + 1}", "body": "An essay.", "body_html": "<p>An essay.</p>", "word_count": 500,
                        "content_hash": f"{i:064d}", "created_at": created, "updated_at": created, "submitted_at": created}
                       for i, author in enumerate(authors)])
+        for i, author in enumerate(authors):
+            fact(author, ENTRY, f"E-S{seed:02d}{i:05d}", created)
         entry_ids = list(_ids(Entry, Entry.code, [f"E-S{seed:02d}{i:05d}" for i in range(len(authors))]).values())
         assignments = [{"entry_id": e, "juror_id": jurors[(i + k) % len(jurors)], "assigned_at": created, "status": "active"}
                        for i, e in enumerate(entry_ids) for k in range(3)]
@@ -176,6 +186,10 @@ def seed_scale(students: int, seed: int = 1) -> dict:
         _bulk(CheckIn, [{"event_id": event_id, "user_id": u, "checked_in_at": datetime(2024, 12, 9, 10, 30), "source": "code"}
                         for u in attendees])
         checkins = len(attendees)
+        for user_id in attendees:
+            fact(user_id, CHECKIN, event_id, datetime(2024, 12, 9, 10, 30))
+    _bulk(GameFact, [{"user_id": user_id, "kind": kind, "ref": ref, "happened_at": at}
+                     for (user_id, kind, ref), at in facts.items()])
     db.session.commit()
     return {"students": students, "staff": staff_count, "faculties": faculty_count, "groups": group_count,
             "participation": len(participation), "xp events": len(xp), "quiz attempts": attempts,

@@ -1,0 +1,249 @@
+"""Authoring pages: what each person may edit, the lesson editor (preview, draft, publish), order and history."""
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.authoring import bp, service
+from app.authoring import lessons as editor
+from app.authoring import quizzes as quiz_editor
+from app.authoring.models import KINDS
+from app.core.clock import now
+from app.core.uploads import LESSON_IMAGE_FOLDER, UploadError
+from app.courses.models import Course, Lesson
+from app.extensions import db
+from app.people.access import ensure, role_required
+from app.people.models import ADMIN, EDITOR
+
+LANGUAGE_NAMES = {"": "English", "kk": "Қазақша", "ru": "Русский"}
+
+
+def _course_for_editing(slug: str) -> Course:
+    course = db.session.execute(select(Course).where(Course.slug == slug, Course.retired.is_(False))).scalar()
+    if course is None:
+        abort(404)
+    ensure(service.can_edit(current_user, "course", course.slug))
+    return course
+
+
+def _lesson_of(course: Course, slug: str) -> Lesson:
+    lesson = db.session.execute(select(Lesson).where(
+        Lesson.course_id == course.id, Lesson.slug == slug, Lesson.retired.is_(False))).scalar()
+    if lesson is None:
+        abort(404)
+    return lesson
+
+
+@bp.route("/")
+@role_required(ADMIN, EDITOR)
+def index():
+    """List the content this person may edit, with where each item's current version came from."""
+    allowed = service.editable_slugs(current_user, "course")
+    courses = db.session.execute(select(Course).options(selectinload(Course.lessons).selectinload(Lesson.current))
+                                 .where(Course.retired.is_(False)).order_by(Course.position, Course.slug)).scalars().all()
+    courses = [course for course in courses if allowed is None or course.slug in allowed]
+    revisions = service.latest_revisions()
+    editable = {kind: service.editable_slugs(current_user, kind) for kind in KINDS if kind != "course"}
+    others = [(kind, slug, revision) for (kind, slug), revision in sorted(revisions.items())
+              if kind != "course" and revision.action == "published"
+              and (editable[kind] is None or slug in editable[kind])]
+    return render_template("authoring/index.html", courses=courses, revisions=revisions, others=others, kinds=KINDS,
+                           form=FlaskForm())
+
+
+@bp.route("/courses/<slug>/")
+@role_required(ADMIN, EDITOR)
+def course(slug):
+    """Show a course's lessons in order, with editing, moving and retiring."""
+    course = _course_for_editing(slug)
+    return render_template("authoring/course.html", course=course, lessons=editor.course_lessons(course),
+                           provenance=service.provenance("course", course.slug), form=FlaskForm(),
+                           editors=service.editors_of("course", course.slug))
+
+
+@bp.route("/courses/<slug>/lessons/new", methods=["GET", "POST"], defaults={"lesson_slug": None})
+@bp.route("/courses/<slug>/lessons/<lesson_slug>/edit", methods=["GET", "POST"])
+@role_required(ADMIN, EDITOR)
+def edit_lesson(slug, lesson_slug):
+    """Edit a lesson side by side in every language: preview, save a draft, or publish it."""
+    course = _course_for_editing(slug)
+    lesson = _lesson_of(course, lesson_slug) if lesson_slug else None
+    form = FlaskForm()
+    problems, shown, draft = {}, None, editor.load_draft(course, lesson_slug or "")
+    if request.method == "POST" and form.validate_on_submit():
+        fields = editor.fields_from(request.form)
+        action = request.form.get("action", "preview")
+        if action == "publish":
+            outcome = editor.publish_lesson(course, lesson, fields, author=current_user, now=now())
+            if not outcome.problems:
+                if lesson is None:
+                    editor.discard_draft(course, "")
+                db.session.commit()
+                flash(_("Published: students now read version %(n)d of the course.", n=outcome.revision.number), "success")
+                return redirect(url_for("authoring.course", slug=course.slug))
+            problems = outcome.problems
+            db.session.rollback()
+            flash(_("Not published: correct the fields marked below. Nothing you wrote is lost."), "error")
+        elif action == "draft":
+            draft = editor.save_draft(course, lesson_slug or "", fields, author=current_user, now=now())
+            db.session.commit()
+            flash(_("Draft saved. Students still see the published version."), "success")
+        elif action == "upload":
+            upload = request.files.get("image")
+            if upload is None or not upload.filename:
+                problems["image"] = _("Choose an image file to upload.")
+            else:
+                try:
+                    fields = editor.add_image(fields, upload.stream, request.form.get("image-alt", ""),
+                                              Path(current_app.config["UPLOAD_FOLDER"]) / LESSON_IMAGE_FOLDER)
+                    flash(_("The image is added at the end of the lesson text; move its line where it belongs."),
+                          "success")
+                except UploadError as error:
+                    problems["image"] = str(error)
+        elif action == "discard":
+            editor.discard_draft(course, lesson_slug or "")
+            db.session.commit()
+            flash(_("Draft discarded."), "success")
+            return redirect(request.url)
+        else:
+            shown = editor.preview(fields, action.removeprefix("preview-"))
+    elif draft is not None:
+        fields = draft.fields
+    else:
+        fields = editor.fields_of(lesson) if lesson else {}
+    count = editor.check_count(fields) + 1       # one empty check to fill in, without JavaScript
+    return render_template("authoring/lesson.html", course=course, lesson=lesson, fields=fields, problems=problems,
+                           preview=shown, draft=draft, check_count=count, editor_languages=editor.LANGUAGES,
+                           language_names=LANGUAGE_NAMES, untranslated=editor.untranslated(fields), form=form,
+                           field_name=editor.name, check_name=editor.check_name)
+
+
+@bp.route("/courses/<slug>/lessons/<lesson_slug>/move", methods=["POST"])
+@role_required(ADMIN, EDITOR)
+def move_lesson(slug, lesson_slug):
+    """Move a lesson one place up or down in its course."""
+    course = _course_for_editing(slug)
+    lesson = _lesson_of(course, lesson_slug)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    editor.move_lesson(course, lesson, -1 if request.form.get("step") == "up" else 1, author=current_user, now=now())
+    db.session.commit()
+    return redirect(url_for("authoring.course", slug=course.slug))
+
+
+@bp.route("/courses/<slug>/lessons/<lesson_slug>/retire", methods=["POST"])
+@role_required(ADMIN, EDITOR)
+def retire_lesson(slug, lesson_slug):
+    """Retire a published lesson: students no longer see it; what they did with it is kept."""
+    course = _course_for_editing(slug)
+    lesson = _lesson_of(course, lesson_slug)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    editor.retire_lesson(course, lesson, author=current_user, now=now())
+    db.session.commit()
+    flash(_("The lesson is retired."), "success")
+    return redirect(url_for("authoring.course", slug=course.slug))
+
+
+@bp.route("/courses/<slug>/editors", methods=["POST"])
+@role_required(ADMIN)
+def grant_course(slug):
+    """Give a course to a person with the editor role (ACS admins only)."""
+    course = _course_for_editing(slug)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    problem = service.grant_by_email(request.form.get("email", ""), "course", course.slug, by=current_user, now=now())
+    if problem:
+        flash(problem, "error")
+    else:
+        db.session.commit()
+        flash(_("The course is given to the editor."), "success")
+    return redirect(url_for("authoring.course", slug=course.slug))
+
+
+@bp.route("/<kind>/<slug>/retire", methods=["POST"])
+@role_required(ADMIN, EDITOR)
+def retire(kind, slug):
+    """Retire a published course, quiz, survey, brain-ring set or contest."""
+    if kind not in KINDS:
+        abort(404)
+    ensure(service.can_edit(current_user, kind, slug))
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    if service.retire_item(kind, slug, author=current_user, now=now()) is None:
+        abort(404)
+    db.session.commit()
+    flash(_("Retired: students no longer see it; what they did with it is kept."), "success")
+    return redirect(url_for("authoring.index"))
+
+
+@bp.route("/<kind>/<slug>/history")
+@role_required(ADMIN, EDITOR)
+def history(kind, slug):
+    """Show every version of an item: where it came from, who, when, and what changed."""
+    if kind not in KINDS:
+        abort(404)
+    ensure(service.can_edit(current_user, kind, slug))
+    revisions = service.history(kind, slug)
+    if not revisions:
+        abort(404)
+    return render_template("authoring/history.html", kind=kind, slug=slug, revisions=revisions)
+
+
+@bp.route("/quizzes/<slug>/settings", methods=["GET", "POST"])
+@role_required(ADMIN, EDITOR)
+def quiz_settings(slug):
+    """Edit a quiz's settings and its title and description in every language, then publish them."""
+    quiz = quiz_editor.quiz_by_slug(slug)
+    if quiz is None:
+        abort(404)
+    ensure(service.can_edit(current_user, "quiz", quiz.slug))
+    form, problems = FlaskForm(), {}
+    if request.method == "POST" and form.validate_on_submit():
+        fields = quiz_editor.settings_from(request.form)
+        outcome = quiz_editor.publish_settings(quiz, fields, author=current_user, now=now())
+        if not outcome.problems:
+            db.session.commit()
+            flash(_("The quiz settings are published."), "success")
+            return redirect(url_for("authoring.quiz_settings", slug=quiz.slug))
+        db.session.rollback()
+        problems = outcome.problems
+        flash(_("Not published: correct the fields marked below. Nothing you wrote is lost."), "error")
+    else:
+        fields = quiz_editor.settings_of(quiz)
+    return render_template("authoring/quiz_settings.html", quiz=quiz, fields=fields, problems=problems, form=form,
+                           choices=quiz_editor.CHOICES, language_names=LANGUAGE_NAMES,
+                           provenance=service.provenance("quiz", quiz.slug))
+
+
+@bp.route("/quizzes/<slug>/questions/new", methods=["GET", "POST"], defaults={"key": None})
+@bp.route("/quizzes/<slug>/questions/<key>/edit", methods=["GET", "POST"])
+@role_required(ADMIN, EDITOR)
+def quiz_question(slug, key):
+    """Write a new question of any of the seven types, or change one, through the quiz loader's checks."""
+    quiz = quiz_editor.quiz_by_slug(slug)
+    if quiz is None:
+        abort(404)
+    ensure(service.can_edit(current_user, "quiz", quiz.slug))
+    question = next((q for q in quiz.current.questions if q["key"] == key), None) if key else None
+    if key and question is None:
+        abort(404)
+    form, problems = FlaskForm(), {}
+    if request.method == "POST" and form.validate_on_submit():
+        fields = quiz_editor.question_from(request.form)
+        outcome = quiz_editor.publish_question(quiz, key, fields, author=current_user, now=now())
+        if not outcome.problems:
+            db.session.commit()
+            flash(_("The question is published."), "success")
+            return redirect(url_for("authoring.quiz_settings", slug=quiz.slug))
+        db.session.rollback()
+        problems = outcome.problems
+        flash(_("Not published: correct the fields marked below. Nothing you wrote is lost."), "error")
+    else:
+        fields = quiz_editor.question_fields(question) if question else {"type": "single", "points": "1"}
+    return render_template("authoring/quiz_question.html", quiz=quiz, key=key, fields=fields, problems=problems,
+                           form=form, types=quiz_editor.QUESTION_TYPES)

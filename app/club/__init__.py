@@ -1,0 +1,1 @@
+"""The "Sanaly Urpak" club: memberships, ideas, volunteering and media."""
