@@ -40,7 +40,8 @@ def import_roster(job: Job, progress) -> dict:
     next_row = state.get("next_row", 0)
     totals = {"created": state.get("created", 0), "updated": state.get("updated", 0),
               "unchanged": state.get("unchanged", 0)}
-    reasons = [tuple(item) for item in state.get("reasons", [])]
+    reasons = [tuple(item) for item in state.get("reasons", [])]   # the first 500, to show
+    rejected = state.get("rejected", 0)
     invite = bool((job.params or {}).get("invite"))
     total = len(rows) * (3 if invite else 1)
     seen = {}
@@ -52,19 +53,20 @@ def import_roster(job: Job, progress) -> dict:
                                            seen=seen)
         for name in totals:
             totals[name] += getattr(report, name)
-        reasons += report.rejected
-        state = {**totals, "reasons": reasons[:500], "rejected": len(reasons), "next_row": start + ROSTER_SLICE}
+        reasons = (reasons + report.rejected)[:500]
+        rejected += len(report.rejected)
+        state = {**totals, "reasons": reasons, "rejected": rejected, "next_row": start + ROSTER_SLICE}
         db.session.query(Job).filter(Job.id == job.id).update({"result": state})
         db.session.commit()
         progress(min(start + ROSTER_SLICE, len(rows)), total, force=True)
-    result = {**totals, "rejected": len(reasons), "reasons": reasons[:500]}
+    result = {**totals, "rejected": rejected, "reasons": reasons}
     if invite:
         emails = [people.normalise_email(row.get("email", "")) for row in rows]
         ids = _ids_of(emails)
         invited = messages.people_to_invite(user_ids=ids)
         base = len(rows)
-        queued = messages.queue_invitations(invited, job.id, lambda done, _t: progress(base + done * len(rows) // max(len(invited), 1), total),
-                                            total=total)
+        queued = messages.queue_invitations(
+            invited, job.id, lambda done, _t: progress(base + done * len(rows) // max(len(invited), 1), total))
         sent = service.deliver(current_app.config, job_id=job.id,
                                progress=lambda done, count: progress(2 * base + done * len(rows) // max(count, 1), total))
         result.update(queued=queued, **sent)
