@@ -84,8 +84,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
-    from app.people.models import User
-
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
