@@ -367,6 +367,7 @@ def test_a_verifier_key_is_read_exactly_and_every_malformed_one_is_named():
     malformed = {
         "sanaly-test+abcd": "a key looks like name\\+1234abcd\\+base64",
         f"{name}+{hex_id}+not base64!": "the key's last part is not base64",
+        f"{name}+{hex_id}+{encoded[:4]}!{encoded[4:]}": "the key's last part is not base64",   # strictly base64
         f"{name}+{hex_id}+" + base64.b64encode(public).decode(): "not an Ed25519 key",
         f"{name}+{hex_id}+" + base64.b64encode(b"\x02" + public).decode(): "not an Ed25519 key",
         f"{name}+{hex_id}+" + base64.b64encode(b"\x01" + public + b"\x00").decode(): "not an Ed25519 key",
@@ -418,6 +419,8 @@ def test_a_checkpoint_note_is_read_exactly_and_every_malformed_one_is_named():
         verify_audit.parse_checkpoint(body + "\n" + "x" * 100 + "\n")
     with pytest.raises(verify_audit.Problem, match="^a checkpoint has an origin, a size and a root hash line$"):
         verify_audit.parse_checkpoint("\n\n" + note.split("\n\n")[1])
+    shortest = body + "\n\u2014 sanaly-test " + base64.b64encode(b"\x01\x02\x03\x04\x05").decode() + "\n"
+    assert verify_audit.parse_checkpoint(shortest)[4] == [("sanaly-test", b"\x01\x02\x03\x04", b"\x05")]
     # The signatures are the lines after the last blank line; what is before it is the signed text.
     doubled = body + "\n" + note[len(body):]
     assert verify_audit.parse_checkpoint(doubled)[3] == body + "\n"
@@ -913,3 +916,14 @@ def test_consistency_answers_for_the_sizes_the_log_has(app):
         audit.consistency(2)
     assert (removed.value.seq, removed.value.reason) == (
         6, "the log's head says 6 events but only 5 are there: events were removed")
+
+
+def test_a_missing_event_is_named_by_the_sequence_it_breaks(app):
+    write_events(5)
+    db.session.execute(text("DELETE FROM audit_events WHERE seq = 3"))
+    db.session.commit()
+    report = audit.verify_chain()
+    assert (report.ok, report.broken_seq, report.reason) == (False, 4, "sequence jumps from 2 to 4")
+    events = audit.export_log()["events"]
+    with pytest.raises(verify_audit.Problem, match="^event 4: sequence jumps from 2 to 4$"):
+        verify_audit.replay(events)

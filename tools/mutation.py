@@ -206,7 +206,7 @@ def write_report(results: dict, equivalents: dict) -> list[str]:
         "| module | file | mutants | killed | endless (stopped) | equivalent | unexplained | score |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    details = []
+    details, never_run = [], []
     earlier_rows, earlier_details = earlier_report()
     for name in MODULES:
         result = results.get(name)
@@ -215,6 +215,8 @@ def write_report(results: dict, equivalents: dict) -> list[str]:
             if name in earlier_rows:
                 lines.append(earlier_rows[name])
                 details += earlier_details.get(name, [])
+            else:
+                never_run.append(name)
             continue
         reasons = {m: explained(equivalents, name, m, s["diff"]) for m, s in result["survivors"].items()}
         unexplained = [m for m, reason in reasons.items() if reason is None]
@@ -231,6 +233,8 @@ def write_report(results: dict, equivalents: dict) -> list[str]:
                 problems.append(f"{name}: {mutant} {survivor['status']}, unexplained")
             details.append(f"### {name}: `{function_of(mutant)}` ({survivor['status']})\n\n```diff\n{survivor['diff']}\n```\n\n"
                            + (f"Equivalent: {reason}\n" if reason else "**Unexplained: write a test that kills it.**\n"))
+    if never_run:
+        lines += ["", f"Not run yet: {', '.join(never_run)} (`python tools/mutation.py {' '.join(never_run)}`)."]
     lines += ["", "Left out on purpose: in `app/audit/verify_audit.py` the Ed25519 reference arithmetic (a test checks",
               "it against `cryptography` on valid and altered signatures) and the command's steps (`check_live`,",
               "`check_export`, `main`), which the tests run the way an outsider does, in a process of its own that",
