@@ -6,7 +6,7 @@ from sqlalchemy import delete, select
 
 from app.core.personal import FOR_FIGURES, WHILE_ACCOUNT, Holding, rows_of
 from app.extensions import db
-from app.gamification.models import Notification, UserBadge, XpEvent
+from app.gamification.models import GameFact, Notification, UserBadge, XpEvent
 from app.gamification.service import clear_standings
 
 HOLDINGS = (
@@ -14,6 +14,8 @@ HOLDINGS = (
             FOR_FIGURES, ("self",)),
     Holding("user_badges", ("user_id",), _l("Badges earned"), _l("Recognition on the profile"), WHILE_ACCOUNT,
             ("self",)),
+    Holding("game_facts", ("user_id",), _l("What a person did that badges are earned for"),
+            _l("Awarding badges"), WHILE_ACCOUNT, ("self",)),
     Holding("notifications", ("user_id",), _l("Notifications sent to a person"),
             _l("Telling a person about results, deadlines and answers"), "notifications", ("self",)),
 )
@@ -24,6 +26,7 @@ def personal_data_of(user_id: int) -> dict:
     return {
         "xp": rows_of(select(XpEvent).where(XpEvent.user_id == user_id).order_by(XpEvent.id)),
         "badges": rows_of(select(UserBadge).where(UserBadge.user_id == user_id).order_by(UserBadge.id)),
+        "facts": rows_of(select(GameFact).where(GameFact.user_id == user_id).order_by(GameFact.id)),
         "notifications": rows_of(select(Notification).where(Notification.user_id == user_id).order_by(Notification.id)),
     }
 

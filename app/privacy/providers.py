@@ -19,6 +19,7 @@ FEATURES = (
     ("reports", _l("Reports")),
     ("club", _l("Club")),
     ("brainring", _l("Brain ring")),
+    ("authoring", _l("Content editing")),
     ("mail", _l("E-mail")),
     ("jobs", _l("Background jobs")),
     ("authoring", _l("Content authoring")),
