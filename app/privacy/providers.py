@@ -22,7 +22,6 @@ FEATURES = (
     ("authoring", _l("Content editing")),
     ("mail", _l("E-mail")),
     ("jobs", _l("Background jobs")),
-    ("authoring", _l("Content authoring")),
     ("audit", _l("Audit log")),
     ("privacy", _l("Privacy")),
 )
