@@ -422,6 +422,15 @@ def test_a_person_asks_from_the_profile_and_the_acs_erases(app, client, auth, ma
     assert db.session.get(ErasureRequest, request.id).status == "done"
     assert db.session.get(User, student.id).full_name == f"Erased person #{student.id}"
     assert "Madina Ospanova" not in client.get("/admin/privacy/").get_data(as_text=True)
+    # The pseudonym cannot be brought back to life: no activation, no sign-in link.
+    page = client.post(f"/admin/people/{student.id}", data={"full_name": "Someone", "roles": ["student"],
+                                                             "group_id": "0", "active": "y"})
+    assert "cannot be used again" in page.get_data(as_text=True)
+    client.post(f"/admin/people/{student.id}/password-link")
+    db.session.expire_all()
+    erased = db.session.get(User, student.id)
+    assert not erased.active and erased.full_name == f"Erased person #{student.id}"
+    assert "/set-password/" not in client.get(f"/admin/people/{student.id}").get_data(as_text=True)
 
 
 # --- retention ----------------------------------------------------------------------------------------------

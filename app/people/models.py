@@ -40,6 +40,9 @@ group_curators = Table(
 )
 
 
+# The e-mail domain an erased account is given (RFC 2606 reserves .invalid): it can never receive mail or sign in.
+ERASED_DOMAIN = "@erased.invalid"
+
 class Faculty(db.Model):
     __tablename__ = "faculties"
 
@@ -152,6 +155,11 @@ class User(UserMixin, db.Model):
     )
 
     # --- roles -----------------------------------------------------------
+    @property
+    def erased(self) -> bool:
+        """Whether the person's data has been erased: the account stays only as a pseudonym in the figures."""
+        return self.email.endswith(ERASED_DOMAIN)
+
     @property
     def roles(self) -> set[str]:
         return {row.role for row in self.role_rows}

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from app.core.personal import FOR_FIGURES, WHILE_ACCOUNT, Holding, row_dict
 from app.extensions import db
-from app.people.models import Headcount, User
+from app.people.models import ERASED_DOMAIN, Headcount, User
 
 ERASED_NAME = "Erased person #{id}"
 
@@ -48,7 +48,7 @@ def erase_personal_data(user_id: int, uploads: Path) -> None:
     user = db.session.get(User, user_id)
     if user is None:
         return
-    user.email = f"erased-{user.id}@erased.invalid"
+    user.email = f"erased-{user.id}{ERASED_DOMAIN}"
     user.full_name = ERASED_NAME.format(id=user.id)
     user.student_id = None
     user.password_hash = None

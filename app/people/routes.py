@@ -211,6 +211,8 @@ def person(user_id):
             form.roles.errors.append(_("You cannot remove your own admin role."))
         elif user.id == current_user.id and not form.active.data:
             form.active.errors.append(_("You cannot deactivate your own account."))
+        elif user.erased and form.active.data:
+            form.active.errors.append(_("This person's data has been erased: the account cannot be used again."))
         elif user.active and not form.active.data and not confirmed():
             return confirmation_page(
                 question=_("Deactivate the account of %(name)s?", name=user.full_name),
@@ -233,6 +235,9 @@ def person(user_id):
 def password_link(user_id):
     """Make a one-time link with which the person sets their password."""
     user = db.get_or_404(User, user_id)
+    if user.erased:
+        flash(_("This person's data has been erased: the account cannot be used again."), "error")
+        return redirect(url_for(".person", user_id=user.id))
     if not user.active:
         flash(_("Activate the account first."), "error")
         return redirect(url_for(".person", user_id=user.id))

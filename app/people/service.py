@@ -83,6 +83,8 @@ def _link_serializer(secret_key: str) -> URLSafeTimedSerializer:
 
 def make_password_token(user: User, secret_key: str) -> str:
     """Sign a one-time token; it dies when the password (hence the session token) changes."""
+    if user.erased:
+        raise ValueError("an erased account gets no sign-in link")
     return _link_serializer(secret_key).dumps({"id": user.id, "s": user.session_token})
 
 
@@ -93,7 +95,7 @@ def user_for_password_token(token: str, secret_key: str, max_age: int) -> User |
     except (BadSignature, SignatureExpired):
         return None
     user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
-    if user is None or not user.active or user.session_token != data.get("s"):
+    if user is None or not user.active or user.erased or user.session_token != data.get("s"):
         return None
     return user
 
@@ -128,6 +130,8 @@ def set_active(user: User, active: bool, actor: User) -> None:
     """Activate or deactivate an account; deactivation ends its sessions."""
     if user.active == active:
         return
+    if active and user.erased:
+        raise ValueError("an erased account cannot be activated again")
     user.active = active
     _people_changed()
     if not active:
