@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import func, or_, select
 
 from app.core import events
@@ -37,8 +38,10 @@ MET, ON_TRACK, BEHIND, NOT_STARTED, UPCOMING, NO_TARGET, NOT_TRACKED = (
 STATUS_LABELS = {MET: _l("met"), ON_TRACK: _l("on track"), BEHIND: _l("behind"), NOT_STARTED: _l("not started"),
                  UPCOMING: _l("upcoming"), NO_TARGET: _l("no target"),
                  NOT_TRACKED: _l("planned, not yet tracked")}
-KIND_LABELS = {REACH: _l("reach"), DELIVERABLE: _l("deliverable"), UNITS: _l("share of structural divisions"),
-               REGISTER: _l("register")}
+KIND_LABELS = {REACH: lazy_pgettext("how a plan activity is measured", "reach"),
+               DELIVERABLE: lazy_pgettext("how a plan activity is measured", "deliverable"),
+               UNITS: lazy_pgettext("how a plan activity is measured", "share of structural divisions"),
+               REGISTER: lazy_pgettext("how a plan activity is measured", "register")}
 KIND_HINTS = {REACH: _l("distinct people over the headcount"),
               DELIVERABLE: _l("a document or report due by its term"),
               UNITS: _l("structural divisions heard, not people"),
