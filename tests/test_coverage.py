@@ -211,7 +211,7 @@ def test_acs_dashboard_report_and_csv(plan, client, make_group, make_user, auth)
     report = client.get("/admin/coverage/report?from=2024-12-01&to=2024-12-31").get_data(as_text=True)
     assert "Analytical report" in report and "Gulnara Abenova" in report and "2024-12-01 – 2024-12-31" in report
     csv_text = client.get("/admin/coverage.csv?as_of=2025-03-01").get_data(as_text=True)
-    assert "university,Abylkas Saginov Karaganda Technical University,2.11,students,1,10,no,10,10,met,0" in csv_text
+    assert "university,Abylkas Saginov Karaganda Technical University,2.11,students,reach,1,10,no,10,10,met,0" in csv_text
 
 
 # --- events and check-in --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from app.jobs.models import Job
 from app.jobs.service import JobError, handler
 from app.plan.service import current_plan
 
-HEADER = ["scope", "name", "activity", "population", "participants", "headcount", "headcount_estimated",
+HEADER = ["scope", "name", "activity", "population", "kind", "participants", "headcount", "headcount_estimated",
           "coverage_percent", "target_percent", "status", "needed"]
 
 
@@ -23,7 +23,7 @@ def build_coverage_report(job: Job, progress) -> dict:
     progress(0, 2, force=True)
     data = service.coverage(plan, as_of)
     progress(1, 2, force=True)
-    table = [[row.key[0], row.name, activity.code, activity.population, figure.participants, figure.headcount,
+    table = [[row.key[0], row.name, activity.code, activity.population, activity.kind, figure.participants, figure.headcount,
               "yes" if figure.estimated else "no", figure.percent, figure.target, figure.status, figure.needed]
              for row in [data.university] + data.faculties + data.groups + data.units
              for activity in data.activities if (figure := row.figures.get(activity.id)) is not None]

@@ -28,7 +28,7 @@ from app.extensions import db
 from app.people.access import admin_required, can_view_group, ensure, role_required
 from app.people.models import ADMIN, COORDINATOR, CURATOR, Faculty, Group
 from app.plan import service as plan_service
-from app.plan.models import STUDENTS, Activity, Plan
+from app.plan.models import KINDS, STUDENTS, Activity, Plan
 
 bp = Blueprint("coverage", __name__)
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -87,7 +87,8 @@ def mine():
     def panels() -> str:   # the same for everyone who follows these groups: rendered once per change of coverage
         data = service.coverage(plan, as_of, group_ids=set(ids))
         return render_template("coverage/_mine_body.html", data=data,
-                               student_activities=[a for a in data.activities if a.population == STUDENTS])
+                               student_activities=[a for a in data.activities
+                                                   if a.population == STUDENTS and a.measured_by_reach])
     scope = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:24]
     key = f"page:groups:{plan.id}:{as_of}:{get_locale()}:{scope}"
     body = cache().get_or_compute("coverage", key, panels, ttl=service.CACHE_SECONDS)
@@ -182,9 +183,9 @@ def university_csv(fmt):
     if plan is None:
         return _no_plan(as_of)
     data = service.coverage(plan, as_of)
-    header = ["scope", "name", "activity", "population", "participants", "headcount", "headcount_estimated",
+    header = ["scope", "name", "activity", "population", "kind", "participants", "headcount", "headcount_estimated",
               "coverage_percent", "target_percent", "status", "needed"]
-    table = ([row.key[0], row.name, activity.code, activity.population, figure.participants, figure.headcount,
+    table = ([row.key[0], row.name, activity.code, activity.population, activity.kind, figure.participants, figure.headcount,
               "yes" if figure.estimated else "no", figure.percent, figure.target, figure.status, figure.needed]
              for row in [data.university] + data.faculties + data.groups + data.units
              for activity in data.activities if (figure := row.figures.get(activity.id)) is not None)
@@ -415,7 +416,7 @@ def require_token():
 
 def _activity_json(activity: Activity) -> dict:
     return {"code": activity.code, "section": activity.section, "name": activity.name,
-            "population": activity.population, "target_percent": activity.target_percent,
+            "population": activity.population, "kind": activity.kind, "target_percent": activity.target_percent,
             "target": activity.target_text, "term": activity.term_text,
             "periods": [{"number": p.number, "from": p.starts_on.isoformat(), "to": p.ends_on.isoformat()}
                         for p in activity.periods],
@@ -539,7 +540,7 @@ def coverage_json():
         for activity in activities:
             f = row.figures.get(activity.id)
             if f is not None:
-                out.append({"activity": activity.code, "participants": f.participants, "headcount": f.headcount,
+                out.append({"activity": activity.code, "kind": f.kind, "participants": f.participants, "headcount": f.headcount,
                             "headcount_estimated": f.estimated, "coverage_percent": f.percent,
                             "target_percent": f.target, "status": f.status, "needed": f.needed})
         return out
@@ -570,6 +571,11 @@ def _query(name: str, schema: dict, description: str) -> dict:
 _DATE = {"type": "string", "format": "date"}
 _ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 _NUMBER_OR_NULL = {"type": "number", "nullable": True}
+_KIND = {"type": "string", "enum": list(KINDS),
+         "description": "How the activity is measured: reach is distinct people over the headcount; a deliverable "
+                        "(a document due by its term), units (a share of structural divisions) and register (a "
+                        "maintained list) have no coverage: participants and headcount are 0 and coverage_percent "
+                        "and target_percent are null"}
 _TRANSLATIONS = {"type": "object", "description": "The texts in Kazakh (kk) and Russian (ru), by language, under the "
                                                   "same names as the original's (a plan's also has its section titles)",
                  "additionalProperties": {"type": "object"}}
@@ -579,7 +585,7 @@ _UNAUTHORISED = {"description": "No valid bearer token",
 
 OPENAPI = {
     "openapi": "3.0.3",
-    "info": {"title": "Sanaly Urpaq coverage API", "version": "1.2.0",
+    "info": {"title": "Sanaly Urpaq coverage API", "version": "1.3.0",
              "description": "Read-only figures of the anti-corruption plan. No personal data. Unknown query "
                             "parameters, repeated parameters and ill-formed values are refused with 400."},
     "servers": [{"url": "/api/v1"}],
@@ -593,6 +599,7 @@ OPENAPI = {
                          "properties": {
                              "code": {"type": "string"}, "section": {"type": "integer"}, "name": {"type": "string"},
                              "population": {"type": "string", "enum": ["students", "employees"]},
+                             "kind": _KIND,
                              "target_percent": _NUMBER_OR_NULL, "target": {"type": "string", "nullable": True},
                              "term": {"type": "string", "nullable": True},
                              "periods": {"type": "array", "items": {"$ref": "#/components/schemas/Period"}},
@@ -605,10 +612,12 @@ OPENAPI = {
                                     "translations": _TRANSLATIONS,
                                     "activities": {"type": "array", "items": {"$ref": "#/components/schemas/Activity"}}}},
             "Figure": {"type": "object", "required": ["activity", "participants", "headcount", "status"], "properties": {
-                "activity": {"type": "string"}, "participants": {"type": "integer", "minimum": 0},
+                "activity": {"type": "string"}, "kind": _KIND, "participants": {"type": "integer", "minimum": 0},
                 "headcount": {"type": "integer", "minimum": 0}, "headcount_estimated": {"type": "boolean"},
                 "coverage_percent": _NUMBER_OR_NULL, "target_percent": _NUMBER_OR_NULL,
-                "status": {"type": "string"}, "needed": {"type": "integer", "minimum": 0}}},
+                "status": {"type": "string", "description": "met, on track, behind, not started, upcoming, no target; "
+                                                            "'not tracked' for an activity that is not reach"},
+                "needed": {"type": "integer", "minimum": 0}}},
             "Scope": {"type": "object", "required": ["scope", "name", "figures"], "properties": {
                 "scope": {"type": "string", "enum": ["university", "faculty", "group"]}, "name": {"type": "string"},
                 "id": {"type": "integer", "description": "0 for the university"},

@@ -13,12 +13,16 @@ figure is marked as such. Status, against the elapsed share of the period:
   not started — the period has begun and nobody has taken part yet
   upcoming    — the period has not begun
   no target   — the plan gives no percentage to measure
+  not tracked — the activity is not measured in people (a deliverable, a share of divisions, a
+                register): it is shown in its own terms, never as a percentage, and is never
+                "behind" on coverage
 """
 import math
 from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import func, or_, select
 
 from app.core import events
@@ -26,13 +30,22 @@ from app.core.cache import cache
 from app.extensions import db
 from app.people.models import STAFF, STUDENT, Faculty, Group, Headcount, StaffUnit, User, UserRole, group_curators
 from app.people.service import current_headcounts
-from app.plan.models import EMPLOYEES, STUDENTS, Activity, ActivityPeriod, Participation, Plan
+from app.plan.models import DELIVERABLE, EMPLOYEES, REACH, REGISTER, STUDENTS, UNITS, Activity, ActivityPeriod, Participation, Plan
 from app.plan.service import counts_for, period_of  # noqa: F401  (period_of: coverage's readers use it)
 
-MET, ON_TRACK, BEHIND, NOT_STARTED, UPCOMING, NO_TARGET = (
-    "met", "on track", "behind", "not started", "upcoming", "no target")
+MET, ON_TRACK, BEHIND, NOT_STARTED, UPCOMING, NO_TARGET, NOT_TRACKED = (
+    "met", "on track", "behind", "not started", "upcoming", "no target", "not tracked")
 STATUS_LABELS = {MET: _l("met"), ON_TRACK: _l("on track"), BEHIND: _l("behind"), NOT_STARTED: _l("not started"),
-                 UPCOMING: _l("upcoming"), NO_TARGET: _l("no target")}
+                 UPCOMING: _l("upcoming"), NO_TARGET: _l("no target"),
+                 NOT_TRACKED: _l("planned, not yet tracked")}
+KIND_LABELS = {REACH: lazy_pgettext("how a plan activity is measured", "reach"),
+               DELIVERABLE: lazy_pgettext("how a plan activity is measured", "deliverable"),
+               UNITS: lazy_pgettext("how a plan activity is measured", "share of structural divisions"),
+               REGISTER: lazy_pgettext("how a plan activity is measured", "register")}
+KIND_HINTS = {REACH: _l("distinct people over the headcount"),
+              DELIVERABLE: _l("a document or report due by its term"),
+              UNITS: _l("structural divisions heard, not people"),
+              REGISTER: _l("a maintained list")}
 
 
 INTEGRITY_HOUR = "2.2"   # the plan's code for the integrity hour, which a group page follows by name
@@ -41,6 +54,15 @@ INTEGRITY_HOUR = "2.2"   # the plan's code for the integrity hour, which a group
 def status_label(status: str) -> str:
     """The status in the reader's language (one catalogue look-up per figure shown)."""
     return str(STATUS_LABELS[status])
+
+
+def kind_label(kind: str) -> str:
+    """How an activity is measured, in the reader's language."""
+    return str(KIND_LABELS[kind])
+
+
+def kind_hint(kind: str) -> str:
+    return str(KIND_HINTS[kind])
 
 
 @dataclass
@@ -53,15 +75,18 @@ class Figure:
     status: str
     estimated: bool = False        # True when some headcount stood in from registered people
     expected: float | None = None  # the share the elapsed time calls for, in percent
+    kind: str = REACH              # an activity of another kind has no coverage: no percent, no target
 
     @property
     def percent(self) -> float | None:
+        if self.kind != REACH:
+            return None
         return round(100 * self.participants / self.headcount, 1) if self.headcount else None
 
     @property
     def needed(self) -> int:
         """How many more people the target needs (0 when met or without a target)."""
-        if self.target is None or not self.headcount:
+        if self.kind != REACH or self.target is None or not self.headcount:
             return 0
         return max(0, math.ceil(self.target * self.headcount / 100 - 1e-9) - self.participants)
 
@@ -105,10 +130,12 @@ def status_of(participants: int, headcount: int, target: float | None, period: A
     return status_from(participants, headcount, target, *timing(period, as_of))
 
 
-def _activities(plan: Plan, population: str | None) -> list[Activity]:
+def _activities(plan: Plan, population: str | None, *, reach_only: bool = False) -> list[Activity]:
     query = select(Activity).where(Activity.plan_id == plan.id, Activity.retired.is_(False)).order_by(Activity.position)
     if population:
         query = query.where(Activity.population == population)
+    if reach_only:
+        query = query.where(Activity.kind == REACH)
     return db.session.execute(query).scalars().all()
 
 
@@ -177,8 +204,9 @@ def _tables(plan: Plan, activities, as_of: date, date_from, date_to) -> dict:
       dates:      the effective dates of the official headcounts in force
     """
     def compute():
-        students = [a for a in activities if a.population == STUDENTS]
-        employees = [a for a in activities if a.population == EMPLOYEES]
+        # Only reach activities are counted in people; the others have no participants to sum.
+        students = [a for a in activities if a.population == STUDENTS and a.kind == REACH]
+        employees = [a for a in activities if a.population == EMPLOYEES and a.kind == REACH]
         official = current_headcounts(as_of)
         registered_students = _registered(STUDENT, User.group_id)
         registered_staff = _registered(STAFF, User.staff_unit_id)
@@ -231,8 +259,11 @@ def coverage(plan: Plan, as_of: date, *, date_from: date | None = None, date_to:
     tables = _tables(plan, activities, as_of, date_from, date_to)
     # Read every activity's attributes once: the loops below run for every scope and activity.
     facts = {a.id: (str(a.id), a.target_percent, *timing(period_of(a, as_of), as_of)) for a in activities}
+    other_kinds = {a.id: a.kind for a in activities if a.kind != REACH}
 
     def figure(activity, participants, headcount, estimated):
+        if activity.id in other_kinds:
+            return Figure(0, 0, None, NOT_TRACKED, kind=other_kinds[activity.id])
         _key, target, upcoming, elapsed = facts[activity.id]
         status, expected = status_from(participants, headcount, target, upcoming, elapsed)
         return Figure(participants, headcount, target, status, estimated, expected)
@@ -294,7 +325,7 @@ def group_met_targets(plan: Plan, group_id: int, as_of: date, activity_ids: set[
 
     Scoped to the group: three small queries, whatever the size of the university.
     """
-    activities = [a for a in _activities(plan, STUDENTS) if a.id in activity_ids and a.target_percent]
+    activities = [a for a in _activities(plan, STUDENTS, reach_only=True) if a.id in activity_ids and a.target_percent]
     if not activities:
         return set()
     official = db.session.execute(select(Headcount.value).where(
@@ -317,7 +348,7 @@ def students_matrix(group: Group, plan: Plan, as_of: date) -> tuple[list[User], 
     """The group's students × the plan's student activities: which pairs are done (this period)."""
     students = db.session.execute(select(User).join(UserRole, UserRole.user_id == User.id).where(
         User.group_id == group.id, UserRole.role == STUDENT, User.active.is_(True)).order_by(User.full_name)).scalars().all()
-    activities = _activities(plan, STUDENTS)
+    activities = _activities(plan, STUDENTS, reach_only=True)
     conditions = [counts_for(plan, a, as_of) for a in activities]
     done = set()
     if conditions and students:
@@ -336,7 +367,7 @@ def monthly_series(plan: Plan, population: str = STUDENTS) -> dict[int, list[tup
 
 
 def _monthly_series(plan: Plan, population: str) -> dict[int, list[tuple[date, int]]]:
-    activities = _activities(plan, population)
+    activities = _activities(plan, population, reach_only=True)
     ids = [a.id for a in activities]
     if not ids:
         return {}

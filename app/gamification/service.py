@@ -367,7 +367,7 @@ def competition(season: dict, today: date) -> dict:
         if plan is None:
             return {"groups": [], "faculties": []}
         data = coverage(plan, min(cutoff, plan.ends_on), date_from=season["starts_on"], date_to=cutoff)
-        targeted = [a for a in data.activities if a.population == STUDENTS and a.target_percent]
+        targeted = [a for a in data.activities if a.population == STUDENTS and a.measured_by_reach and a.target_percent]
 
         def score(row):
             shares = [min(100.0, 100 * (row.figures[a.id].percent or 0) / a.target_percent) for a in targeted]

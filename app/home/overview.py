@@ -1,5 +1,5 @@
 """What each person should see first: the student's next steps and each role's panel, across the features."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import case, func, select
@@ -108,7 +108,7 @@ def curator_panel(user, now: datetime) -> CuratorPanel:
         return CuratorPanel([GroupStanding(g, [], []) for g in groups], None)
     as_of = min(now.date(), plan.ends_on)
     data = coverage.coverage(plan, as_of, group_ids={g.id for g in groups})
-    activities = {a.id: a for a in data.activities if a.population == STUDENTS}
+    activities = {a.id: a for a in data.activities if a.population == STUDENTS and a.measured_by_reach}
     rows = {row.key[1]: row for row in data.groups}
     quiz = quiz_by_slug("integrity-hour")
     hour = next((a for a in activities.values() if quiz is not None and a.code == quiz.activity_code), None)
@@ -125,7 +125,8 @@ def curator_panel(user, now: datetime) -> CuratorPanel:
     standings = []
     for group in groups:
         figures = rows[group.id].figures if group.id in rows else {}
-        behind = [(activities[a_id], f) for a_id, f in figures.items() if f.status in BEHIND_STATUSES]
+        behind = [(activities[a_id], f) for a_id, f in figures.items()
+                  if a_id in activities and f.status in BEHIND_STATUSES]
         standings.append(GroupStanding(group, sorted(behind, key=lambda pair: pair[0].position),
                                        owing.get(group.id, [])))
     return CuratorPanel(standings, hour)
@@ -140,6 +141,7 @@ class AcsPanel:
     ready_to_publish: list      # contests whose every entry has all its scores sealed
     behind: list                # (activity, figure) university-wide, behind or not started
     as_of: object | None
+    other_kinds: list = field(default_factory=list)   # activities not measured in people: never "behind"
 
 
 def acs_panel(now: datetime) -> AcsPanel:
@@ -166,14 +168,16 @@ def acs_panel(now: datetime) -> AcsPanel:
     ready = [c for c in db.session.execute(select(Contest).where(Contest.id.in_(finished or [0]))
                                            .order_by(Contest.judging_close)).scalars()
              if phase(c, now) in ("judging", "awaiting results")]
-    behind, as_of = [], None
+    behind, as_of, other_kinds = [], None, []
     plan = plan_service.current_plan(today)
     if plan is not None:
         as_of = min(today, plan.ends_on)
         data = coverage.coverage(plan, as_of, with_groups=False)
         behind = [(a, data.university.figures[a.id]) for a in data.activities
-                  if a.id in data.university.figures and data.university.figures[a.id].status in BEHIND_STATUSES]
-    return AcsPanel(new_reports, open_reports, overdue, ideas, ready, behind, as_of)
+                  if a.measured_by_reach and a.id in data.university.figures
+                  and data.university.figures[a.id].status in BEHIND_STATUSES]
+        other_kinds = [a for a in data.activities if not a.measured_by_reach]
+    return AcsPanel(new_reports, open_reports, overdue, ideas, ready, behind, as_of, other_kinds)
 
 
 @dataclass

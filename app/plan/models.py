@@ -12,6 +12,14 @@ STUDENTS = "students"
 EMPLOYEES = "employees"
 POPULATIONS = (STUDENTS, EMPLOYEES)
 
+# How an activity is measured. Only `reach` is a share of people (distinct participants over the
+# headcount); the others are never shown as a percentage of employees or students.
+REACH = "reach"                # distinct people of the population over its headcount
+DELIVERABLE = "deliverable"    # a document or report due by its term
+UNITS = "units"                # a share of structural divisions (hearings)
+REGISTER = "register"          # a maintained list (declarations, positions)
+KINDS = (REACH, DELIVERABLE, UNITS, REGISTER)
+
 # How a participation row came to be.
 SOURCES = ("course", "quiz", "contest", "checkin", "survey", "club", "volunteering", "media", "game", "import", "manual")
 
@@ -59,6 +67,7 @@ class Activity(db.Model):
     section: Mapped[int]
     name: Mapped[str] = mapped_column(Text)
     population: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20), default=REACH, server_default=REACH)
     target_text: Mapped[str] = mapped_column(Text, default="")
     target_percent: Mapped[float | None] = mapped_column(Numeric(6, 2, asdecimal=False))
     form_of_completion: Mapped[str] = mapped_column(Text, default="")
@@ -77,6 +86,11 @@ class Activity(db.Model):
         cascade="all, delete-orphan",
         lazy="selectin",
     )
+
+    @property
+    def measured_by_reach(self) -> bool:
+        """Whether coverage (people over the headcount) is this activity's measure."""
+        return self.kind == REACH
 
     @property
     def deadlines(self) -> list[date]:

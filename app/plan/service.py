@@ -13,7 +13,7 @@ from app.core.content import ContentError, TomlReader, is_translation_file, pars
 from app.core.db_helpers import insert_ignoring_duplicates
 from app.extensions import db
 from app.people.models import STAFF, STUDENT
-from app.plan.models import EMPLOYEES, POPULATIONS, STUDENTS, Activity, ActivityPeriod, Participation, Plan, SOURCES
+from app.plan.models import EMPLOYEES, KINDS, POPULATIONS, REACH, STUDENTS, Activity, ActivityPeriod, Participation, Plan, SOURCES
 from app.plan.terms import parse_term
 
 logger = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ class ActivitySpec:
     term_text: str
     periods: list[tuple[date, date]]
     translations: dict = field(default_factory=dict)   # {language: {name, target_text, …}}
+    kind: str = REACH
 
 
 @dataclass
@@ -93,6 +94,9 @@ def read_plan(path: Path) -> PlanSpec:
         population = reader.text("population")
         if population not in POPULATIONS:
             raise ContentError(path, reader.key_name("population"), f"must be one of {', '.join(POPULATIONS)}")
+        kind = item.get("kind", REACH)
+        if kind not in KINDS:
+            raise ContentError(path, reader.key_name("kind"), f"must be one of {', '.join(KINDS)}")
         percent = item.get("target_percent")
         if percent is not None and (isinstance(percent, bool) or not isinstance(percent, (int, float))
                                     or not 0 < percent <= 100):
@@ -109,7 +113,7 @@ def read_plan(path: Path) -> PlanSpec:
             form_of_completion=reader.text("form_of_completion", required=False),
             expected_result=reader.text("expected_result", required=False),
             responsible=[r.strip() for r in responsible if r.strip()],
-            term_text=term_text, periods=periods,
+            term_text=term_text, periods=periods, kind=kind,
         ))
     spec = PlanSpec(
         slug=slug, title=top.text("title"), university=top.text("university"),
@@ -223,7 +227,7 @@ def apply_plan(spec: PlanSpec) -> LoadResult:
             result.updated += 1
         activity.position = position
         activity.retired = False
-        for name in ("section", "name", "population", "target_text", "target_percent",
+        for name in ("section", "name", "population", "kind", "target_text", "target_percent",
                      "form_of_completion", "expected_result", "responsible", "term_text", "translations"):
             setattr(activity, name, getattr(item, name))
         wanted = [(n, s, e) for n, (s, e) in enumerate(item.periods, start=1)]
