@@ -256,3 +256,11 @@ def test_the_authoring_pages_query_counts_do_not_grow_with_the_items(officer, cl
         publish(client, {**NEW_LESSON, "slug": f"extra-{number}", "title": f"Extra {number}"})
     after = {address: count(address) for address in before}
     assert after == before
+
+
+def test_the_index_names_each_kind_in_the_readers_language_never_by_its_code(officer, client):
+    page = client.get("/authoring/").get_data(as_text=True)
+    assert "Brain-ring set: brain-ring-anticorruption" in page and "Survey: clean-session-survey" in page
+    assert "<code>brainring</code>" not in page
+    client.get("/language/ru?next=/")
+    assert "Набор брейн-ринга: brain-ring-anticorruption" in client.get("/authoring/").get_data(as_text=True)

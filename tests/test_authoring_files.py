@@ -9,11 +9,11 @@ from app.authoring import files as content_files
 from app.authoring.models import BROWSER, FILE
 from app.authoring.service import current_revision, record_revision
 from app.brainring.models import RingSet
-from app.loading import load_content
 from app.contests.models import Contest
+from app.core.clock import utcnow
 from app.courses.models import Course, Lesson
 from app.extensions import db
-from app.people.models import utcnow
+from app.loading import load_content
 from app.quizzes.models import Quiz
 from app.surveys.models import Survey
 from tests.conftest import _empty_tables

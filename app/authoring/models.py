@@ -1,15 +1,20 @@
 """Where each content item's versions came from, who may edit which item, and drafts in progress."""
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.clock import utcnow
 from app.extensions import db
-from app.people.models import User, utcnow
+from app.people.models import User
 
 FILE, BROWSER = "file", "browser"
 PUBLISHED, RETIRED = "published", "retired"
 KINDS = ("course", "quiz", "survey", "brainring", "contest")
+# What each kind is called on the pages (the codes above are file and URL names, never shown).
+KIND_LABELS = {"course": _l("Course"), "quiz": _l("Quiz"), "survey": _l("Survey"), "brainring": _l("Brain-ring set"),
+               "contest": _l("Contest")}
 
 
 class ContentRevision(db.Model):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from app.authoring import bp, service
 from app.authoring import lessons as editor
 from app.authoring import quizzes as quiz_editor
-from app.authoring.models import KINDS
+from app.authoring.models import KIND_LABELS, KINDS
 from app.core.clock import now
 from app.core.confirm import confirmation_page, confirmed
 from app.core.uploads import LESSON_IMAGE_FOLDER, UploadError
@@ -52,7 +52,7 @@ def index():
     others = [(kind, slug, revision) for (kind, slug), revision in sorted(revisions.items())
               if kind != "course" and revision.action == "published"
               and (editable[kind] is None or slug in editable[kind])]
-    return render_template("authoring/index.html", courses=courses, revisions=revisions, others=others, kinds=KINDS,
+    return render_template("authoring/index.html", courses=courses, revisions=revisions, others=others, kinds=KINDS, kind_labels=KIND_LABELS,
                            form=FlaskForm())
 
 

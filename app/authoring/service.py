@@ -12,12 +12,13 @@ from app.audit import service as audit
 from app.authoring import files as content_files
 from app.authoring.models import BROWSER, FILE, PUBLISHED, RETIRED, ContentGrant, ContentRevision
 from app.brainring.models import RingSet
+from app.core.clock import utcnow
 from app.core.content import LoadGuard
 from app.core.markdown import LESSON_IMAGE, lesson_images
 from app.core.uploads import UploadError, jpeg_bytes, rebuild_image
 from app.courses.models import Course
 from app.extensions import db
-from app.people.models import ADMIN, EDITOR, User, utcnow
+from app.people.models import ADMIN, EDITOR, User
 from app.people.service import normalise_email
 
 logger = logging.getLogger(__name__)

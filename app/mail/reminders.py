@@ -76,12 +76,8 @@ def integrity_hour(now: datetime, job_id: int | None = None) -> int:
     return _queue("integrity", {uid: f"integrity:{activity.id}:{period.number}:{uid}" for uid in owing},
                   lambda person, key: dict(
                       key=key, category="integrity", template="reminder_integrity",
-                      subject=lambda: _("The integrity hour: until %(day)s", day=_day(period.ends_on)),
+                      subject=lambda: _("The integrity hour: until %(day)s", day=format_day(period.ends_on)),
                       deadline=period.ends_on, link=link), job_id=job_id)
-
-
-def _day(day) -> str:
-    return format_day(day)
 
 
 def courses_left_halfway(now: datetime, job_id: int | None = None) -> int:
