@@ -108,6 +108,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _init_login(app: Flask) -> None:
     # registration: the user loader (see the note at the top)
     from app.gamification.service import signed_in_person
+    from app.privacy.notice import owed_version_expression
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -120,7 +121,7 @@ def _init_login(app: Flask) -> None:
         ident, _sep, token = user_id.partition(":")
         if not ident.isdigit():
             return None
-        user = signed_in_person(int(ident))
+        user = signed_in_person(int(ident), owed_notice=owed_version_expression())
         if user is None or not user.active or user.session_token != token:
             return None
         return user

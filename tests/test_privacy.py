@@ -14,6 +14,7 @@ from app.people.models import User
 from app.privacy import notice, providers
 from app.privacy.models import AccessLogEntry, Consent, Erasure
 from app.reports.models import Report
+from tests.test_query_counts import Statements
 
 NOW = datetime(2026, 12, 4, 9, 0)
 
@@ -145,6 +146,24 @@ def test_a_notice_is_asked_at_first_sign_in_and_again_for_each_new_version(app, 
     client.post("/privacy/consent", data={"next": "/"})
     assert [c.version for c in notice.consents_of(student.id)] == [1, 2]
     assert client.get("/").status_code == 200
+
+
+def test_the_consent_check_rides_on_the_statement_that_loads_the_person(app, client, auth, make_user):
+    """A page costs the same statements with a notice in force (and consented to) as without one."""
+    admin, student = make_user(roles=("admin",)), make_user()
+    auth.login(student.email)
+    client.get("/profile")
+    with Statements() as without:
+        assert client.get("/profile").status_code == 200
+    notice.give_consent(student.id, notice.publish_notice({"en": "We keep your name."}, admin.id, NOW).version, NOW)
+    db.session.commit()
+    with Statements() as consented:
+        assert client.get("/profile").status_code == 200
+    assert len(consented.seen) == len(without.seen)
+    assert not any("privacy_notices" in s and "users" not in s for s in consented.seen)
+    notice.publish_notice({"en": "We also keep your XP."}, admin.id, NOW)
+    db.session.commit()
+    assert "/privacy/consent" in client.get("/profile").headers["Location"]
 
 
 def test_the_acs_publishes_a_notice_in_three_languages(app, client, auth, make_user, clock):

@@ -403,19 +403,22 @@ SIGNED_IN_COLUMNS = (User.email, User.full_name, User.student_id, User.active, U
                      User.leaderboard_display, User.group_id, User.staff_unit_id, User.session_token)
 
 
-def signed_in_person(user_id: int) -> User | None:
+def signed_in_person(user_id: int, **extra) -> User | None:
     """The person of a session with their roles and unread notifications counted, in one light statement.
 
-    The count is kept on the object as `unread` for the page's header.
+    The count is kept on the object as `unread` for the page's header; each of `extra` (name → a scalar
+    expression correlated to `User`, given by a layer above, e.g. the privacy notice owed) is kept under its name.
     """
     unread = (select(func.count()).select_from(Notification)
               .where(Notification.user_id == User.id, Notification.read_at.is_(None))
               .correlate(User).scalar_subquery())
     row = db.session.execute(
-        select(User, unread).outerjoin(User.role_rows)
+        select(User, unread, *extra.values()).outerjoin(User.role_rows)
         .options(load_only(*SIGNED_IN_COLUMNS), contains_eager(User.role_rows))
         .where(User.id == user_id)).unique().first()
     if row is None:
         return None
-    user, user.unread = row
+    user, user.unread = row[0], row[1]
+    for name, value in zip(extra, row[2:]):
+        setattr(user, name, value)
     return user

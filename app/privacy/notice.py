@@ -2,9 +2,10 @@
 import logging
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 
 from app.extensions import db
+from app.people.models import User
 from app.privacy.models import Consent, PrivacyNotice
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,14 @@ def owed_version(user_id: int) -> int | None:
     if row is None or row[1] is not None:
         return None
     return row[0]
+
+
+def owed_version_expression():
+    """`owed_version` as a scalar expression correlated to `User`, for the statement that loads the signed-in person."""
+    latest = select(func.max(PrivacyNotice.version)).scalar_subquery()
+    consented = (select(Consent.id).where(Consent.user_id == User.id, Consent.version == latest)
+                 .correlate(User).exists())
+    return case((consented, None), else_=latest)
 
 
 def notice_text(notice: PrivacyNotice, language: str) -> str:
