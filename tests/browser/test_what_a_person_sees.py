@@ -82,6 +82,13 @@ def test_the_phone_menu_opens_without_javascript_and_keeps_the_current_page_mark
         page.set_viewport_size({"width": 1280, "height": 900})          # a wide screen shows the whole bar
         assert page.is_visible(".main-nav.desktop-only a:has-text('Leaderboard')")
         assert not page.is_visible("summary:has-text('Menu')")
+        # The ACS has the most sections: they stay on one row, the person's own links sit beside the brand.
+        tops = page.eval_on_selector_all(".main-nav.desktop-only:not(.account-nav) li",
+                                         "items => items.map(item => Math.round(item.getBoundingClientRect().top))")
+        assert len(tops) >= 10 and len(set(tops)) == 1, tops
+        assert page.is_visible(".account-nav button:has-text('Sign out')")
+        brand, account = (page.locator(selector).bounding_box() for selector in (".brand", ".account-nav"))
+        assert abs((brand["y"] + brand["height"] / 2) - (account["y"] + account["height"] / 2)) < 12
     finally:
         context.close()
 
