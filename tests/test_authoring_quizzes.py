@@ -121,3 +121,78 @@ def test_changing_a_questions_options_is_held_to_its_translations(officer, clien
     fields["options"] += "\nOne option more"
     page = client.post(f"/authoring/quizzes/{QUIZ}/questions/{question['key']}/edit", data=fields).get_data(as_text=True)
     assert 'id="options-error"' in page and "entries, in its order" in page and "One option more" in page
+
+
+def test_a_question_is_translated_side_by_side_and_held_to_the_original(officer, client):
+    question = next(q for q in _quiz().current.questions if q["type"] == "single")
+    fields = quiz_editor.question_fields(question)
+    fields["text-kk"] = "Жаңа қазақша мәтін?"
+    assert client.post(f"/authoring/quizzes/{QUIZ}/questions/{question['key']}/edit", data=fields).status_code == 302
+    db.session.expire_all()
+    stored = next(q for q in _quiz().current.questions if q["key"] == question["key"])
+    assert stored["translations"]["kk"]["text"] == "Жаңа қазақша мәтін?"
+    assert stored["translations"]["ru"] == question["translations"]["ru"]            # the other language kept
+    page = client.get(f"/authoring/quizzes/{QUIZ}/questions/{question['key']}/edit").get_data(as_text=True)
+    assert 'lang="kk"' in page and "Жаңа қазақша мәтін?" in page and "As a student sees it" in page
+
+    fields["options-ru"] += "\nЛишний вариант"
+    page = client.post(f"/authoring/quizzes/{QUIZ}/questions/{question['key']}/edit", data=fields).get_data(as_text=True)
+    assert 'id="options-ru-error"' in page and "Лишний вариант" in page and "Жаңа қазақша мәтін?" in page
+    db.session.expire_all()
+    assert next(q for q in _quiz().current.questions if q["key"] == question["key"])["translations"]["ru"] == \
+        question["translations"]["ru"]
+
+
+def test_removing_a_translation_leaves_the_question_untranslated_not_broken(officer, client):
+    question = _quiz().current.questions[0]
+    fields = {name: value for name, value in quiz_editor.question_fields(question).items() if not name.endswith("-kk")}
+    assert client.post(f"/authoring/quizzes/{QUIZ}/questions/{question['key']}/edit", data=fields).status_code == 302
+    db.session.expire_all()
+    stored = next(q for q in _quiz().current.questions if q["key"] == question["key"])
+    assert "kk" not in stored.get("translations", {}) and "ru" in stored["translations"]
+    page = client.get(f"/authoring/quizzes/{QUIZ}/questions/{question['key']}/edit").get_data(as_text=True)
+    assert 'id="untranslated"' in page and "Қазақша" in page
+
+
+def test_duplicating_a_question_prefills_a_copy_and_publishes_nothing_until_asked(officer, client):
+    quiz = _quiz()
+    original, version = quiz.current.questions[0], quiz.current.number
+    page = client.get(f"/authoring/quizzes/{QUIZ}/questions/new?copy={original['key']}").get_data(as_text=True)
+    assert f'value="{original["key"]}-2"' in page and original["translations"]["kk"]["text"] in page
+    db.session.expire_all()
+    assert _quiz().current.number == version
+    fields = {**quiz_editor.question_fields(original), "key": f"{original['key']}-2"}
+    assert client.post(f"/authoring/quizzes/{QUIZ}/questions/new", data=fields).status_code == 302
+    db.session.expire_all()
+    copy = _quiz().current.questions[-1]
+    assert copy["key"] == f"{original['key']}-2" and copy["text"] == original["text"]
+    assert copy["translations"]["kk"]["text"] == original["translations"]["kk"]["text"]
+    again = client.get(f"/authoring/quizzes/{QUIZ}/questions/new?copy={original['key']}").get_data(as_text=True)
+    assert f'value="{original["key"]}-3"' in again                                    # the next free key
+
+
+def test_draw_rules_are_edited_through_the_loaders_checks(officer, client):
+    quiz = _quiz()
+    categories = quiz_editor.categories_of(quiz)
+    name, available = next(iter(categories.items()))
+    page = client.get(f"/authoring/quizzes/{QUIZ}/settings").get_data(as_text=True)
+    assert "Draw rules" in page and f"{name} ({available})" in page
+    assert all(f'id="item-{q["key"]}"' in page for q in quiz.current.questions)       # the whole item bank
+
+    version = quiz.current.number
+    too_many = {"draw-category-0": name, "draw-count-0": str(available + 1), "draw-category-1": "", "draw-count-1": ""}
+    page = client.post(f"/authoring/quizzes/{QUIZ}/draw", data=too_many).get_data(as_text=True)
+    assert 'id="draw-count-0-error"' in page and f"has {available}" in page and f'value="{available + 1}"' in page
+    page = client.post(f"/authoring/quizzes/{QUIZ}/draw",
+                       data={"draw-category-0": "", "draw-count-0": "2"}).get_data(as_text=True)
+    assert 'id="draw-category-0-error"' in page
+
+    assert client.post(f"/authoring/quizzes/{QUIZ}/draw",
+                       data={"draw-category-0": name, "draw-count-0": "1"}).status_code == 302
+    db.session.expire_all()
+    quiz = _quiz()
+    assert quiz.current.draw == [{"category": name, "count": 1}] and quiz.current.number == version + 1
+    assert current_revision("quiz", QUIZ).origin == BROWSER
+    assert client.post(f"/authoring/quizzes/{QUIZ}/draw", data={"draw-category-0": "", "draw-count-0": ""}).status_code == 302
+    db.session.expire_all()
+    assert _quiz().current.draw == []

@@ -130,6 +130,8 @@ CHOICES = {"grading": GRADING, "feedback": FEEDBACK}
 QUESTION_TYPES = ("single", "multiple", "true_false", "numeric", "short_text", "matching", "ordering")
 QUESTION_FIELDS = ("key", "type", "text", "category", "points", "explanation", "options", "answer", "tolerance",
                    "accepted", "pairs", "items")
+# What a translation file may say about a question (lists keep the original's length and order).
+TRANSLATED_FIELDS = ("text", "options", "explanation", "accepted", "pairs", "items")
 
 
 def _lines(text: str) -> list[str]:
@@ -157,11 +159,57 @@ def question_fields(question: dict) -> dict[str, str]:
         fields["pairs"] = "\n".join(f"{left} = {right}" for left, right in question["pairs"])
     elif kind == "ordering":
         fields["items"] = "\n".join(question["items"])
+    for language, text in (question.get("translations") or {}).items():
+        fields[f"text-{language}"] = text.get("text", "")
+        fields[f"explanation-{language}"] = text.get("explanation", "")
+        fields[f"accepted-{language}"] = "\n".join(text.get("accepted", []))
+        fields[f"options-{language}"] = "\n".join(text.get("options", []))
+        fields[f"items-{language}"] = "\n".join(text.get("items", []))
+        fields[f"pairs-{language}"] = "\n".join(f"{left} = {right}" for left, right in text.get("pairs", []))
     return fields
 
 
+def duplicate_fields(question: dict, taken: set[str]) -> dict[str, str]:
+    """A new question's fields copied from `question` (translations too), under the first free key."""
+    fields = question_fields(question)
+    number = 2
+    while f"{question['key']}-{number}" in taken:
+        number += 1
+    fields["key"] = f"{question['key']}-{number}"
+    return fields
+
+
+def untranslated(fields: dict[str, str]) -> list[str]:
+    """The languages in which the question has no text yet."""
+    return [language for language in TRANSLATIONS if not fields.get(f"text-{language}")]
+
+
 def question_from(form) -> dict[str, str]:
-    return {name: form.get(name, "").replace("\r\n", "\n").strip() for name in QUESTION_FIELDS}
+    names = (*QUESTION_FIELDS, *(f"{name}-{language}" for name in TRANSLATED_FIELDS for language in TRANSLATIONS))
+    return {name: form.get(name, "").replace("\r\n", "\n").strip() for name in names}
+
+
+def _pairs(text: str) -> list[list[str]]:
+    return [[part.strip() for part in line.split("=", 1)] if "=" in line else [line] for line in _lines(text)]
+
+
+def _translation_entry(fields: dict[str, str], language: str, kind: str) -> dict:
+    """The question's [questions.<key>] table in a translation file; empty when nothing is translated."""
+    given = {name: fields.get(f"{name}-{language}", "") for name in TRANSLATED_FIELDS}
+    if not any(given.values()):
+        return {}
+    entry = {"text": given["text"]}
+    if given["explanation"]:
+        entry["explanation"] = given["explanation"]
+    if given["options"] and kind in ("single", "multiple"):
+        entry["options"] = _lines(given["options"])
+    if given["accepted"] and kind == "short_text":
+        entry["accepted"] = _lines(given["accepted"])
+    if given["pairs"] and kind == "matching":
+        entry["pairs"] = _pairs(given["pairs"])
+    if given["items"] and kind == "ordering":
+        entry["items"] = _lines(given["items"])
+    return entry
 
 
 def _number(text: str):
@@ -194,14 +242,32 @@ def _entry(fields: dict[str, str], problems: dict[str, str]) -> dict:
         elif kind == "short_text":
             entry["accepted"] = _lines(fields["accepted"])
         elif kind == "matching":
-            entry["pairs"] = [[part.strip() for part in line.split("=", 1)] if "=" in line else [line]
-                              for line in _lines(fields["pairs"])]
+            entry["pairs"] = _pairs(fields["pairs"])
         elif kind == "ordering":
             entry["items"] = _lines(fields["items"])
     except ValueError:
         problems["answer"] = _l("Write the number (or numbers) of the right options, counting from 1.") \
             if kind in ("single", "multiple") else _l("Write a number.")
     return entry
+
+
+def _question_problem(error: ContentError) -> dict[str, str]:
+    """The loader's complaint about a question, at the editor's field it concerns."""
+    name = error.key.rsplit(".", 1)[-1] if "." in error.key else "text"
+    if error.key.startswith("draw"):
+        name = "category"
+    if name not in QUESTION_FIELDS:
+        name = "key" if "appears twice" in error.problem else "text"
+    language = next((lang for lang in TRANSLATIONS if error.path.endswith(f".{lang}.toml")), "")
+    if not language:
+        return {name: error.problem}
+    field_name = f"{name}-{language}" if name in TRANSLATED_FIELDS else f"text-{language}"
+    problems = {field_name: error.problem}
+    if name in ("options", "pairs", "items"):
+        # The original may be what changed: say so at its field too.
+        problems[name] = _l("Each translation keeps the same number of entries in the same order: change the "
+                            "translations below as well.")
+    return problems
 
 
 def publish_question(quiz: Quiz, key: str | None, fields: dict[str, str], *, author: User, now: datetime) -> Outcome:
@@ -223,23 +289,102 @@ def publish_question(quiz: Quiz, key: str | None, fields: dict[str, str], *, aut
     else:
         questions[index] = entry
     files[main] = tomli_w.dumps(top)
+    for language in TRANSLATIONS:
+        name = f"quizzes/{quiz.slug}.{language}.toml"
+        translated = _translation_entry(fields, language, entry["type"])
+        table = tomllib.loads(files[name]) if name in files else None
+        if table is None:
+            if translated:
+                problems[f"text-{language}"] = _l("Translate the quiz's title into this language first (in the "
+                                                  "quiz settings); then its questions.")
+            continue
+        given = table.setdefault("questions", {})
+        given.pop(key or entry["key"], None)
+        if translated:
+            given[entry["key"]] = translated
+        files[name] = tomli_w.dumps(table)
+    if problems:
+        return Outcome(problems=problems)
     with content_files.scratch_folder() as scratch:
         content_files.write_files(Path(scratch), files)
         try:
             spec = read_quiz(Path(scratch) / main)
         except ContentError as error:
-            name = error.key.rsplit(".", 1)[-1] if "." in error.key else "text"
-            if error.key.startswith("draw"):
-                name = "category"
-            if name not in QUESTION_FIELDS:
-                name = "key" if "appears twice" in error.problem else "text"
-            language = next((lang for lang in TRANSLATIONS if error.path.endswith(f".{lang}.toml")), "")
-            problem = error.problem if not language else f"{error.path}: {error.problem}"
-            return Outcome(problems={name: problem})
+            return Outcome(problems=_question_problem(error))
     apply_quiz(spec)
     db.session.flush()
     revision = record_revision("quiz", quiz.slug, origin=BROWSER, author=author, now=now)
     if revision is not None:
         audit.record("content.published", actor=author, subject=f"quiz:{quiz.slug}",
                      payload={"revision": revision.number, "change": f"question {entry['key']}"}, now=now)
+    return Outcome(revision=revision)
+
+
+# Draw rules ---------------------------------------------------------------------------------------
+
+def categories_of(quiz: Quiz) -> dict[str, int]:
+    """Each category of the bank with its number of questions (for the draw rules' hint)."""
+    counts: dict[str, int] = {}
+    for question in quiz.current.questions:
+        if question.get("category"):
+            counts[question["category"]] = counts.get(question["category"], 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def draw_fields(quiz: Quiz) -> dict[str, str]:
+    """The draw rules as editor rows (one empty row more, for a new rule)."""
+    fields = {}
+    for index, rule in enumerate([*quiz.current.draw, {"category": "", "count": ""}]):
+        fields[f"draw-category-{index}"], fields[f"draw-count-{index}"] = rule["category"], str(rule["count"])
+    return fields
+
+
+def draw_from(form) -> dict[str, str]:
+    rows = sum(1 for name in form if name.startswith("draw-category-"))
+    return {f"draw-{part}-{index}": form.get(f"draw-{part}-{index}", "").strip()
+            for index in range(rows) for part in ("category", "count")}
+
+
+def publish_draw(quiz: Quiz, fields: dict[str, str], *, author: User, now: datetime) -> Outcome:
+    """Replace the quiz's draw rules (no rule: every question, in the quiz's order), through the loader's checks.
+
+    A change makes a new question version: attempts already started keep the one they drew from.
+    """
+    files = content_files.quiz_files(quiz)
+    main = f"quizzes/{quiz.slug}.toml"
+    top = tomllib.loads(files[main])
+    problems: dict[str, str] = {}
+    rules, rows = [], sorted({int(name.rsplit("-", 1)[1]) for name in fields})
+    for index in rows:
+        category, count = fields.get(f"draw-category-{index}", ""), fields.get(f"draw-count-{index}", "")
+        if not category and not count:
+            continue
+        if not category:
+            problems[f"draw-category-{index}"] = _l("Name the category to draw from.")
+            continue
+        try:
+            rules.append((index, {"category": category, "count": int(count)}))
+        except ValueError:
+            problems[f"draw-count-{index}"] = _l("Write a whole number.")
+    if problems:
+        return Outcome(problems=problems)
+    top.pop("draw", None)
+    if rules:
+        top["draw"] = [rule for _index, rule in rules]
+    files[main] = tomli_w.dumps(top)
+    with content_files.scratch_folder() as scratch:
+        content_files.write_files(Path(scratch), files)
+        try:
+            spec = read_quiz(Path(scratch) / main)
+        except ContentError as error:
+            position = int(error.key.split("[", 1)[1].split("]", 1)[0]) if error.key.startswith("draw[") else 0
+            part = "count" if error.key.endswith("count") else "category"
+            row = rules[position][0] if position < len(rules) else rows[0]
+            return Outcome(problems={f"draw-{part}-{row}": error.problem})
+    apply_quiz(spec)
+    db.session.flush()
+    revision = record_revision("quiz", quiz.slug, origin=BROWSER, author=author, now=now)
+    if revision is not None:
+        audit.record("content.published", actor=author, subject=f"quiz:{quiz.slug}",
+                     payload={"revision": revision.number, "change": "draw rules"}, now=now)
     return Outcome(revision=revision)

@@ -19,6 +19,7 @@ from app.courses.models import Course, Lesson
 from app.extensions import db
 from app.people.access import ensure, role_required
 from app.people.models import ADMIN, EDITOR
+from app.quizzes.service import item_statistics, preview_question
 
 LANGUAGE_NAMES = {"": "English", "kk": "Қазақша", "ru": "Русский"}
 
@@ -210,10 +211,7 @@ def history(kind, slug):
 @role_required(ADMIN, EDITOR)
 def quiz_settings(slug):
     """Edit a quiz's settings and its title and description in every language, then publish them."""
-    quiz = quiz_editor.quiz_by_slug(slug)
-    if quiz is None:
-        abort(404)
-    ensure(service.can_edit(current_user, "quiz", quiz.slug))
+    quiz = _quiz_for_editing(slug)
     form, problems = FlaskForm(), {}
     if request.method == "POST" and form.validate_on_submit():
         fields = quiz_editor.settings_from(request.form)
@@ -227,8 +225,43 @@ def quiz_settings(slug):
         flash(_("Not published: correct the fields marked below. Nothing you wrote is lost."), "error")
     else:
         fields = quiz_editor.settings_of(quiz)
+    return _render_quiz(quiz, form, fields, problems, quiz_editor.draw_fields(quiz), {})
+
+
+@bp.route("/quizzes/<slug>/draw", methods=["POST"])
+@role_required(ADMIN, EDITOR)
+def quiz_draw(slug):
+    """Replace the quiz's draw rules (how many questions of each category an attempt draws)."""
+    quiz = _quiz_for_editing(slug)
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    fields = quiz_editor.draw_from(request.form)
+    outcome = quiz_editor.publish_draw(quiz, fields, author=current_user, now=now())
+    if not outcome.problems:
+        db.session.commit()
+        flash(_("The draw rules are published."), "success")
+        return redirect(url_for("authoring.quiz_settings", slug=quiz.slug, _anchor="draw-title"))
+    db.session.rollback()
+    flash(_("Not published: correct the fields marked below. Nothing you wrote is lost."), "error")
+    return _render_quiz(quiz, form, quiz_editor.settings_of(quiz), {}, fields, outcome.problems)
+
+
+def _quiz_for_editing(slug: str):
+    quiz = quiz_editor.quiz_by_slug(slug)
+    if quiz is None:
+        abort(404)
+    ensure(service.can_edit(current_user, "quiz", quiz.slug))
+    return quiz
+
+
+def _render_quiz(quiz, form, fields, problems, draw, draw_problems):
+    """The settings page: settings, the draw rules, and the item bank with each question's statistics."""
+    rows = sorted({int(name.rsplit("-", 1)[1]) for name in draw})
     return render_template("authoring/quiz_settings.html", quiz=quiz, fields=fields, problems=problems, form=form,
-                           choices=quiz_editor.CHOICES, language_names=LANGUAGE_NAMES,
+                           choices=quiz_editor.CHOICES, language_names=LANGUAGE_NAMES, draw=draw, draw_rows=rows,
+                           draw_problems=draw_problems, categories=quiz_editor.categories_of(quiz),
+                           statistics={item.key: item for item in item_statistics(quiz)},
                            provenance=service.provenance("quiz", quiz.slug))
 
 
@@ -236,11 +269,8 @@ def quiz_settings(slug):
 @bp.route("/quizzes/<slug>/questions/<key>/edit", methods=["GET", "POST"])
 @role_required(ADMIN, EDITOR)
 def quiz_question(slug, key):
-    """Write a new question of any of the seven types, or change one, through the quiz loader's checks."""
-    quiz = quiz_editor.quiz_by_slug(slug)
-    if quiz is None:
-        abort(404)
-    ensure(service.can_edit(current_user, "quiz", quiz.slug))
+    """Write a new question of any of the seven types (or a copy of one), or change one, in every language."""
+    quiz = _quiz_for_editing(slug)
     question = next((q for q in quiz.current.questions if q["key"] == key), None) if key else None
     if key and question is None:
         abort(404)
@@ -251,11 +281,18 @@ def quiz_question(slug, key):
         if not outcome.problems:
             db.session.commit()
             flash(_("The question is published."), "success")
-            return redirect(url_for("authoring.quiz_settings", slug=quiz.slug))
+            return redirect(url_for("authoring.quiz_settings", slug=quiz.slug, _anchor="questions-title"))
         db.session.rollback()
         problems = outcome.problems
         flash(_("Not published: correct the fields marked below. Nothing you wrote is lost."), "error")
+    elif question is not None:
+        fields = quiz_editor.question_fields(question)
     else:
-        fields = quiz_editor.question_fields(question) if question else {"type": "single", "points": "1"}
+        original = next((q for q in quiz.current.questions if q["key"] == request.args.get("copy")), None)
+        fields = (quiz_editor.duplicate_fields(original, {q["key"] for q in quiz.current.questions})
+                  if original else {"type": "single", "points": "1"})
     return render_template("authoring/quiz_question.html", quiz=quiz, key=key, fields=fields, problems=problems,
-                           form=form, types=quiz_editor.QUESTION_TYPES)
+                           form=form, types=quiz_editor.QUESTION_TYPES, language_names=LANGUAGE_NAMES,
+                           untranslated=quiz_editor.untranslated(fields), copied_from=request.args.get("copy"),
+                           previews=[(language, preview_question(question, language)) for language in ("", "kk", "ru")
+                                     if question and (not language or language in question.get("translations", {}))])

@@ -330,6 +330,29 @@ def answer_sheet(attempt: QuizAttempt, number: int, secret: str | bytes, problem
     return sheet
 
 
+def preview_question(question: dict, language: str = "") -> SheetQuestion:
+    """One question of the bank laid out as a student sees it, in `language` (the original where untranslated).
+
+    For the editor's preview only: inputs are named plainly, options keep the bank's order, nothing is saved.
+    """
+    shown = {**question, **((question.get("translations") or {}).get(language) or {})}
+    key, kind = question["key"], question["type"]
+    item = SheetQuestion(f"preview-{key}", kind, shown["text"], False)
+    if kind in ("single", "multiple"):
+        item.choices = [Choice(str(i), option, False) for i, option in enumerate(shown["options"])]
+    elif kind == "true_false":
+        item.choices = [Choice("true", _("True"), False), Choice("false", _("False"), False)]
+    elif kind == "matching":
+        item.slots = [Slot(f"preview-{key}-{i}", left, [Choice(str(j), pair[1], False)
+                                                          for j, pair in enumerate(shown["pairs"])])
+                      for i, (left, _right) in enumerate(shown["pairs"])]
+    elif kind == "ordering":
+        places = range(1, len(shown["items"]) + 1)
+        item.slots = [Slot(f"preview-{key}-{i}", text, [Choice(str(p), str(p), False) for p in places])
+                      for i, text in enumerate(shown["items"])]
+    return item
+
+
 def read_page(attempt: QuizAttempt, number: int, form, secret: str | bytes) -> tuple[dict[str, object], list[str]]:
     """Read one page's answers from the posted form; return (responses by question key, keys not understood)."""
     if any(name.startswith(LEGACY_PREFIX) for name in form):
