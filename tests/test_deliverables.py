@@ -308,3 +308,66 @@ def test_reporters_see_their_due_items_and_overdue_is_flagged_to_them_and_the_ac
     assert "deliverable periods overdue" in page or "deliverable period overdue" in page
     panel = overview.acs_panel(datetime(2025, 6, 5, 6))
     assert "4.1" in {r.deliverable.activity.code for r in panel.overdue_deliverables}
+
+
+# --- evidence of events: the gallery ------------------------------------------------------------------------
+
+@pytest.fixture
+def forum(plan, people):
+    from app.coverage.events import create_event
+
+    event = create_event(activity_by_code(plan, "2.11"), "Forum of 9 December", "Main hall",
+                         datetime(2024, 12, 9, 4), datetime(2024, 12, 9, 8), people["acs"])
+    db.session.commit()
+    return event
+
+
+def test_photos_of_an_event_form_its_gallery_and_only_staff_of_events_see_them(forum, people, client, auth, make_user,
+                                                                              app):
+    auth.login("acs@uni.test")
+    response = client.post(f"/events/{forum.id}/evidence", data={
+        "kind": "file", "title": "Opening of the forum", "file": (io.BytesIO(png_bytes()), "opening.png")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    client.post(f"/events/{forum.id}/evidence", data={"kind": "link", "url": "https://ktu.example.kz/news/forum"})
+    photo, link = db.session.execute(select(Evidence).order_by(Evidence.id)).scalars().all()
+    assert photo.event_id == forum.id and photo.activity_id == forum.activity_id and photo.deliverable_id is None
+    page = client.get(f"/events/{forum.id}").get_data(as_text=True)
+    gallery = page.split('class="gallery"', 1)[1].split("</ul>", 1)[0]
+    assert f"/deliverables/evidence/{photo.id}/thumb" in gallery and "Opening of the forum" in gallery
+    assert "https://ktu.example.kz/news/forum" in page.split('class="gallery"', 1)[1]
+    assert [e.id for e in service.evidence_for([forum.activity_id])[forum.activity_id]] == [photo.id, link.id]
+    auth.logout()
+    curator = make_user("curator@uni.test", roles=("curator",))
+    auth.login(curator.email)
+    assert client.get(f"/deliverables/evidence/{photo.id}/thumb").status_code == 200
+    assert client.post(f"/events/{forum.id}/evidence", data={"kind": "text", "body": "x"}).status_code == 403
+    auth.logout()
+    auth.login("student@uni.test")
+    assert client.get(f"/deliverables/evidence/{photo.id}/file").status_code == 403
+    assert client.get(f"/deliverables/evidence/{photo.id}/thumb").status_code == 403
+
+
+def test_a_disguised_file_on_an_event_is_refused_and_the_title_kept(forum, people, client, auth):
+    auth.login("acs@uni.test")
+    response = client.post(f"/events/{forum.id}/evidence", data={
+        "kind": "file", "title": "Round table", "file": (io.BytesIO(b"GIF89a<script>"), "photo.gif")},
+        content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="evidence-file-error"' in page and 'value="Round table"' in page
+    assert db.session.execute(select(Evidence)).first() is None
+
+
+def test_an_overdue_period_is_mailed_once_to_its_units_reporters(plan, people, clock):
+    from app.mail import reminders
+    from app.mail.models import OutboxMessage
+
+    moment = datetime(2025, 6, 5, 6)
+    clock(moment.date())
+    assert reminders.deliverables_overdue(datetime(2025, 3, 1, 6)) == 0           # nothing overdue yet
+    first = reminders.deliverables_overdue(moment)
+    again = reminders.deliverables_overdue(moment)
+    messages = db.session.execute(select(OutboxMessage).where(OutboxMessage.category == "deliverable")).scalars().all()
+    assert first == len(messages) and again == 0
+    assert {m.to_address for m in messages} == {"chief@uni.test"}                  # 1.9 is not due before September
+    assert any("4.1" in m.subject for m in messages) and "was due on" in messages[0].text_body
