@@ -371,3 +371,24 @@ def test_an_overdue_period_is_mailed_once_to_its_units_reporters(plan, people, c
     assert first == len(messages) and again == 0
     assert {m.to_address for m in messages} == {"chief@uni.test"}                  # 1.9 is not due before September
     assert any("4.1" in m.subject for m in messages) and "was due on" in messages[0].text_body
+
+
+def test_the_acs_names_reporters_for_a_unit_and_only_staff_can_be_named(plan, people, client, auth, make_user):
+    ald = unit(plan, "ALD")
+    outsider = make_user("outsider@uni.test", roles=("student",))
+    auth.login("chief@uni.test")
+    assert client.get("/deliverables/units").status_code == 403
+    assert client.post("/deliverables/units", data={"unit": ald.id, "reporters": [people["chief"].id]}).status_code == 403
+    auth.logout()
+    auth.login("acs@uni.test")
+    page = client.get("/deliverables/units").get_data(as_text=True)
+    owing = page.split("other units named in the plan", 1)[0]
+    assert 'id="unit-%d"' % ald.id in owing                           # ALD owes 4.1 and 4.2
+    response = client.post("/deliverables/units", data={"unit": ald.id,
+                                                        "reporters": [people["ethics"].id, outsider.id]})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert [u.email for u in unit(plan, "ALD").reporters] == ["ethics@uni.test"]
+    named = db.session.execute(select(AuditEvent).where(AuditEvent.action == "deliverable.reporters")
+                               .order_by(AuditEvent.seq.desc())).scalars().first()
+    assert json.loads(named.payload)["added"] == [people["ethics"].id] and named.actor_id == people["acs"].id

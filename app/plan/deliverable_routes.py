@@ -15,7 +15,7 @@ from app.people.models import User
 from app.plan import deliverables as service
 from app.plan import service as plan_service
 from app.plan.deliverable_models import (EVIDENCE_KINDS, FILE, STATUSES, Deliverable, Evidence, ResponsibleUnit)
-from app.plan.models import Activity
+from app.plan.models import DELIVERABLE, Activity
 
 bp = Blueprint("deliverables", __name__, url_prefix="/deliverables")
 
@@ -212,8 +212,10 @@ def units():
         for unit in found:
             by_unit.setdefault(unit.id, []).append(activity_id)
     codes = {a.id: a for a in activities}
-    return render_template("deliverables/units.html", plan=plan, units=all_units, staff=service.staff_accounts(),
-                           by_unit=by_unit, activities=codes, form=form)
+    owing = [u for u in all_units if any(codes[i].kind == DELIVERABLE for i in by_unit.get(u.id, []))]
+    others = [u for u in all_units if u not in owing]
+    return render_template("deliverables/units.html", plan=plan, owing=owing, others=others,
+                           staff=service.staff_accounts(), by_unit=by_unit, activities=codes, form=form)
 
 
 def status_labels() -> dict:
