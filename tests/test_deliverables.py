@@ -392,3 +392,16 @@ def test_the_acs_names_reporters_for_a_unit_and_only_staff_can_be_named(plan, pe
     named = db.session.execute(select(AuditEvent).where(AuditEvent.action == "deliverable.reporters")
                                .order_by(AuditEvent.seq.desc())).scalars().first()
     assert json.loads(named.payload)["added"] == [people["ethics"].id] and named.actor_id == people["acs"].id
+
+
+def test_an_activitys_page_lists_its_periods_for_the_acs_and_its_units_reporters(plan, people, client, auth):
+    quarterly = activity_by_code(plan, "1.10")
+    auth.login("acs@uni.test")
+    page = client.get(f"/admin/plan/{plan.slug}/1.10").get_data(as_text=True)
+    assert f"/deliverables/activity/{quarterly.id}" in page
+    page = client.get(f"/deliverables/activity/{quarterly.id}").get_data(as_text=True)
+    assert page.count('class="deliverable-row"') == 4 and "Period 4" in page
+    auth.logout()
+    auth.login("chief@uni.test")
+    assert client.get(f"/deliverables/activity/{activity_by_code(plan, '4.1').id}").status_code == 200
+    assert client.get(f"/deliverables/activity/{quarterly.id}").status_code == 403

@@ -66,7 +66,8 @@ def activity(activity_id):
     """Show one deliverable activity: its responsible units, each period's status and evidence."""
     item = db.get_or_404(Activity, activity_id)
     periods = service.status_for([item.id], today()).get(item.id, [])
-    ensure(service.is_acs(current_user) or any(service.can_view(current_user, row.deliverable) for row in periods))
+    mine = service.reporter_unit_ids(current_user)
+    ensure(service.is_acs(current_user) or any(row.deliverable.unit_id in mine for row in periods))
     return render_template("deliverables/activity.html", activity=item, periods=periods,
                            units=service.units_of([item.id]).get(item.id, []), today=today())
 
