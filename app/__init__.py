@@ -71,6 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.quizzes.routes import bp as quizzes_bp
     from app.people.routes import admin_bp as people_admin_bp
     from app.people.routes import auth_bp
+    from app.plan.deliverable_routes import bp as deliverables_bp
     from app.plan.routes import bp as plan_bp
     from app.privacy.routes import bp as privacy_bp
     from app.reports.routes import bp as reports_bp
@@ -88,7 +89,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     for blueprint in (core_bp, home_bp, auth_bp, people_admin_bp, plan_bp, audit_bp, courses_bp, certificates_bp,
                       quizzes_bp, contests_bp, coverage_bp, api_bp, game_bp, surveys_bp, reports_bp, club_bp, ring_bp,
-                      jobs_bp, mail_bp, privacy_bp, authoring_bp):
+                      jobs_bp, mail_bp, privacy_bp, authoring_bp, deliverables_bp):
         app.register_blueprint(blueprint)
     init_sso(app)
 

@@ -8,6 +8,7 @@ from app.gamification.models import Notification, UserBadge, XpEvent  # noqa: F4
 from app.quizzes.models import AttemptAnswer, Quiz, QuizAccommodation, QuizAttempt, QuizVersion  # noqa: F401
 from app.contests.models import Contest, Entry, JuryAssignment, JuryScore  # noqa: F401
 from app.coverage.models import ApiToken, CheckIn, Event  # noqa: F401
+from app.plan.deliverable_models import ActivityUnit, Deliverable, Evidence, ResponsibleUnit, UnitReporter  # noqa: F401
 from app.surveys.models import Survey, SurveyPending, SurveyResponse, SurveyTaker, SurveyText, SurveyWave  # noqa: F401
 from app.reports.models import Report, ReportAttachment, ReportMessage, Setting  # noqa: F401
 from app.club.models import Clip, Idea, IdeaVote, Membership, VolunteerLog  # noqa: F401

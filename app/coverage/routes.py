@@ -1,8 +1,9 @@
 """Coverage dashboards (curators, the ACS), the quarterly report, offline events and check-in, the JSON API."""
 import hashlib
 from datetime import date, datetime
+from pathlib import Path
 
-from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
                    url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -27,6 +28,7 @@ from app.coverage.models import ApiToken, Event
 from app.extensions import db
 from app.people.access import admin_required, can_view_group, ensure, role_required
 from app.people.models import ADMIN, COORDINATOR, CURATOR, Faculty, Group
+from app.plan import deliverables
 from app.plan import service as plan_service
 from app.plan.models import KINDS, STUDENTS, Activity, Plan
 
@@ -273,11 +275,36 @@ def _may_run(event: Event) -> bool:
     return current_user.is_admin or event.created_by_id == current_user.id
 
 
-def _event_page(item: Event, report=None):
+def _event_page(item: Event, report=None, problems=None, values=None, status_code=200):
     shown, others = events.attendance(item, _people_scope())
+    evidence = deliverables.evidence_of_event(item.id)
     return render_template("coverage/event.html", event=item, attendance=shown, others=others, form=ActionForm(),
                            check_in_url=url_for(".check_in_code", code=item.code, _external=True), report=report,
-                           moment=now(), may_run=_may_run(item))
+                           moment=now(), may_run=_may_run(item), evidence=evidence,
+                           gallery=[e for e in evidence if e.is_image], problems=problems or {}, values=values or {},
+                           may_remove=lambda e: deliverables.can_remove_evidence(current_user, e)), status_code
+
+
+@bp.route("/events/<int:event_id>/evidence", methods=["POST"])
+@role_required(CURATOR, ADMIN, COORDINATOR)
+def event_evidence(event_id):
+    """Add a photo, a file, a link or a short text to an event (its organiser or the ACS)."""
+    item = _event_or_404(event_id)
+    ensure(_may_run(item))
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        deliverables.add_evidence(current_user, now(), Path(current_app.config["UPLOAD_FOLDER"]) / deliverables.EVIDENCE_FOLDER,
+                                  activity_id=item.activity_id, event_id=item.id, kind=request.form.get("kind", "file"),
+                                  title=request.form.get("title", ""), body=request.form.get("body", ""),
+                                  url=request.form.get("url", ""), upload=request.files.get("file"))
+    except deliverables.DeliverableError as error:
+        db.session.rollback()
+        return _event_page(db.session.get(Event, event_id), problems={error.field or "kind": str(error)},
+                           values=request.form, status_code=422)
+    db.session.commit()
+    flash(_("Evidence added."), "success")
+    return redirect(url_for(".event", event_id=item.id) + "#evidence")
 
 
 @bp.route("/events/<int:event_id>")

@@ -1,8 +1,8 @@
 """The demo instance: two faculties, four groups with headcounts, and the fixed demo accounts.
 
 `flask --app wsgi demo` builds it from its parts: the plan moved to today's academic year
-(`plan`), contests (`contests`), offline events (`events`), surveys and reports (`surveys`) and
-the club (`club`); `seed-scale` (`scale`) builds a national-size instance for measuring instead.
+(`plan`), contests (`contests`), offline events (`events`), deliverables with evidence
+(`deliverables`), surveys and reports (`surveys`) and the club (`club`); `seed-scale` (`scale`) builds a national-size instance for measuring instead.
 """
 import csv
 import io
@@ -16,6 +16,7 @@ from app.audit.keys import ensure_signing_key
 from app.core.clock import now
 from app.demo import club as demo_club
 from app.demo import contests as demo_contests
+from app.demo import deliverables as demo_deliverables
 from app.demo import events as demo_events
 from app.demo import surveys as demo_surveys
 from app.demo.plan import build_plan
@@ -120,6 +121,7 @@ def build_demo() -> DemoReport:
     db.session.commit()
     for steps, summary in (demo_contests.build(calendar, users, admin, Path(current_app.config["UPLOAD_FOLDER"])),
                            demo_events.build(calendar, users, admin),
+                           demo_deliverables.build(calendar, users, admin, Path(current_app.config["UPLOAD_FOLDER"])),
                            demo_surveys.build(calendar, users, admin),
                            demo_club.build(calendar, users, users["curator@sanaly.test"], admin)):
         report.steps.extend(steps)

@@ -13,6 +13,7 @@ from app.coverage.models import Event
 from app.extensions import db
 from app.gamification.service import level_for, xp_total
 from app.people.models import STUDENT, User, UserRole
+from app.plan import deliverables
 from app.plan import service as plan_service
 from app.plan.models import EMPLOYEES, STUDENTS, Activity, Participation
 from app.quizzes import service as quizzes
@@ -142,6 +143,8 @@ class AcsPanel:
     behind: list                # (activity, figure) university-wide, behind or not started
     as_of: object | None
     other_kinds: list = field(default_factory=list)   # activities not measured in people: never "behind"
+    overdue_deliverables: list = field(default_factory=list)   # deliverable periods past their end, not submitted
+    submitted_deliverables: int = 0                            # waiting for the ACS to accept or return
 
 
 def acs_panel(now: datetime) -> AcsPanel:
@@ -177,7 +180,10 @@ def acs_panel(now: datetime) -> AcsPanel:
                   if a.measured_by_reach and a.id in data.university.figures
                   and data.university.figures[a.id].status in BEHIND_STATUSES]
         other_kinds = [a for a in data.activities if not a.measured_by_reach]
-    return AcsPanel(new_reports, open_reports, overdue, ideas, ready, behind, as_of, other_kinds)
+        late, waiting = deliverables.overdue(plan, today), deliverables.waiting_for_acs(plan)
+    else:
+        late, waiting = [], 0
+    return AcsPanel(new_reports, open_reports, overdue, ideas, ready, behind, as_of, other_kinds, late, waiting)
 
 
 @dataclass
@@ -225,6 +231,7 @@ class RolePanels:
     acs: AcsPanel | None = None
     club: ClubDesk | None = None
     staff: StaffPanel | None = None
+    deliverables: list | None = None     # what the units the person reports for still owe
 
 
 def role_panels(user, now: datetime) -> RolePanels:
@@ -240,4 +247,6 @@ def role_panels(user, now: datetime) -> RolePanels:
         panels.acs = acs_panel(now)
     if user.has_role("staff"):
         panels.staff = staff_panel(user.id, now)
+    if deliverables.reporter_unit_ids(user):
+        panels.deliverables = deliverables.due_for(user, now.date())
     return panels

@@ -24,6 +24,7 @@ from app.extensions import db
 from app.gamification.models import Notification
 from app.mail import service
 from app.people.models import STAFF, STUDENT, User, UserRole
+from app.plan import deliverables
 from app.plan.models import Activity, Participation
 from app.plan.service import activity_by_code, counts_for, current_plan, period_of
 from app.surveys.models import Survey, SurveyTaker, SurveyWave
@@ -157,6 +158,25 @@ def events_starting(now: datetime, job_id: int | None = None) -> int:
     return added
 
 
+def deliverables_overdue(now: datetime, job_id: int | None = None) -> int:
+    """Tell the people who report for a unit, once per period, that a deliverable of their unit is overdue."""
+    today = local_date(now)
+    plan = current_plan(today)
+    if plan is None:
+        return 0
+    added = 0
+    for row in deliverables.overdue(plan, today):
+        item = row.deliverable
+        reporters = [u.id for u in (item.unit.reporters if item.unit else []) if u.active and u.password_hash]
+        link = service.external_url("deliverables.show", deliverable_id=item.id)
+        added += _queue("deliverable", {uid: f"deliverable:{item.id}:{uid}" for uid in reporters},
+                        lambda person, key, item=item, link=link: dict(
+                            key=key, category="deliverable", template="reminder_deliverable",
+                            subject=lambda: _("Overdue: %(code)s", code=item.activity.code), item=item, link=link),
+                        job_id=job_id)
+    return added
+
+
 def weekly_digest(now: datetime, job_id: int | None = None) -> int:
     """Once an ISO week, send each registered person their unread notifications of the last seven days."""
     since = now - timedelta(days=7)
@@ -183,6 +203,7 @@ REMINDERS = {
     "jury": jurors_before_judging_closes,
     "survey": survey_waves_opening,
     "event": events_starting,
+    "deliverable": deliverables_overdue,
     "digest": weekly_digest,
 }
 

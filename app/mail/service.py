@@ -34,7 +34,7 @@ from app.people.models import User
 logger = logging.getLogger(__name__)
 
 ACCOUNT = "account"   # invitations and password resets: a person cannot opt out of these
-OPTIONAL = ("integrity", "course", "jury", "survey", "event", "digest")
+OPTIONAL = ("integrity", "course", "jury", "survey", "event", "deliverable", "digest")
 MAX_ATTEMPTS = 5      # a message a server refused this often is left alone
 BATCH = 200
 
@@ -46,6 +46,7 @@ def category_label(category: str) -> str:
         "jury": _("Reminders to jurors before judging closes"),
         "survey": _("A survey wave opening"),
         "event": _("An event starting"),
+        "deliverable": _("A deliverable of your unit overdue"),
         "digest": _("The weekly digest of unread notifications"),
         ACCOUNT: _("Invitations and password resets"),
     }.get(category, category)

@@ -13,6 +13,7 @@ from app.core.content import ContentError, TomlReader, is_translation_file, pars
 from app.core.db_helpers import insert_ignoring_duplicates
 from app.extensions import db
 from app.people.models import STAFF, STUDENT
+from app.plan.deliverables import sync_plan
 from app.plan.models import EMPLOYEES, KINDS, POPULATIONS, REACH, STUDENTS, Activity, ActivityPeriod, Participation, Plan, SOURCES
 from app.plan.terms import parse_term
 
@@ -239,6 +240,8 @@ def apply_plan(spec: PlanSpec) -> LoadResult:
         if not activity.retired:
             activity.retired = True
             result.retired += 1
+    db.session.flush()
+    sync_plan(plan)        # the responsible units of each activity and a row for each deliverable period
     return result
 
 
