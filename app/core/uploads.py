@@ -15,6 +15,7 @@ import math
 import os
 import secrets
 import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -191,3 +192,84 @@ def remove_stored(folder: Path, *names: str, neutral_time: bool = False) -> None
             (folder / name).unlink(missing_ok=True)
     if neutral_time and folder.is_dir():
         os.utime(folder, (NEUTRAL_TIME, NEUTRAL_TIME))
+
+
+# --- documents: evidence files (PDF, Word, Excel) and images, told apart by their bytes, never by their names ---
+
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 100 * 1024 * 1024   # an Office file is a ZIP: refuse one that unpacks into a bomb
+MAX_ZIP_MEMBERS = 2000
+DOCUMENT_TYPES = {   # kind: (extension, MIME type, the extensions a name may carry for it)
+    "pdf": ("pdf", "application/pdf", {"pdf"}),
+    "docx": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", {"docx"}),
+    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", {"xlsx"}),
+    "image": ("jpg", "image/jpeg", {"jpg", "jpeg", "png", "webp", "gif"}),
+}
+
+
+@dataclass
+class StoredDocument:
+    name: str            # random, with the extension of the sniffed type
+    thumb_name: str      # images only
+    kind: str            # a key of DOCUMENT_TYPES
+    mimetype: str
+    size: int
+    digest: str
+
+
+def sniff_document(raw: bytes) -> str:
+    """Return the kind of `raw` ('pdf', 'docx', 'xlsx' or 'image') from its bytes, or raise UploadError."""
+    if raw.startswith(b"%PDF-"):
+        if b"%%EOF" not in raw[-2048:]:
+            raise UploadError(_("This PDF is incomplete or damaged."))
+        return "pdf"
+    if raw.startswith(b"PK\x03\x04"):
+        return _office_kind(raw)
+    if raw[:3] == b"\xff\xd8\xff" or raw[:8] == b"\x89PNG\r\n\x1a\n" or raw[:6] in (b"GIF87a", b"GIF89a") \
+            or (raw[:4] == b"RIFF" and raw[8:12] == b"WEBP"):
+        return "image"
+    raise UploadError(_("Upload a PDF, a Word (.docx) or Excel (.xlsx) file, or a JPEG, PNG, WebP or GIF image."))
+
+
+def _office_kind(raw: bytes) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            members = archive.infolist()
+            if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
+                raise UploadError(_("This file unpacks into far more than it weighs; it was refused."))
+            names = {m.filename for m in members}
+    except zipfile.BadZipFile:
+        raise UploadError(_("This file is damaged: it could not be opened.")) from None
+    if "[Content_Types].xml" in names and any(name.endswith("vbaProject.bin") for name in names):
+        raise UploadError(_("Files with macros are not accepted: save it as .docx or .xlsx without macros."))
+    if "[Content_Types].xml" in names and "word/document.xml" in names:
+        return "docx"
+    if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
+        return "xlsx"
+    raise UploadError(_("Upload a PDF, a Word (.docx) or Excel (.xlsx) file, or a JPEG, PNG, WebP or GIF image."))
+
+
+def store_document(stream, filename: str, folder: Path) -> StoredDocument:
+    """Store an uploaded document under a random name after checking that its bytes are what its name says.
+
+    Images are rebuilt from their pixels (`rebuild_image`) and kept as JPEG with a thumbnail; PDF and
+    Office files are kept as sent, once their kind is sniffed and agrees with the file's extension.
+    """
+    raw = stream.read(MAX_DOCUMENT_BYTES + 1)
+    if not raw:
+        raise UploadError(_("The file is empty."))
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise UploadError(_("The file is larger than 10 MB."))
+    kind = sniff_document(raw)
+    extension, mimetype, named_as = DOCUMENT_TYPES[kind]
+    given = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if given not in named_as:
+        raise UploadError(_("The file's content does not match its name (.%(extension)s).", extension=given or "?"))
+    folder.mkdir(parents=True, exist_ok=True)
+    if kind == "image":
+        stored = store_image(io.BytesIO(raw), folder)
+        content = (folder / stored.name).read_bytes()
+        return StoredDocument(stored.name, stored.thumb_name, kind, mimetype, len(content), stored.digest)
+    name = f"{secrets.token_hex(16)}.{extension}"
+    (folder / name).write_bytes(raw)
+    return StoredDocument(name, "", kind, mimetype, len(raw), hashlib.sha256(raw).hexdigest())

@@ -6,6 +6,7 @@ from app.core.clock import today
 from app.extensions import db
 from app.people.access import admin_required
 from app.plan import service
+from app.plan.measures import measures_for
 from app.plan.models import Activity, Participation, Plan
 
 bp = Blueprint("plan", __name__, url_prefix="/admin/plan")
@@ -60,4 +61,5 @@ def activity(slug, code):
         abort(404)
     participants = db.session.scalar(
         select(func.count(func.distinct(Participation.user_id))).where(Participation.activity_id == item.id))
-    return render_template("plan/activity.html", plan=plan, activity=item, participants=participants)
+    measure = measures_for([item], min(today(), plan.ends_on)).get(item.id)
+    return render_template("plan/activity.html", plan=plan, activity=item, participants=participants, measure=measure)
