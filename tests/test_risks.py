@@ -1,5 +1,6 @@
 """Section 1: the corruption-risk register and its map, the media log, hearings of divisions and the registers."""
 import io
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -351,7 +352,10 @@ def test_only_the_acs_opens_section_one(plan, client, auth, make_user, roles):
     auth.login("someone@uni.test")
     for page in PAGES:
         assert client.get(page).status_code == 403, page
-    assert client.post("/admin/media/", data={"source": "x"}).status_code == 403
+    for url in ("/admin/media/", "/admin/media/1/delete", "/admin/hearings/1.7/1/delete", "/admin/risks/1/delete",
+                "/admin/risks/approve", "/admin/risks/carry-forward", "/admin/registers/1.5",
+                "/admin/registers/1.5/declarations/1", "/admin/registers/1.6/positions/1/remove"):
+        assert client.post(url, data={"source": "x"}).status_code == 403, url
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(plan, client):
@@ -389,3 +393,36 @@ def test_the_risk_form_keeps_what_was_typed_and_saves_a_valid_risk(plan, officer
     assert (risk.process, risk.unit_id, risk.score, risk.plan_id) == ("Procurement", units[1].id, 16, plan.id)
     edit = client.get(f"/admin/risks/{risk.id}/edit").get_data(as_text=True)
     assert 'value="Procurement"' in edit
+
+
+def test_the_plan_page_shows_section_ones_figures_instead_of_people(plan, officer, units, client, auth, make_user,
+                                                                     tmp_path):
+    service.record_hearing(activity_by_code(plan, "1.7"), units[0], date(2025, 2, 1), "x", None, officer, now(), tmp_path)
+    service.add_declarant(activity_by_code(plan, "1.5"), make_user(roles=("staff",)), "Dean", officer, now())
+    db.session.commit()
+    auth.login("acs@uni.test")
+    page = client.get(f"/admin/plan/{plan.slug}").get_data(as_text=True)
+    rows = {code: re.search(r'<td><a href="[^"]*/%s">%s</a></td>.*?</tr>' % (re.escape(code), re.escape(code)), page, re.S)
+            .group(0) for code in ("1.5", "1.6", "1.7")}
+    assert "1 of 4 divisions heard (target 50%)" in rows["1.7"]
+    assert "0 of 1 declarations submitted" in rows["1.5"] and "0 positions listed" in rows["1.6"]
+
+
+def test_a_hearing_or_media_item_recorded_by_mistake_is_removed_and_audited(plan, officer, units, client, auth, app):
+    auth.login("acs@uni.test")
+    url = f"/admin/hearings/1.7?plan={plan.slug}"
+    client.post(url, data={"unit_id": units[0].id, "heard_on": "2025-02-10", "minutes": "Wrong division",
+                           "minutes_file": (io.BytesIO(PDF), "minutes.pdf")}, content_type="multipart/form-data")
+    hearing = db.session.execute(select(Hearing)).scalar_one()
+    stored = Path(app.config["UPLOAD_FOLDER"]) / service.HEARING_FOLDER / hearing.minutes_file
+    assert stored.is_file()
+    assert client.post(f"/admin/hearings/1.7/{hearing.id}/delete?plan={plan.slug}").status_code == 302
+    assert db.session.execute(select(Hearing)).first() is None and not stored.exists()
+    assert "0 of 4 divisions heard" in client.get(url).get_data(as_text=True)
+    item = service.record_media({"published_on": date(2025, 2, 3), "source": "X", "link": "", "subject": "Typo",
+                                 "tone": "neutral", "action": ""}, officer, now())
+    db.session.commit()
+    assert client.post(f"/admin/media/{item.id}/delete").status_code == 302
+    assert db.session.execute(select(MediaItem)).first() is None
+    actions = set(db.session.execute(select(AuditEvent.action)).scalars())
+    assert {"hearing.add", "hearing.delete", "media.add", "media.delete"} <= actions

@@ -42,11 +42,13 @@ def _render_plan(plan, plans):
             select(Participation.activity_id, func.count(func.distinct(Participation.user_id)))
             .join(Activity).where(Activity.plan_id == plan.id).group_by(Participation.activity_id)
         ).all())
+    # Activities not counted in people show the figure their feature lends (divisions heard, declarations submitted).
+    measures = measures_for([a for a in activities if not a.measured_by_reach], min(today(), plan.ends_on)) if plan else {}
     sections = {}
     for activity in activities:
         sections.setdefault(activity.section, []).append(activity)
     return render_template("plan/plan.html", plan=plan, plans=plans, sections=sections,
-                           participants=participants, today=today())
+                           participants=participants, measures=measures, today=today())
 
 
 @bp.route("/<slug>/<code>")

@@ -16,7 +16,7 @@ from app.plan import service as plan_service
 from app.plan.models import REGISTER, UNITS, Plan
 from app.risks import service
 from app.risks.forms import ActionForm, ApproveForm, DeclarantForm, HearingForm, MediaForm, PositionForm, RiskForm
-from app.risks.models import DeclarationDuty, EquatedPosition, Hearing, Risk
+from app.risks.models import DeclarationDuty, EquatedPosition, Hearing, MediaItem, Risk
 
 bp = Blueprint("risks", __name__, url_prefix="/admin")
 
@@ -224,9 +224,23 @@ def media():
             return redirect(url_for(".media", month=f"{item.published_on:%Y-%m}"))
     plan = plan_service.current_plan(today())
     status = 422 if request.method == "POST" else 200
-    return render_template("risks/media.html", form=form, year=year, month=month, plan=plan,
+    return render_template("risks/media.html", form=form, year=year, month=month, plan=plan, action_form=ActionForm(),
                            items=service.media_of_month(year, month), summary=service.monthly_summary(year, month),
                            months=service.media_months()), status
+
+
+@bp.route("/media/<int:item_id>/delete", methods=["POST"])
+@admin_required
+def delete_media(item_id):
+    """Remove a media item logged by mistake."""
+    item = db.get_or_404(MediaItem, item_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    month = f"{item.published_on:%Y-%m}"
+    service.delete_media(item, current_user, now())
+    db.session.commit()
+    flash(_("The media item was removed."), "success")
+    return redirect(url_for(".media", month=month))
 
 
 # --- hearings of divisions --------------------------------------------------------------------------
@@ -266,8 +280,26 @@ def hearings(code):
     heard_units = {h.unit_id for h in service.hearings_of(activity)}
     status = 422 if request.method == "POST" else 200
     return render_template("risks/hearings.html", plan=plan, activity=activity, form=form, measure=measure,
+                           action_form=ActionForm(),
                            hearings=service.hearings_of(activity), heard=heard, total=total,
                            not_heard=[u for u in units if u.id not in heard_units]), status
+
+
+@bp.route("/hearings/<code>/<int:hearing_id>/delete", methods=["POST"])
+@admin_required
+def delete_hearing(code, hearing_id):
+    """Remove a hearing recorded by mistake."""
+    plan = _plan()
+    activity = _activity(plan, code, UNITS)
+    hearing = db.get_or_404(Hearing, hearing_id)
+    if hearing.activity_id != activity.id:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    service.delete_hearing(hearing, current_user, now(), _uploads())
+    db.session.commit()
+    flash(_("The hearing was removed."), "success")
+    return redirect(url_for(".hearings", plan=plan.slug, code=code))
 
 
 @bp.route("/hearings/minutes/<int:hearing_id>")

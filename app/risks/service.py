@@ -285,6 +285,14 @@ def record_media(values: dict, actor: User, now: datetime) -> MediaItem:
     return item
 
 
+def delete_media(item: MediaItem, actor: User, now: datetime) -> None:
+    """Remove an item logged by mistake (what it said stays in the audit log)."""
+    audit.record("media.delete", actor=actor, subject=f"media:{item.id}",
+                 payload={"published_on": item.published_on.isoformat(), "source": item.source, "tone": item.tone,
+                          "subject": item.subject}, now=now)
+    db.session.delete(item)
+
+
 def month_bounds(year: int, month: int) -> tuple[date, date]:
     first = date(year, month, 1)
     following = date(year + (month == 12), month % 12 + 1, 1)
@@ -375,6 +383,17 @@ def record_hearing(activity: Activity, unit: StaffUnit, heard_on: date, minutes:
                           "file": bool(hearing.minutes_file)}, now=now)
     events.announce(events.plan_measure_changed, "risks", plan_id=plan.id, at=now)
     return hearing
+
+
+def delete_hearing(hearing: Hearing, actor: User, now: datetime, uploads: Path) -> None:
+    """Remove a hearing recorded by mistake, with its minutes file."""
+    audit.record("hearing.delete", actor=actor, subject=f"hearing:{hearing.id}",
+                 payload={"activity_id": hearing.activity_id, "unit_id": hearing.unit_id,
+                          "heard_on": hearing.heard_on.isoformat(), "file": bool(hearing.minutes_file)}, now=now)
+    if hearing.minutes_file:
+        remove_stored(uploads / HEARING_FOLDER, hearing.minutes_file)
+    db.session.delete(hearing)
+    events.announce(events.plan_measure_changed, "risks", plan_id=None, at=now)
 
 
 def hearings_of(activity: Activity) -> list[Hearing]:
