@@ -75,6 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.plan.routes import bp as plan_bp
     from app.privacy.routes import bp as privacy_bp
     from app.reports.routes import bp as reports_bp
+    from app.risks.routes import bp as risks_bp
     from app.surveys.routes import bp as surveys_bp
     from app.authoring import routes as _authoring_routes  # noqa: F401  (attach the views to the blueprint)
     from app.authoring import bp as authoring_bp
@@ -89,7 +90,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     for blueprint in (core_bp, home_bp, auth_bp, people_admin_bp, plan_bp, audit_bp, courses_bp, certificates_bp,
                       quizzes_bp, contests_bp, coverage_bp, api_bp, game_bp, surveys_bp, reports_bp, club_bp, ring_bp,
-                      jobs_bp, mail_bp, privacy_bp, authoring_bp, deliverables_bp):
+                      jobs_bp, mail_bp, privacy_bp, authoring_bp, deliverables_bp, risks_bp):
         app.register_blueprint(blueprint)
     init_sso(app)
 

@@ -11,6 +11,7 @@ from app.coverage.models import ApiToken, CheckIn, Event  # noqa: F401
 from app.plan.deliverable_models import ActivityUnit, Deliverable, Evidence, ResponsibleUnit, UnitReporter  # noqa: F401
 from app.surveys.models import Survey, SurveyPending, SurveyResponse, SurveyTaker, SurveyText, SurveyWave  # noqa: F401
 from app.reports.models import Report, ReportAttachment, ReportMessage, Setting  # noqa: F401
+from app.risks.models import DeclarationDuty, EquatedPosition, Hearing, MediaItem, Risk, RiskMap  # noqa: F401
 from app.club.models import Clip, Idea, IdeaVote, Membership, VolunteerLog  # noqa: F401
 from app.brainring.models import Game, Player, RingAnswer, RingSet, Team  # noqa: F401
 from app.authoring.models import ContentDraft, ContentGrant, ContentRevision  # noqa: F401

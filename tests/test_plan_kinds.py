@@ -102,7 +102,9 @@ def test_a_deliverable_has_no_coverage_even_with_participation_recorded(staffed)
     assert deliverable.kind == "deliverable" and deliverable.status == service.NOT_TRACKED
     assert (deliverable.percent, deliverable.target, deliverable.needed) == (None, None, 0)
     register = data.university.figures[activity_by_code(staffed, "1.5").id]   # target_percent 100 in the file
-    assert register.percent is None and register.target is None and register.status == service.NOT_TRACKED
+    assert register.percent is None and register.target is None and register.needed == 0
+    # Its own figure comes from the register (app/risks): nobody is listed yet, so it has not started.
+    assert register.measure.text == "0 of 0 declarations submitted" and register.status == service.NOT_STARTED
     reach = data.university.figures[activity_by_code(staffed, "1.1").id]
     assert (reach.participants, reach.headcount, reach.percent) == (1, 20, 5.0)
     unit_row = data.units[0]
@@ -116,7 +118,10 @@ def test_the_acs_dashboard_shows_a_deliverable_in_its_own_terms(staffed, client,
     row = row_of(page, "1.2")
     assert "deliverable" in row and "planned, not yet tracked" in row
     assert "%" not in row and "/ 20" not in row
-    assert "%" not in row_of(page, "1.7") and "share of structural divisions" in row_of(page, "1.7")
+    # 1.7 is a share of divisions (app/risks lends its figure), never a share of employees.
+    hearings = row_of(page, "1.7")
+    assert "0 of 1 divisions heard (target 50%)" in hearings and "share of structural divisions" in hearings
+    assert "/ 20" not in hearings and "of employees" not in hearings
     assert "5%" in row_of(page, "1.1")
 
 

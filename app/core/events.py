@@ -66,6 +66,10 @@ news_resolved = _events.signal("news-resolved")
 #: A contest's results were published: contest_id, contest_slug, titles (its title in every language), author_ids, at.
 results_published = _events.signal("results-published")
 
+#: A figure of an activity measured in its own terms changed (a division heard, a declaration
+#: submitted, a position listed, a risk map approved): plan_id (None when not known), at.
+plan_measure_changed = _events.signal("plan-measure-changed")
+
 
 def announce(signal, sender: str, **data) -> None:
     """Send `signal` from the feature `sender` with plain keyword data; listeners run now, in this transaction."""

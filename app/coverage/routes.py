@@ -643,7 +643,9 @@ OPENAPI = {
                 "headcount": {"type": "integer", "minimum": 0}, "headcount_estimated": {"type": "boolean"},
                 "coverage_percent": _NUMBER_OR_NULL, "target_percent": _NUMBER_OR_NULL,
                 "status": {"type": "string", "description": "met, on track, behind, not started, upcoming, no target; "
-                                                            "'not tracked' for an activity that is not reach"},
+                                                            "'not tracked' for an activity that is not reach, unless the feature that keeps it lends "
+                                                            "a figure in its own terms (divisions heard, declarations submitted): "
+                                                            "then its status against that target"},
                 "needed": {"type": "integer", "minimum": 0}}},
             "Scope": {"type": "object", "required": ["scope", "name", "figures"], "properties": {
                 "scope": {"type": "string", "enum": ["university", "faculty", "group"]}, "name": {"type": "string"},

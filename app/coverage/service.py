@@ -15,7 +15,9 @@ figure is marked as such. Status, against the elapsed share of the period:
   no target   — the plan gives no percentage to measure
   not tracked — the activity is not measured in people (a deliverable, a share of divisions, a
                 register): it is shown in its own terms, never as a percentage, and is never
-                "behind" on coverage
+                "behind" on coverage; when the feature that keeps it lends a figure
+                (app/plan/measures.py: divisions heard, declarations submitted), the
+                university's row shows that figure and its status against the target
 """
 import math
 from dataclasses import dataclass, field
@@ -30,6 +32,7 @@ from app.core.cache import cache
 from app.extensions import db
 from app.people.models import STAFF, STUDENT, Faculty, Group, Headcount, StaffUnit, User, UserRole, group_curators
 from app.people.service import current_headcounts
+from app.plan.measures import Measure, measures_for
 from app.plan.models import DELIVERABLE, EMPLOYEES, REACH, REGISTER, STUDENTS, UNITS, Activity, ActivityPeriod, Participation, Plan
 from app.plan.service import counts_for, period_of  # noqa: F401  (period_of: coverage's readers use it)
 
@@ -76,6 +79,7 @@ class Figure:
     estimated: bool = False        # True when some headcount stood in from registered people
     expected: float | None = None  # the share the elapsed time calls for, in percent
     kind: str = REACH              # an activity of another kind has no coverage: no percent, no target
+    measure: Measure | None = None  # the figure of an activity of another kind, in its own terms (university only)
 
     @property
     def percent(self) -> float | None:
@@ -186,6 +190,7 @@ def clear_coverage() -> None:
 
 @events.participation_recorded.connect
 @events.people_changed.connect
+@events.plan_measure_changed.connect
 def _coverage_changed(_sender, **_data) -> None:
     """New participation, people or headcounts change coverage: drop what was cached."""
     clear_coverage()
@@ -302,8 +307,21 @@ def coverage(plan: Plan, as_of: date, *, date_from: date | None = None, date_to:
     university = ScopeRow(("university", 0), plan.university)
     for activity in activities:
         university.figures[activity.id] = figure(activity, *tables["university"].get(facts[activity.id][0], (0, 0, False)))
+    # Activities of other kinds are measured by the features that keep them (app/plan/measures.py).
+    for activity_id, measure in measures_for([a for a in activities if a.id in other_kinds], as_of).items():
+        university.figures[activity_id] = measured_figure(activity_id, other_kinds[activity_id], measure,
+                                                          facts[activity_id][2:])
     return Coverage(plan, as_of, activities, university, faculty_rows, group_rows, unit_rows, faculty_of,
                     [date.fromisoformat(d) for d in tables["dates"]])
+
+
+def measured_figure(activity_id: int, kind: str, measure: Measure, timing_facts) -> Figure:
+    """The university's figure of an activity measured in its own terms: status against its target, if it has one."""
+    upcoming, elapsed = timing_facts
+    if measure.target_percent is None:
+        return Figure(0, 0, None, NO_TARGET, kind=kind, measure=measure)
+    status, expected = status_from(measure.done, measure.total, measure.target_percent, upcoming, elapsed)
+    return Figure(0, 0, None, status, kind=kind, expected=expected, measure=measure)
 
 
 def curated_group_ids(user_id: int) -> list[int]:

@@ -6,6 +6,7 @@ from app.core.clock import today
 from app.extensions import db
 from app.people.access import admin_required
 from app.plan import service
+from app.plan.measures import measures_for
 from app.plan.models import Activity, Participation, Plan
 
 bp = Blueprint("plan", __name__, url_prefix="/admin/plan")
@@ -41,11 +42,13 @@ def _render_plan(plan, plans):
             select(Participation.activity_id, func.count(func.distinct(Participation.user_id)))
             .join(Activity).where(Activity.plan_id == plan.id).group_by(Participation.activity_id)
         ).all())
+    # Activities not counted in people show the figure their feature lends (divisions heard, declarations submitted).
+    measures = measures_for([a for a in activities if not a.measured_by_reach], min(today(), plan.ends_on)) if plan else {}
     sections = {}
     for activity in activities:
         sections.setdefault(activity.section, []).append(activity)
     return render_template("plan/plan.html", plan=plan, plans=plans, sections=sections,
-                           participants=participants, today=today())
+                           participants=participants, measures=measures, today=today())
 
 
 @bp.route("/<slug>/<code>")
@@ -60,4 +63,5 @@ def activity(slug, code):
         abort(404)
     participants = db.session.scalar(
         select(func.count(func.distinct(Participation.user_id))).where(Participation.activity_id == item.id))
-    return render_template("plan/activity.html", plan=plan, activity=item, participants=participants)
+    measure = measures_for([item], min(today(), plan.ends_on)).get(item.id)
+    return render_template("plan/activity.html", plan=plan, activity=item, participants=participants, measure=measure)

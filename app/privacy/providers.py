@@ -18,6 +18,7 @@ FEATURES = (
     ("surveys", _l("Surveys")),
     ("reports", _l("Reports")),
     ("club", _l("Club")),
+    ("risks", _l("Section 1 records")),
     ("brainring", _l("Brain ring")),
     ("authoring", _l("Content editing")),
     ("mail", _l("E-mail")),
