@@ -178,9 +178,9 @@ def draw_pdf(certificate: Certificate, verify_url: str, issuer: str) -> bytes:
         pdf.multi_cell(0, size * 0.45, text, align="C", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(gap)
 
-    pdf.set_y(24)
-    centred(issuer, 13, colour=MUTED, gap=7)
-    centred(heading.upper(), 28, "B", BRAND, 6)
+    pdf.set_y(30)
+    centred(issuer, 13, colour=MUTED, gap=9)
+    centred(heading.upper(), 28, "B", BRAND, 8)
     centred(lead, 15, gap=3)
     centred(certificate.holder_name, 30, "B", gap=3)
     if line:

@@ -16,6 +16,7 @@ from app.audit.keys import ensure_signing_key
 from app.core.clock import now
 from app.demo import club as demo_club
 from app.demo import contests as demo_contests
+from app.demo import filings as demo_filings
 from app.demo import events as demo_events
 from app.demo import surveys as demo_surveys
 from app.demo.plan import build_plan
@@ -121,7 +122,8 @@ def build_demo() -> DemoReport:
     for steps, summary in (demo_contests.build(calendar, users, admin, Path(current_app.config["UPLOAD_FOLDER"])),
                            demo_events.build(calendar, users, admin),
                            demo_surveys.build(calendar, users, admin),
-                           demo_club.build(calendar, users, users["curator@sanaly.test"], admin)):
+                           demo_club.build(calendar, users, users["curator@sanaly.test"], admin),
+                           demo_filings.build(calendar, admin)):
         report.steps.extend(steps)
         report.summary.extend(summary)
 

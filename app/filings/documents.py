@@ -43,7 +43,7 @@ def _bar_note(bar: Bar) -> str:
 
 def _pdf_chart(pdf, bars: list[Bar], target: float | None) -> None:
     """Horizontal vector bars: each scope's coverage on a 0–100% track, the target as a red line."""
-    label_width, track_width, row = 50.0, 88.0, 6.0
+    label_width, track_width, row = 62.0, 78.0, 6.0
     height = row * len(bars) + 12
     if pdf.get_y() + height > pdf.page_break_trigger:
         pdf.add_page()
@@ -92,14 +92,14 @@ def _pdf_heading(pdf, text: str, size: float, colour=INK, before: float = 3) -> 
     pdf.ln(before)
     pdf.set_font(FONT, "B", size)
     pdf.set_text_color(*colour)
-    pdf.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(*INK)
 
 
 def _pdf_text(pdf, text: str, size: float = 10, style: str = "", colour=INK) -> None:
     pdf.set_font(FONT, style, size)
     pdf.set_text_color(*colour)
-    pdf.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(*INK)
 
 
@@ -124,7 +124,9 @@ def render_pdf(filing: Filing) -> bytes:
         for title, lines in filing.sections:
             _pdf_heading(pdf, title, 13, BRAND, before=5)
             for line in lines:
-                if pdf.get_y() > pdf.page_break_trigger - 40:
+                # Keep an activity's heading, facts, figures and chart together where a page can hold them.
+                needed = 48 + (6 * len(line.bars) + 16 if line.bars else 0)
+                if pdf.get_y() + needed > pdf.page_break_trigger:
                     pdf.add_page()
                 _pdf_heading(pdf, f"{line.code}  {line.name}", 11, INK, before=4)
                 for label, value in _facts(line):

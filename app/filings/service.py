@@ -50,7 +50,7 @@ class ReportPeriod:
         found = QUARTER.match(self.key)
         if found:
             return _("Quarter %(number)s of %(year)s", number=found.group(2), year=found.group(1))
-        return _("the year %(from)s – %(to)s", **{"from": format_day(self.starts_on), "to": format_day(self.ends_on)})
+        return _("the whole year")
 
 
 def quarters(plan: Plan) -> list[ReportPeriod]:
