@@ -6,6 +6,7 @@ import io
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from flask_babel import force_locale, gettext as _, pgettext
@@ -201,6 +202,18 @@ def chart_png(bars: list[Bar], target: float | None) -> bytes:
     return buffer.getvalue()
 
 
+def _field(paragraph, instruction: str) -> None:
+    """A Word field (PAGE, NUMPAGES) that Word fills in when it lays the pages out."""
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), instruction)
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
 def _docx_fonts(document) -> None:
     for name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3"):
         style = document.styles[name]
@@ -241,8 +254,11 @@ def render_docx(filing: Filing) -> bytes:
             section.left_margin = section.right_margin = Cm(2)
             section.top_margin = section.bottom_margin = Cm(1.8)
             footer = section.footer.paragraphs[0]
-            footer.text = f"{filing.university} · {filing.title}"
+            footer.text = f"{filing.university} · "
             footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            _field(footer, "PAGE")
+            footer.add_run(" / ")
+            _field(footer, "NUMPAGES")
             for run in footer.runs:
                 run.font.size = Pt(8)
         if filing.addressee:
