@@ -74,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.plan.deliverable_routes import bp as deliverables_bp
     from app.plan.routes import bp as plan_bp
     from app.privacy.routes import bp as privacy_bp
+    from app.filings.routes import bp as filings_bp
     from app.reports.routes import bp as reports_bp
     from app.risks.routes import bp as risks_bp
     from app.surveys.routes import bp as surveys_bp
@@ -90,7 +91,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     for blueprint in (core_bp, home_bp, auth_bp, people_admin_bp, plan_bp, audit_bp, courses_bp, certificates_bp,
                       quizzes_bp, contests_bp, coverage_bp, api_bp, game_bp, surveys_bp, reports_bp, club_bp, ring_bp,
-                      jobs_bp, mail_bp, privacy_bp, authoring_bp, deliverables_bp, risks_bp):
+                      jobs_bp, mail_bp, privacy_bp, filings_bp, authoring_bp, deliverables_bp, risks_bp):
         app.register_blueprint(blueprint)
     init_sso(app)
 

@@ -20,3 +20,4 @@ from app.mail.models import MailOptOut, OutboxMessage  # noqa: F401
 from app.privacy.models import (AccessLogEntry, Consent, Erasure, ErasureRequest, PrivacyNotice,  # noqa: F401
                                 RetentionPeriod, RetentionRun)
 from app.core.models import CacheVersion  # noqa: F401
+from app.filings.models import Narrative  # noqa: F401

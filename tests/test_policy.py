@@ -24,6 +24,7 @@ from app.brainring.models import RingSet
 from app.surveys import service as surveys
 from app.surveys.models import Survey
 from app.jobs.models import Job
+from app.plan.models import Activity, Plan
 
 WHO = ("anonymous", "student", "curator", "jury", "admin")
 ACCOUNTS = {"student": "student1@sanaly.test", "curator": "curator@sanaly.test", "jury": "jury1@sanaly.test",
@@ -81,7 +82,8 @@ def demo(app, runner):
     return dict(job=job.id, users=users, own_group=own_group, other_group=other_group, attempt=attempt, video=video,
                 assignment=assignment, certificate=certificate, event=event, faculty=faculty, report=report, club=club,
                 game=game.code, checkpoint=audit.latest_checkpoint(), published=published,
-                unpublished=unpublished)
+                unpublished=unpublished, activity=db.session.execute(select(Activity.id).join(Plan).where(
+                    Activity.code == "2.11").order_by(Plan.starts_on.desc())).scalars().first())
 
 
 def kept_cover(d) -> str:
@@ -233,6 +235,11 @@ def policy(d):
         "privacy.person": [(f"/admin/privacy/people/{d['users']['student1@sanaly.test'].id}", ADMIN)],
         "privacy.person_copy": [(f"/admin/privacy/people/{d['users']['student1@sanaly.test'].id}.zip", ADMIN)],
         "courses.lesson_image": [("/courses/lesson-images/nonexistent.jpg", expect(302, 404, 404, 404, 404))],
+        "filings.index": [("/admin/filings/", ADMIN)],
+        "filings.download": [("/admin/filings/board.pdf", ADMIN), ("/admin/filings/board.docx?lang=kk", ADMIN),
+                             ("/admin/filings/quarterly.pdf?plan=ktu-2024-2025&quarter=2025Q1", ADMIN),
+                             ("/admin/filings/range.docx?plan=ktu-2024-2025&from=2024-12-01&to=2024-12-31", ADMIN)],
+        "filings.narrative": [(f"/admin/filings/narratives/{d['activity']}/year", ADMIN)],
         "authoring.index": [("/authoring/", ADMIN)],
         "authoring.course": [("/authoring/courses/fundamentals-of-anti-corruption-culture/", ADMIN)],
         "authoring.edit_lesson": [("/authoring/courses/fundamentals-of-anti-corruption-culture/lessons/new", ADMIN), ("/authoring/courses/fundamentals-of-anti-corruption-culture/lessons/what-is-corruption/edit", ADMIN)],
@@ -347,6 +354,7 @@ def post_policy(d, token_id):
         "privacy.edit_notice": ("/admin/privacy/notice", P_ADMIN),
         "privacy.erase": (f"/admin/privacy/people/{d['users']['student3@sanaly.test'].id}/erase", P_ADMIN),
         "privacy.decline": ("/admin/privacy/requests/100000/decline", post_expect("login", "forbidden", "forbidden", "forbidden", "missing")),
+        "filings.narrative": (f"/admin/filings/narratives/{d['activity']}/year", P_ADMIN),   # an empty form: refused at the field
         "authoring.edit_lesson": ("/authoring/courses/fundamentals-of-anti-corruption-culture/lessons/new", P_ADMIN),             # an empty form: messages at the fields
         "authoring.move_lesson": ("/authoring/courses/fundamentals-of-anti-corruption-culture/lessons/what-is-corruption/move", P_ADMIN),
         "authoring.retire_lesson": ("/authoring/courses/fundamentals-of-anti-corruption-culture/lessons/what-is-corruption/retire", P_ADMIN),

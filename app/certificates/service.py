@@ -1,4 +1,4 @@
-"""Issue certificates and draw them as PNG and PDF, with a QR code to the public verification page."""
+"""Issue certificates and draw them as PNG pictures and vector PDFs with real text, with a QR code to the public verification page."""
 import io
 import logging
 import secrets
@@ -16,6 +16,7 @@ from sqlalchemy import select
 from app.certificates.models import Certificate
 from app.core import events
 from app.core.db_helpers import insert_ignoring_duplicates
+from app.core.documents import FONT, new_pdf, pdf_bytes
 from app.core.localize import format_day
 from app.extensions import db
 from app.people.models import User
@@ -111,6 +112,24 @@ def _centred(draw: ImageDraw.ImageDraw, y: int, text: str, font, fill, width_cha
     return y
 
 
+def _wording(certificate: Certificate) -> tuple[str, str, str]:
+    """(heading, the words before the name, the words after it) for the certificate's kind."""
+    return {
+        "course": (_("Certificate of completion"), _("This certifies that"), _("has completed the course")),
+        "diploma": (_("Diploma"), _("is awarded to"), pgettext("a diploma is awarded for a work", "for")),
+        "participation": (_("Certificate of participation"), _("This certifies that"), _("took part in the contest")),
+        "volunteering": (_("Statement of volunteering"), _("This certifies that"),
+                         _("has volunteered in anti-corruption activities, as confirmed by the club coordinator:")),
+    }.get(certificate.kind, (_("Certificate"), _("This certifies that"), ""))
+
+
+def _qr_matrix(verify_url: str) -> list[list[bool]]:
+    qr = qrcode.QRCode(border=2)
+    qr.add_data(verify_url)
+    qr.make(fit=True)
+    return qr.get_matrix()
+
+
 def draw(certificate: Certificate, verify_url: str, issuer: str) -> Image.Image:
     """Draw the certificate: holder, achievement, date, code, and a QR code to `verify_url`."""
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
@@ -118,13 +137,7 @@ def draw(certificate: Certificate, verify_url: str, issuer: str) -> Image.Image:
     pen.rectangle((40, 40, WIDTH - 40, HEIGHT - 40), outline=BRAND, width=10)
     pen.rectangle((70, 70, WIDTH - 70, HEIGHT - 70), outline=BRAND, width=2)
     y = _centred(pen, 150, issuer, _font(False, 40), MUTED, 80)
-    heading, lead, line = {
-        "course": (_("Certificate of completion"), _("This certifies that"), _("has completed the course")),
-        "diploma": (_("Diploma"), _("is awarded to"), pgettext("a diploma is awarded for a work", "for")),
-        "participation": (_("Certificate of participation"), _("This certifies that"), _("took part in the contest")),
-        "volunteering": (_("Statement of volunteering"), _("This certifies that"),
-                         _("has volunteered in anti-corruption activities, as confirmed by the club coordinator:")),
-    }.get(certificate.kind, (_("Certificate"), _("This certifies that"), ""))
+    heading, lead, line = _wording(certificate)
     y = _centred(pen, y + 40, heading.upper(), _font(True, 84), BRAND)
     y = _centred(pen, y + 40, lead, _font(False, 44), INK)
     y = _centred(pen, y + 20, certificate.holder_name, _font(True, 96), INK, 36)
@@ -145,12 +158,62 @@ def draw(certificate: Certificate, verify_url: str, issuer: str) -> Image.Image:
     return image
 
 
+def draw_pdf(certificate: Certificate, verify_url: str, issuer: str) -> bytes:
+    """The certificate as a one-page A4 landscape PDF: real text in PT Sans (embedded), borders and QR code as vectors."""
+    heading, lead, line = _wording(certificate)
+    pdf = new_pdf("landscape", title=f"{heading}: {certificate.holder_name}", author=issuer)
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(30, 20, 30)
+    pdf.add_page()
+    page_width, page_height = pdf.w, pdf.h
+    pdf.set_draw_color(*BRAND)
+    pdf.set_line_width(1.5)
+    pdf.rect(6, 6, page_width - 12, page_height - 12)
+    pdf.set_line_width(0.3)
+    pdf.rect(10.5, 10.5, page_width - 21, page_height - 21)
+
+    def centred(text: str, size: float, style: str = "", colour=INK, gap: float = 2) -> None:
+        pdf.set_font(FONT, style, size)
+        pdf.set_text_color(*colour)
+        pdf.multi_cell(0, size * 0.45, text, align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(gap)
+
+    pdf.set_y(30)
+    centred(issuer, 13, colour=MUTED, gap=9)
+    centred(heading.upper(), 28, "B", BRAND, 8)
+    centred(lead, 15, gap=3)
+    centred(certificate.holder_name, 30, "B", gap=3)
+    if line:
+        centred(line, 15, gap=2)
+    centred(f"«{display_title(certificate)}»", 19, "B")
+
+    matrix = _qr_matrix(verify_url)
+    size = 42.0
+    cell = size / len(matrix)
+    left, top = page_width - 30 - size, page_height - 24 - size
+    pdf.set_fill_color(0, 0, 0)
+    for row_index, row in enumerate(matrix):
+        for column, dark in enumerate(row):
+            if dark:
+                pdf.rect(left + column * cell, top + row_index * cell, cell + 0.01, cell + 0.01, style="F")
+    pdf.set_xy(30, page_height - 56)
+    pdf.set_font(FONT, "", 12)
+    pdf.set_text_color(*INK)
+    pdf.cell(0, 7, _("Date: %(date)s", date=format_day(certificate.issued_on)), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "B", 12)
+    pdf.cell(0, 7, _("Verification code: %(code)s", code=certificate.code), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 10)
+    pdf.set_text_color(*MUTED)
+    pdf.cell(page_width - 60 - size - 10, 6, _("Check it at %(url)s", url=verify_url), new_x="LMARGIN", new_y="NEXT",
+             link=verify_url)
+    pdf.cell(0, 6, _("Sanaly Urpaq — Anti-corruption Compliance Service"))
+    return pdf_bytes(pdf)
+
+
 def render(certificate: Certificate, fmt: str, verify_url: str, issuer: str) -> bytes:
-    """Return the certificate as PNG or PDF bytes."""
-    image = draw(certificate, verify_url, issuer)
-    buffer = io.BytesIO()
+    """Return the certificate as PNG (a picture, for sharing) or PDF (vector, with its text selectable) bytes."""
     if fmt == "pdf":
-        image.save(buffer, "PDF", resolution=170.0, title=certificate.title, author=issuer)
-    else:
-        image.save(buffer, "PNG", optimize=True)
+        return draw_pdf(certificate, verify_url, issuer)
+    buffer = io.BytesIO()
+    draw(certificate, verify_url, issuer).save(buffer, "PNG", optimize=True)
     return buffer.getvalue()

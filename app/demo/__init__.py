@@ -18,6 +18,7 @@ from app.demo import club as demo_club
 from app.demo import contests as demo_contests
 from app.demo import deliverables as demo_deliverables
 from app.demo import events as demo_events
+from app.demo import filings as demo_filings
 from app.demo import risks as demo_risks
 from app.demo import surveys as demo_surveys
 from app.demo.plan import build_plan
@@ -125,7 +126,8 @@ def build_demo() -> DemoReport:
                            demo_deliverables.build(calendar, users, admin, Path(current_app.config["UPLOAD_FOLDER"])),
                            demo_surveys.build(calendar, users, admin),
                            demo_club.build(calendar, users, users["curator@sanaly.test"], admin),
-                           demo_risks.build(calendar, users, admin)):
+                           demo_risks.build(calendar, users, admin),
+                           demo_filings.build(calendar, admin)):
         report.steps.extend(steps)
         report.summary.extend(summary)
 

@@ -25,6 +25,7 @@ FEATURES = (
     ("jobs", _l("Background jobs")),
     ("audit", _l("Audit log")),
     ("privacy", _l("Privacy")),
+    ("filings", _l("Narratives in the filed reports")),
 )
 
 

@@ -21,7 +21,7 @@ MAIN_PAGES = {
                             "/club/manage", "/ring/"],
     "admin@sanaly.test": ["/", "/admin/", "/admin/people", "/admin/plan/", "/admin/coverage/", "/admin/coverage/report",
                           "/admin/contests/", "/admin/contests/essay-2024-2025/", "/admin/reports/", "/admin/surveys/",
-                          "/admin/api-tokens", "/admin/content", "/admin/quizzes", "/authoring/",
+                          "/admin/api-tokens", "/admin/content", "/admin/quizzes", "/admin/filings/", "/authoring/",
                           "/authoring/quizzes/integrity-hour/settings"],
 }
 

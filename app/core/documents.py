@@ -1,0 +1,57 @@
+"""Documents with real text: PDF pages with PT Sans embedded (it has every Kazakh letter), for certificates and reports."""
+from datetime import timezone
+from pathlib import Path
+from typing import Callable
+
+from fontpkg_pt_sans import ROOT as FONT_ROOT
+from fpdf import FPDF
+
+from app.core.clock import utcnow
+
+FONT = "PTSans"
+_FILES = {"": "PT_Sans-Web-Regular.ttf", "B": "PT_Sans-Web-Bold.ttf", "I": "PT_Sans-Web-Italic.ttf",
+          "BI": "PT_Sans-Web-BoldItalic.ttf"}
+
+
+def font_file(style: str = "") -> Path:
+    """The PT Sans file for a style ("", "B", "I", "BI")."""
+    return FONT_ROOT / "files" / _FILES[style]
+
+
+class _Document(FPDF):
+    """A PDF whose every page ends with a line of small grey text (page numbers, the document's name)."""
+
+    footer_text: Callable[[int], str] | None = None
+
+    def footer(self):
+        if self.footer_text is None:
+            return
+        self.set_y(-12)
+        self.set_font(FONT, size=8)
+        self.set_text_color(90, 100, 114)
+        self.cell(0, 5, self.footer_text(self.page_no()), align="C")
+
+
+def new_pdf(orientation: str = "portrait", *, title: str = "", author: str = "", language: str = "",
+            footer: Callable[[int], str] | None = None) -> FPDF:
+    """An A4 PDF in millimetres with PT Sans embedded (subset) in its four styles, text selectable.
+
+    `footer(page number)` gives each page's foot line; "{nb}" in it becomes the number of pages."""
+    pdf = _Document(orientation=orientation, unit="mm", format="A4")
+    pdf.footer_text = footer
+    for style, name in _FILES.items():
+        pdf.add_font(FONT, style, str(FONT_ROOT / "files" / name))
+    pdf.set_font(FONT, size=11)
+    pdf.set_creation_date(utcnow().replace(tzinfo=timezone.utc))
+    pdf.set_creator("Sanaly Urpaq")
+    if title:
+        pdf.set_title(title)
+    if author:
+        pdf.set_author(author)
+    if language:
+        pdf.set_lang(language)
+    return pdf
+
+
+def pdf_bytes(pdf: FPDF) -> bytes:
+    return bytes(pdf.output())
