@@ -2,6 +2,7 @@
 import io
 import re
 from datetime import date, datetime
+from pathlib import Path
 
 import docx
 import pytest
@@ -18,6 +19,8 @@ from app.filings.documents import render_docx, render_pdf
 from app.filings.models import ANNUAL, Narrative
 from app.people.models import User
 from app.people.service import record_headcount
+from app.plan import deliverables
+from app.plan.deliverable_models import IN_PROGRESS, NOTE, Deliverable
 from app.plan.service import activity_by_code, current_plan, record_participation
 
 AS_OF = date(2025, 3, 1)
@@ -112,8 +115,12 @@ def test_activities_not_measured_in_people_are_never_a_percentage(plan, figures)
     filing = service.build_filing(plan, service.BOARD, "en", generated_by="ACS", today=AS_OF)
     for code in ("1.8", "1.10", "1.5", "1.7"):
         line = line_of(filing, code)
-        assert line.figure is None and line.bars == [] and "%" not in line.done
+        assert line.figure is None and line.bars == [] and "distinct people" not in line.done
         assert line.target == (activity_by_code(plan, code).target_text or "—")   # the plan's own words, as written
+    for code in ("1.8", "1.10"):                                                  # documents: no percentage at all
+        assert "%" not in line_of(filing, code).done
+    assert "divisions heard" in line_of(filing, "1.7").done                       # in its own terms
+    assert "declarations submitted" in line_of(filing, "1.5").done
     forum = line_of(filing, "2.11")
     assert forum.figure.participants == 3 and forum.target == "10%" and forum.bars[0].percent == 7.5
     assert "Took part: 3 distinct people out of a headcount of 40 (7.5%)." in forum.done
@@ -222,3 +229,40 @@ def test_a_certificate_pdf_is_vector_with_the_name_as_text_and_a_qr_code(app, cl
     stream = reader.pages[0].get_contents().get_data()
     assert stream.count(b" re") > 50                                  # the QR code's modules, drawn as squares
     assert client.get(f"/certificates/{certificate.code}.png").mimetype == "image/png"   # the picture stays
+
+
+def test_a_deliverables_status_and_evidence_are_in_the_filed_report(plan, figures):
+    acs = db.session.execute(select(User).where(User.email == ADMIN)).scalar_one()
+    activity = activity_by_code(plan, "1.8")
+    period = db.session.execute(select(Deliverable).where(Deliverable.activity_id == activity.id)).scalars().first()
+    moment = datetime(2025, 2, 20, 9)
+    deliverables.add_evidence(acs, moment, Path("."),
+                              activity_id=activity.id, deliverable=period, kind=NOTE, title="Проект отчёта Совету",
+                              body="Разослан членам Совета 20 февраля.")
+    deliverables.change_status(period, IN_PROGRESS, acs, moment)
+    db.session.commit()
+    filing = service.build_filing(plan, service.BOARD, "ru", generated_by="ACS", today=AS_OF)
+    line = line_of(filing, "1.8")
+    assert [item.title for item in line.evidence] == ["Проект отчёта Совету"]
+    assert "в процессе" in line.done and "%" not in line.done
+    text = docx_text(render_docx(filing))
+    assert "Проект отчёта Совету" in text and "в процессе" in text
+    assert "Проект отчёта Совету" in pdf_text(render_pdf(filing))
+
+
+def test_a_responsible_units_reporter_writes_their_own_activitys_narrative_only(plan, figures, client, auth,
+                                                                                 make_user):
+    acs = db.session.execute(select(User).where(User.email == ADMIN)).scalar_one()
+    board = activity_by_code(plan, "1.8")
+    unit = deliverables.units_of([board.id])[board.id][0]
+    reporter = make_user("reporter@uni.test", roles=("staff",))
+    deliverables.name_reporters(unit, [reporter], acs, datetime(2025, 2, 1, 9))
+    db.session.commit()
+    other = next(a for a in plan.activities
+                 if unit.id not in {u.id for u in deliverables.units_of([a.id]).get(a.id, [])})
+    auth.login("reporter@uni.test")
+    assert client.get(f"/admin/filings/narratives/{other.id}/year").status_code == 403
+    assert client.get("/admin/filings/board.pdf").status_code == 403                  # writing is not filing
+    response = client.post(f"/admin/filings/narratives/{board.id}/year", data={"language": "ru", "text": "Отчёт подготовлен."})
+    assert response.status_code == 302 and f"/admin/filings/narratives/{board.id}/year" in response.headers["Location"]
+    assert db.session.execute(select(Narrative)).scalar_one().text == "Отчёт подготовлен."

@@ -14,6 +14,7 @@ from app.filings import documents, service
 from app.filings.forms import NarrativeForm
 from app.filings.models import ANNUAL
 from app.people.access import admin_required, ensure
+from app.people.models import ADMIN
 from app.plan import service as plan_service
 from app.plan.models import Activity, Plan
 
@@ -104,7 +105,9 @@ def narrative(activity_id, period):
         service.save_narrative(activity, period, form.language.data, form.text.data, current_user)
         db.session.commit()
         flash(_("The narrative for %(code)s is saved.", code=activity.code), "success")
-        return redirect(url_for(".index", plan=activity.plan.slug, period=period))
+        if current_user.has_role(ADMIN):
+            return redirect(url_for(".index", plan=activity.plan.slug, period=period))
+        return redirect(url_for(".narrative", activity_id=activity.id, period=period, lang=form.language.data))
     others = {row.language: row for row in (service.narrative(activity.id, period, code)
                                              for code in service.LANGUAGES) if row and row.text}
     return render_template("filings/narrative.html", activity=activity, period=reporting, form=form,

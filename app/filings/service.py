@@ -18,13 +18,15 @@ from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 
 from app.audit import service as audit
-from app.core.clock import utcnow
+from app.core.clock import local_date, utcnow
 from app.core.localize import format_day, language, tr
 from app.coverage import service as coverage_service
 from app.coverage.service import Figure
 from app.extensions import db
 from app.filings.models import ANNUAL, Narrative
 from app.people.models import ADMIN, User
+from app.plan import deliverables
+from app.plan.measures import Measure, measures_for
 from app.plan.models import EMPLOYEES, REACH, Activity, Plan
 
 logger = logging.getLogger(__name__)
@@ -91,26 +93,31 @@ class EvidenceItem:
 
 
 def evidence_for(activity_ids: list[int]) -> dict[int, list[EvidenceItem]]:
-    """Each activity's evidence, as the filed reports list it.
+    """Each activity's evidence (its deliverable periods' and its events'), as the filed reports list it."""
+    found: dict[int, list[EvidenceItem]] = {}
+    for activity_id, items in deliverables.evidence_for(activity_ids).items():
+        found[activity_id] = [EvidenceItem(
+            title=item.title or item.original_name or item.url or item.body[:160],
+            kind=item.kind, added_on=local_date(item.added_at)) for item in items]
+    return found
 
-    CONNECT HERE: app/plan/deliverables.py (issue 20, "deliver") provides `evidence_for(activity_ids)`;
-    when it lands, map its items to EvidenceItem here. Until then no activity has evidence."""
-    return {}
 
-
-def status_for(activity_ids: list[int], as_of: date) -> dict[int, str]:
-    """Each deliverable's status in the reader's language (planned, submitted, accepted, overdue …).
-
-    CONNECT HERE: app/plan/deliverables.py's `status_for(...)`, as for `evidence_for`."""
-    return {}
+def status_for(activity_ids: list[int], as_of: date) -> dict[int, list[tuple[int, str]]]:
+    """Each deliverable activity's periods with their status on `as_of`: [(period number, status)]."""
+    return {activity_id: [(row.period.number, row.status) for row in rows]
+            for activity_id, rows in deliverables.status_for(activity_ids, as_of).items()}
 
 
 # --- narratives ---------------------------------------------------------------------------------
 
 def can_write_narrative(user, activity: Activity) -> bool:
-    """The ACS writes every narrative. CONNECT HERE: a responsible unit's reporter (from app/plan's
-    responsible people, issue 20 "deliver") will write their own activities' narratives too."""
-    return bool(user and user.is_authenticated and user.has_role(ADMIN))
+    """The ACS writes every narrative; a reporter of one of the activity's responsible units writes its own."""
+    if not (user and user.is_authenticated):
+        return False
+    if user.has_role(ADMIN):
+        return True
+    units = {unit.id for unit in deliverables.units_of([activity.id]).get(activity.id, [])}
+    return bool(units & deliverables.reporter_unit_ids(user))
 
 
 def narrative(activity_id: int, period: str, language: str) -> Narrative | None:
@@ -217,7 +224,8 @@ def percent_text(value: float | None) -> str:
     return format_decimal(round(float(value), 1), format="#,##0.#", locale=language()) + "%"
 
 
-def _done_text(activity: Activity, figure: Figure, status: str | None) -> str:
+def _done_text(activity: Activity, figure: Figure, periods: list[tuple[int, str]] | None,
+               measure: Measure | None = None) -> str:
     if activity.kind == REACH:
         if not figure.headcount:
             return _("Took part: %(n)d; no headcount is recorded to measure them against.", n=figure.participants)
@@ -228,8 +236,14 @@ def _done_text(activity: Activity, figure: Figure, status: str | None) -> str:
                            else _("Still needed to reach the target of %(target)s: %(n)d.", n=figure.needed,
                                   target=percent_text(figure.target)))
         return text
-    if status:
-        return _("Status: %(status)s.", status=status)
+    if measure is not None:
+        return measure.text + "."
+    if periods:
+        labels = deliverables.status_labels()
+        if len(periods) == 1:
+            return _("Status: %(status)s.", status=labels.get(periods[0][1], periods[0][1]))
+        return _("Status by period: %(statuses)s.", statuses="; ".join(
+            f"{number}: {labels.get(status, status)}" for number, status in periods))
     return _("Measured as %(kind)s (%(hint)s); no status has been recorded in the platform yet.",
              kind=coverage_service.kind_label(activity.kind), hint=coverage_service.kind_hint(activity.kind))
 
@@ -280,6 +294,7 @@ def build_filing(plan: Plan, kind: str, language: str, *, generated_by: str, tod
     evidence, statuses = evidence_for(ids), status_for(ids, as_of)
     narrative_periods = [ANNUAL] if kind == BOARD else [p.key for p in periods_touching(plan, first, last)]
     with force_locale(language):
+        measures = measures_for(data.activities, as_of)     # their texts are in the report's language
         labels = {key: (period_by_key(plan, key) or annual(plan)).label() for key in narrative_periods}
         written = narratives_for(plan, narrative_periods, language)
         title, addressee = _title(kind, plan, period)
@@ -294,7 +309,7 @@ def build_filing(plan: Plan, kind: str, language: str, *, generated_by: str, tod
                         else tr(activity, "target_text") or "—"),
                 term=tr(activity, "term_text") or "", responsible=", ".join(tr(activity, "responsible") or []),
                 form_of_completion=tr(activity, "form_of_completion") or "",
-                done=_done_text(activity, figure, statuses.get(activity.id)),
+                done=_done_text(activity, figure, statuses.get(activity.id), measures.get(activity.id)),
                 figure=figure if reach else None, bars=_bars(activity, data, figure),
                 target_percent=activity.target_percent if reach else None,
                 narratives=[(labels[key], text) for key, text in written.get(activity.id, [])],

@@ -104,7 +104,7 @@ def change_status(deliverable_id):
         return _deliverable_page(db.session.get(Deliverable, deliverable_id), {error.field or "status": str(error)},
                                  request.form, 422)
     db.session.commit()
-    flash(_("Status changed: %(status)s.", status=status_labels()[deliverable.status]), "success")
+    flash(_("Status changed: %(status)s.", status=service.status_labels()[deliverable.status]), "success")
     return redirect(url_for(".show", deliverable_id=deliverable.id))
 
 
@@ -219,12 +219,6 @@ def units():
                            staff=service.staff_accounts(), by_unit=by_unit, activities=codes, form=form)
 
 
-def status_labels() -> dict:
-    """The statuses in the reader's language."""
-    return {"planned": _("planned"), "in_progress": _("in progress"), "submitted": _("submitted"),
-            "accepted": _("accepted"), "overdue": _("overdue")}
-
-
 @bp.app_context_processor
 def deliverable_labels():
-    return {"deliverable_status": lambda status: status_labels().get(status, status)}
+    return {"deliverable_status": lambda status: service.status_labels().get(status, status)}

@@ -397,6 +397,12 @@ def waiting_for_acs(plan: Plan) -> int:
         Activity.plan_id == plan.id, Deliverable.status == SUBMITTED)).all())
 
 
+def status_labels() -> dict:
+    """The statuses in the reader's language."""
+    return {PLANNED: _("planned"), IN_PROGRESS: _("in progress"), SUBMITTED: _("submitted"),
+            ACCEPTED: _("accepted"), OVERDUE: _("overdue")}
+
+
 def status_for(activity_ids, today: date) -> dict[int, list[PeriodStatus]]:
     """Each deliverable activity's periods with their effective status, for pages and reports."""
     found: dict[int, list[PeriodStatus]] = {}
