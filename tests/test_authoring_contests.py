@@ -235,3 +235,12 @@ def test_export_writes_the_edited_contest_in_the_contest_file_layout(officer, cl
     written = (tmp_path / "contests" / "poster-2025-2026.toml").read_text(encoding="utf-8")
     assert 'key = "idea"' in written and "weight = 3" in written
     assert 'title = "Плакат"' in (tmp_path / "contests" / "poster-2025-2026.ru.toml").read_text(encoding="utf-8")
+
+
+def test_the_demo_editor_is_given_the_essay_contest(app, runner, client, auth):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    auth.login("editor@sanaly.test", "demo-password")
+    assert client.get(f"/authoring/contests/{ESSAY}/edit").status_code == 200
+    assert client.get("/authoring/contests/poem-2024-2025/edit").status_code == 403
+    page = client.get("/authoring/").get_data(as_text=True)
+    assert f"/authoring/contests/{ESSAY}/edit" in page and "/authoring/contests/poem-2024-2025/edit" not in page
