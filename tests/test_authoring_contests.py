@@ -46,7 +46,7 @@ def new_contest_fields(**change) -> dict[str, str]:
               "brief": "Write what integrity means on **one** page.", "activity": "2.9",
               "submissions_open": "2025-10-01T09:00", "submissions_close": "2025-11-01T18:00",
               "judging_close": "2025-11-15T18:00", "results_on": "2025-11-20", "eligibility": "students",
-              "entries_per_person": "1", "language": "any", "min_words": "100", "max_words": "600",
+              "entries_per_person": "1", "language": "any", "min_words": "100", "max_words": "600", "max_file_mb": "2",
               "jurors_per_entry": "2", "normalisation": "zscore", "xp": "30", "places": "2",
               "criterion-0-key": "idea", "criterion-0-title": "Idea", "criterion-0-weight": "3",
               "criterion-0-scale": "10", "criterion-0-description": "A clear idea of integrity.",
@@ -60,7 +60,8 @@ def test_an_officer_publishes_a_new_contest_with_a_weighted_rubric(officer, clie
     assert response.status_code == 302
     contest = _contest("poster-2025-2026")
     assert [(c["key"], c["weight"], c["scale"]) for c in contest.criteria] == [("idea", 3, 10), ("craft", 1, 5)]
-    assert (contest.normalisation, contest.min_words, contest.max_words, contest.xp) == ("zscore", 100, 600, 30)
+    assert (contest.normalisation, contest.min_words, contest.max_words, contest.max_file_mb, contest.xp) == (
+        "zscore", 100, 600, 2, 30)
     assert contest.places == [{"place": 1, "prize": "A diploma and a book"}, {"place": 2, "prize": ""}]
     assert "<strong>one</strong>" in contest.brief_html
     revision = current_revision("contest", "poster-2025-2026")
@@ -95,6 +96,7 @@ def test_the_fields_of_a_loaded_contest_publish_back_to_the_same_contest(officer
     ({"results_on": "2025-11-10"}, "results_on", "must not be before judging_close"),
     ({"slug": "Poster 2025"}, "slug", "lower-case words"),
     ({"title": ""}, "title", "must not be empty"),
+    ({"max_file_mb": "6"}, "max_file_mb", "at most 5"),
     ({"place-3-prize": "A mug"}, "place-3-prize", "Only 2 places are awarded"),
     ({"title-kk": "", "brief-kk": "Тек сипаттама"}, "title-kk", "must not be empty"),
     ({"criterion-0-description-ru": "Ясная идея"}, "criterion-0-title-ru", "must not be empty"),

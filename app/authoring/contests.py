@@ -24,7 +24,7 @@ from app.authoring import files as content_files
 from app.authoring.models import BROWSER, ContentDraft, ContentRevision
 from app.authoring.service import record_revision
 from app.contests.loader import SLUG, apply_contest, read_contest
-from app.contests.models import KINDS, Contest
+from app.contests.models import KINDS, MAX_FILE_MB, Contest
 from app.core.content import ContentError
 from app.extensions import db
 from app.people.models import User
@@ -33,7 +33,7 @@ TRANSLATIONS = ("kk", "ru")
 LANGUAGES = ("", *TRANSLATIONS)       # "": the contest's own text (English)
 TEXTS = ("title", "brief")
 MOMENTS = ("submissions_open", "submissions_close", "judging_close")
-INTEGERS = ("entries_per_person", "min_words", "max_words", "jurors_per_entry", "xp", "places")
+INTEGERS = ("entries_per_person", "min_words", "max_words", "max_file_mb", "jurors_per_entry", "xp", "places")
 CHOICES = {"kind": KINDS, "eligibility": ("students", "everyone"), "normalisation": ("none", "zscore"),
            "language": ("any", "kk", "ru", "en")}
 SETTINGS = ("slug", "activity", *MOMENTS, "results_on", *INTEGERS, *CHOICES)
@@ -74,7 +74,7 @@ def fields_of(contest: Contest) -> dict[str, str]:
               "places": str(len(contest.places))}
     for moment in MOMENTS:
         fields[moment] = getattr(contest, moment).strftime(MOMENT_FORMAT)
-    for number in ("entries_per_person", "min_words", "max_words", "jurors_per_entry", "xp"):
+    for number in ("entries_per_person", "min_words", "max_words", "max_file_mb", "jurors_per_entry", "xp"):
         fields[number] = str(getattr(contest, number))
     for index, criterion in enumerate(contest.criteria):
         for part in ("key", "title", "description"):
@@ -100,7 +100,8 @@ def new_fields(today: date) -> dict[str, str]:
     """A new contest's starting fields: an essay contest for students opening in a week, one criterion to fill in."""
     start = datetime(today.year, today.month, today.day, 9, 0)
     return {"kind": "essay", "eligibility": "students", "language": "any", "normalisation": "none",
-            "entries_per_person": "1", "min_words": "0", "max_words": "0", "jurors_per_entry": "3", "xp": "0",
+            "entries_per_person": "1", "min_words": "0", "max_words": "0", "max_file_mb": str(MAX_FILE_MB),
+            "jurors_per_entry": "3", "xp": "0",
             "places": "3", "submissions_open": (start + timedelta(days=7)).strftime(MOMENT_FORMAT),
             "submissions_close": (start + timedelta(days=37)).strftime(MOMENT_FORMAT),
             "judging_close": (start + timedelta(days=51)).strftime(MOMENT_FORMAT),
@@ -192,6 +193,8 @@ def contest_files(fields: dict[str, str], slug: str) -> dict[str, str]:
         top[choice] = fields.get(choice, "")
     numbers = {}
     for number in INTEGERS:
+        if number == "max_file_mb" and not fields.get(number, "").strip():
+            continue                        # the loader's default: the platform's own limit
         try:
             numbers[number] = int(fields.get(number, "").strip() or "0")
         except ValueError:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.contests.models import KINDS, Contest
+from app.contests.models import KINDS, MAX_FILE_MB, Contest
 from app.core import markdown
 from app.core.clock import utcnow
 from app.core.content import read_translation_files, ContentError, TomlReader, load_files, parse_toml
@@ -45,6 +45,7 @@ def read_contest(path: Path) -> dict:
         "language": reader.text("language", required=False, default="any"),
         "min_words": reader.integer("min_words", required=False, default=0, minimum=0),
         "max_words": reader.integer("max_words", required=False, default=0, minimum=0),
+        "max_file_mb": reader.integer("max_file_mb", required=False, default=MAX_FILE_MB, minimum=1),
         "jurors_per_entry": reader.integer("jurors_per_entry", required=False, default=3, minimum=1),
         "normalisation": reader.text("normalisation", required=False, default="none"),
         "xp": reader.integer("xp", required=False, default=0, minimum=0),
@@ -58,6 +59,8 @@ def read_contest(path: Path) -> dict:
         raise ContentError(path, "eligibility", "must be students or everyone")
     if spec["normalisation"] not in ("none", "zscore"):
         raise ContentError(path, "normalisation", "must be none or zscore")
+    if spec["max_file_mb"] > MAX_FILE_MB:
+        raise ContentError(path, "max_file_mb", f"must be at most {MAX_FILE_MB} (the platform's upload limit)")
     if spec["max_words"] and spec["max_words"] < spec["min_words"]:
         raise ContentError(path, "max_words", "must not be below min_words")
     criteria, keys = [], set()
