@@ -97,6 +97,7 @@ def test_the_fields_of_a_loaded_contest_publish_back_to_the_same_contest(officer
     ({"slug": "Poster 2025"}, "slug", "lower-case words"),
     ({"title": ""}, "title", "must not be empty"),
     ({"max_file_mb": "6"}, "max_file_mb", "at most 5"),
+    ({"places": "-1"}, "places", "0 for no places"),
     ({"place-3-prize": "A mug"}, "place-3-prize", "Only 2 places are awarded"),
     ({"title-kk": "", "brief-kk": "Тек сипаттама"}, "title-kk", "must not be empty"),
     ({"criterion-0-description-ru": "Ясная идея"}, "criterion-0-title-ru", "must not be empty"),
@@ -163,6 +164,8 @@ def _entered(contest: Contest, make_user) -> None:
     ({"criterion-4-key": "style", "criterion-4-title": "Style", "criterion-4-weight": "1",
       "criterion-4-scale": "10"}, "criterion-4-key"),
     ({"normalisation": "none"}, "normalisation"),
+    ({"criterion-3-key": "", "criterion-3-title": "", "criterion-3-description": "", "criterion-3-weight": "",
+      "criterion-3-scale": ""}, "criteria"),
 ])
 def test_once_submissions_opened_the_rubric_cannot_change_a_score(officer, client, at, make_user, change, field):
     at(WHILE_ESSAYS_OPEN)
@@ -208,7 +211,8 @@ def test_an_editor_edits_only_the_contests_given_to_them_and_never_results(app, 
                        ).status_code == 403
     assert client.get("/authoring/contests/new").status_code == 403
     assert client.post(f"/authoring/contests/{ESSAY}/editors", data={"email": editor.email}).status_code == 403
-    assert client.post(f"/admin/contests/{ESSAY}/publish").status_code in (302, 403)
+    assert client.post(f"/admin/contests/{ESSAY}/publish").status_code == 403
+    assert client.get(f"/admin/contests/{ESSAY}/").status_code == 403
     assert _contest().published_at is None
     fields = {**contest_editor.fields_of(_contest()), "title": "Essay: what I would change"}
     assert client.post(f"/authoring/contests/{ESSAY}/edit", data={**fields, "action": "publish"}).status_code == 302

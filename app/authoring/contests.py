@@ -128,7 +128,7 @@ def place_count(fields: dict[str, str]) -> int:
         awarded = 0
     written = [int(key.split("-")[1]) for key, value in fields.items()
                if key.startswith("place-") and value.strip()]
-    return max([awarded, *written]) if awarded >= 0 else max(written, default=0)
+    return max([awarded, *written])
 
 
 def translated(fields: dict[str, str], language: str) -> bool:
@@ -217,7 +217,9 @@ def contest_files(fields: dict[str, str], slug: str) -> dict[str, str]:
         criteria.append(entry)
     top["criteria"] = criteria
     awarded = numbers.get("places", 0)
-    for number in range(awarded + 1, place_count(fields) + 1):
+    if awarded < 0:
+        problems["places"] = _l("Write a whole number: 0 for no places, 3 for three.")
+    for number in range(awarded + 1, place_count(fields) + 1) if awarded >= 0 else ():
         for language in LANGUAGES:
             if fields.get(place_name(number, language), "").strip():
                 problems[place_name(number, language)] = _l(
@@ -320,7 +322,7 @@ def rubric_changes(contest: Contest, spec: dict, fields: dict[str, str], now: da
             for part in ("weight", "scale"):
                 if old[part] != criterion[part]:
                     problems[criterion_name(index, part)] = explain
-    if {c["key"] for c in spec["criteria"]} != set(before) and "criteria" not in problems and not problems:
+    if set(before) - {c["key"] for c in spec["criteria"]}:      # a criterion taken out
         problems["criteria"] = explain
     if spec["normalisation"] != contest.normalisation:
         problems["normalisation"] = explain
