@@ -1,5 +1,7 @@
 """The contest editor: the contest loader's checks at the field, weights, translations, the rubric rule, who may edit."""
+import shutil
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -10,6 +12,7 @@ from app.authoring import service
 from app.authoring.models import BROWSER, ContentDraft
 from app.authoring.service import current_revision
 from app.cli import load_content
+from app.contests.loader import load_contests
 from app.contests.models import Contest, Entry
 from app.extensions import db
 
@@ -250,3 +253,22 @@ def test_the_demo_editor_is_given_the_essay_contest(app, runner, client, auth):
     assert client.get("/authoring/contests/poem-2024-2025/edit").status_code == 403
     page = client.get("/authoring/").get_data(as_text=True)
     assert f"/authoring/contests/{ESSAY}/edit" in page and "/authoring/contests/poem-2024-2025/edit" not in page
+
+
+def test_the_file_door_keeps_the_same_rubric_rule(officer, at, tmp_path):
+    """A contest file that would change the scores after entries opened is refused by the loader as well."""
+    at(WHILE_ESSAYS_OPEN)
+    source = Path(__file__).resolve().parent.parent / "contests"
+    folder = tmp_path / "contests"
+    folder.mkdir()
+    for path in source.glob(f"{ESSAY}*.toml"):
+        shutil.copy(path, folder / path.name)
+    main = folder / f"{ESSAY}.toml"
+    main.write_text(main.read_text(encoding="utf-8").replace("weight = 3", "weight = 4"), encoding="utf-8")
+    _lines, problems = load_contests(folder)
+    assert [(problem.key, "entries have opened" in problem.problem) for problem in problems] == [("criteria", True)]
+    assert _contest().criteria[0]["weight"] == 3
+    main.write_text(main.read_text(encoding="utf-8").replace('title = "Argument"', 'title = "Reasoning"')
+                    .replace("weight = 4", "weight = 3"), encoding="utf-8")
+    assert load_contests(folder)[1] == []
+    assert _contest().criteria[0]["title"] == "Reasoning"
