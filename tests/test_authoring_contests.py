@@ -272,3 +272,14 @@ def test_the_file_door_keeps_the_same_rubric_rule(officer, at, tmp_path):
                     .replace("weight = 4", "weight = 3"), encoding="utf-8")
     assert load_contests(folder)[1] == []
     assert _contest().criteria[0]["title"] == "Reasoning"
+
+
+def test_history_shows_who_changed_what_and_a_retired_contest_is_audited(officer, client):
+    fields = {**contest_editor.fields_of(_contest()), "criterion-0-weight": "4"}
+    client.post(f"/authoring/contests/{ESSAY}/edit", data={**fields, "action": "publish"})
+    page = client.get(f"/authoring/contest/{ESSAY}/history").get_data(as_text=True)
+    assert officer.full_name in page and "+weight = 4" in page and "-weight = 3" in page
+    assert client.post(f"/authoring/contest/{ESSAY}/retire", data={"confirmed": "yes"}).status_code == 302
+    assert _contest().retired and client.get(f"/contests/{ESSAY}/").status_code == 404
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "content.retired", AuditEvent.subject == f"contest:{ESSAY}")) == 1
