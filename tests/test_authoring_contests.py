@@ -283,3 +283,15 @@ def test_history_shows_who_changed_what_and_a_retired_contest_is_audited(officer
     assert _contest().retired and client.get(f"/contests/{ESSAY}/").status_code == 404
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "content.retired", AuditEvent.subject == f"contest:{ESSAY}")) == 1
+
+
+def test_a_contest_with_published_results_keeps_its_rubric_word_for_word(officer, client):
+    db.session.execute(Contest.__table__.update().where(Contest.slug == ESSAY).values(published_at=WHILE_ESSAYS_OPEN))
+    db.session.commit()
+    fields = {**contest_editor.fields_of(_contest()), "criterion-0-title": "Reasoning"}
+    page = client.post(f"/authoring/contests/{ESSAY}/edit", data={**fields, "action": "publish"}).get_data(as_text=True)
+    assert 'id="criteria-error"' in page and "not even a title" in page
+    assert _contest().criteria[0]["title"] == "Argument"
+    fields = {**contest_editor.fields_of(_contest()), "criterion-0-title-kk": "Пайымдау"}
+    assert client.post(f"/authoring/contests/{ESSAY}/edit", data={**fields, "action": "publish"}).status_code == 302
+    assert _contest().translations["kk"]["criteria"]["argument"]["title"] == "Пайымдау"

@@ -308,6 +308,9 @@ def rubric_changes(contest: Contest, spec: dict, fields: dict[str, str], now: da
     """
     if not rubric_locked(contest, now):
         return {}
+    if contest.published_at is not None and spec["criteria"] != contest.criteria:
+        return {"criteria": _l("The results are published with this rubric: it can no longer change at all, "
+                               "not even a title. Its translations may still be corrected.")}
     problems = {}
     before = {c["key"]: c for c in contest.criteria}
     rows = _criteria_rows(fields)
