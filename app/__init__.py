@@ -79,6 +79,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.risks.routes import bp as risks_bp
     from app.surveys.routes import bp as surveys_bp
     from app.authoring import routes as _authoring_routes  # noqa: F401  (attach the views to the blueprint)
+    from app.authoring import contest_routes as _contest_routes  # noqa: F401
     from app.authoring import bp as authoring_bp
     from app.jobs.routes import bp as jobs_bp
     from app.mail.routes import bp as mail_bp

@@ -229,6 +229,17 @@ def test_an_oversized_upload_is_refused(content, people, client):
     assert response.status_code == 422 and "larger than 5 MB" in response.get_data(as_text=True)
 
 
+def test_a_contest_may_set_a_lower_limit_on_the_cover(content, people, client):
+    video = db.session.execute(select(Contest).where(Contest.kind == "video")).scalar_one()
+    video.max_file_mb = 1
+    db.session.commit()
+    login(client, "aruzhan@uni.test")
+    response = post_video(client, b"\xff\xd8" + b"0" * (1024 * 1024 + 10))
+    assert response.status_code == 422 and "larger than 1 MB, this contest" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Entry)) == 0
+    assert post_video(client, image_bytes("PNG")).status_code == 302
+
+
 def test_a_video_link_of_the_wrong_form_is_refused(content, people, client):
     login(client, "aruzhan@uni.test")
     response = post_video(client, image_bytes("PNG"), url="https://www.youtube.com/watch?v=abc")

@@ -95,7 +95,7 @@ def test_demo_runs_twice_and_signs_in(app, runner, client, auth):
     assert "admin@sanaly.test" in first.output and "student12@sanaly.test" in first.output
     assert "http://127.0.0.1:5000/" in first.output
     after_first = counts()
-    assert after_first == (17, 4, 8, 60)              # the seed's 30 activities and this year's 30
+    assert after_first == (18, 4, 8, 60)              # 18 accounts (with the editor); the seed's 30 activities and this year's 30
     second = run_demo(runner)
     assert counts() == after_first
     assert verify_chain().ok

@@ -245,6 +245,7 @@ def policy(d):
         "authoring.edit_lesson": [("/authoring/courses/fundamentals-of-anti-corruption-culture/lessons/new", ADMIN), ("/authoring/courses/fundamentals-of-anti-corruption-culture/lessons/what-is-corruption/edit", ADMIN)],
         "authoring.history": [("/authoring/course/fundamentals-of-anti-corruption-culture/history", ADMIN)],
         "authoring.quiz_settings": [("/authoring/quizzes/integrity-hour/settings", ADMIN)],
+        "authoring.edit_contest": [("/authoring/contests/new", ADMIN), ("/authoring/contests/essay-2024-2025/edit", ADMIN)],
         "authoring.quiz_question": [("/authoring/quizzes/integrity-hour/questions/new", ADMIN), ("/authoring/quizzes/integrity-hour/questions/recognise-book-before-exam/edit", ADMIN)],
     }
 
@@ -362,6 +363,8 @@ def post_policy(d, token_id):
         "authoring.retire": ("/authoring/quiz/integrity-hour/retire", P_ADMIN),
         "authoring.quiz_settings": ("/authoring/quizzes/integrity-hour/settings", P_ADMIN),
         "authoring.quiz_question": ("/authoring/quizzes/integrity-hour/questions/new", P_ADMIN),
+        "authoring.edit_contest": ("/authoring/contests/new", P_ADMIN),          # an empty form: messages at the fields
+        "authoring.grant_contest": ("/authoring/contests/essay-2024-2025/editors", P_ADMIN),
         "auth.logout": ("/logout", post_expect("ok", "ok", "ok", "ok", "ok")),      # last: it signs out
     }
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.brainring.models import RingSet
-from app.contests.models import Contest
+from app.contests.models import MAX_FILE_MB, Contest
 from app.core.content import TRANSLATION_LANGUAGES
 from app.courses.models import Course, Lesson
 from app.extensions import db
@@ -165,6 +165,7 @@ def contest_files(contest: Contest) -> dict[str, str]:
     top = _some(top, results_on=contest.results_on)
     top.update({"eligibility": contest.eligibility, "entries_per_person": contest.entries_per_person,
                 "language": contest.language, "min_words": contest.min_words, "max_words": contest.max_words,
+                "max_file_mb": None if contest.max_file_mb == MAX_FILE_MB else contest.max_file_mb,
                 "jurors_per_entry": contest.jurors_per_entry, "normalisation": contest.normalisation,
                 "xp": contest.xp})
     top["criteria"] = [_some({"key": c["key"], "title": c["title"]}, description=c.get("description", ""))

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.contests.models import KINDS, Contest
+from app.contests.models import KINDS, MAX_FILE_MB, Contest
 from app.core import markdown
-from app.core.clock import utcnow
+from app.core.clock import now, utcnow
 from app.core.content import read_translation_files, ContentError, TomlReader, load_files, parse_toml
 from app.extensions import db
 
@@ -45,6 +45,7 @@ def read_contest(path: Path) -> dict:
         "language": reader.text("language", required=False, default="any"),
         "min_words": reader.integer("min_words", required=False, default=0, minimum=0),
         "max_words": reader.integer("max_words", required=False, default=0, minimum=0),
+        "max_file_mb": reader.integer("max_file_mb", required=False, default=MAX_FILE_MB, minimum=1),
         "jurors_per_entry": reader.integer("jurors_per_entry", required=False, default=3, minimum=1),
         "normalisation": reader.text("normalisation", required=False, default="none"),
         "xp": reader.integer("xp", required=False, default=0, minimum=0),
@@ -58,6 +59,8 @@ def read_contest(path: Path) -> dict:
         raise ContentError(path, "eligibility", "must be students or everyone")
     if spec["normalisation"] not in ("none", "zscore"):
         raise ContentError(path, "normalisation", "must be none or zscore")
+    if spec["max_file_mb"] > MAX_FILE_MB:
+        raise ContentError(path, "max_file_mb", f"must be at most {MAX_FILE_MB} (the platform's upload limit)")
     if spec["max_words"] and spec["max_words"] < spec["min_words"]:
         raise ContentError(path, "max_words", "must not be below min_words")
     criteria, keys = [], set()
@@ -114,6 +117,15 @@ def _translation(path: Path, language: str, table: dict, criteria: list[dict], p
             "criteria": texts, "places": prizes}
 
 
+def scoring(criteria: list[dict], normalisation: str) -> tuple:
+    """What of a rubric a score depends on: each criterion's key, weight and scale, and the normalisation.
+
+    A juror's total is T = 100 · Σ w_c·v_c/S_c / Σ w_c (see aggregate.py); titles and descriptions
+    do not enter it.
+    """
+    return sorted((c["key"], c["weight"], c["scale"]) for c in criteria), normalisation
+
+
 def apply_contest(spec: dict) -> str:
     contest = db.session.execute(select(Contest).where(Contest.slug == spec["slug"])).scalar_one_or_none()
     if contest is not None and contest.source_digest == spec["digest"] and not contest.retired:
@@ -128,6 +140,11 @@ def apply_contest(spec: dict) -> str:
         db.session.add(contest)
     elif contest.published_at is not None and (contest.criteria != spec["criteria"]):
         raise ContentError(spec["slug"] + ".toml", "criteria", "the rubric of a contest with published results cannot change")
+    elif now() >= contest.submissions_open and scoring(contest.criteria, contest.normalisation) != scoring(
+            spec["criteria"], spec["normalisation"]):
+        raise ContentError(spec["slug"] + ".toml", "criteria",
+                           "entries have opened: the criteria's keys, weights and scales and the normalisation "
+                           "can no longer change, since the jurors' scores would change with them")
     for name, value in spec.items():
         if name != "digest" and name != "slug":
             setattr(contest, name, value)

@@ -12,6 +12,7 @@ DRAFT, SUBMITTED, WITHDRAWN = "draft", "submitted", "withdrawn"
 ACTIVE, CONFLICT, REMOVED = "active", "conflict", "removed"
 TEXT_KINDS = ("essay", "story", "poem")
 KINDS = TEXT_KINDS + ("video",)
+MAX_FILE_MB = 5          # the platform's upload limit (app.core.uploads.MAX_BYTES); a contest may set a lower one
 
 
 class Contest(db.Model):
@@ -33,6 +34,7 @@ class Contest(db.Model):
     language: Mapped[str] = mapped_column(String(10), default="any")
     min_words: Mapped[int] = mapped_column(default=0)
     max_words: Mapped[int] = mapped_column(default=0)
+    max_file_mb: Mapped[int] = mapped_column(default=MAX_FILE_MB, server_default=str(MAX_FILE_MB))  # an entry's cover
     jurors_per_entry: Mapped[int] = mapped_column(default=3)
     normalisation: Mapped[str] = mapped_column(String(10), default="none")
     criteria: Mapped[list] = mapped_column(JSON, default=list)   # [{key, title, description, weight, scale}]

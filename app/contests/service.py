@@ -159,6 +159,15 @@ def _drop_expired_pending(now: datetime) -> list[str]:
     return _drop_pending(*expired) if expired else []
 
 
+def _stream_size(stream) -> int:
+    """The bytes left in an uploaded file's stream (it is read from where it stands)."""
+    start = stream.tell()
+    stream.seek(0, 2)
+    size = stream.tell() - start
+    stream.seek(start)
+    return size
+
+
 def save_entry(user: User, contest: Contest, entry: Entry | None, draft: EntryDraft, cover, now: datetime,
                *, submit: bool, confirm_identity: bool, upload_folder: Path, pending_token: str = "") -> SaveOutcome:
     """Create or update an entry as a draft, or submit it; when a check fails only the uploaded cover is kept."""
@@ -196,10 +205,13 @@ def save_entry(user: User, contest: Contest, entry: Entry | None, draft: EntryDr
             problems["description"] = _("Keep the description under 1000 characters.")
     stored = None
     if cover is not None and getattr(cover, "filename", "") and not contest.is_text:
-        try:
-            stored = store_image(cover.stream, covers)
-        except UploadError as error:
-            problems["cover"] = str(error)
+        if _stream_size(cover.stream) > contest.max_file_mb * 1024 * 1024:
+            problems["cover"] = _("The image is larger than %(mb)d MB, this contest's limit.", mb=contest.max_file_mb)
+        else:
+            try:
+                stored = store_image(cover.stream, covers)
+            except UploadError as error:
+                problems["cover"] = str(error)
     if submit and not contest.is_text and stored is None and pending is None and not (entry and entry.cover_file):
         problems.setdefault("cover", _("Add a cover image for your video."))
     identity = identity_hints(user, title, draft.body, draft.description) if submit else []

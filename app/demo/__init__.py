@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.audit.keys import ensure_signing_key
+from app.authoring import service as authoring
 from app.core.clock import now
 from app.demo import club as demo_club
 from app.demo import contests as demo_contests
@@ -41,7 +42,10 @@ ACCOUNTS = [
     ("jury1@sanaly.test", "Dana Zhaksylykova", ENERGY, "", "jury;staff", "Department of Automation"),
     ("jury2@sanaly.test", "Yerlan Nurpeisov", MINING, "", "jury;staff", "Department of Mine Surveying"),
     ("jury3@sanaly.test", "Saule Tokhtarova", "", "", "jury;staff", ACS_UNIT),
+    ("editor@sanaly.test", "Aliya Kenzhebekova", ENERGY, "", "editor;staff", "Department of Power Engineering"),
 ]
+# What the demo's editor is given to edit (kind, slug): the essay contest.
+EDITOR_GRANTS = {"editor@sanaly.test": [("contest", "essay-2024-2025")]}
 STUDENTS = [
     ("Aruzhan Bekova", ENERGY, "ЭЭ-24-1"), ("Timur Akhmetov", ENERGY, "ЭЭ-24-1"),
     ("Madina Ospanova", ENERGY, "ЭЭ-24-1"), ("Daniyar Kassymov", ENERGY, "ЭЭ-24-2"),
@@ -118,6 +122,10 @@ def build_demo() -> DemoReport:
     db.session.commit()
 
     admin = users["admin@sanaly.test"]
+    for email, items in EDITOR_GRANTS.items():
+        for kind, slug in items:
+            authoring.grant(users[email], kind, slug, by=admin, now=now())
+    db.session.commit()
     steps, _summary = demo_privacy.build(users, admin, now())
     report.steps.extend(steps)
     db.session.commit()
