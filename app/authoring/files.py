@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from app.brainring.models import RingSet
 from app.contests.models import Contest
 from app.core.content import TRANSLATION_LANGUAGES
-from app.courses.models import Course, Lesson
+from app.courses.models import EVERYONE, Course, Lesson
 from app.extensions import db
 from app.quizzes.models import Quiz
 from app.surveys.models import Survey
@@ -45,7 +45,8 @@ def course_files(course: Course, lessons: list[Lesson], numbers: dict[int, int] 
     folder = f"courses/{course.slug}"
     top = _some({"title": course.title}, summary=course.summary, activity=course.activity_code)
     top.update({"language": course.language, "order": course.position, "xp_per_lesson": course.xp_per_lesson})
-    top = _some(top, final_quiz=course.final_quiz)
+    top = _some(top, final_quiz=course.final_quiz,
+                audience=course.audience if course.audience != EVERYONE else "")
     if course.translations:
         top["translations"] = {language: _some({"title": text["title"]}, summary=text.get("summary", ""))
                                for language, text in sorted(course.translations.items())}

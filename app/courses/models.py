@@ -7,6 +7,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core.clock import utcnow
 from app.extensions import db
 
+# Who a course is for (course.toml's `audience`): shown in the catalogue and opened only by them.
+STAFF_AUDIENCE = "staff"            # employees and teaching staff
+STUDENTS_AUDIENCE = "students"
+EVERYONE = "everyone"
+AUDIENCES = (STAFF_AUDIENCE, STUDENTS_AUDIENCE, EVERYONE)
+
 
 class Course(db.Model):
     __tablename__ = "courses"
@@ -16,6 +22,7 @@ class Course(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")
     activity_code: Mapped[str] = mapped_column(String(20), default="")
+    audience: Mapped[str] = mapped_column(String(20), default=EVERYONE, server_default=EVERYONE)
     language: Mapped[str] = mapped_column(String(5), default="en")
     position: Mapped[int] = mapped_column(default=0)
     xp_per_lesson: Mapped[int] = mapped_column(default=0)
