@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.authoring.files import course_files
+from app.authoring.files import course_files, quiz_files
 from app.core.clock import utcnow
 from app.core.content import ContentError
 from app.coverage import events as coverage_events
@@ -19,6 +19,7 @@ from app.people.models import StaffUnit, User
 from app.plan import service as plan_service
 from app.plan.models import Participation
 from app.quizzes.loader import read_quiz
+from app.quizzes.service import quiz_by_slug
 
 ROOT = Path(__file__).resolve().parent.parent
 STAFF_COURSE = "anti-corruption-for-university-staff"
@@ -46,6 +47,21 @@ def write_course(root: Path, slug: str, *, audience: str | None, activity: str =
     for n in range(1, lessons + 1):
         (folder / f"{n:02d}-lesson-{n}.md").write_text(LESSON.format(n=n), encoding="utf-8")
     return folder
+
+
+STAFF_QUIZ = """title = "Staff check"
+audience = "staff"
+
+[[questions]]
+key = "declare"
+type = "true_false"
+text = "A declared conflict of interest is an offence."
+answer = false
+"""
+
+
+def runner_load(app):
+    return app.test_cli_runner().invoke(args=["load-content"])
 
 
 @pytest.fixture
@@ -86,6 +102,7 @@ def test_the_shipped_staff_course_is_for_staff_counts_for_3_1_and_is_in_three_la
 
 def test_the_staff_final_quiz_mixes_question_types_and_is_translated():
     quiz = read_quiz(ROOT / "quizzes" / "staff-course-final.toml")
+    assert quiz["audience"] == "staff"
     assert len({question["type"] for question in quiz["questions"]}) >= 4
     assert set(quiz["translations"]) == {"kk", "ru"}
     for question in quiz["questions"]:
@@ -136,6 +153,32 @@ def test_an_employee_sees_and_opens_the_staff_course(app, content, client, make_
     assert "Course for-staff" in page and "Course for-students" not in page
     assert client.get("/courses/for-staff/lesson-1").status_code == 200
     assert client.get("/courses/for-students/").status_code == 403
+
+
+def test_a_quiz_for_staff_is_listed_and_opened_only_by_staff(app, content, client, make_user, auth):
+    (content / "quizzes").mkdir(exist_ok=True)
+    (content / "quizzes" / "staff-check.toml").write_text(STAFF_QUIZ, encoding="utf-8")
+    assert runner_load(app).exit_code == 0
+    make_user("s@uni.test")
+    make_user("e@uni.test", roles=("staff",))
+    auth.login("s@uni.test")
+    assert "Staff check" not in client.get("/quizzes/").get_data(as_text=True)
+    assert client.get("/quizzes/staff-check/").status_code == 403
+    assert client.post("/quizzes/staff-check/start").status_code == 403
+    auth.logout()
+    auth.login("e@uni.test")
+    assert "Staff check" in client.get("/quizzes/").get_data(as_text=True)
+    assert client.get("/quizzes/staff-check/").status_code == 200
+    exported = quiz_files(quiz_by_slug("staff-check"))["quizzes/staff-check.toml"]   # the export keeps it
+    assert 'audience = "staff"' in exported
+
+
+def test_the_loader_refuses_a_quiz_with_an_unknown_audience(tmp_path):
+    path = tmp_path / "odd.toml"
+    path.write_text(STAFF_QUIZ.replace('audience = "staff"', 'audience = "teachers"'), encoding="utf-8")
+    with pytest.raises(ContentError) as error:
+        read_quiz(path)
+    assert error.value.key == "audience"
 
 
 def test_a_groups_progress_leaves_out_the_courses_for_staff(app, content, make_group, make_user):

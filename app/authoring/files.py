@@ -87,7 +87,7 @@ def _bank_translation(top: dict, questions: list[dict], fields: tuple[str, ...])
 def quiz_files(quiz: Quiz) -> dict[str, str]:
     """quizzes/<slug>.toml and its translations, from the quiz's settings and current version."""
     top = _some({"title": quiz.title}, description=quiz.description, activity=quiz.activity_code,
-                opens=quiz.opens_at, closes=quiz.closes_at)
+                audience=quiz.audience if quiz.audience != EVERYONE else "", opens=quiz.opens_at, closes=quiz.closes_at)
     top.update({"time_limit_minutes": quiz.time_limit_minutes, "attempts": quiz.attempts_allowed,
                 "grading": quiz.grading, "pass_percent": quiz.pass_percent,
                 "shuffle_questions": quiz.shuffle_questions, "shuffle_options": quiz.shuffle_options,

@@ -15,8 +15,8 @@ from sqlalchemy.orm import selectinload
 
 from app.core import markdown
 from app.core.clock import utcnow
-from app.core.content import ContentError, TomlReader, parse_toml
-from app.courses.models import AUDIENCES, EVERYONE, Course, Lesson, LessonVersion
+from app.core.content import ContentError, TomlReader, parse_toml, read_audience
+from app.courses.models import Course, Lesson, LessonVersion
 from app.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -135,9 +135,7 @@ def read_course(folder: Path) -> CourseSpec:
     raw = toml_path.read_bytes()
     data = parse_toml(toml_path, raw)
     reader = TomlReader(toml_path, data)
-    audience = reader.text("audience", required=False, default=EVERYONE)
-    if audience not in AUDIENCES:
-        raise ContentError(toml_path, "audience", f"must be one of {', '.join(AUDIENCES)}")
+    audience = read_audience(toml_path, reader)
     final_quiz = reader.text("final_quiz", required=False)
     if final_quiz and not (folder.parent.parent / "quizzes" / f"{final_quiz}.toml").exists():
         raise ContentError(toml_path, "final_quiz", f"there is no quizzes/{final_quiz}.toml")

@@ -5,13 +5,8 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
+from app.core.content import AUDIENCES, EVERYONE, STAFF_AUDIENCE, STUDENTS_AUDIENCE  # noqa: F401 (who a course is for)
 from app.extensions import db
-
-# Who a course is for (course.toml's `audience`): shown in the catalogue and opened only by them.
-STAFF_AUDIENCE = "staff"            # employees and teaching staff
-STUDENTS_AUDIENCE = "students"
-EVERYONE = "everyone"
-AUDIENCES = (STAFF_AUDIENCE, STUDENTS_AUDIENCE, EVERYONE)
 
 
 class Course(db.Model):

@@ -12,10 +12,11 @@ from app.core.clock import local_date
 from app.core.db_helpers import insert_ignoring_duplicates
 from app.core.localize import language, tr
 from app.courses.models import (
-    EVERYONE, STAFF_AUDIENCE, STUDENTS_AUDIENCE, Course, CourseProgress, Lesson, LessonCompletion, LessonVersion,
+    EVERYONE, STUDENTS_AUDIENCE, Course, CourseProgress, Lesson, LessonCompletion, LessonVersion,
 )
 from app.extensions import db
-from app.people.models import ADMIN, CURATOR, EDITOR, STAFF, STUDENT, User
+from app.people.access import audiences_of
+from app.people.models import User
 from app.plan import service as plan_service
 from app.quizzes import service as quizzes  # a course's final quiz: the quizzes feature owns grades and pass marks
 
@@ -115,21 +116,6 @@ def completed_lesson_ids(user_id: int, course_id: int) -> set[int]:
 def progress_for(user_id: int, course_id: int) -> CourseProgress | None:
     return db.session.execute(select(CourseProgress).where(
         CourseProgress.user_id == user_id, CourseProgress.course_id == course_id)).scalar_one_or_none()
-
-
-def audiences_of(user) -> tuple[str, ...]:
-    """The course audiences a person belongs to: staff, students (curators follow their students' courses), everyone.
-
-    The ACS and editors, who look after the content, see every course.
-    """
-    if user.has_role(ADMIN, EDITOR):
-        return (STAFF_AUDIENCE, STUDENTS_AUDIENCE, EVERYONE)
-    mine = [EVERYONE]
-    if user.has_role(STAFF):
-        mine.append(STAFF_AUDIENCE)
-    if user.has_role(STUDENT, CURATOR):
-        mine.append(STUDENTS_AUDIENCE)
-    return tuple(mine)
 
 
 def can_see_course(user, course: Course) -> bool:

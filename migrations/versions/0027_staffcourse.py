@@ -1,4 +1,4 @@
-"""staffcourse: who a course is for (staff, students or everyone)
+"""staffcourse: who a course or a quiz is for (staff, students or everyone)
 
 Revision ID: 0027_staffcourse
 Revises: 0026_activity_kinds
@@ -13,10 +13,12 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("courses") as batch:
-        batch.add_column(sa.Column("audience", sa.String(length=20), nullable=False, server_default="everyone"))
+    for table in ("courses", "quizzes"):
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column("audience", sa.String(length=20), nullable=False, server_default="everyone"))
 
 
 def downgrade():
-    with op.batch_alter_table("courses") as batch:
-        batch.drop_column("audience")
+    for table in ("quizzes", "courses"):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("audience")
