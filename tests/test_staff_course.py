@@ -224,6 +224,45 @@ def test_an_employee_finishing_the_staff_course_grows_the_coverage_of_3_1(app, c
         employee.id, culture.id, "course", f"course:{course('for-staff').id}")
 
 
+def right_response(question: dict):
+    """What a person who knows every answer sends for this question (as the quiz stores it)."""
+    if question["type"] == "matching":
+        return {str(i): i for i in range(len(question["pairs"]))}
+    if question["type"] == "ordering":
+        return {str(i): i + 1 for i in range(len(question["items"]))}
+    return question["answer"]
+
+
+def test_the_shipped_course_completed_through_its_pages_and_final_quiz_counts_for_3_1(app, runner, client, make_user,
+                                                                                        auth):
+    from app.quizzes import service as quizzes
+
+    assert runner.invoke(args=["load-content"]).exit_code == 0
+    unit = StaffUnit(name="Department of Automation")
+    db.session.add(unit)
+    db.session.commit()
+    employee = make_user("e@uni.test", roles=("staff",))
+    employee.staff_unit_id = unit.id     # the employees' coverage counts people of the staff units
+    db.session.commit()
+    auth.login("e@uni.test")
+    for lesson in lessons_of(STAFF_COURSE):
+        answers = {f"q{i}": str(check["answer"]) for i, check in enumerate(lesson.current.checks)}
+        assert client.post(f"/courses/{STAFF_COURSE}/{lesson.slug}/check", data=answers).status_code == 302
+    plan = plan_service.current_plan(datetime(2024, 11, 1).date())
+    culture = plan_service.activity_by_code(plan, "3.1")
+    assert db.session.scalar(select(db.func.count()).select_from(Participation)) == 0   # the quiz is still owed
+    start = datetime(2024, 11, 1, 9, 0)
+    attempt = quizzes.start_attempt(employee, quizzes.quiz_by_slug("staff-course-final"), start)
+    quizzes.save_answers(attempt, {entry["key"]: right_response(attempt.version.question(entry["key"]))
+                                   for entry in attempt.layout}, start + timedelta(minutes=5))
+    quizzes.submit(attempt, start + timedelta(minutes=6))
+    row = db.session.execute(select(Participation)).scalar_one()
+    assert (row.user_id, row.activity_id, row.source) == (employee.id, culture.id, "course")
+    figures = coverage.coverage(plan, datetime(2024, 11, 5).date()).university.figures
+    assert figures[culture.id].participants == 1
+    assert "Completed on" in client.get("/staff/").get_data(as_text=True)
+
+
 # --- the staff home page and the menu -------------------------------------------------------------
 
 def test_the_staff_panel_shows_the_staff_course_with_progress_and_what_it_counts_for(app, content, make_user):
