@@ -52,7 +52,7 @@ def test_the_demos_whole_content_round_trips_through_export(app, runner, tmp_pat
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     before = content_snapshot()
-    assert len([k for k in before if k.startswith("course ")]) == 2 and len(before) >= 12
+    assert len([k for k in before if k.startswith("course ")]) == 3 and len(before) >= 13
 
     result = runner.invoke(args=["export-content", str(tmp_path / "export")])
     assert result.exit_code == 0, result.output

@@ -45,6 +45,8 @@ STAFF = expect(302, 403, 200, 403, 200)       # curators and the ACS
 JURY = expect(302, 403, 403, 200, 403)
 REDIRECT = expect(302, 302, 302, 302, 302)
 COORDINATORS = expect(302, 403, 200, 403, 200)  # the demo curator is also the club coordinator
+EMPLOYEES = expect(302, 403, 200, 200, 200)   # the demo's curator, jurors and admin are staff; students are not
+STAFF_COURSE = "/courses/anti-corruption-for-university-staff"
 
 
 @pytest.fixture
@@ -107,6 +109,7 @@ def policy(d):
         "core.health": [("/healthz", PUBLIC)],
         "core.language": [("/language/kk", REDIRECT)],
         "home.admin_home": [("/admin/", ADMIN)],
+        "home.staff_home": [("/staff/", EMPLOYEES)],
         "auth.login": [("/login", expect(200, 302, 302, 302, 302))],
         "auth.account": [("/account", REDIRECT)],
         "auth.set_password": [("/set-password/forged", expect(404, 404, 404, 404, 404))],
@@ -124,8 +127,9 @@ def policy(d):
         "plan.activity": [("/admin/plan/ktu-2024-2025/2.2", ADMIN)],
         "audit.index": [("/admin/audit/", ADMIN)],
         "courses.catalogue": [("/courses/", SIGNED_IN)],
-        "courses.course": [("/courses/academic-honesty/", SIGNED_IN)],
-        "courses.lesson": [("/courses/academic-honesty/why-honesty-matters", SIGNED_IN)],
+        "courses.course": [("/courses/academic-honesty/", SIGNED_IN), (f"{STAFF_COURSE}/", EMPLOYEES)],
+        "courses.lesson": [("/courses/academic-honesty/why-honesty-matters", SIGNED_IN),
+                           (f"{STAFF_COURSE}/conflicts-of-interest", EMPLOYEES)],
         "courses.groups": [("/courses/groups/", STAFF)],
         "courses.group_progress": [(f"/courses/groups/{g}", STAFF), (f"/courses/groups/{o}", ADMIN)],
         "courses.content_status": [("/admin/content", ADMIN)],

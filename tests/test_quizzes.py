@@ -632,7 +632,8 @@ def test_the_shipped_quizzes_load(app, runner):
     from app.courses.models import Course
     finals = dict(db.session.execute(select(Course.slug, Course.final_quiz)).all())
     assert finals == {"fundamentals-of-anti-corruption-culture": "fundamentals-final",
-                      "academic-honesty": "academic-honesty-final"}
+                      "academic-honesty": "academic-honesty-final",
+                      "anti-corruption-for-university-staff": "staff-course-final"}
     assert all(service.quiz_by_slug(slug) is not None for slug in finals.values())
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from app.brainring.models import RingSet
 from app.contests.models import MAX_FILE_MB, Contest
 from app.core.content import TRANSLATION_LANGUAGES
-from app.courses.models import Course, Lesson
+from app.courses.models import EVERYONE, Course, Lesson
 from app.extensions import db
 from app.quizzes.models import Quiz
 from app.surveys.models import Survey
@@ -45,7 +45,8 @@ def course_files(course: Course, lessons: list[Lesson], numbers: dict[int, int] 
     folder = f"courses/{course.slug}"
     top = _some({"title": course.title}, summary=course.summary, activity=course.activity_code)
     top.update({"language": course.language, "order": course.position, "xp_per_lesson": course.xp_per_lesson})
-    top = _some(top, final_quiz=course.final_quiz)
+    top = _some(top, final_quiz=course.final_quiz,
+                audience=course.audience if course.audience != EVERYONE else "")
     if course.translations:
         top["translations"] = {language: _some({"title": text["title"]}, summary=text.get("summary", ""))
                                for language, text in sorted(course.translations.items())}
@@ -86,7 +87,7 @@ def _bank_translation(top: dict, questions: list[dict], fields: tuple[str, ...])
 def quiz_files(quiz: Quiz) -> dict[str, str]:
     """quizzes/<slug>.toml and its translations, from the quiz's settings and current version."""
     top = _some({"title": quiz.title}, description=quiz.description, activity=quiz.activity_code,
-                opens=quiz.opens_at, closes=quiz.closes_at)
+                audience=quiz.audience if quiz.audience != EVERYONE else "", opens=quiz.opens_at, closes=quiz.closes_at)
     top.update({"time_limit_minutes": quiz.time_limit_minutes, "attempts": quiz.attempts_allowed,
                 "grading": quiz.grading, "pass_percent": quiz.pass_percent,
                 "shuffle_questions": quiz.shuffle_questions, "shuffle_options": quiz.shuffle_options,

@@ -77,6 +77,20 @@ def file_kind(path) -> str:
 
 TRANSLATION_LANGUAGES = ("kk", "ru")
 
+# Who a course or quiz is for (its file's `audience`): listed and opened only by them.
+STAFF_AUDIENCE = "staff"            # employees and teaching staff
+STUDENTS_AUDIENCE = "students"
+EVERYONE = "everyone"
+AUDIENCES = (STAFF_AUDIENCE, STUDENTS_AUDIENCE, EVERYONE)
+
+
+def read_audience(path, reader) -> str:
+    """The file's `audience`, one of AUDIENCES (everyone when not given)."""
+    audience = reader.text("audience", required=False, default=EVERYONE)
+    if audience not in AUDIENCES:
+        raise ContentError(path, "audience", f"must be one of {', '.join(AUDIENCES)}")
+    return audience
+
 
 def is_translation_file(path) -> bool:
     """`<slug>.kk.toml`: the translations of `<slug>.toml`, read with it, never on its own."""

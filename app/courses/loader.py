@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core import markdown
 from app.core.clock import utcnow
-from app.core.content import ContentError, TomlReader, parse_toml
+from app.core.content import ContentError, TomlReader, parse_toml, read_audience
 from app.courses.models import Course, Lesson, LessonVersion
 from app.extensions import db
 
@@ -45,6 +45,7 @@ class CourseSpec:
     title: str
     summary: str
     activity_code: str
+    audience: str
     language: str
     order: int
     xp_per_lesson: int
@@ -134,6 +135,7 @@ def read_course(folder: Path) -> CourseSpec:
     raw = toml_path.read_bytes()
     data = parse_toml(toml_path, raw)
     reader = TomlReader(toml_path, data)
+    audience = read_audience(toml_path, reader)
     final_quiz = reader.text("final_quiz", required=False)
     if final_quiz and not (folder.parent.parent / "quizzes" / f"{final_quiz}.toml").exists():
         raise ContentError(toml_path, "final_quiz", f"there is no quizzes/{final_quiz}.toml")
@@ -165,7 +167,7 @@ def read_course(folder: Path) -> CourseSpec:
     digest = hashlib.sha256(raw + b"".join(l.digest.encode() for l in lessons)).hexdigest()
     return CourseSpec(
         slug=folder.name, title=reader.text("title"), summary=reader.text("summary", required=False),
-        activity_code=reader.text("activity", required=False), language=reader.text("language", required=False, default="en"),
+        activity_code=reader.text("activity", required=False), audience=audience, language=reader.text("language", required=False, default="en"),
         order=reader.integer("order", required=False, default=0),
         xp_per_lesson=reader.integer("xp_per_lesson", required=False, default=0, minimum=0),
         final_quiz=final_quiz, digest=digest, lessons=lessons, translations=_course_translations(toml_path, data),
@@ -196,6 +198,7 @@ def apply_course(spec: CourseSpec) -> CourseLoad:
         db.session.add(course)
         result.created = True
     course.title, course.summary, course.activity_code = spec.title, spec.summary, spec.activity_code
+    course.audience = spec.audience
     course.language, course.position, course.xp_per_lesson = spec.language, spec.order, spec.xp_per_lesson
     course.final_quiz, course.source_digest, course.retired, course.loaded_at = (
         spec.final_quiz, spec.digest, False, utcnow())

@@ -5,6 +5,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
+from app.core.content import AUDIENCES, EVERYONE, STAFF_AUDIENCE, STUDENTS_AUDIENCE  # noqa: F401 (who a course is for)
 from app.extensions import db
 
 
@@ -16,6 +17,7 @@ class Course(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")
     activity_code: Mapped[str] = mapped_column(String(20), default="")
+    audience: Mapped[str] = mapped_column(String(20), default=EVERYONE, server_default=EVERYONE)
     language: Mapped[str] = mapped_column(String(5), default="en")
     position: Mapped[int] = mapped_column(default=0)
     xp_per_lesson: Mapped[int] = mapped_column(default=0)

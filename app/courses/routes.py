@@ -22,9 +22,11 @@ bp = Blueprint("courses", __name__)
 
 
 def _course_or_404(slug: str) -> Course:
+    """The open course with this slug, if it is meant for the signed-in person (403 when it is for others)."""
     course = db.session.execute(select(Course).where(Course.slug == slug, Course.retired.is_(False))).scalar_one_or_none()
     if course is None:
         abort(404)
+    ensure(service.can_see_course(current_user, course))
     return course
 
 
@@ -40,7 +42,7 @@ def _lesson_or_404(course: Course, lesson_slug: str) -> Lesson:
 @login_required
 def catalogue():
     """List the courses with the person's progress in each."""
-    return render_template("courses/catalogue.html", entries=service.catalogue(current_user.id))
+    return render_template("courses/catalogue.html", entries=service.catalogue(current_user))
 
 
 @bp.route("/courses/<slug>/")

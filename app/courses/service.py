@@ -11,8 +11,11 @@ from app.core.cache import immutables
 from app.core.clock import local_date
 from app.core.db_helpers import insert_ignoring_duplicates
 from app.core.localize import language, tr
-from app.courses.models import Course, CourseProgress, Lesson, LessonCompletion, LessonVersion
+from app.courses.models import (
+    EVERYONE, STUDENTS_AUDIENCE, Course, CourseProgress, Lesson, LessonCompletion, LessonVersion,
+)
 from app.extensions import db
+from app.people.access import audiences_of
 from app.people.models import User
 from app.plan import service as plan_service
 from app.quizzes import service as quizzes  # a course's final quiz: the quizzes feature owns grades and pass marks
@@ -115,6 +118,11 @@ def progress_for(user_id: int, course_id: int) -> CourseProgress | None:
         CourseProgress.user_id == user_id, CourseProgress.course_id == course_id)).scalar_one_or_none()
 
 
+def can_see_course(user, course: Course) -> bool:
+    """Whether the course is for this person (its audience), so that it is listed and opened for them."""
+    return course.audience in audiences_of(user)
+
+
 @dataclass
 class CatalogueEntry:
     course: Course
@@ -127,10 +135,12 @@ class CatalogueEntry:
         return round(100 * self.done / self.total) if self.total else 0
 
 
-def catalogue(user_id: int) -> list[CatalogueEntry]:
-    """Every open course with the person's progress, in three queries."""
-    courses = db.session.execute(select(Course).where(Course.retired.is_(False))
-                                 .order_by(Course.position, Course.title)).scalars().all()
+def catalogue(user, audiences: tuple[str, ...] | None = None) -> list[CatalogueEntry]:
+    """Every open course meant for the person (or for `audiences`) with their progress, in four queries."""
+    user_id = user.id
+    courses = db.session.execute(select(Course).where(
+        Course.retired.is_(False), Course.audience.in_(audiences or audiences_of(user)))
+        .order_by(Course.position, Course.title)).scalars().all()
     totals = dict(db.session.execute(select(Lesson.course_id, func.count()).where(
         Lesson.retired.is_(False)).group_by(Lesson.course_id)).all())
     done = dict(db.session.execute(
@@ -320,8 +330,9 @@ class GroupRow:
 
 
 def group_progress(group_id: int) -> tuple[list[Course], dict[int, int], list[GroupRow]]:
-    """Students of a group × courses: lessons done and completion dates, in four queries."""
-    courses = db.session.execute(select(Course).where(Course.retired.is_(False))
+    """Students of a group × the courses for students: lessons done and completion dates, in four queries."""
+    courses = db.session.execute(select(Course).where(Course.retired.is_(False),
+                                                      Course.audience.in_((STUDENTS_AUDIENCE, EVERYONE)))
                                  .order_by(Course.position, Course.title)).scalars().all()
     totals = dict(db.session.execute(select(Lesson.course_id, func.count()).where(
         Lesson.retired.is_(False)).group_by(Lesson.course_id)).all())

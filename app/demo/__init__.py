@@ -15,6 +15,8 @@ from sqlalchemy import select
 from app.audit.keys import ensure_signing_key
 from app.authoring import service as authoring
 from app.core.clock import now
+from app.courses import service as courses
+from app.courses.models import Course
 from app.demo import club as demo_club
 from app.demo import contests as demo_contests
 from app.demo import deliverables as demo_deliverables
@@ -78,6 +80,23 @@ class DemoReport:
     summary: list[str] = field(default_factory=list)
 
 
+STAFF_COURSE = "anti-corruption-for-university-staff"
+STAFF_COURSE_LESSONS = {"curator@sanaly.test": 2, "jury1@sanaly.test": 1}   # lessons each has done
+
+
+def _staff_course_progress(users: dict, moment) -> str:
+    """Some of the course for staff done by demo employees, so their pages show progress (once)."""
+    course = db.session.execute(select(Course).where(Course.slug == STAFF_COURSE)).scalar_one_or_none()
+    if course is None:
+        return "course for staff: not in the content"
+    lessons = courses.active_lessons(course.id)
+    for email, count in STAFF_COURSE_LESSONS.items():
+        for lesson in lessons[:count]:
+            courses.complete_lesson(users[email], lesson, via="check", now=moment)
+    return "course for staff: " + ", ".join(f"{email} {count} of {len(lessons)} lessons"
+                                           for email, count in STAFF_COURSE_LESSONS.items())
+
+
 def build_demo() -> DemoReport:
     """Create or refresh the demo data around today's date; safe to run any number of times."""
     report = DemoReport()
@@ -138,6 +157,8 @@ def build_demo() -> DemoReport:
                            demo_filings.build(calendar, admin)):
         report.steps.extend(steps)
         report.summary.extend(summary)
+
+    report.steps.append(_staff_course_progress(users, calendar.now))
 
     plan = calendar.plan
     report.summary[:0] = [f"Demo ready for {calendar.today.isoformat()}: plan {plan.academic_year} ({plan.slug}), "

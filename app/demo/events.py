@@ -16,6 +16,11 @@ from app.plan import service as plan_service
 from app.plan.models import Activity
 
 ROUND_TABLE = "Round table with the Anti-corruption Compliance Service"
+# Section 3 of the plan: employees and teaching staff. One seminar held (two of
+# the demo's employees attended) two days ago, the next a week ahead, for staff to check in at.
+STAFF_SEMINAR = "Seminar for staff: conflicts of interest and gifts"
+NEXT_STAFF_SEMINAR = "Seminar for staff: reporting and the protection of those who report"
+STAFF_ATTENDEES = ("curator@sanaly.test", "jury2@sanaly.test")
 
 
 def _held(calendar) -> list[tuple]:
@@ -50,6 +55,8 @@ def build(calendar, users: dict, admin) -> tuple[list[str], list[str]]:
         if event.id not in attended:
             roster = "email\n" + "\n".join(f"student{n}@sanaly.test" for n in attendees) + "\n"
             events.import_attendance(event, roster, admin)
+    held += _staff_seminars(calendar, existing, admin)
+    upcoming += 1
     activity = plan_service.activity_by_code(plan, "2.12")
     now = calendar.now.replace(second=0)
     event = existing.get((activity.id, ROUND_TABLE)) or events.create_event(
@@ -58,3 +65,18 @@ def build(calendar, users: dict, admin) -> tuple[list[str], list[str]]:
     db.session.commit()
     return ([f"events: {held} held with attendance, {upcoming} still ahead, “{ROUND_TABLE}” open now"],
             [f"Check-in open now at “{ROUND_TABLE}”: code {event.code} (or scan the QR on its page)"])
+
+
+def _staff_seminars(calendar, existing: dict, admin) -> int:
+    """The employees' seminars (3.1): one held with its attendance, the next a week from today; return how many held."""
+    activity = plan_service.activity_by_code(calendar.plan, "3.1")
+    starts = calendar.past(calendar.at(calendar.today - timedelta(days=2), 14))
+    held = existing.get((activity.id, STAFF_SEMINAR)) or events.create_event(
+        activity, STAFF_SEMINAR, "Room 301", starts, starts + timedelta(hours=2), admin)
+    if not db.session.execute(select(CheckIn.id).where(CheckIn.event_id == held.id)).first():
+        events.import_attendance(held, "email\n" + "\n".join(STAFF_ATTENDEES) + "\n", admin)
+    ahead = calendar.at(calendar.today + timedelta(days=7), 15)
+    following = existing.get((activity.id, NEXT_STAFF_SEMINAR)) or events.create_event(
+        activity, NEXT_STAFF_SEMINAR, "Room 301", ahead, ahead + timedelta(hours=2), admin)
+    following.starts_at, following.ends_at = ahead, ahead + timedelta(hours=2)
+    return 1

@@ -7,6 +7,7 @@ from sqlalchemy import case, func, select
 from app.club.models import NEW, PENDING, Idea, Membership, VolunteerLog
 from app.contests.models import ACTIVE, SUBMITTED, Contest, Entry, JuryAssignment, JuryScore
 from app.contests.service import phase
+from app.courses.models import EVERYONE, STAFF_AUDIENCE, STUDENTS_AUDIENCE
 from app.courses.service import catalogue
 from app.coverage import service as coverage
 from app.coverage.models import Event
@@ -43,7 +44,7 @@ def student_overview(user, now: datetime) -> Overview:
     if hour is not None:
         activity = quizzes.activity_for(hour, now)
         grade = quizzes.final_grade(quizzes.attempts_for(user.id, hour, activity.id if activity else None), hour.grading)
-    course = next((entry for entry in catalogue(user.id) if entry.completed_at is None), None)
+    course = next((entry for entry in catalogue(user, (STUDENTS_AUDIENCE, EVERYONE)) if entry.completed_at is None), None)
     contests = [c for c in db.session.execute(select(Contest).where(Contest.retired.is_(False))).scalars()
                 if phase(c, now) == "submissions"]
     surveys = []
@@ -205,23 +206,40 @@ def club_desk(user_id: int) -> ClubDesk:
 class StaffPanel:
     counted: list           # (activity, when) employee activities this person already counts for in this plan
     events: list            # events for employee activities that have not ended yet, soonest first
+    courses: list = field(default_factory=list)   # CatalogueEntry of each course for staff, with the person's progress
+    activities: dict = field(default_factory=dict)   # activity code -> Activity, for what each course counts for
+    unit: object | None = None                    # the person's staff unit
+    unit_figures: list = field(default_factory=list)   # (activity, figure) of employee reach activities in the unit
 
 
-def staff_panel(user_id: int, now: datetime) -> StaffPanel:
-    """What counts for an employee: the employee activities they took part in, and the events still ahead."""
+def staff_panel(user, now: datetime, *, with_unit: bool = False) -> StaffPanel:
+    """What counts for an employee: courses for staff, the employee activities they took part in, events ahead.
 
+    With `with_unit`, also how far their unit has come on each employee activity (the staff page).
+    """
     plan = plan_service.current_plan(now.date())
+    courses = catalogue(user, (STAFF_AUDIENCE,))
     if plan is None:
-        return StaffPanel([], [])
+        return StaffPanel([], [], courses)
     counted = db.session.execute(
         select(Activity, func.max(Participation.occurred_at)).join(Participation, Participation.activity_id == Activity.id)
-        .where(Participation.user_id == user_id, Activity.plan_id == plan.id, Activity.population == EMPLOYEES)
+        .where(Participation.user_id == user.id, Activity.plan_id == plan.id, Activity.population == EMPLOYEES)
         .group_by(Activity.id).order_by(Activity.position)).all()
     events = db.session.execute(
         select(Event).join(Activity, Activity.id == Event.activity_id)
         .where(Activity.plan_id == plan.id, Activity.population == EMPLOYEES, Event.ends_at >= now)
         .order_by(Event.starts_at).limit(5).options(db.joinedload(Event.activity))).scalars().all()
-    return StaffPanel([(activity, when) for activity, when in counted], events)
+    codes = {entry.course.activity_code for entry in courses if entry.course.activity_code}
+    activities = {a.code: a for a in db.session.execute(select(Activity).where(
+        Activity.plan_id == plan.id, Activity.code.in_(codes or [""]), Activity.retired.is_(False))).scalars()}
+    panel = StaffPanel([(activity, when) for activity, when in counted], events, courses, activities, user.staff_unit)
+    if with_unit and user.staff_unit_id is not None:
+        data = coverage.coverage(plan, min(now.date(), plan.ends_on), with_groups=False)
+        row = next((r for r in data.units if r.key == ("unit", user.staff_unit_id)), None)
+        if row is not None:
+            panel.unit_figures = [(a, row.figures[a.id]) for a in data.activities
+                                  if a.population == EMPLOYEES and a.measured_by_reach and a.id in row.figures]
+    return panel
 
 
 @dataclass
@@ -246,7 +264,7 @@ def role_panels(user, now: datetime) -> RolePanels:
     if user.has_role("admin"):
         panels.acs = acs_panel(now)
     if user.has_role("staff"):
-        panels.staff = staff_panel(user.id, now)
+        panels.staff = staff_panel(user, now)
     if deliverables.reporter_unit_ids(user):
         panels.deliverables = deliverables.due_for(user, now.date())
     return panels

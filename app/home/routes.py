@@ -5,9 +5,9 @@ from sqlalchemy import func, select
 
 from app.core.clock import now, today
 from app.extensions import db
-from app.home.overview import role_panels, student_overview
-from app.people.access import admin_required
-from app.people.models import Faculty, Group, User, UserRole
+from app.home.overview import role_panels, staff_panel, student_overview
+from app.people.access import admin_required, role_required
+from app.people.models import STAFF, Faculty, Group, User, UserRole
 from app.plan import service as plan_service
 from app.plan.models import Activity
 
@@ -24,6 +24,15 @@ def home():
         overview = student_overview(current_user, moment) if current_user.has_role("student") else None
         panels = role_panels(current_user, moment)
     return render_template("home/home.html", plan=plan, overview=overview, panels=panels)
+
+
+@bp.route("/staff/")
+@role_required(STAFF)
+def staff_home():
+    """Show an employee what counts for them: courses for staff, events to check in at, their unit's figures."""
+    moment = now()
+    plan = plan_service.current_plan(moment.date())
+    return render_template("home/staff_home.html", panel=staff_panel(current_user, moment, with_unit=True), plan=plan)
 
 
 @bp.route("/admin/")

@@ -4,8 +4,9 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 
+from app.core.content import EVERYONE, STAFF_AUDIENCE, STUDENTS_AUDIENCE
 from app.extensions import login_manager
-from app.people.models import ADMIN, CURATOR, Group, User
+from app.people.models import ADMIN, CURATOR, EDITOR, STAFF, STUDENT, Group, User
 
 
 def role_required(*roles: str):
@@ -42,3 +43,18 @@ def ensure(allowed: bool) -> None:
     """Abort with 403 unless `allowed`."""
     if not allowed:
         abort(403)
+
+
+def audiences_of(user) -> tuple[str, ...]:
+    """The content audiences a person belongs to: staff, students (curators follow their students' work), everyone.
+
+    The ACS and editors, who look after the content, see everything.
+    """
+    if user.has_role(ADMIN, EDITOR):
+        return (STAFF_AUDIENCE, STUDENTS_AUDIENCE, EVERYONE)
+    mine = [EVERYONE]
+    if user.has_role(STAFF):
+        mine.append(STAFF_AUDIENCE)
+    if user.has_role(STUDENT, CURATOR):
+        mine.append(STUDENTS_AUDIENCE)
+    return tuple(mine)

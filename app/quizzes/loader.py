@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.core import events
 from app.core.clock import utcnow
 from app.core.content import (ContentError, TomlReader, attach_translations, content_files, load_files, parse_toml,
-                              read_translation_files)
+                              read_audience, read_translation_files)
 from app.core.localize import N_, titles_in_every_language
 from app.extensions import db
 from app.people.models import STUDENT, User, UserRole
@@ -123,7 +123,7 @@ def read_quiz(path: Path) -> dict:
         raise ContentError(path, "kind", 'must be "quiz", "survey" or "brainring"')
     spec = {
         "slug": path.stem, "title": reader.text("title"), "description": reader.text("description", required=False),
-        "activity_code": reader.text("activity", required=False),
+        "activity_code": reader.text("activity", required=False), "audience": read_audience(path, reader),
         "opens_at": _datetime(path, reader, "opens"), "closes_at": _datetime(path, reader, "closes"),
         "time_limit_minutes": reader.integer("time_limit_minutes", required=False, default=0, minimum=0),
         "attempts_allowed": reader.integer("attempts", required=False, default=0, minimum=0),
@@ -186,7 +186,7 @@ def apply_quiz(spec: dict) -> str:
     if created:
         quiz = Quiz(slug=spec["slug"])
         db.session.add(quiz)
-    for name in ("title", "description", "activity_code", "opens_at", "closes_at", "time_limit_minutes",
+    for name in ("title", "description", "activity_code", "audience", "opens_at", "closes_at", "time_limit_minutes",
                  "attempts_allowed", "grading", "pass_percent", "shuffle_questions", "shuffle_options",
                  "feedback", "xp", "per_page"):
         setattr(quiz, name, spec[name])

@@ -5,6 +5,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
+from app.core.content import EVERYONE
 from app.extensions import db
 
 OPEN, SUBMITTED, EXPIRED = "open", "submitted", "expired"
@@ -18,6 +19,7 @@ class Quiz(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     activity_code: Mapped[str] = mapped_column(String(20), default="")
+    audience: Mapped[str] = mapped_column(String(20), default=EVERYONE, server_default=EVERYONE)   # who sees it
     opens_at: Mapped[datetime | None]
     closes_at: Mapped[datetime | None]
     time_limit_minutes: Mapped[int] = mapped_column(default=0)

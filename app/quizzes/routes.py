@@ -10,7 +10,7 @@ from app.core.exports import table_response
 from app.core.http import int_arg, int_field
 from app.core.localize import tr
 from app.extensions import db
-from app.people.access import admin_required, can_view_group, ensure, role_required
+from app.people.access import admin_required, audiences_of, can_view_group, ensure, role_required
 from app.people.forms import options
 from app.people.models import ADMIN, CURATOR, Group, User
 from app.quizzes import service
@@ -21,9 +21,11 @@ bp = Blueprint("quizzes", __name__)
 
 
 def _quiz_or_404(slug: str) -> Quiz:
+    """The open quiz with this slug, if it is meant for the signed-in person (403 when it is for others)."""
     quiz = service.quiz_by_slug(slug)
     if quiz is None:
         abort(404)
+    ensure(quiz.audience in audiences_of(current_user))
     return quiz
 
 
@@ -52,7 +54,8 @@ def _own_attempt_now(attempt_id: int):
 def index():
     """List the quizzes with the person's standing in each."""
     moment = now()
-    quizzes = db.session.execute(select(Quiz).where(Quiz.retired.is_(False)).order_by(Quiz.title)).scalars().all()
+    quizzes = db.session.execute(select(Quiz).where(
+        Quiz.retired.is_(False), Quiz.audience.in_(audiences_of(current_user))).order_by(Quiz.title)).scalars().all()
     rows = []
     for quiz in quizzes:
         activity = service.activity_for(quiz, moment)
