@@ -150,9 +150,9 @@ def test_the_demo_prints_its_summary_alone_unless_asked_for_more(app, schema, tm
     quiet = demo()
     assert quiet[0].startswith("Demo ready for ") and quiet[-1].startswith("Then open:")
     assert not [line for line in quiet if "INFO" in line or line.startswith(("quiz ", "course ", "contest "))]
-    # the plan line, the open check-in, the open survey wave (if any), two reports, the 17 accounts, the key
-    # (when this run created it), the server
-    assert len(quiet) <= 1 + 1 + 1 + 2 + 1 + 1 + 17 + 1 + 1 + 2
+    # the plan line, the open check-in, the deliverables, the open survey wave (if any), two reports, a blank
+    # line and the heading, the 18 accounts, the key (when this run created it), a blank line, the server
+    assert len(quiet) <= 1 + 1 + 1 + 1 + 2 + 1 + 1 + 18 + 1 + 1 + 2
     verbose = demo("--verbose")
     assert any("INFO" in line for line in verbose) and "plan ktu-2024-2025: unchanged" in verbose
     assert len(verbose) > len(quiet) + 20

@@ -285,6 +285,16 @@ def test_the_staff_home_page_shows_course_progress_events_and_the_units_figures(
     assert '<a href="/check-in"' in menu and 'href="/staff/"' in menu
 
 
+def test_a_reporter_sees_what_their_units_owe_on_the_staff_page(app, demo_staff, client, auth):
+    auth.login("jury2@sanaly.test", password="demo-password")          # reports for the Chief of staff and ALD
+    page = client.get("/staff/").get_data(as_text=True)
+    assert "Due from the units you report for" in page
+    assert '<span class="code">4.1</span>' in page and '<span class="code">4.2</span>' in page
+    client.post("/logout")
+    auth.login("curator@sanaly.test", password="demo-password")        # staff, but reports for no unit
+    assert "Due from the units you report for" not in client.get("/staff/").get_data(as_text=True)
+
+
 def test_only_staff_open_the_staff_home_page(app, demo_staff, client, auth):
     auth.login("student1@sanaly.test", password="demo-password")
     assert client.get("/staff/").status_code == 403

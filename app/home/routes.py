@@ -8,6 +8,7 @@ from app.extensions import db
 from app.home.overview import role_panels, staff_panel, student_overview
 from app.people.access import admin_required, role_required
 from app.people.models import STAFF, Faculty, Group, User, UserRole
+from app.plan import deliverables
 from app.plan import service as plan_service
 from app.plan.models import Activity
 
@@ -32,7 +33,9 @@ def staff_home():
     """Show an employee what counts for them: courses for staff, events to check in at, their unit's figures."""
     moment = now()
     plan = plan_service.current_plan(moment.date())
-    return render_template("home/staff_home.html", panel=staff_panel(current_user, moment, with_unit=True), plan=plan)
+    due = deliverables.due_for(current_user, moment.date()) if deliverables.reporter_unit_ids(current_user) else None
+    return render_template("home/staff_home.html", panel=staff_panel(current_user, moment, with_unit=True), plan=plan,
+                           due=due)
 
 
 @bp.route("/admin/")
