@@ -405,3 +405,14 @@ def test_an_activitys_page_lists_its_periods_for_the_acs_and_its_units_reporters
     auth.login("chief@uni.test")
     assert client.get(f"/deliverables/activity/{activity_by_code(plan, '4.1').id}").status_code == 200
     assert client.get(f"/deliverables/activity/{quarterly.id}").status_code == 403
+
+
+def test_a_file_over_ten_megabytes_is_refused_before_it_is_looked_at(tmp_path):
+    from app.core.uploads import MAX_DOCUMENT_BYTES, UploadError, store_document
+
+    big = pdf_bytes()[:-6] + b"\0" * MAX_DOCUMENT_BYTES + b"%%EOF\n"
+    with pytest.raises(UploadError, match="larger than 10 MB"):
+        store_document(io.BytesIO(big), "big.pdf", tmp_path / "evidence")
+    assert not (tmp_path / "evidence").exists()
+    kept = store_document(io.BytesIO(pdf_bytes()), "small.PDF", tmp_path / "evidence")
+    assert kept.kind == "pdf" and (tmp_path / "evidence" / kept.name).read_bytes() == pdf_bytes()
