@@ -43,8 +43,8 @@ def unit(plan, label):
 
 def deliverable(plan, code, number=1) -> Deliverable:
     activity = activity_by_code(plan, code)
-    period = next(p for p in activity.periods if p.number == number)
-    return db.session.execute(select(Deliverable).where(Deliverable.period_id == period.id)).scalar_one()
+    return db.session.execute(select(Deliverable).where(Deliverable.activity_id == activity.id,
+                                                        Deliverable.period_number == number)).scalar_one()
 
 
 @pytest.fixture
@@ -405,3 +405,40 @@ def test_an_activitys_page_lists_its_periods_for_the_acs_and_its_units_reporters
     auth.login("chief@uni.test")
     assert client.get(f"/deliverables/activity/{activity_by_code(plan, '4.1').id}").status_code == 200
     assert client.get(f"/deliverables/activity/{quarterly.id}").status_code == 403
+
+
+def test_a_file_over_ten_megabytes_is_refused_before_it_is_looked_at(tmp_path):
+    from app.core.uploads import MAX_DOCUMENT_BYTES, UploadError, store_document
+
+    big = pdf_bytes()[:-6] + b"\0" * MAX_DOCUMENT_BYTES + b"%%EOF\n"
+    with pytest.raises(UploadError, match="larger than 10 MB"):
+        store_document(io.BytesIO(big), "big.pdf", tmp_path / "evidence")
+    assert not (tmp_path / "evidence").exists()
+    kept = store_document(io.BytesIO(pdf_bytes()), "small.PDF", tmp_path / "evidence")
+    assert kept.kind == "pdf" and (tmp_path / "evidence" / kept.name).read_bytes() == pdf_bytes()
+
+
+def test_reloading_a_plan_whose_term_changed_keeps_each_periods_status_and_evidence(plan, people, app, tmp_path):
+    import shutil
+
+    from app.plan.service import load_plans
+
+    item = deliverable(plan, "4.1")
+    service.add_evidence(people["chief"], datetime(2025, 3, 2), evidence_folder(app), activity_id=item.activity_id,
+                         deliverable=item, kind="text", body="Checked 42 documents.")
+    service.change_status(item, SUBMITTED, people["chief"], datetime(2025, 3, 2))
+    db.session.commit()
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    shipped = Path(app.config["CONTENT_FOLDER"]) / "plans" / "ktu-2024-2025.toml"
+    for path in shipped.parent.glob("ktu-2024-2025*.toml"):
+        shutil.copy(path, folder / path.name)
+    head, tail = (folder / shipped.name).read_text(encoding="utf-8").split('code = "4.1"', 1)
+    text = head + 'code = "4.1"' + tail.replace('term = "May 2025"', 'term = "June 2025"', 1)
+    (folder / shipped.name).write_text(text, encoding="utf-8")
+    load_plans(folder)
+    db.session.expire_all()
+    again = deliverable(plan, "4.1")
+    assert again.id == item.id and again.status == SUBMITTED and [e.body for e in again.evidence] == [
+        "Checked 42 documents."]
+    assert again.period.ends_on == date(2025, 6, 30)

@@ -79,9 +79,8 @@ def _period(plan, code: str, number: int = 1) -> Deliverable | None:
     activity = activity_by_code(plan, code)
     if activity is None:
         return None
-    return db.session.execute(select(Deliverable).join(Activity).where(
-        Deliverable.activity_id == activity.id).order_by(Deliverable.period_id).offset(number - 1).limit(1)
-    ).scalar_one_or_none()
+    return db.session.execute(select(Deliverable).where(
+        Deliverable.activity_id == activity.id, Deliverable.period_number == number)).scalar_one_or_none()
 
 
 def build(calendar, users: dict, admin, uploads) -> tuple[list[str], list[str]]:

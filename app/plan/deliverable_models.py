@@ -62,14 +62,18 @@ class ActivityUnit(db.Model):
 
 
 class Deliverable(db.Model):
-    """What a deliverable activity owes for one period: its status, responsible unit and person."""
+    """What a deliverable activity owes for one period: its status, responsible unit and person.
+
+    The period is named by its number, as participation names it: reloading a plan whose term changed
+    redraws the activity's periods, and the status and evidence of period 2 stay with period 2.
+    """
 
     __tablename__ = "deliverables"
-    __table_args__ = (UniqueConstraint("period_id"),)
+    __table_args__ = (UniqueConstraint("activity_id", "period_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
-    period_id: Mapped[int] = mapped_column(ForeignKey("activity_periods.id", ondelete="CASCADE"))
+    period_number: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(20), default=PLANNED)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("responsible_units.id", ondelete="SET NULL"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
@@ -79,7 +83,10 @@ class Deliverable(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     activity: Mapped[Activity] = relationship()
-    period: Mapped[ActivityPeriod] = relationship()
+    period: Mapped[ActivityPeriod | None] = relationship(
+        primaryjoin="and_(foreign(Deliverable.activity_id) == remote(ActivityPeriod.activity_id), "
+                    "foreign(Deliverable.period_number) == remote(ActivityPeriod.number))",
+        viewonly=True, uselist=False)
     unit: Mapped[ResponsibleUnit | None] = relationship()
     person: Mapped[User | None] = relationship()
     evidence: Mapped[list["Evidence"]] = relationship(back_populates="deliverable", order_by="Evidence.added_at")

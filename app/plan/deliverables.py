@@ -80,7 +80,7 @@ def sync_plan(plan: Plan) -> None:
                                     ).scalars().all()
     links = {(link.activity_id, link.unit_id) for link in db.session.execute(
         select(ActivityUnit).join(Activity).where(Activity.plan_id == plan.id)).scalars()}
-    deliverables = {d.period_id: d for d in db.session.execute(
+    deliverables = {(d.activity_id, d.period_number): d for d in db.session.execute(
         select(Deliverable).join(Activity).where(Activity.plan_id == plan.id)).scalars()}
     changed = False
     for activity in activities:
@@ -101,10 +101,10 @@ def sync_plan(plan: Plan) -> None:
         if activity.kind != DELIVERABLE:
             continue
         for period in activity.periods:
-            if period.id not in deliverables:
-                deliverables[period.id] = Deliverable(activity_id=activity.id, period_id=period.id,
-                                                      unit_id=first_unit.id if first_unit else None)
-                db.session.add(deliverables[period.id])
+            if (activity.id, period.number) not in deliverables:
+                deliverables[activity.id, period.number] = Deliverable(
+                    activity_id=activity.id, period_number=period.number, unit_id=first_unit.id if first_unit else None)
+                db.session.add(deliverables[activity.id, period.number])
                 changed = True
     if changed:
         db.session.flush()
@@ -355,7 +355,9 @@ class PeriodStatus:
 
 def _deliverables(where, today: date) -> list[PeriodStatus]:
     rows = db.session.execute(
-        select(Deliverable).join(ActivityPeriod, ActivityPeriod.id == Deliverable.period_id).join(Activity)
+        select(Deliverable).join(ActivityPeriod, (ActivityPeriod.activity_id == Deliverable.activity_id)
+                                 & (ActivityPeriod.number == Deliverable.period_number))
+        .join(Activity, Activity.id == Deliverable.activity_id)
         .where(*where).order_by(ActivityPeriod.ends_on, Activity.position)
         .options(selectinload(Deliverable.activity), selectinload(Deliverable.period), selectinload(Deliverable.unit),
                  selectinload(Deliverable.person), selectinload(Deliverable.evidence))).scalars().all()

@@ -37,7 +37,7 @@ def upgrade():
     op.create_table('deliverables',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('activity_id', sa.Integer(), nullable=False),
-    sa.Column('period_id', sa.Integer(), nullable=False),
+    sa.Column('period_number', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=True),
     sa.Column('person_id', sa.Integer(), nullable=True),
@@ -46,11 +46,10 @@ def upgrade():
     sa.Column('accepted_at', sa.DateTime(), nullable=True),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['activity_id'], ['activities.id'], name=op.f('fk_deliverables_activity_id_activities'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['period_id'], ['activity_periods.id'], name=op.f('fk_deliverables_period_id_activity_periods'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['person_id'], ['users.id'], name=op.f('fk_deliverables_person_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['unit_id'], ['responsible_units.id'], name=op.f('fk_deliverables_unit_id_responsible_units'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deliverables')),
-    sa.UniqueConstraint('period_id', name=op.f('uq_deliverables_period_id'))
+    sa.UniqueConstraint('activity_id', 'period_number', name=op.f('uq_deliverables_activity_id_period_number'))
     )
     with op.batch_alter_table('deliverables', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deliverables_activity_id'), ['activity_id'], unique=False)
