@@ -426,3 +426,13 @@ def test_a_hearing_or_media_item_recorded_by_mistake_is_removed_and_audited(plan
     assert db.session.execute(select(MediaItem)).first() is None
     actions = set(db.session.execute(select(AuditEvent.action)).scalars())
     assert {"hearing.add", "hearing.delete", "media.add", "media.delete"} <= actions
+
+
+def test_the_api_gives_the_share_of_divisions_heard(plan, officer, units, client, runner, tmp_path):
+    service.record_hearing(activity_by_code(plan, "1.7"), units[0], date(2025, 2, 1), "x", None, officer, now(), tmp_path)
+    db.session.commit()
+    token = runner.invoke(args=["api-token", "create", "Ministry"]).output.strip()
+    answer = client.get(f"/api/v1/coverage?activity=1.7&as_of={AS_OF}", headers={"Authorization": f"Bearer {token}"})
+    figure = answer.json["scopes"][0]["figures"][0]
+    assert figure["kind"] == "units" and figure["coverage_percent"] is None
+    assert figure["measure"] == {"done": 1, "total": 4, "target_percent": 50.0}
