@@ -5,9 +5,15 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from app.extensions import db
 from app.people.access import can_view_group
+from app.people.models import StaffUnit
+from app.plan.models import Plan
+from app.plan.service import activity_by_code
+from app.risks.models import Hearing
 from app.reports.service import file_report
 
 ROLES = {
@@ -29,7 +35,17 @@ def admin_pages(app, make_group, make_user, runner):
     report = file_report(category="other", what="A contractor was paid twice for the same repairs.", place="",
                          happened="", anonymous=True, contact="", user=None, files=[_image()],
                          folder=Path(app.config["UPLOAD_FOLDER"]) / "reports", today=date(2025, 3, 3)).report
+    hearing = _hearing_with_minutes(app)
     return {
+        "/admin/risks/": "risks.register",
+        "/admin/risks/new": "risks.edit",
+        "/admin/risks/map": "risks.risk_map",
+        "/admin/risks/approve": "risks.approve",
+        "/admin/risks/register.xlsx": "risks.export",
+        "/admin/media/": "risks.media",
+        "/admin/hearings/1.7": "risks.hearings",
+        f"/admin/hearings/minutes/{hearing.id}": "risks.minutes_file",
+        "/admin/registers/1.5": "risks.register_list",
         "/admin/": "home.admin_home",
         "/admin/people": "people_admin.people",
         f"/admin/people/{person.id}": "people_admin.person",
@@ -71,6 +87,22 @@ def _image():
     Image.new("RGB", (20, 20), (10, 120, 60)).save(data, "PNG")
     data.seek(0)
     return FileStorage(data, filename="photo.png")
+
+
+def _hearing_with_minutes(app) -> Hearing:
+    """A hearing of 1.7 whose minutes file is on disk (the plan is loaded already)."""
+    plan = db.session.execute(select(Plan).where(Plan.slug == "ktu-2024-2025")).scalar_one()
+    unit = StaffUnit(name="Library")
+    db.session.add(unit)
+    db.session.flush()
+    folder = Path(app.config["UPLOAD_FOLDER"]) / "hearings"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "0123abcd.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    hearing = Hearing(activity_id=activity_by_code(plan, "1.7").id, unit_id=unit.id, heard_on=date(2025, 2, 1),
+                      minutes="Heard", minutes_file="0123abcd.pdf", minutes_type="application/pdf")
+    db.session.add(hearing)
+    db.session.commit()
+    return hearing
 
 
 def test_matrix_covers_every_admin_get_page(app, admin_pages):

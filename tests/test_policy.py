@@ -25,6 +25,7 @@ from app.surveys import service as surveys
 from app.surveys.models import Survey
 from app.jobs.models import Job
 from app.plan.models import Activity, Plan
+from app.risks.models import DeclarationDuty, EquatedPosition, Hearing, MediaItem, Risk
 
 WHO = ("anonymous", "student", "curator", "jury", "admin")
 ACCOUNTS = {"student": "student1@sanaly.test", "curator": "curator@sanaly.test", "jury": "jury1@sanaly.test",
@@ -78,12 +79,17 @@ def demo(app, runner):
         surveys.publish(waves[0], users["admin@sanaly.test"], utcnow())
     published = next(w.key for w in waves if w.published_at)
     unpublished = next(w.key for w in waves if not w.published_at)
+    risks = {"risk": db.session.execute(select(Risk.id)).scalars().first(),
+             "hearing": db.session.execute(select(Hearing.id)).scalars().first(),
+             "media": db.session.execute(select(MediaItem.id)).scalars().first(),
+             "duty": db.session.execute(select(DeclarationDuty.id)).scalars().first(),
+             "position": db.session.execute(select(EquatedPosition.id)).scalars().first()}
     job = Job(kind="backup", state="done", started_by_id=users["admin@sanaly.test"].id, result={})
     db.session.add(job)
     db.session.commit()
     return dict(job=job.id, users=users, own_group=own_group, other_group=other_group, attempt=attempt, video=video,
                 assignment=assignment, certificate=certificate, event=event, faculty=faculty, report=report, club=club,
-                game=game.code, checkpoint=audit.latest_checkpoint(), published=published,
+                game=game.code, checkpoint=audit.latest_checkpoint(), published=published, risks=risks,
                 unpublished=unpublished, activity=db.session.execute(select(Activity.id).join(Plan).where(
                     Activity.code == "2.11").order_by(Plan.starts_on.desc())).scalars().first())
 
@@ -244,6 +250,15 @@ def policy(d):
                              ("/admin/filings/quarterly.pdf?plan=ktu-2024-2025&quarter=2025Q1", ADMIN),
                              ("/admin/filings/range.docx?plan=ktu-2024-2025&from=2024-12-01&to=2024-12-31", ADMIN)],
         "filings.narrative": [(f"/admin/filings/narratives/{d['activity']}/year", ADMIN)],
+        "risks.register": [("/admin/risks/", ADMIN)],
+        "risks.edit": [("/admin/risks/new", ADMIN), (f"/admin/risks/{d['risks']['risk']}/edit", ADMIN)],
+        "risks.risk_map": [("/admin/risks/map", ADMIN)],
+        "risks.approve": [("/admin/risks/approve", ADMIN)],
+        "risks.export": [("/admin/risks/register.xlsx", ADMIN)],
+        "risks.media": [("/admin/media/", ADMIN)],
+        "risks.hearings": [("/admin/hearings/1.7", ADMIN)],
+        "risks.minutes_file": [(f"/admin/hearings/minutes/{d['risks']['hearing']}", expect(302, 403, 403, 403, 404))],  # no file
+        "risks.register_list": [("/admin/registers/1.5", ADMIN), ("/admin/registers/1.6", ADMIN)],
         "authoring.index": [("/authoring/", ADMIN)],
         "authoring.course": [("/authoring/courses/fundamentals-of-anti-corruption-culture/", ADMIN)],
         "authoring.edit_lesson": [("/authoring/courses/fundamentals-of-anti-corruption-culture/lessons/new", ADMIN), ("/authoring/courses/fundamentals-of-anti-corruption-culture/lessons/what-is-corruption/edit", ADMIN)],
@@ -369,6 +384,17 @@ def post_policy(d, token_id):
         "authoring.quiz_question": ("/authoring/quizzes/integrity-hour/questions/new", P_ADMIN),
         "authoring.edit_contest": ("/authoring/contests/new", P_ADMIN),          # an empty form: messages at the fields
         "authoring.grant_contest": ("/authoring/contests/essay-2024-2025/editors", P_ADMIN),
+        "risks.edit": ("/admin/risks/new", P_ADMIN),                  # an empty form: messages at the fields
+        "risks.delete": (f"/admin/risks/{d['risks']['risk']}/delete", P_ADMIN),
+        "risks.approve": ("/admin/risks/approve", P_ADMIN),
+        "risks.carry_forward": ("/admin/risks/carry-forward", P_ADMIN),
+        "risks.media": ("/admin/media/", P_ADMIN),
+        "risks.delete_media": (f"/admin/media/{d['risks']['media']}/delete", P_ADMIN),
+        "risks.hearings": ("/admin/hearings/1.7", P_ADMIN),
+        "risks.delete_hearing": (f"/admin/hearings/1.7/{d['risks']['hearing']}/delete", P_ADMIN),
+        "risks.register_list": ("/admin/registers/1.5", P_ADMIN),
+        "risks.declaration": (f"/admin/registers/1.5/declarations/{d['risks']['duty']}", P_ADMIN),
+        "risks.remove_position": (f"/admin/registers/1.6/positions/{d['risks']['position']}/remove", P_ADMIN),
         "auth.logout": ("/logout", post_expect("ok", "ok", "ok", "ok", "ok")),      # last: it signs out
     }
 

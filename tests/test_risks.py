@@ -426,3 +426,26 @@ def test_a_hearing_or_media_item_recorded_by_mistake_is_removed_and_audited(plan
     assert db.session.execute(select(MediaItem)).first() is None
     actions = set(db.session.execute(select(AuditEvent.action)).scalars())
     assert {"hearing.add", "hearing.delete", "media.add", "media.delete"} <= actions
+
+
+def test_the_api_gives_the_share_of_divisions_heard(plan, officer, units, client, runner, tmp_path):
+    service.record_hearing(activity_by_code(plan, "1.7"), units[0], date(2025, 2, 1), "x", None, officer, now(), tmp_path)
+    db.session.commit()
+    token = runner.invoke(args=["api-token", "create", "Ministry"]).output.strip()
+    answer = client.get(f"/api/v1/coverage?activity=1.7&as_of={AS_OF}", headers={"Authorization": f"Bearer {token}"})
+    figure = answer.json["scopes"][0]["figures"][0]
+    assert figure["kind"] == "units" and figure["coverage_percent"] is None
+    assert figure["measure"] == {"done": 1, "total": 4, "target_percent": 50.0}
+
+
+@pytest.mark.parametrize("link", ["javascript://%0aalert(1)", "data://text/html,x", "ftp://example.com/a"])
+def test_a_media_link_is_a_web_address(plan, officer, client, auth, link):
+    with pytest.raises(service.RisksError) as refused:
+        service.record_media({"published_on": date(2025, 3, 2), "source": "X", "link": link, "subject": "S",
+                              "tone": "neutral", "action": ""}, officer, now())
+    assert refused.value.field == "link"
+    auth.login("acs@uni.test")
+    response = client.post("/admin/media/", data={"published_on": "2025-03-02", "source": "X", "link": link,
+                                                  "subject": "Kept subject", "tone": "neutral", "action": ""})
+    assert response.status_code == 422 and 'id="link-error"' in response.get_data(as_text=True)
+    assert db.session.execute(select(MediaItem)).first() is None

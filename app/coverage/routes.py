@@ -569,7 +569,9 @@ def coverage_json():
             if f is not None:
                 out.append({"activity": activity.code, "kind": f.kind, "participants": f.participants, "headcount": f.headcount,
                             "headcount_estimated": f.estimated, "coverage_percent": f.percent,
-                            "target_percent": f.target, "status": f.status, "needed": f.needed})
+                            "target_percent": f.target, "status": f.status, "needed": f.needed,
+                            **({"measure": {"done": f.measure.done, "total": f.measure.total,
+                                            "target_percent": f.measure.target_percent}} if f.measure else {})})
         return out
 
     key = f"api:{plan.id}:{as_of}:{date_from}:{date_to}:{group_id}:{faculty_id}:{code}"
@@ -612,7 +614,7 @@ _UNAUTHORISED = {"description": "No valid bearer token",
 
 OPENAPI = {
     "openapi": "3.0.3",
-    "info": {"title": "Sanaly Urpaq coverage API", "version": "1.3.0",
+    "info": {"title": "Sanaly Urpaq coverage API", "version": "1.4.0",
              "description": "Read-only figures of the anti-corruption plan. No personal data. Unknown query "
                             "parameters, repeated parameters and ill-formed values are refused with 400."},
     "servers": [{"url": "/api/v1"}],
@@ -646,7 +648,14 @@ OPENAPI = {
                                                             "'not tracked' for an activity that is not reach, unless the feature that keeps it lends "
                                                             "a figure in its own terms (divisions heard, declarations submitted): "
                                                             "then its status against that target"},
-                "needed": {"type": "integer", "minimum": 0}}},
+                "needed": {"type": "integer", "minimum": 0},
+                "measure": {"type": "object", "required": ["done", "total", "target_percent"],
+                            "description": "An activity not counted in people, in its own terms (university scope "
+                                           "only): units — divisions heard of all divisions; register — declarations "
+                                           "submitted of those required, or positions listed (done = total)",
+                            "properties": {"done": {"type": "integer", "minimum": 0},
+                                           "total": {"type": "integer", "minimum": 0},
+                                           "target_percent": _NUMBER_OR_NULL}}}},
             "Scope": {"type": "object", "required": ["scope", "name", "figures"], "properties": {
                 "scope": {"type": "string", "enum": ["university", "faculty", "group"]}, "name": {"type": "string"},
                 "id": {"type": "integer", "description": "0 for the university"},

@@ -217,7 +217,7 @@ def media():
                 "source", "link", "subject", "tone", "action")} | {"published_on": form.published_on.data},
                 current_user, now())
         except service.RisksError as error:
-            _field_error(form, "tone", error)
+            _field_error(form, error.field or "tone", error)
         else:
             db.session.commit()
             flash(_("Media item logged."), "success")

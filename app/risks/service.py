@@ -273,7 +273,10 @@ def register_xlsx(plan: Plan) -> bytes:
 def record_media(values: dict, actor: User, now: datetime) -> MediaItem:
     """Log a publication found by monitoring open sources."""
     if values["tone"] not in TONES:
-        raise RisksError(_("Choose a value from the list."))
+        raise RisksError(_("Choose a value from the list."), "tone")
+    link = values["link"].strip()
+    if link and not re.match(r"https?://[^\s/]+", link, re.IGNORECASE):
+        raise RisksError(_("A link starts with http:// or https://."), "link")
     item = MediaItem(published_on=values["published_on"], source=values["source"].strip(), link=values["link"].strip(),
                      subject=values["subject"].strip(), tone=values["tone"], action=values["action"].strip(),
                      recorded_by_id=actor.id, recorded_at=now)
