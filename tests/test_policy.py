@@ -24,6 +24,7 @@ from app.brainring.models import RingSet
 from app.surveys import service as surveys
 from app.surveys.models import Survey
 from app.jobs.models import Job
+from app.plan.deliverable_models import Deliverable, Evidence
 from app.plan.models import Activity, Plan
 from app.risks.models import DeclarationDuty, EquatedPosition, Hearing, MediaItem, Risk
 
@@ -46,7 +47,8 @@ STAFF = expect(302, 403, 200, 403, 200)       # curators and the ACS
 JURY = expect(302, 403, 403, 200, 403)
 REDIRECT = expect(302, 302, 302, 302, 302)
 COORDINATORS = expect(302, 403, 200, 403, 200)  # the demo curator is also the club coordinator
-EMPLOYEES = expect(302, 403, 200, 200, 200)   # the demo's curator, jurors and admin are staff; students are not
+EMPLOYEES = expect(302, 403, 200, 200, 200)
+REPORTER = expect(302, 403, 403, 200, 200)    # the demo's jury1 reports for the Board for Ethics; the ACS sees all   # the demo's curator, jurors and admin are staff; students are not
 STAFF_COURSE = "/courses/anti-corruption-for-university-staff"
 
 
@@ -84,12 +86,18 @@ def demo(app, runner):
              "media": db.session.execute(select(MediaItem.id)).scalars().first(),
              "duty": db.session.execute(select(DeclarationDuty.id)).scalars().first(),
              "position": db.session.execute(select(EquatedPosition.id)).scalars().first()}
+    # jury1 reports for the Board for Ethics (1.9): its period and a file of evidence on it; nobody else's but the ACS's
+    ethics = db.session.execute(select(Deliverable).join(Activity, Activity.id == Deliverable.activity_id)
+                                .where(Activity.code == "1.9").order_by(Deliverable.id.desc())).scalars().first()
+    kept = {"deliverable": ethics.id, "activity": ethics.activity_id,
+            "evidence": db.session.execute(select(Evidence.id).where(Evidence.deliverable_id == ethics.id,
+                                                                     Evidence.kind == "file")).scalars().first()}
     job = Job(kind="backup", state="done", started_by_id=users["admin@sanaly.test"].id, result={})
     db.session.add(job)
     db.session.commit()
     return dict(job=job.id, users=users, own_group=own_group, other_group=other_group, attempt=attempt, video=video,
                 assignment=assignment, certificate=certificate, event=event, faculty=faculty, report=report, club=club,
-                game=game.code, checkpoint=audit.latest_checkpoint(), published=published, risks=risks,
+                game=game.code, checkpoint=audit.latest_checkpoint(), published=published, risks=risks, kept=kept,
                 unpublished=unpublished, activity=db.session.execute(select(Activity.id).join(Plan).where(
                     Activity.code == "2.11").order_by(Plan.starts_on.desc())).scalars().first())
 
@@ -246,6 +254,11 @@ def policy(d):
         "privacy.person_copy": [(f"/admin/privacy/people/{d['users']['student1@sanaly.test'].id}.zip", ADMIN)],
         "courses.lesson_image": [("/courses/lesson-images/nonexistent.jpg", expect(302, 404, 404, 404, 404))],
         "filings.index": [("/admin/filings/", ADMIN)],
+        "deliverables.board": [("/deliverables/", EMPLOYEES)],
+        "deliverables.units": [("/deliverables/units", ADMIN)],
+        "deliverables.show": [(f"/deliverables/{d['kept']['deliverable']}", REPORTER)],
+        "deliverables.activity": [(f"/deliverables/activity/{d['kept']['activity']}", REPORTER)],
+        "deliverables.evidence_file": [(f"/deliverables/evidence/{d['kept']['evidence']}/file", REPORTER)],
         "filings.download": [("/admin/filings/board.pdf", ADMIN), ("/admin/filings/board.docx?lang=kk", ADMIN),
                              ("/admin/filings/quarterly.pdf?plan=ktu-2024-2025&quarter=2025Q1", ADMIN),
                              ("/admin/filings/range.docx?plan=ktu-2024-2025&from=2024-12-01&to=2024-12-31", ADMIN)],
@@ -298,6 +311,7 @@ P_ADMIN = post_expect("login", "forbidden", "forbidden", "forbidden", "ok")
 P_STAFF = post_expect("login", "forbidden", "ok", "forbidden", "ok")
 P_SIGNED_IN = post_expect("login", "ok", "ok", "ok", "ok")
 P_COORDINATORS = post_expect("login", "forbidden", "ok", "forbidden", "ok")
+P_REPORTER = post_expect("login", "forbidden", "forbidden", "ok", "ok")
 
 
 def post_policy(d, token_id):
@@ -328,6 +342,13 @@ def post_policy(d, token_id):
         "contests.reassign": ("/admin/contests/essay-2024-2025/reassign", post_expect("login", "forbidden", "forbidden", "forbidden", "missing")),
         "contests.publish": ("/admin/contests/essay-2024-2025/publish", P_ADMIN),
         "coverage.check_in": ("/check-in", P_SIGNED_IN),
+        "coverage.event_evidence": (f"/events/{event}/evidence", P_ADMIN),   # not one of the curator's events
+        "deliverables.change_status": (f"/deliverables/{d['kept']['deliverable']}/status", P_REPORTER),
+        "deliverables.add_evidence": (f"/deliverables/{d['kept']['deliverable']}/evidence", P_REPORTER),
+        "deliverables.remove_evidence": (f"/deliverables/evidence/{d['kept']['evidence']}/remove", P_ADMIN),  # not jury1's
+        "deliverables.assign": (f"/deliverables/{d['kept']['deliverable']}/assign", P_ADMIN),
+        "deliverables.units": ("/deliverables/units", post_expect("login", "forbidden", "forbidden", "forbidden", "missing")),
+        "authoring.quiz_draw": ("/authoring/quizzes/integrity-hour/draw", P_ADMIN),
         "coverage.event_list": ("/events/", P_STAFF),
         "coverage.import_attendance": (f"/events/{event}/import", P_STAFF),
         "coverage.rotate": (f"/events/{event}/rotate", P_ADMIN),        # the ACS organised it: only the ACS changes its code
