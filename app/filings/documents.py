@@ -173,12 +173,12 @@ def _evidence_text(item) -> str:
 
 def chart_png(bars: list[Bar], target: float | None) -> bytes:
     """The same bars as the PDF's, as a picture for the DOCX (the figures stand beside it as text)."""
-    scale, row, label_width, track_width = 2, 44, 420, 720
+    row, label_width, track_width = 44, 420, 720
     width, height = label_width + track_width + 300, row * len(bars) + 80
-    image = Image.new("RGB", (width * scale // 2, height * scale // 2), "white")
+    image = Image.new("RGB", (width, height), "white")
     pen = ImageDraw.Draw(image)
-    font = ImageFont.truetype(str(font_file()), 24 * scale // 2)
-    small = ImageFont.truetype(str(font_file()), 20 * scale // 2)
+    font = ImageFont.truetype(str(font_file()), 24)
+    small = ImageFont.truetype(str(font_file()), 20)
     top = 30
     pen.text((label_width, 4), "0%", font=small, fill=MUTED)
     pen.text((label_width + track_width - 50, 4), "100%", font=small, fill=MUTED)
@@ -198,7 +198,7 @@ def chart_png(bars: list[Bar], target: float | None) -> bytes:
         pen.line((x, top, x, bottom), fill=TARGET, width=4)
         pen.text((x - 60, bottom + 4), _("target %(target)s", target=percent_text(target)), font=small, fill=TARGET)
     buffer = io.BytesIO()
-    image.save(buffer, "PNG", optimize=True)
+    image.save(buffer, "PNG")
     return buffer.getvalue()
 
 
