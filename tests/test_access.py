@@ -8,6 +8,7 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage
 
 from app.people.access import can_view_group
+from app.plan.service import activity_by_code, current_plan
 from app.reports.service import file_report
 
 ROLES = {
@@ -29,6 +30,7 @@ def admin_pages(app, make_group, make_user, runner):
     report = file_report(category="other", what="A contractor was paid twice for the same repairs.", place="",
                          happened="", anonymous=True, contact="", user=None, files=[_image()],
                          folder=Path(app.config["UPLOAD_FOLDER"]) / "reports", today=date(2025, 3, 3)).report
+    forum = activity_by_code(current_plan(date(2025, 3, 3)), "2.11")
     return {
         "/admin/": "home.admin_home",
         "/admin/people": "people_admin.people",
@@ -63,6 +65,11 @@ def admin_pages(app, make_group, make_user, runner):
         "/admin/privacy/notice": "privacy.edit_notice",
         f"/admin/privacy/people/{person.id}": "privacy.person",
         f"/admin/privacy/people/{person.id}.zip": "privacy.person_copy",
+        "/admin/filings/": "filings.index",
+        "/admin/filings/board.pdf": "filings.download",
+        "/admin/filings/quarterly.docx?quarter=2024Q4": "filings.download",
+        "/admin/filings/range.pdf?from=2024-12-01&to=2024-12-31": "filings.download",
+        f"/admin/filings/narratives/{forum.id}/year": "filings.narrative",
     }
 
 
