@@ -88,6 +88,7 @@ def test_the_board_report_carries_titles_figures_and_narrative_in_each_language(
         assert ("3 / 40" if fmt == "pdf" else "University 3 40" if language == "en" else " 3 40 ") in text
         assert KAZAKH in text                        # every Kazakh letter survives the round trip
         assert "Гүлнар Әбенова" in text              # who generated it
+        assert "sanaly.test/audit" in text          # the signed checkpoint of the audit log it carries, and where to check it
 
 
 def test_pdf_embeds_its_font_and_draws_charts_as_vectors(plan, figures):
@@ -189,6 +190,8 @@ def test_the_acs_writes_a_narrative_that_the_report_prints_and_the_audit_log_kee
     for language in ("kk", "ru"):
         body = client.get(f"/admin/filings/quarterly.docx?quarter=2024Q4&lang={language}").data
         assert text in docx_text(body)
+    # A report for any dates prints the narratives of the quarters it touches.
+    assert text in docx_text(client.get("/admin/filings/range.docx?from=2024-12-01&to=2024-12-31&lang=kk").data)
     # The Board's report is about the year: a quarter's narrative is not the year's.
     assert text not in docx_text(client.get("/admin/filings/board.docx?lang=kk").data)
 

@@ -25,6 +25,13 @@ def _generated(filing: Filing) -> str:
              who=filing.generated_by)
 
 
+def _checkpoint_text(filing: Filing) -> str:
+    if filing.checkpoint is None:
+        return _("No audit log checkpoint could be signed for this report: the log is empty or does not verify.")
+    return _("The audit log as it stood when this report was generated, signed (%(n)d events). Anyone can check later "
+             "that the log still holds every one of them, unchanged: %(url)s", n=filing.checkpoint[0], url=filing.audit_url)
+
+
 def _facts(line: Line) -> list[tuple[str, str]]:
     facts = [(_("Measured as"), f"{line.kind_label} — {line.measure}"), (_("Target"), line.target)]
     if line.term:
@@ -162,6 +169,11 @@ def render_pdf(filing: Filing) -> bytes:
                     _pdf_text(pdf, _("None recorded."), 10, "I", MUTED)
         pdf.ln(4)
         _pdf_text(pdf, _generated(filing), 8.5, "", MUTED)
+        if filing.audit_url:
+            _pdf_text(pdf, _checkpoint_text(filing), 8.5, "", MUTED)
+            if filing.checkpoint:
+                pdf.set_font(FONT, size=6.5)
+                pdf.multi_cell(0, 3, filing.checkpoint[1], align="L", new_x="LMARGIN", new_y="NEXT")
         return pdf_bytes(pdf)
 
 
@@ -310,6 +322,11 @@ def render_docx(filing: Filing) -> bytes:
                 else:
                     _docx_muted(document, _("None recorded."), italic=True)
         _docx_muted(document, _generated(filing), size=8)
+        if filing.audit_url:
+            _docx_muted(document, _checkpoint_text(filing), size=8)
+            if filing.checkpoint:
+                run = document.add_paragraph().add_run(filing.checkpoint[1])
+                run.font.name, run.font.size = "Courier New", Pt(7)
         buffer = io.BytesIO()
         document.save(buffer)
         return buffer.getvalue()
