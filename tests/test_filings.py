@@ -225,3 +225,14 @@ def test_a_certificate_pdf_is_vector_with_the_name_as_text_and_a_qr_code(app, cl
     stream = reader.pages[0].get_contents().get_data()
     assert stream.count(b" re") > 50                                  # the QR code's modules, drawn as squares
     assert client.get(f"/certificates/{certificate.code}.png").mimetype == "image/png"   # the picture stays
+
+
+def test_a_certificate_in_kazakh_names_the_university_in_kazakh(plan, client, auth, make_user):
+    holder = make_user("holder@uni.test", name="Нұрлан Әбдіров")
+    certificate = certificates.issue(holder, kind="course", subject_ref="course:999", title="Адалдық негіздері",
+                                     issued_on=date(2025, 2, 1))
+    db.session.commit()
+    auth.login("holder@uni.test")
+    client.get("/language/kk")
+    text = pdf_text(client.get(f"/certificates/{certificate.code}.pdf").data)
+    assert "Әбілқас Сағынов атындағы Қарағанды техникалық университеті" in text and "Нұрлан Әбдіров" in text
