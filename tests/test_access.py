@@ -12,7 +12,7 @@ from app.extensions import db
 from app.people.access import can_view_group
 from app.people.models import StaffUnit
 from app.plan.models import Plan
-from app.plan.service import activity_by_code
+from app.plan.service import activity_by_code, current_plan
 from app.risks.models import Hearing
 from app.reports.service import file_report
 
@@ -36,6 +36,7 @@ def admin_pages(app, make_group, make_user, runner):
                          happened="", anonymous=True, contact="", user=None, files=[_image()],
                          folder=Path(app.config["UPLOAD_FOLDER"]) / "reports", today=date(2025, 3, 3)).report
     hearing = _hearing_with_minutes(app)
+    forum = activity_by_code(current_plan(date(2025, 3, 3)), "2.11")
     return {
         "/admin/risks/": "risks.register",
         "/admin/risks/new": "risks.edit",
@@ -79,6 +80,11 @@ def admin_pages(app, make_group, make_user, runner):
         "/admin/privacy/notice": "privacy.edit_notice",
         f"/admin/privacy/people/{person.id}": "privacy.person",
         f"/admin/privacy/people/{person.id}.zip": "privacy.person_copy",
+        "/admin/filings/": "filings.index",
+        "/admin/filings/board.pdf": "filings.download",
+        "/admin/filings/quarterly.docx?quarter=2024Q4": "filings.download",
+        "/admin/filings/range.pdf?from=2024-12-01&to=2024-12-31": "filings.download",
+        f"/admin/filings/narratives/{forum.id}/year": "filings.narrative",
     }
 
 

@@ -91,6 +91,7 @@ def test_the_board_report_carries_titles_figures_and_narrative_in_each_language(
         assert ("3 / 40" if fmt == "pdf" else "University 3 40" if language == "en" else " 3 40 ") in text
         assert KAZAKH in text                        # every Kazakh letter survives the round trip
         assert "Гүлнар Әбенова" in text              # who generated it
+        assert "sanaly.test/audit" in text          # the signed checkpoint of the audit log it carries, and where to check it
 
 
 def test_pdf_embeds_its_font_and_draws_charts_as_vectors(plan, figures):
@@ -196,6 +197,8 @@ def test_the_acs_writes_a_narrative_that_the_report_prints_and_the_audit_log_kee
     for language in ("kk", "ru"):
         body = client.get(f"/admin/filings/quarterly.docx?quarter=2024Q4&lang={language}").data
         assert text in docx_text(body)
+    # A report for any dates prints the narratives of the quarters it touches.
+    assert text in docx_text(client.get("/admin/filings/range.docx?from=2024-12-01&to=2024-12-31&lang=kk").data)
     # The Board's report is about the year: a quarter's narrative is not the year's.
     assert text not in docx_text(client.get("/admin/filings/board.docx?lang=kk").data)
 
@@ -266,3 +269,12 @@ def test_a_responsible_units_reporter_writes_their_own_activitys_narrative_only(
     response = client.post(f"/admin/filings/narratives/{board.id}/year", data={"language": "ru", "text": "Отчёт подготовлен."})
     assert response.status_code == 302 and f"/admin/filings/narratives/{board.id}/year" in response.headers["Location"]
     assert db.session.execute(select(Narrative)).scalar_one().text == "Отчёт подготовлен."
+def test_a_certificate_in_kazakh_names_the_university_in_kazakh(plan, client, auth, make_user):
+    holder = make_user("holder@uni.test", name="Нұрлан Әбдіров")
+    certificate = certificates.issue(holder, kind="course", subject_ref="course:999", title="Адалдық негіздері",
+                                     issued_on=date(2025, 2, 1))
+    db.session.commit()
+    auth.login("holder@uni.test")
+    client.get("/language/kk")
+    text = pdf_text(client.get(f"/certificates/{certificate.code}.pdf").data)
+    assert "Әбілқас Сағынов атындағы Қарағанды техникалық университеті" in text and "Нұрлан Әбдіров" in text

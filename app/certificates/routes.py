@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from app.certificates import service
 from app.core.http import per_address
+from app.core.localize import tr
 from app.extensions import db
 from app.plan.models import Plan
 
@@ -12,8 +13,9 @@ bp = Blueprint("certificates", __name__)
 
 
 def _issuer() -> str:
-    university = db.session.execute(select(Plan.university).order_by(Plan.starts_on.desc())).scalars().first()
-    return university or "Sanaly Urpaq"
+    """The university of the latest plan, in the reader's language when the plan is translated."""
+    plan = db.session.execute(select(Plan).order_by(Plan.starts_on.desc()).limit(1)).scalars().first()
+    return (tr(plan, "university") or plan.university) if plan else "Sanaly Urpaq"
 
 
 @bp.route("/certificates/<code>.<any(png, pdf):fmt>")

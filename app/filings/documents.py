@@ -25,6 +25,13 @@ def _generated(filing: Filing) -> str:
              who=filing.generated_by)
 
 
+def _checkpoint_text(filing: Filing) -> str:
+    if filing.checkpoint is None:
+        return _("No audit log checkpoint could be signed for this report: the log is empty or does not verify.")
+    return _("The audit log as it stood when this report was generated, signed (%(n)d events). Anyone can check later "
+             "that the log still holds every one of them, unchanged: %(url)s", n=filing.checkpoint[0], url=filing.audit_url)
+
+
 def _facts(line: Line) -> list[tuple[str, str]]:
     facts = [(_("Measured as"), f"{line.kind_label} — {line.measure}"), (_("Target"), line.target)]
     if line.term:
@@ -162,6 +169,11 @@ def render_pdf(filing: Filing) -> bytes:
                     _pdf_text(pdf, _("None recorded."), 10, "I", MUTED)
         pdf.ln(4)
         _pdf_text(pdf, _generated(filing), 8.5, "", MUTED)
+        if filing.audit_url:
+            _pdf_text(pdf, _checkpoint_text(filing), 8.5, "", MUTED)
+            if filing.checkpoint:
+                pdf.set_font(FONT, size=6.5)
+                pdf.multi_cell(0, 3, filing.checkpoint[1], align="L", new_x="LMARGIN", new_y="NEXT")
         return pdf_bytes(pdf)
 
 
@@ -173,12 +185,12 @@ def _evidence_text(item) -> str:
 
 def chart_png(bars: list[Bar], target: float | None) -> bytes:
     """The same bars as the PDF's, as a picture for the DOCX (the figures stand beside it as text)."""
-    scale, row, label_width, track_width = 2, 44, 420, 720
+    row, label_width, track_width = 44, 420, 720
     width, height = label_width + track_width + 300, row * len(bars) + 80
-    image = Image.new("RGB", (width * scale // 2, height * scale // 2), "white")
+    image = Image.new("RGB", (width, height), "white")
     pen = ImageDraw.Draw(image)
-    font = ImageFont.truetype(str(font_file()), 24 * scale // 2)
-    small = ImageFont.truetype(str(font_file()), 20 * scale // 2)
+    font = ImageFont.truetype(str(font_file()), 24)
+    small = ImageFont.truetype(str(font_file()), 20)
     top = 30
     pen.text((label_width, 4), "0%", font=small, fill=MUTED)
     pen.text((label_width + track_width - 50, 4), "100%", font=small, fill=MUTED)
@@ -198,7 +210,7 @@ def chart_png(bars: list[Bar], target: float | None) -> bytes:
         pen.line((x, top, x, bottom), fill=TARGET, width=4)
         pen.text((x - 60, bottom + 4), _("target %(target)s", target=percent_text(target)), font=small, fill=TARGET)
     buffer = io.BytesIO()
-    image.save(buffer, "PNG", optimize=True)
+    image.save(buffer, "PNG")
     return buffer.getvalue()
 
 
@@ -310,6 +322,11 @@ def render_docx(filing: Filing) -> bytes:
                 else:
                     _docx_muted(document, _("None recorded."), italic=True)
         _docx_muted(document, _generated(filing), size=8)
+        if filing.audit_url:
+            _docx_muted(document, _checkpoint_text(filing), size=8)
+            if filing.checkpoint:
+                run = document.add_paragraph().add_run(filing.checkpoint[1])
+                run.font.name, run.font.size = "Courier New", Pt(7)
         buffer = io.BytesIO()
         document.save(buffer)
         return buffer.getvalue()

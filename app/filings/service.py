@@ -215,6 +215,9 @@ class Filing:
     generated_at: datetime
     generated_by: str
     filename: str
+    # The signed audit checkpoint the document carries (events, note) and where anyone checks it; see attach_checkpoint.
+    checkpoint: tuple[int, str] | None = None
+    audit_url: str = ""
 
 
 def percent_text(value: float | None) -> str:
@@ -268,6 +271,14 @@ def _title(kind: str, plan: Plan, period: ReportPeriod | None) -> tuple[str, str
         return (_("Information on the implementation of the anti-corruption plan: %(period)s", period=period.label()),
                 _("To the authorised bodies"))
     return _("Analytical report on the implementation of the anti-corruption plan %(year)s", year=plan.academic_year), ""
+
+
+def attach_checkpoint(filing: Filing, audit_url: str) -> Filing:
+    """Sign (or reuse) a checkpoint of the audit log for the document, as the printable report does."""
+    checkpoint = audit.report_checkpoint(filing.generated_at)
+    filing.checkpoint = (checkpoint.size, checkpoint.note) if checkpoint else None
+    filing.audit_url = audit_url
+    return filing
 
 
 def build_filing(plan: Plan, kind: str, language: str, *, generated_by: str, today: date,
