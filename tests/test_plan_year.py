@@ -258,3 +258,93 @@ def test_closing_freezes_the_figures_and_the_plan(plan, officer, make_user, app)
         plan_year.close_plan(plan, actor=officer, now=NOW)
     assert plan_year.read_uploaded_plan({"": SHIPPED.read_text(encoding="utf-8").replace(
         "Quarterly", "Monthly", 1)}).problem.startswith("The plan year 2024-2025 is closed")
+
+
+# --- the pages ----------------------------------------------------------------------------------------
+
+PAGES = ("/admin/plan-year/ktu-2024-2025/next", "/admin/plan-year/upload", "/admin/plan-year/ktu-2024-2025/activities/2.2",
+         "/admin/plan-year/ktu-2024-2025/activities/new", "/admin/plan-year/ktu-2024-2025/headcounts")
+
+
+@pytest.mark.parametrize("roles", [("editor",), ("curator",), ("student",)])
+def test_only_acs_admins_reach_the_plan_year_pages(plan, client, auth, make_user, roles):
+    person = make_user(roles=roles)
+    auth.login(person.email)
+    for path in PAGES:
+        assert client.get(path).status_code == 403, path
+    assert client.post("/admin/plan-year/ktu-2024-2025/close", data={"confirmed": "yes"}).status_code == 403
+    assert client.get("/authoring/plan/ktu-2024-2025/history").status_code == 403
+    assert not plan.closed
+
+
+def test_an_officer_prepares_next_year_in_the_browser_and_a_bad_term_keeps_what_was_typed(plan, client, auth, officer):
+    auth.login(officer.email)
+    page = client.get("/admin/plan-year/ktu-2024-2025/next").get_data(as_text=True)
+    assert 'value="ktu-2025-2026"' in page and 'value="May-June 2026"' in page and "2026-05-01" in page
+    proposal = plan_year.propose_next_year(plan)
+    data = {"slug": "ktu-2025-2026", "academic_year": "2025-2026", "starts_on": "2025-09-01", "ends_on": "2026-08-31",
+            **{f"term-{code}": term for code, term in proposal.terms.items()}, "action": "create"}
+    page = client.post("/admin/plan-year/ktu-2024-2025/next", data={**data, "term-2.2": "Till Febuary 15",
+                                                                   "academic_year": "2025–2026 typed"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="term-2.2-error"' in text and 'value="Till Febuary 15"' in text
+    assert 'value="2025–2026 typed"' in text
+    assert db.session.scalar(select(func.count()).select_from(Plan)) == 1
+    response = client.post("/admin/plan-year/ktu-2024-2025/next", data=data)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/plan/ktu-2025-2026")
+    assert "Prepare next year" in client.get("/admin/plan/ktu-2025-2026").get_data(as_text=True)
+
+
+def test_the_activity_editor_shows_periods_and_untranslated_texts_and_saves(plan, client, auth, officer):
+    auth.login(officer.email)
+    page = client.get("/admin/plan-year/ktu-2024-2025/activities/2.2").get_data(as_text=True)
+    assert 'name="name-kk"' in page and 'lang="kk"' in page
+    fields = plan_year.fields_of(activity_by_code(plan, "2.2"))
+    bad = client.post("/admin/plan-year/ktu-2024-2025/activities/2.2", data={
+        **fields, "target_percent": "lots", "name": "Typed name", "action": "save"}).get_data(as_text=True)
+    assert 'id="target_percent-error"' in bad and "Typed name" in bad and 'value="lots"' in bad
+    response = client.post("/admin/plan-year/ktu-2024-2025/activities/2.2", data={
+        **fields, "name-kk": "Жаңа атау", "action": "save"})
+    assert response.status_code == 302
+    assert activity_by_code(plan, "2.2").translations["kk"]["name"] == "Жаңа атау"
+
+
+def test_the_upload_page_previews_then_loads_and_names_the_file_at_fault(app, client, auth, officer):
+    import io
+
+    auth.login(officer.email)
+    text = SHIPPED.read_text(encoding="utf-8")
+    page = client.post("/admin/plan-year/upload", content_type="multipart/form-data", data={
+        "plan_file": (io.BytesIO(text.replace('section = 2', 'section = 7', 1).encode()), "ktu-2024-2025.toml"),
+        "action": "preview"}).get_data(as_text=True)
+    assert 'id="plan_file-error"' in page and "ktu-2024-2025.toml: activities[" in page and "section 7" in page
+    page = client.post("/admin/plan-year/upload", content_type="multipart/form-data", data={
+        "plan_file": (io.BytesIO(text.encode()), "ktu-2024-2025.toml"), "action": "preview"}).get_data(as_text=True)
+    assert "Load this plan" in page and 'name="text-plan"' in page
+    assert db.session.scalar(select(func.count()).select_from(Plan)) == 0, "a preview loads nothing"
+    response = client.post("/admin/plan-year/upload", data={"text-plan": text, "action": "load"})
+    assert response.status_code == 302 and db.session.scalar(select(func.count()).select_from(Plan)) == 1
+
+
+def test_headcounts_for_the_new_year_are_recorded_from_its_first_day(plan, client, auth, officer, make_group):
+    from app.people.models import Headcount
+
+    group = make_group("ЭЭ-25-1")
+    auth.login(officer.email)
+    page = client.post("/admin/plan-year/ktu-2024-2025/headcounts", data={f"g-{group.id}": "-3"}).get_data(as_text=True)
+    assert f'id="g-{group.id}-error"' in page and 'value="-3"' in page
+    assert client.post("/admin/plan-year/ktu-2024-2025/headcounts", data={f"g-{group.id}": "27"}).status_code == 302
+    row = db.session.execute(select(Headcount).where(Headcount.group_id == group.id)).scalar_one()
+    assert (row.value, row.effective_from, row.recorded_by_id) == (27, date(2024, 9, 1), officer.id)
+
+
+def test_closing_asks_first_and_the_closed_plan_shows_its_kept_figures(plan, client, auth, officer):
+    auth.login(officer.email)
+    page = client.post("/admin/plan-year/ktu-2024-2025/close").get_data(as_text=True)
+    assert "cannot be undone" in page and not plan.closed
+    assert client.post("/admin/plan-year/ktu-2024-2025/close", data={"confirmed": "yes"}).status_code == 302
+    db.session.expire_all()
+    assert plan.closed
+    page = client.get("/admin/plan/ktu-2024-2025").get_data(as_text=True)
+    assert "Figures at closing" in page and "Close this year" not in page and "Add an activity" not in page
+    assert client.get("/admin/plan-year/ktu-2024-2025/activities/2.2").status_code == 302

@@ -338,6 +338,83 @@ def save_activity(plan: Plan, original: Activity | None, change: ActivityChange,
     return next(a for a in plan.activities if a.code == change.code)
 
 
+# The activity's texts a translation carries, as the editor shows them side by side.
+TRANSLATED_FIELDS = ("name", "target_text", "term_text", "responsible", "form_of_completion", "expected_result")
+EDITOR_FIELDS = ("code", "section", "name", "population", "kind", "target_text", "target_percent", "responsible",
+                 "term_text", "form_of_completion", "expected_result")
+
+
+def fields_of(activity: Activity) -> dict[str, str]:
+    """The editor's fields for an activity, as the form shows them (names `<field>` and `<field>-<language>`)."""
+    fields = {"code": activity.code, "section": str(activity.section), "name": activity.name,
+              "population": activity.population, "kind": activity.kind, "target_text": activity.target_text,
+              "target_percent": "" if activity.target_percent is None else f"{activity.target_percent:g}",
+              "responsible": "\n".join(activity.responsible or []), "term_text": activity.term_text,
+              "form_of_completion": activity.form_of_completion, "expected_result": activity.expected_result}
+    for language, texts in (activity.translations or {}).items():
+        for name in TRANSLATED_FIELDS:
+            value = texts.get(name)
+            if value:
+                fields[f"{name}-{language}"] = "\n".join(value) if isinstance(value, list) else value
+    return fields
+
+
+def fields_from(form) -> dict[str, str]:
+    """The editor's fields from a submitted form, exactly as typed."""
+    names = list(EDITOR_FIELDS) + [f"{name}-{language}" for name in TRANSLATED_FIELDS
+                                   for language in TRANSLATION_LANGUAGES]
+    return {name: form.get(name, "") for name in names}
+
+
+def change_from(fields: dict[str, str]) -> tuple[ActivityChange, dict[str, str]]:
+    """An ActivityChange from the editor's fields, and the fields that are not even of the right type."""
+    problems = {}
+    try:
+        section = int(fields.get("section") or 0)
+    except ValueError:
+        section, problems["section"] = 0, _("Choose one of the plan's sections.")
+    percent_text = (fields.get("target_percent") or "").strip().replace(",", ".").rstrip("%").strip()
+    percent = None
+    if percent_text:
+        try:
+            percent = float(percent_text)
+        except ValueError:
+            problems["target_percent"] = _("A percentage above 0 and at most 100, or empty.")
+    translations = {}
+    for language in TRANSLATION_LANGUAGES:
+        texts = {name: (fields.get(f"{name}-{language}") or "").strip() for name in TRANSLATED_FIELDS}
+        texts["responsible"] = responsible_list(texts["responsible"])
+        translations[language] = {name: value for name, value in texts.items() if value}
+    change = ActivityChange(
+        code=(fields.get("code") or "").strip(), section=section, name=(fields.get("name") or "").strip(),
+        population=fields.get("population") or "", kind=fields.get("kind") or "",
+        target_text=(fields.get("target_text") or "").strip(), target_percent=percent,
+        responsible=responsible_list(fields.get("responsible", "")), term_text=(fields.get("term_text") or "").strip(),
+        form_of_completion=(fields.get("form_of_completion") or "").strip(),
+        expected_result=(fields.get("expected_result") or "").strip(), translations=translations)
+    return change, problems
+
+
+def untranslated(fields: dict[str, str]) -> dict[str, list[str]]:
+    """{language: the texts given in English but not in that language}: what the editor shows as still to translate."""
+    return {language: [name for name in TRANSLATED_FIELDS
+                       if (fields.get(name) or "").strip() and not (fields.get(f"{name}-{language}") or "").strip()]
+            for language in TRANSLATION_LANGUAGES}
+
+
+def headcounts_from(fields: dict[str, str], scopes: dict) -> tuple[dict[str, int], dict[str, str]]:
+    """The headcounts typed for groups and units ({field: value}, empty fields left out), and the bad ones."""
+    values, problems = {}, {}
+    for key, text in fields.items():
+        if key not in scopes or not text:
+            continue
+        if not text.isdigit() or int(text) > 100000:
+            problems[key] = _("A whole number from 0 to 100000.")
+        else:
+            values[key] = int(text)
+    return values, problems
+
+
 def retire_activity(plan: Plan, activity: Activity, *, actor: User, now: datetime) -> None:
     """Retire an activity: it leaves the plan's pages and figures; what people did in it is kept."""
     _refuse_if_closed(plan)

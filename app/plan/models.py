@@ -57,6 +57,16 @@ class Plan(db.Model):
     def closed(self) -> bool:
         return self.closed_at is not None
 
+    def kept_figures(self) -> dict | None:
+        """The figures kept at closing, with their dates as dates (None for an open plan)."""
+        if not self.closed_figures:
+            return None
+        kept = dict(self.closed_figures, as_of=date.fromisoformat(self.closed_figures["as_of"]))
+        kept["activities"] = {code: dict(figure, periods=[
+            dict(period, starts_on=date.fromisoformat(period["starts_on"]), ends_on=date.fromisoformat(period["ends_on"]))
+            for period in figure.get("periods", [])]) for code, figure in self.closed_figures["activities"].items()}
+        return kept
+
     def section_title(self, number: int) -> str:
         """The section's title in the reader's language (the original's when it has no translation)."""
         found = (translation(self) or {}).get("sections", {})
