@@ -348,3 +348,12 @@ def test_closing_asks_first_and_the_closed_plan_shows_its_kept_figures(plan, cli
     page = client.get("/admin/plan/ktu-2024-2025").get_data(as_text=True)
     assert "Figures at closing" in page and "Close this year" not in page and "Add an activity" not in page
     assert client.get("/admin/plan-year/ktu-2024-2025/activities/2.2").status_code == 302
+
+
+def test_the_coverage_page_of_a_closed_year_points_to_the_figures_kept_at_closing(plan, client, auth, officer):
+    auth.login(officer.email)
+    assert "is closed" not in client.get("/admin/coverage/?plan=ktu-2024-2025").get_data(as_text=True)
+    plan_year.close_plan(plan, actor=officer, now=NOW)
+    db.session.commit()
+    page = client.get("/admin/coverage/?plan=ktu-2024-2025").get_data(as_text=True)
+    assert "The plan year 2024-2025 is closed" in page and "/admin/plan/ktu-2024-2025#kept-title" in page
