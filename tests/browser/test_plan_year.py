@@ -12,6 +12,7 @@ def test_an_officer_prepares_next_year_edits_it_records_a_headcount_and_closes_t
     app, _base = live_server
     page = page_for("admin@sanaly.test", width=1400)
     page.goto("/admin/plan/ktu-2024-2025")
+    assert check_accessibility(page) == []
     page.click("text=Prepare next year")
     assert page.input_value("#slug") == "ktu-2025-2026"
     assert page.input_value("#starts_on") == "2025-09-01"
@@ -41,6 +42,7 @@ def test_an_officer_prepares_next_year_edits_it_records_a_headcount_and_closes_t
 
     page.goto("/admin/plan/ktu-2025-2026")
     page.click("text=Headcounts for this year")
+    assert check_accessibility(page) == []
     first = page.locator("input[name^='g-']").first
     group_field = first.get_attribute("name")
     first.fill("31")
@@ -53,6 +55,7 @@ def test_an_officer_prepares_next_year_edits_it_records_a_headcount_and_closes_t
     page.wait_for_url("**/admin/plan/ktu-2024-2025")
     assert page.locator("h2", has_text="Figures at closing").is_visible()
     assert page.locator("text=Close this year").count() == 0
+    assert check_accessibility(page) == []
 
     with app.app_context():
         new = db.session.execute(select(Plan).where(Plan.slug == "ktu-2025-2026")).scalar_one()
@@ -65,3 +68,16 @@ def test_an_officer_prepares_next_year_edits_it_records_a_headcount_and_closes_t
         old = db.session.execute(select(Plan).where(Plan.slug == "ktu-2024-2025")).scalar_one()
         assert old.closed and old.closed_figures["activities"]
         db.session.remove()
+
+
+def test_the_plan_year_pages_fit_a_phone(page_for, live_server):
+    app, _base = live_server
+    with app.app_context():
+        slug = db.session.execute(select(Plan.slug).where(Plan.closed_at.is_(None)).order_by(Plan.starts_on)).scalar()
+        db.session.remove()
+    page = page_for("admin@sanaly.test", width=390)
+    for path in (f"/admin/plan/{slug}", f"/admin/plan-year/{slug}/next", f"/admin/plan-year/{slug}/activities/2.2",
+                 f"/admin/plan-year/{slug}/headcounts", "/admin/plan-year/upload"):
+        page.goto(path)
+        assert page.url.endswith(path), path
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
