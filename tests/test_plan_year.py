@@ -214,6 +214,8 @@ def test_an_uploaded_plan_is_checked_like_load_content_and_names_the_file_and_fi
 
     upload = plan_year.read_uploaded_plan({"": text, "kk": (ROOT / "plans" / "ktu-2024-2025.kk.toml").read_text()})
     assert upload.problem == "" and upload.spec.slug == "ktu-2024-2025" and upload.existing is None
+    too_big = plan_year.read_uploaded_plan({"": text, "ru": "# " + "x" * plan_year.MAX_PLAN_FILE_BYTES})
+    assert too_big.problem_field == "ru_file" and too_big.spec is None
     plan = plan_year.load_uploaded_plan({"": text}, actor=officer, now=NOW)
     db.session.commit()
     assert len(plan.activities) == 30 and audit_actions()[-1] == "plan.uploaded"

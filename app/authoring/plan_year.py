@@ -195,6 +195,11 @@ class UploadedPlan:
 def read_uploaded_plan(texts: dict[str, str]) -> UploadedPlan:
     """Check an uploaded plan file (and its .kk/.ru files) with the checks `load-content` makes."""
     upload = UploadedPlan({key: value for key, value in texts.items() if value})
+    for key, text in upload.texts.items():
+        if len(text.encode("utf-8")) > MAX_PLAN_FILE_BYTES:
+            upload.problem = _("The file is larger than 512 KB.")
+            upload.problem_field = {"kk": "kk_file", "ru": "ru_file"}.get(key, "plan_file")
+            return upload
     try:
         slug = tomllib.loads(upload.texts.get("", "")).get("slug")
     except tomllib.TOMLDecodeError:
