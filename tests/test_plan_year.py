@@ -340,7 +340,8 @@ def test_headcounts_for_the_new_year_are_recorded_from_its_first_day(plan, clien
     assert (row.value, row.effective_from, row.recorded_by_id) == (27, date(2024, 9, 1), officer.id)
 
 
-def test_closing_asks_first_and_the_closed_plan_shows_its_kept_figures(plan, client, auth, officer):
+def test_closing_asks_first_and_the_closed_plan_shows_its_kept_figures(plan, client, auth, officer, make_group):
+    make_group("ЭЭ-24-1")
     auth.login(officer.email)
     page = client.post("/admin/plan-year/ktu-2024-2025/close").get_data(as_text=True)
     assert "cannot be undone" in page and not plan.closed
@@ -349,6 +350,7 @@ def test_closing_asks_first_and_the_closed_plan_shows_its_kept_figures(plan, cli
     assert plan.closed
     page = client.get("/admin/plan/ktu-2024-2025").get_data(as_text=True)
     assert "Figures at closing" in page and "Close this year" not in page and "Add an activity" not in page
+    assert "By faculty and staff unit" in page and "Faculty of Energy" in page
     assert client.get("/admin/plan-year/ktu-2024-2025/activities/2.2").status_code == 302
 
 
