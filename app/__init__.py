@@ -81,6 +81,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.authoring import routes as _authoring_routes  # noqa: F401  (attach the views to the blueprint)
     from app.authoring import contest_routes as _contest_routes  # noqa: F401
     from app.authoring import bp as authoring_bp
+    from app.authoring.plan_routes import bp as planyear_bp
     from app.jobs.routes import bp as jobs_bp
     from app.mail.routes import bp as mail_bp
     from app.coverage import jobs as _coverage_jobs  # noqa: F401  (register the job handlers)
@@ -92,7 +93,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     for blueprint in (core_bp, home_bp, auth_bp, people_admin_bp, plan_bp, audit_bp, courses_bp, certificates_bp,
                       quizzes_bp, contests_bp, coverage_bp, api_bp, game_bp, surveys_bp, reports_bp, club_bp, ring_bp,
-                      jobs_bp, mail_bp, privacy_bp, filings_bp, authoring_bp, deliverables_bp, risks_bp):
+                      jobs_bp, mail_bp, privacy_bp, filings_bp, authoring_bp, deliverables_bp, risks_bp,
+                      planyear_bp):
         app.register_blueprint(blueprint)
     init_sso(app)
 

@@ -38,8 +38,10 @@ def load_content(*, force: bool = False, root: Path | None = None) -> tuple[list
     root = root or _content_folder()
     guard = FileDoor(force=force, root=root, images=lesson_images_folder())
     lines = []
-    for result in load_plans(root / "plans"):
-        if result.unchanged:
+    for result in load_plans(root / "plans", guard):
+        if result.held:
+            lines.append(f"plan {result.slug}: {result.held}")
+        elif result.unchanged:
             lines.append(f"plan {result.slug}: unchanged")
         else:
             lines.append(f"plan {result.slug}: {result.created} activities created, "

@@ -14,6 +14,7 @@ from app.core.clock import utcnow
 from app.courses.models import Course, Lesson
 from app.extensions import db
 from app.loading import load_content
+from app.plan.models import Plan
 from app.quizzes.models import Quiz
 from app.surveys.models import Survey
 from tests.conftest import _empty_tables
@@ -44,6 +45,10 @@ def content_snapshot() -> dict:
         snapshot[f"ring {ring.slug}"] = _row(ring)
     for contest in db.session.execute(select(Contest).where(Contest.retired.is_(False))).scalars():
         snapshot[f"contest {contest.slug}"] = _row(contest)
+    for plan in db.session.execute(select(Plan)).scalars():
+        snapshot[f"plan {plan.slug}"] = _row(plan) | {"activities": {
+            a.code: _row(a) | {"plan_id": None, "periods": [(p.number, p.starts_on, p.ends_on) for p in a.periods]}
+            for a in plan.activities if not a.retired}}
     return snapshot
 
 

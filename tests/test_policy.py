@@ -279,6 +279,11 @@ def policy(d):
         "authoring.quiz_settings": [("/authoring/quizzes/integrity-hour/settings", ADMIN)],
         "authoring.edit_contest": [("/authoring/contests/new", ADMIN), ("/authoring/contests/essay-2024-2025/edit", ADMIN)],
         "authoring.quiz_question": [("/authoring/quizzes/integrity-hour/questions/new", ADMIN), ("/authoring/quizzes/integrity-hour/questions/recognise-book-before-exam/edit", ADMIN)],
+        # The plan year is the ACS's alone: an editor may not edit the plan.
+        "planyear.prepare": [("/admin/plan-year/ktu-2024-2025/next", ADMIN)],
+        "planyear.upload": [("/admin/plan-year/upload", ADMIN)],
+        "planyear.edit_activity": [("/admin/plan-year/ktu-2024-2025/activities/new", ADMIN), ("/admin/plan-year/ktu-2024-2025/activities/2.2", ADMIN)],
+        "planyear.headcounts": [("/admin/plan-year/ktu-2024-2025/headcounts", ADMIN)],
     }
 
 
@@ -416,6 +421,12 @@ def post_policy(d, token_id):
         "risks.register_list": ("/admin/registers/1.5", P_ADMIN),
         "risks.declaration": (f"/admin/registers/1.5/declarations/{d['risks']['duty']}", P_ADMIN),
         "risks.remove_position": (f"/admin/registers/1.6/positions/{d['risks']['position']}/remove", P_ADMIN),
+        "planyear.prepare": ("/admin/plan-year/ktu-2024-2025/next", P_ADMIN),         # no dates: messages at the fields
+        "planyear.upload": ("/admin/plan-year/upload", P_ADMIN),                      # no file: a message at the field
+        "planyear.edit_activity": ("/admin/plan-year/ktu-2024-2025/activities/2.2", P_ADMIN),
+        "planyear.retire_activity": ("/admin/plan-year/ktu-2024-2025/activities/2.2/retire", P_ADMIN),   # "are you sure?"
+        "planyear.headcounts": ("/admin/plan-year/ktu-2024-2025/headcounts", P_ADMIN),
+        "planyear.close": ("/admin/plan-year/ktu-2024-2025/close", P_ADMIN),         # the "are you sure?" step
         "auth.logout": ("/logout", post_expect("ok", "ok", "ok", "ok", "ok")),      # last: it signs out
     }
 

@@ -16,6 +16,8 @@ from app.contests.models import MAX_FILE_MB, Contest
 from app.core.content import TRANSLATION_LANGUAGES
 from app.courses.models import EVERYONE, Course, Lesson
 from app.extensions import db
+from app.plan.models import REACH, Activity, Plan
+from app.plan.terms import parse_term
 from app.quizzes.models import Quiz
 from app.surveys.models import Survey
 
@@ -185,8 +187,87 @@ def contest_files(contest: Contest) -> dict[str, str]:
     return files
 
 
+# Plans ------------------------------------------------------------------------------------------------
+
+# Activity attributes and the plan file's keys for them (the file says `target` and `term`).
+PLAN_ACTIVITY_KEYS = {"name": "name", "target_text": "target", "form_of_completion": "form_of_completion",
+                      "expected_result": "expected_result", "term_text": "term"}
+
+
+def activity_table(activity: Activity, plan: Plan) -> dict:
+    """One [[activities]] entry of a plan file; periods are written only where the term does not give them."""
+    entry = {"code": activity.code, "section": activity.section, "name": activity.name,
+             "population": activity.population}
+    if activity.kind != REACH:
+        entry["kind"] = activity.kind
+    entry = _some(entry, target=activity.target_text)
+    if activity.target_percent is not None:
+        entry["target_percent"] = activity.target_percent
+    entry = _some(entry, form_of_completion=activity.form_of_completion, expected_result=activity.expected_result,
+                  responsible=list(activity.responsible or []), term=activity.term_text)
+    periods = [(p.starts_on, p.ends_on) for p in activity.periods]
+    try:
+        parsed = parse_term(activity.term_text, plan.starts_on, plan.ends_on)
+    except ValueError:
+        parsed = None
+    if periods and periods != parsed:
+        entry["periods"] = [[start, end] for start, end in periods]
+    return entry
+
+
+def activity_translation(activity: Activity, language: str) -> dict:
+    """`[activities."<code>"]` of a plan's translation file: what the activity's texts are in `language`."""
+    text = (activity.translations or {}).get(language) or {}
+    entry = {PLAN_ACTIVITY_KEYS[name]: text[name] for name in PLAN_ACTIVITY_KEYS if text.get(name)}
+    if text.get("responsible"):
+        entry["responsible"] = list(text["responsible"])
+    return entry
+
+
+def plan_tables(plan: Plan, activities: list[Activity] | None = None) -> tuple[dict, dict[str, dict]]:
+    """A plan as the tables of its file and of its translation files ({language: table}); retired activities are left out."""
+    if activities is None:
+        activities = [a for a in plan.activities if not a.retired]
+    top = {"slug": plan.slug, "title": plan.title, "university": plan.university,
+           "academic_year": plan.academic_year, "starts_on": plan.starts_on, "ends_on": plan.ends_on}
+    top = _some(top, approved_by=plan.approved_by, approved_on=plan.approved_on, developer=plan.developer,
+                abbreviations=dict(plan.abbreviations or {}))
+    top["sections"] = [{"number": int(number), "title": title}
+                       for number, title in sorted(plan.sections.items(), key=lambda item: int(item[0]))]
+    top["activities"] = [activity_table(activity, plan) for activity in activities]
+    translations = {}
+    for language in TRANSLATION_LANGUAGES:
+        given = (plan.translations or {}).get(language) or {}
+        table = {key: given[key] for key in ("title", "university", "approved_by") if given.get(key)}
+        if given.get("sections"):
+            table["sections"] = {str(number): text for number, text in sorted(given["sections"].items())}
+        entries = {a.code: activity_translation(a, language) for a in activities}
+        entries = {code: entry for code, entry in entries.items() if entry}
+        if entries:
+            table["activities"] = entries
+        if table:
+            translations[language] = table
+    return top, translations
+
+
+def plan_files_from(top: dict, translations: dict[str, dict]) -> dict[str, str]:
+    """plans/<slug>.toml and its plans/<slug>.<language>.toml from their tables."""
+    files = {f"plans/{top['slug']}.toml": _toml(top)}
+    for language, table in sorted(translations.items()):
+        files[f"plans/{top['slug']}.{language}.toml"] = _toml(table)
+    return files
+
+
+def plan_files(plan: Plan) -> dict[str, str]:
+    """plans/<slug>.toml and its translations, from what the database holds."""
+    return plan_files_from(*plan_tables(plan))
+
+
 def item_files(kind: str, slug: str) -> dict[str, str] | None:
     """One published item's files, or None when there is no such item (or it is retired)."""
+    if kind == "plan":
+        plan = db.session.execute(select(Plan).options(selectinload(Plan.activities)).where(Plan.slug == slug)).scalar()
+        return None if plan is None else plan_files(plan)
     if kind == "course":
         course = db.session.execute(select(Course).where(Course.slug == slug, Course.retired.is_(False))).scalar()
         if course is None:
@@ -209,8 +290,10 @@ WRITERS = {"quiz": (Quiz, quiz_files), "survey": (Survey, survey_files), "brainr
 
 
 def all_files() -> dict[str, str]:
-    """Every published item's files (what `export-content` writes)."""
+    """Every published item's files and every plan (what `export-content` writes)."""
     files = {}
+    for plan in db.session.execute(select(Plan).options(selectinload(Plan.activities)).order_by(Plan.slug)).scalars():
+        files.update(plan_files(plan))
     courses = db.session.execute(select(Course).where(Course.retired.is_(False)).order_by(Course.slug)).scalars().all()
     lessons = db.session.execute(select(Lesson).options(selectinload(Lesson.current)).where(
         Lesson.retired.is_(False)).order_by(Lesson.position)).scalars().all()

@@ -51,7 +51,7 @@ def index():
     revisions = service.latest_revisions()
     editable = {kind: service.editable_slugs(current_user, kind) for kind in KINDS if kind != "course"}
     others = [(kind, slug, revision) for (kind, slug), revision in sorted(revisions.items())
-              if kind != "course" and revision.action == "published"
+              if kind in editable and revision.action == "published"
               and (editable[kind] is None or slug in editable[kind])]
     return render_template("authoring/index.html", courses=courses, revisions=revisions, others=others, kinds=KINDS, kind_labels=KIND_LABELS,
                            form=FlaskForm())
@@ -198,9 +198,10 @@ def retire(kind, slug):
 @role_required(ADMIN, EDITOR)
 def history(kind, slug):
     """Show every version of an item: where it came from, who, when, and what changed."""
-    if kind not in KINDS:
+    if kind not in KINDS and kind != "plan":
         abort(404)
-    ensure(service.can_edit(current_user, kind, slug))
+    # The plan is the ACS's alone: an editor never edits it, whatever they were given.
+    ensure(current_user.has_role(ADMIN) if kind == "plan" else service.can_edit(current_user, kind, slug))
     revisions = service.history(kind, slug)
     if not revisions:
         abort(404)

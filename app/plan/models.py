@@ -43,10 +43,29 @@ class Plan(db.Model):
     translations: Mapped[dict] = mapped_column(JSON, default=dict)
     source_digest: Mapped[str] = mapped_column(String(64), default="")
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A closed year is read-only; its coverage figures as they stood at closing are kept here and
+    # shown instead of figures computed afresh (see app/authoring/plan_year.py, close_plan).
+    closed_at: Mapped[datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    closed_figures: Mapped[dict | None] = mapped_column(JSON)
 
     activities: Mapped[list["Activity"]] = relationship(
         back_populates="plan", order_by="Activity.position"
     )
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
+
+    def kept_figures(self) -> dict | None:
+        """The figures kept at closing, with their dates as dates (None for an open plan)."""
+        if not self.closed_figures:
+            return None
+        kept = dict(self.closed_figures, as_of=date.fromisoformat(self.closed_figures["as_of"]))
+        kept["activities"] = {code: dict(figure, periods=[
+            dict(period, starts_on=date.fromisoformat(period["starts_on"]), ends_on=date.fromisoformat(period["ends_on"]))
+            for period in figure.get("periods", [])]) for code, figure in self.closed_figures["activities"].items()}
+        return kept
 
     def section_title(self, number: int) -> str:
         """The section's title in the reader's language (the original's when it has no translation)."""

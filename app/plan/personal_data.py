@@ -7,7 +7,7 @@ from sqlalchemy import delete, select, update
 from app.core.personal import FOR_FIGURES, WHILE_ACCOUNT, Holding, rows_of
 from app.extensions import db
 from app.plan.deliverable_models import Deliverable, Evidence, UnitReporter
-from app.plan.models import Activity, Participation
+from app.plan.models import Activity, Participation, Plan
 
 HOLDINGS = (
     Holding("participations", ("user_id",), _l("That a person took part in a plan activity, when and how"),
@@ -19,21 +19,26 @@ HOLDINGS = (
     Holding("evidence", ("added_by_id",), _l("Evidence a person added to a deliverable or an event: files, photos, "
                                               "links and short texts"),
             _l("Showing that the plan's deliverables and events were done"), FOR_FIGURES, ("self", "admin")),
+    Holding("plans", ("closed_by_id",), _l("Which ACS officer closed a plan year, and when"),
+            _l("Knowing who froze a year's figures"), FOR_FIGURES, ("admin",)),
 )
 
 
 def personal_data_of(user_id: int) -> dict:
-    """Return the person's participation in plan activities."""
+    """Return the person's participation in plan activities and the plan years they closed."""
     rows = db.session.execute(
         select(Participation, Activity.code).join(Activity, Activity.id == Participation.activity_id)
         .where(Participation.user_id == user_id).order_by(Participation.occurred_at)).all()
+    closed = db.session.execute(select(Plan.slug, Plan.closed_at).where(Plan.closed_by_id == user_id)
+                                .order_by(Plan.closed_at)).all()
     return {"participation": [{"activity": code, "occurred_at": row.occurred_at.isoformat(), "source": row.source,
                                "source_ref": row.source_ref} for row, code in rows],
             "reports_for_units": rows_of(select(UnitReporter).where(UnitReporter.user_id == user_id)),
             "responsible_for_deliverables": rows_of(select(Deliverable).where(Deliverable.person_id == user_id)
                                                     .order_by(Deliverable.id)),
             "evidence_added": rows_of(select(Evidence).where(Evidence.added_by_id == user_id).order_by(Evidence.id),
-                                      exclude=("stored_name", "thumb_name"))}
+                                      exclude=("stored_name", "thumb_name")),
+            "plans_closed": [{"plan": slug, "closed_at": at.isoformat()} for slug, at in closed]}
 
 
 def erase_personal_data(user_id: int, uploads: Path) -> None:

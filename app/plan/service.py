@@ -197,6 +197,7 @@ class LoadResult:
     updated: int = 0
     retired: int = 0
     unchanged: bool = False
+    held: str = ""          # why the plan was left as it is (changed in the browser, or closed)
 
 
 def apply_plan(spec: PlanSpec) -> LoadResult:
@@ -245,11 +246,26 @@ def apply_plan(spec: PlanSpec) -> LoadResult:
     return result
 
 
-def load_plans(folder: Path) -> list[LoadResult]:
-    """Load every plans/*.toml (with its translations) all-or-nothing: any broken file loads nothing and raises."""
+def load_plans(folder: Path, guard=None) -> list[LoadResult]:
+    """Load every plans/*.toml (with its translations) all-or-nothing: any broken file loads nothing and raises.
+
+    A closed plan is never changed by its file; with a `guard` (load-content's FileDoor), neither is
+    a plan last changed in the browser (unless the guard is forced)."""
     specs = [read_plan(path) for path in sorted(folder.glob("*.toml")) if not is_translation_file(path)]
     try:
-        results = [apply_plan(spec) for spec in specs]
+        results = []
+        for spec in specs:
+            existing = db.session.execute(select(Plan).where(Plan.slug == spec.slug)).scalar_one_or_none()
+            held = guard.holds("plan", spec.slug) if guard is not None else None
+            if existing is not None and existing.closed and existing.source_digest != spec.digest:
+                held = "not loaded: the plan year is closed"
+            if held:
+                results.append(LoadResult(spec.slug, held=held))
+                continue
+            result = apply_plan(spec)
+            if guard is not None:
+                guard.loaded("plan", spec.slug, changed=not result.unchanged)
+            results.append(result)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -338,6 +354,9 @@ def record_participation(user_id: int, activity: Activity, *, source: str, sourc
     """
     if source not in SOURCES:
         raise ValueError(f"unknown participation source {source!r}")
+    if activity.plan.closed:
+        # A closed year is read-only: its figures stay as they were at closing.
+        return False
     when = when or utcnow()
     recorded = utcnow()
     if day_only:

@@ -1,0 +1,363 @@
+"""The plan year: next year's plan from this one, an uploaded plan file, activities edited, a year closed."""
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from app.audit.models import AuditEvent
+from app.authoring import files as content_files
+from app.authoring import plan_year
+from app.authoring.plan_year import ActivityChange, PlanYearError
+from app.authoring.service import current_revision
+from app.extensions import db
+from app.loading import load_content
+from app.people.models import StaffUnit
+from app.people.service import record_headcount
+from app.plan.models import Activity, Participation, Plan
+from app.plan.service import activity_by_code, read_plan, record_participation
+from app.plan.year import read_term
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "plans" / "ktu-2024-2025.toml"
+NOW = datetime(2025, 9, 10, 6)
+
+
+@pytest.fixture
+def officer(make_user):
+    return make_user("officer@uni.test", roles=("admin",))
+
+
+@pytest.fixture
+def plan(app):
+    load_content()
+    return db.session.execute(select(Plan).where(Plan.slug == "ktu-2024-2025")).scalar_one()
+
+
+def audit_actions() -> list[str]:
+    return list(db.session.execute(select(AuditEvent.action).order_by(AuditEvent.seq)).scalars())
+
+
+def change_of(activity: Activity, **changes) -> ActivityChange:
+    fields = dict(code=activity.code, section=activity.section, name=activity.name, population=activity.population,
+                  kind=activity.kind, target_text=activity.target_text, target_percent=activity.target_percent,
+                  responsible=list(activity.responsible), term_text=activity.term_text,
+                  form_of_completion=activity.form_of_completion, expected_result=activity.expected_result,
+                  translations={language: dict(texts) for language, texts in activity.translations.items()})
+    return ActivityChange(**{**fields, **changes})
+
+
+# --- terms ------------------------------------------------------------------------------------------
+
+def test_a_term_naming_a_date_it_cannot_read_is_flagged_and_a_vague_one_is_the_whole_year():
+    start, end = date(2025, 9, 1), date(2026, 8, 31)
+    assert read_term("Till Febuary 15", start, end).problem
+    assert read_term("Till February 30", start, end).problem
+    assert read_term("Within the year", start, end).problem is None
+    assert read_term("Within the year", start, end).periods == [(start, end)]
+    reading = read_term("Twice a year: till January 15, till June 15", start, end)
+    assert reading.problem is None and reading.periods == [(start, date(2026, 1, 15)), (date(2026, 1, 16), date(2026, 6, 15))]
+    assert read_term("October 2026 (from 9 to 17 monthly)", start, end).outside
+
+
+# --- next year's plan -------------------------------------------------------------------------------
+
+def test_next_year_is_proposed_with_every_term_moved_by_a_year(plan):
+    proposal = plan_year.propose_next_year(plan)
+    assert (proposal.slug, proposal.academic_year) == ("ktu-2025-2026", "2025-2026")
+    assert (proposal.starts_on, proposal.ends_on) == (date(2025, 9, 1), date(2026, 8, 31))
+    assert proposal.terms["1.3"] == "May-June 2026"
+    assert proposal.terms["2.11"] == "Till December 9, 2025"
+    assert proposal.terms["1.1"] == "Quarterly"
+    assert len(proposal.terms) == len([a for a in plan.activities if not a.retired])
+
+
+def test_copying_moves_terms_and_keeps_targets_populations_kinds_responsible_and_translations(plan, officer):
+    proposal = plan_year.propose_next_year(plan)
+    new = plan_year.prepare_next_year(plan, proposal, actor=officer, now=NOW)
+    db.session.commit()
+
+    assert new.slug == "ktu-2025-2026" and new.starts_on == date(2025, 9, 1) and new.approved_on is None
+    assert "2025-2026" in new.title
+    old_by_code = {a.code: a for a in plan.activities}
+    assert [a.code for a in new.activities] == [a.code for a in plan.activities if not a.retired]
+    for activity in new.activities:
+        old = old_by_code[activity.code]
+        assert (activity.target_percent, activity.population, activity.kind, activity.responsible, activity.section) == (
+            old.target_percent, old.population, old.kind, old.responsible, old.section)
+        assert [(p.starts_on.replace(year=p.starts_on.year - 1), p.ends_on.replace(year=p.ends_on.year - 1))
+                for p in activity.periods] == [(p.starts_on, p.ends_on) for p in old.periods], activity.code
+    moved = activity_by_code(new, "1.3")
+    assert moved.term_text == "May-June 2026"
+    assert moved.translations["kk"]["name"] == old_by_code["1.3"].translations["kk"]["name"]
+    assert "2026" in moved.translations["kk"]["term_text"]
+    assert new.translations["kk"]["title"] and "2025-2026" in new.translations["kk"]["title"]
+    assert plan.activities[0].term_text == "Quarterly" and plan.slug == "ktu-2024-2025", "the old year is untouched"
+    assert audit_actions()[-1] == "plan.created"
+    assert current_revision("plan", "ktu-2025-2026").origin == "browser"
+
+
+def test_an_unreadable_term_is_refused_at_its_field_and_nothing_is_created(plan, officer):
+    proposal = plan_year.propose_next_year(plan)
+    proposal.terms["2.2"] = "Till Febuary 15"
+    with pytest.raises(PlanYearError) as error:
+        plan_year.prepare_next_year(plan, proposal, actor=officer, now=NOW)
+    assert set(error.value.problems) == {"term-2.2"}
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Plan)) == 1
+
+
+def test_next_year_needs_a_new_name_and_an_end_after_its_start(plan, officer):
+    proposal = plan_year.propose_next_year(plan)
+    proposal.slug, proposal.ends_on = plan.slug, proposal.starts_on
+    with pytest.raises(PlanYearError) as error:
+        plan_year.prepare_next_year(plan, proposal, actor=officer, now=NOW)
+    assert set(error.value.problems) == {"slug", "ends_on"}
+
+
+# --- editing activities -----------------------------------------------------------------------------
+
+def test_an_activity_is_edited_with_its_kazakh_text_through_the_file_door(plan, officer):
+    activity = activity_by_code(plan, "2.2")
+    kk = {**activity.translations.get("kk", {}), "name": "Адалдық сағаты (жаңа)"}
+    plan_year.save_activity(plan, activity, change_of(activity, name="Integrity hour, renewed", target_percent=95,
+                                                      responsible=["ACS", "Curators"],
+                                                      translations={"kk": kk}), actor=officer, now=NOW)
+    db.session.commit()
+    db.session.expire_all()
+    edited = activity_by_code(plan, "2.2")
+    assert (edited.name, edited.target_percent, edited.responsible) == ("Integrity hour, renewed", 95, ["ACS", "Curators"])
+    assert edited.translations["kk"]["name"] == "Адалдық сағаты (жаңа)" and "ru" not in edited.translations
+    assert edited.id == activity.id
+    assert audit_actions()[-1] == "plan.activity_changed"
+    files = content_files.item_files("plan", plan.slug)
+    assert 'name = "Адалдық сағаты (жаңа)"' in files["plans/ktu-2024-2025.kk.toml"]
+
+
+def test_bad_input_in_the_activity_editor_is_reported_per_field(plan, officer):
+    activity = activity_by_code(plan, "2.2")
+    with pytest.raises(PlanYearError) as error:
+        plan_year.save_activity(plan, activity, change_of(activity, code="1.1", name=" ", target_percent=150,
+                                                          term_text="Till Febuary 15"), actor=officer, now=NOW)
+    assert set(error.value.problems) == {"code", "name", "target_percent", "term_text"}
+
+
+def test_a_term_change_is_refused_when_people_took_part_in_a_period_it_would_change(plan, officer, make_user):
+    activity = activity_by_code(plan, "2.2")
+    before = [(p.starts_on, p.ends_on) for p in activity.periods]
+    student = make_user()
+    assert record_participation(student.id, activity, source="manual", when=datetime(2024, 10, 1, 6))
+    db.session.commit()
+    with pytest.raises(PlanYearError) as error:
+        plan_year.save_activity(plan, activity, change_of(activity, term_text="Quarterly"), actor=officer, now=NOW)
+    assert set(error.value.problems) == {"term_text"} and "period 1" in error.value.problems["term_text"]
+    db.session.rollback()
+    assert [(p.starts_on, p.ends_on) for p in activity_by_code(plan, "2.2").periods] == before
+
+    untouched = activity_by_code(plan, "2.5")      # no participation: its term may change
+    plan_year.save_activity(plan, untouched, change_of(untouched, term_text="Quarterly"), actor=officer, now=NOW)
+    assert len(activity_by_code(plan, "2.5").periods) == 4
+
+
+def test_an_activity_is_added_and_one_retired(plan, officer):
+    template = activity_by_code(plan, "2.2")
+    plan_year.save_activity(plan, None, change_of(template, code="2.20", name="Integrity quest", term_text="May 2025",
+                                                  translations={}), actor=officer, now=NOW)
+    plan_year.retire_activity(plan, activity_by_code(plan, "2.5"), actor=officer, now=NOW)
+    db.session.commit()
+    added = activity_by_code(plan, "2.20")
+    assert added.periods[0].starts_on == date(2025, 5, 1) and not added.retired
+    assert activity_by_code(plan, "2.5").retired
+    assert audit_actions()[-2:] == ["plan.activity_added", "plan.activity_retired"]
+    written = content_files.item_files("plan", plan.slug)["plans/ktu-2024-2025.toml"]
+    assert 'code = "2.20"' in written and 'code = "2.5"' not in written
+
+
+def test_a_plan_changed_in_the_browser_is_not_overwritten_by_its_file(plan, officer):
+    activity = activity_by_code(plan, "2.2")
+    plan_year.save_activity(plan, activity, change_of(activity, name="Changed in the browser"), actor=officer, now=NOW)
+    db.session.commit()
+    lines, _problems = load_content()
+    assert any(line.startswith("plan ktu-2024-2025: not loaded: last changed in the browser") for line in lines)
+    assert activity_by_code(plan, "2.2").name == "Changed in the browser"
+
+
+def test_an_edited_plan_round_trips_through_its_files(plan, officer, tmp_path):
+    activity = activity_by_code(plan, "2.2")
+    plan_year.save_activity(plan, activity, change_of(activity, name="Round trip", term_text="Quarterly"),
+                            actor=officer, now=NOW)
+    db.session.commit()
+    content_files.write_files(tmp_path, content_files.item_files("plan", plan.slug))
+    spec = read_plan(tmp_path / "plans" / "ktu-2024-2025.toml")
+    by_code = {item.code: item for item in spec.activities}
+    for activity in plan.activities:
+        if activity.retired:
+            continue
+        item = by_code[activity.code]
+        assert (item.name, item.term_text, item.periods, item.translations, item.target_percent) == (
+            activity.name, activity.term_text, [(p.starts_on, p.ends_on) for p in activity.periods],
+            activity.translations, activity.target_percent), activity.code
+
+
+# --- uploading a plan file --------------------------------------------------------------------------
+
+def test_an_uploaded_plan_is_checked_like_load_content_and_names_the_file_and_field(app, officer):
+    text = SHIPPED.read_text(encoding="utf-8")
+    broken = text.replace('population = "students"', 'population = "pupils"', 1)
+    upload = plan_year.read_uploaded_plan({"": broken})
+    assert upload.spec is None and upload.problem.startswith("ktu-2024-2025.toml: activities[")
+    assert "population" in upload.problem and upload.problem_field == "plan_file"
+
+    kk = (ROOT / "plans" / "ktu-2024-2025.kk.toml").read_text(encoding="utf-8") + '\n[activities."9.9"]\nname = "x"\n'
+    upload = plan_year.read_uploaded_plan({"": text, "kk": kk})
+    assert upload.problem_field == "kk_file" and "ktu-2024-2025.kk.toml" in upload.problem
+
+    upload = plan_year.read_uploaded_plan({"": text, "kk": (ROOT / "plans" / "ktu-2024-2025.kk.toml").read_text()})
+    assert upload.problem == "" and upload.spec.slug == "ktu-2024-2025" and upload.existing is None
+    too_big = plan_year.read_uploaded_plan({"": text, "ru": "# " + "x" * plan_year.MAX_PLAN_FILE_BYTES})
+    assert too_big.problem_field == "ru_file" and too_big.spec is None
+    plan = plan_year.load_uploaded_plan({"": text}, actor=officer, now=NOW)
+    db.session.commit()
+    assert len(plan.activities) == 30 and audit_actions()[-1] == "plan.uploaded"
+
+
+# --- closing a year ---------------------------------------------------------------------------------
+
+def test_closing_freezes_the_figures_and_the_plan(plan, officer, make_user, app):
+    unit = StaffUnit(name="Library")
+    db.session.add(unit)
+    db.session.flush()
+    record_headcount(unit, 10, date(2024, 9, 1), None)
+    employee = make_user(roles=("staff",))
+    employee.staff_unit = unit
+    db.session.commit()
+    reach = activity_by_code(plan, "1.1")
+    assert record_participation(employee.id, reach, source="manual", when=datetime(2025, 7, 1, 6))
+    db.session.commit()
+
+    snapshot = plan_year.close_plan(plan, actor=officer, now=NOW)
+    db.session.commit()
+    assert plan.closed and snapshot["as_of"] == "2025-08-31"
+    kept = plan.closed_figures["activities"]["1.1"]
+    assert (kept["participants"], kept["headcount"], kept["percent"]) == (1, 10, 10.0)
+    assert [p["number"] for p in kept["periods"]] == [1, 2, 3, 4]
+    assert plan.closed_figures["activities"]["1.2"]["percent"] is None, "a deliverable is never a share of people"
+    assert audit_actions()[-1] == "plan.closed"
+
+    late = make_user(roles=("staff",))
+    late.staff_unit = unit
+    db.session.commit()
+    assert record_participation(late.id, reach, source="import", when=datetime(2025, 7, 2, 6)) is False
+    assert db.session.scalar(select(func.count()).select_from(Participation)) == 1
+    db.session.expire_all()
+    assert plan.closed_figures["activities"]["1.1"]["participants"] == 1
+
+    with pytest.raises(PlanYearError):
+        plan_year.save_activity(plan, reach, change_of(reach, name="Too late"), actor=officer, now=NOW)
+    with pytest.raises(PlanYearError):
+        plan_year.retire_activity(plan, reach, actor=officer, now=NOW)
+    with pytest.raises(PlanYearError):
+        plan_year.close_plan(plan, actor=officer, now=NOW)
+    assert plan_year.read_uploaded_plan({"": SHIPPED.read_text(encoding="utf-8").replace(
+        "Quarterly", "Monthly", 1)}).problem.startswith("The plan year 2024-2025 is closed")
+
+
+# --- the pages ----------------------------------------------------------------------------------------
+
+PAGES = ("/admin/plan-year/ktu-2024-2025/next", "/admin/plan-year/upload", "/admin/plan-year/ktu-2024-2025/activities/2.2",
+         "/admin/plan-year/ktu-2024-2025/activities/new", "/admin/plan-year/ktu-2024-2025/headcounts")
+
+
+@pytest.mark.parametrize("roles", [("editor",), ("curator",), ("student",)])
+def test_only_acs_admins_reach_the_plan_year_pages(plan, client, auth, make_user, roles):
+    person = make_user(roles=roles)
+    auth.login(person.email)
+    for path in PAGES:
+        assert client.get(path).status_code == 403, path
+    assert client.post("/admin/plan-year/ktu-2024-2025/close", data={"confirmed": "yes"}).status_code == 403
+    assert client.get("/authoring/plan/ktu-2024-2025/history").status_code == 403
+    assert not plan.closed
+
+
+def test_an_officer_prepares_next_year_in_the_browser_and_a_bad_term_keeps_what_was_typed(plan, client, auth, officer):
+    auth.login(officer.email)
+    page = client.get("/admin/plan-year/ktu-2024-2025/next").get_data(as_text=True)
+    assert 'value="ktu-2025-2026"' in page and 'value="May-June 2026"' in page and "2026-05-01" in page
+    proposal = plan_year.propose_next_year(plan)
+    data = {"slug": "ktu-2025-2026", "academic_year": "2025-2026", "starts_on": "2025-09-01", "ends_on": "2026-08-31",
+            **{f"term-{code}": term for code, term in proposal.terms.items()}, "action": "create"}
+    page = client.post("/admin/plan-year/ktu-2024-2025/next", data={**data, "term-2.2": "Till Febuary 15",
+                                                                   "academic_year": "2025–2026 typed"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="term-2.2-error"' in text and 'value="Till Febuary 15"' in text
+    assert 'value="2025–2026 typed"' in text
+    assert db.session.scalar(select(func.count()).select_from(Plan)) == 1
+    response = client.post("/admin/plan-year/ktu-2024-2025/next", data=data)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/plan/ktu-2025-2026")
+    assert "Prepare next year" in client.get("/admin/plan/ktu-2025-2026").get_data(as_text=True)
+
+
+def test_the_activity_editor_shows_periods_and_untranslated_texts_and_saves(plan, client, auth, officer):
+    auth.login(officer.email)
+    page = client.get("/admin/plan-year/ktu-2024-2025/activities/2.2").get_data(as_text=True)
+    assert 'name="name-kk"' in page and 'lang="kk"' in page
+    fields = plan_year.fields_of(activity_by_code(plan, "2.2"))
+    bad = client.post("/admin/plan-year/ktu-2024-2025/activities/2.2", data={
+        **fields, "target_percent": "lots", "name": "Typed name", "action": "save"}).get_data(as_text=True)
+    assert 'id="target_percent-error"' in bad and "Typed name" in bad and 'value="lots"' in bad
+    response = client.post("/admin/plan-year/ktu-2024-2025/activities/2.2", data={
+        **fields, "name-kk": "Жаңа атау", "action": "save"})
+    assert response.status_code == 302
+    assert activity_by_code(plan, "2.2").translations["kk"]["name"] == "Жаңа атау"
+
+
+def test_the_upload_page_previews_then_loads_and_names_the_file_at_fault(app, client, auth, officer):
+    import io
+
+    auth.login(officer.email)
+    text = SHIPPED.read_text(encoding="utf-8")
+    page = client.post("/admin/plan-year/upload", content_type="multipart/form-data", data={
+        "plan_file": (io.BytesIO(text.replace('section = 2', 'section = 7', 1).encode()), "ktu-2024-2025.toml"),
+        "action": "preview"}).get_data(as_text=True)
+    assert 'id="plan_file-error"' in page and "ktu-2024-2025.toml: activities[" in page and "section 7" in page
+    page = client.post("/admin/plan-year/upload", content_type="multipart/form-data", data={
+        "plan_file": (io.BytesIO(text.encode()), "ktu-2024-2025.toml"), "action": "preview"}).get_data(as_text=True)
+    assert "Load this plan" in page and 'name="text-plan"' in page
+    assert db.session.scalar(select(func.count()).select_from(Plan)) == 0, "a preview loads nothing"
+    response = client.post("/admin/plan-year/upload", data={"text-plan": text, "action": "load"})
+    assert response.status_code == 302 and db.session.scalar(select(func.count()).select_from(Plan)) == 1
+
+
+def test_headcounts_for_the_new_year_are_recorded_from_its_first_day(plan, client, auth, officer, make_group):
+    from app.people.models import Headcount
+
+    group = make_group("ЭЭ-25-1")
+    auth.login(officer.email)
+    page = client.post("/admin/plan-year/ktu-2024-2025/headcounts", data={f"g-{group.id}": "-3"}).get_data(as_text=True)
+    assert f'id="g-{group.id}-error"' in page and 'value="-3"' in page
+    assert client.post("/admin/plan-year/ktu-2024-2025/headcounts", data={f"g-{group.id}": "27"}).status_code == 302
+    row = db.session.execute(select(Headcount).where(Headcount.group_id == group.id)).scalar_one()
+    assert (row.value, row.effective_from, row.recorded_by_id) == (27, date(2024, 9, 1), officer.id)
+
+
+def test_closing_asks_first_and_the_closed_plan_shows_its_kept_figures(plan, client, auth, officer, make_group):
+    make_group("ЭЭ-24-1")
+    auth.login(officer.email)
+    page = client.post("/admin/plan-year/ktu-2024-2025/close").get_data(as_text=True)
+    assert "cannot be undone" in page and not plan.closed
+    assert client.post("/admin/plan-year/ktu-2024-2025/close", data={"confirmed": "yes"}).status_code == 302
+    db.session.expire_all()
+    assert plan.closed
+    page = client.get("/admin/plan/ktu-2024-2025").get_data(as_text=True)
+    assert "Figures at closing" in page and "Close this year" not in page and "Add an activity" not in page
+    assert "By faculty and staff unit" in page and "Faculty of Energy" in page
+    assert client.get("/admin/plan-year/ktu-2024-2025/activities/2.2").status_code == 302
+
+
+def test_the_coverage_page_of_a_closed_year_points_to_the_figures_kept_at_closing(plan, client, auth, officer):
+    auth.login(officer.email)
+    assert "is closed" not in client.get("/admin/coverage/?plan=ktu-2024-2025").get_data(as_text=True)
+    plan_year.close_plan(plan, actor=officer, now=NOW)
+    db.session.commit()
+    page = client.get("/admin/coverage/?plan=ktu-2024-2025").get_data(as_text=True)
+    assert "The plan year 2024-2025 is closed" in page and "/admin/plan/ktu-2024-2025#kept-title" in page
