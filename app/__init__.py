@@ -76,6 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.reports.routes import bp as reports_bp
     from app.surveys.routes import bp as surveys_bp
     from app.authoring import routes as _authoring_routes  # noqa: F401  (attach the views to the blueprint)
+    from app.authoring import bank_routes as _bank_routes  # noqa: F401  (survey and brain-ring editors)
     from app.authoring import bp as authoring_bp
     from app.jobs.routes import bp as jobs_bp
     from app.mail.routes import bp as mail_bp
