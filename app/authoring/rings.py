@@ -209,7 +209,11 @@ def check(fields: dict[str, str], ring: RingSet | None, *, content_folder: Path,
         try:
             spec = read_ring_set(Path(scratch) / f"quizzes/{fields['slug'].strip()}.toml")
         except ContentError as error:
-            return Outcome(problems={field_for(error, fields): error.problem})
+            where = field_for(error, fields)
+            # The file counts options from 0; the editor, like the person, from 1.
+            problem = _l("Give the number of the right option (1 for the first line).") if where.endswith("-answer") \
+                else error.problem
+            return Outcome(problems={where: problem})
     return Outcome(spec=spec)
 
 
