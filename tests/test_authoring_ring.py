@@ -113,7 +113,7 @@ def test_the_preview_shows_the_projector_and_the_pads_in_each_language(officer, 
     preview = page.split('id="preview-title"', 1)[1]
     assert "Қайсысы пара?" in preview and "Баға үшін ақша" in preview and "Ринг 2026" in preview
     assert 'class="ring-image" src="/authoring/brainring/pictures/images/uploaded/' in preview
-    assert preview.count('class="pad opt-') == 5 and "30 s" in preview
+    assert preview.count('class="pad opt-') == 3 and "· 30 s" in preview and "· 20 s" in preview
     assert 'name="q-0-image" value="images/uploaded/' in page          # the picture is kept for the next step
     assert _ring() is None
 
