@@ -170,6 +170,9 @@ def test_a_set_made_in_the_browser_exports_with_its_picture_and_plays_it(officer
     response = client.get(f"/ring/{game.code}/images/0")                 # the projector, from the uploads
     assert response.status_code == 200 and response.mimetype == "image/jpeg"
     auth.logout()
+    auth.login(make_user(roles=("editor",)).email)          # not given this set: not its picture either
+    assert client.get(f"/authoring/brainring/pictures/{ring.questions[0]['image']}").status_code == 403
+    auth.logout()
     auth.login(make_user(roles=("curator",)).email)
     assert client.post("/authoring/brainring/ring-2026/retire", data={"confirmed": "yes"}).status_code == 403
     auth.logout()

@@ -239,6 +239,9 @@ def policy(d):
         "authoring.history": [("/authoring/course/fundamentals-of-anti-corruption-culture/history", ADMIN)],
         "authoring.quiz_settings": [("/authoring/quizzes/integrity-hour/settings", ADMIN)],
         "authoring.quiz_question": [("/authoring/quizzes/integrity-hour/questions/new", ADMIN), ("/authoring/quizzes/integrity-hour/questions/recognise-book-before-exam/edit", ADMIN)],
+        "authoring.edit_survey": [("/authoring/surveys/new", ADMIN), ("/authoring/surveys/clean-session-survey/edit", ADMIN)],
+        "authoring.edit_ring": [("/authoring/brainring/new", ADMIN), ("/authoring/brainring/brain-ring-anticorruption/edit", ADMIN)],
+        "authoring.ring_picture": [("/authoring/brainring/pictures/images/uploaded/nonexistent.jpg", expect(302, 403, 403, 403, 404))],
     }
 
 
@@ -354,6 +357,9 @@ def post_policy(d, token_id):
         "authoring.retire": ("/authoring/quiz/integrity-hour/retire", P_ADMIN),
         "authoring.quiz_settings": ("/authoring/quizzes/integrity-hour/settings", P_ADMIN),
         "authoring.quiz_question": ("/authoring/quizzes/integrity-hour/questions/new", P_ADMIN),
+        "authoring.edit_survey": ("/authoring/surveys/new", P_ADMIN),              # an empty form: messages at the fields
+        "authoring.edit_ring": ("/authoring/brainring/new", P_ADMIN),
+        "authoring.grant_item": ("/authoring/survey/clean-session-survey/editors", P_ADMIN),   # no e-mail: said so
         "auth.logout": ("/logout", post_expect("ok", "ok", "ok", "ok", "ok")),      # last: it signs out
     }
 

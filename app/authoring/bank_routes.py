@@ -177,6 +177,9 @@ def _ring_preview(spec: dict, language: str) -> Markup:
 @role_required(ADMIN, EDITOR)
 def ring_picture(image):
     """A picture a brain-ring question names, for the editor's preview (uploaded ones are stored re-encoded)."""
+    holders = ring_editor.sets_showing(image)
+    if holders and not any(service.can_edit(current_user, "brainring", slug) for slug in holders):
+        abort(403)        # a picture of a set you were not given; a fresh upload's random name is its own key
     path = picture_file(image, **_folders())
     if path is None:
         abort(404)

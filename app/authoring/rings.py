@@ -52,6 +52,12 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def sets_showing(image: str) -> list[str]:
+    """The slugs of the sets (published or retired) with a question showing this picture."""
+    rows = db.session.execute(select(RingSet.slug, RingSet.questions)).all()
+    return [slug for slug, questions in rows if any(q.get("image") == image for q in questions)]
+
+
 def fields_of(ring: RingSet) -> dict[str, str]:
     """The editor's fields for a set as published (the right option counted from 1)."""
     fields = {"slug": ring.slug, "title": ring.title, "description": ring.description, "activity": ring.activity_code,
