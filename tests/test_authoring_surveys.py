@@ -68,6 +68,8 @@ def test_an_officer_creates_a_survey_with_each_question_type_a_wave_and_translat
     assert _audits("content.published", "survey:campus-climate-2026") == 1
     page = client.get("/authoring/surveys/campus-climate-2026/edit").get_data(as_text=True)
     assert "Version 1" in page and "Кампустағы ахуал" in page and "History" in page
+    history = client.get("/authoring/survey/campus-climate-2026/history").get_data(as_text=True)
+    assert officer.full_name in history and "+title = &#34;Campus climate&#34;" in history
 
 
 @pytest.mark.parametrize("change, field, words", [
