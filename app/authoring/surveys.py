@@ -82,7 +82,8 @@ def fields_of(survey: Survey) -> dict[str, str]:
     for index, question in enumerate(survey.questions):
         prefix = f"q-{index}-"
         fields.update({prefix + "key": question["key"], prefix + "type": question["type"], prefix + "text": question["text"],
-                       prefix + "required": "on" if question.get("required") else "", prefix + "help": question.get("help", ""),
+                       prefix + "required": "on" if question.get("required") else "",
+                       prefix + "help": question.get("help", ""),
                        prefix + "options": "\n".join(question.get("options", [])),
                        prefix + "labels": "\n".join(question.get("labels", [])),
                        prefix + "points": str(question.get("points", "")) if question["type"] == "scale" else ""})
