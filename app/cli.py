@@ -77,7 +77,8 @@ def register_commands(app) -> None:
     @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
     def export_content_command(folder: Path):
         """Write every published course, quiz, survey, brain-ring set and contest into FOLDER as content files."""
-        count = export_content(folder, Path(current_app.config["CONTENT_FOLDER"]), lesson_images_folder())
+        count = export_content(folder, Path(current_app.config["CONTENT_FOLDER"]), lesson_images_folder(),
+                               Path(current_app.config["UPLOAD_FOLDER"]))
         click.echo(f"exported {count} files to {folder}")
 
     @app.cli.command("import-roster")

@@ -12,6 +12,7 @@ from app.audit import service as audit
 from app.authoring import files as content_files
 from app.authoring.models import BROWSER, FILE, PUBLISHED, RETIRED, ContentGrant, ContentRevision
 from app.brainring.models import RingSet
+from app.brainring.service import picture_file
 from app.core.clock import utcnow
 from app.core.content import LoadGuard
 from app.core.markdown import LESSON_IMAGE, lesson_images
@@ -127,12 +128,13 @@ def copy_lesson_images(source: Path, images: Path) -> int:
     return copied
 
 
-def export_content(root: Path, content_root: Path, images: Path | None = None) -> int:
+def export_content(root: Path, content_root: Path, images: Path | None = None, uploads: Path | None = None) -> int:
     """Write every published item in the content-file layout under `root`; return the number of files.
 
-    Brain-ring images are copied from the content folder they were loaded from, lesson pictures
-    from the uploads (into the course's images/ folder).
+    Brain-ring images are copied from the content folder they were loaded from (or, uploaded in the
+    editor, from the `uploads` folder), lesson pictures from the uploads (into the course's images/ folder).
     """
+    uploads = uploads if uploads is not None else (images.parent if images is not None else content_root)
     files: dict[str, str | bytes] = dict(content_files.all_files())
     for name, text in list(files.items()):
         if name.startswith("courses/") and name.endswith(".md") and images is not None:
@@ -142,8 +144,9 @@ def export_content(root: Path, content_root: Path, images: Path | None = None) -
     for ring in db.session.execute(select(RingSet).where(RingSet.retired.is_(False))).scalars():
         for question in ring.questions:
             image = question.get("image")
-            if image and (content_root / "quizzes" / image).is_file():
-                files[f"quizzes/{image}"] = (content_root / "quizzes" / image).read_bytes()
+            picture = picture_file(image, content_root, uploads) if image else None
+            if picture is not None:
+                files[f"quizzes/{image}"] = picture.read_bytes()
     content_files.write_files(root, files)
     return len(files)
 

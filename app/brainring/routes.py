@@ -161,9 +161,9 @@ def image(code, index):
     game = _host_game(code)
     if not 0 <= index < len(game.questions) or not game.questions[index].get("image"):
         abort(404)
-    folder = (Path(current_app.config["CONTENT_FOLDER"]) / "quizzes").resolve()
-    path = (folder / game.questions[index]["image"]).resolve()
-    if folder not in path.parents or not path.is_file():
+    path = service.picture_file(game.questions[index]["image"], Path(current_app.config["CONTENT_FOLDER"]),
+                                Path(current_app.config["UPLOAD_FOLDER"]))
+    if path is None:
         abort(404)
     try:   # the room sees the picture's pixels, never what its file carries besides
         picture = jpeg_bytes(rebuild_image(path.read_bytes(), COVER_SIZE))

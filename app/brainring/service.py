@@ -26,6 +26,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import case, distinct, func, select, update
@@ -34,6 +35,7 @@ from app.audit import service as audit
 from app.brainring.models import CLOSED, LOBBY, OPEN, REVEAL, Game, Player, RingAnswer, RingSet, Team
 from app.core import events
 from app.core.db_helpers import dialect_insert
+from app.core.uploads import RING_IMAGE_FOLDER, RING_IMAGE_PREFIX
 from app.extensions import db
 from app.people.models import ADMIN, CURATOR, User, display_name
 from app.plan import service as plan_service
@@ -351,3 +353,18 @@ def pad_state(game: Game, player: Player, now: datetime) -> PadState:
         row = next((s for s in table if s.key == key), None)
         state.my_total, state.place, state.of = (row.points, row.place, len(table)) if row else (0, None, len(table))
     return state
+
+
+def picture_file(image: str, content_folder: Path, upload_folder: Path) -> Path | None:
+    """The file of a question's picture: one uploaded in the editor (under the upload folder) or one that
+    came with the content files (under quizzes/); None when it is neither or lies outside them."""
+    candidates = []
+    if image.startswith(RING_IMAGE_PREFIX):
+        candidates.append((upload_folder / RING_IMAGE_FOLDER, image.removeprefix(RING_IMAGE_PREFIX)))
+    candidates.append((content_folder / "quizzes", image))
+    for folder, name in candidates:
+        folder = folder.resolve()
+        path = (folder / name).resolve()
+        if folder in path.parents and path.is_file():
+            return path
+    return None

@@ -30,6 +30,8 @@ MAX_SIDE = 4096                        # decoded pixels on either side (after JP
 MAX_DECODED_BYTES = 40 * 1024 * 1024   # of the decoded source, as Pillow keeps it in memory
 BAND_ROWS = 32                         # rows of the result drawn at a time
 LESSON_IMAGE_FOLDER = "lesson-images"   # lesson pictures, under the upload folder
+RING_IMAGE_FOLDER = "ring-images"       # brain-ring pictures uploaded in the editor, under the upload folder
+RING_IMAGE_PREFIX = "images/uploaded/"  # how a brain-ring set names such a picture (as under quizzes/)
 # 2000-01-01 00:00 UTC: report attachments carry this time, not the time they were filed.
 NEUTRAL_TIME = 946684800
 

@@ -70,6 +70,12 @@ def _question(path, index: int, raw: dict) -> dict:
     return question
 
 
+def answers_would_change(old: dict, new: dict) -> bool:
+    """Whether `new` changes what the stored answers of question `old` mean (its type, options or scale)."""
+    return (old["type"] != new["type"] or old.get("options", []) != new.get("options", [])
+            or old.get("points") != new.get("points"))
+
+
 def read_survey(path: Path) -> dict:
     """Parse and validate one survey file; raise ContentError on the first problem."""
     raw = path.read_bytes()
@@ -130,8 +136,7 @@ def apply_survey(spec: dict) -> str:
             before = {q["key"]: q for q in survey.questions}
             for question in spec["questions"]:
                 old = before.get(question["key"])
-                if old and (old["type"] != question["type"] or old.get("options", []) != question.get("options", [])
-                            or old.get("points") != question.get("points")):
+                if old and answers_would_change(old, question):
                     raise ContentError(path, f"questions ({question['key']})",
                                        "already has answers: its type and options cannot change; add a new question")
     survey.title, survey.description = spec["title"], spec["description"]
