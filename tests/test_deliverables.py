@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.extensions import db
+from app.coverage import service as coverage
 from app.home import overview
 from app.plan import deliverables as service
 from app.plan.deliverable_models import ACCEPTED, IN_PROGRESS, OVERDUE, PLANNED, SUBMITTED, Deliverable, Evidence
@@ -442,3 +443,23 @@ def test_reloading_a_plan_whose_term_changed_keeps_each_periods_status_and_evide
     assert again.id == item.id and again.status == SUBMITTED and [e.body for e in again.evidence] == [
         "Checked 42 documents."]
     assert again.period.ends_on == date(2025, 6, 30)
+
+
+def test_coverage_measures_a_deliverable_by_its_periods_accepted_and_drops_its_cache_on_a_move(plan, people, app):
+    item, chief, acs = deliverable(plan, "4.1"), people["chief"], people["acs"]
+    periods = len(item.activity.periods)
+    figure = coverage.coverage(plan, AS_OF, with_groups=False).university.figures[item.activity_id]
+    assert figure.measure.text.startswith(f"0 of {periods} period") and "%" not in figure.measure.text
+    moment = datetime(2025, 3, 2, 6)
+    service.add_evidence(chief, moment, evidence_folder(app), activity_id=item.activity_id, deliverable=item,
+                         kind="text", body="Done.")
+    db.session.refresh(item)
+    service.change_status(item, IN_PROGRESS, chief, moment)
+    service.change_status(item, SUBMITTED, chief, moment)
+    service.change_status(item, ACCEPTED, acs, moment)
+    db.session.commit()
+    figure = coverage.coverage(plan, AS_OF, with_groups=False).university.figures[item.activity_id]
+    assert figure.measure.done == 1 and figure.measure.text.startswith(f"1 of {periods} period")
+    overdue = deliverable(plan, "1.10")                    # its first quarter ended before AS_OF unsubmitted
+    text = coverage.coverage(plan, AS_OF, with_groups=False).university.figures[overdue.activity_id].measure.text
+    assert "overdue" in text

@@ -99,8 +99,10 @@ def test_the_demos_copy_of_the_plan_keeps_the_kinds():
 def test_a_deliverable_has_no_coverage_even_with_participation_recorded(staffed):
     data = service.coverage(staffed, AS_OF)
     deliverable = data.university.figures[activity_by_code(staffed, "1.2").id]
-    assert deliverable.kind == "deliverable" and deliverable.status == service.NOT_TRACKED
+    assert deliverable.kind == "deliverable" and deliverable.status != service.NOT_TRACKED
     assert (deliverable.percent, deliverable.target, deliverable.needed) == (None, None, 0)
+    # Its own figure comes from its periods (app/plan/deliverables): how many are accepted, never people.
+    assert deliverable.measure.text.startswith("0 of ") and "accepted" in deliverable.measure.text
     register = data.university.figures[activity_by_code(staffed, "1.5").id]   # target_percent 100 in the file
     assert register.percent is None and register.target is None and register.needed == 0
     # Its own figure comes from the register (app/risks): nobody is listed yet, so it has not started.
@@ -116,8 +118,8 @@ def test_the_acs_dashboard_shows_a_deliverable_in_its_own_terms(staffed, client,
     auth.login("boss@uni.test")
     page = client.get("/admin/coverage/").get_data(as_text=True)
     row = row_of(page, "1.2")
-    assert "deliverable" in row and "planned, not yet tracked" in row
-    assert "%" not in row and "/ 20" not in row
+    assert "deliverable" in row and "period accepted" in row and "planned, not yet tracked" not in row
+    assert "/ 20" not in row
     # 1.7 is a share of divisions (app/risks lends its figure), never a share of employees.
     hearings = row_of(page, "1.7")
     assert "0 of 1 divisions heard (target 50%)" in hearings and "share of structural divisions" in hearings
@@ -130,7 +132,7 @@ def test_the_printable_report_shows_a_deliverable_without_a_percentage(staffed, 
     auth.login("boss@uni.test")
     page = client.get("/admin/coverage/report").get_data(as_text=True)
     row = row_of(page, "1.8")
-    assert "deliverable" in row and "planned, not yet tracked" in row and "%" not in row
+    assert "deliverable" in row and "accepted" in row and "%" not in row          # its periods, never people
     assert "%" not in row_of(page, "1.6") and "register" in row_of(page, "1.6")
 
 
@@ -148,7 +150,8 @@ def test_the_csv_export_gives_the_kind_and_no_percentage(staffed, client, make_u
     make_user("boss@uni.test", roles=("admin",))
     auth.login("boss@uni.test")
     text = client.get("/admin/coverage.csv").get_data(as_text=True)
-    assert "university,Abylkas Saginov Karaganda Technical University,1.2,employees,deliverable,0,0,no,,,not tracked,0" in text
+    assert "university,Abylkas Saginov Karaganda Technical University,1.2,employees,deliverable,0,0,no,,,not started,0" in text
+    assert "unit,Library,4.2,employees,deliverable,0,0,no,,,not tracked,0" in text     # periods are the university's
 
 
 def test_the_api_gives_the_kind_and_no_percentage_for_a_deliverable(staffed, client, runner):
@@ -158,7 +161,8 @@ def test_the_api_gives_the_kind_and_no_percentage_for_a_deliverable(staffed, cli
     assert activities["1.2"]["kind"] == "deliverable" and activities["1.7"]["kind"] == "units"
     assert activities["2.2"]["kind"] == "reach"
     figure = client.get("/api/v1/coverage?activity=1.2", headers=headers).json["scopes"][0]["figures"][0]
-    assert figure["kind"] == "deliverable" and figure["status"] == "not tracked"
+    assert figure["kind"] == "deliverable" and figure["status"] == "not started"     # no period accepted yet
+    assert figure["measure"]["done"] == 0 and figure["measure"]["total"] >= 1
     assert figure["coverage_percent"] is None and figure["target_percent"] is None
     spec = client.get("/api/v1/openapi.json").json["components"]["schemas"]
     assert spec["Activity"]["properties"]["kind"]["enum"] == ["reach", "deliverable", "units", "register"]
@@ -171,13 +175,13 @@ def test_the_acs_home_never_lists_a_deliverable_as_behind(staffed, client, make_
     panel = overview.acs_panel(datetime(2025, 3, 1, 9))
     behind = {a.code for a, _f in panel.behind}
     assert "2.1" in behind and not behind & (DELIVERABLES | REGISTERS | {"1.7"})
-    assert {a.code for a in panel.other_kinds} == DELIVERABLES | REGISTERS | {"1.7"}
+    assert {a.code for a in panel.other_kinds} == set()           # each is measured in its own terms now
     make_user("boss@uni.test", roles=("admin",))
     auth.login("boss@uni.test")
     page = client.get("/").get_data(as_text=True)
     listed = re.search(r'<ul class="behind-list">.*?</ul>', page, re.S).group(0)
     assert '<span class="code">2.1</span>' in listed and '<span class="code">1.2</span>' not in listed
-    assert "11 activities are documents, hearings of divisions or registers" in page
+    assert "activities are documents, hearings of divisions or registers" not in page
 
 
 def test_a_curator_sees_a_student_deliverable_neither_behind_nor_as_a_percentage(plan, client, make_group, make_user,

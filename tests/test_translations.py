@@ -1,6 +1,7 @@
 """Every user-facing string goes through gettext, and the catalogs translate all of them."""
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -79,10 +80,15 @@ def test_every_string_is_translated_with_its_placeholders(language, tmp_path):
         if message.fuzzy:
             problems.append(f"fuzzy: {message_id}")
         wanted = set(PLACEHOLDER.findall(message_id[-1] if isinstance(message_id, tuple) else message_id))
+        most = max(Counter(PLACEHOLDER.findall(form)) for form in (message_id if isinstance(message_id, tuple)
+                                                                  else (message_id,)))
         for text in strings:
             if not set(PLACEHOLDER.findall(text)) <= wanted or (not isinstance(message_id, tuple)
                                                                   and set(PLACEHOLDER.findall(text)) != wanted):
                 problems.append(f"placeholders differ: {message_id} -> {text}")
+            # A placeholder more often than in the original: two entries run together (a broken merge of catalogs).
+            if any(count > most[name] for name, count in Counter(PLACEHOLDER.findall(text)).items()):
+                problems.append(f"placeholder repeated: {message_id} -> {text}")
     assert problems == [], f"{len(problems)} problems; update the catalogs (see README, Languages): {problems[:5]}"
 
 

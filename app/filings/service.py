@@ -239,14 +239,14 @@ def _done_text(activity: Activity, figure: Figure, periods: list[tuple[int, str]
                            else _("Still needed to reach the target of %(target)s: %(n)d.", n=figure.needed,
                                   target=percent_text(figure.target)))
         return text
-    if measure is not None:
-        return measure.text + "."
     if periods:
         labels = deliverables.status_labels()
-        if len(periods) == 1:
-            return _("Status: %(status)s.", status=labels.get(periods[0][1], periods[0][1]))
-        return _("Status by period: %(statuses)s.", statuses="; ".join(
-            f"{number}: {labels.get(status, status)}" for number, status in periods))
+        statuses = "; ".join(f"{number}: {labels.get(status, status)}" for number, status in periods)
+        text = (_("Status: %(status)s.", status=labels.get(periods[0][1], periods[0][1])) if len(periods) == 1
+                else _("Status by period: %(statuses)s.", statuses=statuses))
+        return f"{measure.text}. {text}" if measure is not None and len(periods) > 1 else text
+    if measure is not None:
+        return measure.text + "."
     return _("Measured as %(kind)s (%(hint)s); no status has been recorded in the platform yet.",
              kind=coverage_service.kind_label(activity.kind), hint=coverage_service.kind_hint(activity.kind))
 

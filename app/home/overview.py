@@ -180,7 +180,9 @@ def acs_panel(now: datetime) -> AcsPanel:
         behind = [(a, data.university.figures[a.id]) for a in data.activities
                   if a.measured_by_reach and a.id in data.university.figures
                   and data.university.figures[a.id].status in BEHIND_STATUSES]
-        other_kinds = [a for a in data.activities if not a.measured_by_reach]
+        # Documents, hearings and registers with figures of their own are shown where they are kept; these have none.
+        other_kinds = [a for a in data.activities if not a.measured_by_reach
+                       and getattr(data.university.figures.get(a.id), "measure", None) is None]
         late, waiting = deliverables.overdue(plan, today), deliverables.waiting_for_acs(plan)
     else:
         late, waiting = [], 0

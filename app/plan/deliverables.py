@@ -16,17 +16,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from flask_babel import gettext as _
+from flask import has_request_context, url_for
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.audit import service as audit
 from app.audit.models import AuditEvent
+from app.core import events
 from app.core.uploads import UploadError, remove_stored, store_document
 from app.extensions import db
 from app.people.models import ADMIN, STAFF, User, UserRole
 from app.plan.deliverable_models import (ACCEPTED, FILE, IN_PROGRESS, LINK, NOTE, OVERDUE, PLANNED, SUBMITTED,
                                          ActivityUnit, Deliverable, Evidence, ResponsibleUnit, UnitReporter)
+from app.plan.measures import Measure, provides
 from app.plan.models import DELIVERABLE, Activity, ActivityPeriod, Plan
 
 logger = logging.getLogger(__name__)
@@ -247,6 +250,7 @@ def change_status(deliverable: Deliverable, to: str, actor, now: datetime, note:
     audit.record("deliverable.status", actor=actor, subject=f"deliverable:{deliverable.id}", now=now, payload={
         "activity": deliverable.activity.code, "period": deliverable.period.number, "from": before, "to": to,
         "note": note})
+    events.announce(events.plan_measure_changed, "deliverables", plan_id=deliverable.activity.plan_id, at=now)
     logger.info("deliverable %s moved %s -> %s by %s", deliverable.id, before, to, actor.id)
 
 
@@ -412,6 +416,22 @@ def status_for(activity_ids, today: date) -> dict[int, list[PeriodStatus]]:
         found.setdefault(row.deliverable.activity_id, []).append(row)
     for rows in found.values():
         rows.sort(key=lambda row: row.period.number)
+    return found
+
+
+@provides(DELIVERABLE)
+def _deliverable_measures(activities: list[Activity], as_of: date) -> dict[int, Measure]:
+    """A deliverable activity in its own terms: its periods accepted out of all, the overdue named; target: all."""
+    found = {}
+    for activity_id, rows in status_for([a.id for a in activities], as_of).items():
+        accepted = sum(1 for row in rows if row.status == ACCEPTED)
+        late = sum(1 for row in rows if row.status == OVERDUE)
+        text = ngettext("%(done)d of %(num)d period accepted", "%(done)d of %(num)d periods accepted", len(rows),
+                        done=accepted)
+        if late:
+            text += ", " + ngettext("%(num)d overdue", "%(num)d overdue", late)
+        link = url_for("deliverables.activity", activity_id=activity_id) if has_request_context() else ""
+        found[activity_id] = Measure(accepted, len(rows), text, 100.0, accepted == len(rows), link)
     return found
 
 
