@@ -81,8 +81,8 @@ def test_the_phone_menu_opens_without_javascript_and_keeps_the_current_page_mark
         page.click(".menu a:has-text('Leaderboard')")
         assert page.url.endswith("/leaderboard")
         page.set_viewport_size({"width": 1280, "height": 900})          # a wide screen shows the whole bar
-        assert page.is_visible(".main-nav.desktop-only a:has-text('Leaderboard')")
-        assert not page.is_visible("summary:has-text('Menu')")
+        page.locator(".main-nav.desktop-only a:has-text('Leaderboard')").wait_for(state="visible")
+        page.locator("summary:has-text('Menu')").wait_for(state="hidden")
         # The ACS has the most sections: they stay on one row, the person's own links sit beside the brand.
         tops = page.eval_on_selector_all(".main-nav.desktop-only:not(.account-nav) li",
                                          "items => items.map(item => Math.round(item.getBoundingClientRect().top))")
