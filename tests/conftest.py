@@ -15,6 +15,7 @@ from app import create_app
 from app.extensions import db
 from app.people import passwords
 from app.people.models import Faculty, Group, User
+from tests.snapshots import Snapshots
 
 PASSWORD = "correct horse battery"
 TEST_AUDIT_KEY = "dGVzdCBhdWRpdCBrZXkgLSBub3QgZm9yIHByb2R1Y3Q="   # 32 bytes: never a real instance's
@@ -183,6 +184,32 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def snapshots(tmp_path_factory, pytestconfig):
+    """The copies of what `demo` and `load-content` left, by setting, for this run (tests/snapshots.py)."""
+    snapshots = Snapshots(tmp_path_factory.mktemp("snapshots"))
+    pytestconfig._setup_cli_counts = snapshots.counts
+    return snapshots
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how often a setup command ran and how often its copy served instead."""
+    counts = getattr(terminalreporter.config, "_setup_cli_counts", None)
+    if counts and sum(counts.values()):
+        terminalreporter.write_line(f"setup commands (demo, load-content): {counts['real']} run, "
+                                    f"{counts['copied']} copied")
+
+
+@pytest.fixture
+def setup_cli(app, runner, snapshots):
+    """Run `demo` or `load-content` as a test's first step: for real once per setting, then from a copy.
+
+    Returns what `runner.invoke` would (exit_code, output). Only on the database the `app` fixture just
+    emptied; anywhere else the command runs for real (see tests/snapshots.py).
+    """
+    return lambda *args: snapshots.run(app, runner, args)
 
 
 @pytest.fixture

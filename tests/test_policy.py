@@ -47,8 +47,8 @@ COORDINATORS = expect(302, 403, 200, 403, 200)  # the demo curator is also the c
 
 
 @pytest.fixture
-def demo(app, runner):
-    result = runner.invoke(args=["demo"])
+def demo(app, runner, setup_cli):
+    result = setup_cli("demo")
     assert result.exit_code == 0, result.output
     users = {u.email: u for u in db.session.execute(select(User)).scalars()}
     own_group = db.session.execute(select(Group).where(Group.code == "ЭЭ-24-1")).scalar_one()

@@ -186,8 +186,8 @@ def test_a_later_attempt_draws_the_questions_not_yet_shown_before_repeating_any(
     assert len(layouts[2] - category_a) == 2                              # category b has run out: it repeats
 
 
-def test_the_integrity_hours_second_attempt_shows_none_of_the_first_attempts_questions(app, runner, make_user, clock):
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+def test_the_integrity_hours_second_attempt_shows_none_of_the_first_attempts_questions(app, runner, make_user, clock, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     hour, student = service.quiz_by_slug("integrity-hour"), make_user()
     assert hour.attempts_allowed == 2 and hour.feedback == "after_attempt"
     first = service.start_attempt(student, hour, clock(), random.Random(7))
