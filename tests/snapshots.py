@@ -62,7 +62,7 @@ class Snapshots:
 
     def run(self, app, runner, args: tuple[str, ...]) -> Outcome:
         key = self._key(app, args)
-        if not _just_emptied(app):
+        if not _just_emptied(app) or not _may_copy():
             self.counts["real"] += 1
             return _invoke(runner, args)
         copy = self.copies.get(key)
@@ -107,6 +107,13 @@ class Snapshots:
 def _invoke(runner, args) -> Outcome:
     result = runner.invoke(args=list(args))
     return Outcome(result.exit_code, result.output)
+
+
+def _may_copy() -> bool:
+    """PostgreSQL gives rows back with foreign-key triggers off, which only a superuser may do (CI is one)."""
+    if db.engine.dialect.name != "postgresql":
+        return True
+    return bool(db.session.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar())
 
 
 def _just_emptied(app) -> bool:
@@ -157,12 +164,12 @@ def _restore(app, copy: Snapshot) -> None:
 
 
 def _pg_restore(rows: dict, sequences: dict) -> None:
-    names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    """Put the rows back into the just-emptied database (which holds only the audit chain's head)."""
     with db.engine.connect() as connection:
         raw = connection.connection.driver_connection
         with raw.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = replica")   # rows in any order: no FK triggers
-            cursor.execute(f"TRUNCATE {names} RESTART IDENTITY")
+            cursor.execute("DELETE FROM audit_head")
             for table, data in rows.items():
                 with cursor.copy(f'COPY "{table}" FROM STDIN') as copy:
                     copy.write(data)

@@ -74,3 +74,13 @@ def test_another_setting_or_clock_gets_its_own_copy(app, runner, tmp_path):
     app.config["NOW_FUNCTION"] = lambda: datetime(2024, 10, 2, 9, 0)
     snapshots.run(app, runner, ("load-content",))
     assert snapshots.counts == {"real": 2, "copied": 0}
+
+
+def test_emptying_leaves_only_the_audit_chains_head_and_ids_start_again(app, make_user, make_group):
+    first = make_user(group=make_group())
+    make_user()
+    _empty_tables()
+    rows = every_row()
+    assert {name for name, held in rows.items() if held} == {"audit_head"}
+    assert rows["audit_head"] == [(1, 0, "0" * 64)]
+    assert make_user(group=make_group()).id == first.id
