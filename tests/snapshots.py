@@ -7,7 +7,7 @@ keeps a copy of the whole database and of the upload folders; the next test with
 that copy. Tests of the commands themselves still run them (they call `runner.invoke`).
 
 A copy is taken and given back only on a database just emptied by the `app` fixture (anything else: the
-command runs for real), and only for the same command, application settings, content files, day (the
+command runs for real), and only for the same command, application settings, content files (what they hold), day (the
 demo is built around today) or frozen clock. With the real clock a copy older than MAX_AGE is rebuilt,
 so a test never sees a demo built long before it ran.
 
@@ -59,6 +59,7 @@ class Snapshots:
         self.folder = folder
         self.copies: dict = {}
         self.counts = {"real": 0, "copied": 0}
+        self.digests: dict = {}
 
     def run(self, app, runner, args: tuple[str, ...]) -> Outcome:
         key = self._key(app, args)
@@ -78,12 +79,27 @@ class Snapshots:
 
     def _key(self, app, args) -> str:
         setting = sorted((name, repr(value)) for name, value in app.config.items()
-                         if name not in FOLDERS and name != "NOW_FUNCTION")
+                         if name not in FOLDERS and name not in ("NOW_FUNCTION", "CONTENT_FOLDER"))
         moment = now() if "NOW_FUNCTION" in app.config else today()
-        content = Path(app.config["CONTENT_FOLDER"])
-        files = sorted((str(path), path.stat().st_mtime_ns, path.stat().st_size)
-                       for sub in CONTENT_SUBFOLDERS for path in (content / sub).rglob("*") if path.is_file())
-        return hashlib.sha256(repr((args, setting, moment, files)).encode()).hexdigest()
+        return hashlib.sha256(repr((args, setting, moment, self._content(app))).encode()).hexdigest()
+
+    def _content(self, app) -> list:
+        """The content files by their path under the content folder and what they hold.
+
+        The database keeps content paths relative to the folder, so two tests that copied the same
+        files into folders of their own share a copy.
+        """
+        root = Path(app.config["CONTENT_FOLDER"])
+        files = []
+        for sub in CONTENT_SUBFOLDERS:
+            for path in sorted((root / sub).rglob("*")):
+                if path.is_file():
+                    stat = path.stat()
+                    known = (str(path), stat.st_mtime_ns, stat.st_size)
+                    if known not in self.digests:
+                        self.digests[known] = hashlib.sha256(path.read_bytes()).hexdigest()
+                    files.append((str(path.relative_to(root)), self.digests[known]))
+        return files
 
     def _take(self, app, outcome: Outcome, number: int) -> Snapshot:
         folders = {}

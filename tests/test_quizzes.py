@@ -38,14 +38,14 @@ def clock(app):
 
 
 @pytest.fixture
-def content(app, tmp_path, runner, clock):
+def content(app, tmp_path, runner, clock, setup_cli):
     """A content folder with the real plan and the every-type quiz; loaded."""
     (tmp_path / "plans").mkdir()
     (tmp_path / "plans" / "ktu-2024-2025.toml").write_bytes((ROOT / "plans" / "ktu-2024-2025.toml").read_bytes())
     (tmp_path / "quizzes").mkdir()
     (tmp_path / "quizzes" / "every-type.toml").write_text(ALL_TYPES, encoding="utf-8")
     app.config["CONTENT_FOLDER"] = str(tmp_path)
-    result = runner.invoke(args=["load-content"])
+    result = setup_cli("load-content")
     assert result.exit_code == 0, result.output
     return tmp_path
 

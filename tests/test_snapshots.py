@@ -84,3 +84,15 @@ def test_emptying_leaves_only_the_audit_chains_head_and_ids_start_again(app, mak
     assert {name for name, held in rows.items() if held} == {"audit_head"}
     assert rows["audit_head"] == [(1, 0, "0" * 64)]
     assert make_user(group=make_group()).id == first.id
+
+
+def test_folders_holding_the_same_files_share_a_copy_and_a_changed_file_does_not(app, runner, tmp_path):
+    plan = (Path(app.config["CONTENT_FOLDER"]) / "plans" / "ktu-2024-2025.toml").read_text(encoding="utf-8")
+    snapshots = Snapshots(tmp_path)
+    for name, text_of_plan in (("a", plan), ("b", plan), ("c", plan + "\n# one more line\n")):
+        (tmp_path / name / "plans").mkdir(parents=True)
+        (tmp_path / name / "plans" / "ktu-2024-2025.toml").write_text(text_of_plan, encoding="utf-8")
+        app.config["CONTENT_FOLDER"] = str(tmp_path / name)
+        start_afresh(app)
+        assert snapshots.run(app, runner, ("load-content",)).exit_code == 0
+    assert snapshots.counts == {"real": 2, "copied": 1}
