@@ -27,9 +27,9 @@ EXPECTED = {"anonymous": 302, "student": 403, "curator": 403, "jury": 403, "admi
 
 
 @pytest.fixture
-def admin_pages(app, make_group, make_user, runner):
+def admin_pages(app, make_group, make_user, runner, setup_cli):
     """Every admin page with real ids filled in."""
-    runner.invoke(args=["load-content"])
+    setup_cli("load-content")
     group = make_group("ЭЭ-24-1")
     person = make_user("someone@uni.test", group=group)
     report = file_report(category="other", what="A contractor was paid twice for the same repairs.", place="",

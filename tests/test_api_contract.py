@@ -24,8 +24,8 @@ def outside_what_a_schema_can_state(query) -> bool:
 
 
 @pytest.fixture
-def api_token(app, runner):
-    assert runner.invoke(args=["demo"]).exit_code == 0
+def api_token(app, runner, setup_cli):
+    assert setup_cli("demo").exit_code == 0
     output = runner.invoke(args=["api-token", "create", "Contract test"]).output.strip()
     assert output.startswith("su_")
     db.session.commit()

@@ -622,8 +622,8 @@ def test_the_export_is_for_the_acs_only_and_replays(app, client, make_user, auth
     assert len(verify_audit.replay(export["events"])) == 5
 
 
-def test_the_quarterly_report_carries_a_signed_checkpoint(app, client, runner, make_user, auth):
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+def test_the_quarterly_report_carries_a_signed_checkpoint(app, client, runner, make_user, auth, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     make_user("boss@uni.test", roles=("admin",))
     write_events()
     auth.login("boss@uni.test")

@@ -26,8 +26,8 @@ NEW_LESSON = {
 
 
 @pytest.fixture
-def officer(app, make_user, auth):
-    load_content()
+def officer(app, make_user, auth, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     person = make_user(roles=("admin",))
     auth.login(person.email)
     return person
@@ -134,8 +134,8 @@ def test_load_content_leaves_a_course_published_in_the_browser(officer, client, 
     assert not _lesson("gifts-after-exams").retired
 
 
-def test_an_editor_edits_only_what_they_were_given(app, client, auth, make_user):
-    load_content()
+def test_an_editor_edits_only_what_they_were_given(app, client, auth, make_user, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     teacher = make_user(roles=("editor",))
     db.session.add(ContentGrant(user_id=teacher.id, kind="course", slug=COURSE))
     db.session.commit()
@@ -151,8 +151,8 @@ def test_an_editor_edits_only_what_they_were_given(app, client, auth, make_user)
 
 
 @pytest.mark.parametrize("roles", [("student",), ("curator",), ("jury",)])
-def test_people_without_the_editor_role_cannot_edit(app, client, auth, make_user, roles):
-    load_content()
+def test_people_without_the_editor_role_cannot_edit(app, client, auth, make_user, roles, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     auth.login(make_user(roles=roles).email)
     assert client.get("/authoring/").status_code == 403
     assert client.get(f"/authoring/courses/{COURSE}/lessons/new").status_code == 403
@@ -228,8 +228,8 @@ def test_an_officer_gives_a_course_to_an_editor_and_it_is_audited(officer, clien
     assert teacher.full_name in client.get(f"/authoring/courses/{COURSE}/").get_data(as_text=True)
 
 
-def test_an_editor_cannot_give_courses_away(app, client, auth, make_user):
-    load_content()
+def test_an_editor_cannot_give_courses_away(app, client, auth, make_user, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     teacher = make_user(roles=("editor",))
     db.session.add(ContentGrant(user_id=teacher.id, kind="course", slug=COURSE))
     db.session.commit()

@@ -52,8 +52,8 @@ def content_snapshot() -> dict:
     return snapshot
 
 
-def test_the_demos_whole_content_round_trips_through_export(app, runner, tmp_path):
-    result = runner.invoke(args=["demo"])
+def test_the_demos_whole_content_round_trips_through_export(app, runner, tmp_path, setup_cli):
+    result = setup_cli("demo")
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     before = content_snapshot()
@@ -74,8 +74,8 @@ def test_the_demos_whole_content_round_trips_through_export(app, runner, tmp_pat
         assert after[key] == before[key], key
 
 
-def test_loading_the_export_over_the_same_instance_changes_no_content(app, tmp_path):
-    load_content()
+def test_loading_the_export_over_the_same_instance_changes_no_content(app, tmp_path, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     before = content_snapshot()
     content_files.write_files(tmp_path, content_files.all_files())
     lines, problems = load_content(root=tmp_path)
@@ -94,8 +94,8 @@ def test_every_loaded_item_records_that_its_version_came_from_a_file(app):
     assert current_revision("quiz", "integrity-hour").number == 1, "an unchanged file makes no new revision"
 
 
-def test_load_content_reports_and_keeps_an_item_changed_in_the_browser(app, runner, make_user):
-    load_content()
+def test_load_content_reports_and_keeps_an_item_changed_in_the_browser(app, runner, make_user, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     officer = make_user(roles=("admin",))
     quiz = db.session.execute(select(Quiz).where(Quiz.slug == "integrity-hour")).scalar_one()
     quiz.title, quiz.source_digest = "Integrity hour, written in the browser", "0" * 64
@@ -117,8 +117,8 @@ def test_load_content_reports_and_keeps_an_item_changed_in_the_browser(app, runn
     assert "-title = \"Integrity hour, written in the browser\"" in revision.diff
 
 
-def test_an_item_created_in_the_browser_is_not_retired_for_having_no_file(app, make_user):
-    load_content()
+def test_an_item_created_in_the_browser_is_not_retired_for_having_no_file(app, make_user, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     officer = make_user(roles=("admin",))
     quiz = db.session.execute(select(Quiz).where(Quiz.slug == "integrity-hour")).scalar_one()
     copy = Quiz(slug="integrity-hour-copy", title="A copy", current_version_id=quiz.current_version_id)
@@ -134,8 +134,8 @@ def test_an_item_created_in_the_browser_is_not_retired_for_having_no_file(app, m
     assert db.session.get(Quiz, copy.id).retired is True
 
 
-def test_content_loaded_before_sources_were_kept_gets_them_on_the_next_load(app):
-    load_content()
+def test_content_loaded_before_sources_were_kept_gets_them_on_the_next_load(app, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     contest = db.session.execute(select(Contest).where(Contest.slug == "essay-2024-2025")).scalar_one()
     brief, kk_brief = contest.brief, contest.translations["kk"]["brief"]
     contest.brief = ""

@@ -14,8 +14,8 @@ QUIZ = "integrity-hour"
 
 
 @pytest.fixture
-def officer(app, make_user, auth):
-    load_content()
+def officer(app, make_user, auth, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     person = make_user(roles=("admin",))
     auth.login(person.email)
     return person
@@ -56,8 +56,8 @@ def test_bad_settings_are_refused_at_their_field_keeping_what_was_typed(officer,
     assert current_revision("quiz", QUIZ).origin != BROWSER
 
 
-def test_an_editor_without_the_quiz_cannot_change_it(app, client, auth, make_user):
-    load_content()
+def test_an_editor_without_the_quiz_cannot_change_it(app, client, auth, make_user, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     auth.login(make_user(roles=("editor",)).email)
     assert client.get(f"/authoring/quizzes/{QUIZ}/settings").status_code == 403
 

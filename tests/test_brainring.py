@@ -36,8 +36,8 @@ SETS = Path(__file__).resolve().parent.parent / "quizzes"
 
 
 @pytest.fixture
-def ring(app, runner, make_user, make_group):
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+def ring(app, runner, make_user, make_group, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     clock = {"now": T0}
     app.config["NOW_FUNCTION"] = lambda: clock["now"]
     host = make_user("host@uni.test", roles=("curator", "staff"))

@@ -20,8 +20,8 @@ NOW = datetime(2025, 3, 3, 10, 0)
 
 
 @pytest.fixture
-def world(app, runner, make_user, make_group):
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+def world(app, runner, make_user, make_group, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     app.config["NOW_FUNCTION"] = lambda: NOW
     group = make_group()
     return {

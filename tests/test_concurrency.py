@@ -28,10 +28,10 @@ def count(model, *where):
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def test_a_busy_hour(app, runner, make_user, make_group):
+def test_a_busy_hour(app, runner, make_user, make_group, setup_cli):
     app.config["NOW_FUNCTION"] = lambda: NOW
     app.config["LOGIN_LIMIT_PER_ADDRESS"] = "1000 per minute"
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+    assert setup_cli("load-content").exit_code == 0
     plan = current_plan(NOW.date())
     groups = [make_group("ЭЭ-24-1"), make_group("ГД-24-1", "Faculty of Mining")]
     students = [make_user(f"s{i}@uni.test", group=groups[i % 2], name=f"Student Number{i}") for i in range(12)]
@@ -101,7 +101,7 @@ def test_a_busy_hour(app, runner, make_user, make_group):
     assert verify_chain().ok
 
 
-def test_a_failure_half_way_leaves_nothing_half_done(app, runner, make_user, make_group, monkeypatch):
+def test_a_failure_half_way_leaves_nothing_half_done(app, runner, make_user, make_group, monkeypatch, setup_cli):
     """Each operation is one transaction: when a late step fails, the early steps are not kept."""
     import pytest
 
@@ -112,7 +112,7 @@ def test_a_failure_half_way_leaves_nothing_half_done(app, runner, make_user, mak
     from app.quizzes import service as quizzes
 
     app.config["NOW_FUNCTION"] = lambda: NOW
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+    assert setup_cli("load-content").exit_code == 0
     student = make_user(group=make_group())
     attempt = quizzes.start_attempt(student, quizzes.quiz_by_slug("integrity-hour"), NOW)
 

@@ -28,8 +28,8 @@ SURVEY = "perception-survey-2024-2025"
 
 
 @pytest.fixture
-def demo(app, runner):
-    result = runner.invoke(args=["demo"])
+def demo(app, runner, setup_cli):
+    result = setup_cli("demo")
     assert result.exit_code == 0, result.output
     return {u.email: u for u in db.session.execute(select(User)).scalars()}
 

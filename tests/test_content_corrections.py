@@ -136,8 +136,8 @@ def test_the_content_gives_no_date_its_sources_do_not():
 
 
 def test_the_survey_results_compare_with_the_project_paper_s_survey_without_dating_it(app, runner, client, make_user,
-                                                                                     make_group):
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+                                                                                     make_group, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     survey = db.session.execute(select(Survey).where(Survey.slug == "perception-survey-2024-2025")).scalar_one()
     winter = survey.waves[0]
     for number in range(5):
@@ -156,8 +156,8 @@ def test_the_story_contest_counts_for_activity_2_9_in_three_languages():
     assert story["translations"]["ru"]["title"] != story["title"] != story["translations"]["kk"]["title"]
 
 
-def test_answering_the_clean_session_survey_counts_for_activity_2_10(app, runner, make_user, make_group):
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+def test_answering_the_clean_session_survey_counts_for_activity_2_10(app, runner, make_user, make_group, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     survey = db.session.execute(select(Survey).where(Survey.slug == "clean-session-survey")).scalar_one()
     assert survey.activity_code == "2.10" and set(survey.translations) == {"kk", "ru"}
     wave = survey.waves[0]

@@ -16,8 +16,8 @@ COURSE = ROOT / "courses" / "fundamentals-of-anti-corruption-culture"
 
 
 @pytest.fixture
-def content(runner):
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+def content(runner, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
 
 
 def test_a_reader_gets_the_lesson_in_their_language_and_progress_counts_for_the_lesson(content, client, auth, make_user):

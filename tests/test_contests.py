@@ -44,7 +44,7 @@ def clock(app):
 
 
 @pytest.fixture
-def content(app, tmp_path, runner, clock):
+def content(app, tmp_path, runner, clock, setup_cli):
     for folder in ("plans", "contests"):
         (tmp_path / folder).mkdir()
     (tmp_path / "plans" / "ktu-2024-2025.toml").write_bytes((ROOT / "plans" / "ktu-2024-2025.toml").read_bytes())
@@ -52,7 +52,7 @@ def content(app, tmp_path, runner, clock):
         (tmp_path / "contests" / name).write_bytes((ROOT / "contests" / name).read_bytes())
     app.config["CONTENT_FOLDER"] = str(tmp_path)
     app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
-    result = runner.invoke(args=["load-content"])
+    result = setup_cli("load-content")
     assert result.exit_code == 0, result.output
     return tmp_path
 

@@ -44,13 +44,13 @@ def write_course(root: Path, slug="demo-course", lessons=2, activity="2.1", body
 
 
 @pytest.fixture
-def content(app, tmp_path, runner):
+def content(app, tmp_path, runner, setup_cli):
     """A content folder with the real plan and one small course; loaded."""
     (tmp_path / "plans").mkdir()
     (tmp_path / "plans" / "ktu-2024-2025.toml").write_bytes((ROOT / "plans" / "ktu-2024-2025.toml").read_bytes())
     folder = write_course(tmp_path)
     app.config["CONTENT_FOLDER"] = str(tmp_path)
-    result = runner.invoke(args=["load-content"])
+    result = setup_cli("load-content")
     assert result.exit_code == 0, result.output
     return folder
 

@@ -20,8 +20,8 @@ AS_OF = date(2025, 3, 1)
 
 
 @pytest.fixture
-def plan(app, runner):
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+def plan(app, runner, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     app.config["NOW_FUNCTION"] = lambda: datetime.combine(AS_OF, datetime.min.time())   # pages live in the plan's year
     return current_plan(AS_OF)
 

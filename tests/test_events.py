@@ -22,7 +22,7 @@ def facts(user_id=None) -> set:
     return set(db.session.execute(query).all())
 
 
-def a_busy_student(runner, make_user, make_group):
+def a_busy_student(setup_cli, make_user, make_group):
     """A student who did one of everything the badges look at, each by the feature's own way."""
     from app.certificates.service import issue
     from app.contests.models import Contest, Entry
@@ -31,7 +31,7 @@ def a_busy_student(runner, make_user, make_group):
     from app.coverage import events as checkins
     from app.quizzes.models import Quiz, QuizAttempt
 
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+    assert setup_cli("load-content").exit_code == 0
     student = make_user(group=make_group())
     lesson = db.session.execute(select(Lesson).order_by(Lesson.id)).scalars().first()
     courses.complete_lesson(student, lesson, via="button", now=DAY)
@@ -56,8 +56,8 @@ def a_busy_student(runner, make_user, make_group):
     return student, quiz, lesson, forum
 
 
-def test_each_feature_announces_what_gamification_keeps(app, runner, make_user, make_group):
-    student, _quiz, lesson, forum = a_busy_student(runner, make_user, make_group)
+def test_each_feature_announces_what_gamification_keeps(app, setup_cli, make_user, make_group):
+    student, _quiz, lesson, forum = a_busy_student(setup_cli, make_user, make_group)
     kept = {(kind, ref) for _user, kind, ref in facts(student.id)}
     assert {("lesson", str(lesson.id)), ("quiz-full-marks", "integrity-hour"), ("entry", "E-KEPT01"),
             ("checkin", str(forum.id))} <= kept
@@ -66,9 +66,9 @@ def test_each_feature_announces_what_gamification_keeps(app, runner, make_user, 
     assert sum(kind == "activity" for kind, _ref in kept) == 2    # the forum's 2.11 and the round table's 2.12
 
 
-def test_the_migration_backfills_the_same_facts_the_events_write(app, runner, make_user, make_group):
+def test_the_migration_backfills_the_same_facts_the_events_write(app, setup_cli, make_user, make_group):
     """Existing users keep their badges: what the migration derives from old rows equals what events write."""
-    a_busy_student(runner, make_user, make_group)
+    a_busy_student(setup_cli, make_user, make_group)
     from_events = facts()
     db.session.execute(delete(GameFact))
     spec = importlib.util.spec_from_file_location("game_facts_migration", MIGRATION)

@@ -37,8 +37,8 @@ def test_xlsx_types_text_as_text_and_numbers_as_numbers():
 
 
 @pytest.fixture
-def group_with_a_hostile_name(app, runner, make_group, make_user):
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+def group_with_a_hostile_name(app, runner, make_group, make_user, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     app.config["NOW_FUNCTION"] = lambda: datetime(2025, 3, 1, 9, 0)         # a day of the plan's year
     group = make_group()
     curator = make_user("curator@uni.test", roles=("curator",))

@@ -100,7 +100,7 @@ def test_streak_badges(app, make_user):
     assert any("Three weeks running" in n for n in notes)
 
 
-def test_badges_for_lessons_courses_quizzes_entries_wins_and_events(app, runner, make_user, make_group):
+def test_badges_for_lessons_courses_quizzes_entries_wins_and_events(app, runner, make_user, make_group, setup_cli):
     from app.certificates.service import issue
     from app.contests.models import Contest, Entry
     from app.courses import service as courses
@@ -108,7 +108,7 @@ def test_badges_for_lessons_courses_quizzes_entries_wins_and_events(app, runner,
     from app.coverage import events
     from app.quizzes.models import Quiz, QuizAttempt
 
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+    assert setup_cli("load-content").exit_code == 0
     student = make_user(group=make_group())
     lesson = db.session.execute(select(Lesson).order_by(Lesson.id)).scalars().first()
     courses.complete_lesson(student, lesson, via="button", now=DAY)
@@ -130,8 +130,8 @@ def test_badges_for_lessons_courses_quizzes_entries_wins_and_events(app, runner,
     assert "course-completed" not in badges(student)
 
 
-def test_helped_the_group_reach_its_target(app, runner, make_user, make_group):
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+def test_helped_the_group_reach_its_target(app, runner, make_user, make_group, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     plan = current_plan(DAY.date())
     group = make_group()
     record_headcount(group, 4, date(2024, 9, 1), None)
@@ -193,8 +193,8 @@ def test_leaderboard_cache_is_invalidated_by_new_xp(app, make_user, make_group):
 
 # --- competitions -----------------------------------------------------------------------------------------
 
-def test_the_group_competition_uses_coverage_not_xp(app, runner, make_user, make_group):
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+def test_the_group_competition_uses_coverage_not_xp(app, runner, make_user, make_group, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     plan = current_plan(DAY.date())
     busy, keen = make_group("ЭЭ-24-1"), make_group("ЭЭ-24-2")
     for group in (busy, keen):
@@ -214,8 +214,8 @@ def test_the_group_competition_uses_coverage_not_xp(app, runner, make_user, make
     assert mine["rank"] == 2 and mine["above"]["name"] == "ЭЭ-24-2" and mine["gap"] > 0
 
 
-def test_a_frozen_scoreboard_ignores_what_happens_after_the_freeze(app, runner, make_user, make_group):
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+def test_a_frozen_scoreboard_ignores_what_happens_after_the_freeze(app, runner, make_user, make_group, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     plan = current_plan(DAY.date())
     group = make_group()
     record_headcount(group, 10, date(2024, 9, 1), None)
@@ -252,11 +252,11 @@ def test_profile_leaderboard_and_notifications_pages(app, client, make_user, mak
     assert client.get("/badges/nope.svg").status_code == 404
 
 
-def test_course_completed_badge(app, runner, make_user, make_group):
+def test_course_completed_badge(app, runner, make_user, make_group, setup_cli):
     from app.courses import service as courses
     from app.courses.models import Course, Lesson
 
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+    assert setup_cli("load-content").exit_code == 0
     course = db.session.execute(select(Course).where(Course.slug == "academic-honesty")).scalar_one()
     course.final_quiz = ""
     db.session.commit()
@@ -277,8 +277,8 @@ def test_seasons_repeat_every_academic_year(app):
                                                                       "spring-2027"]
 
 
-def test_a_board_where_every_group_is_at_zero_names_no_leader(app, runner, client, make_user, make_group, auth):
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+def test_a_board_where_every_group_is_at_zero_names_no_leader(app, runner, client, make_user, make_group, auth, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     app.config["NOW_FUNCTION"] = lambda: DAY
     first, second = make_group("ЭЭ-24-1"), make_group("ЭЭ-24-2")
     for group in (first, second):

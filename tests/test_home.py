@@ -18,8 +18,8 @@ from app.reports.models import Report
 
 
 @pytest.fixture
-def demo(app, runner):
-    result = runner.invoke(args=["demo"])
+def demo(app, setup_cli):
+    result = setup_cli("demo")
     assert result.exit_code == 0, result.output
     return {u.email: u for u in db.session.execute(select(User)).scalars()}
 

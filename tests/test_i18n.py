@@ -79,10 +79,10 @@ def test_dates_and_numbers_are_written_the_readers_way(app):
         assert day(date(2024, 12, 9)) == "2024-12-09" and num(20000) == "20,000"
 
 
-def test_the_coverage_report_form_reads_from_and_to_as_a_date_range(client, make_user, auth, runner, app):
+def test_the_coverage_report_form_reads_from_and_to_as_a_date_range(client, make_user, auth, runner, app, setup_cli):
     from datetime import datetime
 
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+    assert setup_cli("load-content").exit_code == 0
     app.config["NOW_FUNCTION"] = lambda: datetime(2025, 3, 1, 9, 0)
     compile_catalogs()
     make_user("acs@uni.test", roles=("admin",))

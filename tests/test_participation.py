@@ -9,8 +9,8 @@ from app.plan.service import activity_by_code, current_plan, record_participatio
 from tests.conftest import run_together
 
 
-def load(runner):
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+def load(setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     return current_plan(datetime(2024, 10, 1).date())
 
 
@@ -21,8 +21,8 @@ def rows(activity_id=None):
     return db.session.scalar(query)
 
 
-def test_a_person_counts_once_per_activity(app, runner, make_user):
-    plan = load(runner)
+def test_a_person_counts_once_per_activity(app, setup_cli, make_user):
+    plan = load(setup_cli)
     course = activity_by_code(plan, "2.1")
     person = make_user()
     assert record_participation(person.id, course, source="course", source_ref="course:1") is True
@@ -31,8 +31,8 @@ def test_a_person_counts_once_per_activity(app, runner, make_user):
     assert rows(course.id) == 1
 
 
-def test_twice_a_year_activities_count_once_per_period(app, runner, make_user):
-    survey = activity_by_code(load(runner), "2.5")
+def test_twice_a_year_activities_count_once_per_period(app, setup_cli, make_user):
+    survey = activity_by_code(load(setup_cli), "2.5")
     person = make_user()
     assert record_participation(person.id, survey, source="survey", when=datetime(2024, 12, 20))
     assert not record_participation(person.id, survey, source="survey", when=datetime(2025, 1, 10))
@@ -42,8 +42,8 @@ def test_twice_a_year_activities_count_once_per_period(app, runner, make_user):
     assert periods == [1, 2]
 
 
-def test_simultaneous_records_write_one_row(app, runner, make_user):
-    hour = activity_by_code(load(runner), "2.2")
+def test_simultaneous_records_write_one_row(app, setup_cli, make_user):
+    hour = activity_by_code(load(setup_cli), "2.2")
     person_id, activity_id = make_user().id, hour.id
 
     def record(ready):

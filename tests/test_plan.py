@@ -123,8 +123,8 @@ def test_cli_load_content_reports_and_fails_on_a_broken_file(app, runner, tmp_pa
     assert "broken.toml: starts_on: must be a date" in broken.output and "nothing was loaded" in broken.output
 
 
-def test_admin_sees_every_activity_with_target_and_term(app, client, make_user, auth, runner):
-    runner.invoke(args=["load-content"])
+def test_admin_sees_every_activity_with_target_and_term(app, client, make_user, auth, runner, setup_cli):
+    setup_cli("load-content")
     app.config["NOW_FUNCTION"] = lambda: datetime(2024, 10, 1, 9, 0)       # a day of the plan's year
     make_user("boss@uni.test", roles=("admin",))
     auth.login("boss@uni.test")
@@ -160,10 +160,10 @@ def test_term_dates(text, first, last):
 
 # --- which plan is current ------------------------------------------------------------------------------
 
-def test_the_current_plan_is_the_one_whose_year_holds_the_day_and_none_after_every_plan(app, runner):
+def test_the_current_plan_is_the_one_whose_year_holds_the_day_and_none_after_every_plan(app, runner, setup_cli):
     from app.plan.service import current_plan
 
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+    assert setup_cli("load-content").exit_code == 0
     assert current_plan(date(2024, 9, 1)).slug == current_plan(date(2025, 8, 31)).slug == "ktu-2024-2025"
     assert current_plan(date(2025, 9, 1)) is None and current_plan(date(2026, 12, 4)) is None
     assert current_plan(date(2024, 8, 31)) is None
@@ -174,10 +174,10 @@ NO_PLAN_PAGES = ["/admin/plan/", "/admin/", "/admin/coverage/", "/admin/coverage
 
 
 def test_every_page_that_needs_the_current_plan_says_there_is_none_this_year(app, runner, client, make_user,
-                                                                           make_group, auth):
+                                                                           make_group, auth, setup_cli):
     from datetime import datetime
 
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+    assert setup_cli("load-content").exit_code == 0
     app.config["NOW_FUNCTION"] = lambda: datetime(2026, 12, 4, 9, 0)     # after the only plan's year
     group = make_group()
     student = make_user("s@uni.test", group=group)

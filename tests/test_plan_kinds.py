@@ -23,8 +23,8 @@ REGISTERS = {"1.5", "1.6"}
 
 
 @pytest.fixture
-def plan(app, runner):
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+def plan(app, runner, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     app.config["NOW_FUNCTION"] = lambda: datetime.combine(AS_OF, datetime.min.time())
     return current_plan(AS_OF)
 

@@ -112,8 +112,8 @@ def test_the_demos_copy_of_the_plan_carries_the_translations_moved_to_its_year()
 
 
 @pytest.fixture
-def loaded(app, runner, make_user, make_group):
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+def loaded(app, runner, make_user, make_group, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     app.config["NOW_FUNCTION"] = lambda: datetime.combine(AS_OF, datetime.min.time())
     compile_catalogs()
     plan = current_plan(AS_OF)

@@ -53,8 +53,8 @@ STAFF_COURSE = "/courses/anti-corruption-for-university-staff"
 
 
 @pytest.fixture
-def demo(app, runner):
-    result = runner.invoke(args=["demo"])
+def demo(app, runner, setup_cli):
+    result = setup_cli("demo")
     assert result.exit_code == 0, result.output
     users = {u.email: u for u in db.session.execute(select(User)).scalars()}
     own_group = db.session.execute(select(Group).where(Group.code == "ЭЭ-24-1")).scalar_one()

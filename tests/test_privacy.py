@@ -239,9 +239,9 @@ def give_everything(student: User, now: datetime, uploads: Path) -> None:
 
 
 @pytest.fixture
-def demo(app, runner, clock):
+def demo(app, runner, clock, setup_cli):
     """The demo instance, with student2 holding data in every feature."""
-    result = runner.invoke(args=["demo"])
+    result = setup_cli("demo")
     assert result.exit_code == 0, result.output
     users = {u.email: u for u in db.session.execute(select(User)).scalars()}
     give_everything(users["student2@sanaly.test"], NOW, Path(app.config["UPLOAD_FOLDER"]))

@@ -30,7 +30,7 @@ SLACK = math.sqrt(math.log(1e6) / (2 * ATTEMPTS))
 
 
 @pytest.fixture
-def every_type(app, tmp_path, runner):
+def every_type(app, tmp_path, runner, setup_cli):
     """The every-type quiz on one page, with as many attempts as a test wants; loaded."""
     app.config["NOW_FUNCTION"] = lambda: datetime(2024, 9, 10, 10, 0)
     (tmp_path / "plans").mkdir()
@@ -39,7 +39,7 @@ def every_type(app, tmp_path, runner):
     text = ALL_TYPES.replace("attempts = 2", "attempts = 0").replace("questions_per_page = 3", "questions_per_page = 7")
     (tmp_path / "quizzes" / "every-type.toml").write_text(text, encoding="utf-8")
     app.config["CONTENT_FOLDER"] = str(tmp_path)
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+    assert setup_cli("load-content").exit_code == 0
     return service.quiz_by_slug("every-type")
 
 

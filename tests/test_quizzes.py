@@ -38,14 +38,14 @@ def clock(app):
 
 
 @pytest.fixture
-def content(app, tmp_path, runner, clock):
+def content(app, tmp_path, runner, clock, setup_cli):
     """A content folder with the real plan and the every-type quiz; loaded."""
     (tmp_path / "plans").mkdir()
     (tmp_path / "plans" / "ktu-2024-2025.toml").write_bytes((ROOT / "plans" / "ktu-2024-2025.toml").read_bytes())
     (tmp_path / "quizzes").mkdir()
     (tmp_path / "quizzes" / "every-type.toml").write_text(ALL_TYPES, encoding="utf-8")
     app.config["CONTENT_FOLDER"] = str(tmp_path)
-    result = runner.invoke(args=["load-content"])
+    result = setup_cli("load-content")
     assert result.exit_code == 0, result.output
     return tmp_path
 
@@ -186,8 +186,8 @@ def test_a_later_attempt_draws_the_questions_not_yet_shown_before_repeating_any(
     assert len(layouts[2] - category_a) == 2                              # category b has run out: it repeats
 
 
-def test_the_integrity_hours_second_attempt_shows_none_of_the_first_attempts_questions(app, runner, make_user, clock):
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+def test_the_integrity_hours_second_attempt_shows_none_of_the_first_attempts_questions(app, runner, make_user, clock, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     hour, student = service.quiz_by_slug("integrity-hour"), make_user()
     assert hour.attempts_allowed == 2 and hour.feedback == "after_attempt"
     first = service.start_attempt(student, hour, clock(), random.Random(7))

@@ -33,8 +33,8 @@ def test_the_same_seed_gives_the_same_instance(make_app, app, runner):
     assert len(first) == len(second) and [r[1:] for r in first] == [r[1:] for r in second]
 
 
-def test_seed_scale_on_the_demo_changes_nothing_and_says_why_in_one_sentence(app, runner):
-    assert runner.invoke(args=["demo"]).exit_code == 0
+def test_seed_scale_on_the_demo_changes_nothing_and_says_why_in_one_sentence(app, runner, setup_cli):
+    assert setup_cli("demo").exit_code == 0
     before = db.session.scalar(select(func.count()).select_from(User))
     result = runner.invoke(args=["seed-scale", "--students", "60"])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)

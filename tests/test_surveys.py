@@ -26,8 +26,8 @@ DAY = date(2024, 12, 10)          # inside the winter wave
 
 
 @pytest.fixture
-def survey(app, runner):
-    result = runner.invoke(args=["load-content"])
+def survey(app, runner, setup_cli):
+    result = setup_cli("load-content")
     assert result.exit_code == 0, result.output
     app.config["NOW_FUNCTION"] = lambda: datetime(2024, 12, 10, 10, 0)
     return db.session.execute(select(Survey).where(Survey.slug == SLUG)).scalar_one()

@@ -37,11 +37,11 @@ def test_names_from_a_roster_are_escaped_on_every_page(app, client, make_user, a
         assert "&lt;script&gt;" in page or url == "/admin/groups"
 
 
-def test_a_contest_title_is_escaped_for_jurors_and_the_public(app, client, make_user, auth, runner, tmp_path):
+def test_a_contest_title_is_escaped_for_jurors_and_the_public(app, client, make_user, auth, runner, tmp_path, setup_cli):
     from datetime import datetime
 
     from app.contests import service
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+    assert setup_cli("load-content").exit_code == 0
     author = make_user("a@uni.test")
     contest = service.contest_by_slug("essay-2024-2025")
     outcome = service.save_entry(author, contest, None, service.EntryDraft(

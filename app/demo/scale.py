@@ -34,12 +34,13 @@ def _bulk(model, rows):
 
 
 def _ids(model, column, values) -> dict:
+    """The id of each value, in the order of the values (not the order the database returns rows in)."""
     found = {}
     values = list(values)
     for start in range(0, len(values), CHUNK):
         chunk = values[start:start + CHUNK]
         found.update(dict(db.session.execute(select(column, model.id).where(column.in_(chunk))).all()))
-    return found
+    return {value: found[value] for value in values if value in found}
 
 
 def seed_scale(students: int, seed: int = 1) -> dict:
@@ -95,7 +96,7 @@ def seed_scale(students: int, seed: int = 1) -> dict:
                       for u in unit_ids])
 
     # Participation spread over each activity's period, near its target.
-    activities = db.session.execute(select(Activity).where(Activity.plan_id == plan.id)).scalars().all()
+    activities = db.session.execute(select(Activity).where(Activity.plan_id == plan.id).order_by(Activity.id)).scalars().all()
     participation, xp = [], []
     facts: dict[tuple[int, str, str], datetime] = {}   # what gamification's listeners would have kept, earliest first
 
@@ -168,7 +169,7 @@ def seed_scale(students: int, seed: int = 1) -> dict:
                        for i, e in enumerate(entry_ids) for k in range(3)]
         _bulk(JuryAssignment, assignments)
         assignment_ids = db.session.execute(select(JuryAssignment.id).where(
-            JuryAssignment.entry_id.in_(entry_ids))).scalars().all()
+            JuryAssignment.entry_id.in_(entry_ids)).order_by(JuryAssignment.id)).scalars().all()
         _bulk(JuryScore, [{"assignment_id": a, "values": {c["key"]: rng.randint(3, c["scale"]) for c in contest.criteria},
                            "comment": "", "private_note": "", "updated_at": created, "sealed_at": created} for a in assignment_ids])
         entries = len(entry_ids)

@@ -23,16 +23,15 @@ def _missing(what: str):
 
 
 @pytest.fixture(scope="module")
-def live_server(schema, tmp_path_factory):
+def live_server(schema, tmp_path_factory, snapshots):
     """The demo instance on a free loopback port, for the whole module."""
     folder = tmp_path_factory.mktemp("live")
     app = create_app({**base_config(schema, folder), "WTF_CSRF_ENABLED": True, "SERVER_NAME": None,
                       "TESTING": False, "LOGIN_LIMIT_PER_ADDRESS": "1000 per minute"})
     with app.app_context():
         _empty_tables()
-        from app.demo import build_demo
-
-        build_demo()
+        demo = snapshots.run(app, app.test_cli_runner(), ("demo",))
+        assert demo.exit_code == 0, demo.output
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -1,0 +1,197 @@
+"""Copies of what a setup command left behind, so the suite runs `demo` or `load-content` once per setting.
+
+Many tests start from the demo instance or from the shipped content; building either takes seconds
+(hundreds of Markdown pages, images, events and their listeners), while copying the rows and files it
+left takes milliseconds. The first test that runs a command with a given setting runs it for real and
+keeps a copy of the whole database and of the upload folders; the next test with the same setting gets
+that copy. Tests of the commands themselves still run them (they call `runner.invoke`).
+
+A copy is taken and given back only on a database just emptied by the `app` fixture (anything else: the
+command runs for real), and only for the same command, application settings, content files (what they hold), day (the
+demo is built around today) or frozen clock. With the real clock a copy older than MAX_AGE is rebuilt,
+so a test never sees a demo built long before it ran.
+
+SQLite: the online backup API copies the database file page by page, both ways. PostgreSQL: each
+table's rows through COPY, kept in memory (nothing is added to the database, which backups dump whole),
+given back with foreign-key triggers off (`session_replication_role`) and the sequences where they were.
+"""
+import hashlib
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import text
+
+from app.core.cache import MemoryStore, cache, immutables
+from app.core.clock import now, today, utcnow
+from app.extensions import db
+
+MAX_AGE = timedelta(minutes=10)
+FOLDERS = ("UPLOAD_FOLDER", "JOB_FILES_FOLDER")          # per-test paths: copied, not part of the setting
+CONTENT_SUBFOLDERS = ("plans", "quizzes", "contests", "courses")
+
+
+@dataclass
+class Outcome:
+    """What `runner.invoke` answers, kept for the copies: the exit code and the output."""
+
+    exit_code: int
+    output: str
+
+
+@dataclass
+class Snapshot:
+    outcome: Outcome
+    taken_at: object
+    database: object            # SQLite: the path of a copy; PostgreSQL: {table: COPY text}, sequences
+    folders: dict
+
+
+class Snapshots:
+    """The session's copies, by setting; `run(app, runner, args)` is what the `setup_cli` fixture calls.
+
+    It runs in an application context of `app` (the `app` fixture's), whose session it commits and removes.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.copies: dict = {}
+        self.counts = {"real": 0, "copied": 0}
+        self.digests: dict = {}
+
+    def run(self, app, runner, args: tuple[str, ...]) -> Outcome:
+        key = self._key(app, args)
+        if not _just_emptied(app) or not _may_copy():
+            self.counts["real"] += 1
+            return _invoke(runner, args)
+        copy = self.copies.get(key)
+        if copy is not None and ("NOW_FUNCTION" in app.config or utcnow() - copy.taken_at < MAX_AGE):
+            _restore(app, copy)
+            self.counts["copied"] += 1
+            return copy.outcome
+        outcome = _invoke(runner, args)
+        self.counts["real"] += 1
+        if outcome.exit_code == 0:
+            self.copies[key] = self._take(app, outcome, sum(self.counts.values()))
+        return outcome
+
+    def _key(self, app, args) -> str:
+        setting = sorted((name, repr(value)) for name, value in app.config.items()
+                         if name not in FOLDERS and name not in ("NOW_FUNCTION", "CONTENT_FOLDER"))
+        moment = now() if "NOW_FUNCTION" in app.config else today()
+        return hashlib.sha256(repr((args, setting, moment, self._content(app))).encode()).hexdigest()
+
+    def _content(self, app) -> list:
+        """The content files by their path under the content folder and what they hold.
+
+        The database keeps content paths relative to the folder, so two tests that copied the same
+        files into folders of their own share a copy.
+        """
+        root = Path(app.config["CONTENT_FOLDER"])
+        files = []
+        for sub in CONTENT_SUBFOLDERS:
+            for path in sorted((root / sub).rglob("*")):
+                if path.is_file():
+                    stat = path.stat()
+                    known = (str(path), stat.st_mtime_ns, stat.st_size)
+                    if known not in self.digests:
+                        self.digests[known] = hashlib.sha256(path.read_bytes()).hexdigest()
+                    files.append((str(path.relative_to(root)), self.digests[known]))
+        return files
+
+    def _take(self, app, outcome: Outcome, number: int) -> Snapshot:
+        folders = {}
+        for name in FOLDERS:
+            source = Path(app.config[name])
+            if source.exists():
+                folders[name] = self.folder / f"{number}-{name}"
+                shutil.copytree(source, folders[name])
+        db.session.remove()
+        if db.engine.dialect.name == "postgresql":
+            database = _pg_take()
+        else:
+            database = self.folder / f"{number}.db"
+            with db.engine.connect() as connection:
+                target = sqlite3.connect(database)
+                connection.connection.driver_connection.backup(target)
+                target.close()
+        return Snapshot(outcome, utcnow(), database, folders)
+
+
+def _invoke(runner, args) -> Outcome:
+    result = runner.invoke(args=list(args))
+    return Outcome(result.exit_code, result.output)
+
+
+def _may_copy() -> bool:
+    """PostgreSQL gives rows back with foreign-key triggers off, which only a superuser may do (CI is one)."""
+    if db.engine.dialect.name != "postgresql":
+        return True
+    return bool(db.session.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar())
+
+
+def _just_emptied(app) -> bool:
+    """Whether the database holds only what `_empty_tables` leaves (the audit chain's head) and no uploads."""
+    if any(Path(app.config[name]).exists() and any(Path(app.config[name]).iterdir()) for name in FOLDERS):
+        return False
+    tables = [t for t in db.metadata.sorted_tables if t.name != "audit_head"]
+    held = " OR ".join(f'EXISTS (SELECT 1 FROM "{t.name}")' for t in tables)
+    [anything, heads] = db.session.execute(text(
+        f"SELECT CASE WHEN {held} THEN 1 ELSE 0 END, (SELECT count(*) FROM audit_head WHERE seq = 0)")).one()
+    db.session.commit()
+    return not anything and heads == 1
+
+
+def _pg_take() -> tuple[dict, dict]:
+    rows = {}
+    with db.engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        with raw.cursor() as cursor:
+            for table in db.metadata.sorted_tables:
+                with cursor.copy(f'COPY "{table.name}" TO STDOUT') as copy:
+                    data = b"".join(bytes(chunk) for chunk in copy)
+                if data:
+                    rows[table.name] = data
+            cursor.execute("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'")
+            sequences = dict(cursor.fetchall())
+        raw.rollback()
+    return rows, sequences
+
+
+def _restore(app, copy: Snapshot) -> None:
+    for name, source in copy.folders.items():
+        shutil.copytree(source, app.config[name], dirs_exist_ok=True)
+    db.session.remove()
+    if db.engine.dialect.name == "postgresql":
+        _pg_restore(*copy.database)
+    else:
+        with db.engine.connect() as connection:
+            source = sqlite3.connect(copy.database)
+            source.backup(connection.connection.driver_connection)
+            source.close()
+    db.engine.dispose()         # pooled connections drop what they cached of the old pages
+    # What this process keeps by id or by version (see `_empty_tables`) is rebuilt from the copy.
+    immutables().clear()
+    if isinstance(cache().store, MemoryStore):
+        cache().store.items.clear()
+        cache().store.size = 0
+
+
+def _pg_restore(rows: dict, sequences: dict) -> None:
+    """Put the rows back into the just-emptied database (which holds only the audit chain's head)."""
+    with db.engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        with raw.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")   # rows in any order: no FK triggers
+            cursor.execute("DELETE FROM audit_head")
+            for table, data in rows.items():
+                with cursor.copy(f'COPY "{table}" FROM STDIN') as copy:
+                    copy.write(data)
+            for sequence, value in sequences.items():
+                if value is None:
+                    cursor.execute("SELECT setval(%s, 1, false)", (f'public."{sequence}"',))
+                else:
+                    cursor.execute("SELECT setval(%s, %s, true)", (f'public."{sequence}"', value))
+        raw.commit()

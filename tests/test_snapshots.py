@@ -1,0 +1,98 @@
+"""The suite's copies of setup commands (tests/snapshots.py) give back exactly what the command left."""
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select, text
+
+from app.extensions import db
+from app.people.models import User
+from tests.conftest import _empty_tables
+from tests.snapshots import Snapshots
+
+
+def every_row() -> dict:
+    db.session.expire_all()
+    return {table.name: sorted(map(tuple, db.session.execute(select(table)).all()), key=repr)
+            for table in db.metadata.sorted_tables}
+
+
+def files_in(folder: Path) -> dict:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def sequences() -> dict:
+    """Where each id counter stands (PostgreSQL's sequences, SQLite's AUTOINCREMENT table)."""
+    if db.engine.dialect.name == "postgresql":
+        query = "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'"
+    elif db.session.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first():
+        query = "SELECT name, seq FROM sqlite_sequence"
+    else:
+        return {}
+    return dict(db.session.execute(text(query)).all())
+
+
+def start_afresh(app) -> None:
+    """What the `app` fixture leaves: empty tables and no uploads."""
+    _empty_tables()
+    shutil.rmtree(app.config["UPLOAD_FOLDER"], ignore_errors=True)
+
+
+def test_a_copy_of_the_demo_holds_every_row_and_file_the_command_left(app, runner, tmp_path):
+    snapshots = Snapshots(tmp_path / "copies")
+    (tmp_path / "copies").mkdir()
+    first = snapshots.run(app, runner, ("demo",))
+    assert first.exit_code == 0 and "Demo accounts" in first.output
+    rows, files, counters = every_row(), files_in(Path(app.config["UPLOAD_FOLDER"])), sequences()
+    assert rows["users"] and rows["lessons"] and rows["audit_events"] and files
+
+    start_afresh(app)
+    assert every_row() != rows
+    second = snapshots.run(app, runner, ("demo",))
+    assert snapshots.counts == {"real": 1, "copied": 1}
+    assert (second.exit_code, second.output) == (first.exit_code, first.output)
+    assert every_row() == rows
+    assert files_in(Path(app.config["UPLOAD_FOLDER"])) == files
+    assert sequences() == counters
+
+
+def test_a_database_that_is_not_fresh_runs_the_command_for_real(app, runner, tmp_path, make_user):
+    snapshots = Snapshots(tmp_path)
+    assert snapshots.run(app, runner, ("load-content",)).exit_code == 0
+    start_afresh(app)
+    someone = make_user("kept@uni.test")
+    assert snapshots.run(app, runner, ("load-content",)).exit_code == 0
+    assert snapshots.counts == {"real": 2, "copied": 0}
+    assert db.session.execute(select(User).where(User.id == someone.id)).scalar_one().email == "kept@uni.test"
+
+
+def test_another_setting_or_clock_gets_its_own_copy(app, runner, tmp_path):
+    snapshots = Snapshots(tmp_path)
+    app.config["NOW_FUNCTION"] = lambda: datetime(2024, 10, 1, 9, 0)
+    snapshots.run(app, runner, ("load-content",))
+    start_afresh(app)
+    app.config["NOW_FUNCTION"] = lambda: datetime(2024, 10, 2, 9, 0)
+    snapshots.run(app, runner, ("load-content",))
+    assert snapshots.counts == {"real": 2, "copied": 0}
+
+
+def test_emptying_leaves_only_the_audit_chains_head_and_ids_start_again(app, make_user, make_group):
+    first = make_user(group=make_group())
+    make_user()
+    _empty_tables()
+    rows = every_row()
+    assert {name for name, held in rows.items() if held} == {"audit_head"}
+    assert rows["audit_head"] == [(1, 0, "0" * 64)]
+    assert make_user(group=make_group()).id == first.id
+
+
+def test_folders_holding_the_same_files_share_a_copy_and_a_changed_file_does_not(app, runner, tmp_path):
+    plan = (Path(app.config["CONTENT_FOLDER"]) / "plans" / "ktu-2024-2025.toml").read_text(encoding="utf-8")
+    snapshots = Snapshots(tmp_path)
+    for name, text_of_plan in (("a", plan), ("b", plan), ("c", plan + "\n# one more line\n")):
+        (tmp_path / name / "plans").mkdir(parents=True)
+        (tmp_path / name / "plans" / "ktu-2024-2025.toml").write_text(text_of_plan, encoding="utf-8")
+        app.config["CONTENT_FOLDER"] = str(tmp_path / name)
+        start_afresh(app)
+        assert snapshots.run(app, runner, ("load-content",)).exit_code == 0
+    assert snapshots.counts == {"real": 2, "copied": 1}
