@@ -39,7 +39,7 @@ def test_seed_scale_on_the_demo_changes_nothing_and_says_why_in_one_sentence(app
     result = runner.invoke(args=["seed-scale", "--students", "60"])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
-    assert errors == ["error: this database already holds 17 people (the demo's or real ones); seed-scale builds "
+    assert errors == ["error: this database already holds 18 people (the demo's or real ones); seed-scale builds "
                       "a measuring instance only in an empty database (set DATABASE_URL to a new one)"]
     assert "Traceback" not in result.output and "IntegrityError" not in result.output
     assert db.session.scalar(select(func.count()).select_from(User)) == before
