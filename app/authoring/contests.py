@@ -22,7 +22,7 @@ from sqlalchemy import select
 from app.audit import service as audit
 from app.authoring import files as content_files
 from app.authoring.models import BROWSER, ContentDraft, ContentRevision
-from app.authoring.service import record_revision
+from app.authoring.service import drop_draft, find_draft, keep_draft, record_revision
 from app.contests.loader import SLUG, apply_contest, read_contest
 from app.contests.models import KINDS, MAX_FILE_MB, Contest
 from app.core.content import ContentError
@@ -387,19 +387,13 @@ def draft_key(slug: str, author: User) -> str:
 
 
 def load_draft(slug: str, author: User) -> ContentDraft | None:
-    return db.session.execute(select(ContentDraft).where(
-        ContentDraft.kind == "contest", ContentDraft.slug == draft_key(slug, author))).scalar()
+    return find_draft("contest", draft_key(slug, author))
 
 
 def save_draft(slug: str, fields: dict[str, str], *, author: User, now: datetime) -> ContentDraft:
     """Keep what is being written, valid or not, until it is published or discarded."""
-    draft = load_draft(slug, author) or ContentDraft(kind="contest", slug=draft_key(slug, author))
-    draft.fields, draft.author_id, draft.updated_at = fields, author.id, now
-    db.session.add(draft)
-    return draft
+    return keep_draft("contest", draft_key(slug, author), fields, author=author, now=now)
 
 
 def discard_draft(slug: str, author: User) -> None:
-    draft = load_draft(slug, author)
-    if draft is not None:
-        db.session.delete(draft)
+    drop_draft("contest", draft_key(slug, author))

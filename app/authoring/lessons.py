@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from app.audit import service as audit
 from app.authoring import files as content_files
 from app.authoring.models import BROWSER, ContentDraft, ContentRevision
-from app.authoring.service import record_revision
+from app.authoring.service import drop_draft, find_draft, keep_draft, record_revision
 from app.core import markdown
 from app.core.content import ContentError
 from app.core.uploads import store_image
@@ -248,22 +248,16 @@ def draft_key(course: Course, slug: str) -> str:
 
 
 def load_draft(course: Course, slug: str) -> ContentDraft | None:
-    return db.session.execute(select(ContentDraft).where(
-        ContentDraft.kind == "lesson", ContentDraft.slug == draft_key(course, slug))).scalar()
+    return find_draft("lesson", draft_key(course, slug))
 
 
 def save_draft(course: Course, slug: str, fields: dict[str, str], *, author: User, now: datetime) -> ContentDraft:
     """Keep what is being written, valid or not, until it is published or discarded."""
-    draft = load_draft(course, slug) or ContentDraft(kind="lesson", slug=draft_key(course, slug))
-    draft.fields, draft.author_id, draft.updated_at = fields, author.id, now
-    db.session.add(draft)
-    return draft
+    return keep_draft("lesson", draft_key(course, slug), fields, author=author, now=now)
 
 
 def discard_draft(course: Course, slug: str) -> None:
-    draft = load_draft(course, slug)
-    if draft is not None:
-        db.session.delete(draft)
+    drop_draft("lesson", draft_key(course, slug))
 
 
 def add_image(fields: dict[str, str], stream, alt: str, folder: Path) -> dict[str, str]:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from app.audit import service as audit
 from app.authoring import files as content_files
 from app.authoring.models import BROWSER, ContentDraft, ContentRevision
-from app.authoring.service import record_revision
+from app.authoring.service import drop_draft, find_draft, keep_draft, record_revision
 from app.brainring.loader import SLUG, apply_ring_set, read_ring_set
 from app.brainring.models import RingSet
 from app.brainring.service import picture_file
@@ -266,22 +266,16 @@ def draft_key(slug: str) -> str:
 
 
 def load_draft(slug: str) -> ContentDraft | None:
-    return db.session.execute(select(ContentDraft).where(
-        ContentDraft.kind == "brainring", ContentDraft.slug == draft_key(slug))).scalar()
+    return find_draft("brainring", draft_key(slug))
 
 
 def save_draft(slug: str, fields: dict[str, str], *, author: User, now: datetime) -> ContentDraft:
     """Keep what is being written, valid or not, until it is published or discarded."""
-    draft = load_draft(slug) or ContentDraft(kind="brainring", slug=draft_key(slug))
-    draft.fields, draft.author_id, draft.updated_at = fields, author.id, now
-    db.session.add(draft)
-    return draft
+    return keep_draft("brainring", draft_key(slug), fields, author=author, now=now)
 
 
 def discard_draft(slug: str) -> None:
-    draft = load_draft(slug)
-    if draft is not None:
-        db.session.delete(draft)
+    drop_draft("brainring", draft_key(slug))
 
 
 def preview_questions(spec: dict, language: str) -> list[dict]:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload, undefer
 
 from app.audit import service as audit
 from app.authoring import files as content_files
-from app.authoring.models import BROWSER, FILE, PUBLISHED, RETIRED, ContentGrant, ContentRevision
+from app.authoring.models import BROWSER, FILE, PUBLISHED, RETIRED, ContentDraft, ContentGrant, ContentRevision
 from app.brainring.models import RingSet
 from app.brainring.service import picture_file
 from app.core.clock import utcnow
@@ -243,3 +243,21 @@ def history(kind: str, slug: str) -> list[ContentRevision]:
         ContentRevision.author)).where(
         ContentRevision.kind == kind, ContentRevision.slug == slug).order_by(ContentRevision.number.desc())).scalars().all()
 
+
+# Drafts: what is being written in an editor, valid or not, kept until it is published or discarded -----------
+
+def find_draft(kind: str, key: str) -> ContentDraft | None:
+    return db.session.execute(select(ContentDraft).where(ContentDraft.kind == kind, ContentDraft.slug == key)).scalar()
+
+
+def keep_draft(kind: str, key: str, fields: dict[str, str], *, author: User, now: datetime) -> ContentDraft:
+    draft = find_draft(kind, key) or ContentDraft(kind=kind, slug=key)
+    draft.fields, draft.author_id, draft.updated_at = fields, author.id, now
+    db.session.add(draft)
+    return draft
+
+
+def drop_draft(kind: str, key: str) -> None:
+    draft = find_draft(kind, key)
+    if draft is not None:
+        db.session.delete(draft)

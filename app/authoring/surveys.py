@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from app.audit import service as audit
 from app.authoring import files as content_files
 from app.authoring.models import BROWSER, ContentDraft, ContentRevision
-from app.authoring.service import record_revision
+from app.authoring.service import drop_draft, find_draft, keep_draft, record_revision
 from app.core.content import ContentError
 from app.extensions import db
 from app.people.models import User
@@ -355,22 +355,16 @@ def draft_key(slug: str) -> str:
 
 
 def load_draft(slug: str) -> ContentDraft | None:
-    return db.session.execute(select(ContentDraft).where(
-        ContentDraft.kind == "survey", ContentDraft.slug == draft_key(slug))).scalar()
+    return find_draft("survey", draft_key(slug))
 
 
 def save_draft(slug: str, fields: dict[str, str], *, author: User, now: datetime) -> ContentDraft:
     """Keep what is being written, valid or not, until it is published or discarded."""
-    draft = load_draft(slug) or ContentDraft(kind="survey", slug=draft_key(slug))
-    draft.fields, draft.author_id, draft.updated_at = fields, author.id, now
-    db.session.add(draft)
-    return draft
+    return keep_draft("survey", draft_key(slug), fields, author=author, now=now)
 
 
 def discard_draft(slug: str) -> None:
-    draft = load_draft(slug)
-    if draft is not None:
-        db.session.delete(draft)
+    drop_draft("survey", draft_key(slug))
 
 
 @dataclass
