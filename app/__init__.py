@@ -131,6 +131,7 @@ def _init_login(app: Flask) -> None:
         user = signed_in_person(int(ident), owed_notice=owed_version_expression())
         if user is None or not user.active or user.session_token != token:
             return None
+        g.person_language = user.language   # for the locale, which may be asked after a commit expired the row
         return user
 
 

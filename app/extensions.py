@@ -1,7 +1,7 @@
 """Flask extensions, created unbound and attached in create_app()."""
 import sqlite3
 
-from flask import request
+from flask import g, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -55,8 +55,10 @@ def select_locale():
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
-    if current_user and current_user.is_authenticated and current_user.language in languages:
-        return current_user.language
+    if current_user and current_user.is_authenticated:
+        language = g.person_language if "person_language" in g else current_user.language
+        if language in languages:
+            return language
     chosen = request.cookies.get("language")
     if chosen in languages:
         return chosen

@@ -150,11 +150,14 @@ def streak_weeks(user_id: int, today: date) -> int:
 
 def _badge_conditions(user: User, today: date, skip: set[str]) -> dict[str, bool]:
     """Which badges the person has earned, read from gamification's own facts and ledger only."""
+    facts: set[tuple[str, str]] | None = None
+
     def exists(kind: str, ref: str | None = None):
-        query = select(GameFact.id).where(GameFact.user_id == user.id, GameFact.kind == kind)
-        if ref is not None:
-            query = query.where(GameFact.ref == ref)
-        return db.session.execute(query.limit(1)).first() is not None
+        nonlocal facts
+        if facts is None:   # the person's facts in one statement, read only if a badge needs them
+            facts = {(kind_, ref_) for kind_, ref_ in db.session.execute(select(GameFact.kind, GameFact.ref).where(
+                GameFact.user_id == user.id))}
+        return (kind, ref) in facts if ref is not None else any(held == kind for held, _ref in facts)
 
     streak = None
     results = {}

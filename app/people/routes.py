@@ -39,6 +39,7 @@ def _login_page(form, status: int = 200, sso_problem: str | None = None):
 def _sign_in(user: User, *, remember: bool, method: str) -> None:
     """Start a fresh session for the person (nothing from before carries over) and note the sign-in."""
     session.clear()
+    user_id = user.id   # read before the commit, which expires the row
     login_user(user, remember=remember)
     session["stay"] = remember
     user.last_login_at = utcnow()
@@ -46,7 +47,7 @@ def _sign_in(user: User, *, remember: bool, method: str) -> None:
     if not user.language and chosen in current_app.config["LANGUAGES"]:
         user.language = chosen   # a language picked before signing in is the person's choice
     db.session.commit()
-    logger.info("user %s signed in (%s)", user.id, method)
+    logger.info("user %s signed in (%s)", user_id, method)
 
 
 @auth_bp.route("/login", methods=["GET", "POST"])

@@ -70,10 +70,9 @@ def show(slug):
     """Explain a quiz's rules and list the person's attempts."""
     quiz = _quiz_or_404(slug)
     moment = now()
-    service.close_overdue(moment, user_id=current_user.id, quiz_id=quiz.id)
+    mine = service.attempts_at(current_user.id, quiz, moment)
     activity = service.activity_for(quiz, moment)
-    attempts = service.attempts_for(current_user.id, quiz, activity.id if activity else None)
-    current = service.open_attempt(current_user.id, quiz)
+    attempts, current = service.in_scope(mine, activity.id if activity else None), service.open_one(mine)
     left = (quiz.attempts_allowed - len(attempts)) if quiz.attempts_allowed else None
     return render_template("quizzes/show.html", quiz=quiz, attempts=attempts, current=current, left=left,
                            grade=service.final_grade(attempts, quiz.grading), activity=activity,

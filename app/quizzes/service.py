@@ -95,6 +95,26 @@ def open_attempt(user_id: int, quiz: Quiz) -> QuizAttempt | None:
         QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz.id, QuizAttempt.status == OPEN)).scalar_one_or_none()
 
 
+def attempts_at(user_id: int, quiz: Quiz, now: datetime) -> list[QuizAttempt]:
+    """All the person's attempts at this quiz (every year's), in order, in one statement; an open one whose
+    time ran out is closed and graded first."""
+    mine = db.session.execute(select(QuizAttempt).where(
+        QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz.id).order_by(QuizAttempt.number)).scalars().all()
+    for attempt in mine:
+        if overdue(attempt, now):
+            submit(attempt, now)
+    return mine
+
+
+def in_scope(attempts: list[QuizAttempt], activity_id: int | None) -> list[QuizAttempt]:
+    """The attempts that count in this academic year's scope (see attempts_for)."""
+    return [attempt for attempt in attempts if attempt.activity_id == activity_id]
+
+
+def open_one(attempts: list[QuizAttempt]) -> QuizAttempt | None:
+    return next((attempt for attempt in attempts if attempt.status == OPEN), None)
+
+
 def extra_minutes(user_id: int, quiz_id: int) -> int:
     """The extra time granted to a person for this quiz (a quiz-specific grant or one for all quizzes)."""
     grants = db.session.execute(select(QuizAccommodation.extra_minutes).where(
@@ -170,28 +190,29 @@ def draw_layout(version: QuizVersion, quiz: Quiz, rng: random.Random, seen: Coun
 
 def start_attempt(user: User, quiz: Quiz, now: datetime, rng: random.Random | None = None) -> QuizAttempt:
     """Resume the person's open attempt, or start a new one if the quiz and their attempts allow."""
-    close_overdue(now, user_id=user.id, quiz_id=quiz.id)
-    current = open_attempt(user.id, quiz)
+    user_id, quiz_id = user.id, quiz.id   # read once: the commit below expires both rows
+    mine = attempts_at(user_id, quiz, now)
+    current = open_one(mine)
     if current is not None:
         return current
     if not quiz.is_open(now):
         raise QuizUnavailable("closed")
     activity = activity_for(quiz, now)
-    previous = attempts_for(user.id, quiz, activity.id if activity else None)
+    previous = in_scope(mine, activity.id if activity else None)
     if quiz.attempts_allowed and len(previous) >= quiz.attempts_allowed:
         raise QuizUnavailable("no attempts left")
     version = db.session.get(QuizVersion, quiz.current_version_id)
     seen = Counter(entry["key"] for attempt in previous for entry in attempt.layout)
     layout = draw_layout(version, quiz, rng or random.SystemRandom(), seen)
     new_id = db.session.execute(insert_ignoring_duplicates(QuizAttempt, dict(
-        quiz_id=quiz.id, version_id=version.id, user_id=user.id, activity_id=activity.id if activity else None,
+        quiz_id=quiz.id, version_id=version.id, user_id=user_id, activity_id=activity.id if activity else None,
         number=len(previous) + 1, status=OPEN, started_at=now,
-        deadline=deadline_for(quiz, now, extra_minutes(user.id, quiz.id)), layout=layout,
+        deadline=deadline_for(quiz, now, extra_minutes(user_id, quiz.id)), layout=layout,
     ))).scalar_one_or_none()
     db.session.commit()
     if new_id is None:  # started at the same moment in another request: use that one
-        return open_attempt(user.id, quiz)
-    logger.info("user %s started attempt %s at quiz %s", user.id, new_id, quiz.id)
+        return open_attempt(user_id, quiz)
+    logger.info("user %s started attempt %s at quiz %s", user_id, new_id, quiz_id)
     return db.session.get(QuizAttempt, new_id)
 
 
@@ -451,16 +472,19 @@ def _grade(attempt: QuizAttempt) -> None:
     questions = version_questions(attempt.version_id)
     saved = saved_responses(attempt)
     total = possible = 0.0
+    rows = []
     for entry in attempt.layout:
         question = questions[entry["key"]]
         points_possible = float(question.get("points", 1))
         points = round(score(question, saved.get(entry["key"])) * points_possible, 6)
         total, possible = total + points, possible + points_possible
-        db.session.execute(insert_ignoring_duplicates(AttemptAnswer, dict(
-            attempt_id=attempt.id, question_key=entry["key"], response=None, saved_at=attempt.submitted_at)))
-        db.session.execute(update(AttemptAnswer).where(
-            AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.question_key == entry["key"],
-        ).values(points=points, points_possible=points_possible))
+        rows.append({"attempt_id": attempt.id, "question_key": entry["key"], "response": None,
+                     "saved_at": attempt.submitted_at, "points": points, "points_possible": points_possible})
+    if rows:   # one statement: every drawn question gets its points, an unanswered one a row of its own
+        insert = dialect_insert(AttemptAnswer)
+        db.session.execute(insert.on_conflict_do_update(
+            index_elements=[AttemptAnswer.attempt_id, AttemptAnswer.question_key],
+            set_={"points": insert.excluded.points, "points_possible": insert.excluded.points_possible}), rows)
     attempt.score, attempt.max_score = total, possible
     attempt.percent = round(100 * total / possible, 2) if possible else 0.0
     attempt.passed = attempt.percent >= attempt.quiz.pass_percent

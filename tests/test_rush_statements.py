@@ -1,0 +1,66 @@
+"""The integrity-hour rush's requests run a fixed, small number of SQL statements.
+
+A year's intake signs in, consents to the privacy notice, opens the quiz, starts, answers and submits
+within minutes (`bench/rush.py`); each of those requests is paid thousands of times. A commit expires
+every loaded row, so reading the signed-in person after one (for the log line, the interface language,
+a redirect) reloads the whole row with its password hash and roles: these tests fail if that comes back,
+or if grading goes back to statements per question.
+"""
+import re
+
+from tests.test_query_counts import Statements, build
+
+INPUT = re.compile(r'name="(a[a-z2-7]{16})" value="([^"]*)"')
+
+
+def counted(block):
+    with Statements(width=400) as statements:
+        response = block()
+    return response, statements.seen
+
+
+def reloads_the_person(statements):
+    return [s for s in statements if "users.password_hash" in s]
+
+
+def test_each_step_of_the_rush_runs_few_statements_and_never_reloads_the_person(app, runner):
+    build(runner, 10)
+    client = app.test_client()
+
+    response, seen = counted(lambda: client.post("/login", data={
+        "email": "student3@scale.test", "password": "scale-password"}))
+    assert response.status_code == 302 and response.location == "/"
+    assert len(seen) <= 3, seen   # the person with their roles, the time of this sign-in
+    assert len(reloads_the_person(seen)) == 1, seen   # only the lookup by e-mail
+
+    notice = client.get("/quizzes/integrity-hour/")
+    assert notice.status_code == 302 and "/privacy/consent" in notice.location
+    assert "consent" in client.get(notice.location).get_data(as_text=True).lower()
+    response, seen = counted(lambda: client.post("/privacy/consent", data={"next": "/quizzes/integrity-hour/"}))
+    assert response.status_code == 302 and response.location == "/quizzes/integrity-hour/"
+    assert len(seen) <= 4 and not reloads_the_person(seen), seen
+
+    response, seen = counted(lambda: client.get("/quizzes/integrity-hour/"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'action="/quizzes/integrity-hour/start"' in page
+    assert len(seen) <= 9 and sum("FROM quiz_attempts" in s for s in seen) == 1, seen   # all the person's attempts, once
+
+    response, seen = counted(lambda: client.post("/quizzes/integrity-hour/start"))
+    assert response.status_code == 302 and "/quizzes/attempts/" in response.location
+    assert len(seen) <= 10 and not reloads_the_person(seen), seen
+    attempt = response.location
+
+    page = client.get(f"{attempt}?page=1").get_data(as_text=True)
+    answers = {name: value or "0" for name, value in reversed(INPUT.findall(page))}
+    assert answers
+    response, seen = counted(lambda: client.post(f"{attempt}/autosave?page=1", data=answers))
+    assert response.status_code == 200 and response.get_json()["saved"] is True
+    assert len(seen) <= 3, seen
+
+    response, seen = counted(lambda: client.post(f"{attempt}/submit"))
+    assert response.status_code == 302 and "/result" in response.location
+    grading = [s for s in seen if "attempt_answers" in s and not s.startswith("SELECT")]
+    assert len(grading) == 1, grading   # every drawn question's points in one statement
+    assert len(seen) <= 30 and not reloads_the_person(seen), seen   # grading, coverage, XP, badges, notices
+    result = client.get(response.location).get_data(as_text=True)
+    assert "%" in result
