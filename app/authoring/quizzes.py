@@ -483,7 +483,8 @@ def _build(quiz: Quiz, parts: dict[str, dict], page: str | None = None) -> Built
     keys = [q["key"] for q in tomllib.loads(files[main])["questions"]]
     index_parts: dict[int, str] = {}
     for part, fields in parts.items():
-        key = part.split("/", 1)[1] if part.startswith("questions/") else fields.get("key") if part.startswith("new/") else None
+        key = part.split("/", 1)[1] if part.startswith("questions/") else \
+            fields.get("key") if part.startswith("new/") else None
         if key in keys:
             # A new question whose key is taken is the second one of that key.
             index_parts[len(keys) - 1 - keys[::-1].index(key) if part.startswith("new/") else keys.index(key)] = part
