@@ -1,14 +1,19 @@
-"""The quiz settings editor: the quiz loader's checks at the field, no new question version, history and audit."""
+"""The quiz editor: the quiz loader's checks at the field, no new question version, history and audit; drafts
+kept without touching what students get, published together as one version that open attempts do not follow."""
+import random
+
 import pytest
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
 from app.authoring import quizzes as quiz_editor
-from app.authoring.models import BROWSER
+from app.authoring.models import BROWSER, ContentDraft
 from app.authoring.service import current_revision
 from app.cli import load_content
+from app.core.clock import utcnow
 from app.extensions import db
-from app.quizzes.models import Quiz
+from app.quizzes import service as quiz_service
+from app.quizzes.models import AttemptAnswer, Quiz, QuizAttempt
 
 QUIZ = "integrity-hour"
 
@@ -196,3 +201,177 @@ def test_draw_rules_are_edited_through_the_loaders_checks(officer, client):
     assert client.post(f"/authoring/quizzes/{QUIZ}/draw", data={"draw-category-0": "", "draw-count-0": ""}).status_code == 302
     db.session.expire_all()
     assert _quiz().current.draw == []
+
+
+# Drafts: kept without touching what students get, published together as one version ---------------
+
+def _drafts() -> list[ContentDraft]:
+    return db.session.execute(select(ContentDraft).where(ContentDraft.kind == "quiz")).scalars().all()
+
+
+def _single(quiz: Quiz, skip: int = 0) -> dict:
+    return [q for q in quiz.current.questions if q["type"] == "single"][skip]
+
+
+def test_a_draft_changes_nothing_students_get_until_it_is_published_as_one_version(officer, client):
+    quiz = _quiz()
+    first, second = _single(quiz), _single(quiz, 1)
+    version, revision, time_limit = quiz.current.number, current_revision("quiz", QUIZ).number, quiz.time_limit_minutes
+    edited = {**quiz_editor.question_fields(first), "text": "Is this drafted text what students read?",
+              "action": "draft"}
+    response = client.post(f"/authoring/quizzes/{QUIZ}/questions/{first['key']}/edit", data=edited)
+    assert response.status_code == 302 and response.location.endswith(f"/questions/{first['key']}/edit")
+    client.post(f"/authoring/quizzes/{QUIZ}/questions/{second['key']}/edit", data={
+        **quiz_editor.question_fields(second), "explanation": "A drafted explanation.", "action": "draft"})
+    client.post(f"/authoring/quizzes/{QUIZ}/settings", data={
+        **quiz_editor.settings_of(quiz), "time_limit_minutes": str(time_limit + 5), "action": "draft"})
+
+    db.session.expire_all()
+    quiz = _quiz()                                       # what students get is untouched
+    assert quiz.current.number == version and quiz.time_limit_minutes == time_limit
+    assert quiz.current.question(first["key"])["text"] == first["text"]
+    assert current_revision("quiz", QUIZ).number == revision and len(_drafts()) == 3
+
+    page = client.get(f"/authoring/quizzes/{QUIZ}/questions/{first['key']}/edit").get_data(as_text=True)
+    assert "Is this drafted text what students read?" in page            # the editor reopens the draft
+    assert "You are editing a draft saved" in page and officer.full_name in page
+    assert "Publish also publishes the rest of this quiz" in page and f"Question {second['key']}" in page
+    page = client.get(f"/authoring/quizzes/{QUIZ}/settings").get_data(as_text=True)
+    assert 'id="draft-title"' in page and f"Question {first['key']}</a>" in page and "Settings</a>" in page
+    assert f'value="{time_limit + 5}"' in page
+
+    response = client.post(f"/authoring/quizzes/{QUIZ}/settings", data={"action": "publish-all"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    quiz = _quiz()
+    assert quiz.current.number == version + 1 and quiz.time_limit_minutes == time_limit + 5    # one new version
+    assert quiz.current.question(first["key"])["text"] == "Is this drafted text what students read?"
+    assert quiz.current.question(second["key"])["explanation"] == "A drafted explanation."
+    latest = current_revision("quiz", QUIZ)
+    assert latest.number == revision + 1 and latest.origin == BROWSER and latest.author_id == officer.id
+    assert "Is this drafted text what students read?" in latest.diff and "A drafted explanation." in latest.diff
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "content.published", AuditEvent.subject == f"quiz:{QUIZ}")) == 1
+    assert _drafts() == []
+    history = client.get(f"/authoring/quiz/{QUIZ}/history").get_data(as_text=True)
+    assert officer.full_name in history and "A drafted explanation." in history
+
+
+def test_new_questions_drafted_one_by_one_arrive_together(officer, client):
+    version = _quiz().current.number
+    first = {"category": "", "points": "1", **NEW_QUESTIONS[0], "action": "draft"}
+    response = client.post(f"/authoring/quizzes/{QUIZ}/questions/new", data=first)
+    assert response.location.endswith("/questions/new?draft=1")
+    response = client.post(f"/authoring/quizzes/{QUIZ}/questions/new", data={
+        "category": "", "points": "1", **NEW_QUESTIONS[2], "action": "draft"})
+    assert response.location.endswith("/questions/new?draft=2")
+    page = client.get(f"/authoring/quizzes/{QUIZ}/questions/new?draft=1").get_data(as_text=True)
+    assert 'value="gift-single"' in page and "A thank-you card" in page
+    db.session.expire_all()
+    assert _quiz().current.number == version
+
+    # Publishing from the first one's page publishes both, as one version.
+    assert client.post(f"/authoring/quizzes/{QUIZ}/questions/new?draft=1",
+                       data={**first, "action": "publish"}).status_code == 302
+    db.session.expire_all()
+    quiz = _quiz()
+    assert quiz.current.number == version + 1
+    assert [q["key"] for q in quiz.current.questions[-2:]] == ["gift-single", "gift-true-false"]
+    assert _drafts() == []
+
+
+def test_a_draft_is_previewed_as_a_student_will_see_it_and_nothing_is_kept(officer, client):
+    question = _single(_quiz())
+    fields = {name: value for name, value in quiz_editor.question_fields(question).items()
+              if not name.endswith(("-kk", "-ru"))}          # its translations would still have the old options
+    fields.update({"options": "\n".join(question["options"]) + "\nA new option", "action": "preview"})
+    page = client.get(f"/authoring/quizzes/{QUIZ}/questions/{question['key']}/edit").get_data(as_text=True)
+    assert "As a student sees it (published version)" in page
+    page = client.post(f"/authoring/quizzes/{QUIZ}/questions/{question['key']}/edit", data=fields).get_data(as_text=True)
+    preview = page.split('id="preview-title"', 1)[1]
+    assert "As a student will see it (your draft)" in page and "A new option" in preview
+    assert 'type="radio"' in preview                            # the answer sheet's own block
+    assert _drafts() == []
+    db.session.expire_all()
+    assert "A new option" not in _quiz().current.question(question["key"])["options"]
+
+
+def test_an_invalid_draft_is_kept_and_its_publish_refused_at_the_field(officer, client):
+    quiz = _quiz()
+    question = _single(quiz)
+    version = quiz.current.number
+    broken = {**quiz_editor.question_fields(question), "points": "many", "text": "Kept while broken?",
+              "action": "draft"}
+    assert client.post(f"/authoring/quizzes/{QUIZ}/questions/{question['key']}/edit", data=broken).status_code == 302
+    page = client.post(f"/authoring/quizzes/{QUIZ}/questions/{question['key']}/edit",
+                       data={**broken, "action": "publish"}).get_data(as_text=True)
+    assert 'id="points-error"' in page and 'value="many"' in page and "Kept while broken?" in page
+
+    # Publishing another page's part: that edit is kept in the draft, the broken part is shown at its field.
+    settings = {**quiz_editor.settings_of(quiz), "xp": "77", "action": "publish"}
+    response = client.post(f"/authoring/quizzes/{QUIZ}/settings", data=settings)
+    assert response.status_code == 302 and f"/questions/{question['key']}/edit?check=1" in response.location
+    page = client.get(response.location).get_data(as_text=True)
+    assert 'id="points-error"' in page and 'value="many"' in page
+    db.session.expire_all()
+    quiz = _quiz()
+    assert quiz.current.number == version and quiz.xp != 77
+    assert {draft.slug for draft in _drafts()} == {f"{QUIZ}/settings", f"{QUIZ}/questions/{question['key']}"}
+    assert 'value="77"' in client.get(f"/authoring/quizzes/{QUIZ}/settings").get_data(as_text=True)
+
+    # A loader's check, too, is held back to the draft part's own field.
+    draw = {"draw-category-0": "nothing-like-this", "draw-count-0": "1", "action": "draft"}
+    client.post(f"/authoring/quizzes/{QUIZ}/draw", data=draw)
+    client.post(f"/authoring/quizzes/{QUIZ}/questions/{question['key']}/edit",
+                data={**broken, "points": "2", "action": "draft"})
+    response = client.post(f"/authoring/quizzes/{QUIZ}/settings", data={"action": "publish-all"})
+    page = client.get(response.location).get_data(as_text=True)
+    assert 'id="draw-count-0-error"' in page and "has 0" in page and 'value="nothing-like-this"' in page
+    db.session.expire_all()
+    assert _quiz().current.number == version
+
+
+def test_discarding_a_part_or_the_whole_draft(officer, client):
+    quiz = _quiz()
+    question = _single(quiz)
+    client.post(f"/authoring/quizzes/{QUIZ}/settings", data={**quiz_editor.settings_of(quiz), "xp": "77",
+                                                             "action": "draft"})
+    client.post(f"/authoring/quizzes/{QUIZ}/questions/{question['key']}/edit",
+                data={**quiz_editor.question_fields(question), "text": "Discard me", "action": "draft"})
+    assert client.post(f"/authoring/quizzes/{QUIZ}/settings", data={"action": "discard"}).status_code == 302
+    assert {draft.slug for draft in _drafts()} == {f"{QUIZ}/questions/{question['key']}"}
+    page = client.get(f"/authoring/quizzes/{QUIZ}/settings").get_data(as_text=True)
+    assert f'value="{quiz.xp}"' in page and 'value="77"' not in page
+    assert client.post(f"/authoring/quizzes/{QUIZ}/settings", data={"action": "discard-all"}).status_code == 302
+    assert _drafts() == []
+    page = client.get(f"/authoring/quizzes/{QUIZ}/questions/{question['key']}/edit").get_data(as_text=True)
+    assert "Discard me" not in page and "You are editing a draft" not in page
+    db.session.expire_all()
+    assert _quiz().current.question(question["key"])["text"] == question["text"]
+
+
+def test_an_attempt_started_before_a_publish_scores_on_its_version(officer, client, make_user):
+    student = make_user()
+    attempt = quiz_service.start_attempt(student, _quiz(), utcnow(), random.Random(19))
+    started_on = attempt.version_id
+    drawn = {entry["key"] for entry in attempt.layout}
+    question = next(q for q in _quiz().current.questions if q["key"] in drawn and q["type"] == "single")
+    quiz_service.save_answers(attempt, {question["key"]: question["answer"]}, utcnow())   # right, as it stands
+
+    # The officer changes the right answer (and the wording) and publishes.
+    fields = quiz_editor.question_fields(question)
+    fields["answer"] = str((question["answer"] + 1) % len(question["options"]) + 1)
+    assert client.post(f"/authoring/quizzes/{QUIZ}/questions/{question['key']}/edit",
+                       data={**fields, "action": "publish"}).status_code == 302
+    db.session.expire_all()
+    quiz = _quiz()
+    assert quiz.current_version_id != started_on
+    assert quiz.current.question(question["key"])["answer"] != question["answer"]
+
+    attempt = db.session.get(QuizAttempt, attempt.id)
+    quiz_service.submit(attempt, utcnow())
+    answer = db.session.execute(select(AttemptAnswer).where(
+        AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.question_key == question["key"])).scalar_one()
+    assert attempt.version_id == started_on and answer.points == answer.points_possible > 0
+    later = quiz_service.start_attempt(make_user(), _quiz(), utcnow())
+    assert later.version_id == quiz.current_version_id

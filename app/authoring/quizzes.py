@@ -1,8 +1,8 @@
-"""The quiz settings editor: title, description (in every language), windows, time limit, attempts, grading,
-pass mark, feedback, paging and shuffling — written into the quiz's file and read back by `read_quiz`.
+"""The quiz editor: settings (title, description in every language, windows, time limit, attempts, grading,
+pass mark, feedback, paging, shuffling), draw rules and questions, kept as a draft and published as one new
+version of the quiz through the quiz loader's checks (`read_quiz`).
 
-The questions and draw rules are kept as they are; an edit that changes settings only makes no new
-question version, so attempts keep theirs.
+A change of settings only makes no new question version; attempts keep the version they were given.
 """
 import tomllib
 from dataclasses import dataclass, field
@@ -16,8 +16,8 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import service as audit
 from app.authoring import files as content_files
-from app.authoring.models import BROWSER, ContentRevision
-from app.authoring.service import record_revision
+from app.authoring.models import BROWSER, ContentDraft, ContentRevision
+from app.authoring.service import drop_draft, keep_draft, record_revision
 from app.core.content import ContentError
 from app.extensions import db
 from app.people.models import User
@@ -86,16 +86,16 @@ def _table(fields: dict[str, str], top: dict, problems: dict[str, str]) -> dict:
 class Outcome:
     revision: ContentRevision | None = None
     problems: dict[str, str] = field(default_factory=dict)
+    part: str | None = None           # the draft part the problems belong to (see "Drafts" below)
 
 
-def publish_settings(quiz: Quiz, fields: dict[str, str], *, author: User, now: datetime) -> Outcome:
-    """Write the settings into the quiz's files, read them with the quiz loader's checks, and store them."""
-    files = content_files.quiz_files(quiz)
-    main = f"quizzes/{quiz.slug}.toml"
+def _settings_into(files: dict[str, str], slug: str, fields: dict[str, str]) -> dict[str, str]:
+    """Write the settings into the quiz's files; return what cannot be written, by field."""
+    main = f"quizzes/{slug}.toml"
     problems: dict[str, str] = {}
     files[main] = tomli_w.dumps(_table(fields, tomllib.loads(files[main]), problems))
     for language in TRANSLATIONS:
-        name = f"quizzes/{quiz.slug}.{language}.toml"
+        name = f"quizzes/{slug}.{language}.toml"
         title, description = fields.get(f"title-{language}", ""), fields.get(f"description-{language}", "")
         table = tomllib.loads(files[name]) if name in files else {}
         if not (title or description or table.get("questions")):
@@ -103,23 +103,13 @@ def publish_settings(quiz: Quiz, fields: dict[str, str], *, author: User, now: d
             continue
         table.update({"title": title, "description": description})
         files[name] = tomli_w.dumps(table)
-    if problems:
-        return Outcome(problems=problems)
-    with content_files.scratch_folder() as scratch:
-        content_files.write_files(Path(scratch), files)
-        try:
-            spec = read_quiz(Path(scratch) / main)
-        except ContentError as error:
-            language = next((lang for lang in TRANSLATIONS if error.path.endswith(f".{lang}.toml")), "")
-            key = error.key if error.key in fields else "title"
-            return Outcome(problems={f"{key}-{language}" if language else key: error.problem})
-    apply_quiz(spec)
-    db.session.flush()
-    revision = record_revision("quiz", quiz.slug, origin=BROWSER, author=author, now=now)
-    if revision is not None:
-        audit.record("content.published", actor=author, subject=f"quiz:{quiz.slug}",
-                     payload={"revision": revision.number, "change": "settings"}, now=now)
-    return Outcome(revision=revision)
+    return problems
+
+
+def _settings_problem(error: ContentError, fields: dict[str, str]) -> dict[str, str]:
+    language = next((lang for lang in TRANSLATIONS if error.path.endswith(f".{lang}.toml")), "")
+    key = error.key if error.key in fields else "title"
+    return {f"{key}-{language}" if language else key: error.problem}
 
 
 CHOICES = {"grading": GRADING, "feedback": FEEDBACK}
@@ -270,27 +260,25 @@ def _question_problem(error: ContentError) -> dict[str, str]:
     return problems
 
 
-def publish_question(quiz: Quiz, key: str | None, fields: dict[str, str], *, author: User, now: datetime) -> Outcome:
-    """Add a question to the bank or change one (its key stays), through the quiz loader's checks."""
-    files = content_files.quiz_files(quiz)
-    main = f"quizzes/{quiz.slug}.toml"
+def _question_into(files: dict[str, str], slug: str, key: str | None, fields: dict[str, str]) -> dict[str, str]:
+    """Add a question to the bank's files or change one (its key stays); return what cannot be written."""
+    main = f"quizzes/{slug}.toml"
     top = tomllib.loads(files[main])
     problems: dict[str, str] = {}
     if key is not None:
         fields = {**fields, "key": key}
     entry = _entry(fields, problems)
     if problems:
-        return Outcome(problems=problems)
+        return problems
     questions = top["questions"]
     index = next((i for i, q in enumerate(questions) if q["key"] == key), None) if key else None
     if index is None:
         questions.append(entry)
-        index = len(questions) - 1
     else:
         questions[index] = entry
     files[main] = tomli_w.dumps(top)
     for language in TRANSLATIONS:
-        name = f"quizzes/{quiz.slug}.{language}.toml"
+        name = f"quizzes/{slug}.{language}.toml"
         translated = _translation_entry(fields, language, entry["type"])
         table = tomllib.loads(files[name]) if name in files else None
         if table is None:
@@ -303,21 +291,7 @@ def publish_question(quiz: Quiz, key: str | None, fields: dict[str, str], *, aut
         if translated:
             given[entry["key"]] = translated
         files[name] = tomli_w.dumps(table)
-    if problems:
-        return Outcome(problems=problems)
-    with content_files.scratch_folder() as scratch:
-        content_files.write_files(Path(scratch), files)
-        try:
-            spec = read_quiz(Path(scratch) / main)
-        except ContentError as error:
-            return Outcome(problems=_question_problem(error))
-    apply_quiz(spec)
-    db.session.flush()
-    revision = record_revision("quiz", quiz.slug, origin=BROWSER, author=author, now=now)
-    if revision is not None:
-        audit.record("content.published", actor=author, subject=f"quiz:{quiz.slug}",
-                     payload={"revision": revision.number, "change": f"question {entry['key']}"}, now=now)
-    return Outcome(revision=revision)
+    return problems
 
 
 # Draw rules ---------------------------------------------------------------------------------------
@@ -345,16 +319,10 @@ def draw_from(form) -> dict[str, str]:
             for index in range(rows) for part in ("category", "count")}
 
 
-def publish_draw(quiz: Quiz, fields: dict[str, str], *, author: User, now: datetime) -> Outcome:
-    """Replace the quiz's draw rules (no rule: every question, in the quiz's order), through the loader's checks.
-
-    A change makes a new question version: attempts already started keep the one they drew from.
-    """
-    files = content_files.quiz_files(quiz)
-    main = f"quizzes/{quiz.slug}.toml"
-    top = tomllib.loads(files[main])
+def _draw_rules(fields: dict[str, str]) -> tuple[list[tuple[int, dict]], list[int], dict[str, str]]:
+    """The draw rules the rows say (with their row numbers), the rows, and what cannot be read, by field."""
     problems: dict[str, str] = {}
-    rules, rows = [], sorted({int(name.rsplit("-", 1)[1]) for name in fields})
+    rules, rows = [], sorted({int(name.rsplit("-", 1)[1]) for name in fields if name.rsplit("-", 1)[1].isdigit()})
     for index in rows:
         category, count = fields.get(f"draw-category-{index}", ""), fields.get(f"draw-count-{index}", "")
         if not category and not count:
@@ -366,25 +334,219 @@ def publish_draw(quiz: Quiz, fields: dict[str, str], *, author: User, now: datet
             rules.append((index, {"category": category, "count": int(count)}))
         except ValueError:
             problems[f"draw-count-{index}"] = _l("Write a whole number.")
+    return rules, rows, problems
+
+
+def _draw_into(files: dict[str, str], slug: str, fields: dict[str, str]) -> dict[str, str]:
+    """Replace the quiz's draw rules (no rule: every question, in the quiz's order) in its files."""
+    main = f"quizzes/{slug}.toml"
+    rules, _rows, problems = _draw_rules(fields)
     if problems:
-        return Outcome(problems=problems)
+        return problems
+    top = tomllib.loads(files[main])
     top.pop("draw", None)
     if rules:
         top["draw"] = [rule for _index, rule in rules]
     files[main] = tomli_w.dumps(top)
+    return problems
+
+
+def _draw_problem(error: ContentError, fields: dict[str, str]) -> dict[str, str]:
+    rules, rows, _problems = _draw_rules(fields)
+    position = int(error.key.split("[", 1)[1].split("]", 1)[0]) if error.key.startswith("draw[") else 0
+    part = "count" if error.key.endswith("count") else "category"
+    row = rules[position][0] if position < len(rules) else (rows[0] if rows else 0)
+    return {f"draw-{part}-{row}": error.problem}
+
+
+# Drafts -------------------------------------------------------------------------------------------
+#
+# A quiz is edited as one draft made of parts — its settings, its draw rules, each question changed and
+# each new question — each part kept in the shared draft store (kind "quiz", key "<slug>/<part>") with
+# who saved it and when. Students see the published version until the draft is published; publishing
+# writes every part into the quiz's files, reads them with the quiz loader's checks (the file door's
+# code) and makes one new version of the quiz, so several questions drafted together arrive together.
+
+SETTINGS, DRAW = "settings", "draw"
+
+
+def question_part(key: str) -> str:
+    return f"questions/{key}"
+
+
+def new_part(number: int) -> str:
+    return f"new/{number}"
+
+
+@dataclass
+class DraftPart:
+    part: str
+    fields: dict[str, str]
+    author: str
+    saved_at: datetime
+
+    @property
+    def label(self) -> str:
+        if self.part == SETTINGS:
+            return _l("Settings")
+        if self.part == DRAW:
+            return _l("Draw rules")
+        if self.part.startswith("questions/"):
+            return _l("Question %(key)s", key=self.part.split("/", 1)[1])
+        return _l("New question %(key)s", key=self.fields.get("key") or "#" + self.part.split("/", 1)[1])
+
+
+def _store_key(quiz: Quiz, part: str) -> str:
+    return f"{quiz.slug}/{part}"
+
+
+def _order(part: str) -> tuple:
+    """Settings first (they may add a translation file), then the draw rules, the changed questions, the new ones."""
+    if part.startswith("new/"):
+        return (3, int(part.split("/", 1)[1]) if part.split("/", 1)[1].isdigit() else 0, part)
+    return ({SETTINGS: 0, DRAW: 1}.get(part, 2), 0, part)
+
+
+def draft_parts(quiz: Quiz) -> dict[str, DraftPart]:
+    """The parts of the quiz's draft, in the order they are written into its files."""
+    rows = db.session.execute(select(ContentDraft, User.full_name).outerjoin(User, User.id == ContentDraft.author_id)
+                              .where(ContentDraft.kind == "quiz",
+                                     ContentDraft.slug.startswith(f"{quiz.slug}/", autoescape=True))).all()
+    parts = [DraftPart(draft.slug.split("/", 1)[1], dict(draft.fields), name or "", draft.updated_at)
+             for draft, name in rows]
+    return {part.part: part for part in sorted(parts, key=lambda p: _order(p.part))}
+
+
+def next_new_part(quiz: Quiz) -> str:
+    numbers = [int(part.split("/", 1)[1]) for part in draft_parts(quiz) if part.startswith("new/")]
+    return new_part(max(numbers, default=0) + 1)
+
+
+def save_part(quiz: Quiz, part: str, fields: dict[str, str], *, author: User, now: datetime) -> None:
+    """Keep one part of the draft as written, valid or not; the published quiz does not change."""
+    keep_draft("quiz", _store_key(quiz, part), fields, author=author, now=now)
+
+
+def discard_part(quiz: Quiz, part: str) -> None:
+    drop_draft("quiz", _store_key(quiz, part))
+
+
+def discard_draft(quiz: Quiz) -> None:
+    """Drop every part of the quiz's draft (the published quiz stays as it is)."""
+    for part in draft_parts(quiz):
+        discard_part(quiz, part)
+
+
+@dataclass
+class Built:
+    spec: dict | None = None
+    problems: dict[str, str] = field(default_factory=dict)
+    part: str | None = None
+
+
+def _located(error: ContentError, parts: dict[str, dict], index_parts: dict[int, str], page: str | None) -> Built:
+    """The loader's complaint at the draft part and field it concerns."""
+    questions = [part for part in parts if part not in (SETTINGS, DRAW)]
+    fallback = page if page in parts else next(iter(parts))
+    if error.key.startswith("questions["):
+        part = index_parts.get(int(error.key.split("[", 1)[1].split("]", 1)[0]), fallback)
+    elif error.key.startswith("questions."):
+        key = error.key.split(".")[1]
+        part = next((p for p in questions if parts[p].get("key") == key or p == question_part(key)), fallback)
+    elif error.key.startswith("draw"):
+        # Without drafted draw rules, a changed category is what broke a published rule.
+        part = DRAW if DRAW in parts else (page if page in questions else next(iter(questions), fallback))
+    else:
+        part = SETTINGS if SETTINGS in parts else fallback
+    if part == SETTINGS:
+        return Built(problems=_settings_problem(error, parts[part]), part=part)
+    if part == DRAW:
+        return Built(problems=_draw_problem(error, parts[part]), part=part)
+    return Built(problems=_question_problem(error), part=part)
+
+
+def _build(quiz: Quiz, parts: dict[str, dict], page: str | None = None) -> Built:
+    """The quiz as the draft makes it, read by the quiz loader (one code path with `load-content`)."""
+    files = content_files.quiz_files(quiz)
+    main = f"quizzes/{quiz.slug}.toml"
+    for part in sorted(parts, key=_order):
+        fields = parts[part]
+        if part == SETTINGS:
+            problems = _settings_into(files, quiz.slug, fields)
+        elif part == DRAW:
+            problems = _draw_into(files, quiz.slug, fields)
+        else:
+            key = part.split("/", 1)[1] if part.startswith("questions/") else None
+            problems = _question_into(files, quiz.slug, key, fields)
+        if problems:
+            return Built(problems=problems, part=part)
+    keys = [q["key"] for q in tomllib.loads(files[main])["questions"]]
+    index_parts: dict[int, str] = {}
+    for part, fields in parts.items():
+        key = part.split("/", 1)[1] if part.startswith("questions/") else \
+            fields.get("key") if part.startswith("new/") else None
+        if key in keys:
+            # A new question whose key is taken is the second one of that key.
+            index_parts[len(keys) - 1 - keys[::-1].index(key) if part.startswith("new/") else keys.index(key)] = part
     with content_files.scratch_folder() as scratch:
         content_files.write_files(Path(scratch), files)
         try:
-            spec = read_quiz(Path(scratch) / main)
+            return Built(spec=read_quiz(Path(scratch) / main))
         except ContentError as error:
-            position = int(error.key.split("[", 1)[1].split("]", 1)[0]) if error.key.startswith("draw[") else 0
-            part = "count" if error.key.endswith("count") else "category"
-            row = rules[position][0] if position < len(rules) else rows[0]
-            return Outcome(problems={f"draw-{part}-{row}": error.problem})
-    apply_quiz(spec)
+            return _located(error, parts, index_parts, page)
+
+
+def check_draft(quiz: Quiz) -> Built:
+    """Whether the quiz's draft would publish; if not, its first problem's part and fields."""
+    parts = {name: part.fields for name, part in draft_parts(quiz).items()}
+    return _build(quiz, parts) if parts else Built()
+
+
+def publish_draft(quiz: Quiz, *, author: User, now: datetime, page: str | None = None,
+                  fields: dict[str, str] | None = None) -> Outcome:
+    """Publish the whole draft — with `fields` as the `page` part — as one new version of the quiz.
+
+    Nothing changes when a part is refused: the outcome names that part and its fields' problems.
+    Attempts already started keep the version they drew from.
+    """
+    parts = {name: part.fields for name, part in draft_parts(quiz).items()}
+    if page is not None:
+        parts[page] = fields or {}
+    if not parts:
+        return Outcome()
+    built = _build(quiz, parts, page)
+    if built.problems:
+        return Outcome(problems=built.problems, part=built.part)
+    apply_quiz(built.spec)
     db.session.flush()
+    db.session.expire(quiz, ["current"])       # the revision's files are written from the new version
     revision = record_revision("quiz", quiz.slug, origin=BROWSER, author=author, now=now)
     if revision is not None:
         audit.record("content.published", actor=author, subject=f"quiz:{quiz.slug}",
-                     payload={"revision": revision.number, "change": "draw rules"}, now=now)
+                     payload={"revision": revision.number, "change": ", ".join(sorted(parts, key=_order))}, now=now)
+    discard_draft(quiz)
     return Outcome(revision=revision)
+
+
+def draft_question(quiz: Quiz, part: str, fields: dict[str, str]) -> Built:
+    """The question as the draft writes it, read by the quiz loader (for the preview), or its problems."""
+    built = _build(quiz, {part: fields}, part)
+    if built.spec is None:
+        return built
+    key = part.split("/", 1)[1] if part.startswith("questions/") else fields.get("key")
+    return Built(spec=next(q for q in built.spec["questions"] if q["key"] == key))
+
+
+# The earlier one-step doors: the page's part published together with the rest of the draft.
+
+def publish_settings(quiz: Quiz, fields: dict[str, str], *, author: User, now: datetime) -> Outcome:
+    return publish_draft(quiz, author=author, now=now, page=SETTINGS, fields=fields)
+
+
+def publish_draw(quiz: Quiz, fields: dict[str, str], *, author: User, now: datetime) -> Outcome:
+    return publish_draft(quiz, author=author, now=now, page=DRAW, fields=fields)
+
+
+def publish_question(quiz: Quiz, key: str | None, fields: dict[str, str], *, author: User, now: datetime) -> Outcome:
+    part = question_part(key) if key else next_new_part(quiz)
+    return publish_draft(quiz, author=author, now=now, page=part, fields=fields)

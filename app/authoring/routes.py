@@ -12,6 +12,7 @@ from app.authoring import bp, service
 from app.authoring import lessons as editor
 from app.authoring import quizzes as quiz_editor
 from app.authoring.models import KIND_LABELS, KINDS
+from app.authoring.quizzes import DRAW, SETTINGS
 from app.core.clock import now
 from app.core.confirm import confirmation_page, confirmed
 from app.core.uploads import LESSON_IMAGE_FOLDER, UploadError
@@ -211,41 +212,42 @@ def history(kind, slug):
 @bp.route("/quizzes/<slug>/settings", methods=["GET", "POST"])
 @role_required(ADMIN, EDITOR)
 def quiz_settings(slug):
-    """Edit a quiz's settings and its title and description in every language, then publish them."""
+    """Edit a quiz's settings and its title and description in every language: save a draft or publish the draft."""
     quiz = _quiz_for_editing(slug)
-    form, problems = FlaskForm(), {}
+    form, parts = FlaskForm(), quiz_editor.draft_parts(quiz)
+    fields = parts[SETTINGS].fields if SETTINGS in parts else quiz_editor.settings_of(quiz)
+    draw = parts[DRAW].fields if DRAW in parts else quiz_editor.draw_fields(quiz)
+    found = quiz_editor.Built()
     if request.method == "POST" and form.validate_on_submit():
-        fields = quiz_editor.settings_from(request.form)
-        outcome = quiz_editor.publish_settings(quiz, fields, author=current_user, now=now())
-        if not outcome.problems:
-            db.session.commit()
-            flash(_("The quiz settings are published."), "success")
-            return redirect(url_for("authoring.quiz_settings", slug=quiz.slug))
-        db.session.rollback()
-        problems = outcome.problems
-        flash(_("Not published: correct the fields marked below. Nothing you wrote is lost."), "error")
-    else:
-        fields = quiz_editor.settings_of(quiz)
-    return _render_quiz(quiz, form, fields, problems, quiz_editor.draw_fields(quiz), {})
+        action = request.form.get("action", "publish")
+        if action.endswith("-all"):
+            done, found = _quiz_step(quiz, action.removesuffix("-all"), None, {})
+        else:
+            fields = quiz_editor.settings_from(request.form)
+            done, found = _quiz_step(quiz, action, SETTINGS, fields)
+        if done is not None:
+            return done
+    elif request.args.get("check"):
+        found = quiz_editor.check_draft(quiz)
+    return _render_quiz(quiz, form, fields, found.problems if found.part == SETTINGS else {}, draw,
+                        found.problems if found.part == DRAW else {})
 
 
 @bp.route("/quizzes/<slug>/draw", methods=["POST"])
 @role_required(ADMIN, EDITOR)
 def quiz_draw(slug):
-    """Replace the quiz's draw rules (how many questions of each category an attempt draws)."""
+    """Change the quiz's draw rules (how many questions of each category an attempt draws): draft or publish."""
     quiz = _quiz_for_editing(slug)
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
     fields = quiz_editor.draw_from(request.form)
-    outcome = quiz_editor.publish_draw(quiz, fields, author=current_user, now=now())
-    if not outcome.problems:
-        db.session.commit()
-        flash(_("The draw rules are published."), "success")
-        return redirect(url_for("authoring.quiz_settings", slug=quiz.slug, _anchor="draw-title"))
-    db.session.rollback()
-    flash(_("Not published: correct the fields marked below. Nothing you wrote is lost."), "error")
-    return _render_quiz(quiz, form, quiz_editor.settings_of(quiz), {}, fields, outcome.problems)
+    done, found = _quiz_step(quiz, request.form.get("action", "publish"), DRAW, fields)
+    if done is not None:
+        return done
+    parts = quiz_editor.draft_parts(quiz)
+    settings = parts[SETTINGS].fields if SETTINGS in parts else quiz_editor.settings_of(quiz)
+    return _render_quiz(quiz, form, settings, {}, fields, found.problems)
 
 
 def _quiz_for_editing(slug: str):
@@ -256,44 +258,118 @@ def _quiz_for_editing(slug: str):
     return quiz
 
 
+def _part_url(quiz, part: str, **args) -> str:
+    """Where a part of a quiz's draft is edited."""
+    if part.startswith("questions/"):
+        return url_for("authoring.quiz_question", slug=quiz.slug, key=part.split("/", 1)[1], **args)
+    if part.startswith("new/"):
+        return url_for("authoring.quiz_question", slug=quiz.slug, draft=part.split("/", 1)[1], **args)
+    return url_for("authoring.quiz_settings", slug=quiz.slug, **args,
+                   _anchor="draw-title" if part == DRAW else None)
+
+
+def _quiz_step(quiz, action: str, part: str | None, fields: dict):
+    """Save, discard or publish (the whole draft, with this page's part); a redirect, or the problems to show."""
+    if action not in ("draft", "discard", "publish") or (action == "draft" and not part):
+        abort(400)
+    back = _part_url(quiz, part) if part else url_for("authoring.quiz_settings", slug=quiz.slug)
+    if action == "draft":
+        quiz_editor.save_part(quiz, part, fields, author=current_user, now=now())
+        db.session.commit()
+        flash(_("Draft saved. Students still see the published version."), "success")
+        return redirect(back), None
+    if action == "discard":
+        if part:
+            quiz_editor.discard_part(quiz, part)
+        else:
+            quiz_editor.discard_draft(quiz)
+        db.session.commit()
+        flash(_("Draft discarded."), "success")
+        return redirect(url_for("authoring.quiz_settings", slug=quiz.slug) if part is None or part.startswith("new/")
+                        else back), None
+    outcome = quiz_editor.publish_draft(quiz, author=current_user, now=now(), page=part, fields=fields)
+    if not outcome.problems:
+        db.session.commit()
+        if outcome.revision is not None:
+            flash(_("Published: students now get version %(n)d of the quiz.", n=outcome.revision.number), "success")
+        else:
+            flash(_("Nothing to publish: the quiz is as the draft says."), "success")
+        return redirect(url_for("authoring.quiz_settings", slug=quiz.slug, _anchor="questions-title")), None
+    db.session.rollback()
+    if outcome.part == part:
+        flash(_("Not published: correct the fields marked below. Nothing you wrote is lost."), "error")
+        return None, outcome
+    if part:                      # another part of the draft is wrong: keep this page's edit in the draft
+        quiz_editor.save_part(quiz, part, fields, author=current_user, now=now())
+        db.session.commit()
+    label = next((p.label for p in quiz_editor.draft_parts(quiz).values() if p.part == outcome.part), outcome.part)
+    flash(_("Not published: %(part)s in the draft needs a correction, marked below. Your edit is kept in the draft.",
+            part=label), "error")
+    return redirect(_part_url(quiz, outcome.part, check=1)), None
+
+
 def _render_quiz(quiz, form, fields, problems, draw, draw_problems):
-    """The settings page: settings, the draw rules, and the item bank with each question's statistics."""
+    """The settings page: the draft, settings, the draw rules, and the item bank with each question's statistics."""
     rows = sorted({int(name.rsplit("-", 1)[1]) for name in draw})
     return render_template("authoring/quiz_settings.html", quiz=quiz, fields=fields, problems=problems, form=form,
                            choices=quiz_editor.CHOICES, language_names=LANGUAGE_NAMES, draw=draw, draw_rows=rows,
                            draw_problems=draw_problems, categories=quiz_editor.categories_of(quiz),
                            statistics={item.key: item for item in item_statistics(quiz)},
-                           provenance=service.provenance("quiz", quiz.slug))
+                           provenance=service.provenance("quiz", quiz.slug), parts=quiz_editor.draft_parts(quiz),
+                           part_url=_part_url)
 
 
 @bp.route("/quizzes/<slug>/questions/new", methods=["GET", "POST"], defaults={"key": None})
 @bp.route("/quizzes/<slug>/questions/<key>/edit", methods=["GET", "POST"])
 @role_required(ADMIN, EDITOR)
 def quiz_question(slug, key):
-    """Write a new question of any of the seven types (or a copy of one), or change one, in every language."""
+    """Write a new question of any of the seven types (or a copy of one), or change one, in every language:
+    preview it, keep it in the quiz's draft, or publish the draft."""
     quiz = _quiz_for_editing(slug)
     question = next((q for q in quiz.current.questions if q["key"] == key), None) if key else None
     if key and question is None:
         abort(404)
-    form, problems = FlaskForm(), {}
+    number = request.args.get("draft", "")
+    part = quiz_editor.question_part(key) if key else quiz_editor.new_part(int(number)) if number.isdigit() else None
+    parts = quiz_editor.draft_parts(quiz)
+    draft = parts.get(part) if part else None
+    form, problems, previews, drafted = FlaskForm(), {}, [], False
     if request.method == "POST" and form.validate_on_submit():
         fields = quiz_editor.question_from(request.form)
-        outcome = quiz_editor.publish_question(quiz, key, fields, author=current_user, now=now())
-        if not outcome.problems:
-            db.session.commit()
-            flash(_("The question is published."), "success")
-            return redirect(url_for("authoring.quiz_settings", slug=quiz.slug, _anchor="questions-title"))
-        db.session.rollback()
-        problems = outcome.problems
-        flash(_("Not published: correct the fields marked below. Nothing you wrote is lost."), "error")
-    elif question is not None:
-        fields = quiz_editor.question_fields(question)
+        action = request.form.get("action", "publish")
+        part = part or quiz_editor.next_new_part(quiz)
+        if action == "preview":
+            shown = quiz_editor.draft_question(quiz, part, fields)
+            problems, drafted = shown.problems, True
+            if shown.spec is not None:
+                previews = _question_previews(shown.spec)
+        else:
+            done, found = _quiz_step(quiz, action, part, fields)
+            if done is not None:
+                return done
+            problems = found.problems
     else:
-        original = next((q for q in quiz.current.questions if q["key"] == request.args.get("copy")), None)
-        fields = (quiz_editor.duplicate_fields(original, {q["key"] for q in quiz.current.questions})
-                  if original else {"type": "single", "points": "1"})
+        if draft is not None:
+            fields = draft.fields
+        elif question is not None:
+            fields = quiz_editor.question_fields(question)
+        else:
+            original = next((q for q in quiz.current.questions if q["key"] == request.args.get("copy")), None)
+            fields = (quiz_editor.duplicate_fields(original, {q["key"] for q in quiz.current.questions})
+                      if original else {"type": "single", "points": "1"})
+        if request.args.get("check") and part:
+            found = quiz_editor.check_draft(quiz)
+            problems = found.problems if found.part == part else {}
+        if question is not None and draft is None:
+            previews = _question_previews(question)
     return render_template("authoring/quiz_question.html", quiz=quiz, key=key, fields=fields, problems=problems,
                            form=form, types=quiz_editor.QUESTION_TYPES, language_names=LANGUAGE_NAMES,
                            untranslated=quiz_editor.untranslated(fields), copied_from=request.args.get("copy"),
-                           previews=[(language, preview_question(question, language)) for language in ("", "kk", "ru")
-                                     if question and (not language or language in question.get("translations", {}))])
+                           previews=previews, drafted=drafted, draft=draft,
+                           others={name: p for name, p in parts.items() if name != part}, part_url=_part_url)
+
+
+def _question_previews(question: dict) -> list:
+    """The question as a student sees it, in English and each language it is translated into."""
+    return [(language, preview_question(question, language)) for language in ("", "kk", "ru")
+            if not language or language in question.get("translations", {})]
