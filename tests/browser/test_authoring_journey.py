@@ -265,6 +265,10 @@ def write_the_survey(page, day) -> None:
     preview = page.locator("aside.preview")
     expect(preview.locator("legend", has_text=SURVEY["question"])).to_be_visible()
     expect(preview.locator("legend", has_text="How fair were your exams?")).to_be_visible()
+    page.click(".actions button[value=preview-kk]")                  # not translated: Kazakh page, original words
+    preview = page.locator("aside.preview")
+    expect(preview.locator("legend", has_text=SURVEY["question"])).to_be_visible()
+    expect(preview).to_contain_text("Жауаптарымды жіберу")          # "Send my answers", as a Kazakh reader sees it
     page.click("button[value=publish]")
     page.wait_for_url(f"**/authoring/surveys/{SURVEY['slug']}/edit")
     _published(page)
