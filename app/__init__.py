@@ -81,6 +81,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.authoring import routes as _authoring_routes  # noqa: F401  (attach the views to the blueprint)
     from app.authoring import contest_routes as _contest_routes  # noqa: F401
     from app.authoring import bank_routes as _bank_routes  # noqa: F401  (survey and brain-ring editors)
+    from app.authoring import new_routes as _new_routes  # noqa: F401  (new courses and new quizzes)
     from app.authoring import bp as authoring_bp
     from app.authoring.plan_routes import bp as planyear_bp
     from app.jobs.routes import bp as jobs_bp
