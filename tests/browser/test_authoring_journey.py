@@ -128,6 +128,7 @@ def write_the_lesson(page, picture) -> None:
     page.click(".actions button[value=preview-kk]")
     expect(page.locator("aside.preview h1")).to_have_text("Конверт")
     expect(page.locator("aside.preview")).to_contain_text(LESSON["check-0-question-kk"])
+    expect(page.locator("aside.preview .checks h2")).to_have_text("Өзіңізді тексеріңіз")   # the page's words too
 
     page.click("button[value=publish]")
     page.wait_for_url("**/authoring/courses/academic-honesty/")
