@@ -18,6 +18,8 @@ from playwright.sync_api import expect
 from app.core.clock import today, utcnow
 
 PHONE = 390
+# "The question is published." / "Published: students now get version 3 of the quiz." (quiz drafts)
+PUBLISHED = re.compile("published", re.IGNORECASE)
 
 LESSON = {
     "slug": "the-envelope",
@@ -175,7 +177,7 @@ def write_the_quiz_questions(page, slug: str, questions: list[dict]) -> None:
         expect(page.locator("h1")).to_have_text("New question")
         _fill_question(page, question)
         page.get_by_role("button", name="Publish", exact=True).click()
-        expect(page.locator(".flash", has_text="The question is published")).to_be_visible()
+        expect(page.locator(".flash", has_text=PUBLISHED)).to_be_visible()
         expect(page.locator(f"#item-{question['key']}")).to_contain_text(question["type"])
     page.locator(f"#item-{QUIZ_QUESTIONS[5]['key']} a").first.click()    # the matching question, as a student sees it
     preview = page.locator("section.preview")
@@ -190,8 +192,8 @@ def publish_the_draw_rule(page, slug: str) -> None:
     expect(rows).to_have_count(1)                                   # a new quiz draws every question: no rule yet
     page.fill("#draw-category-0", QUIZ_CATEGORY)
     page.fill("#draw-count-0", str(QUIZ_DRAW))
-    page.click("text=Publish the draw rules")
-    expect(page.locator(".flash", has_text="The draw rules are published")).to_be_visible()
+    page.locator("section[aria-labelledby=draw-title] form button.button:not(.secondary)").click()   # Publish
+    expect(page.locator(".flash", has_text=PUBLISHED)).to_be_visible()
     expect(page.locator("#draw-category-0")).to_have_value(QUIZ_CATEGORY)
 
 
