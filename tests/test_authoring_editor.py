@@ -83,6 +83,8 @@ def test_the_editor_shows_what_is_untranslated_and_previews_in_a_language(office
                    action="preview-kk").get_data(as_text=True)
     assert "Not yet in Русский" in page and "Not translated yet" in page
     assert '<h2 id="' in page and "Ақша қайда кетеді" in page and "<script>alert" not in page
+    preview = page.split('id="preview-title"', 1)[1]
+    assert "Өзіңізді тексеріңіз" in preview and "Check your understanding" not in preview   # the page's words: Kazakh
 
 
 def test_a_draft_is_kept_apart_from_what_students_see(officer, client):

@@ -118,6 +118,14 @@ def test_the_preview_shows_the_projector_and_the_pads_in_each_language(officer, 
     assert _ring() is None
 
 
+def test_a_set_not_yet_in_kazakh_previews_in_kazakh_as_the_hall_sees_it(officer, client):
+    original = {name: value for name, value in NEW.items() if not name.endswith("-kk")}
+    page = _post(client, "/authoring/brainring/new", {**original, "action": "preview-kk"}).get_data(as_text=True)
+    preview = page.split('id="preview-title"', 1)[1]
+    assert "Which of these is a bribe?" in preview                # the set's words: the original's
+    assert "Осы кезде ойыншының телефонында" in preview and "A player's phone" not in preview
+
+
 def test_a_draft_keeps_unfinished_work(officer, client):
     assert _post(client, "/authoring/brainring/new", {**NEW, "q-0-seconds": "sixty", "action": "draft"}).status_code == 200
     draft = db.session.execute(select(ContentDraft).where(ContentDraft.kind == "brainring")).scalar_one()

@@ -159,6 +159,14 @@ def test_the_preview_shows_the_survey_as_a_student_sees_it_in_each_language(offi
     assert "1 — Not at all" in preview and "Tick all that apply." in preview
 
 
+def test_a_survey_not_yet_in_kazakh_previews_in_kazakh_as_a_kazakh_reader_sees_it(officer, client):
+    original = {name: value for name, value in NEW.items() if not name.endswith("-kk")}
+    page = client.post("/authoring/surveys/new", data={**original, "action": "preview-kk"}).get_data(as_text=True)
+    preview = page.split('id="preview-title"', 1)[1]
+    assert "Have you been asked for a bribe?" in preview          # the survey's words: the original's
+    assert "Жауаптарымды жіберу" in preview and "Send my answers" not in preview   # the page's own: Kazakh
+
+
 def test_editors_edit_only_the_surveys_they_are_given(app, client, auth, make_user):
     load_content()
     editor = make_user(roles=("editor",))

@@ -94,10 +94,11 @@ def edit_survey(slug):
 
 
 def _survey_preview(spec: dict, language: str) -> Markup:
-    """The survey's page as a student sees it, in `language` (its words and the page's own)."""
-    language = language if language in survey_editor.TRANSLATIONS and language in spec["translations"] else ""
-    shown = survey_editor.preview(spec, language, now().date())
-    with force_locale(language or "en"):
+    """The survey's page as a student reading in `language` sees it: the page's own words in that language, the
+    survey's in it too, or in the original where it is not translated yet."""
+    asked = language if language in survey_editor.TRANSLATIONS else ""
+    shown = survey_editor.preview(spec, asked if asked in spec["translations"] else "", now().date())
+    with force_locale(asked or "en"):
         return Markup(render_template("authoring/survey_preview.html", survey=shown, wave=shown.wave,
                                       answers={}, problems={}, typed={}))
 
@@ -165,10 +166,12 @@ def edit_ring(slug):
 
 
 def _ring_preview(spec: dict, language: str) -> Markup:
-    """Each question as the projector shows it while open, with the players' answer pads, in `language`."""
-    language = language if language in ring_editor.TRANSLATIONS and language in spec["translations"] else ""
+    """Each question as the projector shows it while open, with the players' answer pads, in `language` (the
+    set's words in the original where they are not translated yet)."""
+    asked = language if language in ring_editor.TRANSLATIONS else ""
+    language = asked if asked in spec["translations"] else ""
     title = (spec["translations"].get(language) or {}).get("title") or spec["title"]
-    with force_locale(language or "en"):
+    with force_locale(asked or "en"):
         return Markup(render_template("authoring/ring_preview.html", title=title,
                                       questions=ring_editor.preview_questions(spec, language), letters="ABCD"))
 

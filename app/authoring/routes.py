@@ -2,9 +2,11 @@
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -76,7 +78,7 @@ def edit_lesson(slug, lesson_slug):
     course = _course_for_editing(slug)
     lesson = _lesson_of(course, lesson_slug) if lesson_slug else None
     form = FlaskForm()
-    problems, shown, draft = {}, None, editor.load_draft(course, lesson_slug or "")
+    problems, shown, preview_page, draft = {}, None, None, editor.load_draft(course, lesson_slug or "")
     if request.method == "POST" and form.validate_on_submit():
         fields = editor.fields_from(request.form)
         action = request.form.get("action", "preview")
@@ -114,15 +116,24 @@ def edit_lesson(slug, lesson_slug):
             return redirect(request.url)
         else:
             shown = editor.preview(fields, action.removeprefix("preview-"))
+            preview_page = lesson_preview_page(shown, action.removeprefix("preview-"))
     elif draft is not None:
         fields = draft.fields
     else:
         fields = editor.fields_of(lesson) if lesson else {}
     count = editor.check_count(fields) + 1       # one empty check to fill in, without JavaScript
     return render_template("authoring/lesson.html", course=course, lesson=lesson, fields=fields, problems=problems,
-                           preview=shown, draft=draft, check_count=count, editor_languages=editor.LANGUAGES,
-                           language_names=LANGUAGE_NAMES, untranslated=editor.untranslated(fields), form=form,
+                           preview=shown, preview_page=preview_page, draft=draft, check_count=count,
+                           editor_languages=editor.LANGUAGES, language_names=LANGUAGE_NAMES, untranslated=editor.untranslated(fields), form=form,
                            field_name=editor.name, check_name=editor.check_name)
+
+
+def lesson_preview_page(shown: editor.Preview, language: str) -> Markup:
+    """The lesson as a student reading in `language` sees it: the page's own words in that language too, around the
+    lesson's text in it (or in the original, where the lesson is not translated yet)."""
+    language = language if language in editor.TRANSLATIONS else ""
+    with force_locale(language or "en"):
+        return Markup(render_template("authoring/lesson_preview.html", preview=shown, language=language))
 
 
 @bp.route("/courses/<slug>/lessons/<lesson_slug>/move", methods=["POST"])
