@@ -269,6 +269,7 @@ def policy(d):
         "risks.approve": [("/admin/risks/approve", ADMIN)],
         "risks.export": [("/admin/risks/register.xlsx", ADMIN)],
         "risks.media": [("/admin/media/", ADMIN)],
+        "risks.edit_media": [(f"/admin/media/{d['risks']['media']}/edit", ADMIN)],
         "risks.hearings": [("/admin/hearings/1.7", ADMIN)],
         "risks.minutes_file": [(f"/admin/hearings/minutes/{d['risks']['hearing']}", expect(302, 403, 403, 403, 404))],  # no file
         "risks.register_list": [("/admin/registers/1.5", ADMIN), ("/admin/registers/1.6", ADMIN)],
@@ -419,6 +420,8 @@ def post_policy(d, token_id):
         "risks.carry_forward": ("/admin/risks/carry-forward", P_ADMIN),
         "risks.media": ("/admin/media/", P_ADMIN),
         "risks.delete_media": (f"/admin/media/{d['risks']['media']}/delete", P_ADMIN),
+        "risks.edit_media": (f"/admin/media/{d['risks']['media']}/edit", P_ADMIN),     # an empty form: messages at the fields
+        "risks.file_media_month": ("/admin/media/file", P_ADMIN),
         "risks.hearings": ("/admin/hearings/1.7", P_ADMIN),
         "risks.delete_hearing": (f"/admin/hearings/1.7/{d['risks']['hearing']}/delete", P_ADMIN),
         "risks.register_list": ("/admin/registers/1.5", P_ADMIN),
