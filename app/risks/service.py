@@ -543,7 +543,7 @@ def record_hearing(activity: Activity, unit: StaffUnit, heard_on: date, minutes:
     if activity.kind != UNITS:
         raise RisksError(_("Hearings are recorded on an activity measured in structural divisions."))
     plan = activity.plan
-    if not plan.starts_on <= heard_on <= min(plan.ends_on, now.date()):
+    if not plan.starts_on <= heard_on <= min(plan.ends_on, local_date(now)):
         raise RisksError(_("The date of the hearing lies within the plan year and not in the future."), "heard_on")
     if not minutes.strip() and upload is None:
         raise RisksError(_("Give the minutes: a short text, a file or both."), "minutes")
@@ -661,7 +661,7 @@ def add_declarant(activity: Activity, user: User, position: str, actor: User, no
 
 def mark_declaration(duty: DeclarationDuty, submitted_on: date | None, actor: User, now: datetime) -> None:
     """Record that the declaration was submitted on a day (or take that back with None)."""
-    if submitted_on is not None and submitted_on > now.date():
+    if submitted_on is not None and submitted_on > local_date(now):
         raise RisksError(_("A declaration cannot be submitted in the future."), "submitted_on")
     before = duty.submitted_on
     duty.submitted_on, duty.updated_by_id, duty.updated_at = submitted_on, actor.id, now
@@ -696,7 +696,7 @@ def add_position(activity: Activity, title: str, unit: StaffUnit | None, basis: 
                                                            EquatedPosition.title == title)).first():
         raise RisksError(_("This position is already on the list."))
     position = EquatedPosition(activity_id=activity.id, title=title[:200], unit_id=unit.id if unit else None,
-                               basis=basis.strip(), added_on=now.date(), added_by_id=actor.id)
+                               basis=basis.strip(), added_on=local_date(now), added_by_id=actor.id)
     db.session.add(position)
     db.session.flush()
     audit.record("equated_position.add", actor=actor, subject=f"position:{position.id}",
