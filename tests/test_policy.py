@@ -419,8 +419,8 @@ def post_policy(d, token_id):
         "risks.approve": ("/admin/risks/approve", P_ADMIN),
         "risks.carry_forward": ("/admin/risks/carry-forward", P_ADMIN),
         "risks.media": ("/admin/media/", P_ADMIN),
+        "risks.edit_media": (f"/admin/media/{d['risks']['media']}/edit", P_ADMIN),     # before its removal: messages at the fields
         "risks.delete_media": (f"/admin/media/{d['risks']['media']}/delete", P_ADMIN),
-        "risks.edit_media": (f"/admin/media/{d['risks']['media']}/edit", P_ADMIN),     # an empty form: messages at the fields
         "risks.file_media_month": ("/admin/media/file", P_ADMIN),
         "risks.hearings": ("/admin/hearings/1.7", P_ADMIN),
         "risks.delete_hearing": (f"/admin/hearings/1.7/{d['risks']['hearing']}/delete", P_ADMIN),
