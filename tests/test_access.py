@@ -13,7 +13,7 @@ from app.people.access import can_view_group
 from app.people.models import StaffUnit
 from app.plan.models import Plan
 from app.plan.service import activity_by_code, current_plan
-from app.risks.models import Hearing
+from app.risks.models import Hearing, MediaItem
 from app.reports.service import file_report
 
 ROLES = {
@@ -36,6 +36,9 @@ def admin_pages(app, make_group, make_user, runner, setup_cli):
                          happened="", anonymous=True, contact="", user=None, files=[_image()],
                          folder=Path(app.config["UPLOAD_FOLDER"]) / "reports", today=date(2025, 3, 3)).report
     hearing = _hearing_with_minutes(app)
+    item = MediaItem(published_on=date(2025, 2, 3), source="Kazinform", subject="The integrity hour", tone="positive")
+    db.session.add(item)
+    db.session.commit()
     forum = activity_by_code(current_plan(date(2025, 3, 3)), "2.11")
     return {
         "/admin/risks/": "risks.register",
@@ -44,6 +47,7 @@ def admin_pages(app, make_group, make_user, runner, setup_cli):
         "/admin/risks/approve": "risks.approve",
         "/admin/risks/register.xlsx": "risks.export",
         "/admin/media/": "risks.media",
+        f"/admin/media/{item.id}/edit": "risks.edit_media",
         "/admin/hearings/1.7": "risks.hearings",
         f"/admin/hearings/minutes/{hearing.id}": "risks.minutes_file",
         "/admin/registers/1.5": "risks.register_list",

@@ -106,8 +106,9 @@ def test_responsible_column_is_split_into_the_plans_abbreviations():
 def test_the_shipped_plan_gets_a_row_per_deliverable_period_and_its_units(plan):
     rows = db.session.execute(select(Deliverable)).scalars().all()
     codes = {d.activity.code for d in rows}
-    assert codes == {"1.2", "1.3", "1.4", "1.8", "1.9", "1.10", "4.1", "4.2"}
+    assert codes == {"1.2", "1.3", "1.4", "1.8", "1.9", "1.10", "1.11", "4.1", "4.2"}
     assert len([d for d in rows if d.activity.code == "1.10"]) == 4          # quarterly
+    assert len([d for d in rows if d.activity.code == "1.11"]) == 12         # monthly: the media monitoring report
     assert {u.label for u in service.units_of([activity_by_code(plan, "1.6").id])[activity_by_code(plan, "1.6").id]} \
         == {"ALD", "ACS"}
     assert deliverable(plan, "4.1").unit.label == "Chief of staff"

@@ -18,6 +18,7 @@ from app.contests.models import Contest, Entry, JuryAssignment
 from app.core.clock import utcnow
 from app.coverage.models import CheckIn, Event
 from app.extensions import db
+from app.filings.service import build_filing
 from app.gamification import service as game
 from app.people.models import Group, Headcount, User
 from app.plan.models import Activity
@@ -167,3 +168,85 @@ def test_the_readme_roster_example_is_accepted_by_the_demo(app, runner, tmp_path
     roster.write_text(block, encoding="utf-8")
     result = runner.invoke(args=["import-roster", str(roster), "--dry-run"])
     assert result.exit_code == 0 and "dry run: people: 2 created, 0 updated, 0 unchanged, 0 rejected" in result.output
+
+
+# How each kind's figure reads: reach as a share of people; every other kind in its own terms, never as one.
+KIND_WORDS = {"reach": r"\d+(?:[.,]\d+)?%", "deliverable": r"\d+ of \d+ periods? accepted|Status:",
+              "units": r"\d+ of \d+ divisions heard", "register": r"\d+ of \d+ declarations submitted|\d+ positions? listed"}
+SHARE_OF_PEOPLE = re.compile(r"of employees|of students|\d+\s*/\s*\d+|\d+(?:[.,]\d+)?\s*%|headcount", re.I)
+
+
+def plain(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def assert_in_own_terms(kind: str, text: str, where: str) -> None:
+    assert re.search(KIND_WORDS[kind], text), f"{where}: {kind} figure reads {text!r}"
+    if kind != "reach":
+        shown = re.sub(r"\(target [\d.,]+%\)", "", text)          # a share of divisions names its own target
+        assert not SHARE_OF_PEOPLE.search(shown), f"{where}: a {kind} shown as a share of people: {text!r}"
+
+
+def table_row(page: str, code: str) -> str:
+    match = re.search(r"<tr[^>]*>\s*<td>(?:<a [^>]*>)?%s(?:</a>)?</td>.*?</tr>" % re.escape(code), page, re.S)
+    assert match, f"no row for {code}"
+    return match.group(0)
+
+
+def test_every_activity_of_the_demo_plan_is_measured_in_its_own_terms(app, runner, client, auth):
+    run_demo(runner)
+    today = to_local(utcnow()).date()
+    plan = current_plan(today)
+    kinds = {a.code: a.kind for a in plan.activities if not a.retired}
+    assert len(kinds) == 30 and set(kinds.values()) == {"reach", "deliverable", "units", "register"}
+    assert kinds["1.11"] == "deliverable"
+    assert auth.login("admin@sanaly.test", "demo-password").status_code == 302
+
+    # The ACS dashboard: the figure column, and a status that is not "planned, not yet tracked".
+    dashboard = client.get("/admin/coverage/").get_data(as_text=True)
+    for code, kind in kinds.items():
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", table_row(dashboard, code), re.S)
+        assert_in_own_terms(kind, plain(cells[4]), f"dashboard {code}")
+        assert "not yet tracked" not in cells[5], code
+
+    # The plan page and each activity's page.
+    page = client.get(f"/admin/plan/{plan.slug}").get_data(as_text=True)
+    for code, kind in kinds.items():
+        if kind == "reach":
+            continue
+        target, figure = (plain(cell) for cell in re.findall(r'<td class="num">(.*?)</td>', table_row(page, code), re.S))
+        assert "%" not in target, code
+        assert_in_own_terms(kind, figure, f"plan page {code}")
+        detail = client.get(f"/admin/plan/{plan.slug}/{code}").get_data(as_text=True)
+        measured = plain(re.search(r"<dt>Measured as</dt><dd>(.*?)</dd>", detail, re.S).group(1))
+        assert_in_own_terms(kind, measured.split(";", 1)[1], f"activity page {code}")
+        assert "People who took part" not in detail and "of employees" not in detail, code
+
+    # The coverage CSV: no percentage and no target for any kind but reach.
+    rows = [row for row in csv.DictReader(io.StringIO(client.get("/admin/coverage.csv").get_data(as_text=True).lstrip("\ufeff")))
+            if row["scope"] == "university"]
+    assert {row["activity"]: row["kind"] for row in rows} == kinds
+    for row in rows:
+        if row["kind"] == "reach":
+            assert row["coverage_percent"] != "" or row["headcount"] == "0", row
+        else:
+            assert (row["coverage_percent"], row["target_percent"], row["needed"]) == ("", "", "0"), row
+            assert row["status"] != "not tracked", row
+
+    # The JSON API: each figure of another kind carries its own measure instead of a percentage.
+    token = runner.invoke(args=["api-token", "create", "Ministry"]).output.strip()
+    figures = client.get("/api/v1/coverage", headers={"Authorization": f"Bearer {token}"}).json["scopes"][0]["figures"]
+    assert {f["activity"]: f["kind"] for f in figures} == kinds
+    for figure in figures:
+        if figure["kind"] == "reach":
+            assert "measure" not in figure
+        else:
+            assert figure["coverage_percent"] is None and figure["target_percent"] is None, figure
+            assert figure["measure"]["total"] >= figure["measure"]["done"] >= 0, figure
+
+    # The report to the Board: what was done, in the kind's own words.
+    filing = build_filing(plan, "board", "en", generated_by="test", today=today)
+    lines = [line for _title, section in filing.sections for line in section]
+    assert {line.code: line.kind for line in lines} == kinds
+    for line in lines:
+        assert_in_own_terms(line.kind, line.done, f"board report {line.code}")

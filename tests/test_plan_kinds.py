@@ -18,7 +18,7 @@ from app.plan.service import activity_by_code, current_plan, load_plans, read_pl
 
 SHIPPED = Path(__file__).resolve().parent.parent / "plans" / "ktu-2024-2025.toml"
 AS_OF = date(2025, 3, 1)
-DELIVERABLES = {"1.2", "1.3", "1.4", "1.8", "1.9", "1.10", "4.1", "4.2"}
+DELIVERABLES = {"1.2", "1.3", "1.4", "1.8", "1.9", "1.10", "1.11", "4.1", "4.2"}
 REGISTERS = {"1.5", "1.6"}
 
 
@@ -59,7 +59,33 @@ def test_the_shipped_plan_classifies_every_activity():
     assert {code for code, kind in kinds.items() if kind == "deliverable"} == DELIVERABLES
     assert {code for code, kind in kinds.items() if kind == "register"} == REGISTERS
     assert {code for code, kind in kinds.items() if kind == "units"} == {"1.7"}
-    assert kinds["1.1"] == kinds["2.2"] == kinds["3.1"] == kinds["1.11"] == "reach"
+    assert kinds["1.1"] == kinds["2.2"] == kinds["3.1"] == "reach"
+
+
+def test_the_shipped_plan_names_the_records_that_feed_its_deliverables():
+    fed = {a.code: a.fed_by for a in read_plan(SHIPPED).activities if a.fed_by}
+    assert fed == {"1.3": "risk-analysis", "1.4": "risk-map", "1.11": "media-log"}
+    monthly = next(a for a in read_plan(SHIPPED).activities if a.code == "1.11")
+    assert len(monthly.periods) == 12 and monthly.periods[0] == (date(2024, 9, 1), date(2024, 9, 30))
+
+
+@pytest.mark.parametrize("change, key, problem", [
+    (('fed_by = "media-log"', 'fed_by = "press-clippings"'), "activities[10] (1.11).fed_by",
+     "must be one of risk-analysis, risk-map, media-log"),
+    (('code = "2.2"\n', 'code = "2.2"\nfed_by = "media-log"\n'), "activities[12] (2.2).fed_by",
+     "only a kind = \"deliverable\" activity is fed by a record"),
+    (('fed_by = "media-log"', 'fed_by = "risk-map"'), "activities[10] (1.11).fed_by", "'risk-map' already feeds activity 1.4"),
+])
+def test_the_loader_refuses_a_bad_fed_by_and_loads_nothing(app, tmp_path, change, key, problem):
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    text = SHIPPED.read_text(encoding="utf-8")
+    assert change[0] in text
+    (folder / SHIPPED.name).write_text(text.replace(change[0], change[1], 1), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_plans(folder)
+    assert (caught.value.key, caught.value.problem) == (key, problem)
+    assert db.session.execute(select(Activity)).first() is None
 
 
 def test_the_loader_rejects_an_unknown_kind_and_loads_nothing(app, tmp_path):
@@ -92,6 +118,7 @@ def test_the_demos_copy_of_the_plan_keeps_the_kinds():
 
     moved = plan_for_year(read_plan(SHIPPED), date(2026, 9, 1))
     assert {a.code: a.kind for a in moved.activities} == {a.code: a.kind for a in read_plan(SHIPPED).activities}
+    assert {a.code: a.fed_by for a in moved.activities} == {a.code: a.fed_by for a in read_plan(SHIPPED).activities}
 
 
 # --- coverage ------------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ def audit_actions() -> list[str]:
 
 def change_of(activity: Activity, **changes) -> ActivityChange:
     fields = dict(code=activity.code, section=activity.section, name=activity.name, population=activity.population,
-                  kind=activity.kind, target_text=activity.target_text, target_percent=activity.target_percent,
+                  kind=activity.kind, fed_by=activity.fed_by, target_text=activity.target_text, target_percent=activity.target_percent,
                   responsible=list(activity.responsible), term_text=activity.term_text,
                   form_of_completion=activity.form_of_completion, expected_result=activity.expected_result,
                   translations={language: dict(texts) for language, texts in activity.translations.items()})
@@ -83,8 +83,9 @@ def test_copying_moves_terms_and_keeps_targets_populations_kinds_responsible_and
     assert [a.code for a in new.activities] == [a.code for a in plan.activities if not a.retired]
     for activity in new.activities:
         old = old_by_code[activity.code]
-        assert (activity.target_percent, activity.population, activity.kind, activity.responsible, activity.section) == (
-            old.target_percent, old.population, old.kind, old.responsible, old.section)
+        assert (activity.target_percent, activity.population, activity.kind, activity.fed_by, activity.responsible,
+                activity.section) == (old.target_percent, old.population, old.kind, old.fed_by, old.responsible,
+                                      old.section)
         assert [(p.starts_on.replace(year=p.starts_on.year - 1), p.ends_on.replace(year=p.ends_on.year - 1))
                 for p in activity.periods] == [(p.starts_on, p.ends_on) for p in old.periods], activity.code
     moved = activity_by_code(new, "1.3")
@@ -140,6 +141,24 @@ def test_bad_input_in_the_activity_editor_is_reported_per_field(plan, officer):
         plan_year.save_activity(plan, activity, change_of(activity, code="1.1", name=" ", target_percent=150,
                                                           term_text="Till Febuary 15"), actor=officer, now=NOW)
     assert set(error.value.problems) == {"code", "name", "target_percent", "term_text"}
+
+
+def test_the_record_that_submits_an_activity_is_checked_at_its_field_and_moves_with_the_file(plan, officer):
+    reach, ethics, the_map = (activity_by_code(plan, code) for code in ("2.2", "1.9", "1.4"))
+    for activity, fed_by, problem in [(reach, "media-log", "Only a deliverable"), (ethics, "risk-map", "activity 1.4"),
+                                      (ethics, "press", "Choose a record")]:
+        with pytest.raises(PlanYearError) as error:
+            plan_year.save_activity(plan, activity, change_of(activity, fed_by=fed_by), actor=officer, now=NOW)
+        assert set(error.value.problems) == {"fed_by"} and problem in error.value.problems["fed_by"]
+    plan_year.save_activity(plan, the_map, change_of(the_map, fed_by=""), actor=officer, now=NOW)
+    plan_year.save_activity(plan, activity_by_code(plan, "1.9"), change_of(activity_by_code(plan, "1.9"), fed_by="risk-map"),
+                            actor=officer, now=NOW)
+    db.session.commit()
+    db.session.expire_all()
+    assert (activity_by_code(plan, "1.9").fed_by, activity_by_code(plan, "1.4").fed_by) == ("risk-map", "")
+    written = content_files.item_files("plan", plan.slug)["plans/ktu-2024-2025.toml"]
+    assert written.count('fed_by = "risk-map"') == 1 and 'fed_by = "media-log"' in written
+    assert plan_year.fields_of(activity_by_code(plan, "1.11"))["fed_by"] == "media-log"
 
 
 def test_a_term_change_is_refused_when_people_took_part_in_a_period_it_would_change(plan, officer, make_user):

@@ -269,6 +269,7 @@ def policy(d):
         "risks.approve": [("/admin/risks/approve", ADMIN)],
         "risks.export": [("/admin/risks/register.xlsx", ADMIN)],
         "risks.media": [("/admin/media/", ADMIN)],
+        "risks.edit_media": [(f"/admin/media/{d['risks']['media']}/edit", ADMIN)],
         "risks.hearings": [("/admin/hearings/1.7", ADMIN)],
         "risks.minutes_file": [(f"/admin/hearings/minutes/{d['risks']['hearing']}", expect(302, 403, 403, 403, 404))],  # no file
         "risks.register_list": [("/admin/registers/1.5", ADMIN), ("/admin/registers/1.6", ADMIN)],
@@ -420,7 +421,9 @@ def post_policy(d, token_id):
         "risks.approve": ("/admin/risks/approve", P_ADMIN),
         "risks.carry_forward": ("/admin/risks/carry-forward", P_ADMIN),
         "risks.media": ("/admin/media/", P_ADMIN),
+        "risks.edit_media": (f"/admin/media/{d['risks']['media']}/edit", P_ADMIN),     # before its removal: messages at the fields
         "risks.delete_media": (f"/admin/media/{d['risks']['media']}/delete", P_ADMIN),
+        "risks.file_media_month": ("/admin/media/file", P_ADMIN),
         "risks.hearings": ("/admin/hearings/1.7", P_ADMIN),
         "risks.delete_hearing": (f"/admin/hearings/1.7/{d['risks']['hearing']}/delete", P_ADMIN),
         "risks.register_list": ("/admin/registers/1.5", P_ADMIN),

@@ -1,7 +1,9 @@
 """Section 1: the corruption-risk register and its map, the media log, hearings of divisions and the registers."""
 import io
+import json
 import re
 from datetime import date, datetime
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,8 @@ from app.audit.models import AuditEvent
 from app.coverage import service as coverage
 from app.extensions import db
 from app.people.models import StaffUnit
+from app.plan import deliverables
+from app.plan.deliverable_models import Deliverable, Evidence
 from app.plan.measures import measures_for
 from app.plan.models import Plan
 from app.plan.service import activity_by_code, current_plan, load_plans
@@ -449,3 +453,167 @@ def test_a_media_link_is_a_web_address(plan, officer, client, auth, link):
                                                   "subject": "Kept subject", "tone": "neutral", "action": ""})
     assert response.status_code == 422 and 'id="link-error"' in response.get_data(as_text=True)
     assert db.session.execute(select(MediaItem)).first() is None
+
+
+# --- deliverables fed by the records (the plan file's fed_by) ---------------------------------------
+
+def period_of(plan, code: str, number: int = 1) -> Deliverable:
+    activity = activity_by_code(plan, code)
+    return db.session.execute(select(Deliverable).where(Deliverable.activity_id == activity.id,
+                                                        Deliverable.period_number == number)).scalar_one()
+
+
+def workbook_rows(app, evidence: Evidence) -> list[tuple]:
+    path = Path(app.config["UPLOAD_FOLDER"]) / "evidence" / evidence.stored_name
+    return list(load_workbook(path).active.iter_rows(values_only=True))
+
+
+def test_approving_the_map_submits_the_map_to_1_4_and_the_register_to_1_3(app, plan, officer):
+    service.save_risk(plan, values(likelihood=4, impact=5), officer, now())
+    service.save_risk(plan, values(process="Hiring", likelihood=1, impact=2), officer, now())
+    approved = service.approve_map(plan, date(2025, 2, 20), "Board, minutes No. 3", officer, now())
+    db.session.commit()
+    the_map, analysis = period_of(plan, "1.4"), period_of(plan, "1.3")
+    assert (the_map.status, analysis.status) == ("submitted", "submitted")
+    assert the_map.submitted_at == now()
+    note = next(e for e in the_map.evidence if e.kind == "text")
+    assert "Board, minutes No. 3" in note.body and approved.digest in note.body and "critical 1" in note.body
+    grid = workbook_rows(app, next(e for e in the_map.evidence if e.kind == "file"))
+    assert grid[0][0] == "Impact \\ likelihood" and grid[1][0].startswith("5") and grid[1][4] == "R-1"  # impact 5, likelihood 4
+    assert grid[4][1] == "R-2"                                                                          # impact 2, likelihood 1
+    register = workbook_rows(app, next(e for e in analysis.evidence if e.kind == "file"))
+    assert register[0][:2] == ("No.", "Direction") and {row[0] for row in register[1:]} == {"R-1", "R-2"}
+    assert "R-1 Admission" in next(e for e in analysis.evidence if e.kind == "text").body
+    # Nothing else moved; the ACS accepts each as any deliverable.
+    assert period_of(plan, "1.2").status == "planned" and period_of(plan, "1.11", 6).status == "planned"
+    deliverables.change_status(the_map, "accepted", officer, now())
+    assert the_map.status == "accepted"
+    moves = [json.loads(e.payload) for e in db.session.execute(
+        select(AuditEvent).where(AuditEvent.action == "deliverable.status")).scalars()]
+    assert {(m["activity"], m["to"]) for m in moves} == {("1.4", "submitted"), ("1.3", "submitted"), ("1.4", "accepted")}
+
+
+def test_the_activity_the_map_submits_is_the_one_the_plan_file_names(app, officer, tmp_path):
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    text = (PLANS / "ktu-2024-2025.toml").read_text(encoding="utf-8")
+    text = text.replace('fed_by = "risk-map"', "").replace(
+        'code = "1.9"\nsection = 1\nname = "Developing and approving of the Board for Ethics work plan"\n'
+        'population = "employees"\nkind = "deliverable"\n',
+        'code = "1.9"\nsection = 1\nname = "Developing and approving of the Board for Ethics work plan"\n'
+        'population = "employees"\nkind = "deliverable"\nfed_by = "risk-map"\n')
+    (folder / "ktu-2024-2025.toml").write_text(text, encoding="utf-8")
+    load_plans(folder)
+    db.session.commit()
+    plan = current_plan(AS_OF)
+    assert activity_by_code(plan, "1.9").fed_by == "risk-map"
+    service.save_risk(plan, values(), officer, now())
+    service.approve_map(plan, date(2025, 2, 20), "Board", officer, now())
+    assert period_of(plan, "1.9").status == "submitted" and period_of(plan, "1.4").status == "planned"
+    assert period_of(plan, "1.3").status == "submitted"
+
+
+def test_a_period_the_acs_accepted_already_is_left_as_it_was(plan, officer):
+    the_map = period_of(plan, "1.4")
+    deliverables.add_evidence(officer, now(), Path("/nonexistent"), activity_id=the_map.activity_id,
+                              deliverable=the_map, kind="text", body="The map drawn on paper")
+    deliverables.change_status(the_map, "submitted", officer, now())
+    deliverables.change_status(the_map, "accepted", officer, now())
+    service.save_risk(plan, values(), officer, now())
+    service.approve_map(plan, date(2025, 2, 20), "Board", officer, now())
+    db.session.commit()
+    assert the_map.status == "accepted" and len(the_map.evidence) == 1
+    assert period_of(plan, "1.3").status == "submitted" and service.is_frozen(plan)
+
+
+def media(officer, day: date, source="tengrinews.kz", tone="negative", action=""):
+    return service.record_media({"published_on": day, "source": source, "link": "", "subject": "About the university",
+                                 "tone": tone, "action": action}, officer, now())
+
+
+def test_filing_a_month_submits_that_months_period_of_1_11_with_its_summary(app, plan, officer):
+    media(officer, date(2025, 2, 3), action="Facts checked")
+    media(officer, date(2025, 2, 17), source="Instagram", tone="positive")
+    media(officer, date(2025, 1, 30))                                        # another month: not in February's
+    filed = service.file_media_summary(2025, 2, officer, now(), Path(app.config["UPLOAD_FOLDER"]))
+    db.session.commit()
+    assert (filed.activity.code, filed.period_number, filed.status) == ("1.11", 6, "submitted")   # September is 1
+    assert filed.period.starts_on == date(2025, 2, 1) and filed.period.ends_on == date(2025, 2, 28)
+    note = next(e for e in filed.evidence if e.kind == "text")
+    assert note.title == "Media monitoring summary, 02.2025"
+    assert "2 publications (positive 1, neutral 0, negative 1); an action was taken on 1" in note.body
+    assert "tengrinews.kz 1, Instagram 1" in note.body or "Instagram 1, tengrinews.kz 1" in note.body
+    items = workbook_rows(app, next(e for e in filed.evidence if e.kind == "file"))
+    assert items[0][:2] == ("Date of publication", "Source") and [row[0] for row in items[1:]] == ["2025-02-03", "2025-02-17"]
+    assert period_of(plan, "1.11", 5).status == "planned"                     # January is not filed
+    assert db.session.execute(select(AuditEvent).where(AuditEvent.action == "media.summary_filed")).scalar_one()
+
+    # Filed again after another item: the summary as it stands now is added; the period stays submitted.
+    media(officer, date(2025, 2, 20), source="Kazinform", tone="neutral")
+    again = service.file_media_summary(2025, 2, officer, now(), Path(app.config["UPLOAD_FOLDER"]))
+    assert again.id == filed.id and again.status == "submitted" and len(again.evidence) == 4
+    assert any("3 publications" in e.body for e in again.evidence if e.kind == "text")
+    deliverables.change_status(again, "accepted", officer, now())
+    with pytest.raises(service.RisksError, match="accepted already") as refused:
+        service.file_media_summary(2025, 2, officer, now(), Path(app.config["UPLOAD_FOLDER"]))
+    assert refused.value.field == "month"
+
+
+def test_a_month_not_yet_begun_or_outside_every_plan_year_is_not_filed(app, plan, officer):
+    uploads = Path(app.config["UPLOAD_FOLDER"])
+    with pytest.raises(service.RisksError, match="has not begun"):
+        service.file_media_summary(2025, 4, officer, now(), uploads)          # today is 1 March 2025
+    with pytest.raises(service.RisksError, match="No plan year holds 08.2024"):
+        service.file_media_summary(2024, 8, officer, now(), uploads)
+    filed = service.file_media_summary(2025, 3, officer, now(), uploads)      # this month, even with nothing logged
+    assert filed.status == "submitted" and "no publications" in next(e.body for e in filed.evidence if e.kind == "text")
+
+
+def test_the_media_page_files_the_month_and_shows_its_period(plan, officer, client, auth):
+    media(officer, date(2025, 2, 3))
+    db.session.commit()
+    auth.login("acs@uni.test")
+    page = unescape(client.get("/admin/media/?month=2025-02").get_data(as_text=True))
+    assert "Report for 1.11, period 6" in page and "File this month's summary for 1.11" in page
+    assert "overdue" in page                                                  # February ended unfiled
+    response = client.post("/admin/media/file?month=2025-02")
+    assert response.status_code == 302 and response.location.endswith("/admin/media/?month=2025-02")
+    page = unescape(client.get("/admin/media/?month=2025-02").get_data(as_text=True))
+    assert "The summary of 02.2025 is filed to 1.11, period 6: submitted." in page
+    assert "File this month's summary again for 1.11" in page
+    filed = period_of(plan, "1.11", 6)
+    detail = unescape(client.get(f"/deliverables/{filed.id}").get_data(as_text=True))
+    assert "Media monitoring summary, 02.2025" in detail and "the media log's summary of each month" in detail
+    refused = client.post("/admin/media/file?month=2025-05")
+    assert refused.status_code == 422 and "has not begun" in refused.get_data(as_text=True)
+
+
+def test_a_media_item_is_edited_with_the_same_checks_and_the_change_audited(plan, officer, client, auth):
+    item = media(officer, date(2025, 2, 3))
+    db.session.commit()
+    auth.login("acs@uni.test")
+    form = client.get(f"/admin/media/{item.id}/edit").get_data(as_text=True)
+    assert 'value="tengrinews.kz"' in form and "About the university" in form
+    bad = client.post(f"/admin/media/{item.id}/edit", data={
+        "published_on": "2025-02-04", "source": "Tengri News", "link": "javascript://%0aalert(1)",
+        "subject": "Fees for retakes", "tone": "neutral", "action": "Checked"})
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and 'id="link-error"' in page and "Fees for retakes" in page and "Tengri News" in page
+    db.session.expire_all()
+    assert db.session.get(MediaItem, item.id).source == "tengrinews.kz"
+    good = client.post(f"/admin/media/{item.id}/edit", data={
+        "published_on": "2025-02-04", "source": "Tengri News", "link": "https://tengrinews.kz/a",
+        "subject": "Fees for retakes", "tone": "neutral", "action": "Checked"})
+    assert good.status_code == 302 and good.location.endswith(f"/admin/media/?month=2025-02#media-{item.id}")
+    db.session.expire_all()
+    saved = db.session.get(MediaItem, item.id)
+    assert (saved.published_on, saved.source, saved.tone, saved.action) == (date(2025, 2, 4), "Tengri News", "neutral",
+                                                                            "Checked")
+    change = json.loads(db.session.execute(select(AuditEvent.payload).where(AuditEvent.action == "media.change"))
+                        .scalar_one())["changed"]
+    assert change["source"] == ["tengrinews.kz", "Tengri News"] and change["published_on"] == ["2025-02-03", "2025-02-04"]
+    assert change["link"] == ["", "https://tengrinews.kz/a"] and "subject" in change
+    with pytest.raises(service.RisksError) as refused:
+        service.update_media(saved, {"published_on": date(2025, 2, 4), "source": "  ", "link": "", "subject": "S",
+                                     "tone": "neutral", "action": ""}, officer, now())
+    assert refused.value.field == "source"

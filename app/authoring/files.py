@@ -200,6 +200,8 @@ def activity_table(activity: Activity, plan: Plan) -> dict:
              "population": activity.population}
     if activity.kind != REACH:
         entry["kind"] = activity.kind
+    if activity.fed_by:
+        entry["fed_by"] = activity.fed_by
     entry = _some(entry, target=activity.target_text)
     if activity.target_percent is not None:
         entry["target_percent"] = activity.target_percent

@@ -26,7 +26,7 @@ from app.core.content import ContentError, TRANSLATION_LANGUAGES
 from app.coverage.service import coverage
 from app.extensions import db
 from app.people.models import User
-from app.plan.models import KINDS, POPULATIONS, REACH, Activity, Plan
+from app.plan.models import DELIVERABLE, FEEDS, KINDS, POPULATIONS, REACH, Activity, Plan
 from app.plan.service import PlanSpec, apply_plan, read_plan
 from app.plan.year import TermReading, next_day_a_year_on, periods_with_participation, read_term, shift_years
 
@@ -249,6 +249,7 @@ class ActivityChange:
     kind: str
     target_text: str = ""
     target_percent: float | None = None
+    fed_by: str = ""
     responsible: list[str] = field(default_factory=list)
     term_text: str = ""
     form_of_completion: str = ""
@@ -276,6 +277,15 @@ def _check_change(plan: Plan, change: ActivityChange, original: Activity | None)
         problems["population"] = _("Choose students or employees.")
     if change.kind not in KINDS:
         problems["kind"] = _("Choose how the activity is measured.")
+    if change.fed_by and change.fed_by not in FEEDS:
+        problems["fed_by"] = _("Choose a record from the list, or none.")
+    elif change.fed_by and change.kind != DELIVERABLE:
+        problems["fed_by"] = _("Only a deliverable is submitted by a record: measure it as a deliverable, or choose none.")
+    elif change.fed_by:
+        other = next((a for a in plan.activities if a.fed_by == change.fed_by and not a.retired and a is not original),
+                     None)
+        if other is not None:
+            problems["fed_by"] = _("This record already feeds activity %(code)s.", code=other.code)
     if change.target_percent is not None and not 0 < change.target_percent <= 100:
         problems["target_percent"] = _("A percentage above 0 and at most 100, or empty.")
     reading = read_term(change.term_text, plan.starts_on, plan.ends_on)
@@ -298,6 +308,8 @@ def save_activity(plan: Plan, original: Activity | None, change: ActivityChange,
              "population": change.population}
     if change.kind != REACH:
         entry["kind"] = change.kind
+    if change.fed_by:
+        entry["fed_by"] = change.fed_by
     entry.update({k: v for k, v in {
         "target": change.target_text.strip(), "target_percent": change.target_percent,
         "form_of_completion": change.form_of_completion.strip(), "expected_result": change.expected_result.strip(),
@@ -345,14 +357,15 @@ def save_activity(plan: Plan, original: Activity | None, change: ActivityChange,
 
 # The activity's texts a translation carries, as the editor shows them side by side.
 TRANSLATED_FIELDS = ("name", "target_text", "term_text", "responsible", "form_of_completion", "expected_result")
-EDITOR_FIELDS = ("code", "section", "name", "population", "kind", "target_text", "target_percent", "responsible",
+EDITOR_FIELDS = ("code", "section", "name", "population", "kind", "fed_by", "target_text", "target_percent", "responsible",
                  "term_text", "form_of_completion", "expected_result")
 
 
 def fields_of(activity: Activity) -> dict[str, str]:
     """The editor's fields for an activity, as the form shows them (names `<field>` and `<field>-<language>`)."""
     fields = {"code": activity.code, "section": str(activity.section), "name": activity.name,
-              "population": activity.population, "kind": activity.kind, "target_text": activity.target_text,
+              "population": activity.population, "kind": activity.kind, "fed_by": activity.fed_by or "",
+              "target_text": activity.target_text,
               "target_percent": "" if activity.target_percent is None else f"{activity.target_percent:g}",
               "responsible": "\n".join(activity.responsible or []), "term_text": activity.term_text,
               "form_of_completion": activity.form_of_completion, "expected_result": activity.expected_result}
@@ -392,7 +405,7 @@ def change_from(fields: dict[str, str]) -> tuple[ActivityChange, dict[str, str]]
         translations[language] = {name: value for name, value in texts.items() if value}
     change = ActivityChange(
         code=(fields.get("code") or "").strip(), section=section, name=(fields.get("name") or "").strip(),
-        population=fields.get("population") or "", kind=fields.get("kind") or "",
+        population=fields.get("population") or "", kind=fields.get("kind") or "", fed_by=fields.get("fed_by") or "",
         target_text=(fields.get("target_text") or "").strip(), target_percent=percent,
         responsible=responsible_list(fields.get("responsible", "")), term_text=(fields.get("term_text") or "").strip(),
         form_of_completion=(fields.get("form_of_completion") or "").strip(),

@@ -150,10 +150,10 @@ def build_demo() -> DemoReport:
     db.session.commit()
     for steps, summary in (demo_contests.build(calendar, users, admin, Path(current_app.config["UPLOAD_FOLDER"])),
                            demo_events.build(calendar, users, admin),
+                           demo_risks.build(calendar, users, admin, Path(current_app.config["UPLOAD_FOLDER"])),
                            demo_deliverables.build(calendar, users, admin, Path(current_app.config["UPLOAD_FOLDER"])),
                            demo_surveys.build(calendar, users, admin),
                            demo_club.build(calendar, users, users["curator@sanaly.test"], admin),
-                           demo_risks.build(calendar, users, admin),
                            demo_filings.build(calendar, admin)):
         report.steps.extend(steps)
         report.summary.extend(summary)

@@ -1,12 +1,17 @@
 """Demo data for section 1: a risk register (not yet approved), media items, hearings of divisions, the registers.
 
-The map is left unapproved so that the demo can walk through adding a risk and approving the map.
+The map is left unapproved so that the demo can walk through adding a risk and approving the map (which
+submits the plan's "risk-map" and "risk-analysis" deliverables). Each month of the year that has ended is
+filed from the media log to the plan's "media-log" deliverable, and all but the last are accepted.
 """
-from datetime import timedelta
+from datetime import date, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
 from app.extensions import db
+from app.plan import deliverables
+from app.plan.deliverable_models import ACCEPTED, SUBMITTED
 from app.people.models import StaffUnit
 from app.plan.models import REGISTER, UNITS, Activity
 from app.risks import service
@@ -61,7 +66,27 @@ POSITIONS = [("Rector", "", "Heads a state university: organisational and admini
              ("Head of procurement", "", "Organises public procurement")]
 
 
-def build(calendar, users: dict, admin) -> tuple[list[str], list[str]]:
+def _file_media_months(calendar, admin, uploads: Path) -> int:
+    """File the summary of each month of the plan year that has ended; accept all but the last. Return how many."""
+    plan = calendar.plan
+    first = date(plan.starts_on.year, plan.starts_on.month, 1)
+    this_month = date(calendar.today.year, calendar.today.month, 1)
+    filed = []
+    while first < this_month:
+        following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+        moment = calendar.past(calendar.at(following + timedelta(days=2), 10))
+        try:
+            filed.append((service.file_media_summary(first.year, first.month, admin, moment, uploads), moment))
+        except service.RisksError:         # the plan names no activity fed by the media log
+            break
+        first = following
+    for item, moment in filed[:-1]:
+        if item.status == SUBMITTED:
+            deliverables.change_status(item, ACCEPTED, admin, moment + timedelta(hours=1))
+    return len(filed)
+
+
+def build(calendar, users: dict, admin, uploads: Path) -> tuple[list[str], list[str]]:
     """Fill section 1 once for the demo's plan year; return steps (and no summary lines)."""
     plan, now = calendar.plan, calendar.now
     if db.session.execute(select(Risk.id).where(Risk.plan_id == plan.id)).first():
@@ -95,6 +120,9 @@ def build(calendar, users: dict, admin) -> tuple[list[str], list[str]]:
         else:
             for title, _unit, basis in POSITIONS:
                 service.add_position(activity, title, None, basis, admin, now)
+    db.session.flush()
+    months = _file_media_months(calendar, admin, uploads)
     db.session.commit()
     counts = [db.session.query(model).count() for model in (Risk, MediaItem, Hearing, DeclarationDuty, EquatedPosition)]
-    return ["section 1: {} risks, {} media items, {} hearings, {} declarants, {} positions".format(*counts)], []
+    return ["section 1: {} risks, {} media items, {} hearings, {} declarants, {} positions, "
+            "{} months of the media log filed".format(*counts, months)], []

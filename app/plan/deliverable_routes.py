@@ -221,4 +221,5 @@ def units():
 
 @bp.app_context_processor
 def deliverable_labels():
-    return {"deliverable_status": lambda status: service.status_labels().get(status, status)}
+    return {"deliverable_status": lambda status: service.status_labels().get(status, status),
+            "feed_label": service.feed_label}

@@ -9,6 +9,7 @@ The rules, as plain functions the pages, the home panels, the reports and the te
 "Overdue" is never stored: a period is overdue when its end has passed and it is neither submitted nor
 accepted (`effective_status`). Every change is written to the audit log with its actor.
 """
+import io
 import json
 import logging
 import re
@@ -17,7 +18,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from flask import has_request_context, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
+from werkzeug.datastructures import FileStorage
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -30,13 +32,16 @@ from app.people.models import ADMIN, STAFF, User, UserRole
 from app.plan.deliverable_models import (ACCEPTED, FILE, IN_PROGRESS, LINK, NOTE, OVERDUE, PLANNED, SUBMITTED,
                                          ActivityUnit, Deliverable, Evidence, ResponsibleUnit, UnitReporter)
 from app.plan.measures import Measure, provides
-from app.plan.models import DELIVERABLE, Activity, ActivityPeriod, Plan
+from app.plan.models import DELIVERABLE, FEEDS, MEDIA_LOG, RISK_ANALYSIS, RISK_MAP, Activity, ActivityPeriod, Plan
 
 logger = logging.getLogger(__name__)
 
 EVIDENCE_FOLDER = "evidence"     # under the upload folder
 MAX_TITLE = 200
 MAX_TEXT = 2000
+FEED_LABELS = {RISK_ANALYSIS: _l("the register of corruption risks, when its map is approved"),
+               RISK_MAP: _l("the approved map of corruption risks"),
+               MEDIA_LOG: _l("the media log's summary of each month")}
 # Spellings of the ACS in the plan's "Responsible" column that its list of abbreviations does not give.
 ALIASES = {"accs": "ACS"}
 
@@ -460,3 +465,67 @@ def history(deliverable: Deliverable) -> list[Change]:
     people = {u.id: u for u in db.session.execute(select(User).where(
         User.id.in_({e.actor_id for e in events if e.actor_id} or {0}))).scalars()}
     return [Change(e.action, e.occurred_at, people.get(e.actor_id), json.loads(e.payload or "{}")) for e in events]
+
+
+# --- periods a record of the ACS submits (an activity's `fed_by`) ------------------------------------------------
+
+def feed_label(feed: str) -> str:
+    """Which record submits an activity's periods, in the reader's language."""
+    return str(FEED_LABELS[feed]) if feed in FEED_LABELS else feed
+
+
+def fed_activity(plan: Plan, feed: str) -> Activity | None:
+    """The plan's deliverable activity that `feed` submits (the plan file's `fed_by`), if the plan names one."""
+    if feed not in FEEDS:
+        raise ValueError(f"unknown feed {feed!r}")
+    return db.session.execute(select(Activity).where(Activity.plan_id == plan.id, Activity.fed_by == feed,
+                                                     Activity.kind == DELIVERABLE, Activity.retired.is_(False))
+                              .order_by(Activity.position).limit(1)).scalars().first()
+
+
+def fed_period(plan: Plan, feed: str, day: date) -> Deliverable | None:
+    """The deliverable period that `feed` submits for `day`: the period holding it (the first before the term,
+    the last after it); None when the plan names no such activity."""
+    activity = fed_activity(plan, feed)
+    if activity is None or not activity.periods:
+        return None
+    sync_plan(plan)
+    return db.session.execute(select(Deliverable).where(
+        Deliverable.activity_id == activity.id,
+        Deliverable.period_number == activity.period_number_for(day))).scalar_one()
+
+
+@dataclass
+class GeneratedFile:
+    """A document a feature made from its record, to attach as evidence."""
+
+    title: str
+    filename: str
+    content: bytes
+
+
+def submit_from_record(plan: Plan, feed: str, day: date, actor, now: datetime, folder: Path, *,
+                       notes: list[tuple[str, str]] = (), files: list[GeneratedFile] = ()) -> Deliverable | None:
+    """Attach a record's evidence to the period of `day` of the activity `feed` submits, and submit it.
+
+    A period planned or in progress moves to submitted; one already submitted keeps its status and gains the
+    evidence (the ACS then accepts it as any other); an accepted one is refused (the ACS returns it first).
+    Returns None when the plan names no activity fed by `feed`. Written to the audit log as any evidence and move.
+    """
+    deliverable = fed_period(plan, feed, day)
+    if deliverable is None:
+        return None
+    if deliverable.status == ACCEPTED:
+        raise DeliverableError(_("Period %(number)d of %(code)s is accepted already: the ACS returns it before "
+                                 "anything is added.", number=deliverable.period_number, code=deliverable.activity.code))
+    for title, body in notes:
+        add_evidence(actor, now, folder, activity_id=deliverable.activity_id, deliverable=deliverable, kind=NOTE,
+                     title=title[:MAX_TITLE], body=body[:MAX_TEXT])
+    for made in files:
+        add_evidence(actor, now, folder, activity_id=deliverable.activity_id, deliverable=deliverable, kind=FILE,
+                     title=made.title[:MAX_TITLE], upload=FileStorage(io.BytesIO(made.content), made.filename))
+    db.session.refresh(deliverable)
+    if deliverable.status in (PLANNED, IN_PROGRESS):
+        change_status(deliverable, SUBMITTED, actor, now)
+    logger.info("%s filed to deliverable %s by %s", feed, deliverable.id, actor.id)
+    return deliverable

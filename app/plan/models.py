@@ -20,6 +20,15 @@ UNITS = "units"                # a share of structural divisions (hearings)
 REGISTER = "register"          # a maintained list (declarations, positions)
 KINDS = (REACH, DELIVERABLE, UNITS, REGISTER)
 
+# Which of the ACS's own records submits a deliverable's period (the plan file's `fed_by`). The feature that
+# keeps the record finds the activity by this name, so no code names an activity's number and next year's
+# plan keeps working: approving the risk map submits the "risk-map" and "risk-analysis" activities' periods,
+# filing a month of the media log the "media-log" activity's period of that month.
+RISK_ANALYSIS = "risk-analysis"   # the register of corruption risks: the internal analysis
+RISK_MAP = "risk-map"             # the approved map of corruption risks
+MEDIA_LOG = "media-log"           # the media monitoring log's monthly summary
+FEEDS = (RISK_ANALYSIS, RISK_MAP, MEDIA_LOG)
+
 # How a participation row came to be.
 SOURCES = ("course", "quiz", "contest", "checkin", "survey", "club", "volunteering", "media", "game", "import", "manual")
 
@@ -87,6 +96,7 @@ class Activity(db.Model):
     name: Mapped[str] = mapped_column(Text)
     population: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(20), default=REACH, server_default=REACH)
+    fed_by: Mapped[str] = mapped_column(String(20), default="", server_default="")   # one of FEEDS, or ""
     target_text: Mapped[str] = mapped_column(Text, default="")
     target_percent: Mapped[float | None] = mapped_column(Numeric(6, 2, asdecimal=False))
     form_of_completion: Mapped[str] = mapped_column(Text, default="")

@@ -14,7 +14,8 @@ from app.core.db_helpers import insert_ignoring_duplicates
 from app.extensions import db
 from app.people.models import STAFF, STUDENT
 from app.plan.deliverables import sync_plan
-from app.plan.models import EMPLOYEES, KINDS, POPULATIONS, REACH, STUDENTS, Activity, ActivityPeriod, Participation, Plan, SOURCES
+from app.plan.models import (DELIVERABLE, EMPLOYEES, FEEDS, KINDS, POPULATIONS, REACH, STUDENTS, Activity, ActivityPeriod,
+                              Participation, Plan, SOURCES)
 from app.plan.terms import parse_term
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class ActivitySpec:
     periods: list[tuple[date, date]]
     translations: dict = field(default_factory=dict)   # {language: {name, target_text, …}}
     kind: str = REACH
+    fed_by: str = ""          # which of the ACS's records submits its periods (FEEDS), or ""
 
 
 @dataclass
@@ -81,7 +83,7 @@ def read_plan(path: Path) -> PlanSpec:
     raw_activities = data.get("activities")
     if not isinstance(raw_activities, list) or not raw_activities:
         raise ContentError(path, "activities", "must list at least one [[activities]] entry")
-    activities, codes = [], set()
+    activities, codes, feeds = [], set(), {}
     for index, item in enumerate(raw_activities):
         reader = TomlReader(path, item, f"activities[{index}].")
         code = reader.text("code")
@@ -98,6 +100,15 @@ def read_plan(path: Path) -> PlanSpec:
         kind = item.get("kind", REACH)
         if kind not in KINDS:
             raise ContentError(path, reader.key_name("kind"), f"must be one of {', '.join(KINDS)}")
+        fed_by = item.get("fed_by", "")
+        if fed_by:
+            if fed_by not in FEEDS:
+                raise ContentError(path, reader.key_name("fed_by"), f"must be one of {', '.join(FEEDS)}")
+            if kind != DELIVERABLE:
+                raise ContentError(path, reader.key_name("fed_by"), 'only a kind = "deliverable" activity is fed by a record')
+            if fed_by in feeds:
+                raise ContentError(path, reader.key_name("fed_by"), f"{fed_by!r} already feeds activity {feeds[fed_by]}")
+            feeds[fed_by] = code
         percent = item.get("target_percent")
         if percent is not None and (isinstance(percent, bool) or not isinstance(percent, (int, float))
                                     or not 0 < percent <= 100):
@@ -114,7 +125,7 @@ def read_plan(path: Path) -> PlanSpec:
             form_of_completion=reader.text("form_of_completion", required=False),
             expected_result=reader.text("expected_result", required=False),
             responsible=[r.strip() for r in responsible if r.strip()],
-            term_text=term_text, periods=periods, kind=kind,
+            term_text=term_text, periods=periods, kind=kind, fed_by=fed_by,
         ))
     spec = PlanSpec(
         slug=slug, title=top.text("title"), university=top.text("university"),
@@ -229,7 +240,7 @@ def apply_plan(spec: PlanSpec) -> LoadResult:
             result.updated += 1
         activity.position = position
         activity.retired = False
-        for name in ("section", "name", "population", "kind", "target_text", "target_percent",
+        for name in ("section", "name", "population", "kind", "fed_by", "target_text", "target_percent",
                      "form_of_completion", "expected_result", "responsible", "term_text", "translations"):
             setattr(activity, name, getattr(item, name))
         wanted = [(n, s, e) for n, (s, e) in enumerate(item.periods, start=1)]

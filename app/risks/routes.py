@@ -13,6 +13,7 @@ from app.extensions import db
 from app.people.access import admin_required
 from app.people.models import StaffUnit, User
 from app.plan import service as plan_service
+from app.plan.deliverables import effective_status, status_labels
 from app.plan.models import REGISTER, UNITS, Plan
 from app.risks import service
 from app.risks.forms import ActionForm, ApproveForm, DeclarantForm, HearingForm, MediaForm, PositionForm, RiskForm
@@ -136,7 +137,8 @@ def risk_map():
     plan = _plan()
     rows = service.register_rows(plan)
     return render_template("risks/map.html", plan=plan, rows=rows, grid=service.heat_map(rows),
-                           approved=service.approved_map(plan), counts=service.band_counts(rows))
+                           approved=service.approved_map(plan), counts=service.band_counts(rows),
+                           filed=[(item, effective_status(item, today())) for item in service.map_deliverables(plan)])
 
 
 @bp.route("/risks/approve", methods=["GET", "POST"])
@@ -149,16 +151,20 @@ def approve():
         form.approved_on.data = min(today(), plan.ends_on)
     if form.validate_on_submit():
         try:
-            service.approve_map(plan, form.approved_on.data, form.decision.data, current_user, now())
+            service.approve_map(plan, form.approved_on.data, form.decision.data, current_user, now(), _uploads())
         except service.RisksError as error:
             _field_error(form, error.field or "approved_on", error)
         else:
             db.session.commit()
             flash(_("The map of %(year)s is approved; its register is now read-only.", year=plan.academic_year), "success")
+            for item in service.map_deliverables(plan):
+                if item.status == "submitted":
+                    flash(_("%(code)s, period %(number)d: submitted with the approved map as evidence, for the ACS to "
+                            "accept.", code=item.activity.code, number=item.period_number), "success")
             return redirect(url_for(".risk_map", plan=plan.slug))
     status = 422 if request.method == "POST" else 200
     return render_template("risks/approve.html", plan=plan, form=form, approved=service.approved_map(plan),
-                           count=len(service.register_rows(plan))), status
+                           count=len(service.register_rows(plan)), feeds=service.map_activities(plan)), status
 
 
 @bp.route("/risks/carry-forward", methods=["POST"])
@@ -191,9 +197,15 @@ def export():
         "Content-Disposition": f'attachment; filename="corruption-risks-{plan.slug}.xlsx"'})
 
 
+def deliverable_status_label(status: str) -> str:
+    """A deliverable period's status in the reader's language."""
+    return status_labels().get(status, status)
+
+
 # --- the media log ----------------------------------------------------------------------------------
 
 def _month() -> tuple[int, int]:
+    """The month asked for (?month=YYYY-MM), else this month."""
     value = request.args.get("month", "")
     try:
         year, month = (int(part) for part in value.split("-"))
@@ -222,11 +234,59 @@ def media():
             db.session.commit()
             flash(_("Media item logged."), "success")
             return redirect(url_for(".media", month=f"{item.published_on:%Y-%m}"))
-    plan = plan_service.current_plan(today())
-    status = 422 if request.method == "POST" else 200
-    return render_template("risks/media.html", form=form, year=year, month=month, plan=plan, action_form=ActionForm(),
+    return _media_page(form, year, month, 422 if request.method == "POST" else 200)
+
+
+def _media_page(form, year: int, month: int, status: int = 200, problem: str = ""):
+    period = service.media_period(year, month)
+    return render_template("risks/media.html", form=form, year=year, month=month,
+                           plan=plan_service.current_plan(today()), action_form=ActionForm(),
                            items=service.media_of_month(year, month), summary=service.monthly_summary(year, month),
-                           months=service.media_months()), status
+                           months=service.media_months(), period=period,
+                           period_status=effective_status(period, today()) if period is not None else "",
+                           begun=date(year, month, 1) <= today(), problem=problem), status
+
+
+@bp.route("/media/file", methods=["POST"])
+@admin_required
+def file_media_month():
+    """File the month's summary to the plan's media-log deliverable and submit its period."""
+    year, month = _month()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        filed = service.file_media_summary(year, month, current_user, now(), _uploads())
+    except service.RisksError as error:
+        db.session.rollback()
+        form = MediaForm()
+        form.published_on.data = today()
+        return _media_page(form, year, month, 422, str(error))
+    db.session.commit()
+    flash(_("The summary of %(month)s is filed to %(code)s, period %(number)d: %(status)s.",
+            month=service.month_label(year, month), code=filed.activity.code, number=filed.period_number,
+            status=deliverable_status_label(filed.status)), "success")
+    return redirect(url_for(".media", month=f"{year:04d}-{month:02d}"))
+
+
+@bp.route("/media/<int:item_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit_media(item_id):
+    """Correct a logged media item."""
+    item = db.get_or_404(MediaItem, item_id)
+    form = MediaForm(obj=item)
+    if form.validate_on_submit():
+        try:
+            changed = service.update_media(item, {name: getattr(form, name).data for name in service.MEDIA_FIELDS},
+                                           current_user, now())
+        except service.RisksError as error:
+            db.session.rollback()
+            _field_error(form, error.field or "tone", error)
+        else:
+            db.session.commit()
+            flash(_("Media item saved.") if changed else _("Nothing was changed."), "success")
+            return redirect(url_for(".media", month=f"{item.published_on:%Y-%m}") + f"#media-{item.id}")
+    status = 422 if request.method == "POST" else 200
+    return render_template("risks/media_edit.html", form=form, item=item), status
 
 
 @bp.route("/media/<int:item_id>/delete", methods=["POST"])

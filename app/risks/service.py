@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from flask import has_request_context, url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
@@ -33,12 +33,16 @@ from sqlalchemy import func, select
 
 from app.audit import service as audit
 from app.core import events
+from app.core.clock import local_date
 from app.core.exports import xlsx_bytes
 from app.core.uploads import UploadError, remove_stored, store_document
 from app.extensions import db
 from app.people.models import STAFF, StaffUnit, User, UserRole
+from app.plan import deliverables
+from app.plan import service as plan_service
+from app.plan.deliverable_models import Deliverable
 from app.plan.measures import Measure, provides
-from app.plan.models import REGISTER, UNITS, Activity, Plan
+from app.plan.models import MEDIA_LOG, REGISTER, RISK_ANALYSIS, RISK_MAP, UNITS, Activity, Plan
 from app.risks.models import (AREAS, DIRECTIONS, RISK_STATUSES, TONES, DeclarationDuty, EquatedPosition, Hearing,
                               MediaItem, Risk, RiskMap)
 
@@ -179,8 +183,13 @@ def register_rows(plan: Plan) -> list[dict]:
     return [_risk_row(r) for r in risks_of(plan)]
 
 
-def approve_map(plan: Plan, approved_on: date, decision: str, actor: User, now: datetime) -> RiskMap:
-    """Approve the year's map: keep the register as it stands and freeze it."""
+def approve_map(plan: Plan, approved_on: date, decision: str, actor: User, now: datetime,
+                uploads: Path | None = None) -> RiskMap:
+    """Approve the year's map: keep the register as it stands and freeze it; submit what the plan says it feeds.
+
+    The plan's activity `fed_by = "risk-map"` gets the approved map (a summary and the map as a workbook) on
+    its period of `approved_on`, and the one `fed_by = "risk-analysis"` the register (the internal analysis);
+    each period moves to submitted for the ACS to accept (see `deliverables.submit_from_record`)."""
     if is_frozen(plan):
         raise RisksError(_("The map of %(year)s is already approved.", year=plan.academic_year))
     rows = [_risk_row(r) for r in risks_of(plan)]
@@ -198,7 +207,76 @@ def approve_map(plan: Plan, approved_on: date, decision: str, actor: User, now: 
                           "sha256": digest}, now=now)
     events.announce(events.plan_measure_changed, "risks", plan_id=plan.id, at=now)
     logger.info("risk map of %s approved by %s (%d risks)", plan.slug, actor.id, len(rows))
+    db.session.flush()
+    _submit_map(plan, approved, rows, actor, now, uploads if uploads is not None
+                else Path(current_app.config["UPLOAD_FOLDER"]))
     return approved
+
+
+def _submit_map(plan: Plan, approved: RiskMap, rows: list[dict], actor: User, now: datetime, uploads: Path) -> None:
+    """Submit the map (for "risk-map") and the register (for "risk-analysis") to their deliverable periods."""
+    folder = uploads / deliverables.EVIDENCE_FOLDER
+    counts = band_counts(rows)
+    bands = ", ".join(f"{BAND_LABELS[name]} {n}" for name, n in counts.items())
+    map_link, register_link = (
+        (url_for("risks.risk_map", plan=plan.slug), url_for("risks.register", plan=plan.slug))
+        if has_request_context() else ("", ""))
+    areas = Counter(row["area"] for row in rows)
+    by_area = ", ".join(f"{AREA_LABELS.get(area, area)} {n}" for area, n in areas.most_common())
+    high = [row for row in rows if row["band"] in (HIGH, CRITICAL)]
+    feeds = {
+        RISK_MAP: ([(_("Corruption risk map %(year)s, approved", year=plan.academic_year),
+                     _("Approved on %(date)s (%(decision)s): %(count)d risks — %(bands)s. SHA-256 of the approved "
+                       "register: %(digest)s.", date=approved.approved_on.isoformat(), decision=approved.decision,
+                       count=len(rows), bands=bands, digest=approved.digest)
+                     + (" " + _("The map: %(link)s", link=map_link) if map_link else ""))],
+                   [deliverables.GeneratedFile(_("Corruption risk map %(year)s (likelihood × impact)", year=plan.academic_year),
+                                               f"risk-map-{plan.slug}.xlsx", map_xlsx(plan, rows))]),
+        RISK_ANALYSIS: ([(_("Internal analysis of corruption risks %(year)s", year=plan.academic_year),
+                          _("%(count)d corruption risks identified by area: %(areas)s; rated %(bands)s. High and "
+                            "critical, with measures: %(high)s. Register approved on %(date)s (%(decision)s).",
+                            count=len(rows), areas=by_area, bands=bands,
+                            high=", ".join(f"{row['code']} {row['process']}" for row in high) or "—",
+                            date=approved.approved_on.isoformat(), decision=approved.decision)
+                          + (" " + _("The register: %(link)s", link=register_link) if register_link else ""))],
+                        [deliverables.GeneratedFile(_("Register of corruption risks %(year)s", year=plan.academic_year),
+                                                    f"corruption-risks-{plan.slug}.xlsx", register_xlsx(plan))]),
+    }
+    for feed, (notes, files) in feeds.items():
+        try:
+            filed = deliverables.submit_from_record(plan, feed, approved.approved_on, actor, now, folder,
+                                                    notes=notes, files=files)
+        except deliverables.DeliverableError as error:       # accepted already: it stays as the ACS accepted it
+            logger.info("risk map of %s not filed to %s: %s", plan.slug, feed, error)
+            continue
+        if filed is not None:
+            logger.info("risk map of %s filed to %s period %s", plan.slug, filed.activity.code, filed.period_number)
+
+
+def map_activities(plan: Plan) -> list[Activity]:
+    """The plan's activities that approving the map submits: the map's ("risk-map"), then the register's."""
+    found = [deliverables.fed_activity(plan, feed) for feed in (RISK_MAP, RISK_ANALYSIS)]
+    return [activity for activity in found if activity is not None]
+
+
+def map_deliverables(plan: Plan) -> list[Deliverable]:
+    """The deliverable periods the approved map submits (the "risk-map" and "risk-analysis" activities')."""
+    approved = approved_map(plan)
+    if approved is None:
+        return []
+    found = [deliverables.fed_period(plan, feed, approved.approved_on) for feed in (RISK_MAP, RISK_ANALYSIS)]
+    return [item for item in found if item is not None]
+
+
+def map_xlsx(plan: Plan, rows: list[dict]) -> bytes:
+    """The heat map as a workbook: a row per impact (5 down to 1), a column per likelihood, the risks in each cell."""
+    header = [_("Impact \\ likelihood")] + [f"{n} — {LIKELIHOOD_LABELS[n]}" for n in SCALE]
+    lines = [[f"{line[0].impact} — {IMPACT_LABELS[line[0].impact]}"]
+             + [", ".join(r["code"] for r in cell.risks) or "—" for cell in line] for line in heat_map(rows)]
+    lines.append([])
+    lines.extend([[r["code"], r["process"], r["description"], r["likelihood"], r["impact"], r["score"],
+                   str(BAND_LABELS[r["band"]])] for r in sorted(rows, key=lambda r: r["number"])])
+    return xlsx_bytes(header, lines, title=_("Risk map %(year)s", year=plan.academic_year).replace("/", "-"))
 
 
 def next_plan(plan: Plan) -> Plan | None:
@@ -270,22 +348,53 @@ def register_xlsx(plan: Plan) -> bytes:
 
 # --- the media log (1.11) -------------------------------------------------------------------------
 
+MEDIA_FIELDS = ("published_on", "source", "link", "subject", "tone", "action")
+
+
+def _media_values(values: dict) -> dict:
+    """A media item's values, trimmed, or RisksError at the first field the rules refuse."""
+    if not isinstance(values.get("published_on"), date):
+        raise RisksError(_("Give the date of publication."), "published_on")
+    clean = {name: (values.get(name) or "").strip() for name in MEDIA_FIELDS if name != "published_on"}
+    clean["published_on"] = values["published_on"]
+    if not clean["source"]:
+        raise RisksError(_("Name the source."), "source")
+    if not clean["subject"]:
+        raise RisksError(_("Say what the publication is about."), "subject")
+    if clean["tone"] not in TONES:
+        raise RisksError(_("Choose a value from the list."), "tone")
+    if clean["link"] and not re.match(r"https?://[^\s/]+", clean["link"], re.IGNORECASE):
+        raise RisksError(_("A link starts with http:// or https://."), "link")
+    return clean
+
+
 def record_media(values: dict, actor: User, now: datetime) -> MediaItem:
     """Log a publication found by monitoring open sources."""
-    if values["tone"] not in TONES:
-        raise RisksError(_("Choose a value from the list."), "tone")
-    link = values["link"].strip()
-    if link and not re.match(r"https?://[^\s/]+", link, re.IGNORECASE):
-        raise RisksError(_("A link starts with http:// or https://."), "link")
-    item = MediaItem(published_on=values["published_on"], source=values["source"].strip(), link=values["link"].strip(),
-                     subject=values["subject"].strip(), tone=values["tone"], action=values["action"].strip(),
-                     recorded_by_id=actor.id, recorded_at=now)
+    clean = _media_values(values)
+    item = MediaItem(**clean, recorded_by_id=actor.id, recorded_at=now)
     db.session.add(item)
     db.session.flush()
     audit.record("media.add", actor=actor, subject=f"media:{item.id}",
                  payload={"published_on": item.published_on.isoformat(), "source": item.source, "tone": item.tone},
                  now=now)
     return item
+
+
+def update_media(item: MediaItem, values: dict, actor: User, now: datetime) -> dict:
+    """Correct a logged item with the same checks as logging it; return {field: [before, after]} as audit-logged."""
+    clean = _media_values(values)
+    changed = {}
+    for name in MEDIA_FIELDS:
+        before, after = getattr(item, name), clean[name]
+        if before != after:
+            changed[name] = [before.isoformat() if isinstance(before, date) else before,
+                             after.isoformat() if isinstance(after, date) else after]
+            setattr(item, name, after)
+    if changed:
+        db.session.flush()
+        audit.record("media.change", actor=actor, subject=f"media:{item.id}", payload={"changed": changed}, now=now)
+        logger.info("media item %s changed by %s: %s", item.id, actor.id, sorted(changed))
+    return changed
 
 
 def delete_media(item: MediaItem, actor: User, now: datetime) -> None:
@@ -335,6 +444,78 @@ def monthly_summary(year: int, month: int) -> MonthSummary:
     return MonthSummary(year, month, sum(by_tone.values()), by_tone, by_source, acted)
 
 
+def month_label(year: int, month: int) -> str:
+    """A month as the pages write it: 02.2025."""
+    return f"{month:02d}.{year:04d}"
+
+
+def media_plan(year: int, month: int) -> Plan | None:
+    """The plan year that holds the month (its first day)."""
+    return plan_service.current_plan(date(year, month, 1))
+
+
+def media_period(year: int, month: int) -> Deliverable | None:
+    """The deliverable period the month's summary is filed to (of the plan's "media-log" activity), if any."""
+    plan = media_plan(year, month)
+    return deliverables.fed_period(plan, MEDIA_LOG, date(year, month, 1)) if plan is not None else None
+
+
+def media_summary_text(summary: MonthSummary, link: str = "") -> str:
+    """The month's summary as a short text for the evidence: counts by tone, acted on, the largest sources."""
+    label = month_label(summary.year, summary.month)
+    if not summary.total:
+        text = _("Media monitoring of %(month)s: no publications about the university or corruption in its sphere "
+                 "were found.", month=label)
+    else:
+        tones = ", ".join(f"{TONE_LABELS[tone]} {n}" for tone, n in summary.by_tone.items())
+        sources = ", ".join(f"{source} {total}" for source, _counts, total in summary.by_source[:10])
+        text = _("Media monitoring of %(month)s: %(total)d publications (%(tones)s); an action was taken on "
+                 "%(acted)d. By source: %(sources)s.", month=label, total=summary.total, tones=tones,
+                 acted=summary.acted_on, sources=sources)
+    if link:
+        text += " " + _("The month in the media log: %(link)s", link=link)
+    return text
+
+
+def media_month_xlsx(year: int, month: int) -> bytes:
+    """The month's items as a workbook, oldest first."""
+    header = [_("Date of publication"), _("Source"), _("Link"), _("Subject"), _("Tone"), _("Action taken")]
+    rows = ([item.published_on.isoformat(), item.source, item.link, item.subject, str(TONE_LABELS[item.tone]),
+             item.action] for item in reversed(media_of_month(year, month)))
+    return xlsx_bytes(header, rows, title=_("Media %(month)s", month=f"{year:04d}-{month:02d}"))
+
+
+def file_media_summary(year: int, month: int, actor: User, now: datetime, uploads: Path) -> Deliverable:
+    """File the month's summary to the period of the plan's "media-log" activity that holds it, and submit it.
+
+    The summary goes in twice: as a short text (with the link to the month in the log) and as a workbook of
+    the month's items. A month is filed once it has begun; filing it again adds the summary as it stands then."""
+    first = date(year, month, 1)
+    label = month_label(year, month)
+    if first > local_date(now):
+        raise RisksError(_("%(month)s has not begun: a month is filed once it has.", month=label), "month")
+    plan = media_plan(year, month)
+    if plan is None:
+        raise RisksError(_("No plan year holds %(month)s.", month=label), "month")
+    summary = monthly_summary(year, month)
+    link = url_for("risks.media", month=f"{year:04d}-{month:02d}") if has_request_context() else ""
+    try:
+        filed = deliverables.submit_from_record(
+            plan, MEDIA_LOG, first, actor, now, uploads / deliverables.EVIDENCE_FOLDER,
+            notes=[(_("Media monitoring summary, %(month)s", month=label), media_summary_text(summary, link))],
+            files=[deliverables.GeneratedFile(_("Media items, %(month)s", month=label),
+                                              f"media-{year:04d}-{month:02d}.xlsx", media_month_xlsx(year, month))])
+    except deliverables.DeliverableError as error:
+        raise RisksError(str(error), "month") from None
+    if filed is None:
+        raise RisksError(_("The plan %(year)s names no activity the media log feeds (fed_by = \"media-log\").",
+                           year=plan.academic_year), "month")
+    audit.record("media.summary_filed", actor=actor, subject=f"media-month:{year:04d}-{month:02d}", now=now,
+                 payload={"deliverable": filed.id, "activity": filed.activity.code, "period": filed.period_number,
+                          "items": summary.total, "by_tone": summary.by_tone})
+    return filed
+
+
 def media_months() -> list[tuple[int, int]]:
     """The months that have items, newest first."""
     days = db.session.execute(select(MediaItem.published_on)).scalars()
@@ -362,7 +543,7 @@ def record_hearing(activity: Activity, unit: StaffUnit, heard_on: date, minutes:
     if activity.kind != UNITS:
         raise RisksError(_("Hearings are recorded on an activity measured in structural divisions."))
     plan = activity.plan
-    if not plan.starts_on <= heard_on <= min(plan.ends_on, now.date()):
+    if not plan.starts_on <= heard_on <= min(plan.ends_on, local_date(now)):
         raise RisksError(_("The date of the hearing lies within the plan year and not in the future."), "heard_on")
     if not minutes.strip() and upload is None:
         raise RisksError(_("Give the minutes: a short text, a file or both."), "minutes")
@@ -480,7 +661,7 @@ def add_declarant(activity: Activity, user: User, position: str, actor: User, no
 
 def mark_declaration(duty: DeclarationDuty, submitted_on: date | None, actor: User, now: datetime) -> None:
     """Record that the declaration was submitted on a day (or take that back with None)."""
-    if submitted_on is not None and submitted_on > now.date():
+    if submitted_on is not None and submitted_on > local_date(now):
         raise RisksError(_("A declaration cannot be submitted in the future."), "submitted_on")
     before = duty.submitted_on
     duty.submitted_on, duty.updated_by_id, duty.updated_at = submitted_on, actor.id, now
@@ -515,7 +696,7 @@ def add_position(activity: Activity, title: str, unit: StaffUnit | None, basis: 
                                                            EquatedPosition.title == title)).first():
         raise RisksError(_("This position is already on the list."))
     position = EquatedPosition(activity_id=activity.id, title=title[:200], unit_id=unit.id if unit else None,
-                               basis=basis.strip(), added_on=now.date(), added_by_id=actor.id)
+                               basis=basis.strip(), added_on=local_date(now), added_by_id=actor.id)
     db.session.add(position)
     db.session.flush()
     audit.record("equated_position.add", actor=actor, subject=f"position:{position.id}",

@@ -1,4 +1,5 @@
-"""Section 1 through a real browser: the ACS adds and maps a risk, records a hearing for 1.7, logs a media item."""
+"""Section 1 through a real browser: the ACS adds and maps a risk, records a hearing for 1.7, logs a media item,
+corrects it, files the month's summary for 1.11 and approves the map, which submits 1.4."""
 import re
 
 from tests.browser.conftest import check_accessibility
@@ -63,3 +64,39 @@ def test_the_acs_keeps_section_one(page_for, tmp_path):
     assert page.locator(".media-summary table tr", has_text="Facebook").count() == 1
     assert "A parent writes that a dormitory place was sold" in page.locator("main").inner_text()
     assert check_accessibility(page) == []
+
+    # Correct the item: the edit form keeps the checks, the page shows the corrected text.
+    page.locator("article.media-item", has_text="A parent writes that a dormitory place was sold").locator(
+        "a:has-text('Edit')").click()
+    page.fill("#link", "not a link")
+    page.fill("#subject", "A parent writes that a dormitory place was sold for money")
+    page.click("main button:has-text('Save the item')")
+    assert page.locator("#link-error").count() == 1
+    assert page.input_value("#subject") == "A parent writes that a dormitory place was sold for money"
+    page.fill("#link", "https://www.facebook.com/post")
+    page.click("main button:has-text('Save the item')")
+    page.wait_for_selector("text=Media item saved.")
+    assert "sold for money" in page.locator("main").inner_text()
+
+    # File this month's summary for 1.11: the month's period is submitted, the summary is its evidence.
+    page.get_by_role("button", name="File this month's summary for 1.11").click()
+    page.wait_for_selector("text=is filed to 1.11")
+    assert page.locator(".media-filing a").inner_text() == "submitted"
+    assert check_accessibility(page) == []
+    page.locator(".media-filing a").click()
+    evidence = page.locator("#evidence").inner_text()
+    assert "Media monitoring summary" in evidence and "Media items" in evidence
+
+    # Approve the map: 1.4's period is submitted with the map as evidence, and the ACS accepts it.
+    page.goto("/admin/risks/map")
+    page.click("main a:has-text('Approve the map')")
+    assert "1.4" in page.locator("main").inner_text()           # the page says what approving submits
+    page.fill("#decision", "Board of Directors, minutes No. 5")
+    page.click("main button:has-text('Approve and freeze')")
+    page.wait_for_selector("text=1.4, period 1: submitted with the approved map as evidence")
+    filed = page.locator("ul.map-filed li", has_text="1.4")
+    assert "submitted" in filed.inner_text()
+    filed.locator("a").click()
+    assert "Corruption risk map" in page.locator("#evidence").inner_text()
+    page.click("main button:has-text('Accept')")
+    page.wait_for_selector("text=Status changed: accepted.")
