@@ -246,6 +246,9 @@ def test_closing_freezes_the_figures_and_the_plan(plan, officer, make_user, app)
     assert (kept["participants"], kept["headcount"], kept["percent"]) == (1, 10, 10.0)
     assert [p["number"] for p in kept["periods"]] == [1, 2, 3, 4]
     assert plan.closed_figures["activities"]["1.2"]["percent"] is None, "a deliverable is never a share of people"
+    measured = [figure["measure"] for figure in plan.closed_figures["activities"].values() if "measure" in figure]
+    assert measured and all(set(measure["texts"]) == {"en", "kk", "ru"} for measure in measured)
+    assert measured[0]["texts"]["en"] != measured[0]["texts"]["kk"], "each language's text is kept as it reads"
     assert audit_actions()[-1] == "plan.closed"
 
     late = make_user(roles=("staff",))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -27,6 +28,7 @@ from app.coverage.service import clear_coverage, coverage, monthly_series
 from app.filings.service import quarters as filing_quarters
 from app.extensions import db
 from app.people.models import User
+from app.plan.measures import measures_for
 from app.plan.models import KINDS, POPULATIONS, REACH, Activity, Plan
 from app.plan.service import PlanSpec, apply_plan, read_plan
 from app.plan.year import TermReading, next_day_a_year_on, periods_with_participation, read_term, shift_years
@@ -703,6 +705,13 @@ def coverage_snapshot(plan: Plan, as_of: date) -> dict:
                             "ends_on": period.ends_on.isoformat(), **_figure(figure)})
         activities[activity.code] = {"population": activity.population, "periods": periods,
                                      **_figure(final.university.figures[activity.id])}
+    # A figure in its own terms ("3 of 8 divisions heard") is kept as it reads in each language.
+    others = [a for a in final.activities if a.id in final.university.figures and final.university.figures[a.id].measure]
+    for language in ("en", *TRANSLATION_LANGUAGES):
+        with force_locale(language):
+            for activity_id, measure in measures_for(others, as_of).items():
+                code = next(a.code for a in others if a.id == activity_id)
+                activities[code]["measure"].setdefault("texts", {})[language] = measure.text
     ranges = []
     for first, last in kept_ranges(plan, as_of):
         data = coverage(plan, last, date_from=first, date_to=last, with_groups=False)

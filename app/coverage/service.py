@@ -31,7 +31,7 @@ from sqlalchemy import func, or_, select
 from app.core import events
 from app.core.cache import cache
 from app.core.clock import local_date
-from app.core.localize import format_day
+from app.core.localize import format_day, language
 from app.extensions import db
 from app.people.models import STAFF, STUDENT, Faculty, Group, Headcount, StaffUnit, User, UserRole, group_curators
 from app.people.service import current_headcounts
@@ -379,7 +379,8 @@ def _kept_figure(values: dict) -> Figure:
     if measure:
         measure = Measure(done=measure["done"], total=measure["total"], target_percent=measure.get("target_percent"),
                           met=measure.get("met"), link=measure.get("link", ""),
-                          text=_("%(done)d of %(total)d", done=measure["done"], total=measure["total"]))
+                          text=measure.get("texts", {}).get(language())
+                          or _("%(done)d of %(total)d", done=measure["done"], total=measure["total"]))
     return Figure(values["participants"], values["headcount"], values["target"], values["status"],
                   values.get("estimated", False), values.get("expected"), kind=values.get("kind", REACH),
                   measure=measure)
