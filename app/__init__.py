@@ -185,7 +185,7 @@ def _register_error_pages(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     # Registration: what the features lend the templates (see the note at the top).
     from app.certificates.service import display_title
-    from app.coverage.service import kind_hint, kind_label, status_label
+    from app.coverage.service import closed_note, kind_hint, kind_label, status_label
     from app.gamification.service import notification_text, unread_count
 
     @app.template_filter("num")
@@ -199,6 +199,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_global(status_label)
     app.add_template_global(kind_label)
     app.add_template_global(kind_hint)
+    app.add_template_global(closed_note)
     app.add_template_filter(localize.tr, "tr")
     app.add_template_filter(localize.format_day, "day")
     app.add_template_filter(localize.format_moment, "moment")

@@ -65,6 +65,7 @@ def admin_pages(app, make_group, make_user, runner, setup_cli):
         "/admin/plan-year/upload": "planyear.upload",
         "/admin/plan-year/ktu-2024-2025/activities/2.2": "planyear.edit_activity",
         "/admin/plan-year/ktu-2024-2025/headcounts": "planyear.headcounts",
+        "/admin/plan-year/ktu-2024-2025/texts": "planyear.edit_texts",
         "/admin/audit/": "audit.index",
         "/admin/audit/export.json": "audit.export",
         "/admin/content": "courses.content_status",

@@ -1,4 +1,5 @@
 """The plan year: next year's plan from this one, an uploaded plan file, activities edited, a year closed."""
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -10,7 +11,10 @@ from app.authoring import files as content_files
 from app.authoring import plan_year
 from app.authoring.plan_year import ActivityChange, PlanYearError
 from app.authoring.service import current_revision
+from app.core.content import ContentError
+from app.coverage import service as coverage_service
 from app.extensions import db
+from app.filings.service import BOARD, QUARTERLY, build_filing, quarters
 from app.loading import load_content
 from app.people.models import StaffUnit
 from app.people.service import record_headcount
@@ -261,6 +265,9 @@ def test_closing_freezes_the_figures_and_the_plan(plan, officer, make_user, app)
     assert (kept["participants"], kept["headcount"], kept["percent"]) == (1, 10, 10.0)
     assert [p["number"] for p in kept["periods"]] == [1, 2, 3, 4]
     assert plan.closed_figures["activities"]["1.2"]["percent"] is None, "a deliverable is never a share of people"
+    measured = [figure["measure"] for figure in plan.closed_figures["activities"].values() if "measure" in figure]
+    assert measured and all(set(measure["texts"]) == {"en", "kk", "ru"} for measure in measured)
+    assert measured[0]["texts"]["en"] != measured[0]["texts"]["kk"], "each language's text is kept as it reads"
     assert audit_actions()[-1] == "plan.closed"
 
     late = make_user(roles=("staff",))
@@ -373,10 +380,213 @@ def test_closing_asks_first_and_the_closed_plan_shows_its_kept_figures(plan, cli
     assert client.get("/admin/plan-year/ktu-2024-2025/activities/2.2").status_code == 302
 
 
-def test_the_coverage_page_of_a_closed_year_points_to_the_figures_kept_at_closing(plan, client, auth, officer):
+def test_the_coverage_page_of_a_closed_year_says_when_it_was_closed_and_points_to_the_kept_figures(
+        plan, client, auth, officer):
     auth.login(officer.email)
-    assert "is closed" not in client.get("/admin/coverage/?plan=ktu-2024-2025").get_data(as_text=True)
+    assert "Closed on" not in client.get("/admin/coverage/?plan=ktu-2024-2025").get_data(as_text=True)
     plan_year.close_plan(plan, actor=officer, now=NOW)
     db.session.commit()
     page = client.get("/admin/coverage/?plan=ktu-2024-2025").get_data(as_text=True)
-    assert "The plan year 2024-2025 is closed" in page and "/admin/plan/ktu-2024-2025#kept-title" in page
+    assert "Closed on 2025-09-10; figures as of then (2025-08-31)." in page
+    assert "/admin/plan/ktu-2024-2025#kept-title" in page and "computed afresh" not in page
+
+
+# --- the plan's own texts ---------------------------------------------------------------------------
+
+def texts_change(plan: Plan, **fields) -> tuple[plan_year.PlanTextsChange, dict[str, str]]:
+    """The texts editor's change from the plan's own fields with `fields` typed over them."""
+    return plan_year.plan_texts_change_from({**plan_year.plan_text_fields(plan), **fields}, plan)
+
+
+def test_the_plans_title_approval_line_and_sections_are_edited_in_three_languages_and_round_trip(
+        plan, officer, tmp_path):
+    change, problems = texts_change(plan, **{
+        "title": "Plan of the main anti-corruption activities, revised", "title-kk": "Жоспардың жаңа атауы",
+        "approved_by": "Rector", "approved_on": "2024-10-08", "section-2-title-kk": "Білім алушылар (жаңа)",
+        "abbreviations": "ACS = Anti-corruption Compliance Service\nSU = Sanaly Urpaq",
+        "section-new-number": "5", "section-new-title": "Monitoring", "section-new-title-ru": "Мониторинг"})
+    assert problems == {}
+    plan_year.save_plan_texts(plan, change, actor=officer, now=NOW)
+    db.session.commit()
+    db.session.expire_all()
+
+    assert (plan.title, plan.approved_by, plan.approved_on) == (
+        "Plan of the main anti-corruption activities, revised", "Rector", date(2024, 10, 8))
+    assert plan.abbreviations == {"ACS": "Anti-corruption Compliance Service", "SU": "Sanaly Urpaq"}
+    assert plan.translations["kk"]["title"] == "Жоспардың жаңа атауы"
+    assert plan.translations["kk"]["sections"]["2"] == "Білім алушылар (жаңа)"
+    assert plan.translations["ru"]["university"], "what was not typed over stays"
+    assert plan.sections["5"] == "Monitoring" and plan.translations["ru"]["sections"]["5"] == "Мониторинг"
+    assert audit_actions()[-1] == "plan.texts_changed"
+    revision = current_revision("plan", plan.slug)
+    assert revision.origin == "browser" and "Жоспардың жаңа атауы" in revision.diff
+
+    content_files.write_files(tmp_path, content_files.item_files("plan", plan.slug))
+    spec = read_plan(tmp_path / "plans" / "ktu-2024-2025.toml")
+    assert (spec.title, spec.approved_by, spec.approved_on, spec.sections, spec.abbreviations) == (
+        plan.title, plan.approved_by, plan.approved_on, plan.sections, plan.abbreviations)
+    assert spec.translations == plan.translations
+    assert len(spec.activities) == len([a for a in plan.activities if not a.retired])
+
+
+def test_a_renumbered_section_takes_its_activities_and_only_an_empty_section_is_retired(plan, officer):
+    in_four = sorted(a.code for a in plan.activities if a.section == 4)
+    change, problems = texts_change(plan, **{"section-4-number": "6", "section-new-number": "7",
+                                             "section-new-title": "Empty for now"})
+    assert problems == {} and in_four
+    plan_year.save_plan_texts(plan, change, actor=officer, now=NOW)
+    db.session.commit()
+    db.session.expire_all()
+    assert sorted(plan.sections) == ["1", "2", "3", "6", "7"]
+    assert sorted(a.code for a in plan.activities if a.section == 6) == in_four
+    assert plan.translations["kk"]["sections"]["6"] and "4" not in plan.translations["kk"]["sections"]
+
+    change, _problems = texts_change(plan, **{"section-7-retire": "1", "section-6-retire": "1"})
+    with pytest.raises(PlanYearError) as error:
+        plan_year.save_plan_texts(plan, change, actor=officer, now=NOW)
+    assert set(error.value.problems) == {"section-6-retire"} and in_four[0] in error.value.problems["section-6-retire"]
+    db.session.rollback()
+    change, _problems = texts_change(plan, **{"section-7-retire": "1"})
+    plan_year.save_plan_texts(plan, change, actor=officer, now=NOW)
+    db.session.commit()
+    assert "7" not in plan.sections and "6" in plan.sections
+
+
+def test_bad_input_in_the_plan_texts_editor_is_reported_per_field_and_nothing_changes(plan, officer):
+    title = plan.title
+    change, problems = texts_change(plan, **{"approved_on": "7 October", "abbreviations": "ACS\nSU = Sanaly Urpaq",
+                                             "section-1-number": "one"})
+    assert set(problems) == {"approved_on", "abbreviations", "section-1-number"}
+    change, problems = texts_change(plan, **{"title": " ", "section-3-number": "2", "section-1-title": "",
+                                             "section-new-number": "9"})
+    assert problems == {}
+    with pytest.raises(PlanYearError) as error:
+        plan_year.save_plan_texts(plan, change, actor=officer, now=NOW)
+    assert set(error.value.problems) == {"title", "section-3-number", "section-1-title", "section-new-title"}
+    db.session.rollback()
+    assert plan.title == title and "plan.texts_changed" not in audit_actions()
+
+
+def test_the_file_doors_own_check_is_reported_at_the_field_it_names(plan, officer, monkeypatch):
+    """What only read_plan refuses still reaches the field: the editor and load-content share one check."""
+    change, _problems = texts_change(plan, **{"university-kk": "x"})
+    real = plan_year.read_plan
+
+    def stricter(path):
+        spec = real(path)
+        if spec.translations.get("kk", {}).get("university") == "x":
+            raise ContentError(path.with_name("ktu-2024-2025.kk.toml"), "university", "is too short")
+        return spec
+    monkeypatch.setattr(plan_year, "read_plan", stricter)
+    with pytest.raises(PlanYearError) as error:
+        plan_year.save_plan_texts(plan, change, actor=officer, now=NOW)
+    assert error.value.problems == {"university-kk": "ktu-2024-2025.kk.toml: university: is too short"}
+
+
+def test_the_texts_page_keeps_what_was_typed_and_shows_the_title_in_kazakh(plan, client, auth, officer):
+    auth.login(officer.email)
+    page = client.get("/admin/plan-year/ktu-2024-2025/texts").get_data(as_text=True)
+    assert 'name="title-kk"' in page and 'name="section-2-title-ru"' in page and 'name="section-new-number"' in page
+    assert 'name="section-2-retire"' not in page, "a section with activities offers no retire box"
+    fields = plan_year.plan_text_fields(plan)
+    bad = client.post("/admin/plan-year/ktu-2024-2025/texts", data={
+        **fields, "title": "", "title-kk": "Жаңа жоспар", "approved_on": "soon"}).get_data(as_text=True)
+    assert 'id="title-error"' in bad and 'id="approved_on-error"' in bad
+    assert "Жаңа жоспар" in bad and 'value="soon"' in bad
+    response = client.post("/admin/plan-year/ktu-2024-2025/texts", data={**fields, "title-kk": "Жаңа жоспар"})
+    assert response.status_code == 302
+    client.post("/language/kk")
+    assert "Жаңа жоспар" in client.get("/admin/plan/ktu-2024-2025").get_data(as_text=True)
+    plan_year.close_plan(plan, actor=officer, now=NOW)
+    db.session.commit()
+    assert client.get("/admin/plan-year/ktu-2024-2025/texts").status_code == 302
+
+
+# --- a closed year's figures everywhere ---------------------------------------------------------------
+
+@pytest.fixture
+def closed_year(plan, officer, make_group, make_user):
+    """A closed 2024-2025 with one group of 10 (two took part in 2.6, run within the year), a curator and a second
+    group of 20."""
+    group, other = make_group("ЭЭ-24-1"), make_group("ИС-24-1", faculty="Faculty of Information Technology")
+    record_headcount(group, 10, date(2024, 9, 1), None)
+    record_headcount(other, 20, date(2024, 9, 1), None)
+    students = [make_user(group=group) for _ in range(3)]
+    hour = activity_by_code(plan, "2.6")
+    for student in students[:2]:
+        assert record_participation(student.id, hour, source="manual", when=datetime(2024, 10, 1, 6))
+    curator = make_user("curator@uni.test", roles=("curator",))
+    curator.curated_groups.append(group)
+    db.session.commit()
+    plan_year.close_plan(plan, actor=officer, now=NOW)
+    db.session.commit()
+    return {"group": group, "other": other, "students": students, "hour": hour, "curator": curator}
+
+
+def later_changes(plan, closed_year):
+    """What happens after closing: a participation dated in the closed year appears (as a restored backup or a
+    direct import would bring it) and a student moves to another group."""
+    hour, late = closed_year["hour"], closed_year["students"][2]
+    db.session.add(Participation(user_id=late.id, activity_id=hour.id, period=hour.period_number_for(date(2024, 10, 2)),
+                                 occurred_at=datetime(2024, 10, 2, 6), source="import"))
+    closed_year["students"][0].group = closed_year["other"]
+    db.session.commit()
+    coverage_service.clear_coverage()
+
+
+def test_a_closed_years_dashboard_does_not_change_after_a_new_participation_dated_in_that_year(
+        plan, closed_year, client, auth, officer, runner):
+    group = closed_year["group"]
+    auth.login(officer.email)
+    token = runner.invoke(args=["api-token", "create", "Ministry"]).output.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    pages = ["/admin/coverage/?plan=ktu-2024-2025", f"/admin/coverage/faculties/{group.faculty_id}?plan=ktu-2024-2025",
+             "/admin/coverage/report?plan=ktu-2024-2025", "/admin/coverage/?plan=ktu-2024-2025&as_of=2025-03-01"]
+    before = {url: figures_in(client.get(url).get_data(as_text=True)) for url in pages}
+    csv_before = client.get("/admin/coverage.csv?plan=ktu-2024-2025").get_data(as_text=True)
+    api_before = client.get("/api/v1/coverage?plan=ktu-2024-2025&activity=2.6", headers=headers).json
+    assert "university,Abylkas Saginov Karaganda Technical University,2.6,students,reach,2,30,no,6.7,10,behind,1,kept," \
+           "2025-08-31" in csv_before
+    assert "group,ЭЭ-24-1,2.6,students,reach,2,10,no,20,10,met,0,kept,2025-08-31" in csv_before
+    assert api_before["figures"] == "kept" and api_before["closed_on"] == "2025-09-10"
+    assert before[pages[0]] == before[pages[3]], "a closed year has one set of figures, whatever day is asked"
+
+    later_changes(plan, closed_year)
+    for url in pages:
+        page = client.get(url).get_data(as_text=True)
+        assert figures_in(page) == before[url], url
+        assert "Closed on 2025-09-10; figures as of then (2025-08-31)." in page, url
+    assert client.get("/admin/coverage.csv?plan=ktu-2024-2025").get_data(as_text=True) == csv_before
+    assert client.get("/api/v1/coverage?plan=ktu-2024-2025&activity=2.6", headers=headers).json == api_before
+    page = client.get(f"/coverage/groups/{group.id}?plan=ktu-2024-2025").get_data(as_text=True)
+    assert "(2 / 10)" in page and "Closed on 2025-09-10" in page
+    data = coverage_service.coverage(plan, date(2025, 3, 1))
+    assert (data.university.figures[closed_year["hour"].id].participants, data.as_of, data.kept_on) == (
+        2, date(2025, 8, 31), date(2025, 9, 10))
+
+    auth.logout()
+    auth.login("curator@uni.test")
+    page = client.get("/coverage/?plan=ktu-2024-2025").get_data(as_text=True)
+    assert "Closed on 2025-09-10" in page and "2.6 — 2 / 10" in page
+
+
+def figures_in(html: str) -> list[str]:
+    """The tables and charts of a page: its figures (without the links, which carry the query asked)."""
+    return [re.sub(r'href="[^"]*"', "", part) for part in re.findall(r"<table.*?</table>|<svg.*?</svg>", html, flags=re.S)]
+
+
+def test_a_closed_years_filings_use_the_kept_year_and_quarters_and_say_when_a_range_is_counted_afresh(
+        plan, closed_year):
+    hour = closed_year["hour"]
+    later_changes(plan, closed_year)
+    board = build_filing(plan, BOARD, "en", generated_by="ACS", today=date(2026, 1, 1))
+    line = next(line for _title, lines in board.sections for line in lines if line.code == "2.6")
+    assert line.figure.participants == 2 and "Closed on 2025-09-10; figures as of then" in board.period_text
+    first = quarters(plan)[1]           # 2024Q4: the participation was in October
+    quarterly = build_filing(plan, QUARTERLY, "en", generated_by="ACS", today=date(2026, 1, 1), period=first)
+    line = next(line for _title, lines in quarterly.sections for line in lines if line.code == "2.6")
+    assert line.figure.participants == 2
+    some_days = coverage_service.coverage(plan, date(2024, 10, 31), date_from=date(2024, 10, 1),
+                                          date_to=date(2024, 10, 31), with_groups=False)
+    assert some_days.afresh and some_days.university.figures[hour.id].participants == 3
+    assert "computed afresh" in coverage_service.closed_note(plan, some_days)

@@ -285,6 +285,7 @@ def policy(d):
         "planyear.upload": [("/admin/plan-year/upload", ADMIN)],
         "planyear.edit_activity": [("/admin/plan-year/ktu-2024-2025/activities/new", ADMIN), ("/admin/plan-year/ktu-2024-2025/activities/2.2", ADMIN)],
         "planyear.headcounts": [("/admin/plan-year/ktu-2024-2025/headcounts", ADMIN)],
+        "planyear.edit_texts": [("/admin/plan-year/ktu-2024-2025/texts", ADMIN)],
         "authoring.edit_survey": [("/authoring/surveys/new", ADMIN), ("/authoring/surveys/clean-session-survey/edit", ADMIN)],
         "authoring.edit_ring": [("/authoring/brainring/new", ADMIN), ("/authoring/brainring/brain-ring-anticorruption/edit", ADMIN)],
         "authoring.ring_picture": [("/authoring/brainring/pictures/images/uploaded/nonexistent.jpg", expect(302, 403, 403, 403, 404))],
@@ -435,6 +436,7 @@ def post_policy(d, token_id):
         "planyear.retire_activity": ("/admin/plan-year/ktu-2024-2025/activities/2.2/retire", P_ADMIN),   # "are you sure?"
         "planyear.headcounts": ("/admin/plan-year/ktu-2024-2025/headcounts", P_ADMIN),
         "planyear.close": ("/admin/plan-year/ktu-2024-2025/close", P_ADMIN),         # the "are you sure?" step
+        "planyear.edit_texts": ("/admin/plan-year/ktu-2024-2025/texts", P_ADMIN),     # an empty form: messages at the fields
         "authoring.edit_survey": ("/authoring/surveys/new", P_ADMIN),              # an empty form: messages at the fields
         "authoring.edit_ring": ("/authoring/brainring/new", P_ADMIN),
         "authoring.grant_item": ("/authoring/survey/clean-session-survey/editors", P_ADMIN),   # no e-mail: said so

@@ -226,14 +226,21 @@ def activity_translation(activity: Activity, language: str) -> dict:
     return entry
 
 
+def plan_header(plan: Plan, *, title: str, university: str, approved_by: str = "", approved_on=None,
+                developer: str = "", abbreviations: dict | None = None) -> dict:
+    """The top of a plan file: the plan's name and year, then its own texts (the optional ones only when given)."""
+    top = {"slug": plan.slug, "title": title, "university": university,
+           "academic_year": plan.academic_year, "starts_on": plan.starts_on, "ends_on": plan.ends_on}
+    return _some(top, approved_by=approved_by, approved_on=approved_on, developer=developer,
+                 abbreviations=dict(abbreviations or {}))
+
+
 def plan_tables(plan: Plan, activities: list[Activity] | None = None) -> tuple[dict, dict[str, dict]]:
     """A plan as the tables of its file and of its translation files ({language: table}); retired activities are left out."""
     if activities is None:
         activities = [a for a in plan.activities if not a.retired]
-    top = {"slug": plan.slug, "title": plan.title, "university": plan.university,
-           "academic_year": plan.academic_year, "starts_on": plan.starts_on, "ends_on": plan.ends_on}
-    top = _some(top, approved_by=plan.approved_by, approved_on=plan.approved_on, developer=plan.developer,
-                abbreviations=dict(plan.abbreviations or {}))
+    top = plan_header(plan, title=plan.title, university=plan.university, approved_by=plan.approved_by,
+                      approved_on=plan.approved_on, developer=plan.developer, abbreviations=plan.abbreviations)
     top["sections"] = [{"number": int(number), "title": title}
                        for number, title in sorted(plan.sections.items(), key=lambda item: int(item[0]))]
     top["activities"] = [activity_table(activity, plan) for activity in activities]

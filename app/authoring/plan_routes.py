@@ -130,6 +130,38 @@ def upload():
     return render_template("plan/upload.html", form=form, checked=checked, texts=texts)
 
 
+@bp.route("/<slug>/texts", methods=["GET", "POST"])
+@admin_required
+def edit_texts(slug):
+    """Edit the plan's own texts and its sections, with their Kazakh and Russian texts side by side."""
+    plan = _open_plan(slug)
+    form, problems = FlaskForm(), {}
+    if request.method == "POST" and form.validate_on_submit():
+        fields = plan_year.plan_text_fields_from(request.form, plan)
+        change, problems = plan_year.plan_texts_change_from(fields, plan)
+        if problems:        # every message at once: those of the checks the service makes too
+            problems = {**plan_year.check_plan_texts(plan, change), **problems}
+        else:
+            try:
+                plan_year.save_plan_texts(plan, change, actor=current_user, now=now())
+                db.session.commit()
+                flash(_("The plan's texts are saved."), "success")
+                return redirect(url_for("plan.show", slug=plan.slug))
+            except PlanYearError as error:
+                db.session.rollback()
+                problems.update(error.problems)
+        flash(_("Not saved: correct the fields marked below. Nothing you typed is lost."), "error")
+    else:
+        fields = plan_year.plan_text_fields(plan)
+    in_use = {}
+    for activity in plan.activities:
+        if not activity.retired:
+            in_use[str(activity.section)] = in_use.get(str(activity.section), 0) + 1
+    return render_template("plan/edit_texts.html", plan=plan, fields=fields, problems=problems, form=form,
+                           rows=plan_year.section_rows(plan), in_use=in_use, language_names=LANGUAGE_NAMES,
+                           new_row=plan_year.NEW_SECTION)
+
+
 def _activity_or_404(plan: Plan, code: str) -> Activity:
     activity = activity_by_code(plan, code)
     if activity is None or activity.retired:

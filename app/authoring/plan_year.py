@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -23,9 +24,11 @@ from app.authoring.models import BROWSER
 from app.authoring.service import record_revision
 from app.core.clock import local_date
 from app.core.content import ContentError, TRANSLATION_LANGUAGES
-from app.coverage.service import coverage
+from app.coverage.service import clear_coverage, coverage, monthly_series
+from app.filings.service import quarters as filing_quarters
 from app.extensions import db
 from app.people.models import User
+from app.plan.measures import measures_for
 from app.plan.models import DELIVERABLE, FEEDS, KINDS, POPULATIONS, REACH, Activity, Plan
 from app.plan.service import PlanSpec, apply_plan, read_plan
 from app.plan.year import TermReading, next_day_a_year_on, periods_with_participation, read_term, shift_years
@@ -446,20 +449,260 @@ def retire_activity(plan: Plan, activity: Activity, *, actor: User, now: datetim
     logger.info("plan %s activity %s retired by %s", plan.slug, activity.code, actor.id)
 
 
+# --- the plan's own texts -----------------------------------------------------------------------
+
+# The plan's texts a translation file carries (as `read_plan` reads them), and those it does not.
+PLAN_TRANSLATED = ("title", "university", "approved_by")
+PLAN_UNTRANSLATED = ("approved_on", "developer", "abbreviations")
+NEW_SECTION = "new"
+ABBREVIATION_LINE = re.compile(r"^(?P<short>[^=]+?)\s*=\s*(?P<full>.+)$")
+
+
+@dataclass
+class SectionChange:
+    """One row of the sections' editor: the section it was (None for a new one) and what it becomes."""
+
+    key: str                              # the row's field names: section-<key>-number, section-<key>-title…
+    was: int | None
+    number: int | None
+    title: str = ""
+    translations: dict[str, str] = field(default_factory=dict)   # language -> title
+    retire: bool = False
+
+
+@dataclass
+class PlanTextsChange:
+    """What the plan's texts editor sends: the plan's own texts, their translations and its sections."""
+
+    title: str
+    university: str
+    approved_by: str = ""
+    approved_on: date | None = None
+    developer: str = ""
+    abbreviations: dict[str, str] = field(default_factory=dict)
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)   # language -> {title, university, approved_by}
+    sections: list[SectionChange] = field(default_factory=list)
+
+
+def _section_field(key: str, name: str, language: str = "") -> str:
+    return f"section-{key}-{name}" + (f"-{language}" if language else "")
+
+
+def plan_text_fields(plan: Plan) -> dict[str, str]:
+    """The plan texts editor's fields for a plan (names `<text>`, `<text>-<language>`, `section-<n>-<name>`)."""
+    fields = {"title": plan.title, "university": plan.university, "approved_by": plan.approved_by or "",
+              "approved_on": plan.approved_on.isoformat() if plan.approved_on else "", "developer": plan.developer or "",
+              "abbreviations": "\n".join(f"{short} = {full}" for short, full in (plan.abbreviations or {}).items())}
+    for language in TRANSLATION_LANGUAGES:
+        given = (plan.translations or {}).get(language) or {}
+        for name in PLAN_TRANSLATED:
+            fields[f"{name}-{language}"] = given.get(name, "")
+        for number in plan.sections:
+            fields[_section_field(number, "title", language)] = (given.get("sections") or {}).get(number, "")
+    for number, title in plan.sections.items():
+        fields[_section_field(number, "number")] = number
+        fields[_section_field(number, "title")] = title
+    return fields
+
+
+def plan_text_fields_from(form, plan: Plan) -> dict[str, str]:
+    """The plan texts editor's fields from a submitted form, exactly as typed (a ticked retire box as "1")."""
+    names = ["title", "university", "approved_by", "approved_on", "developer", "abbreviations"]
+    names += [f"{name}-{language}" for name in PLAN_TRANSLATED for language in TRANSLATION_LANGUAGES]
+    for key in [*plan.sections, NEW_SECTION]:
+        names += [_section_field(key, "number"), _section_field(key, "title"), _section_field(key, "retire")]
+        names += [_section_field(key, "title", language) for language in TRANSLATION_LANGUAGES]
+    return {name: form.get(name, "") for name in names}
+
+
+def section_rows(plan: Plan) -> list[str]:
+    """The keys of the sections' editor rows: each section by its number as it is now, then the new one."""
+    return sorted(plan.sections, key=int) + [NEW_SECTION]
+
+
+def plan_texts_change_from(fields: dict[str, str], plan: Plan) -> tuple[PlanTextsChange, dict[str, str]]:
+    """A PlanTextsChange from the editor's fields, and the fields that are not even of the right form."""
+    problems = {}
+    approved_on = None
+    if (fields.get("approved_on") or "").strip():
+        try:
+            approved_on = date.fromisoformat(fields["approved_on"].strip())
+        except ValueError:
+            problems["approved_on"] = _("Give a date such as 2024-10-07, or leave it empty.")
+    abbreviations = {}
+    for line in (fields.get("abbreviations") or "").splitlines():
+        if not line.strip():
+            continue
+        found = ABBREVIATION_LINE.match(line.strip())
+        if found is None:
+            problems["abbreviations"] = _("Write one abbreviation a line, such as ACS = Anti-corruption Compliance "
+                                          "Service.")
+            continue
+        abbreviations[found["short"].strip()] = found["full"].strip()
+    sections = []
+    for key in section_rows(plan):
+        number_text = (fields.get(_section_field(key, "number")) or "").strip()
+        title = (fields.get(_section_field(key, "title")) or "").strip()
+        texts = {language: (fields.get(_section_field(key, "title", language)) or "").strip()
+                 for language in TRANSLATION_LANGUAGES}
+        if key == NEW_SECTION and not number_text and not title and not any(texts.values()):
+            continue                      # the empty row for a new section, left empty
+        number = int(number_text) if number_text.isascii() and number_text.isdigit() else None
+        if number is None or not 1 <= number <= 99:
+            problems[_section_field(key, "number")] = _("A whole number from 1 to 99.")
+        sections.append(SectionChange(key=key, was=None if key == NEW_SECTION else int(key), number=number,
+                                      title=title, translations={k: v for k, v in texts.items() if v},
+                                      retire=key != NEW_SECTION and bool(fields.get(_section_field(key, "retire")))))
+    translations = {language: {name: (fields.get(f"{name}-{language}") or "").strip() for name in PLAN_TRANSLATED}
+                    for language in TRANSLATION_LANGUAGES}
+    change = PlanTextsChange(
+        title=(fields.get("title") or "").strip(), university=(fields.get("university") or "").strip(),
+        approved_by=(fields.get("approved_by") or "").strip(), approved_on=approved_on,
+        developer=(fields.get("developer") or "").strip(), abbreviations=abbreviations,
+        translations={language: {k: v for k, v in texts.items() if v} for language, texts in translations.items()},
+        sections=sections)
+    return change, problems
+
+
+def check_plan_texts(plan: Plan, change: PlanTextsChange) -> dict[str, str]:
+    """{field: message} for what is wrong with the change before the plan's reader sees it."""
+    problems = {}
+    if not change.title:
+        problems["title"] = _("Give the plan's title.")
+    if not change.university:
+        problems["university"] = _("Name the university.")
+    in_use = {}
+    for activity in plan.activities:
+        in_use.setdefault(activity.section, []).append(activity)
+    numbers = {}
+    for row in change.sections:
+        if row.retire:
+            used = [a for a in in_use.get(row.was, []) if not a.retired]
+            if used:
+                problems[_section_field(row.key, "retire")] = _(
+                    "Section %(n)d still has activities (%(codes)s): move them to another section or retire them "
+                    "first.", n=row.was, codes=", ".join(a.code for a in used))
+            continue
+        if not row.title:
+            problems[_section_field(row.key, "title")] = _("Give the section's title.")
+        if row.number is None or not 1 <= row.number <= 99:
+            problems[_section_field(row.key, "number")] = _("A whole number from 1 to 99.")
+        else:
+            if row.number in numbers:
+                problems[_section_field(row.key, "number")] = _("Section %(n)d is already in this plan.", n=row.number)
+            numbers[row.number] = row
+    if not numbers and not problems:
+        problems[""] = _("A plan keeps at least one section.")
+    return problems
+
+
+def _problem_field(error: ContentError, rows: list[SectionChange]) -> str:
+    """The editor's field a file door's error is about ("" when it is about none of them)."""
+    name = Path(error.path).name
+    language = name.split(".")[-2] if name.count(".") == 2 else ""
+    key = error.key or ""
+    found = re.match(r"^sections\[(\d+)\]\.(number|title)$", key)
+    if found and not language and int(found[1]) < len(rows):
+        return _section_field(rows[int(found[1])].key, found[2])
+    found = re.match(r"^sections\.(\d+)$", key)
+    if found and language:
+        row = next((r for r in rows if str(r.number) == found[1]), None)
+        return _section_field(row.key, "title", language) if row else ""
+    if key in PLAN_TRANSLATED:
+        return f"{key}-{language}" if language else key
+    if key in PLAN_UNTRANSLATED and not language:
+        return key
+    return ""
+
+
+def save_plan_texts(plan: Plan, change: PlanTextsChange, *, actor: User, now: datetime) -> Plan:
+    """Change the plan's own texts (title, university, approval line, developer, abbreviations, their Kazakh
+    and Russian texts) and its sections (titles, numbers, a new one, an empty one retired) through its files.
+
+    A renumbered section takes its activities with it; a section still holding activities cannot be retired.
+    Raises PlanYearError with a message per field and changes nothing."""
+    _refuse_if_closed(plan)
+    problems = check_plan_texts(plan, change)
+    if problems:
+        raise PlanYearError(problems)
+    written, translations = content_files.plan_tables(plan)
+    top = content_files.plan_header(plan, title=change.title, university=change.university,
+                                    approved_by=change.approved_by, approved_on=change.approved_on,
+                                    developer=change.developer, abbreviations=change.abbreviations)
+    kept = sorted((row for row in change.sections if not row.retire), key=lambda row: row.number)
+    top["sections"] = [{"number": row.number, "title": row.title} for row in kept]
+    top["activities"] = written["activities"]
+    moved = {row.was: row.number for row in kept if row.was is not None and row.was != row.number}
+    for entry in top["activities"]:
+        entry["section"] = moved.get(entry["section"], entry["section"])
+    for language in TRANSLATION_LANGUAGES:
+        table = {key: value for key, value in translations.get(language, {}).items()
+                 if key not in (*PLAN_TRANSLATED, "sections")}
+        table = {**{k: v for k, v in change.translations.get(language, {}).items() if k in PLAN_TRANSLATED}, **table}
+        titles = {str(row.number): row.translations[language] for row in kept if row.translations.get(language)}
+        if titles:
+            table["sections"] = titles
+        if table:
+            translations[language] = table
+        else:
+            translations.pop(language, None)
+    try:
+        spec = _read_tables(top, translations)
+    except ContentError as error:
+        raise PlanYearError({_problem_field(error, kept): content_error_text(error)}) from None
+    for activity in plan.activities:
+        if activity.retired and activity.section in moved:
+            activity.section = moved[activity.section]       # a retired activity moves with its section too
+    details = {"sections_added": [row.number for row in kept if row.was is None],
+               "sections_retired": [row.was for row in change.sections if row.retire],
+               "sections_renumbered": {str(was): number for was, number in moved.items()}}
+    return _apply(spec, action="texts_changed", actor=actor, now=now, details=details)
+
+
 # --- closing a year -----------------------------------------------------------------------------
 
 def _figure(figure) -> dict:
-    return {"participants": figure.participants, "headcount": figure.headcount, "percent": figure.percent,
-            "target": figure.target, "status": figure.status, "estimated": figure.estimated}
+    kept = {"participants": figure.participants, "headcount": figure.headcount, "percent": figure.percent,
+            "target": figure.target, "status": figure.status, "estimated": figure.estimated,
+            "expected": figure.expected, "kind": figure.kind}
+    if figure.measure is not None:
+        kept["measure"] = {"done": figure.measure.done, "total": figure.measure.total,
+                           "target_percent": figure.measure.target_percent, "met": figure.measure.met,
+                           "link": figure.measure.link}
+    return kept
+
+
+def _scopes(data, *, groups: bool) -> list[dict]:
+    """Each faculty's and staff unit's figures (and each group's) as plain values, by id and name."""
+    def figures(row):
+        return {a.code: _figure(row.figures[a.id]) for a in data.activities if a.id in row.figures}
+    scopes = [{"scope": "faculty", "id": row.key[1], "name": row.name, "figures": figures(row)}
+              for row in data.faculties]
+    scopes += [{"scope": "unit", "id": row.key[1], "name": row.name, "figures": figures(row)} for row in data.units]
+    if groups:
+        scopes += [{"scope": "group", "id": row.key[1], "name": row.name, "faculty_id": data.faculty_of[row.key[1]],
+                    "figures": figures(row)} for row in data.groups]
+    return scopes
+
+
+def kept_ranges(plan: Plan, as_of: date) -> list[tuple[date, date]]:
+    """The date ranges whose figures are kept at closing: the year up to `as_of`, and each of its quarters
+    (as the quarterly filings cut them) that has begun by then, cut to `as_of`."""
+    ranges = [(plan.starts_on, as_of)]
+    ranges += [(quarter.starts_on, min(quarter.ends_on, as_of)) for quarter in filing_quarters(plan)
+               if quarter.starts_on <= as_of]
+    return list(dict.fromkeys(ranges))
 
 
 def coverage_snapshot(plan: Plan, as_of: date) -> dict:
     """The plan's coverage figures as they stand on `as_of`, kept as plain values.
 
     For each activity: the university's figure in each of its periods that has begun (each as of
-    the period's last day, or `as_of` for one still running); for each faculty and staff unit the
-    figures of the period holding `as_of`."""
-    final = coverage(plan, as_of, with_groups=False)
+    the period's last day, or `as_of` for one still running); for each faculty, staff unit and group
+    the figures of the period holding `as_of`; the university's, faculties' and units' figures over
+    the year and each quarter (`kept_ranges`); and the monthly series of the dashboard's chart.
+    Coverage reads them back for a closed year (app/coverage/service.py, kept_coverage)."""
+    final = coverage(plan, as_of)
     at = {as_of: final}
     activities = {}
     for activity in final.activities:
@@ -473,16 +716,27 @@ def coverage_snapshot(plan: Plan, as_of: date) -> dict:
             figure = at[day].university.figures[activity.id]
             periods.append({"number": period.number, "starts_on": period.starts_on.isoformat(),
                             "ends_on": period.ends_on.isoformat(), **_figure(figure)})
-        activities[activity.code] = {"kind": activity.kind, "population": activity.population, "periods": periods,
+        activities[activity.code] = {"population": activity.population, "periods": periods,
                                      **_figure(final.university.figures[activity.id])}
-    scopes = [{"scope": "faculty", "name": row.name,
-               "figures": {a.code: _figure(row.figures[a.id]) for a in final.activities if a.id in row.figures}}
-              for row in final.faculties]
-    scopes += [{"scope": "unit", "name": row.name,
-                "figures": {a.code: _figure(row.figures[a.id]) for a in final.activities if a.id in row.figures}}
-               for row in final.units]
-    return {"as_of": as_of.isoformat(), "activities": activities, "scopes": scopes,
-            "headcount_dates": [d.isoformat() for d in final.headcount_dates]}
+    # A figure in its own terms ("3 of 8 divisions heard") is kept as it reads in each language.
+    others = [a for a in final.activities if a.id in final.university.figures and final.university.figures[a.id].measure]
+    for language in ("en", *TRANSLATION_LANGUAGES):
+        with force_locale(language):
+            for activity_id, measure in measures_for(others, as_of).items():
+                code = next(a.code for a in others if a.id == activity_id)
+                activities[code]["measure"].setdefault("texts", {})[language] = measure.text
+    ranges = []
+    for first, last in kept_ranges(plan, as_of):
+        data = coverage(plan, last, date_from=first, date_to=last, with_groups=False)
+        ranges.append({"from": first.isoformat(), "to": last.isoformat(),
+                       "university": {a.code: _figure(data.university.figures[a.id]) for a in data.activities},
+                       "scopes": _scopes(data, groups=False)})
+    codes = {a.id: a.code for a in final.activities}
+    series = {population: {codes[activity_id]: [[month.isoformat(), n] for month, n in points]
+                           for activity_id, points in monthly_series(plan, population).items() if activity_id in codes}
+              for population in POPULATIONS}
+    return {"as_of": as_of.isoformat(), "activities": activities, "scopes": _scopes(final, groups=True),
+            "ranges": ranges, "series": series, "headcount_dates": [d.isoformat() for d in final.headcount_dates]}
 
 
 def close_plan(plan: Plan, *, actor: User, now: datetime) -> dict:
@@ -495,6 +749,7 @@ def close_plan(plan: Plan, *, actor: User, now: datetime) -> dict:
     plan.closed_at = now
     plan.closed_by_id = actor.id
     db.session.flush()
+    clear_coverage()                      # from now on every page shows the figures kept
     audit.record("plan.closed", actor=actor, subject=f"plan:{plan.slug}", now=now,
                  payload={"as_of": snapshot["as_of"], "activities": len(snapshot["activities"])})
     logger.info("plan %s closed by %s as of %s", plan.slug, actor.id, as_of)

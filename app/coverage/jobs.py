@@ -9,10 +9,6 @@ from app.jobs.models import Job
 from app.jobs.service import JobError, handler
 from app.plan.service import current_plan
 
-HEADER = ["scope", "name", "activity", "population", "kind", "participants", "headcount", "headcount_estimated",
-          "coverage_percent", "target_percent", "status", "needed"]
-
-
 @handler("coverage_report")
 def build_coverage_report(job: Job, progress) -> dict:
     """Compute the current plan's coverage for every scope and write it as a spreadsheet."""
@@ -23,10 +19,7 @@ def build_coverage_report(job: Job, progress) -> dict:
     progress(0, 2, force=True)
     data = service.coverage(plan, as_of)
     progress(1, 2, force=True)
-    table = [[row.key[0], row.name, activity.code, activity.population, activity.kind, figure.participants, figure.headcount,
-              "yes" if figure.estimated else "no", figure.percent, figure.target, figure.status, figure.needed]
-             for row in [data.university] + data.faculties + data.groups + data.units
-             for activity in data.activities if (figure := row.figures.get(activity.id)) is not None]
+    table = list(service.table_rows(data))
     name = f"{secrets.token_hex(12)}.xlsx"
-    (files_folder() / name).write_bytes(xlsx_bytes(HEADER, table, title="Coverage"))
+    (files_folder() / name).write_bytes(xlsx_bytes(service.TABLE_HEADER, table, title="Coverage"))
     return {"file": name, "download_name": f"coverage-{plan.slug}-{as_of.isoformat()}.xlsx", "rows": len(table)}

@@ -53,7 +53,7 @@ def _plan_and_date() -> tuple[Plan | None, date]:
         as_of = date_arg("as_of") or min(today_, plan.ends_on)
     except ValueError:
         as_of = min(today_, plan.ends_on)
-    return plan, as_of
+    return plan, service.kept_as_of(plan, as_of)      # a closed year is shown as of the day its figures were kept
 
 
 def _no_plan(as_of: date):
@@ -185,13 +185,8 @@ def university_csv(fmt):
     if plan is None:
         return _no_plan(as_of)
     data = service.coverage(plan, as_of)
-    header = ["scope", "name", "activity", "population", "kind", "participants", "headcount", "headcount_estimated",
-              "coverage_percent", "target_percent", "status", "needed"]
-    table = ([row.key[0], row.name, activity.code, activity.population, activity.kind, figure.participants, figure.headcount,
-              "yes" if figure.estimated else "no", figure.percent, figure.target, figure.status, figure.needed]
-             for row in [data.university] + data.faculties + data.groups + data.units
-             for activity in data.activities if (figure := row.figures.get(activity.id)) is not None)
-    return table_response(f"coverage-{plan.slug}-{as_of.isoformat()}", header, table, fmt)
+    return table_response(f"coverage-{plan.slug}-{as_of.isoformat()}", service.TABLE_HEADER, service.table_rows(data),
+                          fmt)
 
 
 @bp.route("/admin/coverage/report")
@@ -208,7 +203,7 @@ def report():
         return render_template("coverage/report.html", data=None, plan=plan, as_of=as_of,
                                sections={}, generated=now(), by=current_user), 400
     if date_to:
-        as_of = min(date_to, plan.ends_on)
+        as_of = min(service.kept_as_of(plan, date_to), date_to, plan.ends_on)
     data = service.coverage(plan, as_of, date_from=date_from, date_to=date_to, with_groups=False)
     sections = {}
     for activity in data.activities:
@@ -533,10 +528,10 @@ def coverage_json():
     """Coverage figures, filtered by activity code, faculty id, group id and a date range."""
     args = _api_args("/coverage")
     plan = _api_plan(args)
-    as_of = args.get("as_of") or min(today(), plan.ends_on)
+    as_of = service.kept_as_of(plan, args.get("as_of") or min(today(), plan.ends_on))
     date_from, date_to = args.get("from"), args.get("to")
     if date_to:
-        as_of = min(date_to, plan.ends_on)
+        as_of = min(service.kept_as_of(plan, date_to), date_to, plan.ends_on)
     group_id, faculty_id = args.get("group"), args.get("faculty")
     ids = None
     if group_id:
@@ -557,8 +552,10 @@ def coverage_json():
             return {"missing": f"no activity {code} in plan {plan.slug}"}
         scope = ([("group", r) for r in data.groups] if group_id else
                  [("faculty", r) for r in data.faculties] if faculty_id else [("university", data.university)])
-        return {"plan": plan.slug, "as_of": as_of.isoformat(), "from": date_from and date_from.isoformat(),
+        return {"plan": plan.slug, "as_of": data.as_of.isoformat(), "from": date_from and date_from.isoformat(),
                 "to": date_to and date_to.isoformat(),
+                "closed_on": service.closed_on(plan).isoformat() if plan.closed else None,
+                "figures": "kept" if data.kept_on else "computed",
                 "scopes": [{"scope": kind, "name": row.name, "id": row.key[1], "figures": figures(row, activities)}
                            for kind, row in scope]}
 
@@ -663,6 +660,12 @@ OPENAPI = {
             "Coverage": {"type": "object", "required": ["plan", "as_of", "from", "to", "scopes"], "properties": {
                 "plan": {"type": "string"}, "as_of": _DATE, "from": {**_DATE, "nullable": True},
                 "to": {**_DATE, "nullable": True},
+                "closed_on": {**_DATE, "nullable": True,
+                              "description": "The day the plan year was closed (null while it is open)"},
+                "figures": {"type": "string", "enum": ["kept", "computed"],
+                            "description": "kept: a closed year's figures as they stood when it was closed (as of "
+                                           "as_of); computed: counted now (an open year, or a date range a closed "
+                                           "year did not keep: the year and its calendar quarters are kept)"},
                 "scopes": {"type": "array", "items": {"$ref": "#/components/schemas/Scope"}}}},
         },
     },

@@ -23,12 +23,15 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from sqlalchemy import func, or_, select
 
 from app.core import events
 from app.core.cache import cache
+from app.core.clock import local_date
+from app.core.localize import format_day, language
 from app.extensions import db
 from app.people.models import STAFF, STUDENT, Faculty, Group, Headcount, StaffUnit, User, UserRole, group_curators
 from app.people.service import current_headcounts
@@ -175,6 +178,10 @@ class Coverage:
     units: list[ScopeRow]
     faculty_of: dict[int, int]
     headcount_dates: list[date]
+    # A closed year: `kept_on` is the day it was closed when these are the figures kept then (as of
+    # `as_of`); `afresh` is True when the question (a date range) is one the kept figures do not answer.
+    kept_on: date | None = None
+    afresh: bool = False
 
     def periods(self) -> dict[int, ActivityPeriod | None]:
         return {a.id: period_of(a, self.as_of) for a in self.activities}
@@ -257,7 +264,15 @@ def coverage(plan: Plan, as_of: date, *, date_from: date | None = None, date_to:
     A fixed number of queries, whatever the number of people. With `group_ids`, only those groups
     and their faculties are returned (faculty and university figures are always the whole
     university's); with `with_groups=False`, no group rows are built at all.
+
+    A closed year answers with the figures kept when it was closed (as of the day they were kept,
+    whatever `as_of` is asked), never with figures computed afresh; only a date range the kept
+    figures do not hold is computed, and marked `afresh`.
     """
+    if plan.closed:
+        kept = kept_coverage(plan, date_from=date_from, date_to=date_to, group_ids=group_ids, with_groups=with_groups)
+        if kept is not None:
+            return kept
     activities = _activities(plan, None)
     student_activities = [a for a in activities if a.population == STUDENTS]
     employee_activities = [a for a in activities if a.population == EMPLOYEES]
@@ -312,7 +327,113 @@ def coverage(plan: Plan, as_of: date, *, date_from: date | None = None, date_to:
         university.figures[activity_id] = measured_figure(activity_id, other_kinds[activity_id], measure,
                                                           facts[activity_id][2:])
     return Coverage(plan, as_of, activities, university, faculty_rows, group_rows, unit_rows, faculty_of,
-                    [date.fromisoformat(d) for d in tables["dates"]])
+                    [date.fromisoformat(d) for d in tables["dates"]], afresh=plan.closed)
+
+
+# The coverage table's columns (the CSV and XLSX exports): every scope × activity figure, and whether the
+# figures were counted now or kept when the plan year was closed (and as of which day).
+TABLE_HEADER = ["scope", "name", "activity", "population", "kind", "participants", "headcount", "headcount_estimated",
+                "coverage_percent", "target_percent", "status", "needed", "figures", "figures_as_of"]
+
+
+def table_rows(data: Coverage):
+    """The rows of the coverage table, one per scope and activity."""
+    figures = "kept" if data.kept_on else "computed"
+    for row in [data.university] + data.faculties + data.groups + data.units:
+        for activity in data.activities:
+            figure = row.figures.get(activity.id)
+            if figure is not None:
+                yield [row.key[0], row.name, activity.code, activity.population, activity.kind, figure.participants,
+                       figure.headcount, "yes" if figure.estimated else "no", figure.percent, figure.target,
+                       figure.status, figure.needed, figures, data.as_of.isoformat()]
+
+
+# --- a closed year: the figures kept when it was closed ------------------------------------------
+
+def kept_as_of(plan: Plan, as_of: date) -> date:
+    """The day to show a plan's figures as of: a closed year's kept day, else `as_of` as asked."""
+    kept = plan.kept_figures() if plan.closed else None
+    return kept["as_of"] if kept else as_of
+
+
+def closed_on(plan: Plan) -> date | None:
+    """The university's calendar day the plan year was closed on (None while it is open)."""
+    return local_date(plan.closed_at) if plan.closed_at else None
+
+
+def closed_note(plan: Plan, data: "Coverage | None" = None) -> str:
+    """What a page or a document says about a closed year's figures ("" for an open year)."""
+    if not plan.closed:
+        return ""
+    afresh = data.afresh if data is not None else "ranges" not in (plan.closed_figures or {})
+    if afresh:
+        return _("The plan year %(year)s was closed on %(date)s. The figures kept then do not cover this choice of "
+                 "dates, so these are computed afresh from what is recorded.", year=plan.academic_year,
+                 date=format_day(closed_on(plan)))
+    return _("Closed on %(date)s; figures as of then (%(as_of)s).", date=format_day(closed_on(plan)),
+             as_of=format_day(kept_as_of(plan, plan.ends_on)))
+
+
+def _kept_figure(values: dict) -> Figure:
+    measure = values.get("measure")
+    if measure:
+        measure = Measure(done=measure["done"], total=measure["total"], target_percent=measure.get("target_percent"),
+                          met=measure.get("met"), link=measure.get("link", ""),
+                          text=measure.get("texts", {}).get(language())
+                          or _("%(done)d of %(total)d", done=measure["done"], total=measure["total"]))
+    return Figure(values["participants"], values["headcount"], values["target"], values["status"],
+                  values.get("estimated", False), values.get("expected"), kind=values.get("kind", REACH),
+                  measure=measure)
+
+
+def kept_coverage(plan: Plan, *, date_from: date | None = None, date_to: date | None = None,
+                  group_ids: set[int] | None = None, with_groups: bool = True) -> Coverage | None:
+    """A closed year's Coverage from the figures kept at closing (the plan's `kept_figures`), or None when
+    they do not answer the question: a date range not kept (the year and its quarters are), groups for a
+    range, a group not kept, or figures kept before groups and ranges were."""
+    kept = plan.kept_figures()
+    if not kept or "ranges" not in kept:
+        return None
+    as_of = kept["as_of"]
+    activities = [a for a in _activities(plan, None) if a.code in kept["activities"]]
+    wanted_groups = with_groups and (group_ids is None or bool(group_ids))
+    if date_from or date_to:
+        first = max(date_from or plan.starts_on, plan.starts_on).isoformat()
+        last = min(date_to or plan.ends_on, plan.ends_on, as_of).isoformat()
+        found = next((r for r in kept["ranges"] if (r["from"], r["to"]) == (first, last)), None)
+        if found is None or wanted_groups:
+            return None
+        university_figures, scopes = found["university"], found["scopes"]
+    else:
+        university_figures = {code: figure for code, figure in kept["activities"].items()}
+        scopes = kept["scopes"]
+    kept_groups = {scope["id"]: scope for scope in scopes if scope["scope"] == "group"}
+    if wanted_groups and (not kept_groups or (group_ids and not set(group_ids) <= set(kept_groups))):
+        return None
+
+    def row_of(key, name, figures):
+        row = ScopeRow(key, name)
+        for activity in activities:
+            if activity.code in figures:
+                row.figures[activity.id] = _kept_figure(figures[activity.code])
+        return row
+
+    group_rows, faculty_of = [], {}
+    chosen = sorted(kept_groups.values(), key=lambda scope: scope["name"])
+    if group_ids is not None:
+        chosen = [scope for scope in chosen if scope["id"] in group_ids]
+        faculty_of = {scope["id"]: scope["faculty_id"] for scope in chosen}
+    if wanted_groups:
+        group_rows = [row_of(("group", scope["id"]), scope["name"], scope["figures"]) for scope in chosen]
+        faculty_of = {scope["id"]: scope["faculty_id"] for scope in chosen}
+    shown_faculties = set(faculty_of.values()) if group_ids is not None else None
+    faculty_rows = [row_of(("faculty", scope["id"]), scope["name"], scope["figures"]) for scope in scopes
+                    if scope["scope"] == "faculty" and (shown_faculties is None or scope["id"] in shown_faculties)]
+    unit_rows = [row_of(("unit", scope["id"]), scope["name"], scope["figures"]) for scope in scopes
+                 if scope["scope"] == "unit"]
+    university = row_of(("university", 0), plan.university, university_figures)
+    return Coverage(plan, as_of, activities, university, faculty_rows, group_rows, unit_rows, faculty_of,
+                    [date.fromisoformat(d) for d in kept.get("headcount_dates", [])], kept_on=closed_on(plan))
 
 
 def measured_figure(activity_id: int, kind: str, measure: Measure, timing_facts) -> Figure:
@@ -377,7 +498,13 @@ def students_matrix(group: Group, plan: Plan, as_of: date) -> tuple[list[User], 
 
 
 def monthly_series(plan: Plan, population: str = STUDENTS) -> dict[int, list[tuple[date, int]]]:
-    """Cumulative distinct participants per activity at the end of each month (cached like coverage)."""
+    """Cumulative distinct participants per activity at the end of each month (cached like coverage);
+    a closed year's are those kept when it was closed."""
+    kept = plan.kept_figures() if plan.closed else None
+    if kept and population in kept.get("series", {}):
+        ids = {a.code: a.id for a in _activities(plan, population, reach_only=True)}
+        return {ids[code]: [(date.fromisoformat(m), n) for m, n in points]
+                for code, points in kept["series"][population].items() if code in ids}
     raw = cache().get_or_compute("coverage", f"series:{plan.id}:{population}",
                                  lambda: {str(k): [[m.isoformat(), n] for m, n in v]
                                           for k, v in _monthly_series(plan, population).items()}, ttl=CACHE_SECONDS)

@@ -328,6 +328,8 @@ def build_filing(plan: Plan, kind: str, language: str, *, generated_by: str, tod
         titled = [(_("Section %(n)d.", n=number) + " " + plan.section_title(number), lines)
                   for number, lines in sorted(sections.items())]
         period_text = _("Period: %(from)s – %(to)s.", **{"from": format_day(first), "to": format_day(last)})
+        if plan.closed:     # a closed year's figures are those kept when it was closed (or said to be counted afresh)
+            period_text += " " + coverage_service.closed_note(plan, data)
         university = tr(plan, "university") or plan.university
         plan_title = tr(plan, "title") or plan.title
     stem = {BOARD: "board-report", QUARTERLY: "quarterly-information", RANGE: "analytical-report"}[kind]

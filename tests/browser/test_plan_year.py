@@ -1,5 +1,6 @@
 """The plan year through a real browser, as an ACS officer with no files touched: prepares 2025-2026 from
-2024-2025, edits an activity with its Kazakh text, records a headcount for the new year, closes 2024-2025."""
+2024-2025, edits an activity with its Kazakh text, records a headcount for the new year, closes 2024-2025 (whose
+dashboard then says so), and edits the plan's own title in Kazakh."""
 from sqlalchemy import select
 
 from app.extensions import db
@@ -56,6 +57,8 @@ def test_an_officer_prepares_next_year_edits_it_records_a_headcount_and_closes_t
     assert page.locator("h2", has_text="Figures at closing").is_visible()
     assert page.locator("text=Close this year").count() == 0
     assert check_accessibility(page) == []
+    page.goto("/admin/coverage/?plan=ktu-2024-2025")
+    assert page.locator(".closed-note", has_text="figures as of then").is_visible()
 
     with app.app_context():
         new = db.session.execute(select(Plan).where(Plan.slug == "ktu-2025-2026")).scalar_one()
@@ -70,6 +73,39 @@ def test_an_officer_prepares_next_year_edits_it_records_a_headcount_and_closes_t
         db.session.remove()
 
 
+def test_an_officer_edits_the_plan_title_in_kazakh_and_sees_it_on_the_plan_page_in_kazakh(page_for, live_server):
+    app, _base = live_server
+    with app.app_context():
+        slug = db.session.execute(select(Plan.slug).where(Plan.closed_at.is_(None)).order_by(Plan.starts_on)).scalar()
+        db.session.remove()
+    page = page_for("admin@sanaly.test", width=1400)
+    page.goto(f"/admin/plan/{slug}")
+    page.click("text=Edit the plan's texts")
+    assert check_accessibility(page) == []
+    page.fill("#title-kk", "")
+    page.fill("#title", "")                                       # a mistake: the title is required
+    page.fill("#section-new-number", "5")
+    page.fill("#section-new-title", "Monitoring of the plan")
+    page.click("button[value=save]")
+    assert page.locator("#title-error").is_visible()
+    assert page.input_value("#section-new-title") == "Monitoring of the plan", "nothing typed is lost"
+    page.fill("#title", "Plan of the main anti-corruption activities")
+    page.fill("#title-kk", "Сыбайлас жемқорлыққа қарсы іс-шаралардың жаңа жоспары")
+    page.click("button[value=save]")
+    page.wait_for_url(f"**/admin/plan/{slug}")
+    assert page.locator(".flash", has_text="The plan's texts are saved").is_visible()
+    assert page.locator("h2", has_text="Monitoring of the plan").count() == 0, "an empty section shows no table"
+
+    page.locator("footer").get_by_text("Қазақша").click()
+    page.goto(f"/admin/plan/{slug}")
+    assert page.locator("p.lead").inner_text() == "Сыбайлас жемқорлыққа қарсы іс-шаралардың жаңа жоспары"
+    with app.app_context():
+        plan = db.session.execute(select(Plan).where(Plan.slug == slug)).scalar_one()
+        assert plan.sections["5"] == "Monitoring of the plan"
+        assert plan.translations["kk"]["title"] == "Сыбайлас жемқорлыққа қарсы іс-шаралардың жаңа жоспары"
+        db.session.remove()
+
+
 def test_the_plan_year_pages_fit_a_phone(page_for, live_server):
     app, _base = live_server
     with app.app_context():
@@ -77,7 +113,8 @@ def test_the_plan_year_pages_fit_a_phone(page_for, live_server):
         db.session.remove()
     page = page_for("admin@sanaly.test", width=390)
     for path in (f"/admin/plan/{slug}", f"/admin/plan-year/{slug}/next", f"/admin/plan-year/{slug}/activities/2.2",
-                 f"/admin/plan-year/{slug}/headcounts", "/admin/plan-year/upload"):
+                 f"/admin/plan-year/{slug}/headcounts", "/admin/plan-year/upload", f"/admin/plan-year/{slug}/texts",
+                 "/admin/plan/ktu-2024-2025", "/admin/coverage/?plan=ktu-2024-2025"):
         page.goto(path)
         assert page.url.endswith(path), path
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
