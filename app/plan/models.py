@@ -56,7 +56,8 @@ class Plan(db.Model):
     # shown instead of figures computed afresh (see app/authoring/plan_year.py, close_plan).
     closed_at: Mapped[datetime | None]
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    closed_figures: Mapped[dict | None] = mapped_column(JSON)
+    # Deferred: the kept figures grow with the number of groups, and most pages that load a plan never read them.
+    closed_figures: Mapped[dict | None] = mapped_column(JSON, deferred=True)
 
     activities: Mapped[list["Activity"]] = relationship(
         back_populates="plan", order_by="Activity.position"
