@@ -931,6 +931,7 @@ def test_every_stored_checkpoint_is_held_to_its_signature_size_and_root(app):
     altered = stored(4, note.replace("\n4\n", "\n3\n"))
     assert not altered.ok and altered.reason == ("the checkpoint of 4 events: the checkpoint's signature does not verify: "
                                                  "it was altered or not signed by this key")
+    assert (altered.events, altered.head, altered.broken_seq) == (4, event(4).hash, None)     # the chain itself holds
     misfiled = stored(3, note)
     assert not misfiled.ok and misfiled.reason == "the checkpoint filed under 3 events says 4"
     stored(4, note)
@@ -1003,6 +1004,14 @@ def test_consistency_answers_for_the_sizes_the_log_has(app):
         audit.consistency(2)
     assert (removed.value.seq, removed.value.reason) == (
         6, "the log's head says 6 events but only 5 are there: events were removed")
+
+
+def test_a_row_numbered_before_the_first_event_leaves_nothing_verified(app):
+    write_events(2)
+    db.session.execute(text("UPDATE audit_events SET seq = 0 WHERE seq = 1"))
+    db.session.commit()
+    report = audit.verify_chain()
+    assert (report.ok, report.events, report.broken_seq, report.reason) == (False, 0, 0, "sequence jumps from 0 to 0")
 
 
 def test_a_missing_event_is_named_by_the_sequence_it_breaks(app):
