@@ -912,8 +912,18 @@ def test_a_head_that_disagrees_with_the_events_is_reported(app):
     db.session.commit()
     report = audit.verify_chain()
     assert (report.ok, report.events, report.broken_seq) == (False, 4, 4)
-    with pytest.raises(audit.AuditLogBroken, match="rows removed"):
+    with pytest.raises(audit.AuditLogBroken) as broken:
         audit.take_checkpoint("command")
+    assert (broken.value.seq, broken.value.reason) == (5, "the chain head does not match the last event (rows removed?)")
+
+
+def test_a_checkpoint_covers_the_events_up_to_the_head_and_no_further(app):
+    write_events(5)
+    db.session.execute(text("UPDATE audit_head SET seq = 3, hash = :h"), {"h": event(3).hash})
+    db.session.commit()
+    checkpoint = checkpoint_now()
+    leaves = [bytes.fromhex(event(n).hash) for n in (1, 2, 3)]
+    assert (checkpoint.size, checkpoint.root_hash) == (3, verify_audit.tree_hash(leaves).hex())
 
 
 def test_every_stored_checkpoint_is_held_to_its_signature_size_and_root(app):
