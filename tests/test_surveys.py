@@ -146,6 +146,17 @@ def test_publication_is_audited_once_with_the_wave_and_its_count(survey, make_us
     assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 3     # the partial batch too
 
 
+def test_publication_refreshes_the_results_read_before_it(survey, make_user, make_group):
+    wave = winter(survey)
+    for i in range(service.MIN_CELL):
+        service.respond(make_user(group=make_group(f"C-{i}")), wave, full_answers(survey), {}, DAY)
+    assert service.cached_results(wave).respondents == service.MIN_CELL      # the batch of five is written
+    service.respond(make_user(group=make_group("C-late")), wave, full_answers(survey), {}, DAY)
+    assert service.cached_results(wave).respondents == service.MIN_CELL      # the sixth waits sealed
+    service.publish(wave, make_user(roles=("admin",)), datetime(2025, 1, 20))
+    assert service.cached_results(wave).respondents == service.MIN_CELL + 1
+
+
 def test_the_response_cannot_be_joined_to_a_person(survey, make_user, make_group):
     """Schema-level: no person, time or address column; random text ids; no row number; no sequence."""
     inspector = inspect(db.engine)
