@@ -8,6 +8,7 @@ Someone with the database can make the chain agree with itself again — never w
 import base64
 import hashlib
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -194,6 +195,74 @@ def test_the_entry_is_canonical_json_of_every_typed_field(app, make_user):
     assert event(1).hash == hashlib.sha256(b"\x00" + entry).hexdigest()
     with pytest.raises(verify_audit.Problem):     # a number where a string belongs is not the same entry
         verify_audit.canonical_entry({**audit.entry_fields(event(1)), "subject": 42})
+
+
+def _chained_events(count: int) -> list[dict]:
+    """Events as an export carries them, chained and hashed the way the platform writes them."""
+    events, previous = [], verify_audit.GENESIS
+    for seq in range(1, count + 1):
+        fields = {"seq": seq, "encoding": 2, "occurred_at": f"2025-03-14T09:30:0{seq}.000123Z", "actor_id": 7,
+                  "action": "score.sealed", "subject": f"entry:{seq}", "payload": '{"a":1}', "prev_hash": previous}
+        fields["hash"] = previous = verify_audit.leaf_hash(verify_audit.canonical_entry(fields)).hex()
+        events.append(fields)
+    return events
+
+
+def _problem(check, *args) -> verify_audit.Problem:
+    with pytest.raises(verify_audit.Problem) as raised:
+        check(*args)
+    return raised.value
+
+
+def test_every_wrongly_typed_or_written_field_of_an_entry_is_named():
+    good = _chained_events(2)[1]          # its prev_hash has letters, unlike the genesis hash
+    wrong = {
+        "encoding": ("2", "event field v must be an integer"),
+        "seq": (True, "event field seq must be an integer"),      # a boolean is no sequence number
+        "actor_id": ("7", "event field actor_id must be an integer or null"),
+        "occurred_at": (None, "event field occurred_at must be a string"),
+        "action": (1, "event field action must be a string"),
+        "subject": (42, "event field subject must be a string"),
+        "payload": ({"a": 1}, "event field payload must be a string"),
+        "prev_hash": (0, "event field prev_hash must be a string"),
+    }
+    for name, (value, message) in wrong.items():
+        assert str(_problem(verify_audit.canonical_entry, {**good, name: value})) == message, name
+    moment = "occurred_at must be UTC with microseconds, like 2025-01-31T09:15:02.123456Z"
+    for value in ("2025-03-14T09:30:01Z", "2025-03-14T09:30:01.000123", "2025-03-14 09:30:01.000123Z"):
+        assert str(_problem(verify_audit.canonical_entry, {**good, "occurred_at": value})) == moment
+    for value in (good["prev_hash"].upper(), good["prev_hash"][:-1], good["prev_hash"] + "0"):
+        assert str(_problem(verify_audit.canonical_entry, {**good, "prev_hash": value})) == (
+            "prev_hash must be 64 lowercase hexadecimal digits")
+    assert verify_audit.canonical_entry({**good, "actor_id": None}).startswith(b'{"action":"score.sealed","actor_id":null,')
+
+
+def test_each_broken_link_of_a_chain_is_named_with_the_event_it_breaks():
+    events = _chained_events(3)
+    assert len(verify_audit.replay(events)) == 3
+    assert str(_problem(verify_audit.check_event, events[2], 2, events[0]["hash"])) == "sequence jumps from 1 to 3"
+    assert str(_problem(verify_audit.check_event, events[0], 5, verify_audit.GENESIS)) == "sequence jumps from 4 to 1"
+    assert str(_problem(verify_audit.check_event, {**events[1], "hash": "0" * 64}, 2, events[0]["hash"])) == (
+        "content does not match its hash")
+    legacy = {**events[0], "encoding": 1, "occurred_at": "2025-03-14T09:30:01.000000Z"}
+    assert str(_problem(verify_audit.check_event, legacy, 1, verify_audit.GENESIS)) == "content does not match its hash"
+    legacy["hash"] = verify_audit.legacy_hash(legacy)
+    assert verify_audit.check_event(legacy, 1, verify_audit.GENESIS) == verify_audit.leaf_hash(
+        verify_audit.canonical_entry(legacy))
+    assert str(_problem(verify_audit.check_event, {**events[0], "encoding": 3}, 1, verify_audit.GENESIS)) == (
+        "unknown encoding 3")
+    # replay names the event: by its own number when it has one, else by the place it stands in.
+    cases = [
+        ([{**events[0], "encoding": 3}], "event 1: unknown encoding 3", 1),
+        ([events[0], {k: v for k, v in events[1].items() if k != "payload"}], "event 2: field 'payload' is missing", 2),
+        ([events[0], {k: v for k, v in events[1].items() if k != "seq"}], "event 2: sequence jumps from 1 to None", 2),
+        ([events[0], {**events[1], "seq": "2"}], "event 2: sequence jumps from 1 to 2", 2),
+        ([events[0], events[2]], "event 3: sequence jumps from 1 to 3", 3),
+    ]
+    for chain, message, seq in cases:
+        problem = _problem(verify_audit.replay, chain)
+        assert (str(problem), problem.seq) == (message, seq)
+        assert type(problem.seq) is int
 
 
 def _legacy_event(seq, prev, when, action="score.sealed", payload='{"values":{"a":5}}'):
@@ -793,6 +862,24 @@ def test_a_write_on_a_new_day_over_a_broken_log_goes_ahead_without_a_checkpoint(
     assert "no daily audit checkpoint: the log does not verify (content does not match its hash)" in caplog.text
 
 
+def test_a_one_event_log_is_signed_at_the_next_days_first_write_and_every_write_and_signature_is_logged(
+        app, make_user, caplog):
+    caplog.set_level(logging.INFO, logger=audit.logger.name)
+    actor = make_user()
+    audit.record("test.event", actor=actor, subject="first", now=datetime(2025, 3, 14, 23, 59))
+    audit.record("test.event", actor=actor.id, subject="second", now=datetime(2025, 3, 15, 0, 1))
+    db.session.commit()
+    daily = db.session.execute(select(AuditCheckpoint)).scalars().all()
+    assert [(c.size, c.reason, c.subject) for c in daily] == [(1, "daily", "")]
+    checkpoint_now("publication")
+    assert [(r.levelname, r.getMessage()) for r in caplog.records if r.name == audit.logger.name] == [
+        ("INFO", f"audit test.event first by {actor.id}"),
+        ("INFO", "audit checkpoint of 1 events signed (daily )"),
+        ("INFO", f"audit test.event second by {actor.id}"),
+        ("INFO", "audit checkpoint of 2 events signed (publication )"),
+    ]
+
+
 def test_events_of_the_same_day_sign_nothing_and_the_next_day_signs_once(app):
     write_events(2, now=datetime(2025, 3, 14, 0, 0))
     write_events(2, now=datetime(2025, 3, 14, 23, 59))
@@ -825,8 +912,18 @@ def test_a_head_that_disagrees_with_the_events_is_reported(app):
     db.session.commit()
     report = audit.verify_chain()
     assert (report.ok, report.events, report.broken_seq) == (False, 4, 4)
-    with pytest.raises(audit.AuditLogBroken, match="rows removed"):
+    with pytest.raises(audit.AuditLogBroken) as broken:
         audit.take_checkpoint("command")
+    assert (broken.value.seq, broken.value.reason) == (5, "the chain head does not match the last event (rows removed?)")
+
+
+def test_a_checkpoint_covers_the_events_up_to_the_head_and_no_further(app):
+    write_events(5)
+    db.session.execute(text("UPDATE audit_head SET seq = 3, hash = :h"), {"h": event(3).hash})
+    db.session.commit()
+    checkpoint = checkpoint_now()
+    leaves = [bytes.fromhex(event(n).hash) for n in (1, 2, 3)]
+    assert (checkpoint.size, checkpoint.root_hash) == (3, verify_audit.tree_hash(leaves).hex())
 
 
 def test_every_stored_checkpoint_is_held_to_its_signature_size_and_root(app):
@@ -844,6 +941,7 @@ def test_every_stored_checkpoint_is_held_to_its_signature_size_and_root(app):
     altered = stored(4, note.replace("\n4\n", "\n3\n"))
     assert not altered.ok and altered.reason == ("the checkpoint of 4 events: the checkpoint's signature does not verify: "
                                                  "it was altered or not signed by this key")
+    assert (altered.events, altered.head, altered.broken_seq) == (4, event(4).hash, None)     # the chain itself holds
     misfiled = stored(3, note)
     assert not misfiled.ok and misfiled.reason == "the checkpoint filed under 3 events says 4"
     stored(4, note)
@@ -916,6 +1014,14 @@ def test_consistency_answers_for_the_sizes_the_log_has(app):
         audit.consistency(2)
     assert (removed.value.seq, removed.value.reason) == (
         6, "the log's head says 6 events but only 5 are there: events were removed")
+
+
+def test_a_row_numbered_before_the_first_event_leaves_nothing_verified(app):
+    write_events(2)
+    db.session.execute(text("UPDATE audit_events SET seq = 0 WHERE seq = 1"))
+    db.session.commit()
+    report = audit.verify_chain()
+    assert (report.ok, report.events, report.broken_seq, report.reason) == (False, 0, 0, "sequence jumps from 0 to 0")
 
 
 def test_a_missing_event_is_named_by_the_sequence_it_breaks(app):

@@ -1,4 +1,6 @@
 """The anonymous survey: loading, one response per wave, anonymity against the schema, suppression, moderation."""
+import base64
+import json
 import sqlite3
 import subprocess
 import tarfile
@@ -104,6 +106,57 @@ def test_only_students_answer(survey, make_user):
         service.respond(curator, winter(survey), full_answers(survey), {}, DAY)
 
 
+def test_each_refused_answer_says_why_and_stores_nothing(survey, make_user, make_group):
+    wave = winter(survey)
+
+    def refusal(person, today=DAY) -> str:
+        with pytest.raises(service.SurveyError) as refused:
+            service.respond(person, wave, full_answers(survey), {}, today)
+        return str(refused.value)
+
+    assert refusal(make_user(roles=("curator",))) == "This survey is for students."
+    student = make_user(group=make_group("R-1"))
+    for day in (date(2024, 12, 1), date(2025, 1, 16)):          # the day before it opens, the day after it closes
+        assert refusal(student, day) == "This survey is not taking answers now."
+    assert service.respondents(wave) == 0 and service.waiting(wave) == 0
+    service.respond(student, wave, full_answers(survey), {}, date(2025, 1, 15))      # its last day still counts
+    assert refusal(student) == "You have already answered this survey. Thank you!"
+    assert service.respondents(wave) == 1 and service.waiting(wave) == 1
+    rows = db.session.execute(select(Participation.source, Participation.source_ref).join(Activity)
+                              .where(Activity.code == "2.5")).all()
+    assert rows == [("survey", f"survey:{wave.id}")]
+    service.publish(wave, make_user(roles=("admin",)), datetime(2025, 1, 10))
+    assert refusal(make_user(group=make_group("R-2"))) == "This survey is not taking answers now."   # published: closed
+    assert service.respondents(wave) == 1
+
+
+def test_publication_is_audited_once_with_the_wave_and_its_count(survey, make_user, make_group):
+    wave = winter(survey)
+    for i in range(3):
+        service.respond(make_user(group=make_group(f"A-{i}")), wave, full_answers(survey), {}, DAY)
+    admin = make_user(roles=("admin",))
+    service.publish(wave, admin, datetime(2025, 1, 20, 9, 0))
+    service.publish(wave, make_user(roles=("admin",)), datetime(2025, 1, 21, 9, 0))     # already published: nothing
+    assert (wave.published_at, wave.published_by_id) == (datetime(2025, 1, 20, 9, 0), admin.id)
+    events = db.session.execute(select(AuditEvent).where(AuditEvent.action.like("survey.%"))).scalars().all()
+    assert [(e.action, e.actor_id, e.subject, e.occurred_at) for e in events] == [
+        ("survey.publish", admin.id, f"survey-wave:{wave.id}", datetime(2025, 1, 20, 9, 0))]
+    assert json.loads(events[0].payload) == {"survey": SLUG, "wave": "winter-2024-2025", "respondents": 3}
+    assert service.waiting(wave) == 0
+    assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 3     # the partial batch too
+
+
+def test_publication_refreshes_the_results_read_before_it(survey, make_user, make_group):
+    wave = winter(survey)
+    for i in range(service.MIN_CELL):
+        service.respond(make_user(group=make_group(f"C-{i}")), wave, full_answers(survey), {}, DAY)
+    assert service.cached_results(wave).respondents == service.MIN_CELL      # the batch of five is written
+    service.respond(make_user(group=make_group("C-late")), wave, full_answers(survey), {}, DAY)
+    assert service.cached_results(wave).respondents == service.MIN_CELL      # the sixth waits sealed
+    service.publish(wave, make_user(roles=("admin",)), datetime(2025, 1, 20))
+    assert service.cached_results(wave).respondents == service.MIN_CELL + 1
+
+
 def test_the_response_cannot_be_joined_to_a_person(survey, make_user, make_group):
     """Schema-level: no person, time or address column; random text ids; no row number; no sequence."""
     inspector = inspect(db.engine)
@@ -156,6 +209,8 @@ def test_answers_wait_sealed_until_a_batch_is_written_in_one_go(survey, make_use
                         {"make-more-transparent": f"sealed idea {i}"}, DAY)
     sealed = db.session.execute(select(SurveyPending.sealed)).scalars().all()
     assert len(sealed) == service.BATCH - 1 and not any("sealed idea" in s for s in sealed)
+    ids = db.session.execute(select(SurveyPending.id)).scalars().all()      # random, like the responses' ids
+    assert len(set(ids)) == service.BATCH - 1 and all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
     assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 0
     assert db.session.scalar(select(func.count()).select_from(SurveyText)) == 0
     assert service.respondents(wave) == service.BATCH - 1 and service.waiting(wave) == service.BATCH - 1
@@ -192,7 +247,8 @@ def test_answers_sent_at_the_same_moment_are_each_written_once_and_in_full_batch
     assert sorted(db.session.execute(select(SurveyText.body)).scalars()) == sorted(f"at once {i}" for i in range(count))
 
 
-def test_a_changed_secret_key_drops_the_sealed_answers_instead_of_blocking_the_survey(app, survey, make_user, make_group):
+def test_a_changed_secret_key_drops_the_sealed_answers_instead_of_blocking_the_survey(app, survey, make_user, make_group,
+                                                                                     caplog):
     wave = winter(survey)
     for i in range(2):
         service.respond(make_user(group=make_group(f"K-{i}")), wave, full_answers(survey), {}, DAY)
@@ -202,6 +258,26 @@ def test_a_changed_secret_key_drops_the_sealed_answers_instead_of_blocking_the_s
     assert service.respondents(wave) == service.BATCH + 2
     assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == service.BATCH
     assert service.waiting(wave) == 0
+    dropped = f"survey wave {wave.id}: a pending answer sealed under another SECRET_KEY was dropped"
+    assert [(r.levelname, r.getMessage()) for r in caplog.records if r.name == service.logger.name] == [
+        ("ERROR", dropped), ("ERROR", dropped)]
+
+
+# Sealed with SECRET_KEY "the secret key of an earlier release": pending answers outlive an upgrade.
+EARLIER_SEAL = ("SpbG8miQdTy5R5GWq4MdQPBOOcSX6eBSXbuD2sHevOYG50MJmoFEyEeDKkaVfMBjE8CqMWwH5QT2pHj0LEnLL3Ulc7nUr2OJEsUMwSnsnrrj"
+                "zZUdS+H4aJD9I4aBKOco545Br+zFGy6nlUeXFA72YpfV9yKSqXojEiobIV6Z8W5IC2HCDIIYsb5qxUNt6FE8w4za4mJFkIgvsTMb8iu4f1NR"
+                "C9TNaxRxdNxfYPsOxQnEtEaHfc+4po6i3XUUESTVny23z91q")
+
+
+def test_an_answer_sealed_before_an_upgrade_still_opens_and_no_two_seals_are_alike(app):
+    content = {"faculty": None, "answers": {"corruption-at-universities": 2},
+               "texts": {"make-more-transparent": "Әділ емтихан"}}
+    for secret in ("the secret key of an earlier release", b"the secret key of an earlier release"):
+        app.config["SECRET_KEY"] = secret
+        assert service._unseal(EARLIER_SEAL) == content
+        sealed = [service._seal(content) for _ in range(2)]
+        assert sealed[0] != sealed[1] and [service._unseal(s) for s in sealed] == [content, content]
+        assert b"corruption-at-universities" not in base64.b64decode(sealed[0])
 
 
 # --- the very linkages: try to order the responses by arrival, and fail ---------------------------

@@ -95,7 +95,7 @@ def prepare(name: str) -> Path:
     work = WORK / name
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    ignore = shutil.ignore_patterns("__pycache__", "*.mo", "*.pyc")
+    ignore = shutil.ignore_patterns("__pycache__", "*.mo", "*.pyc", "node_modules")
     for item in COPIED:
         source = ROOT / item
         if source.is_dir():
