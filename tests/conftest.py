@@ -1,7 +1,14 @@
-"""Fixtures: a fresh schema per run (SQLite by default, PostgreSQL via DATABASE_URL), factories, sign-in."""
+"""Fixtures: a fresh schema per run (SQLite by default, PostgreSQL via DATABASE_URL), factories, sign-in.
+
+The suite runs in parallel (pytest-xdist, `-n auto` in pyproject.toml): each worker process owns its
+database (a SQLite file in its temporary folder, or `<DATABASE_URL's database>_gw0`, `_gw1` … on
+PostgreSQL), its temporary folders and its copies of setup commands; `-n 0` runs it in one process.
+"""
 import os
 import re
+import resource
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +17,7 @@ from flask import g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
@@ -63,8 +71,34 @@ def url_builders_compiled_once():
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    """The database the suite owns for this run: DATABASE_URL if set, else a temporary SQLite file."""
-    return os.environ.get("DATABASE_URL") or "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+    """The database this process owns for the run: DATABASE_URL if set, else a temporary SQLite file.
+
+    Under pytest-xdist each worker gets a database of its own: on PostgreSQL DATABASE_URL's database
+    name with the worker's name appended (created when missing); SQLite files are per worker anyway
+    (each worker has its own temporary folder).
+    """
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return worker_database(url, worker) if worker else url
+
+
+def worker_database(url: str, worker: str) -> str:
+    """`url` with `_<worker>` appended to its database name; the database is created if it does not exist."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise pytest.UsageError(f"DATABASE_URL {parsed.get_backend_name()}: the parallel suite knows PostgreSQL "
+                                "and SQLite only; run it with -n 0")
+    name = f"{parsed.database}_{worker}"
+    engine = create_engine(parsed, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first():
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
 
 
 def base_config(database_url, tmp_path) -> dict:
@@ -102,10 +136,33 @@ def _drop_everything(url: str) -> None:
     engine.dispose()
 
 
+def _commit_without_waiting_for_the_disk(url: str) -> None:
+    """PostgreSQL: the suite's database commits without waiting for its write-ahead log to reach the disk.
+
+    `synchronous_commit = off` for every session on that database (the app's, the servers and workers the
+    tests start): a commit is as visible, as locked and as isolated as before and only a crash of the
+    server could lose the last few, in a database the suite wipes anyway. Tests commit thousands of
+    times; each flush to disk costs milliseconds. Needs the database's owner (or a superuser), else nothing changes.
+    """
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as connection:
+                name = connection.execute(text("SELECT current_database()")).scalar()
+                owner = connection.execute(text(
+                    "SELECT pg_has_role(current_user, datdba, 'USAGE') FROM pg_database WHERE datname = :name"),
+                    {"name": name}).scalar()
+                if owner:
+                    connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def schema(database_url, tmp_path_factory):
     """Drop whatever the database holds and build the schema with the real migrations."""
     _drop_everything(database_url)
+    _commit_without_waiting_for_the_disk(database_url)
     app = create_app(base_config(database_url, tmp_path_factory.mktemp("schema")))
     with app.app_context():
         upgrade()
@@ -216,12 +273,67 @@ def snapshots(tmp_path_factory, pytestconfig):
     return snapshots
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests that share a module's (or class's) fixture, a server started once for the module, run in one worker.
+
+    Under `--dist loadgroup` every other test goes wherever a worker is free; these keep the order and the
+    state they were written for.
+    """
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        shared = info is not None and any(
+            definitions[-1].scope in ("module", "class", "package") for definitions in info.name2fixturedefs.values())
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+_RUN = {"tests": 0, "started": time.monotonic()}     # this process's: the tests it ran, since when
+
+
+def pytest_sessionstart(session):
+    _RUN["started"] = time.monotonic()
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        _RUN["tests"] += 1
+
+
+def pytest_sessionfinish(session):
+    """On a pytest-xdist worker: hand the controller what this worker did (see pytest_terminal_summary)."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        output["suite"] = {"tests": _RUN["tests"], "wall": time.monotonic() - _RUN["started"],
+                           "cpu": usage.ru_utime + usage.ru_stime,
+                           "counts": dict(getattr(session.config, "_setup_cli_counts", None) or {})}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """On the controller: keep each worker's figures (pytest-xdist calls this as a worker finishes)."""
+    figures = getattr(node, "workeroutput", {}).get("suite")
+    if figures:
+        node.config._worker_figures = {**getattr(node.config, "_worker_figures", {}),
+                                       node.gateway.id: figures}
+
+
 def pytest_terminal_summary(terminalreporter):
-    """Say how often a setup command ran and how often its copy served instead."""
-    counts = getattr(terminalreporter.config, "_setup_cli_counts", None)
-    if counts and sum(counts.values()):
+    """Say how often a setup command ran and how often its copy served instead, and how the workers shared the run."""
+    config = terminalreporter.config
+    workers = getattr(config, "_worker_figures", {})
+    counts = dict(getattr(config, "_setup_cli_counts", None) or {"real": 0, "copied": 0})
+    for figures in workers.values():
+        for key, value in figures["counts"].items():
+            counts[key] = counts.get(key, 0) + value
+    if sum(counts.values()):
         terminalreporter.write_line(f"setup commands (demo, load-content): {counts['real']} run, "
                                     f"{counts['copied']} copied")
+    for name, figures in sorted(workers.items()):
+        terminalreporter.write_line(f"worker {name}: {figures['tests']} tests in {figures['wall']:.0f} s, "
+                                    f"{figures['cpu']:.0f} s CPU")
 
 
 @pytest.fixture

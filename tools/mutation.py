@@ -84,7 +84,8 @@ def mutmut_config(file: str, tests: list[str]) -> str:
              "pytest_add_cli_args_test_selection = " + json.dumps(tests),
              # The tests read the content folders next to tests/ (the project root in the copy).
              'also_copy = ["migrations", "courses", "quizzes", "contests", "plans", "babel.cfg", "wsgi.py"]',
-             'pytest_add_cli_args = ["-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning"]',
+             # mutmut runs and watches the tests in its own process: not in pytest-xdist's workers.
+             'pytest_add_cli_args = ["-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning", "-n", "0"]',
              "use_git_change_detection = false", "track_dependencies = false"]
     return "\n".join(lines) + "\n"
 
