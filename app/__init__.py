@@ -2,7 +2,7 @@
 import logging
 import os
 
-from babel.numbers import format_decimal
+from babel.numbers import NumberPattern, parse_pattern
 from flask import Flask, g, has_request_context, jsonify, render_template, request
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
@@ -16,7 +16,7 @@ from app.core.cache import init_cache
 from app.core.http import BoundedIntConverter, kept_query
 from app.core.security import init_security
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
-from app.i18n import compile_catalogs
+from app.i18n import compile_catalogs, install_template_gettext
 
 # The factory is the one place that knows every feature, and it imports them only when an app is
 # built (the imports inside the functions below): importing any module of the package, say
@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     try:
         compile_catalogs()
     except OSError:   # a read-only install: the catalogs were compiled when it was built
@@ -115,7 +116,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _init_login(app: Flask) -> None:
     # registration: the user loader (see the note at the top)
-    from app.gamification.service import signed_in_person
+    from app.gamification.service import signed_in_person, signed_in_statement
     from app.privacy.notice import owed_version_expression
 
     login_manager.init_app(app)
@@ -123,13 +124,17 @@ def _init_login(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "basic"
 
+    statements = []   # built at the first request, once every model is mapped
+
     @login_manager.user_loader
     def load_user(user_id: str):
         """Load the person named by the cookie, if its session token is still current."""
         ident, _sep, token = user_id.partition(":")
         if not ident.isdigit():
             return None
-        user = signed_in_person(int(ident), owed_notice=owed_version_expression())
+        if not statements:
+            statements.append(signed_in_statement(owed_notice=owed_version_expression()))
+        user = signed_in_person(int(ident), statements[0])
         if user is None or not user.active or user.session_token != token:
             return None
         g.person_language = user.language   # for the locale, which may be asked after a commit expired the row
@@ -188,12 +193,38 @@ def _register_template_helpers(app: Flask) -> None:
     from app.coverage.service import closed_note, kind_hint, kind_label, status_label
     from app.gamification.service import notification_text, unread_count
 
+    built: dict[tuple, str] = {}
+
+    @app.template_global("url_for")
+    def url_for_in_templates(endpoint: str, **values) -> str:
+        """url_for, except that a link naming only an endpoint (or a static file) is built once per script root.
+
+        Every page's menu and footer ask for the same thirty such links; building each costs as much as a
+        small template. Links with arguments, relative endpoints, `_external` and the like are built each time."""
+        if (values and (endpoint != "static" or list(values) != ["filename"])) or endpoint[:1] == "." \
+                or not has_request_context():
+            return app.url_for(endpoint, **values)
+        key = (request.script_root, endpoint, values.get("filename"))
+        link = built.get(key)
+        if link is None:
+            link = app.url_for(endpoint, **values)
+            if len(built) < 2000:
+                built[key] = link
+        return link
+
+    patterns: dict[int, NumberPattern] = {}
+
     @app.template_filter("num")
     def format_number(value, places: int = 2) -> str:
         """A number in the reader's language, with at most `places` decimals and no trailing zeros:
-        1.78333 → 1.78 (en) or 1,78 (ru, kk); 20000 → 20,000 (en) or 20 000 (ru, kk)."""
-        pattern = "#,##0" + ("." + "#" * places if places else "")
-        return format_decimal(round(float(value), places), format=pattern, locale=str(get_locale()))
+        1.78333 → 1.78 (en) or 1,78 (ru, kk); 20000 → 20,000 (en) or 20 000 (ru, kk).
+
+        What babel.numbers.format_decimal does, without parsing the pattern and the locale again for every
+        number: a results table or a chart formats hundreds of them."""
+        pattern = patterns.get(places)
+        if pattern is None:
+            pattern = patterns[places] = parse_pattern("#,##0" + ("." + "#" * places if places else ""))
+        return pattern.apply(round(float(value), places), get_locale() or "en")
 
     app.add_template_global(kept_query)
     app.add_template_global(status_label)

@@ -208,6 +208,11 @@ def measure(env: dict, token: str, seconds: float, connections: int, only: str =
             if who == "token":
                 headers["Authorization"] = f"Bearer {token}"
             elif who is not None:
+                # A browser keeps the cookie it is given; wrk sends one cookie throughout. Take a fresh one just
+                # before the page, so that it holds the time last seen: a cookie more than a minute old makes
+                # every request write the session (the idle timeout's once-a-minute note), as no browser does.
+                if who is not yard_session:
+                    who.request("GET", "/")
                 headers["Cookie"] = who.cookie
             if body:
                 headers["Content-Type"] = "application/x-www-form-urlencoded"

@@ -542,3 +542,22 @@ def test_the_published_document_names_jurors_by_the_contests_draw(judged, client
     who = {label: next(j for j, codes in entries_of.items() if codes == entries) for label, entries in scored.items()}
     assert [who[f"J{i}"] for i in range(1, 5)] != sorted(entries_of)                # not in account order
     assert {juror: label for label, juror in who.items()} == service.juror_pseudonyms(essay(), list(entries_of))
+
+
+def test_published_results_are_drawn_once_per_language_and_shown_in_each(judged, client):
+    """The results' body is a snapshot: drawn at the first reading in a language, then taken from memory."""
+    from app.core.cache import immutables
+
+    publish_with_scores(client, judged)
+    url = "/contests/essay-2024-2025/results"
+    kept = immutables()
+    client.get(url)   # shows the flash of the sign-out that publish_with_scores ends with
+    english = client.get(url).get_data(as_text=True)
+    drawn = kept.misses
+    assert client.get(url).get_data(as_text=True) == english and kept.misses == drawn
+    client.set_cookie("language", "ru", domain="sanaly.test")
+    russian = client.get(url).get_data(as_text=True)
+    assert kept.misses == drawn + 1
+    assert "Результаты:" in russian and "устойчиво" in russian
+    assert "Results:" not in russian and "Results:" in english
+    assert client.get(url).get_data(as_text=True) == russian and kept.misses == drawn + 1

@@ -116,3 +116,26 @@ def test_a_notification_naming_a_quiz_names_it_in_the_readers_language(client, m
         page = client.get("/notifications").get_data(as_text=True)
         assert title in page, language
     assert "Integrity hour" in page and "Час честности" not in page
+
+
+def test_template_messages_are_translated_escaped_and_formatted_as_jinja_would(app, tmp_path):
+    """Templates' _(), ngettext and pgettext (app/i18n.py) keep the request's translations in the template's
+    context: the same words as Flask-Babel's, escaped then %-formatted; a macro imported without the context
+    (it cannot see the kept translations) is translated too."""
+    from flask import render_template_string
+    from flask_babel import refresh
+
+    (tmp_path / "macro.html").write_text('{% macro sign() %}{{ _("Sign in") }}{% endmacro %}')
+    app.jinja_loader.searchpath.append(str(tmp_path))
+    page = ('{% from "macro.html" import sign %}{{ _("Sign in") }}|{{ sign() }}|{{ ngettext("%(num)d unread", '
+            '"%(num)d unread", 5) }}|{{ pgettext("open a content item in its editor", "Edit") }}|'
+            '{{ _("Sign in") ~ "%(x)s" }}|{{ _("Results: %(title)s", title="<b>") }}')
+    with app.test_request_context(headers={"Accept-Language": "ru"}):
+        shown = render_template_string(page).split("|")
+    refresh()
+    assert shown[:4] == ["Войти", "Войти", "5 непрочитанных", "Изменить"]
+    assert shown[4] == "Войти%(x)s"                  # only the message itself is formatted
+    assert "&lt;b&gt;" in shown[5] and "<b>" not in shown[5]
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert render_template_string(page).split("|")[:4] == ["Sign in", "Sign in", "5 unread", "Edit"]
+    refresh()

@@ -141,6 +141,7 @@ def test_pages_in_the_steady_state_load_only_what_they_show(app, runner):
     curator's figures from the cache."""
     build(runner, SMALL)
     student, curator = signed_in(app, "student1@sanaly.test"), signed_in(app, "curator@sanaly.test")
+    admin = signed_in(app, "admin@sanaly.test")
     attempt = student.post("/quizzes/integrity-hour/start").location
     first_input = re.search(r'name="(a[a-z2-7]{16})" value="([^"]*)"', student.get(attempt).get_data(as_text=True))
     pages = {
@@ -149,6 +150,7 @@ def test_pages_in_the_steady_state_load_only_what_they_show(app, runner):
         "answer save": (student, "POST", attempt.split("?")[0] + "/autosave?page=1",
                         {"data": {first_input.group(1): first_input.group(2) or "0"}}),
         "curator dashboard": (curator, "GET", "/coverage/", {}),
+        "ACS plan dashboard": (admin, "GET", "/admin/coverage/", {}),
     }
     seen = {name: steady(client, method, url, **options) for name, (client, method, url, options) in pages.items()}
     for name, statements in seen.items():
@@ -162,6 +164,12 @@ def test_pages_in_the_steady_state_load_only_what_they_show(app, runner):
     assert len(seen["quiz attempt page"]) <= 4 and len(seen["answer save"]) <= 4, (seen["quiz attempt page"],
                                                                                     seen["answer save"])
     assert not any("participations" in s or "headcounts" in s for s in seen["curator dashboard"])
+    # The lesson page: the person, the course, the outline (which holds the lesson), the last visit, completions.
+    assert len(seen["lesson page"]) == 5 and not any(s.startswith("SELECT lessons.id, lessons.course_id")
+                                                     for s in seen["lesson page"]), seen["lesson page"]
+    # The ACS dashboard: the person, the plans (the current one among them), the coverage version.
+    assert len(seen["ACS plan dashboard"]) <= 3 and len([s for s in seen["ACS plan dashboard"]
+                                                         if "FROM plans" in s]) == 1, seen["ACS plan dashboard"]
 
 
 def test_a_new_lesson_text_is_a_new_version_so_kept_texts_never_go_stale(app, runner, tmp_path):

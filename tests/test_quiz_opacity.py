@@ -320,3 +320,37 @@ def test_matching_and_ordering_are_shuffled_uniformly_even_when_options_are_not(
     assert counts["single-bribe"] == {(0, 1, 2): 600}     # the author asked for file order
     for key in ("matching-articles", "ordering-report"):  # every order, about as often (100 each)
         assert len(counts[key]) == 6 and all(60 <= n <= 140 for n in counts[key].values()), counts[key]
+
+
+def test_an_autosave_without_the_pages_csrf_token_is_refused_before_anything_is_saved(every_type, make_app, make_user):
+    """The autosave builds no form of its own (the fastest path): CSRFProtect refuses a post without the
+    page's token before the view runs, and one with it is saved."""
+    from tests.conftest import PASSWORD, csrf_token_from
+
+    make_user("s@uni.test")
+    db.session.commit()
+    guarded = make_app(WTF_CSRF_ENABLED=True, NOW_FUNCTION=lambda: datetime(2024, 9, 10, 10, 0))
+    browser = guarded.test_client()
+    token = csrf_token_from(browser.get("/login").get_data(as_text=True))
+    assert browser.post("/login", data={"email": "s@uni.test", "password": PASSWORD, "csrf_token": token}).status_code == 302
+    token = csrf_token_from(browser.get("/quizzes/every-type/").get_data(as_text=True))
+    started = browser.post("/quizzes/every-type/start", data={"csrf_token": token})
+    assert started.status_code == 302, started.get_data(as_text=True)[-300:]
+    page_html = browser.get(started.location).get_data(as_text=True)
+    page = AttemptPage(page_html)
+    numeric = next(q for q in page.questions if q["groups"][0]["kind"] == "text")
+    answer = {numeric["groups"][0]["name"]: "12"}
+    url = started.location.split("?")[0] + "/autosave?page=1"
+    attempt_id = int(started.location.split("?")[0].rstrip("/").split("/")[-1])
+
+    def saved() -> int:
+        db.session.expire_all()
+        return db.session.scalar(select(db.func.count()).select_from(AttemptAnswer).where(
+            AttemptAnswer.attempt_id == attempt_id, AttemptAnswer.response.is_not(None)))
+
+    assert browser.post(url, data=answer).status_code == 400
+    assert browser.post(url, data={**answer, "csrf_token": "forged"}).status_code == 400
+    assert saved() == 0
+    reply = browser.post(url, data={**answer, "csrf_token": csrf_token_from(page_html)})
+    assert reply.status_code == 200 and reply.get_json()["saved"] is True
+    assert saved() == 1

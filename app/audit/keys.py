@@ -10,11 +10,14 @@ import logging
 import os
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
 
 from app.audit import verify_audit
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +61,10 @@ def _seed_from_file(path: Path, announce: bool = True) -> tuple[bytes, bool]:
     return _seed_from_text(path.read_text(), str(path)), created
 
 
-def _private_key(announce: bool = True) -> tuple[Ed25519PrivateKey, Path | None]:
+def _private_key(announce: bool = True) -> tuple["Ed25519PrivateKey", Path | None]:
+    # cryptography is imported when a checkpoint is first signed, not by every worker at start (README, Performance)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     config = current_app.config
     cached = current_app.extensions.get("audit_signing_key")
     if cached is not None:

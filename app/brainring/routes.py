@@ -9,8 +9,6 @@ import io
 import logging
 from pathlib import Path
 
-import qrcode
-import qrcode.image.svg
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
                    send_file, url_for)
 from flask_babel import gettext as _
@@ -148,6 +146,8 @@ def step(code, step):
 @role_required(CURATOR, ADMIN)
 def qr(code):
     """Draw the QR code of the game's join page."""
+    import qrcode.image.svg   # only for the projector: not loaded by every worker
+
     game = _host_game(code)
     image = qrcode.make(url_for(".play", code=game.code, _external=True), image_factory=qrcode.image.svg.SvgPathImage,
                         box_size=14)

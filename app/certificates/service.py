@@ -5,12 +5,10 @@ import secrets
 import textwrap
 from datetime import date, datetime, time
 from functools import lru_cache
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import qrcode
 from flask_babel import gettext as _, pgettext
 from fontpkg_pt_sans import ROOT as FONT_ROOT
-from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 
 from app.certificates.models import Certificate
@@ -21,7 +19,12 @@ from app.core.localize import format_day
 from app.extensions import db
 from app.people.models import User
 
+if TYPE_CHECKING:
+    from PIL import Image
+
 logger = logging.getLogger(__name__)
+# Pillow and qrcode are imported where a certificate is drawn: most workers never draw one, and they
+# cost each worker megabytes at start (see README, Performance).
 
 # Crockford's base32 without look-alikes (no I, L, O, U): easy to read aloud and type.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -99,12 +102,14 @@ def for_user(user_id: int) -> list[Certificate]:
 
 
 @lru_cache(maxsize=8)
-def _font(bold: bool, size: int) -> ImageFont.FreeTypeFont:
+def _font(bold: bool, size: int):
+    from PIL import ImageFont
+
     name = "PT_Sans-Web-Bold.ttf" if bold else "PT_Sans-Web-Regular.ttf"
     return ImageFont.truetype(str(FONT_ROOT / "files" / name), size)
 
 
-def _centred(draw: ImageDraw.ImageDraw, y: int, text: str, font, fill, width_chars: int = 60) -> int:
+def _centred(draw, y: int, text: str, font, fill, width_chars: int = 60) -> int:
     for line in textwrap.wrap(text, width_chars) or [""]:
         box = draw.textbbox((0, 0), line, font=font)
         draw.text(((WIDTH - (box[2] - box[0])) / 2, y), line, font=font, fill=fill)
@@ -124,14 +129,19 @@ def _wording(certificate: Certificate) -> tuple[str, str, str]:
 
 
 def _qr_matrix(verify_url: str) -> list[list[bool]]:
+    import qrcode
+
     qr = qrcode.QRCode(border=2)
     qr.add_data(verify_url)
     qr.make(fit=True)
     return qr.get_matrix()
 
 
-def draw(certificate: Certificate, verify_url: str, issuer: str) -> Image.Image:
+def draw(certificate: Certificate, verify_url: str, issuer: str) -> "Image.Image":
     """Draw the certificate: holder, achievement, date, code, and a QR code to `verify_url`."""
+    import qrcode
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
     pen = ImageDraw.Draw(image)
     pen.rectangle((40, 40, WIDTH - 40, HEIGHT - 40), outline=BRAND, width=10)

@@ -6,13 +6,15 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy import select
 
 from app.contests import service
 from app.contests.models import ACTIVE, SUBMITTED, WITHDRAWN, Contest, Entry, JuryAssignment
+from app.core.cache import immutables
 from app.core.clock import now
 from app.core.confirm import confirmation_page, confirmed
-from app.core.localize import localized_criteria, tr
+from app.core.localize import language, localized_criteria, tr
 from app.core.http import int_field
 from app.extensions import db
 from app.people.access import admin_required, role_required
@@ -355,7 +357,13 @@ def results(slug):
     contest = _contest_or_404(slug)
     if contest.published_at is None:
         abort(404)
-    return render_template("contests/results.html", contest=contest, results=contest.results)
+    # The results are a snapshot taken once, at publication, and the same for every reader of a language: drawn
+    # once per process (the contest's texts as loaded, the links under this script root), the layout every time.
+    key = ("contest-results", contest.id, contest.published_at.isoformat(), contest.source_digest,
+           contest.loaded_at.isoformat(), language(), request.script_root)
+    body = immutables().get(key, lambda: render_template("contests/_results_body.html", contest=contest,
+                                                         results=contest.results))
+    return render_template("contests/results.html", contest=contest, body=Markup(body))
 
 
 @bp.route("/contests/<slug>/results.zip")

@@ -1,12 +1,19 @@
-"""Documents with real text: PDF pages with PT Sans embedded (it has every Kazakh letter), for certificates and reports."""
+"""Documents with real text: PDF pages with PT Sans embedded (it has every Kazakh letter), for certificates and reports.
+
+fpdf2 (and the fontTools it brings) is imported when the first PDF is made, not when the app starts:
+most workers never make one, and the library costs each of them several megabytes (see README, Performance).
+"""
 from datetime import timezone
+from functools import cache
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from fontpkg_pt_sans import ROOT as FONT_ROOT
-from fpdf import FPDF
 
 from app.core.clock import utcnow
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 FONT = "PTSans"
 _FILES = {"": "PT_Sans-Web-Regular.ttf", "B": "PT_Sans-Web-Bold.ttf", "I": "PT_Sans-Web-Italic.ttf",
@@ -18,26 +25,33 @@ def font_file(style: str = "") -> Path:
     return FONT_ROOT / "files" / _FILES[style]
 
 
-class _Document(FPDF):
-    """A PDF whose every page ends with a line of small grey text (page numbers, the document's name)."""
+@cache
+def _document_class() -> type:
+    """FPDF with a foot line on every page (the class is made when the first PDF is)."""
+    from fpdf import FPDF
 
-    footer_text: Callable[[int], str] | None = None
+    class Document(FPDF):
+        """A PDF whose every page ends with a line of small grey text (page numbers, the document's name)."""
 
-    def footer(self):
-        if self.footer_text is None:
-            return
-        self.set_y(-12)
-        self.set_font(FONT, size=8)
-        self.set_text_color(90, 100, 114)
-        self.cell(0, 5, self.footer_text(self.page_no()), align="C")
+        footer_text: Callable[[int], str] | None = None
+
+        def footer(self):
+            if self.footer_text is None:
+                return
+            self.set_y(-12)
+            self.set_font(FONT, size=8)
+            self.set_text_color(90, 100, 114)
+            self.cell(0, 5, self.footer_text(self.page_no()), align="C")
+
+    return Document
 
 
 def new_pdf(orientation: str = "portrait", *, title: str = "", author: str = "", language: str = "",
-            footer: Callable[[int], str] | None = None) -> FPDF:
+            footer: Callable[[int], str] | None = None) -> "FPDF":
     """An A4 PDF in millimetres with PT Sans embedded (subset) in its four styles, text selectable.
 
     `footer(page number)` gives each page's foot line; "{nb}" in it becomes the number of pages."""
-    pdf = _Document(orientation=orientation, unit="mm", format="A4")
+    pdf = _document_class()(orientation=orientation, unit="mm", format="A4")
     pdf.footer_text = footer
     for style, name in _FILES.items():
         pdf.add_font(FONT, style, str(FONT_ROOT / "files" / name))
@@ -53,5 +67,5 @@ def new_pdf(orientation: str = "portrait", *, title: str = "", author: str = "",
     return pdf
 
 
-def pdf_bytes(pdf: FPDF) -> bytes:
+def pdf_bytes(pdf: "FPDF") -> bytes:
     return bytes(pdf.output())

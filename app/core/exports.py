@@ -12,8 +12,6 @@ import io
 from collections.abc import Iterable, Sequence
 
 from flask import Response
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 FORMATS = ("csv", "xlsx")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -41,6 +39,9 @@ def csv_bytes(header: Sequence, rows: Iterable[Sequence]) -> bytes:
 
 def xlsx_bytes(header: Sequence, rows: Iterable[Sequence], title: str = "Export") -> bytes:
     """The table as an XLSX workbook of one sheet, text typed as text."""
+    from openpyxl import Workbook   # only when a workbook is asked for: it costs every worker megabytes
+    from openpyxl.cell import WriteOnlyCell
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31] or "Export")
 

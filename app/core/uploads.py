@@ -8,6 +8,9 @@ no GIF comment, no second frame of an animation. The size is checked from the he
 pixel is decoded; JPEGs are decoded already reduced (DCT scaling), and the conversion to RGB and the
 resizing run over bands of rows, so one upload never holds more than the decoded source, the result
 and one band: at most 52 MB measured at the limits below, with 64 MB asserted in tests/test_images.py.
+
+Pillow is imported by the functions that decode or encode a picture, not when the app starts: most
+workers never see an upload, and the library costs each of them megabytes (see README, Performance).
 """
 import hashlib
 import io
@@ -17,10 +20,14 @@ import secrets
 import warnings
 import zipfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
-from PIL import ExifTags, Image, ImageCms, ImageFile, UnidentifiedImageError
+
+if TYPE_CHECKING:
+    from PIL import Image, ImageFile
 
 MAX_BYTES = 5 * 1024 * 1024
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
@@ -37,11 +44,23 @@ NEUTRAL_TIME = 946684800
 
 # Pillow keeps 4 bytes for every pixel of an RGB, RGBA, CMYK or LA image; these modes take fewer.
 _BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
-_ORIENTATION = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
-                5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
-                8: Image.Transpose.ROTATE_90}
 _PROFILE_MODES = {"RGB": "RGB", "CMYK": "CMYK", "GRAY": "L"}
-_SRGB = ImageCms.createProfile("sRGB")
+
+
+def _orientations() -> dict:
+    """EXIF orientation → the turn that puts the picture upright."""
+    from PIL import Image
+
+    return {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+            5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+            8: Image.Transpose.ROTATE_90}
+
+
+@cache
+def _srgb():
+    from PIL import ImageCms
+
+    return ImageCms.createProfile("sRGB")
 
 
 class UploadError(ValueError):
@@ -55,8 +74,10 @@ class StoredImage:
     digest: str
 
 
-def rebuild_image(raw: bytes, box: tuple[int, int] = COVER_SIZE) -> Image.Image:
+def rebuild_image(raw: bytes, box: tuple[int, int] = COVER_SIZE) -> "Image.Image":
     """Return a new sRGB image, upright and within `box`, drawn from the pixels of `raw` and nothing else."""
+    from PIL import Image, UnidentifiedImageError
+
     if len(raw) > MAX_BYTES:
         raise UploadError(_("The image is larger than 5 MB."))
     if not raw:
@@ -78,7 +99,9 @@ def rebuild_image(raw: bytes, box: tuple[int, int] = COVER_SIZE) -> Image.Image:
             raise UploadError(_("This file is not an image we can read.")) from None
 
 
-def _redraw(source: ImageFile.ImageFile, box: tuple[int, int]) -> Image.Image:
+def _redraw(source: "ImageFile.ImageFile", box: tuple[int, int]) -> "Image.Image":
+    from PIL import Image
+
     header_width, header_height = source.size
     if source.format == "JPEG":           # its EXIF comes with the header: nothing is decoded to read it
         source.draft(None, _fitted(source.size, _turned(box, _orientation(source))))   # 1/2, 1/4 or 1/8
@@ -101,13 +124,16 @@ def _redraw(source: ImageFile.ImageFile, box: tuple[int, int]) -> Image.Image:
         band = _rgb(source.crop((0, crop_top, width, crop_bottom)), to_srgb)
         result.paste(band.resize((size[0], bottom - top), Image.Resampling.LANCZOS,
                                  box=(0, first - crop_top, width, last - crop_top)), (0, top))
-    if orientation in _ORIENTATION:
-        result = result.transpose(_ORIENTATION[orientation])
+    turns = _orientations()
+    if orientation in turns:
+        result = result.transpose(turns[orientation])
     result.info = {}
     return result
 
 
-def _orientation(source: Image.Image) -> int:
+def _orientation(source: "Image.Image") -> int:
+    from PIL import ExifTags
+
     return source.getexif().get(ExifTags.Base.Orientation, 1)
 
 
@@ -116,7 +142,7 @@ def _turned(box: tuple[int, int], orientation: int) -> tuple[int, int]:
     return (box[1], box[0]) if orientation in (5, 6, 7, 8) else box
 
 
-def _decoding_bytes(source: Image.Image) -> int:
+def _decoding_bytes(source: "Image.Image") -> int:
     """The memory decoding takes: Pillow's bytes per pixel of the mode, four times over for WebP."""
     copies = 4 if source.format == "WEBP" else 1   # the WebP decoder keeps its canvas, a frame and a copy
     return source.width * source.height * _BYTES_PER_PIXEL.get(source.mode, 4) * copies
@@ -127,8 +153,10 @@ def _fitted(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
     return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
 
 
-def _colour_transform(source: Image.Image):
+def _colour_transform(source: "Image.Image"):
     """A transform from the embedded ICC profile to sRGB, or None (no profile, or one we cannot use)."""
+    from PIL import ImageCms
+
     embedded = source.info.get("icc_profile")
     if not embedded:
         return None
@@ -137,13 +165,15 @@ def _colour_transform(source: Image.Image):
         mode = _PROFILE_MODES.get(profile.profile.xcolor_space.strip())
         if mode is None or (mode == "CMYK") != (source.mode == "CMYK"):
             return None
-        return ImageCms.buildTransform(profile, _SRGB, mode, "RGB")
+        return ImageCms.buildTransform(profile, _srgb(), mode, "RGB")
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
         return None   # an unreadable profile: the pixels are taken as sRGB, and the profile is dropped anyway
 
 
-def _rgb(band: Image.Image, to_srgb) -> Image.Image:
+def _rgb(band: "Image.Image", to_srgb) -> "Image.Image":
     """The band in RGB: transparency laid on white, 16-bit grey scaled, colours converted to sRGB."""
+    from PIL import Image, ImageCms
+
     if band.mode in ("I", "I;16", "I;16L", "I;16B", "I;16N", "F"):
         band = band.convert("I").point(lambda value: value * (1 / 256)).convert("L")
     if band.mode in ("RGBA", "LA", "PA") or (band.mode == "P" and "transparency" in band.info):
@@ -160,7 +190,7 @@ def _rgb(band: Image.Image, to_srgb) -> Image.Image:
     return band.convert("RGB")
 
 
-def jpeg_bytes(image: Image.Image, quality: int = 85) -> bytes:
+def jpeg_bytes(image: "Image.Image", quality: int = 85) -> bytes:
     """Encode a rebuilt image as a JPEG that holds nothing but its pixels."""
     image.info = {}                       # Pillow writes info["comment"] into a JPEG: only pixels go out
     encoded = io.BytesIO()
@@ -177,6 +207,8 @@ def store_image(stream, folder: Path, *, thumbnail: bool = True, neutral_time: b
     written = [folder / f"{name}.jpg"]
     written[0].write_bytes(encoded)
     if thumbnail:
+        from PIL import Image
+
         thumb = cover.resize(_fitted(cover.size, THUMB_SIZE), Image.Resampling.LANCZOS)
         written.append(folder / f"{name}-thumb.jpg")
         written[1].write_bytes(jpeg_bytes(thumb, quality=80))

@@ -23,7 +23,7 @@ bp = Blueprint("courses", __name__)
 
 def _course_or_404(slug: str) -> Course:
     """The open course with this slug, if it is meant for the signed-in person (403 when it is for others)."""
-    course = db.session.execute(select(Course).where(Course.slug == slug, Course.retired.is_(False))).scalar_one_or_none()
+    course = service.open_course(slug)
     if course is None:
         abort(404)
     ensure(service.can_see_course(current_user, course))
@@ -61,9 +61,9 @@ def course(slug):
 CHECKED = "lesson_check"
 
 
-def _render_lesson(course, lesson, *, checked=None):
-    """Render a lesson; with the answers just checked, their verdict and (when all right) the next step."""
-    lessons = service.outline(course.id)
+def _render_lesson(course, lesson, lessons, *, checked=None):
+    """Render a lesson of the outline `lessons`; with the answers just checked, their verdict and (when all
+    right) the next step."""
     version = service.lesson_text(lesson.current_version_id)
     index = next(i for i, l in enumerate(lessons) if l.id == lesson.id)
     done = service.completed_lesson_ids(current_user.id, course.id)
@@ -78,7 +78,7 @@ def _render_lesson(course, lesson, *, checked=None):
         "courses/lesson.html", course=course, lesson=lesson, version=version, lessons=lessons,
         position=index + 1, previous=lessons[index - 1] if index > 0 else None,
         following=lessons[index + 1] if index + 1 < len(lessons) else None, done=done,
-        form=LessonActionForm(), result=result, chosen=chosen, path=path,
+        result=result, chosen=chosen, path=path,
         course_completed=bool(checked and checked.get("course_completed")),
     )
 
@@ -102,12 +102,15 @@ def lesson_image(name):
 def lesson(slug, lesson_slug):
     """Show a lesson, with its check questions (never their answers until answered right)."""
     item = _course_or_404(slug)
-    page = _lesson_or_404(item, lesson_slug)
-    service.record_visit(current_user.id, page, utcnow())
+    lessons = service.outline(item.id)   # the open lessons that have a text: this one is among them or absent
+    page = next((entry for entry in lessons if entry.slug == lesson_slug), None)
+    if page is None:
+        abort(404)
+    service.record_visit(current_user.id, item.id, page.id, utcnow())
     checked = session.pop(CHECKED, None) if CHECKED in session else None
     if checked is not None and (checked.get("lesson") != page.id or checked.get("version") != page.current_version_id):
         checked = None   # answers to another lesson, or to a text that has changed since
-    return _render_lesson(item, page, checked=checked)
+    return _render_lesson(item, page, lessons, checked=checked)
 
 
 def _after_completion(course, lesson, completion):

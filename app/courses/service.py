@@ -2,8 +2,9 @@
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from app.certificates import service as certificates
 from app.core import events
@@ -96,21 +97,49 @@ class OutlineLesson:
     current: LessonText
 
 
+# The statements a lesson page runs, built at their first use and reused: SQLAlchemy then keeps their cache
+# keys and compiled forms instead of working them out again on every request (a tenth of the page's time).
+
+@cache
+def _open_course_statement():
+    return select(Course).where(Course.slug == bindparam("slug"), Course.retired.is_(False))
+
+
+@cache
+def _outline_statement():
+    return (select(Lesson.id, Lesson.slug, Lesson.position, Lesson.current_version_id)
+            .where(Lesson.course_id == bindparam("course_id"), Lesson.retired.is_(False),
+                   Lesson.current_version_id.is_not(None))
+            .order_by(Lesson.position))
+
+
+@cache
+def _completed_statement():
+    return select(LessonCompletion.lesson_id).join(Lesson).where(
+        LessonCompletion.user_id == bindparam("user_id"), Lesson.course_id == bindparam("course_id"))
+
+
+@cache
+def _last_visit_statement():
+    return select(CourseProgress.last_lesson_id, CourseProgress.last_seen_at).where(
+        CourseProgress.user_id == bindparam("user_id"), CourseProgress.course_id == bindparam("course_id"))
+
+
+def open_course(slug: str) -> Course | None:
+    """The course with this slug, unless it is retired."""
+    return db.session.execute(_open_course_statement(), {"slug": slug}).scalar_one_or_none()
+
+
 def outline(course_id: int) -> list[OutlineLesson]:
     """The course's current lessons in order with their titles: one light query (headings come from memory)."""
-    rows = db.session.execute(
-        select(Lesson.id, Lesson.slug, Lesson.position, Lesson.current_version_id)
-        .where(Lesson.course_id == course_id, Lesson.retired.is_(False), Lesson.current_version_id.is_not(None))
-        .order_by(Lesson.position)).all()
+    rows = db.session.execute(_outline_statement(), {"course_id": course_id}).all()
     headings = lesson_headings([row.current_version_id for row in rows])
     return [OutlineLesson(row.id, row.slug, row.position, row.current_version_id, headings[row.current_version_id])
             for row in rows]
 
 
 def completed_lesson_ids(user_id: int, course_id: int) -> set[int]:
-    return set(db.session.execute(
-        select(LessonCompletion.lesson_id).join(Lesson).where(
-            LessonCompletion.user_id == user_id, Lesson.course_id == course_id)).scalars())
+    return set(db.session.execute(_completed_statement(), {"user_id": user_id, "course_id": course_id}).scalars())
 
 
 def progress_for(user_id: int, course_id: int) -> CourseProgress | None:
@@ -209,21 +238,20 @@ def course_path(user_id: int, course: Course, lessons: list[Lesson], done: set[i
                       standing, completed_at, certificate)
 
 
-def record_visit(user_id: int, lesson: Lesson, now: datetime) -> None:
+def record_visit(user_id: int, course_id: int, lesson_id: int, now: datetime) -> None:
     """Remember the lesson a person opened last in its course.
 
     Reopening the lesson one was on within VISIT_RESOLUTION writes nothing: reading lessons must
     not turn into a stream of writes that queue behind each other.
     """
-    last = db.session.execute(select(CourseProgress.last_lesson_id, CourseProgress.last_seen_at).where(
-        CourseProgress.user_id == user_id, CourseProgress.course_id == lesson.course_id)).first()
-    if last is not None and last.last_lesson_id == lesson.id and last.last_seen_at >= now - VISIT_RESOLUTION:
+    last = db.session.execute(_last_visit_statement(), {"user_id": user_id, "course_id": course_id}).first()
+    if last is not None and last.last_lesson_id == lesson_id and last.last_seen_at >= now - VISIT_RESOLUTION:
         return
     db.session.execute(insert_ignoring_duplicates(CourseProgress, dict(
-        user_id=user_id, course_id=lesson.course_id, last_lesson_id=lesson.id, last_seen_at=now)))
+        user_id=user_id, course_id=course_id, last_lesson_id=lesson_id, last_seen_at=now)))
     db.session.execute(update(CourseProgress).where(
-        CourseProgress.user_id == user_id, CourseProgress.course_id == lesson.course_id,
-    ).values(last_lesson_id=lesson.id, last_seen_at=now))
+        CourseProgress.user_id == user_id, CourseProgress.course_id == course_id,
+    ).values(last_lesson_id=lesson_id, last_seen_at=now))
     db.session.commit()
 
 

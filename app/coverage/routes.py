@@ -12,9 +12,6 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-import qrcode
-import qrcode.image.svg
-
 from app.audit import service as audit
 from app.core.cache import cache
 from app.core.clock import now, to_utc, today
@@ -40,13 +37,19 @@ class ActionForm(FlaskForm):
     """Carries the CSRF token; fields are read from the request."""
 
 
-def _plan_and_date() -> tuple[Plan | None, date]:
+def _plan_and_date(plans: list[Plan] | None = None) -> tuple[Plan | None, date]:
     """The plan to show (the one asked for, else the one whose year holds today) and the date to
-    measure at (today, or the end of a finished plan's year); no plan when none covers today."""
+    measure at (today, or the end of a finished plan's year); no plan when none covers today.
+
+    A page that lists every plan anyway passes them (newest first), and the plan is chosen among them."""
     today_ = today()
     asked = request.args.get("plan")
-    plan = (db.session.execute(select(Plan).where(Plan.slug == asked)).scalar_one_or_none() if asked else None) \
-        or plan_service.current_plan(today_)
+    if plans is not None:
+        plan = next((p for p in plans if p.slug == asked), None) if asked else None
+        plan = plan or plan_service.current_plan_among(plans, today_)
+    else:
+        plan = (db.session.execute(select(Plan).where(Plan.slug == asked)).scalar_one_or_none() if asked else None) \
+            or plan_service.current_plan(today_)
     if plan is None:
         return None, today_
     try:
@@ -150,7 +153,8 @@ def group_csv(group_id, fmt):
 @admin_required
 def university():
     """Show the whole plan: every activity against its target, by faculty, and over time."""
-    plan, as_of = _plan_and_date()
+    plans = db.session.execute(select(Plan).order_by(Plan.starts_on.desc())).scalars().all()
+    plan, as_of = _plan_and_date(plans)
     if plan is None:
         return _no_plan(as_of)
 
@@ -159,8 +163,7 @@ def university():
                                plan=plan, as_of=as_of, series=service.monthly_series(plan))
     key = f"page:university:{plan.id}:{as_of}:{get_locale()}:{request.query_string.decode()}"
     body = cache().get_or_compute("coverage", key, figures, ttl=service.CACHE_SECONDS)
-    return render_template("coverage/university.html", body=Markup(body), plan=plan, as_of=as_of,
-                           plans=db.session.execute(select(Plan).order_by(Plan.starts_on.desc())).scalars().all())
+    return render_template("coverage/university.html", body=Markup(body), plan=plan, as_of=as_of, plans=plans)
 
 
 @bp.route("/admin/coverage/faculties/<int:faculty_id>")
@@ -330,6 +333,8 @@ def rotate(event_id):
 @role_required(CURATOR, ADMIN, COORDINATOR)
 def qr(event_id):
     """A QR code of the event's check-in link, to show on the projector."""
+    import qrcode.image.svg   # only for the projector's page: not loaded by every worker
+
     item = _event_or_404(event_id)
     image = qrcode.make(url_for(".check_in_code", code=item.code, _external=True),
                         image_factory=qrcode.image.svg.SvgPathImage, box_size=12)

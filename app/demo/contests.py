@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import func, select
 
 from app.contests import service
@@ -67,12 +66,13 @@ class DemoCover:
     """A file-like cover image drawn for the demo."""
 
     def __init__(self, text: str):
+        from fontpkg_pt_sans import ROOT
+        from PIL import Image, ImageDraw, ImageFont   # the demo alone draws: not loaded by every worker
+
         image = Image.new("RGB", (720, 1280), (11, 110, 79))
         pen = ImageDraw.Draw(image)
         for y in range(0, 1280, 8):
             pen.line([(0, y), (720, y)], fill=(11, 110 - y // 20, 79 + y // 16))
-        from fontpkg_pt_sans import ROOT
-
         font = ImageFont.truetype(str(ROOT / "files" / "PT_Sans-Web-Bold.ttf"), 64)
         pen.text((60, 600), text, fill="white", font=font)
         buffer = io.BytesIO()

@@ -7,8 +7,6 @@ nobody submitted shows as overdue. Running the demo again changes nothing alread
 import io
 from datetime import timedelta
 
-from openpyxl import Workbook
-from PIL import Image, ImageDraw
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
@@ -49,6 +47,8 @@ def pdf_document(lines: list[str]) -> bytes:
 
 
 def xlsx_document(rows: list[list]) -> bytes:
+    from openpyxl import Workbook   # the demo alone needs it: not loaded by every worker
+
     book = Workbook()
     for row in rows:
         book.active.append(row)
@@ -59,6 +59,8 @@ def xlsx_document(rows: list[list]) -> bytes:
 
 def photo(caption: str, colour: str) -> bytes:
     """A drawn picture standing in for a photo of the event."""
+    from PIL import Image, ImageDraw   # the demo alone draws: not loaded by every worker
+
     image = Image.new("RGB", (960, 640), colour)
     draw = ImageDraw.Draw(image)
     draw.rectangle((80, 380, 880, 600), fill="#f4f1ea")

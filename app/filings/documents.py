@@ -1,16 +1,12 @@
 """Write a filing as a document: PDF (fpdf2, PT Sans embedded, vector bars) or DOCX (python-docx, a chart picture).
 
 Both carry the same text, in the filing's language: a reader can select, copy and search every word.
+python-docx (with lxml) and Pillow are imported in the functions that write a document: most workers
+never write one, and these libraries cost each worker megabytes at start (see README, Performance).
 """
 import io
 
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
 from flask_babel import force_locale, gettext as _, pgettext
-from PIL import Image, ImageDraw, ImageFont
 
 from app.core.documents import FONT, font_file, new_pdf, pdf_bytes
 from app.core.localize import format_day, format_moment
@@ -185,6 +181,8 @@ def _evidence_text(item) -> str:
 
 def chart_png(bars: list[Bar], target: float | None) -> bytes:
     """The same bars as the PDF's, as a picture for the DOCX (the figures stand beside it as text)."""
+    from PIL import Image, ImageDraw, ImageFont
+
     row, label_width, track_width = 44, 420, 720
     width, height = label_width + track_width + 300, row * len(bars) + 80
     image = Image.new("RGB", (width, height), "white")
@@ -216,6 +214,9 @@ def chart_png(bars: list[Bar], target: float | None) -> bytes:
 
 def _field(paragraph, instruction: str) -> None:
     """A Word field (PAGE, NUMPAGES) that Word fills in when it lays the pages out."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), instruction)
     run = OxmlElement("w:r")
@@ -227,6 +228,9 @@ def _field(paragraph, instruction: str) -> None:
 
 
 def _docx_fonts(document) -> None:
+    from docx.oxml.ns import qn
+    from docx.shared import Pt, RGBColor
+
     for name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3"):
         style = document.styles[name]
         style.font.name = DOCX_FONT
@@ -239,6 +243,8 @@ def _docx_fonts(document) -> None:
 
 
 def _docx_label(paragraph, label: str, value: str, size: float = 9) -> None:
+    from docx.shared import Pt
+
     run = paragraph.add_run(label + ": ")
     run.bold = True
     run.font.size = Pt(size)
@@ -247,6 +253,8 @@ def _docx_label(paragraph, label: str, value: str, size: float = 9) -> None:
 
 
 def _docx_muted(document, text: str, italic: bool = False, size: float = 10):
+    from docx.shared import Pt, RGBColor
+
     paragraph = document.add_paragraph()
     run = paragraph.add_run(text)
     run.italic = italic
@@ -257,6 +265,10 @@ def _docx_muted(document, text: str, italic: bool = False, size: float = 10):
 
 def render_docx(filing: Filing) -> bytes:
     """The filing as a Word document: headings, the figures as text and a table, a chart picture per activity."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+
     with force_locale(filing.language):
         document = Document()
         _docx_fonts(document)

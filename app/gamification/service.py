@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import contains_eager, load_only
 
 from app.core.cache import cache
@@ -406,22 +406,40 @@ SIGNED_IN_COLUMNS = (User.email, User.full_name, User.student_id, User.active, U
                      User.leaderboard_display, User.group_id, User.staff_unit_id, User.session_token)
 
 
-def signed_in_person(user_id: int, **extra) -> User | None:
+@dataclass(frozen=True)
+class SignedInStatement:
+    """The statement `signed_in_person` runs, and the names of the extra figures it selects after the count."""
+
+    select: object
+    names: tuple[str, ...]
+
+
+def signed_in_statement(**extra) -> SignedInStatement:
+    """Build the statement of `signed_in_person` (see there for `extra`).
+
+    Every request runs it: built once and reused, SQLAlchemy keeps its cache key and compiled form too,
+    instead of building the statement, its subqueries and options again for every request."""
+    unread = (select(func.count()).select_from(Notification)
+              .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+              .correlate(User).scalar_subquery())
+    statement = (select(User, unread, *extra.values()).outerjoin(User.role_rows)
+                 .options(load_only(*SIGNED_IN_COLUMNS), contains_eager(User.role_rows))
+                 .where(User.id == bindparam("signed_in_id")))
+    return SignedInStatement(statement, tuple(extra))
+
+
+def signed_in_person(user_id: int, statement: SignedInStatement | None = None, **extra) -> User | None:
     """The person of a session with their roles and unread notifications counted, in one light statement.
 
     The count is kept on the object as `unread` for the page's header; each of `extra` (name → a scalar
     expression correlated to `User`, given by a layer above, e.g. the privacy notice owed) is kept under its name.
+    A caller that asks on every request passes the statement built once by `signed_in_statement(**extra)`.
     """
-    unread = (select(func.count()).select_from(Notification)
-              .where(Notification.user_id == User.id, Notification.read_at.is_(None))
-              .correlate(User).scalar_subquery())
-    row = db.session.execute(
-        select(User, unread, *extra.values()).outerjoin(User.role_rows)
-        .options(load_only(*SIGNED_IN_COLUMNS), contains_eager(User.role_rows))
-        .where(User.id == user_id)).unique().first()
+    prepared = statement or signed_in_statement(**extra)
+    row = db.session.execute(prepared.select, {"signed_in_id": user_id}).unique().first()
     if row is None:
         return None
     user, user.unread = row[0], row[1]
-    for name, value in zip(extra, row[2:]):
+    for name, value in zip(prepared.names, row[2:]):
         setattr(user, name, value)
     return user

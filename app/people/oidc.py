@@ -6,16 +6,15 @@ signature, issuer, audience and expiry. Whether the provider answers is remember
 OIDC_RETRY_AFTER seconds, so a provider that is down costs the sign-in page one short attempt, not
 one per visitor; the memory is per process and only saves time (a stale answer is corrected at the
 next attempt).
+
+Authlib, requests and the cryptography they bring (about 17 MB) are imported only when single sign-on
+is configured: an instance without it does not pay for them in every worker (see README, Performance).
 """
 import logging
 import threading
 import time
 
-import requests
-from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app, request, session
-from joserfc.errors import JoseError
 
 from app.people.sso import SsoSettings
 
@@ -38,6 +37,8 @@ class Provider:
     """One app's link to the identity provider: the Authlib client and what discovery found."""
 
     def __init__(self, app: Flask):
+        from authlib.integrations.flask_client import OAuth
+
         config = app.config
         self.issuer = config["OIDC_ISSUER"]
         self.settings = SsoSettings.from_config(config)
@@ -56,6 +57,8 @@ class Provider:
 
     def discover(self) -> dict:
         """Fetch (or reuse) the provider's metadata; raise ProviderUnavailable when it does not answer."""
+        import requests
+
         now = time.monotonic()
         with self._lock:
             fresh = self._checked_at is not None and now - self._checked_at < self.retry_after
@@ -101,6 +104,10 @@ class Provider:
 
         Claims the provider gives only at its userinfo endpoint are added, when they are about the
         same subject. Raises CallbackRefused, or ProviderUnavailable when the provider does not answer."""
+        import requests
+        from authlib.common.errors import AuthlibBaseError
+        from joserfc.errors import JoseError
+
         self.discover()
         kept = session.get(STATE_PREFIX + request.args.get("state", ""))
         if isinstance(kept, dict) and kept.get("exp", 0) < time.time():

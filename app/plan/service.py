@@ -297,6 +297,12 @@ def current_plan(today: date) -> Plan | None:
                               .order_by(Plan.starts_on.desc()).limit(1)).scalars().first()
 
 
+def current_plan_among(plans: list[Plan], today: date) -> Plan | None:
+    """`current_plan` chosen among plans already loaded (newest first), for a page that lists them all."""
+    return next((plan for plan in sorted(plans, key=lambda p: p.starts_on, reverse=True)
+                 if plan.starts_on <= today <= plan.ends_on), None)
+
+
 def plan_at(moment: datetime) -> Plan | None:
     """Return the plan of the university's calendar day at a stored UTC moment (None if none covers it)."""
     return current_plan(local_date(moment))

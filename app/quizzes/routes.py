@@ -31,7 +31,7 @@ def _quiz_or_404(slug: str) -> Quiz:
 
 def _own_attempt(attempt_id: int) -> QuizAttempt:
     """Only the person who sat an attempt can open it; anyone else gets a 404. Its quiz comes in the same statement."""
-    attempt = db.session.get(QuizAttempt, attempt_id, options=[db.joinedload(QuizAttempt.quiz)])
+    attempt = service.attempt_with_quiz(attempt_id)
     if attempt is None or attempt.user_id != current_user.id:
         abort(404)
     return attempt
@@ -113,7 +113,7 @@ def _render_page(item, number, moment, problems=(), status=200):
     sheet = service.answer_sheet(item, number, current_app.secret_key, problems)
     return render_template("quizzes/attempt.html", attempt=item, quiz=item.quiz, sheet=sheet,
                            page=number, pages=len(service.pages(item)),
-                           remaining=remaining, form=AttemptForm()), status
+                           remaining=remaining), status
 
 
 @bp.route("/quizzes/attempts/<int:attempt_id>/save", methods=["POST"])
@@ -150,10 +150,12 @@ def save(attempt_id):
 @bp.route("/quizzes/attempts/<int:attempt_id>/autosave", methods=["POST"])
 @login_required
 def autosave(attempt_id):
-    """Save the answers on a page in the background (called by the page's script)."""
+    """Save the answers on a page in the background (called by the page's script).
+
+    The fastest path of the platform (a class's autosaves every few seconds): the CSRF token was checked by
+    CSRFProtect before the view (no form object is built), the attempt and its quiz come in one statement,
+    only this page's questions are read, and the answers are written in one statement."""
     item = _own_attempt(attempt_id)
-    if not AttemptForm().validate_on_submit():
-        return jsonify(saved=False, error="csrf"), 400
     moment = now()
     number = _page_number(item)
     try:

@@ -7,7 +7,6 @@ GRACE (network slack) and are refused after it, and an overdue attempt is graded
 what was saved.
 """
 import base64
-import hashlib
 import hmac
 import json
 import logging
@@ -16,9 +15,11 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from app.core import events
 from app.core.cache import immutables
@@ -50,6 +51,17 @@ class AttemptClosed(Exception):
 
 def quiz_by_slug(slug: str) -> Quiz | None:
     return db.session.execute(select(Quiz).where(Quiz.slug == slug, Quiz.retired.is_(False))).scalar_one_or_none()
+
+
+@cache
+def _attempt_with_quiz():
+    # Built at the first use, once every model is mapped; reused, SQLAlchemy keeps its cache key and compiled form.
+    return select(QuizAttempt).options(joinedload(QuizAttempt.quiz)).where(QuizAttempt.id == bindparam("attempt_id"))
+
+
+def attempt_with_quiz(attempt_id: int) -> QuizAttempt | None:
+    """An attempt and its quiz in one statement (built once: the attempt page and every answer save run it)."""
+    return db.session.execute(_attempt_with_quiz(), {"attempt_id": attempt_id}).scalar_one_or_none()
 
 
 def version_questions(version_id: int) -> dict[str, dict]:
@@ -254,7 +266,7 @@ class InputTokens:
     def token(self, key: str, role: str, index: object = "") -> str:
         """Name the input (or value) `role` #`index` of question `key` in this attempt."""
         message = f"quiz-input\x1f{self._attempt}\x1f{key}\x1f{role}\x1f{index}".encode()
-        digest = hmac.new(self._secret, message, hashlib.sha256).digest()
+        digest = hmac.digest(self._secret, message, "sha256")   # one call into OpenSSL: a page asks for dozens
         return "a" + base64.b32encode(digest[:10]).decode().lower()
 
     def ref(self, key: str) -> str:
@@ -433,11 +445,26 @@ def save_answers(attempt: QuizAttempt, responses: dict[str, object], now: dateti
              "response": json.dumps(response, sort_keys=True) if response is not None else None}
             for key, response in responses.items() if key in drawn]
     if rows:   # one statement for the whole page: insert new answers, overwrite saved ones
-        insert = dialect_insert(AttemptAnswer).values(rows)
-        db.session.execute(insert.on_conflict_do_update(
-            index_elements=[AttemptAnswer.attempt_id, AttemptAnswer.question_key],
-            set_={"response": insert.excluded.response, "saved_at": insert.excluded.saved_at}))
+        db.session.execute(_upsert_answer(), rows)
     db.session.commit()
+
+
+_UPSERTS: dict[str, object] = {}
+
+
+def _upsert_answer():
+    """INSERT … ON CONFLICT DO UPDATE of one saved answer, built once per database dialect.
+
+    Every answer save runs it (executed with the page's rows at once); built once, SQLAlchemy also keeps its
+    cache key and compiled form instead of working them out again for every save."""
+    dialect = db.session.get_bind().dialect.name
+    statement = _UPSERTS.get(dialect)
+    if statement is None:
+        insert = dialect_insert(AttemptAnswer.__table__)
+        statement = _UPSERTS[dialect] = insert.on_conflict_do_update(
+            index_elements=[AttemptAnswer.attempt_id, AttemptAnswer.question_key],
+            set_={"response": insert.excluded.response, "saved_at": insert.excluded.saved_at})
+    return statement
 
 
 # --- closing and grading ------------------------------------------------------------

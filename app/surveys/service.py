@@ -7,8 +7,6 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select, text, update
@@ -105,12 +103,16 @@ def respond(user: User, wave: SurveyWave, answers: dict, texts: dict[str, str], 
 
 def _seal(content: dict) -> str:
     """Encrypt one pending response with the pool's key (AES-GCM; a token carries no time, unlike Fernet)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM   # when a survey is answered, not at start
+
     nonce = secrets.token_bytes(12)
     return base64.b64encode(nonce + AESGCM(_pool_key()).encrypt(nonce, json.dumps(content).encode("utf-8"), None)).decode()
 
 
 def _unseal(sealed: str) -> dict:
     """Decrypt one pending response."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     raw = base64.b64decode(sealed)
     return json.loads(AESGCM(_pool_key()).decrypt(raw[:12], raw[12:], None))
 
@@ -140,6 +142,8 @@ def _pool(wave_id: int, content: dict) -> None:
 
 def _take_pool(wave_id: int) -> list[dict]:
     """Delete the wave's pending rows and return them opened; the caller commits."""
+    from cryptography.exceptions import InvalidTag
+
     sqlite = db.session.get_bind().dialect.name == "sqlite"
     if sqlite:
         # Overwrite the sealed rows in place instead of leaving them on free pages.
