@@ -267,3 +267,92 @@ def test_only_acs_admins_create_courses_and_quizzes(app, client, auth, make_user
     if "editor" in roles:
         index = client.get("/authoring/").get_data(as_text=True)
         assert "/authoring/courses/new" not in index and "/authoring/quizzes/new" not in index
+
+
+# --- an existing course's own settings ---------------------------------------------------------------------
+
+SETTINGS = "/authoring/courses/integrity-for-tutors/settings"
+
+
+def _published_course(client):
+    assert client.post("/authoring/courses/new", data={**NEW_COURSE, "action": "publish"}).status_code == 302
+    return _course()
+
+
+def test_a_courses_settings_are_edited_in_three_languages_and_published_through_the_loader(officer, client, tmp_path):
+    course = _published_course(client)
+    lessons_before = [(lesson.slug, lesson.current_version_id) for lesson in course.lessons]
+    page = client.get(SETTINGS).get_data(as_text=True)
+    assert 'value="Integrity for tutors"' in page and 'value="Тьютор' in page and 'id="title-ru"' in page
+
+    fields = {**creating.course_settings_fields(course), "title": "Integrity for tutors and assistants",
+              "title-ru": "Честность для тьюторов", "summary-ru": "Две вещи, которые знает каждый тьютор.",
+              "audience": "everyone", "xp_per_lesson": "8"}
+    response = client.post(SETTINGS, data={**fields, "action": "publish"})
+    assert response.status_code == 302 and response.location.endswith("/authoring/courses/integrity-for-tutors/")
+    db.session.expire_all()
+    course = _course()
+    assert course.title == "Integrity for tutors and assistants" and course.audience == "everyone"
+    assert course.xp_per_lesson == 8 and course.translations["ru"]["title"] == "Честность для тьюторов"
+    assert course.translations["kk"]["title"] == "Тьюторларға арналған адалдық"
+    assert [(lesson.slug, lesson.current_version_id) for lesson in course.lessons] == lessons_before, \
+        "the lessons stay as they were"
+    revision = current_revision("course", course.slug)
+    assert revision.number == 2 and revision.origin == BROWSER and revision.author_id == officer.id
+    assert "Integrity for tutors and assistants" in revision.diff
+    assert db.session.execute(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "content.published", AuditEvent.subject == "course:integrity-for-tutors")).scalar() == 2
+
+    # What the browser published is what the files give back.
+    db.session.expire_all()
+    before = content_snapshot()
+    content_files.write_files(tmp_path, content_files.all_files())
+    _empty_tables()
+    assert load_content(root=tmp_path)[1] == []
+    db.session.expire_all()
+    assert content_snapshot() == before
+
+
+def test_bad_course_settings_come_back_at_their_field_and_change_nothing(officer, client):
+    _published_course(client)
+    fields = {**creating.course_settings_fields(_course()), "title": "", "order": "first",
+              "summary": "A summary kept as typed"}
+    html = client.post(SETTINGS, data={**fields, "action": "publish"}).get_data(as_text=True)
+    assert 'id="order-error"' in html and "Write a whole number." in html
+    assert 'value="first"' in html and "A summary kept as typed" in html
+    fields["order"] = "3"
+    html = client.post(SETTINGS, data={**fields, "action": "publish"}).get_data(as_text=True)
+    assert 'id="title-error"' in html and "A summary kept as typed" in html
+    db.session.expire_all()
+    assert _course().title == "Integrity for tutors" and current_revision("course", "integrity-for-tutors").number == 1
+
+
+def test_course_settings_are_kept_as_a_draft_until_published_or_discarded(officer, client):
+    _published_course(client)
+    fields = {**creating.course_settings_fields(_course()), "title": "A better title", "order": "soon"}
+    assert client.post(SETTINGS, data={**fields, "action": "draft"}).status_code == 200
+    db.session.expire_all()
+    assert _course().title == "Integrity for tutors", "students see the published course"
+    page = client.get(SETTINGS).get_data(as_text=True)
+    assert 'value="A better title"' in page and 'value="soon"' in page and "You are editing a draft" in page
+    client.post(SETTINGS, data={**fields, "action": "discard"})
+    assert 'value="A better title"' not in client.get(SETTINGS).get_data(as_text=True)
+
+
+def test_an_editor_edits_the_settings_of_a_course_given_to_them_only(officer, client, auth, make_user):
+    _published_course(client)
+    editor = make_user("teacher@uni.test", roles=("editor", "staff"))
+    auth.logout()
+    auth.login(editor.email)
+    assert client.get(SETTINGS).status_code == 403
+    assert client.post(SETTINGS, data={"title": "Mine now", "action": "publish"}).status_code == 403
+    auth.logout()
+    auth.login(officer.email)
+    assert client.post("/authoring/courses/integrity-for-tutors/editors",
+                       data={"email": "teacher@uni.test"}).status_code in (200, 302)
+    auth.logout()
+    auth.login(editor.email)
+    fields = {**creating.course_settings_fields(_course()), "title": "Integrity for tutors, revised"}
+    assert client.post(SETTINGS, data={**fields, "action": "publish"}).status_code == 302
+    db.session.expire_all()
+    assert _course().title == "Integrity for tutors, revised"

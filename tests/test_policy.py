@@ -289,6 +289,7 @@ def policy(d):
         "authoring.edit_survey": [("/authoring/surveys/new", ADMIN), ("/authoring/surveys/clean-session-survey/edit", ADMIN)],
         "authoring.edit_ring": [("/authoring/brainring/new", ADMIN), ("/authoring/brainring/brain-ring-anticorruption/edit", ADMIN)],
         "authoring.ring_picture": [("/authoring/brainring/pictures/images/uploaded/nonexistent.jpg", expect(302, 403, 403, 403, 404))],
+        "authoring.course_settings": [("/authoring/courses/fundamentals-of-anti-corruption-culture/settings", ADMIN)],
         "authoring.new_course": [("/authoring/courses/new", ADMIN)],     # ACS admins only: an editor edits what it is given
         "authoring.new_quiz": [("/authoring/quizzes/new", ADMIN)],
     }
@@ -440,6 +441,7 @@ def post_policy(d, token_id):
         "authoring.edit_survey": ("/authoring/surveys/new", P_ADMIN),              # an empty form: messages at the fields
         "authoring.edit_ring": ("/authoring/brainring/new", P_ADMIN),
         "authoring.grant_item": ("/authoring/survey/clean-session-survey/editors", P_ADMIN),   # no e-mail: said so
+        "authoring.course_settings": ("/authoring/courses/fundamentals-of-anti-corruption-culture/settings", P_ADMIN),  # an empty form: kept as a draft
         "authoring.new_course": ("/authoring/courses/new", P_ADMIN),            # an empty form: the preview of nothing
         "authoring.new_quiz": ("/authoring/quizzes/new", P_ADMIN),              # an empty form: messages at the fields
         "auth.logout": ("/logout", post_expect("ok", "ok", "ok", "ok", "ok")),      # last: it signs out

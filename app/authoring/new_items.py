@@ -236,6 +236,69 @@ def create_course(fields: dict[str, str], *, author: User, now: datetime) -> Out
     return Outcome(revision=revision, slug=spec.slug)
 
 
+def course_settings_fields(course: Course) -> dict[str, str]:
+    """A published course's own fields (not its lessons'), as the course form names them."""
+    fields = {"title": course.title, "summary": course.summary, "audience": course.audience,
+              "activity": course.activity_code, "order": str(course.position),
+              "xp_per_lesson": str(course.xp_per_lesson), "final_quiz": course.final_quiz}
+    for language, text in (course.translations or {}).items():
+        if language in TRANSLATIONS:
+            fields.update({name(part, language): text.get(part, "") for part in COURSE_TEXTS})
+    return fields
+
+
+def course_settings_from(form) -> dict[str, str]:
+    """The course-settings form's fields (the course's own; its name in the address cannot change)."""
+    return {key: form.get(key, "").replace("\r\n", "\n") for key in form if COURSE_FIELD.match(key) and key != "slug"}
+
+
+def settings_untranslated(fields: dict[str, str]) -> dict[str, list[str]]:
+    return {language: [part for part in COURSE_TEXTS if fields.get(part, "").strip()
+                       and not fields.get(name(part, language), "").strip()] for language in TRANSLATIONS}
+
+
+def _settings_draft_kind() -> str:
+    return "course-settings"
+
+
+def load_settings_draft(course: Course) -> ContentDraft | None:
+    return find_draft(_settings_draft_kind(), course.slug)
+
+
+def save_settings_draft(course: Course, fields: dict[str, str], *, author: User, now: datetime) -> ContentDraft:
+    """Keep the course's settings as typed, valid or not, until they are published or discarded."""
+    return keep_draft(_settings_draft_kind(), course.slug, fields, author=author, now=now)
+
+
+def discard_settings_draft(course: Course) -> None:
+    drop_draft(_settings_draft_kind(), course.slug)
+
+
+def publish_course_settings(course: Course, fields: dict[str, str], *, author: User, now: datetime) -> Outcome:
+    """Publish a course's title, summary, audience, activity, order, XP and final quiz, in every language.
+
+    The course file is written as the exporter writes it, with the lessons as they are, and read back with the
+    course loader's checks (one code path); problems come back by field and nothing changes.
+    """
+    problems: dict[str, str] = {}
+    audience = fields.get("audience", "").strip()
+    if audience and audience not in AUDIENCES:
+        problems["audience"] = _l("Choose who the course is for.")
+    top = {**course_table(fields, problems), "language": course.language}
+    if problems:
+        return Outcome(problems=problems)
+    files = content_files.course_files(course, lessons.course_lessons(course))
+    files[f"courses/{course.slug}/course.toml"] = tomli_w.dumps(top)
+    try:
+        with db.session.begin_nested():
+            revision = lessons.publish_course(course, files, author=author, now=now, what="course settings edited")
+    except ContentError as error:
+        field_name = course_field_for(error)
+        return Outcome(problems={"title" if field_name == "slug" else field_name: error.problem})
+    discard_settings_draft(course)
+    return Outcome(revision=revision, slug=course.slug)
+
+
 # Quizzes ------------------------------------------------------------------------------------------
 
 def new_quiz_fields() -> dict[str, str]:

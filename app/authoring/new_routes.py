@@ -9,12 +9,12 @@ from app.authoring import bp
 from app.authoring import lessons
 from app.authoring import new_items as creating
 from app.authoring import quizzes as quiz_editor
-from app.authoring.routes import LANGUAGE_NAMES
+from app.authoring.routes import LANGUAGE_NAMES, course_for_editing
 from app.core.clock import now
 from app.core.content import AUDIENCES
 from app.extensions import db
 from app.people.access import role_required
-from app.people.models import ADMIN
+from app.people.models import ADMIN, EDITOR
 from app.quizzes.service import preview_question
 
 
@@ -108,3 +108,41 @@ def new_quiz():
         "authoring/new_quiz.html", fields=fields, problems=problems, previews=previews, draft=draft, form=form,
         language_names=LANGUAGE_NAMES, audiences=AUDIENCES, choices=quiz_editor.CHOICES,
         types=quiz_editor.QUESTION_TYPES, untranslated=quiz_editor.untranslated(fields))
+
+
+@bp.route("/courses/<slug>/settings", methods=["GET", "POST"])
+@role_required(ADMIN, EDITOR)
+def course_settings(slug):
+    """Edit a published course's own texts and settings in every language: save a draft, or publish."""
+    course = course_for_editing(slug)
+    form, problems = FlaskForm(), {}
+    draft = creating.load_settings_draft(course)
+    if request.method == "POST" and form.validate_on_submit():
+        fields = creating.course_settings_from(request.form)
+        action = request.form.get("action", "draft")
+        if action == "publish":
+            outcome = creating.publish_course_settings(course, fields, author=current_user, now=now())
+            if not outcome.problems:
+                db.session.commit()
+                flash(_("The course's settings are published."), "success")
+                return redirect(url_for("authoring.course", slug=course.slug))
+            db.session.rollback()
+            problems = outcome.problems
+            flash(_("Not published: correct the fields marked below. Nothing you wrote is lost."), "error")
+        elif action == "discard":
+            creating.discard_settings_draft(course)
+            db.session.commit()
+            flash(_("Draft discarded."), "success")
+            return redirect(request.url)
+        else:
+            draft = creating.save_settings_draft(course, fields, author=current_user, now=now())
+            db.session.commit()
+            flash(_("Draft saved. Students see nothing of it until it is published."), "success")
+    elif draft is not None:
+        fields = draft.fields
+    else:
+        fields = creating.course_settings_fields(course)
+    return render_template(
+        "authoring/course_settings.html", course=course, fields=fields, problems=problems, draft=draft, form=form,
+        editor_languages=creating.LANGUAGES, language_names=LANGUAGE_NAMES, audiences=AUDIENCES,
+        quizzes=creating.quizzes_to_end_with(), untranslated=creating.settings_untranslated(fields))

@@ -27,7 +27,8 @@ from app.quizzes.service import item_statistics, preview_question
 LANGUAGE_NAMES = {"": "English", "kk": "Қазақша", "ru": "Русский"}
 
 
-def _course_for_editing(slug: str) -> Course:
+def course_for_editing(slug: str) -> Course:
+    """The course named by `slug`, if it is published and the person may edit it (else 404 or 403)."""
     course = db.session.execute(select(Course).where(Course.slug == slug, Course.retired.is_(False))).scalar()
     if course is None:
         abort(404)
@@ -64,7 +65,7 @@ def index():
 @role_required(ADMIN, EDITOR)
 def course(slug):
     """Show a course's lessons in order, with editing, moving and retiring."""
-    course = _course_for_editing(slug)
+    course = course_for_editing(slug)
     return render_template("authoring/course.html", course=course, lessons=editor.course_lessons(course),
                            provenance=service.provenance("course", course.slug), form=FlaskForm(),
                            editors=service.editors_of("course", course.slug))
@@ -75,7 +76,7 @@ def course(slug):
 @role_required(ADMIN, EDITOR)
 def edit_lesson(slug, lesson_slug):
     """Edit a lesson side by side in every language: preview, save a draft, or publish it."""
-    course = _course_for_editing(slug)
+    course = course_for_editing(slug)
     lesson = _lesson_of(course, lesson_slug) if lesson_slug else None
     form = FlaskForm()
     problems, shown, preview_page, draft = {}, None, None, editor.load_draft(course, lesson_slug or "")
@@ -140,7 +141,7 @@ def lesson_preview_page(shown: editor.Preview, language: str) -> Markup:
 @role_required(ADMIN, EDITOR)
 def move_lesson(slug, lesson_slug):
     """Move a lesson one place up or down in its course."""
-    course = _course_for_editing(slug)
+    course = course_for_editing(slug)
     lesson = _lesson_of(course, lesson_slug)
     if not FlaskForm().validate_on_submit():
         abort(400)
@@ -153,7 +154,7 @@ def move_lesson(slug, lesson_slug):
 @role_required(ADMIN, EDITOR)
 def retire_lesson(slug, lesson_slug):
     """Retire a published lesson: students no longer see it; what they did with it is kept."""
-    course = _course_for_editing(slug)
+    course = course_for_editing(slug)
     lesson = _lesson_of(course, lesson_slug)
     if not FlaskForm().validate_on_submit():
         abort(400)
@@ -172,7 +173,7 @@ def retire_lesson(slug, lesson_slug):
 @role_required(ADMIN)
 def grant_course(slug):
     """Give a course to a person with the editor role (ACS admins only)."""
-    course = _course_for_editing(slug)
+    course = course_for_editing(slug)
     if not FlaskForm().validate_on_submit():
         abort(400)
     problem = service.grant_by_email(request.form.get("email", ""), "course", course.slug, by=current_user, now=now())
