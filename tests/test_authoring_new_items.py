@@ -250,6 +250,7 @@ def test_a_new_items_draft_keeps_invalid_input_for_its_writer_alone(officer, cli
 def test_the_previews_show_the_lesson_and_the_question_as_students_see_them(officer, client):
     html = client.post("/authoring/courses/new", data={**NEW_COURSE, "action": "preview-kk"}).get_data(as_text=True)
     assert '<article class="lesson" lang="kk">' in html and "Тьютор өзі бағалайтын" in html
+    assert "Өзіңізді тексеріңіз" in html, "the page's own words are in the preview's language too"
     html = client.post("/authoring/quizzes/new", data={**NEW_QUIZ, "action": "preview"}).get_data(as_text=True)
     assert 'lang="ru" inert' in html and "Может ли тьютор принять цветы" in html
     assert _course() is None and _quiz() is None, "a preview stores nothing"
@@ -356,3 +357,12 @@ def test_an_editor_edits_the_settings_of_a_course_given_to_them_only(officer, cl
     assert client.post(SETTINGS, data={**fields, "action": "publish"}).status_code == 302
     db.session.expire_all()
     assert _course().title == "Integrity for tutors, revised"
+
+
+def test_a_question_preview_speaks_the_language_of_its_column(officer, client):
+    fields = {**NEW_QUIZ, "type": "multiple", "options": "Flowers\nA pen\nNothing", "options-ru": "Цветы\nРучку\nНичего",
+              "answer": "3", "action": "preview"}
+    html = client.post("/authoring/quizzes/new", data=fields).get_data(as_text=True)
+    english, russian = html.split('lang="ru" inert', 1)
+    assert "Tick every answer that applies." in english.rsplit('lang="en" inert', 1)[1]
+    assert "Отметьте все подходящие ответы." in russian and "Tick every answer" not in russian

@@ -9,13 +9,12 @@ from app.authoring import bp
 from app.authoring import lessons
 from app.authoring import new_items as creating
 from app.authoring import quizzes as quiz_editor
-from app.authoring.routes import LANGUAGE_NAMES, course_for_editing
+from app.authoring.routes import LANGUAGE_NAMES, course_for_editing, lesson_preview_page, question_previews
 from app.core.clock import now
 from app.core.content import AUDIENCES
 from app.extensions import db
 from app.people.access import role_required
 from app.people.models import ADMIN, EDITOR
-from app.quizzes.service import preview_question
 
 
 def _draft_action(kind: str, action: str, fields: dict[str, str]):
@@ -35,7 +34,7 @@ def _draft_action(kind: str, action: str, fields: dict[str, str]):
 @role_required(ADMIN)
 def new_course():
     """Write a new course with its first lesson in every language: preview the lesson, save a draft, or publish."""
-    form, problems, shown = FlaskForm(), {}, None
+    form, problems, shown, preview_page = FlaskForm(), {}, None, None
     draft = creating.load_draft("course", current_user)
     if request.method == "POST" and form.validate_on_submit():
         fields = creating.course_fields_from(request.form)
@@ -55,14 +54,17 @@ def new_course():
             if response is not None:
                 return response
         else:
-            shown = lessons.preview(creating.lesson_part(fields), action.removeprefix("preview-"))
+            language = action.removeprefix("preview-")
+            shown = lessons.preview(creating.lesson_part(fields), language)
+            preview_page = lesson_preview_page(shown, language)
     elif draft is not None:
         fields = draft.fields
     else:
         fields = creating.new_course_fields()
     lesson = creating.lesson_part(fields)
     return render_template(
-        "authoring/new_course.html", fields=fields, problems=problems, preview=shown, draft=draft, form=form,
+        "authoring/new_course.html", fields=fields, problems=problems, preview=shown, preview_page=preview_page,
+        draft=draft, form=form,
         editor_languages=creating.LANGUAGES, language_names=LANGUAGE_NAMES, audiences=AUDIENCES,
         quizzes=creating.quizzes_to_end_with(), check_count=lessons.check_count(lesson) + 1,
         untranslated=creating.course_untranslated(fields))
@@ -97,9 +99,7 @@ def new_quiz():
                 flash(_("The preview needs the fields marked below corrected first. Nothing you wrote is lost."),
                       "error")
             else:
-                question = spec["questions"][0]
-                previews = [(language, preview_question(question, language)) for language in creating.LANGUAGES
-                            if not language or language in question.get("translations", {})]
+                previews = question_previews(spec["questions"][0])
     elif draft is not None:
         fields = draft.fields
     else:

@@ -354,7 +354,7 @@ def quiz_question(slug, key):
             shown = quiz_editor.draft_question(quiz, part, fields)
             problems, drafted = shown.problems, True
             if shown.spec is not None:
-                previews = _question_previews(shown.spec)
+                previews = question_previews(shown.spec)
         else:
             done, found = _quiz_step(quiz, action, part, fields)
             if done is not None:
@@ -373,7 +373,7 @@ def quiz_question(slug, key):
             found = quiz_editor.check_draft(quiz)
             problems = found.problems if found.part == part else {}
         if question is not None and draft is None:
-            previews = _question_previews(question)
+            previews = question_previews(question)
     return render_template("authoring/quiz_question.html", quiz=quiz, key=key, fields=fields, problems=problems,
                            form=form, types=quiz_editor.QUESTION_TYPES, language_names=LANGUAGE_NAMES,
                            untranslated=quiz_editor.untranslated(fields), copied_from=request.args.get("copy"),
@@ -381,7 +381,14 @@ def quiz_question(slug, key):
                            others={name: p for name, p in parts.items() if name != part}, part_url=_part_url)
 
 
-def _question_previews(question: dict) -> list:
-    """The question as a student sees it, in English and each language it is translated into."""
-    return [(language, preview_question(question, language)) for language in ("", "kk", "ru")
-            if not language or language in question.get("translations", {})]
+def question_previews(question: dict) -> list[tuple[str, Markup]]:
+    """The question as a student sees it, in English and each language it is translated into: its text and the
+    page's own words (hints, labels) in that language."""
+    shown = []
+    for language in ("", "kk", "ru"):
+        if language and language not in question.get("translations", {}):
+            continue
+        with force_locale(language or "en"):
+            shown.append((language, Markup(render_template(
+                "authoring/question_preview.html", sheet=preview_question(question, language)))))
+    return shown
