@@ -250,3 +250,26 @@ def test_every_activity_of_the_demo_plan_is_measured_in_its_own_terms(app, runne
     assert {line.code: line.kind for line in lines} == kinds
     for line in lines:
         assert_in_own_terms(line.kind, line.done, f"board report {line.code}")
+
+
+@pytest.mark.parametrize("wanted, closes", [("judging", "judging_close"), ("submissions", "submissions_close")])
+def test_a_demo_contest_keeps_its_phase_for_a_day_even_when_its_files_window_is_about_to_end(wanted, closes):
+    """Made a minute before the file's window ends, the demo would put a contest in a phase that is over by the time
+    anyone (or a test run) opens it: the demo then uses windows around today instead."""
+    from types import SimpleNamespace
+
+    from app.demo.contests import STAYS_OPEN, _windows
+
+    spec = {"submissions_open": datetime(2024, 11, 1), "submissions_close": datetime(2024, 11, 20, 23, 59, 59),
+            "judging_close": datetime(2024, 12, 5, 23, 59, 59), "results_on": date(2024, 12, 9)}
+    for before_end, file_kept in ((timedelta(minutes=1), False), (STAYS_OPEN - timedelta(seconds=1), False),
+                                  (STAYS_OPEN + timedelta(minutes=1), True)):
+        now = spec[closes] - before_end
+        calendar = SimpleNamespace(now=now, today=now.date(), shift=lambda value: value)
+        windows = _windows(calendar, spec, wanted)
+        assert (getattr(windows, closes) == spec[closes]) is file_kept
+        assert getattr(windows, closes) > now + STAYS_OPEN
+        if wanted == "judging":
+            assert windows.submissions_close <= now
+        else:
+            assert windows.submissions_open <= now

@@ -42,6 +42,35 @@ def live_server(schema, tmp_path_factory, snapshots):
         db.engine.dispose()
 
 
+def _settling(action):
+    """`action` (a click or a key press), then the wait for the page it may have opened to finish loading.
+
+    Playwright returns from a click that submits a form or follows a link once the new page is committed, before
+    its body is parsed; a check made straight after could read the old page or half of the new one. A click that
+    opens no page finds its page loaded already and goes on at once.
+    """
+    def act_and_settle(self, *args, **kwargs):
+        frame = self.owner_frame() if hasattr(self, "owner_frame") else (self if hasattr(self, "goto") else self.page)
+        result = action(self, *args, **kwargs)
+        frame.wait_for_load_state()
+        return result
+    return act_and_settle
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _actions_wait_for_the_page_they_open():
+    try:
+        from playwright.sync_api import ElementHandle, Locator, Page
+    except ImportError:         # the browser fixture says what is missing
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        for kind in (Page, Locator, ElementHandle):
+            for name in ("click", "press"):
+                patch.setattr(kind, name, _settling(getattr(kind, name)))
+        yield
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
