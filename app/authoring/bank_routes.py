@@ -11,6 +11,8 @@ from markupsafe import Markup
 from app.authoring import bp, service
 from app.authoring import rings as ring_editor
 from app.authoring import surveys as survey_editor
+from app.authoring.editor_flow import EditorFlow, Step, take_step
+from app.authoring.routes import LANGUAGE_NAMES, answer, submitted
 from app.brainring.service import picture_file
 from app.core.clock import now
 from app.core.uploads import UploadError
@@ -18,13 +20,6 @@ from app.extensions import db
 from app.people.access import ensure, role_required
 from app.people.models import ADMIN, EDITOR
 from app.surveys.loader import TYPES as SURVEY_TYPES
-
-LANGUAGE_NAMES = {"": "English", "kk": "Қазақша", "ru": "Русский"}
-
-
-def _not_published() -> str:
-    return _("Not published: correct the fields marked below. Nothing you wrote is lost.")
-
 
 def _folders() -> dict[str, Path]:
     return {"content_folder": Path(current_app.config["CONTENT_FOLDER"]),
@@ -48,42 +43,33 @@ def edit_survey(slug):
     if slug and survey is None:
         abort(404)
     _allowed("survey", slug)
-    form, problems, shown = FlaskForm(), {}, None
-    draft = survey_editor.load_draft(slug or "")
-    if request.method == "POST" and form.validate_on_submit():
-        fields = survey_editor.fields_from(request.form)
-        action = request.form.get("action", "preview")
-        if action == "publish":
-            outcome = survey_editor.publish(survey, fields, author=current_user, now=now())
-            if not outcome.problems:
-                db.session.commit()
-                flash(_("Published: students now see this version of the survey."), "success")
-                return redirect(url_for("authoring.edit_survey", slug=outcome.spec["slug"]))
-            db.session.rollback()
-            problems = outcome.problems
-            flash(_not_published(), "error")
-        elif action == "draft":
-            draft = survey_editor.save_draft(slug or "", fields, author=current_user, now=now())
-            db.session.commit()
-            flash(_("Draft saved. Students still see the published version."), "success")
-        elif action == "discard":
-            survey_editor.discard_draft(slug or "")
-            db.session.commit()
-            flash(_("Draft discarded."), "success")
-            return redirect(request.url)
-        elif action.startswith("copy-") and action[5:].isdigit():
-            fields = survey_editor.add_question_from(fields, int(action[5:]), survey)
-            flash(_("A new question with these options is added at the end; the answered question keeps its "
-                    "options. Publish to keep both."), "success")
-        elif action.startswith("preview"):
-            outcome = survey_editor.check(dict(fields), survey)
-            problems = outcome.problems
-            if outcome.spec is not None:
-                shown = _survey_preview(outcome.spec, action.removeprefix("preview").lstrip("-"))
-    elif draft is not None:
-        fields = dict(draft.fields)
-    else:
-        fields = survey_editor.fields_of(survey) if survey else {}
+    form = FlaskForm()
+
+    def own_step(action, fields):
+        if action.startswith("copy-") and action[5:].isdigit():
+            return Step(survey_editor.add_question_from(fields, int(action[5:]), survey),
+                        notice=_("A new question with these options is added at the end; the answered question keeps "
+                                 "its options. Publish to keep both."))
+        if not action.startswith("preview"):
+            return Step(fields)
+        outcome = survey_editor.check(dict(fields), survey)
+        shown = _survey_preview(outcome.spec, action.removeprefix("preview").lstrip("-")) \
+            if outcome.spec is not None else None
+        return Step(fields, problems=outcome.problems, preview=shown)
+
+    step = take_step(EditorFlow(
+        read=survey_editor.fields_from, opening=lambda: survey_editor.fields_of(survey) if survey else {},
+        load_draft=lambda: survey_editor.load_draft(slug or ""),
+        save_draft=lambda fields: survey_editor.save_draft(slug or "", fields, author=current_user, now=now()),
+        discard_draft=lambda: survey_editor.discard_draft(slug or ""),
+        publish=lambda fields: survey_editor.publish(survey, fields, author=current_user, now=now()),
+        published=lambda outcome: (_("Published: students now see this version of the survey."),
+                                   url_for("authoring.edit_survey", slug=outcome.spec["slug"])),
+        draft_saved=_("Draft saved. Students still see the published version."), own_step=own_step,
+    ), submitted(form), request.url)
+    if (done := answer(step)) is not None:
+        return done
+    fields, problems, shown, draft = step.fields, step.problems, step.preview, step.draft
     return render_template(
         "authoring/survey.html", survey=survey, fields=fields, problems=problems, preview=shown, draft=draft,
         form=form, types=SURVEY_TYPES, locked=survey_editor.locked_keys(survey),
@@ -112,11 +98,10 @@ def edit_ring(slug):
     if slug and ring is None:
         abort(404)
     _allowed("brainring", slug)
-    form, problems, shown = FlaskForm(), {}, None
-    draft = ring_editor.load_draft(slug or "")
-    if request.method == "POST" and form.validate_on_submit():
-        fields = ring_editor.fields_from(request.form)
-        action = request.form.get("action", "preview")
+    form = FlaskForm()
+
+    def attach(fields):
+        problems = {}
         for index in range(ring_editor.question_count(fields) + 1):
             upload = request.files.get(f"q-{index}-upload")
             if upload is not None and upload.filename:
@@ -124,37 +109,31 @@ def edit_ring(slug):
                     fields = ring_editor.add_picture(fields, index, upload.stream, _folders()["upload_folder"])
                 except UploadError as error:
                     problems[f"q-{index}-image"] = str(error)
+        return fields, problems
+
+    def own_step(action, fields):
         if action.startswith("unpicture-") and action[10:].isdigit():
-            fields[f"q-{action[10:]}-image"] = ""
-        elif problems:
-            flash(_not_published(), "error")
-        elif action == "publish":
-            outcome = ring_editor.publish(ring, fields, author=current_user, now=now(), **_folders())
-            if not outcome.problems:
-                db.session.commit()
-                flash(_("Published: the next game opened with this set plays this version."), "success")
-                return redirect(url_for("authoring.edit_ring", slug=outcome.spec["slug"]))
-            db.session.rollback()
-            problems = outcome.problems
-            flash(_not_published(), "error")
-        elif action == "draft":
-            draft = ring_editor.save_draft(slug or "", fields, author=current_user, now=now())
-            db.session.commit()
-            flash(_("Draft saved. Games still use the published version."), "success")
-        elif action == "discard":
-            ring_editor.discard_draft(slug or "")
-            db.session.commit()
-            flash(_("Draft discarded."), "success")
-            return redirect(request.url)
-        elif action.startswith("preview"):
-            outcome = ring_editor.check(dict(fields), ring, **_folders())
-            problems = outcome.problems
-            if outcome.spec is not None:
-                shown = _ring_preview(outcome.spec, action.removeprefix("preview").lstrip("-"))
-    elif draft is not None:
-        fields = dict(draft.fields)
-    else:
-        fields = ring_editor.fields_of(ring) if ring else {}
+            return Step({**fields, f"q-{action[10:]}-image": ""})
+        if not action.startswith("preview"):
+            return Step(fields)
+        outcome = ring_editor.check(dict(fields), ring, **_folders())
+        shown = _ring_preview(outcome.spec, action.removeprefix("preview").lstrip("-")) \
+            if outcome.spec is not None else None
+        return Step(fields, problems=outcome.problems, preview=shown)
+
+    step = take_step(EditorFlow(
+        read=ring_editor.fields_from, opening=lambda: ring_editor.fields_of(ring) if ring else {},
+        load_draft=lambda: ring_editor.load_draft(slug or ""),
+        save_draft=lambda fields: ring_editor.save_draft(slug or "", fields, author=current_user, now=now()),
+        discard_draft=lambda: ring_editor.discard_draft(slug or ""),
+        publish=lambda fields: ring_editor.publish(ring, fields, author=current_user, now=now(), **_folders()),
+        published=lambda outcome: (_("Published: the next game opened with this set plays this version."),
+                                   url_for("authoring.edit_ring", slug=outcome.spec["slug"])),
+        draft_saved=_("Draft saved. Games still use the published version."), own_step=own_step, attach=attach,
+    ), submitted(form), request.url)
+    if (done := answer(step)) is not None:
+        return done
+    fields, problems, shown, draft = step.fields, step.problems, step.preview, step.draft
     count = ring_editor.question_count(fields) + 1      # one empty question to fill in, without JavaScript
     fields.setdefault(f"q-{count - 1}-seconds", str(ring_editor.DEFAULT_SECONDS))
     return render_template(

@@ -8,7 +8,8 @@ from markupsafe import Markup
 
 from app.authoring import bp, service
 from app.authoring import contests as editor
-from app.authoring.routes import LANGUAGE_NAMES
+from app.authoring.editor_flow import EditorFlow, Step, preview_refused, take_step
+from app.authoring.routes import LANGUAGE_NAMES, answer, submitted
 from app.contests.service import phase
 from app.core.clock import now, today
 from app.extensions import db
@@ -41,43 +42,30 @@ def edit_contest(slug):
         contest = None
     else:
         contest = _contest_for_editing(slug)
-    form, problems, shown = FlaskForm(), {}, None
-    draft = editor.load_draft(contest.slug if contest else "", current_user)
-    if request.method == "POST" and form.validate_on_submit():
-        fields = editor.fields_from(request.form)
-        action = request.form.get("action", "preview-")
-        if action == "publish":
-            outcome = editor.publish_contest(contest, fields, author=current_user, now=now())
-            if not outcome.problems:
-                db.session.commit()
-                flash(_("Published: students now see this version of the contest."), "success")
-                return redirect(url_for("authoring.edit_contest", slug=outcome.spec["slug"]))
-            db.session.rollback()
-            problems = outcome.problems
-            flash(_("Not published: correct the fields marked below. Nothing you wrote is lost."), "error")
-        elif action == "draft":
-            draft = editor.save_draft(contest.slug if contest else "", fields, author=current_user, now=now())
-            db.session.commit()
-            flash(_("Draft saved. Students still see the published version."), "success")
-        elif action == "discard":
-            editor.discard_draft(contest.slug if contest else "", current_user)
-            db.session.commit()
-            flash(_("Draft discarded."), "success")
-            return redirect(request.url)
-        else:
-            language = action.removeprefix("preview-")
-            language = language if language in editor.TRANSLATIONS else ""
-            outcome = editor.check_contest(contest, fields, now=now())
-            problems = outcome.problems
-            if outcome.spec is not None:
-                shown = (language, _student_page(outcome.spec, language))
-            else:
-                flash(_("The preview needs the fields marked below corrected first. Nothing you wrote is lost."),
-                      "error")
-    elif draft is not None:
-        fields = draft.fields
-    else:
-        fields = editor.fields_of(contest) if contest else editor.new_fields(today())
+    form, key = FlaskForm(), contest.slug if contest else ""
+
+    def preview(action, fields):
+        language = action.removeprefix("preview-")
+        language = language if language in editor.TRANSLATIONS else ""
+        outcome = editor.check_contest(contest, fields, now=now())
+        if outcome.spec is None:
+            return Step(fields, problems=outcome.problems, notice=preview_refused(), failed=True)
+        return Step(fields, problems=outcome.problems, preview=(language, _student_page(outcome.spec, language)))
+
+    step = take_step(EditorFlow(
+        read=editor.fields_from, opening=lambda: editor.fields_of(contest) if contest else editor.new_fields(today()),
+        load_draft=lambda: editor.load_draft(key, current_user),
+        save_draft=lambda fields: editor.save_draft(key, fields, author=current_user, now=now()),
+        discard_draft=lambda: editor.discard_draft(key, current_user),
+        publish=lambda fields: editor.publish_contest(contest, fields, author=current_user, now=now()),
+        published=lambda outcome: (_("Published: students now see this version of the contest."),
+                                   url_for("authoring.edit_contest", slug=outcome.spec["slug"])),
+        draft_saved=_("Draft saved. Students still see the published version."), own_step=preview,
+        default_action="preview-",
+    ), submitted(form), request.url)
+    if (done := answer(step)) is not None:
+        return done
+    fields, problems, shown, draft = step.fields, step.problems, step.preview, step.draft
     return render_template(
         "authoring/contest.html", contest=contest, fields=fields, problems=problems, preview=shown, draft=draft,
         form=form, criterion_count=editor.criterion_count(fields) + 1, place_count=editor.place_count(fields) + 1,

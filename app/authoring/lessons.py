@@ -218,6 +218,8 @@ def publish_lesson(course: Course, lesson: Lesson | None, fields: dict[str, str]
     except ContentError as error:
         return Outcome(problems={field_for(error): error.problem})
     discard_draft(course, slug)
+    if lesson is None:
+        discard_draft(course, "")          # a new lesson's draft is kept under no name until it has one
     return Outcome(revision=revision)
 
 

@@ -14,6 +14,7 @@ from app.authoring import bp, service
 from app.authoring import lessons as editor
 from app.authoring import quizzes as quiz_editor
 from app.authoring.models import KIND_LABELS, KINDS
+from app.authoring.editor_flow import EditorFlow, Step, not_published, take_step
 from app.authoring.quizzes import DRAW, SETTINGS
 from app.core.clock import now
 from app.core.confirm import confirmation_page, confirmed
@@ -79,54 +80,60 @@ def edit_lesson(slug, lesson_slug):
     course = course_for_editing(slug)
     lesson = _lesson_of(course, lesson_slug) if lesson_slug else None
     form = FlaskForm()
-    problems, shown, preview_page, draft = {}, None, None, editor.load_draft(course, lesson_slug or "")
-    if request.method == "POST" and form.validate_on_submit():
-        fields = editor.fields_from(request.form)
-        action = request.form.get("action", "preview")
-        if action == "publish":
-            outcome = editor.publish_lesson(course, lesson, fields, author=current_user, now=now())
-            if not outcome.problems:
-                if lesson is None:
-                    editor.discard_draft(course, "")
-                db.session.commit()
-                flash(_("Published: students now read version %(n)d of the course.", n=outcome.revision.number), "success")
-                return redirect(url_for("authoring.course", slug=course.slug))
-            problems = outcome.problems
-            db.session.rollback()
-            flash(_("Not published: correct the fields marked below. Nothing you wrote is lost."), "error")
-        elif action == "draft":
-            draft = editor.save_draft(course, lesson_slug or "", fields, author=current_user, now=now())
-            db.session.commit()
-            flash(_("Draft saved. Students still see the published version."), "success")
-        elif action == "upload":
-            upload = request.files.get("image")
-            if upload is None or not upload.filename:
-                problems["image"] = _("Choose an image file to upload.")
-            else:
-                try:
-                    fields = editor.add_image(fields, upload.stream, request.form.get("image-alt", ""),
-                                              Path(current_app.config["UPLOAD_FOLDER"]) / LESSON_IMAGE_FOLDER)
-                    flash(_("The image is added at the end of the lesson text; move its line where it belongs."),
-                          "success")
-                except UploadError as error:
-                    problems["image"] = str(error)
-        elif action == "discard":
-            editor.discard_draft(course, lesson_slug or "")
-            db.session.commit()
-            flash(_("Draft discarded."), "success")
-            return redirect(request.url)
-        else:
-            shown = editor.preview(fields, action.removeprefix("preview-"))
-            preview_page = lesson_preview_page(shown, action.removeprefix("preview-"))
-    elif draft is not None:
-        fields = draft.fields
-    else:
-        fields = editor.fields_of(lesson) if lesson else {}
+
+    def own_step(action, fields):
+        if action == "upload":
+            return _lesson_image(fields)
+        shown = editor.preview(fields, action.removeprefix("preview-"))
+        return Step(fields, preview=(shown, lesson_preview_page(shown, action.removeprefix("preview-"))))
+
+    step = take_step(EditorFlow(
+        read=editor.fields_from, opening=lambda: editor.fields_of(lesson) if lesson else {},
+        load_draft=lambda: editor.load_draft(course, lesson_slug or ""),
+        save_draft=lambda fields: editor.save_draft(course, lesson_slug or "", fields, author=current_user,
+                                                    now=now()),
+        discard_draft=lambda: editor.discard_draft(course, lesson_slug or ""),
+        publish=lambda fields: editor.publish_lesson(course, lesson, fields, author=current_user, now=now()),
+        published=lambda outcome: (
+            _("Published: students now read version %(n)d of the course.", n=outcome.revision.number),
+            url_for("authoring.course", slug=course.slug)),
+        draft_saved=_("Draft saved. Students still see the published version."), own_step=own_step,
+    ), submitted(form), request.url)
+    if (done := answer(step)) is not None:
+        return done
+    fields = step.fields
+    shown, preview_page = step.preview or (None, None)
     count = editor.check_count(fields) + 1       # one empty check to fill in, without JavaScript
-    return render_template("authoring/lesson.html", course=course, lesson=lesson, fields=fields, problems=problems,
-                           preview=shown, preview_page=preview_page, draft=draft, check_count=count,
-                           editor_languages=editor.LANGUAGES, language_names=LANGUAGE_NAMES, untranslated=editor.untranslated(fields), form=form,
+    return render_template("authoring/lesson.html", course=course, lesson=lesson, fields=fields,
+                           problems=step.problems, preview=shown, preview_page=preview_page, draft=step.draft,
+                           check_count=count, editor_languages=editor.LANGUAGES, language_names=LANGUAGE_NAMES,
+                           untranslated=editor.untranslated(fields), form=form,
                            field_name=editor.name, check_name=editor.check_name)
+
+
+def _lesson_image(fields: dict[str, str]) -> Step:
+    """Add the uploaded image to the lesson's text, or say why it cannot be."""
+    upload = request.files.get("image")
+    if upload is None or not upload.filename:
+        return Step(fields, problems={"image": _("Choose an image file to upload.")})
+    try:
+        fields = editor.add_image(fields, upload.stream, request.form.get("image-alt", ""),
+                                  Path(current_app.config["UPLOAD_FOLDER"]) / LESSON_IMAGE_FOLDER)
+    except UploadError as error:
+        return Step(fields, problems={"image": str(error)})
+    return Step(fields, notice=_("The image is added at the end of the lesson text; move its line where it belongs."))
+
+
+def submitted(form: FlaskForm):
+    """The form sent to an editor's page, or None when the page is only opened (or the form is not genuine)."""
+    return request.form if request.method == "POST" and form.validate_on_submit() else None
+
+
+def answer(step: Step):
+    """Flash what an editor's step says; the redirect it asks for, or None to show the page again."""
+    if step.notice:
+        flash(step.notice, "error" if step.failed else "success")
+    return redirect(step.go_to) if step.go_to else None
 
 
 def lesson_preview_page(shown: editor.Preview, language: str) -> Markup:
@@ -309,7 +316,7 @@ def _quiz_step(quiz, action: str, part: str | None, fields: dict):
         return redirect(url_for("authoring.quiz_settings", slug=quiz.slug, _anchor="questions-title")), None
     db.session.rollback()
     if outcome.part == part:
-        flash(_("Not published: correct the fields marked below. Nothing you wrote is lost."), "error")
+        flash(not_published(), "error")
         return None, outcome
     if part:                      # another part of the draft is wrong: keep this page's edit in the draft
         quiz_editor.save_part(quiz, part, fields, author=current_user, now=now())
