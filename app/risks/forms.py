@@ -3,19 +3,21 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, StringField, TextAreaField, URLField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, URL
 
+from app.people.forms import options
 from app.risks import service
 from app.risks.models import AREAS, DIRECTIONS, RISK_STATUSES, TONES
 
 
-def _scale(labels) -> list[tuple[int, str]]:
-    return [(n, f"{n} — {labels[n]}") for n in service.SCALE]
+def _scale(labels) -> list[SelectChoice]:
+    return options((n, f"{n} — {labels[n]}") for n in service.SCALE)
 
 
 class RiskForm(FlaskForm):
-    direction = SelectField(_l("Direction of the analysis"), choices=[(d, service.DIRECTION_LABELS[d]) for d in DIRECTIONS])
-    area = SelectField(_l("Area"), choices=[(a, service.AREA_LABELS[a]) for a in AREAS])
+    direction = SelectField(_l("Direction of the analysis"), choices=options((d, service.DIRECTION_LABELS[d]) for d in DIRECTIONS))
+    area = SelectField(_l("Area"), choices=options((a, service.AREA_LABELS[a]) for a in AREAS))
     business_process = StringField(_l("Process"), validators=[DataRequired(), Length(max=200)])
     unit_id = SelectField(_l("Structural division"), coerce=int, choices=[])
     description = TextAreaField(_l("Corruption risk: what could happen"), validators=[DataRequired(), Length(max=4000)])
@@ -28,7 +30,7 @@ class RiskForm(FlaskForm):
     owner = StringField(_l("Risk owner (position)"), validators=[Length(max=200)])
     mitigation = TextAreaField(_l("Mitigation measures"), validators=[Length(max=4000)])
     deadline = DateField(_l("Deadline of the measures"), validators=[Optional()])
-    status = SelectField(_l("Status"), choices=[(s, service.STATUS_LABELS[s]) for s in RISK_STATUSES])
+    status = SelectField(_l("Status"), choices=options((s, service.STATUS_LABELS[s]) for s in RISK_STATUSES))
 
     def values(self) -> dict:
         data = {name: getattr(self, "business_process" if name == "process" else name).data
@@ -47,7 +49,7 @@ class MediaForm(FlaskForm):
     source = StringField(_l("Source (site, newspaper, channel)"), validators=[DataRequired(), Length(max=200)])
     link = URLField(_l("Link"), validators=[Optional(), URL(require_tld=False), Length(max=500)])
     subject = TextAreaField(_l("Subject"), validators=[DataRequired(), Length(max=2000)])
-    tone = SelectField(_l("Tone"), choices=[(t, service.TONE_LABELS[t]) for t in TONES])
+    tone = SelectField(_l("Tone"), choices=options((t, service.TONE_LABELS[t]) for t in TONES))
     action = TextAreaField(_l("Action taken"), validators=[Length(max=2000)])
 
 

@@ -11,6 +11,7 @@ from app.core.clock import now, today
 from app.core.exports import XLSX_MIMETYPE
 from app.extensions import db
 from app.people.access import admin_required
+from app.people.forms import options
 from app.people.models import StaffUnit, User
 from app.plan import service as plan_service
 from app.plan.deliverables import effective_status, status_labels
@@ -71,6 +72,61 @@ def _field_error(form, name: str, error: service.RisksError) -> None:
     getattr(form, name).errors = list(getattr(form, name).errors) + [str(error)]
 
 
+# --- one way for every record kind: a form that adds or changes one, a button that removes or marks one ------
+
+def _save(form, change, done, at: str, names: dict[str, str] | None = None):
+    """Check `form` and make the `change` (a service call); its committed result goes to `done` (a redirect). A
+    refusal of the rules is put at its field (`at` when it names none; `names` maps the service's field names to
+    the form's), nothing is kept, and None is returned so that the page shows the form again."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = change()
+    except service.RisksError as error:
+        db.session.rollback()
+        name = error.field or at
+        _field_error(form, (names or {}).get(name, name), error)
+        return None
+    db.session.commit()
+    return done(result)
+
+
+def _saved(message: str, back: str):
+    """Say what was saved and go back to its list."""
+    flash(message, "success")
+    return redirect(back)
+
+
+def _form_status() -> int:
+    """A form sent back for corrections answers 422; a page opened, 200."""
+    return 422 if request.method == "POST" else 200
+
+
+def _button(change, back: str, message: str = ""):
+    """Carry out what a list's button asks (remove a record, mark one) once its CSRF token checks (else 400): the
+    change committed and `message` said, or the rules' refusal said and nothing kept; back to the list."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        change()
+    except service.RisksError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        if message:
+            flash(message, "success")
+    return redirect(back)
+
+
+def _record_of(model, record_id: int, activity):
+    """The record of `activity` named in the address (404 for another activity's)."""
+    record = db.get_or_404(model, record_id)
+    if record.activity_id != activity.id:
+        abort(404)
+    return record
+
+
 # --- the register and the map ---------------------------------------------------------------------
 
 @bp.route("/risks/")
@@ -96,21 +152,14 @@ def edit(risk_id=None):
                 "year's register.", year=plan.academic_year), "error")
         return redirect(url_for(".register", plan=plan.slug))
     form = RiskForm(obj=risk)
-    form.unit_id.choices = [(0, "—")] + [(u.id, u.name) for u in _units()]
+    form.unit_id.choices = options([(0, "—")] + [(u.id, u.name) for u in _units()])
     if risk is not None and request.method == "GET":
         form.unit_id.data = risk.unit_id or 0
         form.business_process.data = risk.process
-    if form.validate_on_submit():
-        try:
-            saved = service.save_risk(plan, form.values(), current_user, now(), risk)
-        except service.RisksError as error:
-            _field_error(form, {"process": "business_process"}.get(error.field, error.field or "likelihood"), error)
-        else:
-            db.session.commit()
-            flash(_("Risk %(code)s saved.", code=saved.code), "success")
-            return redirect(url_for(".register", plan=plan.slug))
-    status = 422 if request.method == "POST" else 200
-    return render_template("risks/risk_form.html", plan=plan, risk=risk, form=form), status
+    done = _save(form, lambda: service.save_risk(plan, form.values(), current_user, now(), risk),
+                 lambda saved: _saved(_("Risk %(code)s saved.", code=saved.code), url_for(".register", plan=plan.slug)),
+                 at="likelihood", names={"process": "business_process"})
+    return done or (render_template("risks/risk_form.html", plan=plan, risk=risk, form=form), _form_status())
 
 
 @bp.route("/risks/<int:risk_id>/delete", methods=["POST"])
@@ -119,15 +168,8 @@ def delete(risk_id):
     """Remove a risk recorded by mistake (not from an approved year)."""
     risk = db.get_or_404(Risk, risk_id)
     plan = db.session.get(Plan, risk.plan_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        service.delete_risk(risk, current_user, now())
-        db.session.commit()
-        flash(_("The risk was removed."), "success")
-    except service.RisksError as error:
-        flash(str(error), "error")
-    return redirect(url_for(".register", plan=plan.slug))
+    return _button(lambda: service.delete_risk(risk, current_user, now()), url_for(".register", plan=plan.slug),
+                   _("The risk was removed."))
 
 
 @bp.route("/risks/map")
@@ -149,22 +191,22 @@ def approve():
     form = ApproveForm()
     if request.method == "GET" and form.approved_on.data is None:
         form.approved_on.data = min(today(), plan.ends_on)
-    if form.validate_on_submit():
-        try:
-            service.approve_map(plan, form.approved_on.data, form.decision.data, current_user, now(), _uploads())
-        except service.RisksError as error:
-            _field_error(form, error.field or "approved_on", error)
-        else:
-            db.session.commit()
-            flash(_("The map of %(year)s is approved; its register is now read-only.", year=plan.academic_year), "success")
-            for item in service.map_deliverables(plan):
-                if item.status == "submitted":
-                    flash(_("%(code)s, period %(number)d: submitted with the approved map as evidence, for the ACS to "
-                            "accept.", code=item.activity.code, number=item.period_number), "success")
-            return redirect(url_for(".risk_map", plan=plan.slug))
-    status = 422 if request.method == "POST" else 200
-    return render_template("risks/approve.html", plan=plan, form=form, approved=service.approved_map(plan),
-                           count=len(service.register_rows(plan)), feeds=service.map_activities(plan)), status
+    done = _save(form, lambda: service.approve_map(plan, form.approved_on.data, form.decision.data, current_user,
+                                                   now(), _uploads()),
+                 lambda _map: _approved(plan), at="approved_on")
+    return done or (render_template("risks/approve.html", plan=plan, form=form, approved=service.approved_map(plan),
+                                    count=len(service.register_rows(plan)), feeds=service.map_activities(plan)),
+                    _form_status())
+
+
+def _approved(plan: Plan):
+    """Say the map is approved, and which deliverables it submitted; on to the map."""
+    flash(_("The map of %(year)s is approved; its register is now read-only.", year=plan.academic_year), "success")
+    for item in service.map_deliverables(plan):
+        if item.status == "submitted":
+            flash(_("%(code)s, period %(number)d: submitted with the approved map as evidence, for the ACS to "
+                    "accept.", code=item.activity.code, number=item.period_number), "success")
+    return redirect(url_for(".risk_map", plan=plan.slug))
 
 
 @bp.route("/risks/carry-forward", methods=["POST"])
@@ -223,18 +265,12 @@ def media():
     form = MediaForm()
     if request.method == "GET":
         form.published_on.data = today()
-    if form.validate_on_submit():
-        try:
-            item = service.record_media({name: getattr(form, name).data or "" for name in (
-                "source", "link", "subject", "tone", "action")} | {"published_on": form.published_on.data},
-                current_user, now())
-        except service.RisksError as error:
-            _field_error(form, error.field or "tone", error)
-        else:
-            db.session.commit()
-            flash(_("Media item logged."), "success")
-            return redirect(url_for(".media", month=f"{item.published_on:%Y-%m}"))
-    return _media_page(form, year, month, 422 if request.method == "POST" else 200)
+    done = _save(form, lambda: service.record_media({name: getattr(form, name).data or "" for name in (
+                     "source", "link", "subject", "tone", "action")} | {"published_on": form.published_on.data},
+                     current_user, now()),
+                 lambda item: _saved(_("Media item logged."), url_for(".media", month=f"{item.published_on:%Y-%m}")),
+                 at="tone")
+    return done or _media_page(form, year, month, _form_status())
 
 
 def _media_page(form, year: int, month: int, status: int = 200, problem: str = ""):
@@ -274,19 +310,12 @@ def edit_media(item_id):
     """Correct a logged media item."""
     item = db.get_or_404(MediaItem, item_id)
     form = MediaForm(obj=item)
-    if form.validate_on_submit():
-        try:
-            changed = service.update_media(item, {name: getattr(form, name).data for name in service.MEDIA_FIELDS},
-                                           current_user, now())
-        except service.RisksError as error:
-            db.session.rollback()
-            _field_error(form, error.field or "tone", error)
-        else:
-            db.session.commit()
-            flash(_("Media item saved.") if changed else _("Nothing was changed."), "success")
-            return redirect(url_for(".media", month=f"{item.published_on:%Y-%m}") + f"#media-{item.id}")
-    status = 422 if request.method == "POST" else 200
-    return render_template("risks/media_edit.html", form=form, item=item), status
+    done = _save(form, lambda: service.update_media(item, {name: getattr(form, name).data
+                                                           for name in service.MEDIA_FIELDS}, current_user, now()),
+                 lambda changed: _saved(_("Media item saved.") if changed else _("Nothing was changed."),
+                                        url_for(".media", month=f"{item.published_on:%Y-%m}") + f"#media-{item.id}"),
+                 at="tone")
+    return done or (render_template("risks/media_edit.html", form=form, item=item), _form_status())
 
 
 @bp.route("/media/<int:item_id>/delete", methods=["POST"])
@@ -294,13 +323,8 @@ def edit_media(item_id):
 def delete_media(item_id):
     """Remove a media item logged by mistake."""
     item = db.get_or_404(MediaItem, item_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    month = f"{item.published_on:%Y-%m}"
-    service.delete_media(item, current_user, now())
-    db.session.commit()
-    flash(_("The media item was removed."), "success")
-    return redirect(url_for(".media", month=month))
+    return _button(lambda: service.delete_media(item, current_user, now()),
+                   url_for(".media", month=f"{item.published_on:%Y-%m}"), _("The media item was removed."))
 
 
 # --- hearings of divisions --------------------------------------------------------------------------
@@ -320,29 +344,25 @@ def hearings(code):
     activity = _activity(plan, code, UNITS)
     form = HearingForm()
     units = _units()
-    form.unit_id.choices = [(u.id, u.name) for u in units]
+    form.unit_id.choices = options((u.id, u.name) for u in units)
     if request.method == "GET":
         form.heard_on.data = min(today(), plan.ends_on)
-    if form.validate_on_submit():
-        unit = db.session.get(StaffUnit, form.unit_id.data)
-        upload = form.minutes_file.data if form.minutes_file.data and form.minutes_file.data.filename else None
-        try:
-            service.record_hearing(activity, unit, form.heard_on.data, form.minutes.data or "", upload,
-                                   current_user, now(), _uploads())
-        except service.RisksError as error:
-            _field_error(form, error.field or "minutes", error)
-        else:
-            db.session.commit()
-            flash(_("The hearing of %(unit)s is recorded.", unit=unit.name), "success")
-            return redirect(url_for(".hearings", plan=plan.slug, code=code))
+    upload = form.minutes_file.data if form.minutes_file.data and form.minutes_file.data.filename else None
+    done = _save(form, lambda: service.record_hearing(
+                     activity, db.session.get(StaffUnit, form.unit_id.data), form.heard_on.data, form.minutes.data or "",
+                     upload, current_user, now(), _uploads()),
+                 lambda hearing: _saved(_("The hearing of %(unit)s is recorded.", unit=hearing.unit.name),
+                                        url_for(".hearings", plan=plan.slug, code=code)),
+                 at="minutes")
+    if done:
+        return done
     heard, total = service.hearing_share(activity)
     measure = service.units_measure(activity, min(today(), plan.ends_on))
     heard_units = {h.unit_id for h in service.hearings_of(activity)}
-    status = 422 if request.method == "POST" else 200
     return render_template("risks/hearings.html", plan=plan, activity=activity, form=form, measure=measure,
                            action_form=ActionForm(),
                            hearings=service.hearings_of(activity), heard=heard, total=total,
-                           not_heard=[u for u in units if u.id not in heard_units]), status
+                           not_heard=[u for u in units if u.id not in heard_units]), _form_status()
 
 
 @bp.route("/hearings/<code>/<int:hearing_id>/delete", methods=["POST"])
@@ -350,16 +370,9 @@ def hearings(code):
 def delete_hearing(code, hearing_id):
     """Remove a hearing recorded by mistake."""
     plan = _plan()
-    activity = _activity(plan, code, UNITS)
-    hearing = db.get_or_404(Hearing, hearing_id)
-    if hearing.activity_id != activity.id:
-        abort(404)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    service.delete_hearing(hearing, current_user, now(), _uploads())
-    db.session.commit()
-    flash(_("The hearing was removed."), "success")
-    return redirect(url_for(".hearings", plan=plan.slug, code=code))
+    hearing = _record_of(Hearing, hearing_id, _activity(plan, code, UNITS))
+    return _button(lambda: service.delete_hearing(hearing, current_user, now(), _uploads()),
+                   url_for(".hearings", plan=plan.slug, code=code), _("The hearing was removed."))
 
 
 @bp.route("/hearings/minutes/<int:hearing_id>")
@@ -389,26 +402,23 @@ def register_list(code):
     form = DeclarantForm() if kind == service.DECLARATIONS else PositionForm()
     if kind == service.DECLARATIONS:
         listed = {duty.user_id for duty, _user in service.declaration_duties(activity)}
-        form.user_id.choices = [(u.id, f"{u.full_name} ({u.email})") for u in service.employees() if u.id not in listed]
+        form.user_id.choices = options((u.id, f"{u.full_name} ({u.email})") for u in service.employees()
+                                       if u.id not in listed)
     else:
-        form.unit_id.choices = [(0, "—")] + [(u.id, u.name) for u in units]
-    if request.method == "POST" and request.form.get("action") == "add" and form.validate_on_submit():
-        try:
-            if kind == service.DECLARATIONS:
-                person = db.get_or_404(User, form.user_id.data)
-                service.add_declarant(activity, person, form.position.data or "", current_user, now())
-            else:
-                unit = db.session.get(StaffUnit, form.unit_id.data) if form.unit_id.data else None
-                service.add_position(activity, form.title.data, unit, form.basis.data or "", current_user, now())
-        except service.RisksError as error:
-            _field_error(form, "user_id" if kind == service.DECLARATIONS else "title", error)
-        else:
-            db.session.commit()
-            flash(_("Added to the list."), "success")
-            return redirect(url_for(".register_list", plan=plan.slug, code=code))
-        return _render_register(plan, activity, kind, form), 422
+        form.unit_id.choices = options([(0, "—")] + [(u.id, u.name) for u in units])
     if request.method == "POST" and request.form.get("action") == "add":
-        return _render_register(plan, activity, kind, form), 422
+        if kind == service.DECLARATIONS:
+            def add():
+                person = db.get_or_404(User, form.user_id.data)
+                return service.add_declarant(activity, person, form.position.data or "", current_user, now())
+        else:
+            def add():
+                unit = db.session.get(StaffUnit, form.unit_id.data) if form.unit_id.data else None
+                return service.add_position(activity, form.title.data, unit, form.basis.data or "", current_user, now())
+        done = _save(form, add, lambda _row: _saved(_("Added to the list."),
+                                                    url_for(".register_list", plan=plan.slug, code=code)),
+                     at="user_id" if kind == service.DECLARATIONS else "title")
+        return done or (_render_register(plan, activity, kind, form), 422)
     return _render_register(plan, activity, kind, form)
 
 
@@ -424,12 +434,10 @@ def _render_register(plan, activity, kind, form):
 def declaration(code, duty_id):
     """Mark an employee's declaration as submitted on a day, not submitted, or take them off the list."""
     plan = _plan()
-    activity = _activity(plan, code, REGISTER)
-    duty = db.get_or_404(DeclarationDuty, duty_id)
-    if duty.activity_id != activity.id or not ActionForm().validate_on_submit():
-        abort(404 if duty.activity_id != activity.id else 400)
-    try:
-        action = request.form.get("action")
+    duty = _record_of(DeclarationDuty, duty_id, _activity(plan, code, REGISTER))
+    action = request.form.get("action")
+
+    def change():
         if action == "remove":
             service.remove_declarant(duty, current_user, now())
         elif action == "not-submitted":
@@ -440,11 +448,8 @@ def declaration(code, duty_id):
             except ValueError:
                 raise service.RisksError(_("Give the day the declaration was submitted.")) from None
             service.mark_declaration(duty, day, current_user, now())
-        db.session.commit()
-    except service.RisksError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    return redirect(url_for(".register_list", plan=plan.slug, code=code))
+
+    return _button(change, url_for(".register_list", plan=plan.slug, code=code))
 
 
 @bp.route("/registers/<code>/positions/<int:position_id>/remove", methods=["POST"])
@@ -452,13 +457,6 @@ def declaration(code, duty_id):
 def remove_position(code, position_id):
     """Take a position off the list of equated positions."""
     plan = _plan()
-    activity = _activity(plan, code, REGISTER)
-    position = db.get_or_404(EquatedPosition, position_id)
-    if position.activity_id != activity.id:
-        abort(404)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    service.remove_position(position, current_user, now())
-    db.session.commit()
-    flash(_("Removed from the list."), "success")
-    return redirect(url_for(".register_list", plan=plan.slug, code=code))
+    position = _record_of(EquatedPosition, position_id, _activity(plan, code, REGISTER))
+    return _button(lambda: service.remove_position(position, current_user, now()),
+                   url_for(".register_list", plan=plan.slug, code=code), _("Removed from the list."))
