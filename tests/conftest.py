@@ -219,13 +219,15 @@ class FreshUserClient(FlaskClient):
 
     Tests keep an application context open, and Flask shares it (and `g`) with the requests the
     client makes; Flask-Login caches the person in `g`, Flask-Babel the language. Real requests
-    each get their own context.
+    each get their own context. Like a real server, it reads each response whole and closes it, so
+    that a file a page sends (a picture, minutes, evidence) is closed when the response is read.
     """
 
     def open(self, *args, **kwargs):
         if has_app_context():
             g.pop("_login_user", None)
             g.pop("_flask_babel", None)
+        kwargs.setdefault("buffered", True)
         return super().open(*args, **kwargs)
 
 
