@@ -220,7 +220,8 @@ class FreshUserClient(FlaskClient):
     Tests keep an application context open, and Flask shares it (and `g`) with the requests the
     client makes; Flask-Login caches the person in `g`, Flask-Babel the language. Real requests
     each get their own context. Like a real server, it reads each response whole and closes it, so
-    that a file a page sends (a picture, minutes, evidence) is closed when the response is read.
+    that a file a page sends (a picture, minutes, evidence) is closed when the response is read, and
+    closes the body it sent.
     """
 
     def open(self, *args, **kwargs):
@@ -228,7 +229,10 @@ class FreshUserClient(FlaskClient):
             g.pop("_login_user", None)
             g.pop("_flask_babel", None)
         kwargs.setdefault("buffered", True)
-        return super().open(*args, **kwargs)
+        response = super().open(*args, **kwargs)
+        for answered in (*response.history, response):      # a large body is sent from a temporary file
+            answered.request.environ["wsgi.input"].close()
+        return response
 
 
 @pytest.fixture

@@ -194,8 +194,8 @@ def test_video_entry_with_a_clean_cover(content, people, client, app):
     entry = db.session.execute(select(Entry)).scalar_one()
     assert entry.video_url == "https://vm.tiktok.com/ZMabc123/"
     assert re.fullmatch(r"[0-9a-f]{32}\.jpg", entry.cover_file)
-    stored = Image.open(Path(app.config["UPLOAD_FOLDER"]) / "covers" / entry.cover_file)
-    assert stored.format == "JPEG" and not stored.getexif() and "exif" not in stored.info
+    with Image.open(Path(app.config["UPLOAD_FOLDER"]) / "covers" / entry.cover_file) as stored:
+        assert stored.format == "JPEG" and not stored.getexif() and "exif" not in stored.info
     served = client.get(f"/contests/entries/{entry.code}/cover.jpg")
     assert served.status_code == 200 and served.mimetype == "image/jpeg"
     assert served.headers["Content-Disposition"] == f'inline; filename="{entry.code}.jpg"'

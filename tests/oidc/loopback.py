@@ -71,7 +71,8 @@ class LoopbackProvider:
                     ready.set()
             ready.set()   # the output ended: the process is gone
 
-        threading.Thread(target=wait_for_ready, daemon=True).start()
+        self.reader = threading.Thread(target=wait_for_ready, daemon=True)
+        self.reader.start()
         if not ready.wait(20) or self.process.poll() is not None:
             self.stop()
             raise RuntimeError("the loopback OpenID provider did not start")
@@ -82,6 +83,7 @@ class LoopbackProvider:
                 "OIDC_SCOPES": "openid email profile university", **overrides}
 
     def stop(self) -> None:
+        """Stop the provider, and close its output once the reader has seen it end."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -89,6 +91,8 @@ class LoopbackProvider:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.reader.join(10)
+        self.process.stdout.close()
 
 
 def _form(html: str) -> tuple[str, dict]:
