@@ -91,4 +91,6 @@ def test_a_worker_killed_mid_job_leaves_the_rest_to_the_next_worker_and_nothing_
                         worker.wait(10)
                     except subprocess.TimeoutExpired:
                         worker.kill()
+                        worker.wait()
+                worker.stdout.close()
             redis.Redis.from_url(redis_url).delete(f"rq:queue:{queue}")
