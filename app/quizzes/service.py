@@ -404,14 +404,22 @@ def read_page(attempt: QuizAttempt, number: int, form, secret: str | bytes) -> t
 
 def parse_response(question: dict, tokens: InputTokens, form) -> tuple[object, bool]:
     """Read one question's answer from submitted form fields; return (response, was it understood)."""
+    # The value tokens (an HMAC each) are worked out only for a question that has an answer on the page: an
+    # autosave sends the whole page, most of it still unanswered early in an attempt.
     name = tokens.ref(question["key"])
     kind = question["type"]
-    meaning = tokens.values(question)
     if kind in ("single", "true_false"):
         raw = form.get(name, "")
-        return (meaning[raw], True) if raw in meaning else (None, raw == "")
+        if not raw:
+            return None, True
+        meaning = tokens.values(question)
+        return (meaning[raw], True) if raw in meaning else (None, False)
     if kind == "multiple":
-        picked = sorted({meaning[v] for v in form.getlist(name) if v in meaning})
+        ticked = form.getlist(name)
+        if not ticked:
+            return None, True
+        meaning = tokens.values(question)
+        picked = sorted({meaning[v] for v in ticked if v in meaning})
         return (picked or None), True
     if kind == "numeric":
         raw = form.get(name, "").strip().replace(",", ".").replace(" ", "")
@@ -425,11 +433,11 @@ def parse_response(question: dict, tokens: InputTokens, form) -> tuple[object, b
     if kind == "short_text":
         raw = form.get(name, "").strip()[:200]
         return (raw or None), True
-    chosen = {}
-    for index, slot in enumerate(tokens.slots(question)):
-        raw = form.get(slot, "")
-        if raw in meaning:
-            chosen[str(index)] = meaning[raw]
+    given = [form.get(slot, "") for slot in tokens.slots(question)]
+    if not any(given):
+        return None, True
+    meaning = tokens.values(question)
+    chosen = {str(index): meaning[raw] for index, raw in enumerate(given) if raw in meaning}
     return (chosen or None), True
 
 
