@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -67,6 +68,57 @@ def url_builders_compiled_once():
     Rule._compile_builder = shared
     yield
     Rule._compile_builder = compile_builder
+
+
+class SharedTemplateCode(BytecodeCache):
+    """Compiled templates kept for every app the run builds (Jinja's bytecode cache, in memory).
+
+    Each test builds its own app, whose Jinja environment would parse and compile every template it
+    renders again: a sixth of the suite's time. The cache is keyed by template and checked against the
+    template's source, as Jinja's own file cache is; every app comes from `create_app`, so from the
+    same environment settings.
+    """
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        code = self.code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+SHARED_TEMPLATE_CODE = SharedTemplateCode()
+
+
+def shares_compiled_templates(app):
+    app.jinja_env.bytecode_cache = SHARED_TEMPLATE_CODE
+    return app
+
+
+@pytest.fixture(scope="session", autouse=True)
+def markdown_rendered_once_per_text():
+    """Render each Markdown text once per run: `render` is a pure function of its text.
+
+    Loading the shipped content renders every lesson (a twelfth of the suite's time when it ran for
+    real for each setting); the platform itself keeps no such cache, since what it renders at run time
+    is what people write.
+    """
+    from app.core import markdown
+
+    render, rendered = markdown.render, {}
+
+    def once(text):
+        if text not in rendered:
+            rendered[text] = render(text)
+        return rendered[text]
+
+    markdown.render = once
+    yield
+    markdown.render = render
 
 
 @pytest.fixture(scope="session")
@@ -235,7 +287,7 @@ def make_app(schema, tmp_path):
     apps = []
 
     def build(**overrides):
-        app = create_app({**base_config(schema, tmp_path), **overrides})
+        app = shares_compiled_templates(create_app({**base_config(schema, tmp_path), **overrides}))
         app.test_client_class = FreshUserClient
         apps.append(app)
         return app

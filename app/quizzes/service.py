@@ -24,7 +24,7 @@ from sqlalchemy.orm import joinedload
 from app.core import events
 from app.core.cache import immutables
 from app.core.clock import now as clock_now
-from app.core.db_helpers import dialect_insert, insert_ignoring_duplicates
+from app.core.db_helpers import commit_without_waiting_for_the_disk, dialect_insert, insert_ignoring_duplicates
 from app.core.localize import language, localized_question, translation
 from app.extensions import db
 from app.people.models import STUDENT, User, UserRole
@@ -446,7 +446,7 @@ def save_answers(attempt: QuizAttempt, responses: dict[str, object], now: dateti
             for key, response in responses.items() if key in drawn]
     if rows:   # one statement for the whole page: insert new answers, overwrite saved ones
         db.session.execute(_upsert_answer(), rows)
-    db.session.commit()
+    commit_without_waiting_for_the_disk()   # the page holds the answers until submitted (db_helpers)
 
 
 _UPSERTS: dict[str, object] = {}
