@@ -125,8 +125,7 @@ def edit_lesson(slug, lesson_slug):
     count = editor.check_count(fields) + 1       # one empty check to fill in, without JavaScript
     return render_template("authoring/lesson.html", course=course, lesson=lesson, fields=fields, problems=problems,
                            preview=shown, preview_page=preview_page, draft=draft, check_count=count,
-                           editor_languages=editor.LANGUAGES, language_names=LANGUAGE_NAMES, untranslated=editor.untranslated(fields), form=form,
-                           field_name=editor.name, check_name=editor.check_name)
+                           editor_languages=editor.LANGUAGES, language_names=LANGUAGE_NAMES, untranslated=editor.untranslated(fields), form=form)
 
 
 def lesson_preview_page(shown: editor.Preview, language: str) -> Markup:
