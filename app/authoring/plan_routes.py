@@ -197,8 +197,8 @@ def edit_activity(slug, code):
     reading = plan_year.read_term(fields.get("term_text", ""), plan.starts_on, plan.ends_on)
     return render_template("plan/edit_activity.html", plan=plan, activity=activity, fields=fields, problems=problems,
                            reading=reading, form=form, kinds=KINDS, feeds=FEEDS, register_lists=REGISTER_LISTS,
-                           populations=POPULATIONS, language_names=LANGUAGE_NAMES, untranslated=plan_year.untranslated(fields),
-                           texts=plan_year.TRANSLATED_FIELDS)
+                           populations=POPULATIONS, language_names=LANGUAGE_NAMES,
+                           untranslated=plan_year.untranslated(fields), texts=plan_year.TRANSLATED_FIELDS)
 
 
 @bp.route("/<slug>/activities/<code>/retire", methods=["POST"])

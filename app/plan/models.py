@@ -46,6 +46,7 @@ def register_list_without_fed_by(code: str, name: str) -> str:
         return DECLARATIONS if code == "1.5" else POSITIONS
     return DECLARATIONS if "declaration" in (name or "").lower() else POSITIONS
 
+
 # How a participation row came to be.
 SOURCES = ("course", "quiz", "contest", "checkin", "survey", "club", "volunteering", "media", "game", "import", "manual")
 
