@@ -2,7 +2,8 @@
 
 The suite runs in parallel (pytest-xdist, `-n auto` in pyproject.toml): each worker process owns its
 database (a SQLite file in its temporary folder, or `<DATABASE_URL's database>_gw0`, `_gw1` … on
-PostgreSQL), its temporary folders and its copies of setup commands; `-n 0` runs it in one process.
+PostgreSQL) and its temporary folders; the copies of setup commands are shared (tests/snapshots.py);
+`-n 0` runs it in one process.
 """
 import os
 import re
@@ -24,7 +25,7 @@ from app import create_app
 from app.extensions import db
 from app.people import passwords
 from app.people.models import Faculty, Group, User
-from tests.snapshots import Snapshots
+from tests.snapshots import Snapshots, shared_folder
 
 PASSWORD = "correct horse battery"
 TEST_AUDIT_KEY = "dGVzdCBhdWRpdCBrZXkgLSBub3QgZm9yIHByb2R1Y3Q="   # 32 bytes: never a real instance's
@@ -319,8 +320,8 @@ def runner(app):
 
 @pytest.fixture(scope="session")
 def snapshots(tmp_path_factory, pytestconfig):
-    """The copies of what `demo` and `load-content` left, by setting, for this run (tests/snapshots.py)."""
-    snapshots = Snapshots(tmp_path_factory.mktemp("snapshots"))
+    """The copies of what `demo` and `load-content` left, by setting, shared by the run's workers (snapshots.py)."""
+    snapshots = Snapshots(shared_folder(tmp_path_factory))
     pytestconfig._setup_cli_counts = snapshots.counts
     return snapshots
 
