@@ -237,6 +237,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_filter(localize.format_clock, "clock")
     app.add_template_filter(localize.local_input, "local_input")
     app.add_template_global(localize.zone_label)
+    app.add_template_global(localize.zone_city)
     app.add_template_filter(localize.localized_question, "localized")
     app.add_template_global(localize.localized_checks)
     app.add_template_global(localize.is_translated)

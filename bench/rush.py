@@ -85,6 +85,26 @@ class Student:
         return response
 
 
+INPUT = re.compile(rb'name="(a[a-z2-7]{16})" value="([^"]*)"')
+SELECT = re.compile(rb'<select id="[^"]*" name="(a[a-z2-7]{16})">(.*?)</select>', re.S)
+OPTION = re.compile(rb'<option value="([^"]+)"')
+
+
+def questions_of(page: bytes) -> list[dict[str, str]]:
+    """Each question of an attempt page answered as a student would: the first option ticked or "0" typed; in a
+    matching or ordering question every list set, the n-th list to its n-th choice (the fields are the attempt's
+    opaque tokens)."""
+    answered = []
+    for block in page.split(b"<fieldset")[1:]:
+        lists = SELECT.findall(block)
+        if lists:
+            answered.append({name.decode(): OPTION.findall(options)[place % len(OPTION.findall(options))].decode()
+                             for place, (name, options) in enumerate(lists)})
+        elif (found := INPUT.search(block)) is not None:
+            answered.append({found[1].decode(): found[2].decode() or "0"})
+    return answered
+
+
 async def take_the_hour(port: int, number: int, think: float, record, rng: random.Random) -> None:
     student = Student(port, record)
     try:
@@ -107,12 +127,10 @@ async def take_the_hour(port: int, number: int, think: float, record, rng: rando
         page_number = 1
         while True:
             page = await student.request("attempt page", "GET", f"{attempt}?page={page_number}")
-            # Each question's first input and value (the attempt's opaque tokens), or "0" typed.
-            inputs = dict(reversed(re.findall(rb'name="(a[a-z2-7]{16})" value="([^"]*)"', page.body)))
             answers = {"csrf_token": token}
-            for name, value in inputs.items():
+            for question in questions_of(page.body):
                 await asyncio.sleep(think * rng.uniform(0.5, 1.5))
-                answers[name.decode()] = value.decode() or "0"
+                answers.update(question)
                 await student.request("answer save", "POST", f"{attempt}/autosave?page={page_number}",
                                       urlencode(answers))
             if b'value="finish"' in page.body:   # the last page offers "Review and submit"

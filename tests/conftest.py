@@ -2,7 +2,8 @@
 
 The suite runs in parallel (pytest-xdist, `-n auto` in pyproject.toml): each worker process owns its
 database (a SQLite file in its temporary folder, or `<DATABASE_URL's database>_gw0`, `_gw1` … on
-PostgreSQL), its temporary folders and its copies of setup commands; `-n 0` runs it in one process.
+PostgreSQL) and its temporary folders; the copies of setup commands are shared (tests/snapshots.py);
+`-n 0` runs it in one process.
 """
 import os
 import re
@@ -16,6 +17,7 @@ from argon2 import PasswordHasher
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -23,7 +25,7 @@ from app import create_app
 from app.extensions import db
 from app.people import passwords
 from app.people.models import Faculty, Group, User
-from tests.snapshots import Snapshots
+from tests.snapshots import Snapshots, shared_folder
 
 PASSWORD = "correct horse battery"
 TEST_AUDIT_KEY = "dGVzdCBhdWRpdCBrZXkgLSBub3QgZm9yIHByb2R1Y3Q="   # 32 bytes: never a real instance's
@@ -67,6 +69,57 @@ def url_builders_compiled_once():
     Rule._compile_builder = shared
     yield
     Rule._compile_builder = compile_builder
+
+
+class SharedTemplateCode(BytecodeCache):
+    """Compiled templates kept for every app the run builds (Jinja's bytecode cache, in memory).
+
+    Each test builds its own app, whose Jinja environment would parse and compile every template it
+    renders again: a sixth of the suite's time. The cache is keyed by template and checked against the
+    template's source, as Jinja's own file cache is; every app comes from `create_app`, so from the
+    same environment settings.
+    """
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        code = self.code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+SHARED_TEMPLATE_CODE = SharedTemplateCode()
+
+
+def shares_compiled_templates(app):
+    app.jinja_env.bytecode_cache = SHARED_TEMPLATE_CODE
+    return app
+
+
+@pytest.fixture(scope="session", autouse=True)
+def markdown_rendered_once_per_text():
+    """Render each Markdown text once per run: `render` is a pure function of its text.
+
+    Loading the shipped content renders every lesson (a twelfth of the suite's time when it ran for
+    real for each setting); the platform itself keeps no such cache, since what it renders at run time
+    is what people write.
+    """
+    from app.core import markdown
+
+    render, rendered = markdown.render, {}
+
+    def once(text):
+        if text not in rendered:
+            rendered[text] = render(text)
+        return rendered[text]
+
+    markdown.render = once
+    yield
+    markdown.render = render
 
 
 @pytest.fixture(scope="session")
@@ -241,7 +294,7 @@ def make_app(schema, tmp_path):
     apps = []
 
     def build(**overrides):
-        app = create_app({**base_config(schema, tmp_path), **overrides})
+        app = shares_compiled_templates(create_app({**base_config(schema, tmp_path), **overrides}))
         app.test_client_class = FreshUserClient
         apps.append(app)
         return app
@@ -273,8 +326,8 @@ def runner(app):
 
 @pytest.fixture(scope="session")
 def snapshots(tmp_path_factory, pytestconfig):
-    """The copies of what `demo` and `load-content` left, by setting, for this run (tests/snapshots.py)."""
-    snapshots = Snapshots(tmp_path_factory.mktemp("snapshots"))
+    """The copies of what `demo` and `load-content` left, by setting, shared by the run's workers (snapshots.py)."""
+    snapshots = Snapshots(shared_folder(tmp_path_factory))
     pytestconfig._setup_cli_counts = snapshots.counts
     return snapshots
 

@@ -6,23 +6,37 @@ left takes milliseconds. The first test that runs a command with a given setting
 keeps a copy of the whole database and of the upload folders; the next test with the same setting gets
 that copy. Tests of the commands themselves still run them (they call `runner.invoke`).
 
+The copies are shared by the processes of one run (pytest-xdist's workers): they live in a folder common
+to the run (see `shared_folder`), one per setting, and the first worker that needs a setting builds it
+while holding a lock on that setting's lock file (`fcntl.flock`); a worker that waited for the lock, or
+comes later, loads the copy instead of running the command. Each worker has a database of its own, so a
+copy holds nothing that names one: the database's address is left out of the setting (only its kind
+counts), the upload folders are per test and copied as folders, content paths in the database are
+relative to the content folder.
+
 A copy is taken and given back only on a database just emptied by the `app` fixture (anything else: the
 command runs for real), and only for the same command, application settings, content files (what they hold), day (the
 demo is built around today) or frozen clock. With the real clock a copy older than MAX_AGE is rebuilt,
 so a test never sees a demo built long before it ran.
 
 SQLite: the online backup API copies the database file page by page, both ways. PostgreSQL: each
-table's rows through COPY, kept in memory (nothing is added to the database, which backups dump whole),
-given back with foreign-key triggers off (`session_replication_role`) and the sequences where they were.
+table's rows through COPY, kept in a file of the copy (nothing is added to the database, which backups
+dump whole), given back with foreign-key triggers off (`session_replication_role`) and the sequences
+where they were.
 """
+import fcntl
 import hashlib
+import os
+import pickle
 import shutil
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from app.core.cache import MemoryStore, cache, immutables
 from app.core.clock import now, today, utcnow
@@ -31,6 +45,17 @@ from app.extensions import db
 MAX_AGE = timedelta(minutes=10)
 FOLDERS = ("UPLOAD_FOLDER", "JOB_FILES_FOLDER")          # per-test paths: copied, not part of the setting
 CONTENT_SUBFOLDERS = ("plans", "quizzes", "contests", "courses")
+
+
+def shared_folder(tmp_path_factory) -> Path:
+    """The run's folder for the copies: common to pytest-xdist's workers, the run's own folder without them.
+
+    Each worker's temporary folder is `<the run's>/popen-gw0`, `…/popen-gw1` … (or `<--basetemp>/gw0` …).
+    """
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "setup-copies"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 @dataclass
@@ -45,19 +70,20 @@ class Outcome:
 class Snapshot:
     outcome: Outcome
     taken_at: object
-    database: object            # SQLite: the path of a copy; PostgreSQL: {table: COPY text}, sequences
+    database: object            # SQLite: the path of a copy; PostgreSQL: ({table: COPY text}, sequences)
     folders: dict
 
 
 class Snapshots:
-    """The session's copies, by setting; `run(app, runner, args)` is what the `setup_cli` fixture calls.
+    """The run's copies, by setting, in `folder`; `run(app, runner, args)` is what the `setup_cli` fixture calls.
 
     It runs in an application context of `app` (the `app` fixture's), whose session it commits and removes.
+    Every process that shares `folder` shares the copies.
     """
 
     def __init__(self, folder: Path):
         self.folder = folder
-        self.copies: dict = {}
+        self.copies: dict = {}          # this process's, by key: the copies it took or loaded
         self.counts = {"real": 0, "copied": 0}
         self.digests: dict = {}
 
@@ -67,18 +93,24 @@ class Snapshots:
             self.counts["real"] += 1
             return _invoke(runner, args)
         copy = self.copies.get(key)
-        if copy is not None and ("NOW_FUNCTION" in app.config or utcnow() - copy.taken_at < MAX_AGE):
-            _restore(app, copy)
-            self.counts["copied"] += 1
-            return copy.outcome
-        outcome = _invoke(runner, args)
-        self.counts["real"] += 1
-        if outcome.exit_code == 0:
-            self.copies[key] = self._take(app, outcome, sum(self.counts.values()))
-        return outcome
+        if not _fresh(app, copy):
+            with self._lock(key):
+                copy = self._load(key)
+                if not _fresh(app, copy):
+                    outcome = _invoke(runner, args)
+                    self.counts["real"] += 1
+                    if outcome.exit_code == 0:
+                        self.copies[key] = self._take(app, key, outcome)
+                    return outcome
+            self.copies[key] = copy
+        _restore(app, copy)
+        self.counts["copied"] += 1
+        return copy.outcome
 
     def _key(self, app, args) -> str:
-        setting = sorted((name, repr(value)) for name, value in app.config.items()
+        # Each worker has a database of its own: what counts is its kind, not its address.
+        config = {**app.config, "SQLALCHEMY_DATABASE_URI": make_url(app.config["SQLALCHEMY_DATABASE_URI"]).drivername}
+        setting = sorted((name, _stable(value)) for name, value in config.items()
                          if name not in FOLDERS and name not in ("NOW_FUNCTION", "CONTENT_FOLDER"))
         moment = now() if "NOW_FUNCTION" in app.config else today()
         return hashlib.sha256(repr((args, setting, moment, self._content(app))).encode()).hexdigest()
@@ -101,23 +133,67 @@ class Snapshots:
                     files.append((str(path.relative_to(root)), self.digests[known]))
         return files
 
-    def _take(self, app, outcome: Outcome, number: int) -> Snapshot:
+    @contextmanager
+    def _lock(self, key: str):
+        """Hold the setting's lock: one process at a time looks for its copy or builds it."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with open(self.folder / f"{key}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _load(self, key: str) -> Snapshot | None:
+        try:
+            return pickle.loads((self.folder / f"{key}.pickle").read_bytes())
+        except FileNotFoundError:
+            return None
+
+    def _take(self, app, key: str, outcome: Outcome) -> Snapshot:
+        """Copy what the command left into a folder of its own and publish it under `key` for every process.
+
+        A copy's folder is never written again (a rebuilt one gets a new folder), so a process may keep
+        restoring from a copy it loaded while another replaces it.
+        """
+        number = 1 + sum(1 for _ in self.folder.glob(f"{key}-*"))
+        where = self.folder / f"{key}-{os.getpid()}-{number}"
+        where.mkdir()
         folders = {}
         for name in FOLDERS:
             source = Path(app.config[name])
             if source.exists():
-                folders[name] = self.folder / f"{number}-{name}"
+                folders[name] = where / name
                 shutil.copytree(source, folders[name])
         db.session.remove()
         if db.engine.dialect.name == "postgresql":
             database = _pg_take()
         else:
-            database = self.folder / f"{number}.db"
+            database = where / "database.db"
             with db.engine.connect() as connection:
                 target = sqlite3.connect(database)
                 connection.connection.driver_connection.backup(target)
                 target.close()
-        return Snapshot(outcome, utcnow(), database, folders)
+        snapshot = Snapshot(outcome, utcnow(), database, folders)
+        (where / "snapshot.pickle").write_bytes(pickle.dumps(snapshot))
+        os.replace(where / "snapshot.pickle", self.folder / f"{key}.pickle")
+        return snapshot
+
+
+def _stable(value) -> str:
+    """`repr(value)` that reads the same in every process: sets (ordered by each process's hash seed) sorted."""
+    if isinstance(value, (set, frozenset)):
+        return "{" + ", ".join(sorted(map(_stable, value))) + "}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(sorted(f"{_stable(k)}: {_stable(v)}" for k, v in value.items())) + "}"
+    if isinstance(value, (list, tuple)):
+        return type(value).__name__ + "(" + ", ".join(map(_stable, value)) + ")"
+    return repr(value)
+
+
+def _fresh(app, copy: Snapshot | None) -> bool:
+    """Whether `copy` may serve: a frozen clock's copy always, the real clock's for MAX_AGE."""
+    return copy is not None and ("NOW_FUNCTION" in app.config or utcnow() - copy.taken_at < MAX_AGE)
 
 
 def _invoke(runner, args) -> Outcome:

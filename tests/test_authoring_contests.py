@@ -75,6 +75,26 @@ def test_an_officer_publishes_a_new_contest_with_a_weighted_rubric(officer, clie
     assert "Poster: “Integrity is…”" in client.get("/contests/poster-2025-2026/").get_data(as_text=True)
 
 
+def test_the_contest_window_is_typed_and_shown_in_the_university_time(officer, client, auth, make_user):
+    form = client.get("/authoring/contests/new").get_data(as_text=True)
+    assert all(f"{label} (Almaty time)" in form for label in ("Entries open", "Entries close", "Judging ends"))
+    assert "(UTC)" not in form
+    typed = {"submissions_open": "2024-08-01T10:00", "submissions_close": "2099-11-01T10:00",
+             "judging_close": "2099-11-15T10:00", "results_on": ""}
+    response = client.post("/authoring/contests/new", data={**new_contest_fields(**typed), "action": "publish"})
+    assert response.status_code == 302
+    contest = _contest("poster-2025-2026")
+    assert (contest.submissions_open, contest.submissions_close, contest.judging_close) == (
+        datetime(2024, 8, 1, 5, 0), datetime(2099, 11, 1, 5, 0), datetime(2099, 11, 15, 5, 0))   # Almaty: UTC+5
+    assert "submissions_close = 2099-11-01 05:00:00" in current_revision("contest", contest.slug).files[
+        f"contests/{contest.slug}.toml"]                                                  # the file door's UTC
+    form = client.get(f"/authoring/contests/{contest.slug}/edit").get_data(as_text=True)
+    assert all(f'value="{value}"' in form for value in typed.values() if value)
+    auth.logout()
+    auth.login(make_user(roles=("student",)).email)
+    assert "2099-11-01 10:00 (UTC+5)" in client.get(f"/contests/{contest.slug}/").get_data(as_text=True)
+
+
 def test_the_fields_of_a_loaded_contest_publish_back_to_the_same_contest(officer):
     before = _contest()
     criteria, places, translations = before.criteria, before.places, before.translations

@@ -1,6 +1,8 @@
 """New courses and new quizzes in the browser: published through the loaders' checks with their first lesson or
 question (never empty), messages at the field, drafts, history and audit, ACS admins only, and a round trip
 through export that gives back the same content."""
+from datetime import datetime
+
 import pytest
 from sqlalchemy import func, select
 
@@ -108,10 +110,10 @@ def test_a_new_course_is_stored_as_the_course_loader_reads_it(officer):
 def test_a_new_quiz_is_stored_as_the_quiz_loader_reads_it(officer):
     outcome = creating.create_quiz(NEW_QUIZ, author=officer, now=utcnow())
     assert outcome.problems == {}
-    quiz = _quiz()
+    quiz = _quiz()                  # 09:00 typed is the university's time: 04:00 UTC in Almaty (UTC+5)
     assert (quiz.audience, quiz.activity_code, quiz.attempts_allowed, quiz.time_limit_minutes, quiz.feedback) == (
         "students", "2.2", 2, 10, "after_close")
-    assert quiz.opens_at.isoformat() == "2025-01-10T09:00:00" and quiz.translations["ru"]["title"] == "Проверка для тьюторов"
+    assert quiz.opens_at.isoformat() == "2025-01-10T04:00:00" and quiz.translations["ru"]["title"] == "Проверка для тьюторов"
     question = quiz.current.questions[0]
     assert (question["key"], question["answer"], question["category"]) == ("flowers", 1, "gifts")
     assert question["translations"]["ru"]["options"] == ["Да", "Нет"]
@@ -215,6 +217,21 @@ def test_an_officer_publishes_a_new_quiz_that_students_then_see(officer, client,
     auth.login(make_user(roles=("student",)).email)
     assert "Tutor integrity check" in client.get("/quizzes/").get_data(as_text=True)
     assert client.get("/quizzes/tutor-integrity-check/").status_code == 200
+
+
+def test_a_new_quizs_window_is_typed_in_the_university_time(officer, client, auth, make_user):
+    form = client.get("/authoring/quizzes/new").get_data(as_text=True)
+    assert "Opens (Almaty time)" in form and "Closes (Almaty time)" in form and "(UTC)" not in form
+    response = client.post("/authoring/quizzes/new", data={**NEW_QUIZ, "opens": "2025-01-10T10:00",
+                                                          "closes": "2099-06-30T10:00", "action": "publish"})
+    assert response.status_code == 302
+    quiz = _quiz()
+    assert (quiz.opens_at, quiz.closes_at) == (datetime(2025, 1, 10, 5, 0), datetime(2099, 6, 30, 5, 0))   # Almaty: UTC+5
+    settings = client.get(response.location).get_data(as_text=True)
+    assert 'value="2025-01-10T10:00"' in settings and 'value="2099-06-30T10:00"' in settings
+    auth.logout()
+    auth.login(make_user(roles=("student",)).email)
+    assert "2099-06-30 10:00 (UTC+5)" in client.get("/quizzes/tutor-integrity-check/").get_data(as_text=True)
 
 
 def test_bad_input_is_refused_at_its_field_and_nothing_typed_is_lost(officer, client):

@@ -1,6 +1,7 @@
 """The quiz editor: the quiz loader's checks at the field, no new question version, history and audit; drafts
 kept without touching what students get, published together as one version that open attempts do not follow."""
 import random
+from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -44,6 +45,22 @@ def test_an_officer_changes_the_rules_without_a_new_question_version(officer, cl
     assert revision.origin == BROWSER and "+time_limit_minutes = 25" in revision.diff
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "content.published", AuditEvent.subject == f"quiz:{QUIZ}")) == 1
+
+
+def test_the_quiz_window_is_typed_and_shown_in_the_university_time(officer, client, auth, make_user):
+    page = f"/authoring/quizzes/{QUIZ}/settings"
+    assert "Closes (Almaty time)" in client.get(page).get_data(as_text=True)
+    fields = {**quiz_editor.settings_of(_quiz()), "opens": "2024-09-01T10:00", "closes": "2099-09-30T10:00"}
+    assert client.post(page, data=fields).status_code == 302
+    db.session.expire_all()
+    quiz = _quiz()
+    assert (quiz.opens_at, quiz.closes_at) == (datetime(2024, 9, 1, 5, 0), datetime(2099, 9, 30, 5, 0))   # Almaty: UTC+5
+    assert "closes = 2099-09-30 05:00:00" in current_revision("quiz", QUIZ).files[f"quizzes/{QUIZ}.toml"]   # files: UTC
+    form = client.get(page).get_data(as_text=True)
+    assert 'value="2024-09-01T10:00"' in form and 'value="2099-09-30T10:00"' in form
+    auth.logout()
+    auth.login(make_user(roles=("student",)).email)
+    assert "2099-09-30 10:00 (UTC+5)" in client.get(f"/quizzes/{QUIZ}/").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("change, field, words", [

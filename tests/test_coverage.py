@@ -530,6 +530,7 @@ def test_event_times_are_typed_and_shown_in_the_university_time_zone(plan, app, 
     auth.login("c@uni.test")
     form = client.get("/events/").get_data(as_text=True)
     assert "Asia/Almaty" in form and "(UTC)" not in form
+    assert "Check-in opens (Almaty time)" in form and "Check-in closes (Almaty time)" in form
     created = client.post("/events/", data={"activity": str(activity(plan, "2.11").id), "title": "Forum",
                                             "starts_at": "2024-12-09T10:00", "ends_at": "2024-12-09T13:00"})
     assert created.status_code == 302

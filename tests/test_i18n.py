@@ -139,3 +139,27 @@ def test_template_messages_are_translated_escaped_and_formatted_as_jinja_would(a
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert render_template_string(page).split("|")[:4] == ["Sign in", "Sign in", "5 unread", "Edit"]
     refresh()
+
+
+def test_forms_take_and_show_times_on_the_configured_university_clock(app):
+    from datetime import datetime
+
+    import pytest
+    from flask_babel import refresh
+
+    from app.core.localize import from_local_input, local_input, zone_city
+
+    with app.test_request_context():
+        assert from_local_input("2024-12-09T10:00") == datetime(2024, 12, 9, 5, 0)       # Almaty: UTC+5
+        assert local_input(datetime(2024, 12, 9, 5, 0)) == "2024-12-09T10:00" and local_input(None) == ""
+        assert zone_city() == "Almaty"
+        for typed in ("next Monday", "0001-01-01T00:00"):
+            with pytest.raises(ValueError):
+                from_local_input(typed)
+    refresh()
+    with app.test_request_context(headers={"Accept-Language": "kk"}):
+        assert zone_city() == "Алматы"
+    refresh()
+    app.config["TIME_ZONE"] = "Europe/Berlin"                 # another university: its own zone, its own city
+    with app.test_request_context():
+        assert from_local_input("2024-12-09T10:00") == datetime(2024, 12, 9, 9, 0) and zone_city() == "Berlin"

@@ -64,7 +64,8 @@ def test_the_shipped_plan_classifies_every_activity():
 
 def test_the_shipped_plan_names_the_records_that_feed_its_deliverables():
     fed = {a.code: a.fed_by for a in read_plan(SHIPPED).activities if a.fed_by}
-    assert fed == {"1.3": "risk-analysis", "1.4": "risk-map", "1.11": "media-log"}
+    assert fed == {"1.3": "risk-analysis", "1.4": "risk-map", "1.11": "media-log", "1.5": "declarations",
+                   "1.6": "positions"}
     monthly = next(a for a in read_plan(SHIPPED).activities if a.code == "1.11")
     assert len(monthly.periods) == 12 and monthly.periods[0] == (date(2024, 9, 1), date(2024, 9, 30))
 
@@ -75,6 +76,17 @@ def test_the_shipped_plan_names_the_records_that_feed_its_deliverables():
     (('code = "2.2"\n', 'code = "2.2"\nfed_by = "media-log"\n'), "activities[12] (2.2).fed_by",
      "only a kind = \"deliverable\" activity is fed by a record"),
     (('fed_by = "media-log"', 'fed_by = "risk-map"'), "activities[10] (1.11).fed_by", "'risk-map' already feeds activity 1.4"),
+    # A register names the list it keeps; a list is kept by one activity, and only a register keeps one.
+    (('fed_by = "positions"', 'fed_by = "equated-posts"'), "activities[5] (1.6).fed_by",
+     "must be one of declarations, positions"),
+    (('fed_by = "positions"', 'fed_by = "declarations"'), "activities[5] (1.6).fed_by",
+     "'declarations' is already kept by activity 1.5"),
+    (('fed_by = "positions"', 'fed_by = "risk-map"'), "activities[5] (1.6).fed_by",
+     "only a kind = \"deliverable\" activity is fed by a record"),
+    (('fed_by = "media-log"', 'fed_by = "positions"'), "activities[10] (1.11).fed_by",
+     "only a kind = \"register\" activity keeps a list"),
+    (('code = "2.2"\n', 'code = "2.2"\nfed_by = "declarations"\n'), "activities[12] (2.2).fed_by",
+     "only a kind = \"register\" activity keeps a list"),
 ])
 def test_the_loader_refuses_a_bad_fed_by_and_loads_nothing(app, tmp_path, change, key, problem):
     folder = tmp_path / "plans"
@@ -85,6 +97,44 @@ def test_the_loader_refuses_a_bad_fed_by_and_loads_nothing(app, tmp_path, change
     with pytest.raises(ContentError) as caught:
         load_plans(folder)
     assert (caught.value.key, caught.value.problem) == (key, problem)
+    assert db.session.execute(select(Activity)).first() is None
+
+
+def written_before_registers_named_their_list(text: str) -> str:
+    """The shipped plan as files were written before a register's `fed_by`: its registers name no list."""
+    text = text.replace('fed_by = "declarations"', "", 1).replace('fed_by = "positions"', "", 1)
+    assert "declarations\"" not in text and "positions\"" not in text
+    return text
+
+
+def test_a_register_without_fed_by_keeps_the_list_the_older_rule_gave(app, tmp_path):
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    text = written_before_registers_named_their_list(SHIPPED.read_text(encoding="utf-8"))
+    # 1.5 and 1.6 by their numbers; a register numbered otherwise by whether its name speaks of a declaration.
+    text = text.replace('code = "1.6"\nsection = 1\nname = "Determining', 'code = "1.60"\nsection = 1\nname = "Determining', 1)
+    text = text.replace('code = "1.7"\nsection = 1\nname = "', 'code = "1.7"\nsection = 1\nname = "Declarations heard: ', 1)
+    (folder / SHIPPED.name).write_text(text, encoding="utf-8")
+    spec = read_plan(folder / SHIPPED.name)
+    assert {a.code: a.fed_by for a in spec.activities if a.kind == "register"} == {"1.5": "declarations",
+                                                                                   "1.60": "positions"}
+    assert next(a for a in spec.activities if a.code == "1.7").fed_by == ""      # units keep no list
+    load_plans(folder)
+    by_code = {a.code: a for a in db.session.execute(select(Activity)).scalars()}
+    assert (by_code["1.5"].fed_by, by_code["1.60"].fed_by) == ("declarations", "positions")
+
+
+def test_a_register_without_fed_by_whose_list_is_kept_already_is_refused(app, tmp_path):
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    text = SHIPPED.read_text(encoding="utf-8").replace('fed_by = "positions"', "", 1).replace(
+        'code = "1.6"\nsection = 1\nname = "Determining', 'code = "1.60"\nsection = 1\nname = "Declarations: determining', 1)
+    (folder / SHIPPED.name).write_text(text, encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_plans(folder)
+    assert (caught.value.key, caught.value.problem) == (
+        "activities[5] (1.60).fed_by",
+        "left out, it would be 'declarations', which activity 1.5 already keeps: name the list this register keeps")
     assert db.session.execute(select(Activity)).first() is None
 
 

@@ -165,6 +165,44 @@ def test_the_record_that_submits_an_activity_is_checked_at_its_field_and_moves_w
     assert plan_year.fields_of(activity_by_code(plan, "1.11"))["fed_by"] == "media-log"
 
 
+def test_the_list_a_register_keeps_is_checked_at_its_field_and_moves_with_the_file(plan, officer):
+    declarations, positions, ethics = (activity_by_code(plan, code) for code in ("1.5", "1.6", "1.9"))
+    for activity, changes, problem in [
+            (positions, {"fed_by": ""}, "Choose the list this register keeps"),
+            (positions, {"fed_by": "risk-map"}, "Choose the list this register keeps"),
+            (positions, {"fed_by": "declarations"}, "Activity 1.5 already keeps this list"),
+            (ethics, {"fed_by": "positions"}, "Only a register keeps a list"),
+            (declarations, {"kind": "deliverable"}, "Only a register keeps a list"),
+            (ethics, {"kind": "register", "fed_by": "positions"}, "Activity 1.6 already keeps this list")]:
+        with pytest.raises(PlanYearError) as error:
+            plan_year.save_activity(plan, activity, change_of(activity, **changes), actor=officer, now=NOW)
+        assert set(error.value.problems) == {"fed_by"} and problem in error.value.problems["fed_by"], changes
+    # The list moves to another activity once the one that kept it no longer does.
+    plan_year.save_activity(plan, positions, change_of(positions, kind="deliverable", fed_by=""), actor=officer, now=NOW)
+    plan_year.save_activity(plan, ethics, change_of(ethics, kind="register", fed_by="positions"), actor=officer, now=NOW)
+    db.session.commit()
+    db.session.expire_all()
+    assert (activity_by_code(plan, "1.9").fed_by, activity_by_code(plan, "1.6").fed_by) == ("positions", "")
+    written = content_files.item_files("plan", plan.slug)["plans/ktu-2024-2025.toml"]
+    assert written.count('fed_by = "positions"') == 1 and written.count('fed_by = "declarations"') == 1
+    assert plan_year.fields_of(activity_by_code(plan, "1.9"))["fed_by"] == "positions"
+
+
+def test_the_activity_editor_offers_the_lists_for_a_register_and_says_at_the_field_when_none_is_chosen(
+        plan, client, auth, officer):
+    auth.login(officer.email)
+    page = client.get("/admin/plan-year/ktu-2024-2025/activities/1.5").get_data(as_text=True)
+    assert '<option value="declarations" selected>' in page and '<option value="positions">' in page
+    assert '<option value="risk-map">' in page          # and the records, for a deliverable
+    fields = plan_year.fields_of(activity_by_code(plan, "1.5"))
+    bad = client.post("/admin/plan-year/ktu-2024-2025/activities/1.5", data={**fields, "fed_by": "", "action": "save"})
+    assert bad.status_code == 200
+    page = bad.get_data(as_text=True)
+    assert 'id="fed_by-error"' in page and "Choose the list this register keeps." in page
+    assert activity_by_code(plan, "1.5").fed_by == "declarations"
+    assert "declarations: who must declare" in client.get("/admin/plan/ktu-2024-2025/1.5").get_data(as_text=True)
+
+
 def test_a_term_change_is_refused_when_people_took_part_in_a_period_it_would_change(plan, officer, make_user):
     activity = activity_by_code(plan, "2.2")
     before = [(p.starts_on, p.ends_on) for p in activity.periods]
@@ -217,9 +255,10 @@ def test_an_edited_plan_round_trips_through_its_files(plan, officer, tmp_path):
         if activity.retired:
             continue
         item = by_code[activity.code]
-        assert (item.name, item.term_text, item.periods, item.translations, item.target_percent) == (
+        assert (item.name, item.term_text, item.periods, item.translations, item.target_percent, item.kind,
+                item.fed_by) == (
             activity.name, activity.term_text, [(p.starts_on, p.ends_on) for p in activity.periods],
-            activity.translations, activity.target_percent), activity.code
+            activity.translations, activity.target_percent, activity.kind, activity.fed_by), activity.code
 
 
 # --- uploading a plan file --------------------------------------------------------------------------

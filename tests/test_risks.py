@@ -292,7 +292,7 @@ def test_coverage_pages_show_the_new_share_at_once(plan, officer, units, client,
     assert "1 of 4 divisions heard" in client.get(f"/admin/plan/{plan.slug}/1.7").get_data(as_text=True)
 
 
-# --- registers (1.5, 1.6) ----------------------------------------------------------------------------
+# --- registers (declarations, positions) --------------------------------------------------------------
 
 def test_declarations_count_submitted_of_required(plan, officer, make_user):
     activity = activity_by_code(plan, "1.5")
@@ -342,6 +342,30 @@ def test_the_declarations_page_marks_a_submission(plan, officer, client, auth, m
     assert db.session.get(DeclarationDuty, duty.id).submitted_on == date(2025, 2, 14)
     page = client.get(url).get_data(as_text=True)
     assert "1 of 1 declarations submitted" in page and "Bolat Dean" in page
+
+
+def test_the_list_a_register_keeps_is_the_one_the_plan_file_names(app, officer, client, auth, make_user, tmp_path):
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    text = (PLANS / "ktu-2024-2025.toml").read_text(encoding="utf-8")
+    text = text.replace('fed_by = "declarations"', 'fed_by = "@"').replace('fed_by = "positions"', 'fed_by = "declarations"')
+    (folder / "ktu-2024-2025.toml").write_text(text.replace('fed_by = "@"', 'fed_by = "positions"'), encoding="utf-8")
+    load_plans(folder)
+    db.session.commit()
+    plan = current_plan(AS_OF)
+    listing, declaring = activity_by_code(plan, "1.5"), activity_by_code(plan, "1.6")
+    assert (service.register_kind(listing), service.register_kind(declaring)) == ("positions", "declarations")
+    service.add_position(listing, "Chief accountant", None, "", officer, now())
+    service.add_declarant(declaring, make_user(roles=("staff",)), "Dean", officer, now())
+    with pytest.raises(service.RisksError):
+        service.add_declarant(listing, officer, "", officer, now())
+    db.session.commit()
+    found = measures_for([listing, declaring], AS_OF)
+    assert (found[listing.id].text, found[declaring.id].text) == ("1 position listed", "0 of 1 declarations submitted")
+    auth.login("acs@uni.test")
+    page = client.get(f"/admin/registers/1.6?plan={plan.slug}").get_data(as_text=True)
+    assert "Put an employee on the list" in page and "Declarations (1.6)" in page and "Equated positions (1.5)" in page
+    assert "Chief accountant" in client.get(f"/admin/registers/1.5?plan={plan.slug}").get_data(as_text=True)
 
 
 # --- who may see what ---------------------------------------------------------------------------------

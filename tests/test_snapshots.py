@@ -1,12 +1,13 @@
 """The suite's copies of setup commands (tests/snapshots.py) give back exactly what the command left."""
 import shutil
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select, text
 
 from app.extensions import db
 from app.people.models import User
+from tests import snapshots as snapshots_module
 from tests.conftest import _empty_tables
 from tests.snapshots import Snapshots
 
@@ -96,3 +97,46 @@ def test_folders_holding_the_same_files_share_a_copy_and_a_changed_file_does_not
         start_afresh(app)
         assert snapshots.run(app, runner, ("load-content",)).exit_code == 0
     assert snapshots.counts == {"real": 2, "copied": 1}
+
+
+def test_a_copy_taken_by_one_worker_serves_another_that_shares_the_folder(app, runner, tmp_path):
+    first_worker, second_worker = Snapshots(tmp_path), Snapshots(tmp_path)
+    first = first_worker.run(app, runner, ("load-content",))
+    rows = every_row()
+    start_afresh(app)
+    second = second_worker.run(app, runner, ("load-content",))
+    assert first_worker.counts == {"real": 1, "copied": 0}
+    assert second_worker.counts == {"real": 0, "copied": 1}
+    assert (second.exit_code, second.output) == (first.exit_code, first.output)
+    assert every_row() == rows
+
+
+def test_a_copy_older_than_max_age_is_rebuilt_though_another_worker_took_it(app, runner, tmp_path, monkeypatch):
+    first_worker, second_worker = Snapshots(tmp_path), Snapshots(tmp_path)
+    first_worker.run(app, runner, ("load-content",))
+    start_afresh(app)
+    monkeypatch.setattr(snapshots_module, "MAX_AGE", timedelta(0))
+    second_worker.run(app, runner, ("load-content",))
+    monkeypatch.undo()
+    start_afresh(app)
+    first_worker.run(app, runner, ("load-content",))
+    assert (first_worker.counts, second_worker.counts) == ({"real": 1, "copied": 1}, {"real": 1, "copied": 0})
+
+
+def test_the_setting_leaves_out_the_workers_database_address_and_set_order(app, tmp_path):
+    snapshots = Snapshots(tmp_path)
+    key = snapshots._key(app, ("demo",))
+    app.config["SQLALCHEMY_DATABASE_URI"] += "-of-another-worker"
+    app.config["WTF_CSRF_METHODS"] = set(reversed(sorted(app.config["WTF_CSRF_METHODS"])))
+    assert snapshots._key(app, ("demo",)) == key
+    app.config["PAGE_SIZE"] += 1
+    assert snapshots._key(app, ("demo",)) != key
+
+
+def test_a_copy_names_none_of_the_workers_own_paths(app, runner, tmp_path):
+    """Another worker restores it into its own database and folders: the copy points at none of this one's."""
+    Snapshots(tmp_path / "copies").run(app, runner, ("demo",))
+    own = [app.config[name] for name in ("UPLOAD_FOLDER", "JOB_FILES_FOLDER", "CONTENT_FOLDER")]
+    own.append(db.engine.url.database)
+    held = b"".join(path.read_bytes() for path in (tmp_path / "copies").rglob("*") if path.is_file())
+    assert held and not [path for path in own if path.encode() in held]

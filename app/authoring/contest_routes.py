@@ -70,8 +70,8 @@ def edit_contest(slug):
         "authoring/contest.html", contest=contest, fields=fields, problems=problems, preview=shown, draft=draft,
         form=form, criterion_count=editor.criterion_count(fields) + 1, place_count=editor.place_count(fields) + 1,
         editor_languages=editor.LANGUAGES, language_names=LANGUAGE_NAMES, untranslated=editor.untranslated(fields),
-        choices=editor.CHOICES, locked=editor.rubric_locked(contest, now()), field_name=editor.name,
-        criterion_name=editor.criterion_name, place_name=editor.place_name,
+        choices=editor.CHOICES, locked=editor.rubric_locked(contest, now()),
+        criterion_name=editor.criterion_name,
         provenance=service.provenance("contest", contest.slug) if contest else None,
         editors=service.editors_of("contest", contest.slug) if contest else [])
 

@@ -9,6 +9,9 @@ at the field it is about (`field_for`).
 Once submissions have opened, jurors may be scoring against the rubric, so the rubric may no longer
 change in a way that changes a score: criteria keep their keys, weights and scales, and the
 normalisation stays. Their titles and descriptions (and every translation) may still be corrected.
+
+The window's moments are typed and shown in the university's time (`local_input` / `from_local_input`);
+the contest file, like every content file, holds them in UTC, so both doors store the same moment.
 """
 import re
 from dataclasses import dataclass, field
@@ -25,7 +28,9 @@ from app.authoring.models import BROWSER, ContentDraft, ContentRevision
 from app.authoring.service import drop_draft, find_draft, keep_draft, record_revision
 from app.contests.loader import SLUG, apply_contest, read_contest
 from app.contests.models import KINDS, MAX_FILE_MB, Contest
+from app.core.clock import local_date
 from app.core.content import ContentError
+from app.core.localize import from_local_input, local_input
 from app.extensions import db
 from app.people.models import User
 
@@ -73,7 +78,7 @@ def fields_of(contest: Contest) -> dict[str, str]:
               "results_on": contest.results_on.isoformat() if contest.results_on else "",
               "places": str(len(contest.places))}
     for moment in MOMENTS:
-        fields[moment] = getattr(contest, moment).strftime(MOMENT_FORMAT)
+        fields[moment] = local_input(getattr(contest, moment))
     for number in ("entries_per_person", "min_words", "max_words", "max_file_mb", "jurors_per_entry", "xp"):
         fields[number] = str(getattr(contest, number))
     for index, criterion in enumerate(contest.criteria):
@@ -97,7 +102,8 @@ def fields_of(contest: Contest) -> dict[str, str]:
 
 
 def new_fields(today: date) -> dict[str, str]:
-    """A new contest's starting fields: an essay contest for students opening in a week, one criterion to fill in."""
+    """A new contest's starting fields: an essay contest for students opening in a week (at 09:00 on the
+    university's clock, as the form is typed), one criterion to fill in."""
     start = datetime(today.year, today.month, today.day, 9, 0)
     return {"kind": "essay", "eligibility": "students", "language": "any", "normalisation": "none",
             "entries_per_person": "1", "min_words": "0", "max_words": "0", "max_file_mb": str(MAX_FILE_MB),
@@ -181,7 +187,7 @@ def contest_files(fields: dict[str, str], slug: str) -> dict[str, str]:
             problems[moment] = _l("Write a date and time such as 2025-10-15T09:00.")
             continue
         try:
-            top[moment] = datetime.fromisoformat(text).replace(second=0, microsecond=0, tzinfo=None)
+            top[moment] = from_local_input(text)
         except ValueError:
             problems[moment] = _l("Write a date and time such as 2025-10-15T09:00.")
     if fields.get("results_on", "").strip():
@@ -316,7 +322,7 @@ def rubric_changes(contest: Contest, spec: dict, fields: dict[str, str], now: da
     rows = _criteria_rows(fields)
     explain = _l("Submissions opened on %(day)s: jurors score against this rubric, so its keys, weights and "
                  "scales stay as they are. Titles and descriptions may still be corrected.",
-                 day=contest.submissions_open.strftime("%Y-%m-%d"))
+                 day=local_date(contest.submissions_open).isoformat())
     for index, criterion in zip(rows, spec["criteria"]):
         old = before.get(criterion["key"])
         if old is None:

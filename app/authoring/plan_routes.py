@@ -17,7 +17,7 @@ from app.extensions import db
 from app.people import service as people
 from app.people.access import admin_required
 from app.people.models import Faculty, Group, StaffUnit
-from app.plan.models import FEEDS, KINDS, POPULATIONS, Activity, Plan
+from app.plan.models import FEEDS, KINDS, POPULATIONS, REGISTER_LISTS, Activity, Plan
 from app.plan.service import activity_by_code
 
 bp = Blueprint("planyear", __name__, url_prefix="/admin/plan-year")
@@ -196,9 +196,9 @@ def edit_activity(slug, code):
                                                                  "kind": "reach"}
     reading = plan_year.read_term(fields.get("term_text", ""), plan.starts_on, plan.ends_on)
     return render_template("plan/edit_activity.html", plan=plan, activity=activity, fields=fields, problems=problems,
-                           reading=reading, form=form, kinds=KINDS, feeds=FEEDS, populations=POPULATIONS,
-                           language_names=LANGUAGE_NAMES, untranslated=plan_year.untranslated(fields),
-                           texts=plan_year.TRANSLATED_FIELDS)
+                           reading=reading, form=form, kinds=KINDS, feeds=FEEDS, register_lists=REGISTER_LISTS,
+                           populations=POPULATIONS, language_names=LANGUAGE_NAMES,
+                           untranslated=plan_year.untranslated(fields), texts=plan_year.TRANSLATED_FIELDS)
 
 
 @bp.route("/<slug>/activities/<code>/retire", methods=["POST"])

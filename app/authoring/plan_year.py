@@ -29,7 +29,7 @@ from app.filings.service import quarters as filing_quarters
 from app.extensions import db
 from app.people.models import User
 from app.plan.measures import measures_for
-from app.plan.models import DELIVERABLE, FEEDS, KINDS, POPULATIONS, REACH, Activity, Plan
+from app.plan.models import DELIVERABLE, FEEDS, KINDS, POPULATIONS, REACH, REGISTER, REGISTER_LISTS, Activity, Plan
 from app.plan.service import PlanSpec, apply_plan, read_plan
 from app.plan.year import TermReading, next_day_a_year_on, periods_with_participation, read_term, shift_years
 
@@ -280,21 +280,34 @@ def _check_change(plan: Plan, change: ActivityChange, original: Activity | None)
         problems["population"] = _("Choose students or employees.")
     if change.kind not in KINDS:
         problems["kind"] = _("Choose how the activity is measured.")
-    if change.fed_by and change.fed_by not in FEEDS:
-        problems["fed_by"] = _("Choose a record from the list, or none.")
-    elif change.fed_by and change.kind != DELIVERABLE:
-        problems["fed_by"] = _("Only a deliverable is submitted by a record: measure it as a deliverable, or choose none.")
-    elif change.fed_by:
-        other = next((a for a in plan.activities if a.fed_by == change.fed_by and not a.retired and a is not original),
-                     None)
-        if other is not None:
-            problems["fed_by"] = _("This record already feeds activity %(code)s.", code=other.code)
+    problem = _fed_by_problem(plan, change, original)
+    if problem:
+        problems["fed_by"] = problem
     if change.target_percent is not None and not 0 < change.target_percent <= 100:
         problems["target_percent"] = _("A percentage above 0 and at most 100, or empty.")
     reading = read_term(change.term_text, plan.starts_on, plan.ends_on)
     if reading.problem:
         problems["term_text"] = reading.problem
     return problems
+
+
+def _fed_by_problem(plan: Plan, change: ActivityChange, original: Activity | None) -> str:
+    """What is wrong with the record that feeds a deliverable, or the list a register keeps (which it must name)."""
+    if change.kind == REGISTER and change.fed_by not in REGISTER_LISTS:
+        return _("Choose the list this register keeps.")
+    if change.kind != REGISTER and change.fed_by in REGISTER_LISTS:
+        return _("Only a register keeps a list: measure it as a register, or choose none.")
+    if change.kind != REGISTER and change.fed_by and change.fed_by not in FEEDS:
+        return _("Choose a record from the list, or none.")
+    if change.kind not in (DELIVERABLE, REGISTER) and change.fed_by:
+        return _("Only a deliverable is submitted by a record: measure it as a deliverable, or choose none.")
+    other = next((a for a in plan.activities if change.fed_by and a.fed_by == change.fed_by and not a.retired
+                  and a is not original), None)
+    if other is not None and change.kind == REGISTER:
+        return _("Activity %(code)s already keeps this list.", code=other.code)
+    if other is not None:
+        return _("This record already feeds activity %(code)s.", code=other.code)
+    return ""
 
 
 def save_activity(plan: Plan, original: Activity | None, change: ActivityChange, *, actor: User,

@@ -3,6 +3,8 @@ pass mark, feedback, paging, shuffling), draw rules and questions, kept as a dra
 version of the quiz through the quiz loader's checks (`read_quiz`).
 
 A change of settings only makes no new question version; attempts keep the version they were given.
+The window (`opens`, `closes`) is typed and shown in the university's time and written to the quiz file
+in UTC, the file's own convention.
 """
 import tomllib
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ from app.authoring import files as content_files
 from app.authoring.models import BROWSER, ContentDraft, ContentRevision
 from app.authoring.service import drop_draft, keep_draft, record_revision
 from app.core.content import ContentError
+from app.core.localize import from_local_input, local_input
 from app.extensions import db
 from app.people.models import User
 from app.quizzes.loader import FEEDBACK, GRADING, apply_quiz, read_quiz
@@ -41,8 +44,7 @@ def settings_of(quiz: Quiz) -> dict[str, str]:
               "feedback": quiz.feedback, "pass_percent": f"{quiz.pass_percent:g}",
               "time_limit_minutes": str(quiz.time_limit_minutes), "attempts": str(quiz.attempts_allowed),
               "xp": str(quiz.xp), "questions_per_page": str(quiz.per_page),
-              "opens": quiz.opens_at.strftime("%Y-%m-%dT%H:%M") if quiz.opens_at else "",
-              "closes": quiz.closes_at.strftime("%Y-%m-%dT%H:%M") if quiz.closes_at else ""}
+              "opens": local_input(quiz.opens_at), "closes": local_input(quiz.closes_at)}
     for name in SWITCHES:
         fields[name] = "on" if getattr(quiz, name) else ""
     for language, text in (quiz.translations or {}).items():
@@ -74,7 +76,7 @@ def _table(fields: dict[str, str], top: dict, problems: dict[str, str]) -> dict:
         top.pop(name, None)
         if fields[name]:
             try:
-                top[name] = datetime.fromisoformat(fields[name]).replace(second=0, microsecond=0, tzinfo=None)
+                top[name] = from_local_input(fields[name])
             except ValueError:
                 problems[name] = _l("Write a date and time such as 2025-09-01T09:00.")
     for name in SWITCHES:

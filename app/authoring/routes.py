@@ -107,8 +107,7 @@ def edit_lesson(slug, lesson_slug):
     return render_template("authoring/lesson.html", course=course, lesson=lesson, fields=fields,
                            problems=step.problems, preview=shown, preview_page=preview_page, draft=step.draft,
                            check_count=count, editor_languages=editor.LANGUAGES, language_names=LANGUAGE_NAMES,
-                           untranslated=editor.untranslated(fields), form=form,
-                           field_name=editor.name, check_name=editor.check_name)
+                           untranslated=editor.untranslated(fields), form=form)
 
 
 def _lesson_image(fields: dict[str, str]) -> Step:

@@ -7,9 +7,10 @@ translation changes only what is shown.
 """
 from datetime import datetime
 
+from babel.dates import get_timezone_location
 from flask_babel import get_locale
 
-from app.core.clock import to_local, utcnow, zone as university_zone
+from app.core.clock import to_local, to_utc, utcnow, zone as university_zone
 
 
 def N_(message: str) -> str:
@@ -123,6 +124,12 @@ def zone_label() -> str:
     return f"{university_zone().key}, {zone_offset()}"
 
 
+def zone_city() -> str:
+    """The place the university's time is named after, in the reader's language, for a form's labels:
+    'Almaty' ('Алматы' in Kazakh and Russian) for Asia/Almaty — whatever zone TIME_ZONE configures."""
+    return get_timezone_location(university_zone().key, locale=language(), return_city=True)
+
+
 def format_moment(value, zone: bool = False) -> str:
     """A stored UTC moment as the university's wall-clock time, the reader's way, to the minute;
     with `zone`, followed by the offset ('2024-12-09 10:00 (UTC+5)') where a reader elsewhere
@@ -139,6 +146,20 @@ def format_clock(value) -> str:
     return "" if value is None else to_local(value).strftime("%H:%M")
 
 
+# The one conversion of every form in which a person types a date and time (a datetime-local input):
+# the field shows the stored UTC moment on the university's clock and what is typed is read on it.
+
 def local_input(value) -> str:
     """A stored UTC moment as the value of a datetime-local input, in the university's time."""
     return "" if value is None else to_local(value).strftime("%Y-%m-%dT%H:%M")
+
+
+def from_local_input(text: str) -> datetime:
+    """A datetime-local value typed in the university's time, as the naive UTC moment we store (to the minute).
+
+    Raises ValueError when the text is not a date and time (or one so far off that UTC has no such moment)."""
+    typed = datetime.fromisoformat(text.strip()).replace(second=0, microsecond=0)
+    try:
+        return to_utc(typed)
+    except OverflowError:                       # 0001-01-01T00:00 east of Greenwich
+        raise ValueError(f"{text!r} is out of range") from None

@@ -14,11 +14,11 @@ from sqlalchemy import select
 
 from app.audit import service as audit
 from app.core.cache import cache
-from app.core.clock import now, to_utc, today
+from app.core.clock import now, today
 from app.core.confirm import confirmation_page, confirmed
 from app.core.exports import table_response
 from app.core.http import MAX_ID, date_arg, int_arg, int_field, kept_query, per_address
-from app.core.localize import tr
+from app.core.localize import from_local_input, tr
 from app.core.security import shared_page
 from app.coverage import events, service
 from app.coverage.models import ApiToken, Event
@@ -219,11 +219,11 @@ def report():
 
 # --- events and check-in -------------------------------------------------------------------------
 
-def _parse_moment(value: str) -> datetime | None:
-    """A datetime-local value typed in the university's time, as the UTC moment we store."""
+def _parse_moment(value: str | None) -> datetime | None:
+    """A datetime-local value typed in the university's time, as the UTC moment we store (None: unreadable)."""
     try:
-        return to_utc(datetime.fromisoformat(value))
-    except (TypeError, ValueError):
+        return from_local_input(value or "")
+    except ValueError:
         return None
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.core.clock import utcnow
 from app.core.confirm import confirmation_page, confirmed
+from app.core.db_helpers import commit_without_waiting_for_the_disk
 from app.core.http import address_key, kept_query, page_arg, safe_next
 from app.extensions import db
 from app.jobs import service as jobs
@@ -46,7 +47,7 @@ def _sign_in(user: User, *, remember: bool, method: str) -> None:
     chosen = request.cookies.get("language")
     if not user.language and chosen in current_app.config["LANGUAGES"]:
         user.language = chosen   # a language picked before signing in is the person's choice
-    db.session.commit()
+    commit_without_waiting_for_the_disk()   # nothing here is worth a worker's wait for the disk (db_helpers)
     logger.info("user %s signed in (%s)", user_id, method)
 
 

@@ -32,7 +32,8 @@ from app.people.models import ADMIN, STAFF, User, UserRole
 from app.plan.deliverable_models import (ACCEPTED, FILE, IN_PROGRESS, LINK, NOTE, OVERDUE, PLANNED, SUBMITTED,
                                          ActivityUnit, Deliverable, Evidence, ResponsibleUnit, UnitReporter)
 from app.plan.measures import Measure, provides
-from app.plan.models import DELIVERABLE, FEEDS, MEDIA_LOG, RISK_ANALYSIS, RISK_MAP, Activity, ActivityPeriod, Plan
+from app.plan.models import (DECLARATIONS, DELIVERABLE, FEEDS, MEDIA_LOG, POSITIONS, RISK_ANALYSIS, RISK_MAP, Activity,
+                              ActivityPeriod, Plan)
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,9 @@ MAX_TEXT = 2000
 FEED_LABELS = {RISK_ANALYSIS: _l("the register of corruption risks, when its map is approved"),
                RISK_MAP: _l("the approved map of corruption risks"),
                MEDIA_LOG: _l("the media log's summary of each month")}
+# The list a register activity keeps (its `fed_by` too), as the editor and the activity's page name it.
+LIST_LABELS = {DECLARATIONS: _l("declarations: who must declare income and expenses, and who did"),
+               POSITIONS: _l("positions equated to persons authorised to perform state functions")}
 # Spellings of the ACS in the plan's "Responsible" column that its list of abbreviations does not give.
 ALIASES = {"accs": "ACS"}
 
@@ -470,8 +474,9 @@ def history(deliverable: Deliverable) -> list[Change]:
 # --- periods a record of the ACS submits (an activity's `fed_by`) ------------------------------------------------
 
 def feed_label(feed: str) -> str:
-    """Which record submits an activity's periods, in the reader's language."""
-    return str(FEED_LABELS[feed]) if feed in FEED_LABELS else feed
+    """Which record submits a deliverable's periods, or which list a register keeps, in the reader's language."""
+    label = FEED_LABELS.get(feed) or LIST_LABELS.get(feed)
+    return str(label) if label else feed
 
 
 def fed_activity(plan: Plan, feed: str) -> Activity | None:

@@ -29,6 +29,24 @@ RISK_MAP = "risk-map"             # the approved map of corruption risks
 MEDIA_LOG = "media-log"           # the media monitoring log's monthly summary
 FEEDS = (RISK_ANALYSIS, RISK_MAP, MEDIA_LOG)
 
+# Which list a register activity keeps (the plan file's `fed_by` on a kind = "register" activity). The Section 1
+# pages find the list by this name, never by the activity's number.
+DECLARATIONS = "declarations"     # employees who must declare income and expenses, and the day each did
+POSITIONS = "positions"           # positions equated to persons authorised to perform state functions
+REGISTER_LISTS = (DECLARATIONS, POSITIONS)
+
+
+def register_list_without_fed_by(code: str, name: str) -> str:
+    """The list a register keeps when its plan file does not say (files written before registers named theirs).
+
+    The rule those files were read by, kept here once for the loader and migration 0029: 1.5 keeps the
+    declarations and 1.6 the positions (the numbers of the plan they were written for); any other register the
+    declarations if its name speaks of a declaration, else the positions."""
+    if code in ("1.5", "1.6"):
+        return DECLARATIONS if code == "1.5" else POSITIONS
+    return DECLARATIONS if "declaration" in (name or "").lower() else POSITIONS
+
+
 # How a participation row came to be.
 SOURCES = ("course", "quiz", "contest", "checkin", "survey", "club", "volunteering", "media", "game", "import", "manual")
 
@@ -97,7 +115,8 @@ class Activity(db.Model):
     name: Mapped[str] = mapped_column(Text)
     population: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(20), default=REACH, server_default=REACH)
-    fed_by: Mapped[str] = mapped_column(String(20), default="", server_default="")   # one of FEEDS, or ""
+    # one of FEEDS for a deliverable, one of REGISTER_LISTS for a register, else ""
+    fed_by: Mapped[str] = mapped_column(String(20), default="", server_default="")
     target_text: Mapped[str] = mapped_column(Text, default="")
     target_percent: Mapped[float | None] = mapped_column(Numeric(6, 2, asdecimal=False))
     form_of_completion: Mapped[str] = mapped_column(Text, default="")

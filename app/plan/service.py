@@ -14,8 +14,8 @@ from app.core.db_helpers import insert_ignoring_duplicates
 from app.extensions import db
 from app.people.models import STAFF, STUDENT
 from app.plan.deliverables import sync_plan
-from app.plan.models import (DELIVERABLE, EMPLOYEES, FEEDS, KINDS, POPULATIONS, REACH, STUDENTS, Activity, ActivityPeriod,
-                              Participation, Plan, SOURCES)
+from app.plan.models import (DELIVERABLE, EMPLOYEES, FEEDS, KINDS, POPULATIONS, REACH, REGISTER, REGISTER_LISTS, STUDENTS,
+                              Activity, ActivityPeriod, Participation, Plan, SOURCES, register_list_without_fed_by)
 from app.plan.terms import parse_term
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ class ActivitySpec:
     periods: list[tuple[date, date]]
     translations: dict = field(default_factory=dict)   # {language: {name, target_text, …}}
     kind: str = REACH
-    fed_by: str = ""          # which of the ACS's records submits its periods (FEEDS), or ""
+    fed_by: str = ""          # the record that submits a deliverable's periods (FEEDS), a register's list (REGISTER_LISTS)
 
 
 @dataclass
@@ -100,15 +100,7 @@ def read_plan(path: Path) -> PlanSpec:
         kind = item.get("kind", REACH)
         if kind not in KINDS:
             raise ContentError(path, reader.key_name("kind"), f"must be one of {', '.join(KINDS)}")
-        fed_by = item.get("fed_by", "")
-        if fed_by:
-            if fed_by not in FEEDS:
-                raise ContentError(path, reader.key_name("fed_by"), f"must be one of {', '.join(FEEDS)}")
-            if kind != DELIVERABLE:
-                raise ContentError(path, reader.key_name("fed_by"), 'only a kind = "deliverable" activity is fed by a record')
-            if fed_by in feeds:
-                raise ContentError(path, reader.key_name("fed_by"), f"{fed_by!r} already feeds activity {feeds[fed_by]}")
-            feeds[fed_by] = code
+        fed_by = _read_fed_by(path, reader, kind, code, feeds)
         percent = item.get("target_percent")
         if percent is not None and (isinstance(percent, bool) or not isinstance(percent, (int, float))
                                     or not 0 < percent <= 100):
@@ -137,6 +129,39 @@ def read_plan(path: Path) -> PlanSpec:
     for language, table in tables.items():
         _read_translation(path, language, table, spec)
     return spec
+
+
+def _read_fed_by(path, reader: TomlReader, kind: str, code: str, taken: dict[str, str]) -> str:
+    """The record that feeds a deliverable, or the list a register keeps (`taken`: value -> the activity that has it).
+
+    A register without `fed_by` (a file written before registers named their list) keeps the list
+    `register_list_without_fed_by` gives, decided here once."""
+    key = reader.key_name("fed_by")
+    fed_by = reader.text("fed_by", required=False)
+    if kind == REGISTER:
+        if fed_by in FEEDS:
+            raise ContentError(path, key, 'only a kind = "deliverable" activity is fed by a record')
+        if fed_by and fed_by not in REGISTER_LISTS:
+            raise ContentError(path, key, f"must be one of {', '.join(REGISTER_LISTS)}")
+        if not fed_by:
+            fed_by = register_list_without_fed_by(code, reader.text("name"))
+            if fed_by in taken:
+                raise ContentError(path, key, f"left out, it would be {fed_by!r}, which activity {taken[fed_by]} "
+                                              "already keeps: name the list this register keeps")
+        if fed_by in taken:
+            raise ContentError(path, key, f"{fed_by!r} is already kept by activity {taken[fed_by]}")
+    elif fed_by:
+        if fed_by in REGISTER_LISTS:
+            raise ContentError(path, key, 'only a kind = "register" activity keeps a list')
+        if fed_by not in FEEDS:
+            raise ContentError(path, key, f"must be one of {', '.join(FEEDS)}")
+        if kind != DELIVERABLE:
+            raise ContentError(path, key, 'only a kind = "deliverable" activity is fed by a record')
+        if fed_by in taken:
+            raise ContentError(path, key, f"{fed_by!r} already feeds activity {taken[fed_by]}")
+    if fed_by:
+        taken[fed_by] = code
+    return fed_by
 
 
 # What a plan's translation file may translate: the plan's own texts, and each activity's texts

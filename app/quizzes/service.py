@@ -24,7 +24,7 @@ from sqlalchemy.orm import joinedload
 from app.core import events
 from app.core.cache import immutables
 from app.core.clock import now as clock_now
-from app.core.db_helpers import dialect_insert, insert_ignoring_duplicates
+from app.core.db_helpers import commit_without_waiting_for_the_disk, dialect_insert, insert_ignoring_duplicates
 from app.core.localize import language, localized_question, translation
 from app.extensions import db
 from app.people.models import STUDENT, User, UserRole
@@ -404,14 +404,22 @@ def read_page(attempt: QuizAttempt, number: int, form, secret: str | bytes) -> t
 
 def parse_response(question: dict, tokens: InputTokens, form) -> tuple[object, bool]:
     """Read one question's answer from submitted form fields; return (response, was it understood)."""
+    # The value tokens (an HMAC each) are worked out only for a question that has an answer on the page: an
+    # autosave sends the whole page, most of it still unanswered early in an attempt.
     name = tokens.ref(question["key"])
     kind = question["type"]
-    meaning = tokens.values(question)
     if kind in ("single", "true_false"):
         raw = form.get(name, "")
-        return (meaning[raw], True) if raw in meaning else (None, raw == "")
+        if not raw:
+            return None, True
+        meaning = tokens.values(question)
+        return (meaning[raw], True) if raw in meaning else (None, False)
     if kind == "multiple":
-        picked = sorted({meaning[v] for v in form.getlist(name) if v in meaning})
+        ticked = form.getlist(name)
+        if not ticked:
+            return None, True
+        meaning = tokens.values(question)
+        picked = sorted({meaning[v] for v in ticked if v in meaning})
         return (picked or None), True
     if kind == "numeric":
         raw = form.get(name, "").strip().replace(",", ".").replace(" ", "")
@@ -425,11 +433,11 @@ def parse_response(question: dict, tokens: InputTokens, form) -> tuple[object, b
     if kind == "short_text":
         raw = form.get(name, "").strip()[:200]
         return (raw or None), True
-    chosen = {}
-    for index, slot in enumerate(tokens.slots(question)):
-        raw = form.get(slot, "")
-        if raw in meaning:
-            chosen[str(index)] = meaning[raw]
+    given = [form.get(slot, "") for slot in tokens.slots(question)]
+    if not any(given):
+        return None, True
+    meaning = tokens.values(question)
+    chosen = {str(index): meaning[raw] for index, raw in enumerate(given) if raw in meaning}
     return (chosen or None), True
 
 
@@ -446,7 +454,7 @@ def save_answers(attempt: QuizAttempt, responses: dict[str, object], now: dateti
             for key, response in responses.items() if key in drawn]
     if rows:   # one statement for the whole page: insert new answers, overwrite saved ones
         db.session.execute(_upsert_answer(), rows)
-    db.session.commit()
+    commit_without_waiting_for_the_disk()   # the page holds the answers until submitted (db_helpers)
 
 
 _UPSERTS: dict[str, object] = {}

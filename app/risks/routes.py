@@ -394,7 +394,7 @@ def minutes_file(hearing_id):
 @bp.route("/registers/<code>", methods=["GET", "POST"])
 @admin_required
 def register_list(code):
-    """A register activity's list: who must declare and who did (1.5), or the equated positions (1.6)."""
+    """A register activity's list: who must declare and who did, or the equated positions (its `fed_by`)."""
     plan = _plan()
     activity = _activity(plan, code, REGISTER)
     kind = service.register_kind(activity)

@@ -42,7 +42,8 @@ from app.plan import deliverables
 from app.plan import service as plan_service
 from app.plan.deliverable_models import Deliverable
 from app.plan.measures import Measure, provides
-from app.plan.models import MEDIA_LOG, REGISTER, RISK_ANALYSIS, RISK_MAP, UNITS, Activity, Plan
+from app.plan.models import (DECLARATIONS, MEDIA_LOG, POSITIONS, REGISTER, RISK_ANALYSIS, RISK_MAP, UNITS, Activity,
+                             Plan)
 from app.risks.models import (AREAS, DIRECTIONS, RISK_STATUSES, TONES, DeclarationDuty, EquatedPosition, Hearing,
                               MediaItem, Risk, RiskMap)
 
@@ -65,9 +66,6 @@ STATUS_LABELS = {"identified": _l("identified"), "measures planned": _l("measure
                  "accepted": _l("accepted as it is")}
 TONE_LABELS = {"positive": _l("positive"), "neutral": _l("neutral"), "negative": _l("negative")}
 
-# Which list a register activity keeps: the plan's 1.5 lists who must declare, 1.6 the equated positions.
-DECLARATIONS, POSITIONS = "declarations", "positions"
-REGISTER_BY_CODE = {"1.5": DECLARATIONS, "1.6": POSITIONS}
 HEARING_FOLDER = "hearings"
 
 
@@ -615,7 +613,7 @@ def units_measure(activity: Activity, as_of: date) -> Measure:
     return _units_measures([activity], as_of)[activity.id]
 
 
-# --- registers (1.5, 1.6) -------------------------------------------------------------------------
+# --- registers (declarations, positions) ----------------------------------------------------------
 
 def register_activities(plan: Plan) -> list[Activity]:
     return db.session.execute(select(Activity).where(Activity.plan_id == plan.id, Activity.kind == REGISTER,
@@ -623,10 +621,8 @@ def register_activities(plan: Plan) -> list[Activity]:
 
 
 def register_kind(activity: Activity) -> str:
-    """Which list a register activity keeps: the declarations of 1.5, or else the equated positions of 1.6."""
-    if activity.code in REGISTER_BY_CODE:
-        return REGISTER_BY_CODE[activity.code]
-    return DECLARATIONS if "declaration" in (activity.name or "").lower() else POSITIONS
+    """Which list a register activity keeps (DECLARATIONS or POSITIONS): the plan file's `fed_by`."""
+    return activity.fed_by
 
 
 def employees() -> list[User]:

@@ -8,7 +8,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import FreshUserClient, _empty_tables, base_config  # noqa: F401
+from tests.conftest import FreshUserClient, _empty_tables, base_config, shares_compiled_templates  # noqa: F401
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
@@ -26,8 +26,9 @@ def _missing(what: str):
 def live_server(schema, tmp_path_factory, snapshots):
     """The demo instance on a free loopback port, for the whole module."""
     folder = tmp_path_factory.mktemp("live")
-    app = create_app({**base_config(schema, folder), "WTF_CSRF_ENABLED": True, "SERVER_NAME": None,
-                      "TESTING": False, "LOGIN_LIMIT_PER_ADDRESS": "1000 per minute"})
+    app = shares_compiled_templates(create_app({
+        **base_config(schema, folder), "WTF_CSRF_ENABLED": True, "SERVER_NAME": None, "TESTING": False,
+        "LOGIN_LIMIT_PER_ADDRESS": "1000 per minute"}))
     with app.app_context():
         _empty_tables()
         demo = snapshots.run(app, app.test_cli_runner(), ("demo",))

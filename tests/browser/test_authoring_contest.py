@@ -4,11 +4,13 @@ finds it open for entries, in English and in Kazakh."""
 from datetime import timedelta
 
 from app.core.clock import utcnow
+from app.core.localize import local_input
 from tests.browser.conftest import check_accessibility
 
 
 def _moment(days: int) -> str:
-    return (utcnow() + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
+    """A moment `days` from now as typed into the form: on the university's clock."""
+    return local_input(utcnow() + timedelta(days=days))
 
 
 def test_an_officer_publishes_a_contest_with_a_weighted_rubric_that_a_student_enters(page_for):
@@ -21,7 +23,8 @@ def test_an_officer_publishes_a_contest_with_a_weighted_rubric_that_a_student_en
     page.fill("#brief", "Draw or write **one page** on what integrity looks like in a university.")
     page.select_option("#kind", "essay")
     page.fill("#submissions_open", _moment(-1))
-    page.fill("#submissions_close", _moment(20))
+    closes = _moment(20)
+    page.fill("#submissions_close", closes)
     page.fill("#judging_close", _moment(30))
     page.fill("#min_words", "50")
     page.fill("#max_words", "400")
@@ -64,6 +67,7 @@ def test_an_officer_publishes_a_contest_with_a_weighted_rubric_that_a_student_en
     page.wait_for_url("**/authoring/contests/integrity-poster/edit")
     assert page.locator(".flash", has_text="Published").is_visible()
     assert page.input_value("#criterion-0-weight") == "3"
+    assert page.input_value("#submissions_close") == closes                   # shown back as it was typed
 
     student = page_for("student1@sanaly.test")
     student.goto("/contests/")
@@ -71,6 +75,7 @@ def test_an_officer_publishes_a_contest_with_a_weighted_rubric_that_a_student_en
     assert student.locator(".rubric li", has_text="Idea").inner_text().count("weight 3") == 1
     assert student.locator("text=A diploma and a book").is_visible()
     assert student.locator("a", has_text="Enter the contest").is_visible()
+    assert student.locator("dd", has_text=closes.replace("T", " ") + " (UTC+5)").is_visible()   # the campus clock
     student.locator("footer").get_by_text("Қазақша").click()
     student.goto("/contests/integrity-poster/")
     assert student.locator("h1", has_text="Плакат: адалдық дегеніміз…").is_visible()

@@ -16,6 +16,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from app.core.clock import today, utcnow
+from app.core.localize import local_input
 
 PHONE = 390
 # "The question is published." / "Published: students now get version 3 of the quiz." (quiz drafts)
@@ -78,7 +79,8 @@ def _picture(tmp_path):
 
 
 def _moment(days: int) -> str:
-    return (utcnow() + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
+    """A moment `days` from now as typed into the form: on the university's clock."""
+    return local_input(utcnow() + timedelta(days=days))
 
 
 def _fits_a_phone(page) -> None:
