@@ -852,6 +852,13 @@ def test_an_event_is_stored_in_utc_with_its_actor_and_canonical_payload(app, mak
     assert event(1).occurred_at == datetime(2025, 3, 14, 9, 30, 0, 5)
 
 
+def test_an_event_recorded_with_no_details_has_no_actor_and_an_empty_subject_and_payload(app):
+    bare = audit.record("test.event", now=DAY)
+    db.session.commit()
+    assert (bare.actor_id, bare.subject, bare.payload) == (None, "", "{}")
+    assert audit.verify_chain().ok
+
+
 def test_a_write_on_a_new_day_over_a_broken_log_goes_ahead_without_a_checkpoint(app, caplog):
     write_events(3, now=datetime(2025, 3, 14, 22, 0))
     db.session.execute(text("UPDATE audit_events SET subject = 'x' WHERE seq = 2"))
