@@ -413,6 +413,22 @@ def test_after_publication_the_database_file_keeps_no_order_of_arrival(survey, m
     assert abs(layout_agreement(database, "file")) < 0.4
 
 
+def test_a_reader_that_keeps_the_log_from_being_emptied_at_publication_is_reported(survey, make_user, make_group,
+                                                                                   caplog):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write-ahead log")
+    answer_in_turn(survey, make_user, make_group, "reader")
+    reader = sqlite3.connect(db.engine.url.database)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM survey_responses").fetchone()      # holds its snapshot of the database
+    try:
+        service.publish(winter(survey), make_user(roles=("admin",)), datetime(2025, 1, 20))
+    finally:
+        reader.close()
+    assert [(r.levelname, r.getMessage()) for r in caplog.records if r.name == service.logger.name] == [
+        ("WARNING", "survey publication: a reader kept the write-ahead log from being truncated")]
+
+
 def test_a_backup_taken_before_publication_keeps_no_order_of_arrival(survey, runner, make_user, make_group, tmp_path):
     answer_in_turn(survey, make_user, make_group, "backup")
     result = runner.invoke(args=["backup", str(tmp_path / "backups")])
