@@ -866,7 +866,8 @@ def test_a_write_on_a_new_day_over_a_broken_log_goes_ahead_without_a_checkpoint(
     write_events(1, now=datetime(2025, 3, 15, 0, 5))
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 4
     assert db.session.scalar(select(func.count()).select_from(AuditCheckpoint)) == 0
-    assert "no daily audit checkpoint: the log does not verify (content does not match its hash)" in caplog.text
+    assert [(r.levelname, r.getMessage()) for r in caplog.records if r.name == audit.logger.name] == [
+        ("ERROR", "no daily audit checkpoint: the log does not verify (content does not match its hash)")]
 
 
 def test_a_one_event_log_is_signed_at_the_next_days_first_write_and_every_write_and_signature_is_logged(
