@@ -272,6 +272,13 @@ def test_an_answer_whose_faculty_was_removed_before_its_batch_counts_without_a_f
     assert sorted(faculties, key=str) == [energy] * (service.BATCH - 1) + [None]
 
 
+def test_a_student_in_no_group_answers_and_counts_without_a_faculty(survey, make_user):
+    wave = winter(survey)
+    service.respond(make_user(), wave, full_answers(survey), {}, DAY)
+    service.publish(wave, make_user(roles=("admin",)), datetime(2025, 1, 20))
+    assert db.session.execute(select(SurveyResponse.faculty_id)).scalars().all() == [None]
+
+
 def test_answers_sent_at_the_same_moment_are_each_written_once_and_in_full_batches(app, survey, make_user, make_group,
                                                                                    monkeypatch):
     count = 2 * service.BATCH + 2     # within the connection pool: every thread holds one at the barrier
