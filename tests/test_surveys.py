@@ -130,6 +130,15 @@ def test_each_refused_answer_says_why_and_stores_nothing(survey, make_user, make
     assert service.respondents(wave) == 1
 
 
+def test_an_answer_on_a_day_no_plan_covers_is_taken_and_counts_toward_no_activity(survey, make_user, make_group):
+    db.session.execute(text("UPDATE plans SET starts_on = '2030-09-01', ends_on = '2031-08-31'"))
+    db.session.commit()
+    wave = winter(survey)
+    service.respond(make_user(group=make_group("N-1")), wave, full_answers(survey), {}, DAY)
+    assert service.respondents(wave) == 1 and service.waiting(wave) == 1
+    assert db.session.scalar(select(func.count()).select_from(Participation)) == 0
+
+
 def test_publication_is_audited_once_with_the_wave_and_its_count(survey, make_user, make_group):
     wave = winter(survey)
     for i in range(3):
