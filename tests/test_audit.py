@@ -852,6 +852,13 @@ def test_an_event_is_stored_in_utc_with_its_actor_and_canonical_payload(app, mak
     assert event(1).occurred_at == datetime(2025, 3, 14, 9, 30, 0, 5)
 
 
+def test_an_event_recorded_with_no_details_has_no_actor_and_an_empty_subject_and_payload(app):
+    bare = audit.record("test.event", now=DAY)
+    db.session.commit()
+    assert (bare.actor_id, bare.subject, bare.payload) == (None, "", "{}")
+    assert audit.verify_chain().ok
+
+
 def test_a_write_on_a_new_day_over_a_broken_log_goes_ahead_without_a_checkpoint(app, caplog):
     write_events(3, now=datetime(2025, 3, 14, 22, 0))
     db.session.execute(text("UPDATE audit_events SET subject = 'x' WHERE seq = 2"))
@@ -859,7 +866,8 @@ def test_a_write_on_a_new_day_over_a_broken_log_goes_ahead_without_a_checkpoint(
     write_events(1, now=datetime(2025, 3, 15, 0, 5))
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 4
     assert db.session.scalar(select(func.count()).select_from(AuditCheckpoint)) == 0
-    assert "no daily audit checkpoint: the log does not verify (content does not match its hash)" in caplog.text
+    assert [(r.levelname, r.getMessage()) for r in caplog.records if r.name == audit.logger.name] == [
+        ("ERROR", "no daily audit checkpoint: the log does not verify (content does not match its hash)")]
 
 
 def test_a_one_event_log_is_signed_at_the_next_days_first_write_and_every_write_and_signature_is_logged(
@@ -1033,3 +1041,39 @@ def test_a_missing_event_is_named_by_the_sequence_it_breaks(app):
     events = audit.export_log()["events"]
     with pytest.raises(verify_audit.Problem, match="^event 4: sequence jumps from 2 to 4$"):
         verify_audit.replay(events)
+
+
+def test_a_log_with_no_checkpoint_yet_verifies_with_none_counted(app):
+    write_events(3)
+    report = audit.verify_chain()
+    assert (report.ok, report.events, report.checkpoints) == (True, 3, 0)
+
+
+def test_a_rewrite_is_reported_against_the_smallest_checkpoint_it_breaks(app):
+    write_events(2)
+    checkpoint_now()
+    write_events(2, now=DAY + timedelta(minutes=1))
+    checkpoint_now()
+    # The smaller checkpoint stored again, after the larger one (as a restore from a backup would).
+    smaller = db.session.execute(select(AuditCheckpoint).where(AuditCheckpoint.size == 2)).scalar_one()
+    copy = {c.name: getattr(smaller, c.name) for c in AuditCheckpoint.__table__.columns if c.name != "id"}
+    db.session.delete(smaller)
+    db.session.flush()
+    db.session.add(AuditCheckpoint(**copy))
+    db.session.commit()
+    db.session.execute(text("UPDATE audit_events SET payload = :p WHERE seq = 1"), {"p": '{"i":99}'})
+    db.session.commit()
+    forge_every_hash()
+    report = audit.verify_chain()
+    assert (report.ok, report.reason) == (
+        False, "the first 2 events are not the ones their signed checkpoint covers: the history was rewritten")
+
+
+def test_a_sequence_number_overwritten_with_text_is_named_as_it_stands(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL refuses text in an integer column")
+    write_events(3)
+    db.session.execute(text("UPDATE audit_events SET seq = '3: three' WHERE seq = 3"))
+    db.session.commit()
+    report = audit.verify_chain()
+    assert (report.ok, report.broken_seq, report.reason) == (False, 3, "sequence jumps from 2 to 3: three")

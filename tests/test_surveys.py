@@ -9,13 +9,13 @@ from itertools import combinations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import event, func, inspect, select, text
 
 from app.audit.models import AuditEvent
 from app.core.content import ContentError
 from app.extensions import db
 from app.plan.models import Activity, Participation
-from app.people.models import User
+from app.people.models import Faculty, User
 from app.quizzes.models import Quiz
 from app.surveys import service
 from app.surveys.loader import load_surveys, read_survey
@@ -130,6 +130,15 @@ def test_each_refused_answer_says_why_and_stores_nothing(survey, make_user, make
     assert service.respondents(wave) == 1
 
 
+def test_an_answer_on_a_day_no_plan_covers_is_taken_and_counts_toward_no_activity(survey, make_user, make_group):
+    db.session.execute(text("UPDATE plans SET starts_on = '2030-09-01', ends_on = '2031-08-31'"))
+    db.session.commit()
+    wave = winter(survey)
+    service.respond(make_user(group=make_group("N-1")), wave, full_answers(survey), {}, DAY)
+    assert service.respondents(wave) == 1 and service.waiting(wave) == 1
+    assert db.session.scalar(select(func.count()).select_from(Participation)) == 0
+
+
 def test_publication_is_audited_once_with_the_wave_and_its_count(survey, make_user, make_group):
     wave = winter(survey)
     for i in range(3):
@@ -155,6 +164,15 @@ def test_publication_refreshes_the_results_read_before_it(survey, make_user, mak
     assert service.cached_results(wave).respondents == service.MIN_CELL      # the sixth waits sealed
     service.publish(wave, make_user(roles=("admin",)), datetime(2025, 1, 20))
     assert service.cached_results(wave).respondents == service.MIN_CELL + 1
+
+
+def test_a_written_batch_refreshes_the_results_read_before_it(survey, make_user, make_group):
+    wave = winter(survey)
+    for i in range(service.BATCH - 1):
+        service.respond(make_user(group=make_group(f"R-{i}")), wave, full_answers(survey), {}, DAY)
+    assert service.cached_results(wave).respondents == 0                     # all four wait sealed
+    service.respond(make_user(group=make_group("R-last")), wave, full_answers(survey), {}, DAY)
+    assert service.cached_results(wave).respondents == service.BATCH         # the fifth completes the batch
 
 
 def test_the_response_cannot_be_joined_to_a_person(survey, make_user, make_group):
@@ -219,6 +237,55 @@ def test_answers_wait_sealed_until_a_batch_is_written_in_one_go(survey, make_use
     assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == service.BATCH
     assert sorted(db.session.execute(select(SurveyText.body)).scalars()) == [f"sealed idea {i}"
                                                                              for i in range(service.BATCH - 1)]
+
+
+def test_a_written_batch_leaves_no_sealed_answer_in_the_database_file(survey, make_user, make_group):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("reads SQLite's database file")
+
+    def as_most_builds(connection, _record):      # secure_delete off, unlike a build compiled with SECURE_DELETE
+        connection.execute("PRAGMA secure_delete=OFF")
+
+    event.listen(db.engine, "connect", as_most_builds)
+    db.session.remove()
+    db.engine.dispose()
+    survey = db.session.execute(select(Survey).where(Survey.slug == SLUG)).scalar_one()
+    wave = winter(survey)
+    sealed = set()
+    for i in range(service.BATCH):
+        service.respond(make_user(group=make_group(f"S-{i}")), wave, full_answers(survey, i),
+                        {"make-more-transparent": f"sealed idea {i}"}, DAY)
+        sealed |= set(db.session.execute(select(SurveyPending.sealed)).scalars())
+    db.session.commit()
+    assert service.waiting(wave) == 0 and len(sealed) == sum(range(1, service.BATCH))   # sealed anew at each answer
+    checkpoint = sqlite3.connect(db.engine.url.database)
+    assert checkpoint.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+    checkpoint.close()
+    database, wal = sqlite_files()
+    assert wal == b"" and [token for token in sealed if token.encode() in database] == []
+
+
+def test_an_answer_whose_faculty_was_removed_before_its_batch_counts_without_a_faculty(survey, make_user, make_group):
+    wave = winter(survey)
+    moved = make_user(group=make_group("LAW-1", faculty="Faculty of Law"))
+    service.respond(moved, wave, full_answers(survey), {}, DAY)          # waits sealed, naming the faculty
+    moved.group = make_group("ЭЭ-24-9")
+    db.session.commit()
+    db.session.execute(text("DELETE FROM groups WHERE code = 'LAW-1'"))
+    db.session.execute(text("DELETE FROM faculties WHERE name = 'Faculty of Law'"))
+    db.session.commit()
+    for i in range(service.BATCH - 1):
+        service.respond(make_user(group=make_group(f"F-{i}")), wave, full_answers(survey), {}, DAY)
+    energy = db.session.execute(select(Faculty.id).where(Faculty.name == "Faculty of Energy")).scalar_one()
+    faculties = db.session.execute(select(SurveyResponse.faculty_id)).scalars().all()
+    assert sorted(faculties, key=str) == [energy] * (service.BATCH - 1) + [None]
+
+
+def test_a_student_in_no_group_answers_and_counts_without_a_faculty(survey, make_user):
+    wave = winter(survey)
+    service.respond(make_user(), wave, full_answers(survey), {}, DAY)
+    service.publish(wave, make_user(roles=("admin",)), datetime(2025, 1, 20))
+    assert db.session.execute(select(SurveyResponse.faculty_id)).scalars().all() == [None]
 
 
 def test_answers_sent_at_the_same_moment_are_each_written_once_and_in_full_batches(app, survey, make_user, make_group,
@@ -411,6 +478,22 @@ def test_after_publication_the_database_file_keeps_no_order_of_arrival(survey, m
     database, wal = sqlite_files()
     assert wal == b"", "the write-ahead log still holds the commits in their order"
     assert abs(layout_agreement(database, "file")) < 0.4
+
+
+def test_a_reader_that_keeps_the_log_from_being_emptied_at_publication_is_reported(survey, make_user, make_group,
+                                                                                   caplog):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write-ahead log")
+    answer_in_turn(survey, make_user, make_group, "reader")
+    reader = sqlite3.connect(db.engine.url.database)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM survey_responses").fetchone()      # holds its snapshot of the database
+    try:
+        service.publish(winter(survey), make_user(roles=("admin",)), datetime(2025, 1, 20))
+    finally:
+        reader.close()
+    assert [(r.levelname, r.getMessage()) for r in caplog.records if r.name == service.logger.name] == [
+        ("WARNING", "survey publication: a reader kept the write-ahead log from being truncated")]
 
 
 def test_a_backup_taken_before_publication_keeps_no_order_of_arrival(survey, runner, make_user, make_group, tmp_path):
