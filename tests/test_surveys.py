@@ -265,6 +265,19 @@ def test_a_written_batch_leaves_no_sealed_answer_in_the_database_file(survey, ma
     assert wal == b"" and [token for token in sealed if token.encode() in database] == []
 
 
+@pytest.mark.parametrize("setting", [0, 1])
+def test_writing_a_batch_leaves_the_connections_secure_delete_as_it_was(survey, make_user, make_group, setting):
+    """A build that overwrites every delete keeps doing so after a batch; one that does not is not changed."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("an SQLite setting")
+    wave = winter(survey)
+    db.session.execute(text(f"PRAGMA secure_delete={setting}"))
+    for i in range(service.BATCH):
+        service.respond(make_user(group=make_group(f"D-{i}")), wave, full_answers(survey, i), {}, DAY)
+    assert service.waiting(wave) == 0
+    assert db.session.execute(text("PRAGMA secure_delete")).scalar() == setting
+
+
 def test_an_answer_whose_faculty_was_removed_before_its_batch_counts_without_a_faculty(survey, make_user, make_group):
     wave = winter(survey)
     moved = make_user(group=make_group("LAW-1", faculty="Faculty of Law"))

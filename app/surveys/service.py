@@ -146,12 +146,14 @@ def _take_pool(wave_id: int) -> list[dict]:
 
     sqlite = db.session.get_bind().dialect.name == "sqlite"
     if sqlite:
-        # Overwrite the sealed rows in place instead of leaving them on free pages.
+        # Overwrite the sealed rows in place instead of leaving them on free pages; then the connection's
+        # setting as it was (a build may have it on for every delete).
+        before = db.session.execute(text("PRAGMA secure_delete")).scalar()
         db.session.execute(text("PRAGMA secure_delete=ON"))
     sealed = db.session.execute(delete(SurveyPending).where(SurveyPending.wave_id == wave_id)
                                 .returning(SurveyPending.sealed)).scalars().all()
     if sqlite:
-        db.session.execute(text("PRAGMA secure_delete=OFF"))
+        db.session.execute(text(f"PRAGMA secure_delete={int(before)}"))
     opened = []
     for token in sealed:
         try:
