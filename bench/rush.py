@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import FLASK, ROOT, free_port, peak_rss_mb, start_gunicorn, workers_of  # noqa: E402
+from run import FLASK, ROOT, analyze, free_port, peak_rss_mb, start_gunicorn, workers_of  # noqa: E402
 
 CSRF = re.compile(rb'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -169,6 +169,7 @@ def main() -> int:
     subprocess.run(FLASK + ["seed-scale", "--students", str(args.size)], cwd=ROOT, env=env, check=True,
                    capture_output=True)
     subprocess.run(FLASK + ["demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    analyze(env)
 
     timings: dict[str, list[float]] = {}
     errors: dict[str, int] = {}
