@@ -1,9 +1,9 @@
 """The integrity-hour rush: a year's intake in the same quiz within minutes.
 
-    python bench/rush.py [--students 2000] [--spread 120] [--think 20] [--size 20000] [--two-hosts]
+    python bench/rush.py [--students 2000] [--spread 120] [--think 20] [--size 20000] [--workers 2] [--two-hosts]
 
 Builds a national-size instance (`seed-scale --size`; SQLite in a temporary folder, or the
-database in DATABASE_URL, which is wiped), serves it with gunicorn (2 sync workers on 127.0.0.1)
+database in DATABASE_URL, which is wiped), serves it with gunicorn (`--workers` sync workers on 127.0.0.1, 2 by default)
 and lets `--students` simulated students arrive evenly over `--spread` seconds. Each one signs in,
 starts the integrity-hour attempt, answers its 15 questions one by one — every answer is an
 autosave of the page, as the browser sends it, after a think time of `--think` seconds on average
@@ -156,6 +156,7 @@ def main() -> int:
     parser.add_argument("--spread", type=float, default=120, help="seconds over which they arrive")
     parser.add_argument("--think", type=float, default=20, help="mean seconds between two answers")
     parser.add_argument("--size", type=int, default=20000, help="students in the instance")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn's sync workers (one host)")
     parser.add_argument("--two-hosts", action="store_true", help="two hosts behind nginx instead of one gunicorn")
     args = parser.parse_args()
 
@@ -192,7 +193,7 @@ def main() -> int:
         port, stop = site.port, site.__exit__
     else:
         port = free_port()
-        server = start_gunicorn("wsgi:app", port, env)
+        server = start_gunicorn("wsgi:app", port, env, args.workers)
 
         def stop():
             server.send_signal(signal.SIGTERM)
@@ -210,7 +211,7 @@ def main() -> int:
         stop()
 
     cores = os.cpu_count()
-    serving = "two hosts behind nginx, 1 sync worker each" if args.two_hosts else "gunicorn 2 sync workers"
+    serving = "two hosts behind nginx, 1 sync worker each" if args.two_hosts else f"gunicorn {args.workers} sync workers"
     print(f"\nIntegrity-hour rush · {database} · {args.size} students in the instance · {serving} · "
           f"{cores} cores\n{args.students} students arriving over {args.spread:g} s, {args.think:g} s mean think time "
           f"between answers\n")
