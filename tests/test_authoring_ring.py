@@ -187,3 +187,10 @@ def test_a_set_made_in_the_browser_exports_with_its_picture_and_plays_it(officer
     auth.login(officer.email)
     assert client.post("/authoring/brainring/ring-2026/retire", data={"confirmed": "yes"}).status_code == 302
     assert _ring().retired and _audits("content.retired", "brainring:ring-2026") == 1
+
+
+def test_a_preview_of_fields_that_do_not_check_says_so_and_keeps_what_was_typed(officer, client):
+    page = _post(client, "/authoring/brainring/new", {**NEW, "title": "", "action": "preview-kk"}).get_data(as_text=True)
+    assert "The preview needs the fields marked below corrected first" in page
+    assert 'id="preview-title"' not in page and "Two questions." in page
+    assert 'id="title-error"' in page

@@ -200,3 +200,10 @@ def test_a_survey_made_in_the_browser_exports_in_the_file_layout_and_reads_back_
     assert spec["questions"] == survey.questions and spec["translations"] == survey.translations
     assert client.post("/authoring/survey/campus-climate-2026/retire", data={"confirmed": "yes"}).status_code == 302
     assert _survey("campus-climate-2026").retired and _audits("content.retired", "survey:campus-climate-2026") == 1
+
+
+def test_a_preview_of_fields_that_do_not_check_says_so_and_keeps_what_was_typed(officer, client):
+    page = client.post("/authoring/surveys/new", data={**NEW, "title": "", "action": "preview-kk"}).get_data(as_text=True)
+    assert "The preview needs the fields marked below corrected first" in page
+    assert 'id="preview-title"' not in page and "Five minutes, no names." in page
+    assert 'id="title-error"' in page

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from app.authoring import bp, service
 from app.authoring import rings as ring_editor
 from app.authoring import surveys as survey_editor
-from app.authoring.editor_flow import EditorFlow, Step, take_step
+from app.authoring.editor_flow import EditorFlow, Step, previewed, take_step
 from app.authoring.routes import LANGUAGE_NAMES, answer, submitted
 from app.brainring.service import picture_file
 from app.core.clock import now
@@ -53,9 +53,8 @@ def edit_survey(slug):
         if not action.startswith("preview"):
             return Step(fields)
         outcome = survey_editor.check(dict(fields), survey)
-        shown = _survey_preview(outcome.spec, action.removeprefix("preview").lstrip("-")) \
-            if outcome.spec is not None else None
-        return Step(fields, problems=outcome.problems, preview=shown)
+        language = action.removeprefix("preview").lstrip("-")
+        return previewed(fields, outcome.spec, outcome.problems, lambda spec: _survey_preview(spec, language))
 
     step = take_step(EditorFlow(
         read=survey_editor.fields_from, opening=lambda: survey_editor.fields_of(survey) if survey else {},
@@ -117,9 +116,8 @@ def edit_ring(slug):
         if not action.startswith("preview"):
             return Step(fields)
         outcome = ring_editor.check(dict(fields), ring, **_folders())
-        shown = _ring_preview(outcome.spec, action.removeprefix("preview").lstrip("-")) \
-            if outcome.spec is not None else None
-        return Step(fields, problems=outcome.problems, preview=shown)
+        language = action.removeprefix("preview").lstrip("-")
+        return previewed(fields, outcome.spec, outcome.problems, lambda spec: _ring_preview(spec, language))
 
     step = take_step(EditorFlow(
         read=ring_editor.fields_from, opening=lambda: ring_editor.fields_of(ring) if ring else {},

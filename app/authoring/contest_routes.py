@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from app.authoring import bp, service
 from app.authoring import contests as editor
-from app.authoring.editor_flow import EditorFlow, Step, preview_refused, take_step
+from app.authoring.editor_flow import EditorFlow, previewed, take_step
 from app.authoring.routes import LANGUAGE_NAMES, answer, submitted
 from app.contests.service import phase
 from app.core.clock import now, today
@@ -48,9 +48,7 @@ def edit_contest(slug):
         language = action.removeprefix("preview-")
         language = language if language in editor.TRANSLATIONS else ""
         outcome = editor.check_contest(contest, fields, now=now())
-        if outcome.spec is None:
-            return Step(fields, problems=outcome.problems, notice=preview_refused(), failed=True)
-        return Step(fields, problems=outcome.problems, preview=(language, _student_page(outcome.spec, language)))
+        return previewed(fields, outcome.spec, outcome.problems, lambda spec: (language, _student_page(spec, language)))
 
     step = take_step(EditorFlow(
         read=editor.fields_from, opening=lambda: editor.fields_of(contest) if contest else editor.new_fields(today()),

@@ -35,6 +35,14 @@ def preview_refused() -> str:
     return _("The preview needs the fields marked below corrected first. Nothing you wrote is lost.")
 
 
+def previewed(fields: dict[str, str], checked: Any, problems: Mapping[str, str], show: Callable[[Any], Any]) -> "Step":
+    """A preview: the page as students will see it, drawn by `show` from what the fields' check gave; or, when the
+    fields did not check (`checked` is None), their problems with the message that the preview needs them first."""
+    if checked is None:
+        return Step(fields, problems=dict(problems), notice=preview_refused(), failed=True)
+    return Step(fields, problems=dict(problems), preview=show(checked))
+
+
 @dataclass
 class Step:
     """What one request to an editor comes to: the fields to show with their problems and the page's preview, a

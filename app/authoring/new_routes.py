@@ -9,7 +9,7 @@ from app.authoring import bp
 from app.authoring import lessons
 from app.authoring import new_items as creating
 from app.authoring import quizzes as quiz_editor
-from app.authoring.editor_flow import EditorFlow, Step, preview_refused, take_step
+from app.authoring.editor_flow import EditorFlow, Step, previewed, take_step
 from app.authoring.routes import (LANGUAGE_NAMES, submitted, answer, course_for_editing, lesson_preview_page,
                                   question_previews)
 from app.core.clock import now
@@ -67,9 +67,7 @@ def new_quiz():
 
     def preview(action, fields):
         spec, problems = creating.check_quiz(fields)
-        if spec is None:
-            return Step(fields, problems=problems, notice=preview_refused(), failed=True)
-        return Step(fields, problems=problems, preview=question_previews(spec["questions"][0]))
+        return previewed(fields, spec, problems, lambda checked: question_previews(checked["questions"][0]))
 
     step = take_step(_new_item(
         "quiz", read=creating.quiz_fields_from, opening=creating.new_quiz_fields, publish=creating.create_quiz,
