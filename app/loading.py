@@ -11,7 +11,7 @@ from app.authoring.service import FileDoor
 from app.brainring.loader import load_ring_sets, read_ring_set
 from app.contests.loader import load_contests
 from app.core import lint
-from app.core.content import ContentError, content_files, is_translation_file
+from app.core.content import TRANSLATION_LANGUAGES, ContentError, content_files, is_translation_file
 from app.core.uploads import LESSON_IMAGE_FOLDER
 from app.courses.loader import load_courses, read_course
 from app.plan.service import load_plans, read_plan
@@ -86,7 +86,7 @@ def _bank_words(questions: list[dict], top: dict, language: str | None) -> int:
 def _check_bank(where: str, spec: dict, single_answers: list[dict]) -> list[lint.Finding]:
     """Run the bank rules on one quiz or brain ring set: option lengths in each language, translations."""
     findings = []
-    for language in (None, *lint.LANGUAGES):
+    for language in (None, *TRANSLATION_LANGUAGES):
         items = []
         for question in single_answers:
             options = question["options"] if language is None else (

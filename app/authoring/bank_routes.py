@@ -12,7 +12,8 @@ from app.authoring import bp, service
 from app.authoring import rings as ring_editor
 from app.authoring import surveys as survey_editor
 from app.authoring.editor_flow import EditorFlow, Step, previewed, take_step
-from app.authoring.routes import LANGUAGE_NAMES, answer, submitted
+from app.authoring.languages import LANGUAGE_NAMES, TRANSLATIONS
+from app.authoring.routes import answer, submitted
 from app.brainring.service import picture_file
 from app.core.clock import now
 from app.core.uploads import UploadError
@@ -81,7 +82,7 @@ def edit_survey(slug):
 def _survey_preview(spec: dict, language: str) -> Markup:
     """The survey's page as a student reading in `language` sees it: the page's own words in that language, the
     survey's in it too, or in the original where it is not translated yet."""
-    asked = language if language in survey_editor.TRANSLATIONS else ""
+    asked = language if language in TRANSLATIONS else ""
     shown = survey_editor.preview(spec, asked if asked in spec["translations"] else "", now().date())
     with force_locale(asked or "en"):
         return Markup(render_template("authoring/survey_preview.html", survey=shown, wave=shown.wave,
@@ -145,7 +146,7 @@ def edit_ring(slug):
 def _ring_preview(spec: dict, language: str) -> Markup:
     """Each question as the projector shows it while open, with the players' answer pads, in `language` (the
     set's words in the original where they are not translated yet)."""
-    asked = language if language in ring_editor.TRANSLATIONS else ""
+    asked = language if language in TRANSLATIONS else ""
     language = asked if asked in spec["translations"] else ""
     title = (spec["translations"].get(language) or {}).get("title") or spec["title"]
     with force_locale(asked or "en"):

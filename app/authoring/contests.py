@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from app.audit import service as audit
 from app.authoring import files as content_files
+from app.authoring.languages import LANGUAGES, TRANSLATIONS, name
 from app.authoring.models import BROWSER, ContentDraft, ContentRevision
 from app.authoring.service import drop_draft, find_draft, keep_draft, record_revision
 from app.contests.loader import SLUG, apply_contest, read_contest
@@ -34,8 +35,6 @@ from app.core.localize import from_local_input, local_input
 from app.extensions import db
 from app.people.models import User
 
-TRANSLATIONS = ("kk", "ru")
-LANGUAGES = ("", *TRANSLATIONS)       # "": the contest's own text (English)
 TEXTS = ("title", "brief")
 MOMENTS = ("submissions_open", "submissions_close", "judging_close")
 INTEGERS = ("entries_per_person", "min_words", "max_words", "max_file_mb", "jurors_per_entry", "xp", "places")
@@ -47,11 +46,6 @@ CRITERION_TEXTS = ("title", "description")
 FIELD = re.compile(r"^((title|brief)(-(kk|ru))?|criterion-\d{1,2}-(key|weight|scale|(title|description)(-(kk|ru))?)"
                    r"|place-\d{1,2}-prize(-(kk|ru))?|" + "|".join(SETTINGS) + ")$")
 MOMENT_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-def name(base: str, language: str) -> str:
-    """The form field of `base` in `language` (`title`, `title-kk`)."""
-    return f"{base}-{language}" if language else base
 
 
 def criterion_name(index: int, part: str, language: str = "") -> str:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import service as audit
 from app.authoring import files as content_files
+from app.authoring.languages import LANGUAGES, TRANSLATIONS, name
 from app.authoring.models import BROWSER, ContentDraft, ContentRevision
 from app.authoring.service import drop_draft, find_draft, keep_draft, record_revision
 from app.core import markdown
@@ -26,16 +27,9 @@ from app.courses.models import Course, Lesson
 from app.extensions import db
 from app.people.models import User
 
-TRANSLATIONS = ("kk", "ru")
-LANGUAGES = ("", *TRANSLATIONS)       # "": the course's own language
 TEXT_FIELDS = ("title", "summary", "markdown")
 CHECK_TEXTS = ("question", "options", "explanation")
 CHECK_KEY = re.compile(r"^check\[(\d+)\](?:\.(\w+))?$")
-
-
-def name(base: str, language: str) -> str:
-    """The form field of `base` in `language` (`title`, `title-kk`)."""
-    return f"{base}-{language}" if language else base
 
 
 def check_name(index: int, part: str, language: str = "") -> str:

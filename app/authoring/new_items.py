@@ -28,6 +28,7 @@ from app.audit import service as audit
 from app.authoring import files as content_files
 from app.authoring import lessons
 from app.authoring import quizzes
+from app.authoring.languages import TRANSLATIONS, name
 from app.authoring.models import BROWSER, ContentDraft, ContentRevision
 from app.authoring.service import drop_draft, find_draft, keep_draft, record_revision
 from app.brainring.models import RingSet
@@ -42,18 +43,11 @@ from app.surveys.models import Survey
 
 logger = logging.getLogger(__name__)
 
-TRANSLATIONS = ("kk", "ru")
-LANGUAGES = ("", *TRANSLATIONS)
 LESSON = "lesson-"
 COURSE_TEXTS = ("title", "summary")
 COURSE_SETTINGS = ("slug", "activity", "audience", "order", "xp_per_lesson", "final_quiz")
 COURSE_FIELD = re.compile(r"^((title|summary)(-(kk|ru))?|" + "|".join(COURSE_SETTINGS) + ")$")
 QUIZ_SETTINGS = ("slug", "activity", "audience")
-
-
-def name(base: str, language: str) -> str:
-    """The form field of `base` in `language` (`title`, `title-kk`)."""
-    return f"{base}-{language}" if language else base
 
 
 @dataclass

@@ -10,6 +10,7 @@ from flask_wtf.file import FileField
 from sqlalchemy import select
 
 from app.authoring import plan_year
+from app.authoring.languages import LANGUAGE_NAMES, LANGUAGES
 from app.authoring.plan_year import PlanYearError
 from app.core.clock import now, today
 from app.core.confirm import confirmation_page, confirmed
@@ -21,9 +22,6 @@ from app.plan.models import FEEDS, KINDS, POPULATIONS, REGISTER_LISTS, Activity,
 from app.plan.service import activity_by_code
 
 bp = Blueprint("planyear", __name__, url_prefix="/admin/plan-year")
-
-LANGUAGE_NAMES = {"": "English", "kk": "Қазақша", "ru": "Русский"}
-
 
 class PlanFileForm(FlaskForm):
     plan_file = FileField()
@@ -98,7 +96,7 @@ def upload():
     form, checked, texts = PlanFileForm(), None, {}
     if request.method == "POST" and form.validate_on_submit():
         if request.form.get("action") == "load":
-            texts = {key: request.form.get(f"text-{key or 'plan'}", "") for key in ("", "kk", "ru")}
+            texts = {key: request.form.get(f"text-{key or 'plan'}", "") for key in LANGUAGES}
             try:
                 plan = plan_year.load_uploaded_plan(texts, actor=current_user, now=now())
                 db.session.commit()

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from app.audit import service as audit
 from app.authoring import files as content_files
+from app.authoring.languages import name as field_name
 from app.authoring.models import BROWSER
 from app.authoring.service import record_revision
 from app.core.clock import local_date
@@ -498,7 +499,7 @@ class PlanTextsChange:
 
 
 def _section_field(key: str, name: str, language: str = "") -> str:
-    return f"section-{key}-{name}" + (f"-{language}" if language else "")
+    return field_name(f"section-{key}-{name}", language)
 
 
 def plan_text_fields(plan: Plan) -> dict[str, str]:
@@ -622,7 +623,7 @@ def _problem_field(error: ContentError, rows: list[SectionChange]) -> str:
         row = next((r for r in rows if str(r.number) == found[1]), None)
         return _section_field(row.key, "title", language) if row else ""
     if key in PLAN_TRANSLATED:
-        return f"{key}-{language}" if language else key
+        return field_name(key, language)
     if key in PLAN_UNTRANSLATED and not language:
         return key
     return ""

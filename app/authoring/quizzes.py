@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import service as audit
 from app.authoring import files as content_files
+from app.authoring.languages import TRANSLATIONS, name
 from app.authoring.models import BROWSER, ContentDraft, ContentRevision
 from app.authoring.service import drop_draft, keep_draft, record_revision
 from app.core.content import ContentError
@@ -30,7 +31,6 @@ from app.quizzes.models import Quiz
 INTEGERS = ("time_limit_minutes", "attempts", "xp", "questions_per_page")
 MOMENTS = ("opens", "closes")
 SWITCHES = ("shuffle_questions", "shuffle_options")
-TRANSLATIONS = ("kk", "ru")
 
 
 def quiz_by_slug(slug: str) -> Quiz | None:
@@ -111,7 +111,7 @@ def _settings_into(files: dict[str, str], slug: str, fields: dict[str, str]) -> 
 def _settings_problem(error: ContentError, fields: dict[str, str]) -> dict[str, str]:
     language = next((lang for lang in TRANSLATIONS if error.path.endswith(f".{lang}.toml")), "")
     key = error.key if error.key in fields else "title"
-    return {f"{key}-{language}" if language else key: error.problem}
+    return {name(key, language): error.problem}
 
 
 CHOICES = {"grading": GRADING, "feedback": FEEDBACK}

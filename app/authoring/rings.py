@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from app.audit import service as audit
 from app.authoring import files as content_files
+from app.authoring.languages import TRANSLATIONS, name
 from app.authoring.models import BROWSER, ContentDraft, ContentRevision
 from app.authoring.service import drop_draft, find_draft, keep_draft, record_revision
 from app.brainring.loader import SLUG, apply_ring_set, read_ring_set
@@ -30,18 +31,12 @@ from app.core.uploads import RING_IMAGE_FOLDER, RING_IMAGE_PREFIX, store_image
 from app.extensions import db
 from app.people.models import User
 
-TRANSLATIONS = ("kk", "ru")
-LANGUAGES = ("", *TRANSLATIONS)
 TOP_TEXTS = ("title", "description")
 QUESTION_TEXTS = ("text", "options")
 QUESTION_PARTS = ("key", "answer", "seconds", "image", *QUESTION_TEXTS)
 DEFAULT_SECONDS = 20
 FIELD = re.compile(r"^(slug|activity|per_game|(title|description)(-(kk|ru))?"
                    r"|q-\d{1,2}-(key|answer|seconds|image|(text|options)(-(kk|ru))?))$")
-
-
-def name(base: str, language: str) -> str:
-    return f"{base}-{language}" if language else base
 
 
 def ring_by_slug(slug: str) -> RingSet | None:

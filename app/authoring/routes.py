@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from app.authoring import bp, service
 from app.authoring import lessons as editor
 from app.authoring import quizzes as quiz_editor
+from app.authoring.languages import LANGUAGE_NAMES, LANGUAGES, TRANSLATIONS
 from app.authoring.models import KIND_LABELS, KINDS
 from app.authoring.editor_flow import EditorFlow, Step, not_published, take_step
 from app.authoring.quizzes import DRAW, SETTINGS
@@ -24,9 +25,6 @@ from app.extensions import db
 from app.people.access import ensure, role_required
 from app.people.models import ADMIN, EDITOR
 from app.quizzes.service import item_statistics, preview_question
-
-LANGUAGE_NAMES = {"": "English", "kk": "Қазақша", "ru": "Русский"}
-
 
 def course_for_editing(slug: str) -> Course:
     """The course named by `slug`, if it is published and the person may edit it (else 404 or 403)."""
@@ -106,7 +104,7 @@ def edit_lesson(slug, lesson_slug):
     count = editor.check_count(fields) + 1       # one empty check to fill in, without JavaScript
     return render_template("authoring/lesson.html", course=course, lesson=lesson, fields=fields,
                            problems=step.problems, preview=shown, preview_page=preview_page, draft=step.draft,
-                           check_count=count, editor_languages=editor.LANGUAGES, language_names=LANGUAGE_NAMES,
+                           check_count=count, editor_languages=LANGUAGES, language_names=LANGUAGE_NAMES,
                            untranslated=editor.untranslated(fields), form=form)
 
 
@@ -138,7 +136,7 @@ def answer(step: Step):
 def lesson_preview_page(shown: editor.Preview, language: str) -> Markup:
     """The lesson as a student reading in `language` sees it: the page's own words in that language too, around the
     lesson's text in it (or in the original, where the lesson is not translated yet)."""
-    language = language if language in editor.TRANSLATIONS else ""
+    language = language if language in TRANSLATIONS else ""
     with force_locale(language or "en"):
         return Markup(render_template("authoring/lesson_preview.html", preview=shown, language=language))
 
@@ -391,7 +389,7 @@ def question_previews(question: dict) -> list[tuple[str, Markup]]:
     """The question as a student sees it, in English and each language it is translated into: its text and the
     page's own words (hints, labels) in that language."""
     shown = []
-    for language in ("", "kk", "ru"):
+    for language in LANGUAGES:
         if language and language not in question.get("translations", {}):
             continue
         with force_locale(language or "en"):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import service as audit
 from app.authoring import files as content_files
+from app.authoring.languages import TRANSLATIONS, name
 from app.authoring.models import BROWSER, ContentDraft, ContentRevision
 from app.authoring.service import drop_draft, find_draft, keep_draft, record_revision
 from app.core.content import ContentError
@@ -26,8 +27,6 @@ from app.people.models import User
 from app.surveys.loader import SLUG, answers_would_change, apply_survey, read_survey
 from app.surveys.models import Survey, SurveyTaker, SurveyWave
 
-TRANSLATIONS = ("kk", "ru")
-LANGUAGES = ("", *TRANSLATIONS)
 TOP_TEXTS = ("title", "description")
 QUESTION_TEXTS = ("text", "help", "options", "labels")       # translated, side by side
 QUESTION_PARTS = ("key", "type", "required", "points", *QUESTION_TEXTS)
@@ -36,10 +35,6 @@ FIELD = re.compile(r"^(slug|activity|(title|description)(-(kk|ru))?|wave-\d{1,2}
                    r"|q-\d{1,2}-(key|type|required|points|(text|help|options|labels)(-(kk|ru))?))$")
 LOCKED = _l("This question already has answers, which are stored by option number: its type, options and "
             "points cannot change. Add a new question instead.")
-
-
-def name(base: str, language: str) -> str:
-    return f"{base}-{language}" if language else base
 
 
 def survey_by_slug(slug: str) -> Survey | None:

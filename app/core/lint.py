@@ -18,8 +18,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-LANGUAGES = ("kk", "ru")
-LANGUAGE_NAMES = {"kk": "Kazakh", "ru": "Russian"}
+from app.core.content import TRANSLATION_LANGUAGES
+
+LANGUAGE_NAMES = {"kk": "Kazakh", "ru": "Russian"}     # as the linter's findings (in English) name them
 SIGNIFICANCE = 0.05          # the binomial test's level for option-length bias
 DUPLICATE_SIMILARITY = 0.8   # items at least this similar (see item_similarity) are the same item
 MIN_LESSON_WORDS = 600
@@ -180,7 +181,7 @@ def missing_translations(where: str, top: dict, top_fields: dict, questions: lis
     question carries its own {"translations": {language: {field: …}}}.
     """
     findings = []
-    for language in LANGUAGES:
+    for language in TRANSLATION_LANGUAGES:
         name = LANGUAGE_NAMES[language]
         if language not in top:
             findings.append(Finding(where, "translation", f"has no {name} version"))
@@ -314,7 +315,7 @@ def draft_markers(where: str, markdown: str) -> list[Finding]:
 def missing_lesson_translations(where: str, present: set[str]) -> list[Finding]:
     """Report a lesson without its Kazakh or its Russian version."""
     return [Finding(where, "translation", f"has no {LANGUAGE_NAMES[language]} version")
-            for language in LANGUAGES if language not in present]
+            for language in TRANSLATION_LANGUAGES if language not in present]
 
 
 # --- plans ----------------------------------------------------------------------------------------
@@ -329,7 +330,7 @@ def missing_plan_translations(where: str, original: dict, activities: list[tuple
     A text that is empty in the original needs no translation.
     """
     findings = []
-    for language in LANGUAGES:
+    for language in TRANSLATION_LANGUAGES:
         name, file = LANGUAGE_NAMES[language], where.replace(".toml", f".{language}.toml")
         if language not in translations:
             findings.append(Finding(where, "translation", f"has no {name} version ({file})"))

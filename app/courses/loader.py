@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core import markdown
 from app.core.clock import utcnow
-from app.core.content import ContentError, TomlReader, parse_toml, read_audience
+from app.core.content import TRANSLATION_LANGUAGES, ContentError, TomlReader, parse_toml, read_audience
 from app.courses.models import Course, Lesson, LessonVersion
 from app.extensions import db
 
@@ -24,7 +24,6 @@ logger = logging.getLogger(__name__)
 LESSON_FILE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 TRANSLATED_LESSON_FILE = re.compile(r"^\d{2}-[a-z0-9-]+\.[a-z]{2}\.md$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-LANGUAGES = ("kk", "ru")   # the languages a lesson may be translated into (the original is the course's language)
 
 
 @dataclass
@@ -118,8 +117,9 @@ def _course_translations(path: Path, data: dict) -> dict:
         raise ContentError(path, "translations", "must be tables such as [translations.ru] with title and summary")
     result = {}
     for language, table in raw.items():
-        if language not in LANGUAGES or not isinstance(table, dict):
-            raise ContentError(path, f"translations.{language}", f"the language must be one of {', '.join(LANGUAGES)}")
+        if language not in TRANSLATION_LANGUAGES or not isinstance(table, dict):
+            raise ContentError(path, f"translations.{language}",
+                               f"the language must be one of {', '.join(TRANSLATION_LANGUAGES)}")
         reader = TomlReader(path, table, f"translations.{language}.")
         result[language] = {"title": reader.text("title"), "summary": reader.text("summary", required=False)}
     return result
@@ -151,7 +151,7 @@ def read_course(folder: Path) -> CourseSpec:
             raise ContentError(path, "", f"lesson number {number:02d} is also used by {numbers[number]}")
         numbers[number] = path.name
         lesson = read_lesson(path, number, match[2])
-        for language in LANGUAGES:
+        for language in TRANSLATION_LANGUAGES:
             translated = path.with_name(f"{path.stem}.{language}.md")
             if translated.exists():
                 lesson.translations[language] = read_translation(translated, lesson)
