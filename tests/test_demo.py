@@ -273,3 +273,47 @@ def test_a_demo_contest_keeps_its_phase_for_a_day_even_when_its_files_window_is_
             assert windows.submissions_close <= now
         else:
             assert windows.submissions_open <= now
+
+
+def test_the_demo_keeps_the_open_survey_wave_and_the_open_check_in_open_for_a_day(app, runner):
+    """Made just after the university's midnight on the open survey wave's last day, the demo would see the wave close
+    before the day is out (and a check-in open for six hours close overnight): both stay open at least another day."""
+    from app.demo.plan import STAYS_OPEN
+
+    # 15 January 2027, 00:30 in the university: the last day of the winter wave (15 January 2025 in the seed).
+    now = datetime(2027, 1, 15, 0, 30, tzinfo=UNIVERSITY).astimezone(timezone.utc).replace(tzinfo=None)
+    at(app, now)
+    run_demo(runner)
+    assert_the_calendar_agrees_with(now)
+    today, a_day_later = to_local(now).date(), to_local(now + STAYS_OPEN).date()
+
+    for slug in ("perception-survey-2024-2025", "clean-session-survey"):
+        waves = db.session.execute(select(Survey).where(Survey.slug == slug)).scalar_one().waves
+        open_now = [wave for wave in waves if wave.is_open(today)]
+        assert len(open_now) == 1 and open_now[0].is_open(a_day_later), slug
+        assert sum(1 for wave in waves if wave.is_open(a_day_later)) == 1, slug
+    winter = next(w for w in db.session.execute(select(Survey).where(Survey.slug == "perception-survey-2024-2025"))
+                  .scalar_one().waves if w.key == "winter-2024-2025")
+    assert winter.is_open(today) and winter.published_at is None and surveys.respondents(winter) == 11
+
+    round_table = db.session.execute(select(Event).where(Event.title.like("Round table%"))).scalar_one()
+    assert round_table.starts_at <= now and now + STAYS_OPEN <= round_table.ends_at
+
+
+def test_a_survey_wave_kept_open_a_day_longer_still_closes_before_the_next_one_opens(app):
+    """The next wave opened the day after the wave open today closed in the file: it still opens after it closes."""
+    from types import SimpleNamespace
+
+    from app.demo.surveys import _calendar_waves
+    from app.surveys.models import SurveyWave
+
+    spec = {"title": "Survey", "translations": {}, "waves": [
+        {"key": "first", "title": "First", "opens_on": date(2025, 1, 2), "closes_on": date(2025, 1, 15)},
+        {"key": "second", "title": "Second", "opens_on": date(2025, 1, 16), "closes_on": date(2025, 1, 16)}]}
+    survey = Survey(slug="survey", waves=[SurveyWave(key="first"), SurveyWave(key="second")])
+    for today, first, second in ((date(2025, 1, 14), (date(2025, 1, 2), date(2025, 1, 15)), (date(2025, 1, 16),) * 2),
+                                 (date(2025, 1, 15), (date(2025, 1, 2), date(2025, 1, 16)), (date(2025, 1, 17),) * 2)):
+        calendar = SimpleNamespace(today=today, plan=SimpleNamespace(starts_on=date(2024, 9, 1)), shift=lambda value: value)
+        _calendar_waves(calendar, survey, spec)
+        by_key = {wave.key: (wave.opens_on, wave.closes_on) for wave in survey.waves}
+        assert by_key == {"first": first, "second": second}, today

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from app.contests import service
 from app.contests.loader import read_contest
 from app.contests.models import Entry, JuryAssignment
+from app.demo.plan import STAYS_OPEN
 from app.extensions import db
 from app.people.models import User
 
@@ -93,9 +94,6 @@ def _enter(user, contest, draft, cover, now, folder):
     return outcome.entry
 
 
-STAYS_OPEN = timedelta(days=1)
-
-
 @dataclass
 class Windows:
     """A contest's dates: entries open and close, judging closes, results are announced."""
@@ -118,8 +116,7 @@ def _windows(calendar, spec: dict, wanted: str) -> Windows:
     with the dates whenever the calendar allows it)."""
     now, today = calendar.now, calendar.today
     file = _file_windows(calendar, spec)
-    # A phase that would end within a day does not fit: whoever opens the demo (or a test run) must find the
-    # contest still in it an hour later.
+    # A phase that would end within a day (STAYS_OPEN) does not fit.
     fits = {"published": file.judging_close <= now and file.results_on <= today,
             "judging": file.submissions_close <= now and now + STAYS_OPEN < file.judging_close,
             "submissions": file.submissions_open <= now and now + STAYS_OPEN < file.submissions_close}[wanted]

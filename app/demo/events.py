@@ -1,5 +1,5 @@
 """Demo data for coverage: this academic year's events — those already held, with their attendance
-imported, those still ahead, and a round table open for check-in now.
+imported, those still ahead, and a round table open for check-in now and for a day (STAYS_OPEN).
 
 Every date comes from the demo's calendar: the integrity hour early in the year, the forum on
 International Anti-Corruption Day (9 December), Clean Session before the winter exams. An event
@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.coverage import events
 from app.coverage.models import CheckIn, Event
+from app.demo.plan import STAYS_OPEN
 from app.extensions import db
 from app.plan import service as plan_service
 from app.plan.models import Activity
@@ -61,7 +62,7 @@ def build(calendar, users: dict, admin) -> tuple[list[str], list[str]]:
     now = calendar.now.replace(second=0)
     event = existing.get((activity.id, ROUND_TABLE)) or events.create_event(
         activity, ROUND_TABLE, "Conference room 3", now, now, admin)
-    event.starts_at, event.ends_at = now - timedelta(hours=1), now + timedelta(hours=6)
+    event.starts_at, event.ends_at = now - timedelta(hours=1), now + STAYS_OPEN + timedelta(hours=1)
     db.session.commit()
     return ([f"events: {held} held with attendance, {upcoming} still ahead, “{ROUND_TABLE}” open now"],
             [f"Check-in open now at “{ROUND_TABLE}”: code {event.code} (or scan the QR on its page)"])

@@ -23,6 +23,9 @@ from app.plan.terms import academic_year_of
 SEED_PLAN = "ktu-2024-2025"
 SEED_YEARS = (2024, 2025)        # the calendar years of the seed's academic year
 _SEED_YEAR = re.compile(r"\b(%s)\b" % "|".join(str(year) for year in SEED_YEARS))
+# What the demo shows open (a contest's phase, a survey wave, a check-in) stays open at least this long after it is
+# made: whoever opens the demo (or a test run) must still find it open an hour later, not see it close at midnight.
+STAYS_OPEN = timedelta(days=1)
 
 
 def shift_text(text: str, years: int) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from app.demo.plan import STAYS_OPEN
 from app.extensions import db
 from app.reports import service as reports
 from app.reports.models import CLOSED, UNDER_REVIEW, Report
@@ -49,7 +50,10 @@ def _calendar_waves(calendar, survey: Survey, spec: dict) -> None:
     """Put the survey's titles and waves in the demo's academic year (the file's dates, moved).
 
     When no wave holds today, the next one this year opens early (a week ago, not before the
-    previous wave closed): its deadline stays the plan's, and student1 has a wave to answer."""
+    previous wave closed): its deadline stays the plan's, and student1 has a wave to answer.
+    The wave open today stays open at least another day (STAYS_OPEN): made on its last day (by the
+    university's date), the demo would see it close at midnight, so it closes tomorrow instead (and
+    a wave that would open by then opens the day after)."""
     survey.title = calendar.shift(spec["title"])
     survey.translations = {language: {**table, "title": calendar.shift(table.get("title", "")),
                                       "waves": calendar.shift(table.get("waves", {}))}
@@ -64,8 +68,17 @@ def _calendar_waves(calendar, survey: Survey, spec: dict) -> None:
         wave.opens_on, wave.closes_on = calendar.shift(item["opens_on"]), calendar.shift(item["closes_on"])
         previous_close = wave.closes_on if wave.closes_on < calendar.today else previous_close
     ahead = sorted((w for w in survey.waves if w.closes_on >= calendar.today), key=lambda w: w.opens_on)
-    if ahead and not ahead[0].is_open(calendar.today):
-        ahead[0].opens_on = max(previous_close + timedelta(days=1), calendar.today - timedelta(days=7))
+    if not ahead:
+        return
+    current, *later = ahead
+    if not current.is_open(calendar.today):
+        current.opens_on = max(previous_close + timedelta(days=1), calendar.today - timedelta(days=7))
+    if current.closes_on < calendar.today + STAYS_OPEN:
+        current.closes_on = calendar.today + STAYS_OPEN
+        for wave in later:
+            if wave.opens_on <= current.closes_on:       # the next wave still opens after it has closed
+                wave.opens_on = current.closes_on + timedelta(days=1)
+                wave.closes_on = max(wave.closes_on, wave.opens_on)
 
 
 def build(calendar, users: dict, admin) -> tuple[list[str], list[str]]:
