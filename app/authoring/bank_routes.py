@@ -12,7 +12,7 @@ from app.authoring import bp, service
 from app.authoring import rings as ring_editor
 from app.authoring import surveys as survey_editor
 from app.authoring.editor_flow import EditorFlow, Step, previewed, take_step
-from app.authoring.languages import LANGUAGE_NAMES, TRANSLATIONS
+from app.authoring.languages import TRANSLATIONS
 from app.authoring.routes import answer, submitted
 from app.brainring.service import picture_file
 from app.core.clock import now
@@ -74,7 +74,7 @@ def edit_survey(slug):
         "authoring/survey.html", survey=survey, fields=fields, problems=problems, preview=shown, draft=draft,
         form=form, types=SURVEY_TYPES, locked=survey_editor.locked_keys(survey),
         question_count=survey_editor.question_count(fields) + 1, wave_count=survey_editor.wave_count(fields) + 1,
-        language_names=LANGUAGE_NAMES, untranslated=survey_editor.untranslated(fields),
+        untranslated=survey_editor.untranslated(fields),
         provenance=service.provenance("survey", slug) if slug else None,
         editors=service.editors_of("survey", slug) if slug else [])
 
@@ -138,7 +138,7 @@ def edit_ring(slug):
     return render_template(
         "authoring/ring.html", ring=ring, fields=fields, problems=problems, preview=shown, draft=draft, form=form,
         question_count=count,
-        language_names=LANGUAGE_NAMES, untranslated=ring_editor.untranslated(fields),
+        untranslated=ring_editor.untranslated(fields),
         provenance=service.provenance("brainring", slug) if slug else None,
         editors=service.editors_of("brainring", slug) if slug else [])
 

@@ -9,7 +9,7 @@ from markupsafe import Markup
 from app.authoring import bp, service
 from app.authoring import contests as editor
 from app.authoring.editor_flow import EditorFlow, previewed, take_step
-from app.authoring.languages import LANGUAGE_NAMES, LANGUAGES, TRANSLATIONS
+from app.authoring.languages import TRANSLATIONS
 from app.authoring.routes import answer, submitted
 from app.contests.service import phase
 from app.core.clock import now, today
@@ -68,7 +68,7 @@ def edit_contest(slug):
     return render_template(
         "authoring/contest.html", contest=contest, fields=fields, problems=problems, preview=shown, draft=draft,
         form=form, criterion_count=editor.criterion_count(fields) + 1, place_count=editor.place_count(fields) + 1,
-        editor_languages=LANGUAGES, language_names=LANGUAGE_NAMES, untranslated=editor.untranslated(fields),
+        untranslated=editor.untranslated(fields),
         choices=editor.CHOICES, locked=editor.rubric_locked(contest, now()),
         criterion_name=editor.criterion_name,
         provenance=service.provenance("contest", contest.slug) if contest else None,

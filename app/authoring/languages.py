@@ -10,6 +10,11 @@ LANGUAGES = ("", *TRANSLATIONS)       # "": the item's own text (English)
 LANGUAGE_NAMES = {"": "English", "kk": "Қазақша", "ru": "Русский"}
 
 
+def template_languages() -> dict:
+    """The languages as the editors' pages name them (a context processor of the authoring and plan-year pages)."""
+    return {"editor_languages": LANGUAGES, "translation_languages": TRANSLATIONS, "language_names": LANGUAGE_NAMES}
+
+
 def name(base: str, language: str) -> str:
     """The form field of `base` in `language` (`title`, `title-kk`)."""
     return f"{base}-{language}" if language else base

@@ -10,7 +10,6 @@ from app.authoring import lessons
 from app.authoring import new_items as creating
 from app.authoring import quizzes as quiz_editor
 from app.authoring.editor_flow import EditorFlow, Step, previewed, take_step
-from app.authoring.languages import LANGUAGE_NAMES, LANGUAGES
 from app.authoring.routes import (submitted, answer, course_for_editing, lesson_preview_page,
                                   question_previews)
 from app.core.clock import now
@@ -55,7 +54,7 @@ def new_course():
     return render_template(
         "authoring/new_course.html", fields=fields, problems=step.problems, preview=shown,
         preview_page=preview_page, draft=step.draft, form=form,
-        editor_languages=LANGUAGES, language_names=LANGUAGE_NAMES, audiences=AUDIENCES,
+        audiences=AUDIENCES,
         quizzes=creating.quizzes_to_end_with(), check_count=lessons.check_count(lesson) + 1,
         untranslated=creating.course_untranslated(fields))
 
@@ -81,7 +80,7 @@ def new_quiz():
     fields = step.fields
     return render_template(
         "authoring/new_quiz.html", fields=fields, problems=step.problems, previews=step.preview or [],
-        draft=step.draft, form=form, language_names=LANGUAGE_NAMES, audiences=AUDIENCES,
+        draft=step.draft, form=form, audiences=AUDIENCES,
         choices=quiz_editor.CHOICES, types=quiz_editor.QUESTION_TYPES, untranslated=quiz_editor.untranslated(fields))
 
 
@@ -106,5 +105,5 @@ def course_settings(slug):
     fields = step.fields
     return render_template(
         "authoring/course_settings.html", course=course, fields=fields, problems=step.problems, draft=step.draft,
-        form=form, editor_languages=LANGUAGES, language_names=LANGUAGE_NAMES, audiences=AUDIENCES,
+        form=form, audiences=AUDIENCES,
         quizzes=creating.quizzes_to_end_with(), untranslated=creating.settings_untranslated(fields))

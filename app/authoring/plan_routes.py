@@ -10,7 +10,7 @@ from flask_wtf.file import FileField
 from sqlalchemy import select
 
 from app.authoring import plan_year
-from app.authoring.languages import LANGUAGE_NAMES, LANGUAGES
+from app.authoring.languages import LANGUAGES, template_languages
 from app.authoring.plan_year import PlanYearError
 from app.core.clock import now, today
 from app.core.confirm import confirmation_page, confirmed
@@ -22,6 +22,7 @@ from app.plan.models import FEEDS, KINDS, POPULATIONS, REGISTER_LISTS, Activity,
 from app.plan.service import activity_by_code
 
 bp = Blueprint("planyear", __name__, url_prefix="/admin/plan-year")
+bp.context_processor(template_languages)
 
 class PlanFileForm(FlaskForm):
     plan_file = FileField()
@@ -156,8 +157,7 @@ def edit_texts(slug):
         if not activity.retired:
             in_use[str(activity.section)] = in_use.get(str(activity.section), 0) + 1
     return render_template("plan/edit_texts.html", plan=plan, fields=fields, problems=problems, form=form,
-                           rows=plan_year.section_rows(plan), in_use=in_use, language_names=LANGUAGE_NAMES,
-                           new_row=plan_year.NEW_SECTION)
+                           rows=plan_year.section_rows(plan), in_use=in_use, new_row=plan_year.NEW_SECTION)
 
 
 def _activity_or_404(plan: Plan, code: str) -> Activity:
@@ -195,7 +195,7 @@ def edit_activity(slug, code):
     reading = plan_year.read_term(fields.get("term_text", ""), plan.starts_on, plan.ends_on)
     return render_template("plan/edit_activity.html", plan=plan, activity=activity, fields=fields, problems=problems,
                            reading=reading, form=form, kinds=KINDS, feeds=FEEDS, register_lists=REGISTER_LISTS,
-                           populations=POPULATIONS, language_names=LANGUAGE_NAMES,
+                           populations=POPULATIONS,
                            untranslated=plan_year.untranslated(fields), texts=plan_year.TRANSLATED_FIELDS)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from app.authoring import bp, service
 from app.authoring import lessons as editor
 from app.authoring import quizzes as quiz_editor
-from app.authoring.languages import LANGUAGE_NAMES, LANGUAGES, TRANSLATIONS
+from app.authoring.languages import LANGUAGES, TRANSLATIONS
 from app.authoring.models import KIND_LABELS, KINDS
 from app.authoring.editor_flow import EditorFlow, Step, not_published, take_step
 from app.authoring.quizzes import DRAW, SETTINGS
@@ -104,7 +104,7 @@ def edit_lesson(slug, lesson_slug):
     count = editor.check_count(fields) + 1       # one empty check to fill in, without JavaScript
     return render_template("authoring/lesson.html", course=course, lesson=lesson, fields=fields,
                            problems=step.problems, preview=shown, preview_page=preview_page, draft=step.draft,
-                           check_count=count, editor_languages=LANGUAGES, language_names=LANGUAGE_NAMES,
+                           check_count=count,
                            untranslated=editor.untranslated(fields), form=form)
 
 
@@ -328,7 +328,7 @@ def _render_quiz(quiz, form, fields, problems, draw, draw_problems):
     """The settings page: the draft, settings, the draw rules, and the item bank with each question's statistics."""
     rows = sorted({int(name.rsplit("-", 1)[1]) for name in draw})
     return render_template("authoring/quiz_settings.html", quiz=quiz, fields=fields, problems=problems, form=form,
-                           choices=quiz_editor.CHOICES, language_names=LANGUAGE_NAMES, draw=draw, draw_rows=rows,
+                           choices=quiz_editor.CHOICES, draw=draw, draw_rows=rows,
                            draw_problems=draw_problems, categories=quiz_editor.categories_of(quiz),
                            statistics={item.key: item for item in item_statistics(quiz)},
                            provenance=service.provenance("quiz", quiz.slug), parts=quiz_editor.draft_parts(quiz),
@@ -379,7 +379,7 @@ def quiz_question(slug, key):
         if question is not None and draft is None:
             previews = question_previews(question)
     return render_template("authoring/quiz_question.html", quiz=quiz, key=key, fields=fields, problems=problems,
-                           form=form, types=quiz_editor.QUESTION_TYPES, language_names=LANGUAGE_NAMES,
+                           form=form, types=quiz_editor.QUESTION_TYPES,
                            untranslated=quiz_editor.untranslated(fields), copied_from=request.args.get("copy"),
                            previews=previews, drafted=drafted, draft=draft,
                            others={name: p for name, p in parts.items() if name != part}, part_url=_part_url)
