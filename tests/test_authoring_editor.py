@@ -128,6 +128,21 @@ def test_lessons_are_reordered_and_retired_with_an_audit_event(officer, client):
     assert "published in the browser by" in page and "loaded from files" in page
 
 
+def test_a_whole_course_is_retired_from_its_page_and_its_file_does_not_bring_it_back(officer, client, runner):
+    page = client.get(f"/authoring/courses/{COURSE}/").get_data(as_text=True)
+    assert f'action="/authoring/course/{COURSE}/retire"' in page and "Retire this course" in page
+    client.post(f"/authoring/course/{COURSE}/retire", data={"confirmed": "yes"})
+    db.session.expire_all()
+    course = db.session.execute(select(Course).where(Course.slug == COURSE)).scalar_one()
+    assert course.retired and client.get(f"/courses/{COURSE}/").status_code == 404
+    assert (current_revision("course", COURSE).action, current_revision("course", COURSE).origin) == ("retired", BROWSER)
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "content.retired", AuditEvent.subject == f"course:{COURSE}")) == 1
+    assert f"course {COURSE}: not loaded: last changed in the browser" in runner.invoke(args=["load-content"]).output
+    db.session.expire_all()
+    assert db.session.execute(select(Course).where(Course.slug == COURSE)).scalar_one().retired
+
+
 def test_load_content_leaves_a_course_published_in_the_browser(officer, client, runner):
     publish(client, NEW_LESSON)
     result = runner.invoke(args=["load-content"])
