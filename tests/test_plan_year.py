@@ -1,4 +1,5 @@
 """The plan year: next year's plan from this one, an uploaded plan file, activities edited, a year closed."""
+import json
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -403,6 +404,9 @@ def test_headcounts_for_the_new_year_are_recorded_from_its_first_day(plan, clien
     assert client.post("/admin/plan-year/ktu-2024-2025/headcounts", data={f"g-{group.id}": "27"}).status_code == 302
     row = db.session.execute(select(Headcount).where(Headcount.group_id == group.id)).scalar_one()
     assert (row.value, row.effective_from, row.recorded_by_id) == (27, date(2024, 9, 1), officer.id)
+    event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "plan.headcounts")).scalar_one()
+    assert (event.subject, event.actor_id) == ("plan:ktu-2024-2025", officer.id)
+    assert json.loads(event.payload) == {"from": "2024-09-01", "groups": {"ЭЭ-25-1": 27}, "units": {}}
 
 
 def test_closing_asks_first_and_the_closed_plan_shows_its_kept_figures(plan, client, auth, officer, make_group):
