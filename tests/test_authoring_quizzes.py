@@ -1,6 +1,7 @@
 """The quiz editor: the quiz loader's checks at the field, no new question version, history and audit; drafts
 kept without touching what students get, published together as one version that open attempts do not follow."""
 import random
+import re
 from datetime import datetime
 
 import pytest
@@ -392,3 +393,30 @@ def test_an_attempt_started_before_a_publish_scores_on_its_version(officer, clie
     assert attempt.version_id == started_on and answer.points == answer.points_possible > 0
     later = quiz_service.start_attempt(make_user(), _quiz(), utcnow())
     assert later.version_id == quiz.current_version_id
+
+
+def test_the_item_bank_shows_each_questions_statistics_beside_it(officer, client, make_user):
+    for n, right in enumerate((True, True, False)):
+        attempt = quiz_service.start_attempt(make_user(), _quiz(), utcnow(), random.Random(n))
+        answers = {}
+        for entry in attempt.layout:
+            question = _quiz().current.question(entry["key"])
+            if question["type"] == "single":
+                answers[question["key"]] = question["answer"] if right else (question["answer"] + 1) % len(
+                    question["options"])
+        quiz_service.save_answers(attempt, answers, utcnow())
+        quiz_service.submit(attempt, utcnow())
+    db.session.commit()
+    statistics = {item.key: item for item in quiz_service.item_statistics(_quiz())}
+    given = [item for item in statistics.values() if item.given and item.facility is not None]
+    assert given, "the three attempts answered some questions"
+    page = client.get(f"/authoring/quizzes/{QUIZ}/settings").get_data(as_text=True)
+    for item in given:
+        row = re.search(rf'<tr id="item-{re.escape(item.key)}">(.*?)</tr>', page, re.S).group(1)
+        cells = re.findall(r'<td class="num">([^<]*)</td>', row)
+        discrimination = "—" if item.discrimination is None else f"{item.discrimination:.2f}"
+        assert cells == [str(item.given), f"{round(item.facility * 100)}%", discrimination], item.key
+    unanswered = next(q["key"] for q in _quiz().current.questions if q["key"] not in statistics
+                      or not statistics[q["key"]].given)
+    row = re.search(rf'<tr id="item-{re.escape(unanswered)}">(.*?)</tr>', page, re.S).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', row) == ["0", "—", "—"]
