@@ -85,6 +85,33 @@ def test_an_editor_without_the_quiz_cannot_change_it(app, client, auth, make_use
     assert client.get(f"/authoring/quizzes/{QUIZ}/settings").status_code == 403
 
 
+def test_an_officer_gives_a_quiz_to_an_editor_who_then_edits_it_and_no_other(app, client, auth, make_user, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
+    editor, officer = make_user(roles=("editor",)), make_user(roles=("admin",))
+    auth.login(editor.email)
+    assert client.post(f"/authoring/quiz/{QUIZ}/editors", data={"email": editor.email}).status_code == 403
+    auth.logout()
+    auth.login(officer.email)
+    page = client.get(f"/authoring/quizzes/{QUIZ}/settings").get_data(as_text=True)
+    assert f'action="/authoring/quiz/{QUIZ}/editors"' in page and "Only ACS officers edit it so far." in page
+    answer = client.post(f"/authoring/quiz/{QUIZ}/editors", data={"email": editor.email})
+    assert answer.status_code == 302 and answer.location.endswith(f"/authoring/quizzes/{QUIZ}/settings")
+    assert f"({editor.email})" in client.get(f"/authoring/quizzes/{QUIZ}/settings").get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "content.granted", AuditEvent.subject == f"quiz:{QUIZ}")) == 1
+    assert client.post("/authoring/quiz/no-such-quiz/editors", data={"email": editor.email}).status_code == 404
+    auth.logout()
+
+    auth.login(editor.email)
+    assert f"/authoring/quizzes/{QUIZ}/settings" in client.get("/authoring/").get_data(as_text=True)
+    fields = {**quiz_editor.settings_of(_quiz()), "pass_percent": "75", "action": "publish"}
+    assert client.post(f"/authoring/quizzes/{QUIZ}/settings", data=fields).status_code == 302
+    db.session.expire_all()
+    assert _quiz().pass_percent == 75 and current_revision("quiz", QUIZ).author_id == editor.id
+    assert client.get("/authoring/quizzes/fundamentals-final/settings").status_code == 403
+    assert 'action="/authoring/quiz/' not in client.get(f"/authoring/quizzes/{QUIZ}/settings").get_data(as_text=True)
+
+
 def test_a_quiz_retired_in_the_browser_stays_retired_until_the_file_is_forced(officer, client, runner):
     assert client.post(f"/authoring/quiz/{QUIZ}/retire").status_code == 200        # the "are you sure?" step
     db.session.expire_all()

@@ -334,7 +334,7 @@ def _render_quiz(quiz, form, fields, problems, draw, draw_problems):
                            draw_problems=draw_problems, categories=quiz_editor.categories_of(quiz),
                            statistics={item.key: item for item in item_statistics(quiz)},
                            provenance=service.provenance("quiz", quiz.slug), parts=quiz_editor.draft_parts(quiz),
-                           part_url=_part_url)
+                           part_url=_part_url, editors=service.editors_of("quiz", quiz.slug))
 
 
 @bp.route("/quizzes/<slug>/questions/new", methods=["GET", "POST"], defaults={"key": None})
