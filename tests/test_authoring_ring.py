@@ -144,6 +144,8 @@ def test_changing_a_set_from_files_leaves_games_already_opened_alone(officer, cl
     ring = _ring(SET)
     assert ring.questions[0]["seconds"] == 45 and ring.questions[1]["seconds"] == 20
     assert "+seconds = 45" in current_revision("brainring", SET).diff
+    history = client.get(f"/authoring/brainring/{SET}/history").get_data(as_text=True)
+    assert officer.full_name in history and "+seconds = 45" in history and "loaded from files" in history
     db.session.refresh(game)
     assert game.questions == played
 
