@@ -6,10 +6,12 @@ import pytest
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
+from app.authoring import files as content_files
 from app.authoring import lessons as editor
 from app.authoring.models import BROWSER, ContentGrant
 from app.authoring.service import can_edit, current_revision
 from app.loading import load_content
+from app.courses.loader import read_course
 from app.courses.models import Course, Lesson, LessonCompletion
 from app.extensions import db
 from tests.conftest import _empty_tables
@@ -55,6 +57,19 @@ def test_an_officer_publishes_a_new_lesson_that_students_then_read(officer, clie
     page = client.get(f"/courses/{COURSE}/gifts-after-exams").get_data(as_text=True)
     assert "Where the money goes" in page and "May you give your examiner a gift" in page
     assert "<script>alert" not in page
+
+
+def test_plus_signs_in_a_title_or_a_check_are_text_not_the_end_of_the_front_matter(officer, client, tmp_path):
+    fields = {**NEW_LESSON, "title": "C+++ and other grades", "check-0-explanation": "Gift +++ grade = bribe.",
+              "markdown": MARKDOWN + "\n\n+++\n\nA line of plus signs is text as well."}
+    assert publish(client, fields).status_code == 302
+    lesson = _lesson("gifts-after-exams")
+    assert lesson.current.title == "C+++ and other grades"
+    assert lesson.current.checks[0]["explanation"] == "Gift +++ grade = bribe."
+    assert lesson.current.markdown.endswith("+++\n\nA line of plus signs is text as well.")
+    content_files.write_files(tmp_path, content_files.all_files())     # the file door reads the same file back
+    spec = read_course(tmp_path / "courses" / COURSE)
+    assert next(l for l in spec.lessons if l.slug == "gifts-after-exams").title == "C+++ and other grades"
 
 
 def test_a_wrong_answer_number_is_reported_at_its_field_and_keeps_what_was_typed(officer, client):

@@ -56,12 +56,17 @@ class CourseSpec:
 
 
 def _split_front_matter(path: Path, text: str) -> tuple[dict, str]:
-    if not text.startswith("+++"):
+    """The front matter between the first line and the next line that is +++ alone, and the Markdown after it.
+
+    Only a whole line closes the front matter: "+++" inside a title, a check's text or an explanation is text.
+    """
+    lines = text.split("\n")
+    if lines[0].strip() != "+++":
         raise ContentError(path, "", "must start with TOML front matter between +++ lines")
-    parts = text.split("+++", 2)
-    if len(parts) < 3:
+    closing = next((number for number, line in enumerate(lines[1:], 1) if line.strip() == "+++"), None)
+    if closing is None:
         raise ContentError(path, "", "the front matter is not closed with a +++ line")
-    return parse_toml(path, parts[1]), parts[2].strip()
+    return parse_toml(path, "\n".join(lines[1:closing])), "\n".join(lines[closing + 1:]).strip()
 
 
 def _read_checks(path: Path, raw) -> list[dict]:
