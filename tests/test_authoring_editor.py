@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
+from app.core.content import ContentError
 from app.authoring import files as content_files
 from app.authoring import lessons as editor
 from app.authoring.models import BROWSER, ContentGrant
@@ -236,6 +237,34 @@ def test_an_image_uploaded_into_a_lesson_is_re_encoded_shown_and_exported(office
     assert load_content(root=tmp_path / "export")[1] == []
     assert (tmp_path / "uploads" / "lesson-images" / name).read_bytes().startswith(b"\xff\xd8")
     assert f"images/{name}" in _lesson("gifts-after-exams").current.markdown
+
+
+@pytest.mark.parametrize("picture, words", [
+    ("https://example.org/chart.png", "would not be shown"),
+    ("images/chart.png", "would not be shown"),
+    ("images/0123456789abcdef0123456789abcdef.jpg", "is not among the course"),
+])
+def test_a_picture_students_would_not_see_is_refused_at_the_text_and_nothing_is_lost(officer, client, picture, words):
+    markdown = NEW_LESSON["markdown"] + f"\n\n![A chart]({picture})\n"
+    page = publish(client, {**NEW_LESSON, "markdown": markdown}).get_data(as_text=True)
+    assert 'id="markdown-error"' in page and words in page and picture in page
+    assert "Where the money goes" in page and 'value="gifts-after-exams"' in page
+    assert db.session.execute(select(Lesson).where(Lesson.slug == "gifts-after-exams")).scalar() is None
+    translated = {**NEW_LESSON, "title-kk": "Емтиханнан кейінгі сыйлықтар", "markdown-kk": f"Мәтін.\n\n![Кесте]({picture})"}
+    page = publish(client, translated).get_data(as_text=True)
+    assert 'id="markdown-kk-error"' in page and words in page
+
+
+def test_the_file_door_refuses_a_lesson_whose_picture_is_not_in_the_courses_folder(tmp_path):
+    folder = tmp_path / "courses" / "pictures"
+    folder.mkdir(parents=True)
+    (folder / "course.toml").write_text('title = "Pictures"\n', encoding="utf-8")
+    (folder / "01-one.md").write_text('+++\ntitle = "One"\n+++\n\n![A chart](images/chart.jpg)\n', encoding="utf-8")
+    with pytest.raises(ContentError, match="is not among the course's pictures"):
+        read_course(folder)
+    (folder / "images").mkdir()
+    (folder / "images" / "chart.jpg").write_bytes(b"\xff\xd8")
+    assert read_course(folder).lessons[0].markdown == "![A chart](images/chart.jpg)"
 
 
 def test_a_file_that_is_not_an_image_is_refused_at_the_field(officer, client):

@@ -100,9 +100,22 @@ def read_lesson(path: Path, number: int, slug: str) -> LessonSpec:
     reader = TomlReader(path, meta)
     if not body:
         raise ContentError(path, "", "the lesson has no text after the front matter")
+    _check_pictures(path, body)
     return LessonSpec(number=number, slug=slug, title=reader.text("title"),
                       summary=reader.text("summary", required=False), markdown=body,
                       checks=_read_checks(path, meta.get("check")), digest=hashlib.sha256(raw).hexdigest())
+
+
+def _check_pictures(path: Path, body: str) -> None:
+    """A lesson shows only its own pictures, images/<name>.jpg in its course's images/ folder: an image from any
+    other address would be removed from the page, and one that is not there would show nothing."""
+    for address in markdown.image_addresses(body):
+        if not markdown.LESSON_IMAGE.match(address):
+            raise ContentError(path, "", f"the image {address or '(no address)'} would not be shown: a lesson shows "
+                                         "only its own pictures, written images/<name>.jpg (upload it into the lesson)")
+        if not (path.parent / address).is_file():
+            raise ContentError(path, "", f"the image {address} is not among the course's pictures (upload it into "
+                                         "the lesson, or put it in the course's images/ folder)")
 
 
 def read_translation(path: Path, original: LessonSpec) -> dict:
