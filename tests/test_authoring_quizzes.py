@@ -121,6 +121,9 @@ def test_a_quiz_retired_in_the_browser_stays_retired_until_the_file_is_forced(of
     assert _quiz().retired
     revision = current_revision("quiz", QUIZ)
     assert (revision.action, revision.origin) == ("retired", BROWSER)
+    history = client.get(f"/authoring/quiz/{QUIZ}/history").get_data(as_text=True)
+    assert f"retired in the browser by {officer.full_name}" in history
+    assert f"published in the browser by {officer.full_name}" not in history
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "content.retired", AuditEvent.subject == f"quiz:{QUIZ}")) == 1
     assert "not loaded: last changed in the browser" in runner.invoke(args=["load-content"]).output
