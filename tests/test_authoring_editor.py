@@ -255,6 +255,17 @@ def test_a_picture_students_would_not_see_is_refused_at_the_text_and_nothing_is_
     assert 'id="markdown-kk-error"' in page and words in page
 
 
+def test_the_preview_says_at_the_text_which_picture_students_would_not_see(officer, client):
+    markdown = NEW_LESSON["markdown"] + "\n\n![A chart](https://example.org/chart.png)\n"
+    page = publish(client, {**NEW_LESSON, "markdown": markdown}, action="preview-").get_data(as_text=True)
+    assert 'id="markdown-error"' in page and "would not be shown" in page
+    assert 'class="preview"' in page and "Where the money goes" in page        # the preview is still shown
+    page = publish(client, {**NEW_LESSON, "markdown-kk": "Мәтін.\n\n![Кесте](images/0123456789abcdef.jpg)",
+                            "title-kk": "Сыйлықтар"}, action="preview-kk").get_data(as_text=True)
+    assert 'id="markdown-kk-error"' in page and "is not among the lesson pictures" in page
+    assert 'id="markdown-error"' not in publish(client, NEW_LESSON, action="preview-").get_data(as_text=True)
+
+
 def test_the_file_door_refuses_a_lesson_whose_picture_is_not_in_the_courses_folder(tmp_path):
     folder = tmp_path / "courses" / "pictures"
     folder.mkdir(parents=True)

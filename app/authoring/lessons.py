@@ -299,6 +299,25 @@ class Preview:
     words: int
 
 
+def unseen_pictures(fields: dict[str, str], folder: Path) -> dict[str, str]:
+    """The lesson texts (per language) that ask for a picture students would not see — another address than
+    images/<name>.jpg, or a lesson picture not in `folder` — with why: the preview shows them at the field, as
+    publishing would (the course loader refuses such a lesson)."""
+    problems = {}
+    for language in LANGUAGES:
+        for address in markdown.image_addresses(fields.get(name("markdown", language), "")):
+            match = markdown.LESSON_IMAGE.match(address)
+            if match is None:
+                problems[name("markdown", language)] = _l(
+                    "The image %(address)s would not be shown: a lesson shows only the pictures uploaded into it "
+                    "(images/<name>.jpg).", address=address or "()")
+            elif not (folder / match[1]).is_file():
+                problems[name("markdown", language)] = _l(
+                    "The image %(address)s is not among the lesson pictures: upload it into the lesson.",
+                    address=address)
+    return problems
+
+
 def preview(fields: dict[str, str], language: str) -> Preview:
     """The lesson in one language as a student will see it: the lesson page's renderer, sanitised."""
     language = language if language in TRANSLATIONS and translated(fields, language) else ""

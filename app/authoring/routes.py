@@ -85,7 +85,9 @@ def edit_lesson(slug, lesson_slug):
         if action == "upload":
             return _lesson_image(fields)
         shown = editor.preview(fields, action.removeprefix("preview-"))
-        return Step(fields, preview=(shown, lesson_preview_page(shown, action.removeprefix("preview-"))))
+        pictures = Path(current_app.config["UPLOAD_FOLDER"]) / LESSON_IMAGE_FOLDER
+        return Step(fields, problems=editor.unseen_pictures(fields, pictures),
+                    preview=(shown, lesson_preview_page(shown, action.removeprefix("preview-"))))
 
     step = take_step(EditorFlow(
         read=editor.fields_from, opening=lambda: editor.fields_of(lesson) if lesson else {},
