@@ -450,3 +450,8 @@ def test_the_item_bank_shows_each_questions_statistics_beside_it(officer, client
                       or not statistics[q["key"]].given)
     row = re.search(rf'<tr id="item-{re.escape(unanswered)}">(.*?)</tr>', page, re.S).group(1)
     assert re.findall(r'<td class="num">([^<]*)</td>', row) == ["0", "—", "—"]
+    types = {q["type"] for q in _quiz().current.questions}
+    shown = set(re.findall(r'<tr id="item-[^"]+">.*?</td>\s*<td class="small">([^<]*)</td>', page, re.S))
+    names = {"single": "single choice", "multiple": "multiple choice", "true_false": "true or false",
+             "numeric": "a number", "short_text": "short text"}
+    assert shown == {names.get(kind, kind) for kind in types} and not shown & set(names)
