@@ -375,6 +375,9 @@ def test_the_activity_editor_shows_periods_and_untranslated_texts_and_saves(plan
         **fields, "name-kk": "Жаңа атау", "action": "save"})
     assert response.status_code == 302
     assert activity_by_code(plan, "2.2").translations["kk"]["name"] == "Жаңа атау"
+    history = client.get("/authoring/plan/ktu-2024-2025/history").get_data(as_text=True)
+    assert f"published in the browser by {officer.full_name}" in history and "+name = " in history
+    assert 'href="/admin/plan/ktu-2024-2025">' in history and 'href="/authoring/">' not in history   # back to the plan
 
 
 def test_the_upload_page_previews_then_loads_and_names_the_file_at_fault(app, client, auth, officer):
