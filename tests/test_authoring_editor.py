@@ -151,7 +151,8 @@ def test_a_whole_course_is_retired_from_its_page_and_its_file_does_not_bring_it_
     db.session.expire_all()
     course = db.session.execute(select(Course).where(Course.slug == COURSE)).scalar_one()
     assert course.retired and client.get(f"/courses/{COURSE}/").status_code == 404
-    assert (current_revision("course", COURSE).action, current_revision("course", COURSE).origin) == ("retired", BROWSER)
+    revision = current_revision("course", COURSE)
+    assert (revision.action, revision.origin) == ("retired", BROWSER)
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "content.retired", AuditEvent.subject == f"course:{COURSE}")) == 1
     assert f"course {COURSE}: not loaded: last changed in the browser" in runner.invoke(args=["load-content"]).output
@@ -250,7 +251,8 @@ def test_a_picture_students_would_not_see_is_refused_at_the_text_and_nothing_is_
     assert 'id="markdown-error"' in page and words in page and picture in page
     assert "Where the money goes" in page and 'value="gifts-after-exams"' in page
     assert db.session.execute(select(Lesson).where(Lesson.slug == "gifts-after-exams")).scalar() is None
-    translated = {**NEW_LESSON, "title-kk": "Емтиханнан кейінгі сыйлықтар", "markdown-kk": f"Мәтін.\n\n![Кесте]({picture})"}
+    translated = {**NEW_LESSON, "title-kk": "Емтиханнан кейінгі сыйлықтар",
+                  "markdown-kk": f"Мәтін.\n\n![Кесте]({picture})"}
     page = publish(client, translated).get_data(as_text=True)
     assert 'id="markdown-kk-error"' in page and words in page
 
