@@ -6,10 +6,13 @@ import pytest
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
+from app.core.content import ContentError
+from app.authoring import files as content_files
 from app.authoring import lessons as editor
 from app.authoring.models import BROWSER, ContentGrant
 from app.authoring.service import can_edit, current_revision
 from app.loading import load_content
+from app.courses.loader import read_course
 from app.courses.models import Course, Lesson, LessonCompletion
 from app.extensions import db
 from tests.conftest import _empty_tables
@@ -55,6 +58,19 @@ def test_an_officer_publishes_a_new_lesson_that_students_then_read(officer, clie
     page = client.get(f"/courses/{COURSE}/gifts-after-exams").get_data(as_text=True)
     assert "Where the money goes" in page and "May you give your examiner a gift" in page
     assert "<script>alert" not in page
+
+
+def test_plus_signs_in_a_title_or_a_check_are_text_not_the_end_of_the_front_matter(officer, client, tmp_path):
+    fields = {**NEW_LESSON, "title": "C+++ and other grades", "check-0-explanation": "Gift +++ grade = bribe.",
+              "markdown": MARKDOWN + "\n\n+++\n\nA line of plus signs is text as well."}
+    assert publish(client, fields).status_code == 302
+    lesson = _lesson("gifts-after-exams")
+    assert lesson.current.title == "C+++ and other grades"
+    assert lesson.current.checks[0]["explanation"] == "Gift +++ grade = bribe."
+    assert lesson.current.markdown.endswith("+++\n\nA line of plus signs is text as well.")
+    content_files.write_files(tmp_path, content_files.all_files())     # the file door reads the same file back
+    spec = read_course(tmp_path / "courses" / COURSE)
+    assert next(l for l in spec.lessons if l.slug == "gifts-after-exams").title == "C+++ and other grades"
 
 
 def test_a_wrong_answer_number_is_reported_at_its_field_and_keeps_what_was_typed(officer, client):
@@ -126,6 +142,22 @@ def test_lessons_are_reordered_and_retired_with_an_audit_event(officer, client):
     assert client.get(f"/courses/{COURSE}/exams-without-cheating").status_code == 404
     page = client.get(f"/authoring/course/{COURSE}/history").get_data(as_text=True)
     assert "published in the browser by" in page and "loaded from files" in page
+
+
+def test_a_whole_course_is_retired_from_its_page_and_its_file_does_not_bring_it_back(officer, client, runner):
+    page = client.get(f"/authoring/courses/{COURSE}/").get_data(as_text=True)
+    assert f'action="/authoring/course/{COURSE}/retire"' in page and "Retire this course" in page
+    client.post(f"/authoring/course/{COURSE}/retire", data={"confirmed": "yes"})
+    db.session.expire_all()
+    course = db.session.execute(select(Course).where(Course.slug == COURSE)).scalar_one()
+    assert course.retired and client.get(f"/courses/{COURSE}/").status_code == 404
+    revision = current_revision("course", COURSE)
+    assert (revision.action, revision.origin) == ("retired", BROWSER)
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "content.retired", AuditEvent.subject == f"course:{COURSE}")) == 1
+    assert f"course {COURSE}: not loaded: last changed in the browser" in runner.invoke(args=["load-content"]).output
+    db.session.expire_all()
+    assert db.session.execute(select(Course).where(Course.slug == COURSE)).scalar_one().retired
 
 
 def test_load_content_leaves_a_course_published_in_the_browser(officer, client, runner):
@@ -206,6 +238,46 @@ def test_an_image_uploaded_into_a_lesson_is_re_encoded_shown_and_exported(office
     assert load_content(root=tmp_path / "export")[1] == []
     assert (tmp_path / "uploads" / "lesson-images" / name).read_bytes().startswith(b"\xff\xd8")
     assert f"images/{name}" in _lesson("gifts-after-exams").current.markdown
+
+
+@pytest.mark.parametrize("picture, words", [
+    ("https://example.org/chart.png", "would not be shown"),
+    ("images/chart.png", "would not be shown"),
+    ("images/0123456789abcdef0123456789abcdef.jpg", "is not among the course"),
+])
+def test_a_picture_students_would_not_see_is_refused_at_the_text_and_nothing_is_lost(officer, client, picture, words):
+    markdown = NEW_LESSON["markdown"] + f"\n\n![A chart]({picture})\n"
+    page = publish(client, {**NEW_LESSON, "markdown": markdown}).get_data(as_text=True)
+    assert 'id="markdown-error"' in page and words in page and picture in page
+    assert "Where the money goes" in page and 'value="gifts-after-exams"' in page
+    assert db.session.execute(select(Lesson).where(Lesson.slug == "gifts-after-exams")).scalar() is None
+    translated = {**NEW_LESSON, "title-kk": "Емтиханнан кейінгі сыйлықтар",
+                  "markdown-kk": f"Мәтін.\n\n![Кесте]({picture})"}
+    page = publish(client, translated).get_data(as_text=True)
+    assert 'id="markdown-kk-error"' in page and words in page
+
+
+def test_the_preview_says_at_the_text_which_picture_students_would_not_see(officer, client):
+    markdown = NEW_LESSON["markdown"] + "\n\n![A chart](https://example.org/chart.png)\n"
+    page = publish(client, {**NEW_LESSON, "markdown": markdown}, action="preview-").get_data(as_text=True)
+    assert 'id="markdown-error"' in page and "would not be shown" in page
+    assert 'class="preview"' in page and "Where the money goes" in page        # the preview is still shown
+    page = publish(client, {**NEW_LESSON, "markdown-kk": "Мәтін.\n\n![Кесте](images/0123456789abcdef.jpg)",
+                            "title-kk": "Сыйлықтар"}, action="preview-kk").get_data(as_text=True)
+    assert 'id="markdown-kk-error"' in page and "is not among the lesson pictures" in page
+    assert 'id="markdown-error"' not in publish(client, NEW_LESSON, action="preview-").get_data(as_text=True)
+
+
+def test_the_file_door_refuses_a_lesson_whose_picture_is_not_in_the_courses_folder(tmp_path):
+    folder = tmp_path / "courses" / "pictures"
+    folder.mkdir(parents=True)
+    (folder / "course.toml").write_text('title = "Pictures"\n', encoding="utf-8")
+    (folder / "01-one.md").write_text('+++\ntitle = "One"\n+++\n\n![A chart](images/chart.jpg)\n', encoding="utf-8")
+    with pytest.raises(ContentError, match="is not among the course's pictures"):
+        read_course(folder)
+    (folder / "images").mkdir()
+    (folder / "images" / "chart.jpg").write_bytes(b"\xff\xd8")
+    assert read_course(folder).lessons[0].markdown == "![A chart](images/chart.jpg)"
 
 
 def test_a_file_that_is_not_an_image_is_refused_at_the_field(officer, client):

@@ -1,6 +1,7 @@
 """The quiz editor: the quiz loader's checks at the field, no new question version, history and audit; drafts
 kept without touching what students get, published together as one version that open attempts do not follow."""
 import random
+import re
 from datetime import datetime
 
 import pytest
@@ -84,6 +85,33 @@ def test_an_editor_without_the_quiz_cannot_change_it(app, client, auth, make_use
     assert client.get(f"/authoring/quizzes/{QUIZ}/settings").status_code == 403
 
 
+def test_an_officer_gives_a_quiz_to_an_editor_who_then_edits_it_and_no_other(app, client, auth, make_user, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
+    editor, officer = make_user(roles=("editor",)), make_user(roles=("admin",))
+    auth.login(editor.email)
+    assert client.post(f"/authoring/quiz/{QUIZ}/editors", data={"email": editor.email}).status_code == 403
+    auth.logout()
+    auth.login(officer.email)
+    page = client.get(f"/authoring/quizzes/{QUIZ}/settings").get_data(as_text=True)
+    assert f'action="/authoring/quiz/{QUIZ}/editors"' in page and "Only ACS officers edit it so far." in page
+    answer = client.post(f"/authoring/quiz/{QUIZ}/editors", data={"email": editor.email})
+    assert answer.status_code == 302 and answer.location.endswith(f"/authoring/quizzes/{QUIZ}/settings")
+    assert f"({editor.email})" in client.get(f"/authoring/quizzes/{QUIZ}/settings").get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "content.granted", AuditEvent.subject == f"quiz:{QUIZ}")) == 1
+    assert client.post("/authoring/quiz/no-such-quiz/editors", data={"email": editor.email}).status_code == 404
+    auth.logout()
+
+    auth.login(editor.email)
+    assert f"/authoring/quizzes/{QUIZ}/settings" in client.get("/authoring/").get_data(as_text=True)
+    fields = {**quiz_editor.settings_of(_quiz()), "pass_percent": "75", "action": "publish"}
+    assert client.post(f"/authoring/quizzes/{QUIZ}/settings", data=fields).status_code == 302
+    db.session.expire_all()
+    assert _quiz().pass_percent == 75 and current_revision("quiz", QUIZ).author_id == editor.id
+    assert client.get("/authoring/quizzes/fundamentals-final/settings").status_code == 403
+    assert 'action="/authoring/quiz/' not in client.get(f"/authoring/quizzes/{QUIZ}/settings").get_data(as_text=True)
+
+
 def test_a_quiz_retired_in_the_browser_stays_retired_until_the_file_is_forced(officer, client, runner):
     assert client.post(f"/authoring/quiz/{QUIZ}/retire").status_code == 200        # the "are you sure?" step
     db.session.expire_all()
@@ -93,6 +121,9 @@ def test_a_quiz_retired_in_the_browser_stays_retired_until_the_file_is_forced(of
     assert _quiz().retired
     revision = current_revision("quiz", QUIZ)
     assert (revision.action, revision.origin) == ("retired", BROWSER)
+    history = client.get(f"/authoring/quiz/{QUIZ}/history").get_data(as_text=True)
+    assert f"retired in the browser by {officer.full_name}" in history
+    assert f"published in the browser by {officer.full_name}" not in history
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "content.retired", AuditEvent.subject == f"quiz:{QUIZ}")) == 1
     assert "not loaded: last changed in the browser" in runner.invoke(args=["load-content"]).output
@@ -392,3 +423,35 @@ def test_an_attempt_started_before_a_publish_scores_on_its_version(officer, clie
     assert attempt.version_id == started_on and answer.points == answer.points_possible > 0
     later = quiz_service.start_attempt(make_user(), _quiz(), utcnow())
     assert later.version_id == quiz.current_version_id
+
+
+def test_the_item_bank_shows_each_questions_statistics_beside_it(officer, client, make_user):
+    for n, right in enumerate((True, True, False)):
+        attempt = quiz_service.start_attempt(make_user(), _quiz(), utcnow(), random.Random(n))
+        answers = {}
+        for entry in attempt.layout:
+            question = _quiz().current.question(entry["key"])
+            if question["type"] == "single":
+                answers[question["key"]] = question["answer"] if right else (question["answer"] + 1) % len(
+                    question["options"])
+        quiz_service.save_answers(attempt, answers, utcnow())
+        quiz_service.submit(attempt, utcnow())
+    db.session.commit()
+    statistics = {item.key: item for item in quiz_service.item_statistics(_quiz())}
+    given = [item for item in statistics.values() if item.given and item.facility is not None]
+    assert given, "the three attempts answered some questions"
+    page = client.get(f"/authoring/quizzes/{QUIZ}/settings").get_data(as_text=True)
+    for item in given:
+        row = re.search(rf'<tr id="item-{re.escape(item.key)}">(.*?)</tr>', page, re.S).group(1)
+        cells = re.findall(r'<td class="num">([^<]*)</td>', row)
+        discrimination = "—" if item.discrimination is None else f"{item.discrimination:.2f}"
+        assert cells == [str(item.given), f"{round(item.facility * 100)}%", discrimination], item.key
+    unanswered = next(q["key"] for q in _quiz().current.questions if q["key"] not in statistics
+                      or not statistics[q["key"]].given)
+    row = re.search(rf'<tr id="item-{re.escape(unanswered)}">(.*?)</tr>', page, re.S).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', row) == ["0", "—", "—"]
+    types = {q["type"] for q in _quiz().current.questions}
+    shown = set(re.findall(r'<tr id="item-[^"]+">.*?</td>\s*<td class="small">([^<]*)</td>', page, re.S))
+    names = {"single": "single choice", "multiple": "multiple choice", "true_false": "true or false",
+             "numeric": "a number", "short_text": "short text"}
+    assert shown == {names.get(kind, kind) for kind in types} and not shown & set(names)

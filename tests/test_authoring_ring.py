@@ -1,6 +1,7 @@
 """The brain-ring set editor: questions, options, answer, picture and seconds through the set loader's checks,
 kk/ru side by side, problems at their field with nothing lost, pictures re-encoded, preview, grants, export."""
 import io
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -144,6 +145,8 @@ def test_changing_a_set_from_files_leaves_games_already_opened_alone(officer, cl
     ring = _ring(SET)
     assert ring.questions[0]["seconds"] == 45 and ring.questions[1]["seconds"] == 20
     assert "+seconds = 45" in current_revision("brainring", SET).diff
+    history = client.get(f"/authoring/brainring/{SET}/history").get_data(as_text=True)
+    assert officer.full_name in history and "+seconds = 45" in history and "loaded from files" in history
     db.session.refresh(game)
     assert game.questions == played
 
@@ -194,3 +197,13 @@ def test_a_preview_of_fields_that_do_not_check_says_so_and_keeps_what_was_typed(
     assert "The preview needs the fields marked below corrected first" in page
     assert 'id="preview-title"' not in page and "Two questions." in page
     assert 'id="title-error"' in page
+
+
+def test_the_editor_counts_and_marks_what_is_not_yet_translated(officer, client):
+    missing = ring_editor.untranslated(NEW)
+    assert "q-1-text" in missing["kk"] and "q-0-text" not in missing["kk"] and "title" in missing["ru"]
+    page = _post(client, "/authoring/brainring/new", {**NEW, "action": "preview-"}).get_data(as_text=True)
+    for language, words in (("kk", "Қазақша"), ("ru", "Русский")):
+        assert f"Not yet in {words}: {len(missing[language])} fields written in the original." in page
+    marked = re.findall(r'<div class="field[^"]*untranslated">\s*<label for="([^"]+)"', page)
+    assert "q-1-options-kk" in marked and "title-ru" in marked and "q-0-options-kk" not in marked

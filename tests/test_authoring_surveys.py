@@ -1,5 +1,6 @@
 """The survey editor: every question type and waves through the survey loader's checks, kk/ru side by side,
 problems at their field with nothing lost, the rule of answered questions, drafts, preview, grants, export."""
+import re
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,13 @@ def test_a_preview_of_fields_that_do_not_check_says_so_and_keeps_what_was_typed(
     assert "The preview needs the fields marked below corrected first" in page
     assert 'id="preview-title"' not in page and "Five minutes, no names." in page
     assert 'id="title-error"' in page
+
+
+def test_the_editor_counts_and_marks_what_is_not_yet_translated(officer, client):
+    missing = survey_editor.untranslated(NEW)
+    assert "q-1-text" in missing["kk"] and "q-0-text" not in missing["kk"] and "q-0-text" in missing["ru"]
+    page = client.post("/authoring/surveys/new", data={**NEW, "action": "preview-"}).get_data(as_text=True)
+    for language, words in (("kk", "Қазақша"), ("ru", "Русский")):
+        assert f"Not yet in {words}: {len(missing[language])} fields written in the original." in page
+    marked = re.findall(r'<div class="field[^"]*untranslated">\s*<label for="([^"]+)"', page)
+    assert "q-1-text-kk" in marked and "q-0-text-ru" in marked and "q-0-text-kk" not in marked

@@ -1,4 +1,5 @@
 """The plan year: next year's plan from this one, an uploaded plan file, activities edited, a year closed."""
+import json
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -374,6 +375,9 @@ def test_the_activity_editor_shows_periods_and_untranslated_texts_and_saves(plan
         **fields, "name-kk": "Жаңа атау", "action": "save"})
     assert response.status_code == 302
     assert activity_by_code(plan, "2.2").translations["kk"]["name"] == "Жаңа атау"
+    history = client.get("/authoring/plan/ktu-2024-2025/history").get_data(as_text=True)
+    assert f"published in the browser by {officer.full_name}" in history and "+name = " in history
+    assert 'href="/admin/plan/ktu-2024-2025">' in history and 'href="/authoring/">' not in history   # back to the plan
 
 
 def test_the_upload_page_previews_then_loads_and_names_the_file_at_fault(app, client, auth, officer):
@@ -403,6 +407,9 @@ def test_headcounts_for_the_new_year_are_recorded_from_its_first_day(plan, clien
     assert client.post("/admin/plan-year/ktu-2024-2025/headcounts", data={f"g-{group.id}": "27"}).status_code == 302
     row = db.session.execute(select(Headcount).where(Headcount.group_id == group.id)).scalar_one()
     assert (row.value, row.effective_from, row.recorded_by_id) == (27, date(2024, 9, 1), officer.id)
+    event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "plan.headcounts")).scalar_one()
+    assert (event.subject, event.actor_id) == ("plan:ktu-2024-2025", officer.id)
+    assert json.loads(event.payload) == {"from": "2024-09-01", "groups": {"ЭЭ-25-1": 27}, "units": {}}
 
 
 def test_closing_asks_first_and_the_closed_plan_shows_its_kept_figures(plan, client, auth, officer, make_group):

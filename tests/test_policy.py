@@ -478,6 +478,42 @@ def test_each_person_may_send_only_what_the_policy_says(app, demo, client, who):
     assert mismatches == []
 
 
+# The demo's editor (roles editor and staff) is given the essay contest and nothing else.
+EDITOR_OPENS = {("authoring.index", "/authoring/"): 200,
+                ("authoring.edit_contest", "/authoring/contests/essay-2024-2025/edit"): 200}
+
+
+def test_the_editor_role_reaches_only_the_items_given_to_it_and_what_every_staff_member_does(app, demo, client):
+    """An editor is refused every page and form of the plan year, the people, the contests' jury and results, and every
+    authoring page of an item not given to it — by the route, whatever the menus show. Outside authoring it gets what
+    the curator and the juror both get (they are staff too), and is refused what only one of them may do."""
+    from app.coverage.events import issue_token
+
+    issue_token("policy test", None)
+    token_id = db.session.execute(select(ApiToken.id)).scalars().first()
+    assert client.post("/login", data={"email": "editor@sanaly.test", "password": "demo-password"}).status_code == 302
+    mismatches = []
+    for endpoint, cases in policy(demo).items():
+        for url, expected in cases:
+            if endpoint.startswith("authoring."):
+                wanted = EDITOR_OPENS.get((endpoint, url), expected["admin"] if expected["admin"] != 200 else 403)
+            else:
+                wanted = expected["curator"] if expected["curator"] == expected["jury"] else 403
+            if (status := client.get(url).status_code) != wanted:
+                mismatches.append((endpoint, url, status, wanted))
+    for endpoint, (url, expected) in post_policy(demo, token_id).items():
+        if endpoint == "auth.logout":
+            continue
+        if endpoint.startswith("authoring."):
+            wanted = "forbidden"                       # none of these forms is about the essay contest
+        else:
+            wanted = expected["curator"] if expected["curator"] == expected["jury"] else "forbidden"
+        if (got := kind_of(client.post(url, data={}))) != wanted:
+            mismatches.append((endpoint, url, got, wanted))
+    assert mismatches == []
+    assert client.post("/authoring/contests/essay-2024-2025/edit", data={}).status_code == 200   # its own: the form
+
+
 SHARED = {"static", "game.badge_image", "api.openapi", "audit.verifier"}   # the same answer for everyone: may be kept
 
 

@@ -1,4 +1,5 @@
-"""Authoring pages for surveys and brain-ring sets: edit side by side in every language, preview, draft, publish."""
+"""Authoring pages for surveys and brain-ring sets: edit side by side in every language, preview, draft, publish;
+giving a survey, a set or a quiz to an editor."""
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -9,6 +10,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 
 from app.authoring import bp, service
+from app.authoring import quizzes as quiz_editor
 from app.authoring import rings as ring_editor
 from app.authoring import surveys as survey_editor
 from app.authoring.editor_flow import EditorFlow, Step, previewed, take_step
@@ -167,14 +169,20 @@ def ring_picture(image):
     return send_file(path, mimetype="image/jpeg" if path.suffix in (".jpg", ".jpeg") else None, max_age=0)
 
 
-@bp.route("/<any(survey, brainring):kind>/<slug>/editors", methods=["POST"])
+# Where each kind that is given on its own editing page is edited (a course and a contest have their own forms).
+GIVEN_ON = {"survey": ("authoring.edit_survey", survey_editor.survey_by_slug),
+            "brainring": ("authoring.edit_ring", ring_editor.ring_by_slug),
+            "quiz": ("authoring.quiz_settings", quiz_editor.quiz_by_slug)}
+
+
+@bp.route("/<any(survey, brainring, quiz):kind>/<slug>/editors", methods=["POST"])
 @role_required(ADMIN)
 def grant_item(kind, slug):
-    """Give a survey or a brain-ring set to a person with the editor role (ACS admins only)."""
+    """Give a survey, a brain-ring set or a quiz to a person with the editor role (ACS admins only)."""
     if not FlaskForm().validate_on_submit():
         abort(400)
-    exists = survey_editor.survey_by_slug(slug) if kind == "survey" else ring_editor.ring_by_slug(slug)
-    if exists is None:
+    page, find = GIVEN_ON[kind]
+    if find(slug) is None:
         abort(404)
     problem = service.grant_by_email(request.form.get("email", ""), kind, slug, by=current_user, now=now())
     if problem:
@@ -182,4 +190,4 @@ def grant_item(kind, slug):
     else:
         db.session.commit()
         flash(_("The item is given to the editor."), "success")
-    return redirect(url_for("authoring.edit_survey" if kind == "survey" else "authoring.edit_ring", slug=slug))
+    return redirect(url_for(page, slug=slug))

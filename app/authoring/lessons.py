@@ -6,10 +6,12 @@ Publishing writes the whole course as content files in a scratch folder and read
 validation path, and a problem comes back as a ContentError that `field_for` puts at its field.
 """
 import re
+import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -21,7 +23,7 @@ from app.authoring.models import BROWSER, ContentDraft, ContentRevision
 from app.authoring.service import drop_draft, find_draft, keep_draft, record_revision
 from app.core import markdown
 from app.core.content import ContentError
-from app.core.uploads import store_image
+from app.core.uploads import LESSON_IMAGE_FOLDER, store_image
 from app.courses.loader import SLUG, apply_course, read_course
 from app.courses.models import Course, Lesson
 from app.extensions import db
@@ -154,8 +156,22 @@ def course_lessons(course: Course) -> list[Lesson]:
         Lesson.course_id == course.id, Lesson.retired.is_(False)).order_by(Lesson.position)).scalars().all()
 
 
+def copy_pictures(root: Path, files: dict[str, str]) -> None:
+    """Put the pictures the lessons in `files` show into their course's images/ folder under `root`, where the
+    course loader looks for them (uploaded pictures live in the uploads; one that is not there stays missing)."""
+    uploaded = Path(current_app.config["UPLOAD_FOLDER"]) / LESSON_IMAGE_FOLDER
+    for name, text in files.items():
+        if name.startswith("courses/") and name.endswith(".md"):
+            for picture in markdown.lesson_images(text):
+                target = root / name.rsplit("/", 1)[0] / "images" / picture
+                if (uploaded / picture).is_file() and not target.exists():
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(uploaded / picture, target)
+
+
 def _scratch_root(root: Path, course: Course, files: dict[str, str]) -> Path:
     content_files.write_files(root, files)
+    copy_pictures(root, files)
     if course.final_quiz:
         # read_course checks that the final quiz has its file; the quiz itself lives in the database.
         (root / "quizzes").mkdir(exist_ok=True)
@@ -275,6 +291,25 @@ class Preview:
     toc_html: str
     checks: list[dict]
     words: int
+
+
+def unseen_pictures(fields: dict[str, str], folder: Path) -> dict[str, str]:
+    """The lesson texts (per language) that ask for a picture students would not see — another address than
+    images/<name>.jpg, or a lesson picture not in `folder` — with why: the preview shows them at the field, as
+    publishing would (the course loader refuses such a lesson)."""
+    problems = {}
+    for language in LANGUAGES:
+        for address in markdown.image_addresses(fields.get(name("markdown", language), "")):
+            match = markdown.LESSON_IMAGE.match(address)
+            if match is None:
+                problems[name("markdown", language)] = _l(
+                    "The image %(address)s would not be shown: a lesson shows only the pictures uploaded into it "
+                    "(images/<name>.jpg).", address=address or "()")
+            elif not (folder / match[1]).is_file():
+                problems[name("markdown", language)] = _l(
+                    "The image %(address)s is not among the lesson pictures: upload it into the lesson.",
+                    address=address)
+    return problems
 
 
 def preview(fields: dict[str, str], language: str) -> Preview:

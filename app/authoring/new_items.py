@@ -204,6 +204,7 @@ def check_course(fields: dict[str, str]):
     with content_files.scratch_folder() as scratch:
         root = Path(scratch)
         content_files.write_files(root, files)
+        lessons.copy_pictures(root, files)
         if top.get("final_quiz") in quizzes_to_end_with():
             # read_course checks that the final quiz has its file; the quiz itself lives in the database.
             (root / "quizzes").mkdir(exist_ok=True)

@@ -232,8 +232,7 @@ def headcounts(slug):
         scopes = {f"g-{group.id}": group for group, _name in groups} | {f"u-{unit.id}": unit for unit in units}
         values, problems = plan_year.headcounts_from(fields, scopes)
         if not problems and values:
-            for key, value in values.items():
-                people.record_headcount(scopes[key], value, plan.starts_on, current_user)
+            plan_year.record_headcounts(plan, values, scopes, actor=current_user, now=now())
             db.session.commit()
             flash(_("%(n)d headcounts recorded, in force from %(date)s.", n=len(values),
                     date=plan.starts_on.strftime("%Y-%m-%d")), "success")

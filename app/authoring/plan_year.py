@@ -28,7 +28,8 @@ from app.core.content import ContentError, TRANSLATION_LANGUAGES
 from app.coverage.service import clear_coverage, coverage, monthly_series
 from app.filings.service import quarters as filing_quarters
 from app.extensions import db
-from app.people.models import User
+from app.people import service as people
+from app.people.models import Group, User
 from app.plan.measures import measures_for
 from app.plan.models import DELIVERABLE, FEEDS, KINDS, POPULATIONS, REACH, REGISTER, REGISTER_LISTS, Activity, Plan
 from app.plan.service import PlanSpec, apply_plan, read_plan
@@ -448,6 +449,22 @@ def headcounts_from(fields: dict[str, str], scopes: dict) -> tuple[dict[str, int
         else:
             values[key] = int(text)
     return values, problems
+
+
+def record_headcounts(plan: Plan, values: dict[str, int], scopes: dict, *, actor: User, now: datetime) -> None:
+    """Record the year's official headcounts ({field: value} for the groups and units in `scopes`), in force from
+    the plan's first day; the figures they change are written to the audit log (`plan.headcounts`)."""
+    recorded: dict[str, dict[str, int]] = {"groups": {}, "units": {}}
+    for key, value in values.items():
+        scope = scopes[key]
+        people.record_headcount(scope, value, plan.starts_on, actor)
+        if isinstance(scope, Group):
+            recorded["groups"][scope.code] = value
+        else:
+            recorded["units"][scope.name] = value
+    audit.record("plan.headcounts", actor=actor, subject=f"plan:{plan.slug}", now=now,
+                 payload={"from": plan.starts_on.isoformat(), **recorded})
+    logger.info("plan %s: %d headcounts recorded by %s", plan.slug, len(values), actor.id)
 
 
 def retire_activity(plan: Plan, activity: Activity, *, actor: User, now: datetime) -> None:

@@ -83,7 +83,9 @@ def edit_lesson(slug, lesson_slug):
         if action == "upload":
             return _lesson_image(fields)
         shown = editor.preview(fields, action.removeprefix("preview-"))
-        return Step(fields, preview=(shown, lesson_preview_page(shown, action.removeprefix("preview-"))))
+        pictures = Path(current_app.config["UPLOAD_FOLDER"]) / LESSON_IMAGE_FOLDER
+        return Step(fields, problems=editor.unseen_pictures(fields, pictures),
+                    preview=(shown, lesson_preview_page(shown, action.removeprefix("preview-"))))
 
     step = take_step(EditorFlow(
         read=editor.fields_from, opening=lambda: editor.fields_of(lesson) if lesson else {},
@@ -332,7 +334,7 @@ def _render_quiz(quiz, form, fields, problems, draw, draw_problems):
                            draw_problems=draw_problems, categories=quiz_editor.categories_of(quiz),
                            statistics={item.key: item for item in item_statistics(quiz)},
                            provenance=service.provenance("quiz", quiz.slug), parts=quiz_editor.draft_parts(quiz),
-                           part_url=_part_url)
+                           part_url=_part_url, editors=service.editors_of("quiz", quiz.slug))
 
 
 @bp.route("/quizzes/<slug>/questions/new", methods=["GET", "POST"], defaults={"key": None})

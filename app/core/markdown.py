@@ -43,6 +43,11 @@ def _image_source(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+def image_addresses(text: str) -> list[str]:
+    """The address of every image a Markdown text asks for (`![what it shows](address)`)."""
+    return [m[1] for m in re.finditer(r"!\[[^\]]*\]\(\s*<?([^)\s>]*)", text)]
+
+
 def lesson_images(text: str) -> list[str]:
     """The names of the lesson pictures a Markdown text shows (as in images/<name>)."""
     return [m[1] for m in re.finditer(r"\]\(images/([a-z0-9][a-z0-9-]{0,79}\.jpg)\)", text)]

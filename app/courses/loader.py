@@ -55,12 +55,17 @@ class CourseSpec:
 
 
 def _split_front_matter(path: Path, text: str) -> tuple[dict, str]:
-    if not text.startswith("+++"):
+    """The front matter between the first line and the next line that is +++ alone, and the Markdown after it.
+
+    Only a whole line closes the front matter: "+++" inside a title, a check's text or an explanation is text.
+    """
+    lines = text.split("\n")
+    if lines[0].strip() != "+++":
         raise ContentError(path, "", "must start with TOML front matter between +++ lines")
-    parts = text.split("+++", 2)
-    if len(parts) < 3:
+    closing = next((number for number, line in enumerate(lines[1:], 1) if line.strip() == "+++"), None)
+    if closing is None:
         raise ContentError(path, "", "the front matter is not closed with a +++ line")
-    return parse_toml(path, parts[1]), parts[2].strip()
+    return parse_toml(path, "\n".join(lines[1:closing])), "\n".join(lines[closing + 1:]).strip()
 
 
 def _read_checks(path: Path, raw) -> list[dict]:
@@ -94,9 +99,22 @@ def read_lesson(path: Path, number: int, slug: str) -> LessonSpec:
     reader = TomlReader(path, meta)
     if not body:
         raise ContentError(path, "", "the lesson has no text after the front matter")
+    _check_pictures(path, body)
     return LessonSpec(number=number, slug=slug, title=reader.text("title"),
                       summary=reader.text("summary", required=False), markdown=body,
                       checks=_read_checks(path, meta.get("check")), digest=hashlib.sha256(raw).hexdigest())
+
+
+def _check_pictures(path: Path, body: str) -> None:
+    """A lesson shows only its own pictures, images/<name>.jpg in its course's images/ folder: an image from any
+    other address would be removed from the page, and one that is not there would show nothing."""
+    for address in markdown.image_addresses(body):
+        if not markdown.LESSON_IMAGE.match(address):
+            raise ContentError(path, "", f"the image {address or '(no address)'} would not be shown: a lesson shows "
+                                         "only its own pictures, written images/<name>.jpg (upload it into the lesson)")
+        if not (path.parent / address).is_file():
+            raise ContentError(path, "", f"the image {address} is not among the course's pictures (upload it into "
+                                         "the lesson, or put it in the course's images/ folder)")
 
 
 def read_translation(path: Path, original: LessonSpec) -> dict:

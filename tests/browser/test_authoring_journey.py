@@ -171,6 +171,11 @@ def create_the_quiz(page) -> None:
     _published(page)
 
 
+# How the item bank names each type.
+TYPE_NAMES = {"single": "single choice", "multiple": "multiple choice", "true_false": "true or false",
+              "numeric": "a number", "short_text": "short text", "matching": "matching", "ordering": "ordering"}
+
+
 def write_the_quiz_questions(page, slug: str, questions: list[dict]) -> None:
     """Questions through the question editor, each published into the bank; the preview of the matching one."""
     for question in questions:
@@ -180,7 +185,7 @@ def write_the_quiz_questions(page, slug: str, questions: list[dict]) -> None:
         _fill_question(page, question)
         page.get_by_role("button", name="Publish", exact=True).click()
         expect(page.locator(".flash", has_text=PUBLISHED)).to_be_visible()
-        expect(page.locator(f"#item-{question['key']}")).to_contain_text(question["type"])
+        expect(page.locator(f"#item-{question['key']}")).to_contain_text(TYPE_NAMES[question["type"]])
     page.locator(f"#item-{QUIZ_QUESTIONS[5]['key']} a").first.click()    # the matching question, as a student sees it
     preview = page.locator("section.preview")
     expect(preview.locator("legend")).to_contain_text(QUIZ_QUESTIONS[5]["text"])
