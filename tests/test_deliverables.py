@@ -464,3 +464,14 @@ def test_coverage_measures_a_deliverable_by_its_periods_accepted_and_drops_its_c
     overdue = deliverable(plan, "1.10")                    # its first quarter ended before AS_OF unsubmitted
     text = coverage.coverage(plan, AS_OF, with_groups=False).university.figures[overdue.activity_id].measure.text
     assert "overdue" in text
+
+
+def test_a_deliverable_with_an_overdue_period_is_behind_on_the_dashboard_not_not_started(plan, people, client, auth):
+    overdue = deliverable(plan, "1.10")                    # its first quarter ended before AS_OF unsubmitted
+    figure = coverage.coverage(plan, AS_OF, with_groups=False).university.figures[overdue.activity_id]
+    assert figure.measure.late >= 1 and figure.status == coverage.BEHIND
+    on_time = coverage.coverage(plan, AS_OF, with_groups=False).university.figures[deliverable(plan, "4.1").activity_id]
+    assert on_time.measure.late == 0 and on_time.status != coverage.BEHIND
+    auth.login(people["acs"].email)
+    rows = client.get("/admin/coverage.csv").get_data(as_text=True).splitlines()
+    assert any(row.startswith("university,") and ",1.10," in row and ",behind," in row for row in rows)

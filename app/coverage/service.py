@@ -17,7 +17,8 @@ figure is marked as such. Status, against the elapsed share of the period:
                 register): it is shown in its own terms, never as a percentage, and is never
                 "behind" on coverage; when the feature that keeps it lends a figure
                 (app/plan/measures.py: divisions heard, declarations submitted), the
-                university's row shows that figure and its status against the target
+                university's row shows that figure and its status against the target; a
+                deliverable with an overdue period is behind
 """
 import math
 from dataclasses import dataclass, field
@@ -442,6 +443,8 @@ def measured_figure(activity_id: int, kind: str, measure: Measure, timing_facts)
     if measure.target_percent is None:
         return Figure(0, 0, None, NO_TARGET, kind=kind, measure=measure)
     status, expected = status_from(measure.done, measure.total, measure.target_percent, upcoming, elapsed)
+    if measure.late and status != MET:
+        status = BEHIND                 # a period past its end and not submitted is never "not started" or "on track"
     return Figure(0, 0, None, status, kind=kind, expected=expected, measure=measure)
 
 

@@ -440,7 +440,7 @@ def _deliverable_measures(activities: list[Activity], as_of: date) -> dict[int, 
         if late:
             text += ", " + ngettext("%(num)d overdue", "%(num)d overdue", late)
         link = url_for("deliverables.activity", activity_id=activity_id) if has_request_context() else ""
-        found[activity_id] = Measure(accepted, len(rows), text, 100.0, accepted == len(rows), link)
+        found[activity_id] = Measure(accepted, len(rows), text, 100.0, accepted == len(rows), link, late)
     return found
 
 

@@ -29,6 +29,7 @@ class Measure:
     target_percent: float | None = None
     met: bool | None = None            # None when there is nothing to meet (a list with no required count)
     link: str = ""                     # the page that keeps the figure, for the ACS
+    late: int = 0                      # parts past their due date and not done (a deliverable's overdue periods)
 
     @property
     def percent(self) -> float | None:
