@@ -1,4 +1,5 @@
 """Deliverables: responsible units from the plan, status per period (overdue derived), evidence, and who may touch what."""
+import csv
 import io
 import json
 import zipfile
@@ -6,6 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import select
 
@@ -475,3 +477,18 @@ def test_a_deliverable_with_an_overdue_period_is_behind_on_the_dashboard_not_not
     auth.login(people["acs"].email)
     rows = client.get("/admin/coverage.csv").get_data(as_text=True).splitlines()
     assert any(row.startswith("university,") and ",1.10," in row and ",behind," in row for row in rows)
+
+
+def test_the_coverage_export_gives_each_activity_not_counted_in_people_in_its_own_terms(plan, people, client, auth):
+    auth.login(people["acs"].email)
+    table = list(csv.DictReader(io.StringIO(client.get("/admin/coverage.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    university = {row["activity"]: row for row in table if row["scope"] == "university"}
+    late = university["1.10"]
+    assert late["kind"] == "deliverable" and late["coverage_percent"] == ""
+    assert late["measure_done"] == "0" and late["measure_total"] == "4"
+    assert late["measure"].startswith("0 of 4 periods accepted") and "overdue" in late["measure"]
+    assert university["1.1"]["kind"] == "reach" and university["1.1"]["measure"] == ""
+    workbook = load_workbook(io.BytesIO(client.get("/admin/coverage.xlsx").data))
+    header, *rows = list(workbook.active.values)
+    assert header[-3:] == ("measure_done", "measure_total", "measure")
+    assert any(row[0] == "university" and row[2] == "1.10" and str(row[-1]).startswith("0 of 4 periods") for row in rows)

@@ -332,9 +332,12 @@ def coverage(plan: Plan, as_of: date, *, date_from: date | None = None, date_to:
 
 
 # The coverage table's columns (the CSV and XLSX exports): every scope × activity figure, and whether the
-# figures were counted now or kept when the plan year was closed (and as of which day).
+# figures were counted now or kept when the plan year was closed (and as of which day). An activity not
+# counted in people has its figure in its own terms in the last three (periods accepted, divisions heard,
+# declarations submitted: done, of total, and as it reads), on the university's row.
 TABLE_HEADER = ["scope", "name", "activity", "population", "kind", "participants", "headcount", "headcount_estimated",
-                "coverage_percent", "target_percent", "status", "needed", "figures", "figures_as_of"]
+                "coverage_percent", "target_percent", "status", "needed", "figures", "figures_as_of",
+                "measure_done", "measure_total", "measure"]
 
 
 def table_rows(data: Coverage):
@@ -344,9 +347,11 @@ def table_rows(data: Coverage):
         for activity in data.activities:
             figure = row.figures.get(activity.id)
             if figure is not None:
+                measure = figure.measure
                 yield [row.key[0], row.name, activity.code, activity.population, activity.kind, figure.participants,
                        figure.headcount, "yes" if figure.estimated else "no", figure.percent, figure.target,
-                       figure.status, figure.needed, figures, data.as_of.isoformat()]
+                       figure.status, figure.needed, figures, data.as_of.isoformat(),
+                       *((measure.done, measure.total, measure.text) if measure else (None, None, ""))]
 
 
 # --- a closed year: the figures kept when it was closed ------------------------------------------
