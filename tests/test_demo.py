@@ -172,7 +172,7 @@ def test_the_readme_roster_example_is_accepted_by_the_demo(app, runner, tmp_path
 
 # How each kind's figure reads: reach as a share of people; every other kind in its own terms, never as one.
 KIND_WORDS = {"reach": r"\d+(?:[.,]\d+)?%", "deliverable": r"\d+ of \d+ periods? accepted|Status:",
-              "units": r"\d+ of \d+ divisions heard", "register": r"\d+ of \d+ declarations submitted|\d+ positions? listed"}
+              "units": r"\d+ of \d+ divisions heard", "register": r"\d+ of \d+ declarations submitted|\d+ positions? listed|\d+ reports? received"}
 SHARE_OF_PEOPLE = re.compile(r"of employees|of students|\d+\s*/\s*\d+|\d+(?:[.,]\d+)?\s*%|headcount", re.I)
 
 

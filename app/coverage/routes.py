@@ -658,8 +658,9 @@ OPENAPI = {
                             "description": "An activity not counted in people, in its own terms (university scope "
                                            "only): deliverable — periods accepted of all its periods, and how many "
                                            "are overdue (past their end, not submitted); units — divisions heard of "
-                                           "all divisions; register — declarations submitted of those required, or "
-                                           "positions listed (done = total)",
+                                           "all divisions; register — declarations submitted of those required, "
+                                           "positions listed (done = total), or the reports received through the "
+                                           "reporting channel (total) and those answered within the time limit (done)",
                             "properties": {"done": {"type": "integer", "minimum": 0},
                                            "total": {"type": "integer", "minimum": 0},
                                            "target_percent": _NUMBER_OR_NULL,
