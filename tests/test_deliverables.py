@@ -479,6 +479,24 @@ def test_a_deliverable_with_an_overdue_period_is_behind_on_the_dashboard_not_not
     assert any(row.startswith("university,") and ",1.10," in row and ",behind," in row for row in rows)
 
 
+def test_a_deliverable_under_way_says_so_and_is_not_not_started(plan, people, app):
+    item, acs = deliverable(plan, "4.2"), people["acs"]                   # within the year: begun, not yet due
+    figure = coverage.coverage(plan, AS_OF, with_groups=False).university.figures[item.activity_id]
+    assert figure.status == coverage.NOT_STARTED and figure.measure.text == "0 of 1 period accepted"
+    moment = datetime(2025, 2, 20, 6)
+    service.change_status(item, IN_PROGRESS, acs, moment)
+    db.session.commit()
+    figure = coverage.coverage(plan, AS_OF, with_groups=False).university.figures[item.activity_id]
+    assert figure.status == coverage.ON_TRACK and figure.measure.text == "0 of 1 period accepted, 1 in progress"
+    service.add_evidence(acs, moment, evidence_folder(app), activity_id=item.activity_id, deliverable=item,
+                         kind="text", body="Job descriptions checked.")
+    db.session.refresh(item)
+    service.change_status(item, SUBMITTED, acs, moment)
+    db.session.commit()
+    figure = coverage.coverage(plan, AS_OF, with_groups=False).university.figures[item.activity_id]
+    assert figure.status == coverage.ON_TRACK and figure.measure.text == "0 of 1 period accepted, 1 submitted"
+
+
 def test_the_coverage_export_gives_each_activity_not_counted_in_people_in_its_own_terms(plan, people, client, auth):
     auth.login(people["acs"].email)
     table = list(csv.DictReader(io.StringIO(client.get("/admin/coverage.csv").get_data(as_text=True).lstrip("\ufeff"))))

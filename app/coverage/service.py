@@ -18,7 +18,8 @@ figure is marked as such. Status, against the elapsed share of the period:
                 "behind" on coverage; when the feature that keeps it lends a figure
                 (app/plan/measures.py: divisions heard, declarations submitted), the
                 university's row shows that figure and its status against the target; a
-                deliverable with an overdue period is behind
+                deliverable with an overdue period is behind, and one with a period in
+                progress or submitted (none overdue) is never "not started"
 """
 import math
 from dataclasses import dataclass, field
@@ -450,6 +451,8 @@ def measured_figure(activity_id: int, kind: str, measure: Measure, timing_facts)
     status, expected = status_from(measure.done, measure.total, measure.target_percent, upcoming, elapsed)
     if measure.late and status != MET:
         status = BEHIND                 # a period past its end and not submitted is never "not started" or "on track"
+    elif measure.begun and status == NOT_STARTED:
+        status = ON_TRACK               # a period in progress or submitted has started, though none is accepted yet
     return Figure(0, 0, None, status, kind=kind, expected=expected, measure=measure)
 
 

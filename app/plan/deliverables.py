@@ -436,12 +436,19 @@ def _deliverable_measures(activities: list[Activity], as_of: date) -> dict[int, 
     for activity_id, rows in status_for([a.id for a in activities], as_of).items():
         accepted = sum(1 for row in rows if row.status == ACCEPTED)
         late = sum(1 for row in rows if row.status == OVERDUE)
+        submitted = sum(1 for row in rows if row.status == SUBMITTED)
+        working = sum(1 for row in rows if row.status == IN_PROGRESS)
         text = ngettext("%(done)d of %(num)d period accepted", "%(done)d of %(num)d periods accepted", len(rows),
                         done=accepted)
+        if submitted:
+            text += ", " + ngettext("%(num)d submitted", "%(num)d submitted", submitted)
+        if working:
+            text += ", " + ngettext("%(num)d in progress", "%(num)d in progress", working)
         if late:
             text += ", " + ngettext("%(num)d overdue", "%(num)d overdue", late)
         link = url_for("deliverables.activity", activity_id=activity_id) if has_request_context() else ""
-        found[activity_id] = Measure(accepted, len(rows), text, 100.0, accepted == len(rows), link, late)
+        found[activity_id] = Measure(accepted, len(rows), text, 100.0, accepted == len(rows), link, late,
+                                     submitted + working)
     return found
 
 
