@@ -497,6 +497,25 @@ def test_a_deliverable_under_way_says_so_and_is_not_not_started(plan, people, ap
     assert figure.status == coverage.ON_TRACK and figure.measure.text == "0 of 1 period accepted, 1 submitted"
 
 
+def test_a_monthly_deliverable_with_nothing_overdue_is_not_behind_however_few_months_are_accepted(plan, people, app):
+    acs = people["acs"]
+    moment = datetime(2025, 2, 28, 6)
+    for number in range(1, 7):                                          # September to February: all ended by AS_OF
+        item = deliverable(plan, "1.11", number)
+        service.add_evidence(acs, moment, evidence_folder(app), activity_id=item.activity_id, deliverable=item,
+                             kind="text", body="The month's summary.")
+        db.session.refresh(item)
+        service.change_status(item, IN_PROGRESS, acs, moment)
+        service.change_status(item, SUBMITTED, acs, moment)
+        if number == 1:
+            service.change_status(item, ACCEPTED, acs, moment)
+    db.session.commit()
+    late_in_march = date(2025, 3, 20)                                  # March's period under way, not yet due
+    figure = coverage.coverage(plan, late_in_march, with_groups=False).university.figures[item.activity_id]
+    assert figure.measure.text == "1 of 12 periods accepted, 5 submitted" and figure.measure.late == 0
+    assert figure.status == coverage.ON_TRACK                          # half the year gone, one accepted: not late
+
+
 def test_the_coverage_export_gives_each_activity_not_counted_in_people_in_its_own_terms(plan, people, client, auth):
     auth.login(people["acs"].email)
     table = list(csv.DictReader(io.StringIO(client.get("/admin/coverage.csv").get_data(as_text=True).lstrip("\ufeff"))))

@@ -18,8 +18,8 @@ figure is marked as such. Status, against the elapsed share of the period:
                 "behind" on coverage; when the feature that keeps it lends a figure
                 (app/plan/measures.py: divisions heard, declarations submitted), the
                 university's row shows that figure and its status against the target; a
-                deliverable with an overdue period is behind, and one with a period in
-                progress or submitted (none overdue) is never "not started"
+                deliverable is behind when, and only when, a period is overdue, and one
+                with a period in progress or submitted is never "not started"
 """
 import math
 from dataclasses import dataclass, field
@@ -449,10 +449,13 @@ def measured_figure(activity_id: int, kind: str, measure: Measure, timing_facts)
     if measure.target_percent is None:
         return Figure(0, 0, None, NO_TARGET, kind=kind, measure=measure)
     status, expected = status_from(measure.done, measure.total, measure.target_percent, upcoming, elapsed)
-    if measure.late and status != MET:
-        status = BEHIND                 # a period past its end and not submitted is never "not started" or "on track"
-    elif measure.begun and status == NOT_STARTED:
-        status = ON_TRACK               # a period in progress or submitted has started, though none is accepted yet
+    if kind == DELIVERABLE and status != MET:
+        # A deliverable is late by its overdue periods (past their end, not submitted), not by the share of the
+        # year gone by: a month submitted and waiting for the ACS to accept it is not behind.
+        if measure.late:
+            status = BEHIND
+        elif status == BEHIND or (status == NOT_STARTED and measure.begun):
+            status = ON_TRACK
     return Figure(0, 0, None, status, kind=kind, expected=expected, measure=measure)
 
 
