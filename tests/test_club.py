@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
@@ -134,11 +135,18 @@ def test_volunteering_is_confirmed_counted_totalled_and_printed(world, client, a
     assert service.confirmed_hours(ann.id) == Decimal("5.5") and first.status == CONFIRMED
     assert len(rows_for("2.14")) == 1
     assert db.session.scalar(select(func.count()).select_from(XpEvent).where(XpEvent.source_type == "volunteering")) == 2
+    ann.full_name = "Әйгерім Құрманғазықызы"                          # the statement keeps Kazakh letters as text
+    db.session.commit()
     response = client.post("/volunteering/statement")
     assert response.status_code == 302 and response.location.endswith(".pdf")
     certificate = db.session.execute(select(Certificate).where(Certificate.kind == "volunteering")).scalar_one()
     assert "5.5 hours" in certificate.title
-    assert client.get(response.location).data[:4] == b"%PDF"
+    statement = client.get(response.location).data
+    assert statement[:4] == b"%PDF"
+    reader = PdfReader(io.BytesIO(statement))
+    assert not any(page.images for page in reader.pages)                # text and vectors, not a picture of text
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert ann.full_name in text and "5.5 hours" in text and certificate.code in text
     assert "5.5 hours" in client.get(f"/verify/{certificate.code}").get_data(as_text=True)
 
 

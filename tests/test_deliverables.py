@@ -1,4 +1,5 @@
 """Deliverables: responsible units from the plan, status per period (overdue derived), evidence, and who may touch what."""
+import csv
 import io
 import json
 import zipfile
@@ -6,6 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import select
 
@@ -464,3 +466,66 @@ def test_coverage_measures_a_deliverable_by_its_periods_accepted_and_drops_its_c
     overdue = deliverable(plan, "1.10")                    # its first quarter ended before AS_OF unsubmitted
     text = coverage.coverage(plan, AS_OF, with_groups=False).university.figures[overdue.activity_id].measure.text
     assert "overdue" in text
+
+
+def test_a_deliverable_with_an_overdue_period_is_behind_on_the_dashboard_not_not_started(plan, people, client, auth):
+    overdue = deliverable(plan, "1.10")                    # its first quarter ended before AS_OF unsubmitted
+    figure = coverage.coverage(plan, AS_OF, with_groups=False).university.figures[overdue.activity_id]
+    assert figure.measure.late >= 1 and figure.status == coverage.BEHIND
+    on_time = coverage.coverage(plan, AS_OF, with_groups=False).university.figures[deliverable(plan, "4.1").activity_id]
+    assert on_time.measure.late == 0 and on_time.status != coverage.BEHIND
+    auth.login(people["acs"].email)
+    rows = client.get("/admin/coverage.csv").get_data(as_text=True).splitlines()
+    assert any(row.startswith("university,") and ",1.10," in row and ",behind," in row for row in rows)
+
+
+def test_a_deliverable_under_way_says_so_and_is_not_not_started(plan, people, app):
+    item, acs = deliverable(plan, "4.2"), people["acs"]                   # within the year: begun, not yet due
+    figure = coverage.coverage(plan, AS_OF, with_groups=False).university.figures[item.activity_id]
+    assert figure.status == coverage.NOT_STARTED and figure.measure.text == "0 of 1 period accepted"
+    moment = datetime(2025, 2, 20, 6)
+    service.change_status(item, IN_PROGRESS, acs, moment)
+    db.session.commit()
+    figure = coverage.coverage(plan, AS_OF, with_groups=False).university.figures[item.activity_id]
+    assert figure.status == coverage.ON_TRACK and figure.measure.text == "0 of 1 period accepted, 1 in progress"
+    service.add_evidence(acs, moment, evidence_folder(app), activity_id=item.activity_id, deliverable=item,
+                         kind="text", body="Job descriptions checked.")
+    db.session.refresh(item)
+    service.change_status(item, SUBMITTED, acs, moment)
+    db.session.commit()
+    figure = coverage.coverage(plan, AS_OF, with_groups=False).university.figures[item.activity_id]
+    assert figure.status == coverage.ON_TRACK and figure.measure.text == "0 of 1 period accepted, 1 submitted"
+
+
+def test_a_monthly_deliverable_with_nothing_overdue_is_not_behind_however_few_months_are_accepted(plan, people, app):
+    acs = people["acs"]
+    moment = datetime(2025, 2, 28, 6)
+    for number in range(1, 7):                                          # September to February: all ended by AS_OF
+        item = deliverable(plan, "1.11", number)
+        service.add_evidence(acs, moment, evidence_folder(app), activity_id=item.activity_id, deliverable=item,
+                             kind="text", body="The month's summary.")
+        db.session.refresh(item)
+        service.change_status(item, IN_PROGRESS, acs, moment)
+        service.change_status(item, SUBMITTED, acs, moment)
+        if number == 1:
+            service.change_status(item, ACCEPTED, acs, moment)
+    db.session.commit()
+    late_in_march = date(2025, 3, 20)                                  # March's period under way, not yet due
+    figure = coverage.coverage(plan, late_in_march, with_groups=False).university.figures[item.activity_id]
+    assert figure.measure.text == "1 of 12 periods accepted, 5 submitted" and figure.measure.late == 0
+    assert figure.status == coverage.ON_TRACK                          # half the year gone, one accepted: not late
+
+
+def test_the_coverage_export_gives_each_activity_not_counted_in_people_in_its_own_terms(plan, people, client, auth):
+    auth.login(people["acs"].email)
+    table = list(csv.DictReader(io.StringIO(client.get("/admin/coverage.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    university = {row["activity"]: row for row in table if row["scope"] == "university"}
+    late = university["1.10"]
+    assert late["kind"] == "deliverable" and late["coverage_percent"] == ""
+    assert late["measure_done"] == "0" and late["measure_total"] == "4"
+    assert late["measure"].startswith("0 of 4 periods accepted") and "overdue" in late["measure"]
+    assert university["1.1"]["kind"] == "reach" and university["1.1"]["measure"] == ""
+    workbook = load_workbook(io.BytesIO(client.get("/admin/coverage.xlsx").data))
+    header, *rows = list(workbook.active.values)
+    assert header[-3:] == ("measure_done", "measure_total", "measure")
+    assert any(row[0] == "university" and row[2] == "1.10" and str(row[-1]).startswith("0 of 4 periods") for row in rows)

@@ -172,7 +172,7 @@ def test_the_readme_roster_example_is_accepted_by_the_demo(app, runner, tmp_path
 
 # How each kind's figure reads: reach as a share of people; every other kind in its own terms, never as one.
 KIND_WORDS = {"reach": r"\d+(?:[.,]\d+)?%", "deliverable": r"\d+ of \d+ periods? accepted|Status:",
-              "units": r"\d+ of \d+ divisions heard", "register": r"\d+ of \d+ declarations submitted|\d+ positions? listed"}
+              "units": r"\d+ of \d+ divisions heard", "register": r"\d+ of \d+ declarations submitted|\d+ positions? listed|\d+ reports? received"}
 SHARE_OF_PEOPLE = re.compile(r"of employees|of students|\d+\s*/\s*\d+|\d+(?:[.,]\d+)?\s*%|headcount", re.I)
 
 
@@ -232,6 +232,8 @@ def test_every_activity_of_the_demo_plan_is_measured_in_its_own_terms(app, runne
         else:
             assert (row["coverage_percent"], row["target_percent"], row["needed"]) == ("", "", "0"), row
             assert row["status"] != "not tracked", row
+            assert_in_own_terms(row["kind"], row["measure"], f"coverage CSV {row['activity']}")
+            assert int(row["measure_total"]) >= int(row["measure_done"]) >= 0, row
 
     # The JSON API: each figure of another kind carries its own measure instead of a percentage.
     token = runner.invoke(args=["api-token", "create", "Ministry"]).output.strip()
@@ -243,6 +245,15 @@ def test_every_activity_of_the_demo_plan_is_measured_in_its_own_terms(app, runne
         else:
             assert figure["coverage_percent"] is None and figure["target_percent"] is None, figure
             assert figure["measure"]["total"] >= figure["measure"]["done"] >= 0, figure
+            if figure["kind"] == "deliverable" and figure["measure"]["overdue"]:
+                assert figure["status"] == "behind", figure
+    assert any(f["kind"] == "deliverable" and f["measure"]["overdue"] for f in figures)   # the demo keeps one overdue
+
+    # The printable report for a date range: the same figures, each in its own terms.
+    report = client.get("/admin/coverage/report").get_data(as_text=True)
+    for code, kind in kinds.items():
+        if kind != "reach":
+            assert_in_own_terms(kind, plain(table_row(report, code)), f"printable report {code}")
 
     # The report to the Board: what was done, in the kind's own words.
     filing = build_filing(plan, "board", "en", generated_by="test", today=today)

@@ -157,6 +157,25 @@ def test_the_quarterly_information_and_the_range_report_download(plan, figures, 
     assert 'name="from" value="2024-12-01"' in page
 
 
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_the_quarterly_information_reads_back_with_its_titles_figures_and_narrative(plan, figures, client, auth,
+                                                                                     fmt, language):
+    forum = activity_by_code(plan, "2.11")
+    service.save_narrative(forum, "2024Q4", language, f"Тоқсан / quarter: {KAZAKH}", admin())
+    db.session.commit()
+    auth.login(ADMIN)
+    response = client.get(f"/admin/filings/quarterly.{fmt}?quarter=2024Q4&lang={language}")
+    assert response.status_code == 200
+    assert f"quarterly-information-2024Q4-{language}.{fmt}" in response.headers["Content-Disposition"]
+    text = pdf_text(response.data) if fmt == "pdf" else docx_text(response.data)
+    for code in ("1.10", "2.11", "3.1", "4.2"):
+        assert name_in(plan, code, language)[:40] in text, code
+    assert ("2 / 40" if fmt == "pdf" else " 2 40 ") in text       # the forum's two in the quarter, of forty
+    assert KAZAKH in text and "Гүлнар Әбенова" in text
+
+
 # --- who may file and write ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("roles", [("student",), ("curator",), ("staff",), ("jury",), ("coordinator",)])

@@ -19,7 +19,7 @@ from app.plan.service import activity_by_code, current_plan, load_plans, read_pl
 SHIPPED = Path(__file__).resolve().parent.parent / "plans" / "ktu-2024-2025.toml"
 AS_OF = date(2025, 3, 1)
 DELIVERABLES = {"1.2", "1.3", "1.4", "1.8", "1.9", "1.10", "1.11", "4.1", "4.2"}
-REGISTERS = {"1.5", "1.6"}
+REGISTERS = {"1.5", "1.6", "4.3"}    # 4.3: the reporting channel, its reports received
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_the_shipped_plan_classifies_every_activity():
 def test_the_shipped_plan_names_the_records_that_feed_its_deliverables():
     fed = {a.code: a.fed_by for a in read_plan(SHIPPED).activities if a.fed_by}
     assert fed == {"1.3": "risk-analysis", "1.4": "risk-map", "1.11": "media-log", "1.5": "declarations",
-                   "1.6": "positions"}
+                   "1.6": "positions", "4.3": "reports"}
     monthly = next(a for a in read_plan(SHIPPED).activities if a.code == "1.11")
     assert len(monthly.periods) == 12 and monthly.periods[0] == (date(2024, 9, 1), date(2024, 9, 30))
 
@@ -78,7 +78,7 @@ def test_the_shipped_plan_names_the_records_that_feed_its_deliverables():
     (('fed_by = "media-log"', 'fed_by = "risk-map"'), "activities[10] (1.11).fed_by", "'risk-map' already feeds activity 1.4"),
     # A register names the list it keeps; a list is kept by one activity, and only a register keeps one.
     (('fed_by = "positions"', 'fed_by = "equated-posts"'), "activities[5] (1.6).fed_by",
-     "must be one of declarations, positions"),
+     "must be one of declarations, positions, reports"),
     (('fed_by = "positions"', 'fed_by = "declarations"'), "activities[5] (1.6).fed_by",
      "'declarations' is already kept by activity 1.5"),
     (('fed_by = "positions"', 'fed_by = "risk-map"'), "activities[5] (1.6).fed_by",
@@ -101,8 +101,11 @@ def test_the_loader_refuses_a_bad_fed_by_and_loads_nothing(app, tmp_path, change
 
 
 def written_before_registers_named_their_list(text: str) -> str:
-    """The shipped plan as files were written before a register's `fed_by`: its registers name no list."""
+    """The shipped plan as files were written before a register's `fed_by`: its registers name no list (and 4.3,
+    the reporting channel, was not yet a register)."""
     text = text.replace('fed_by = "declarations"', "", 1).replace('fed_by = "positions"', "", 1)
+    text = re.sub(r'kind = "register"\nfed_by = "reports".*\n', "", text, count=1)
+    assert 'fed_by = "reports"' not in text
     assert "declarations\"" not in text and "positions\"" not in text
     return text
 

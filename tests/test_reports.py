@@ -2,7 +2,7 @@
 import io
 import logging
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from PIL import Image
@@ -175,3 +175,32 @@ def test_the_queue_puts_overdue_cases_first_and_the_admin_sets_the_time_limit(ap
     assert old.code in html and "overdue" in html
     assert "days" in client.post("/admin/reports/", data={"days": "0"}, follow_redirects=True).get_data(as_text=True)
     assert service.answer_days() == 5
+
+
+def test_the_plans_register_of_reports_counts_those_received_and_answered_in_time(app, runner, client, make_user, auth):
+    """4.3, the reporting channel, is measured by its reports — never as a share of employees."""
+    from app.coverage import service as coverage
+    from app.plan.service import activity_by_code, current_plan
+
+    assert runner.invoke(args=["load-content"]).exit_code == 0
+    plan = current_plan(TODAY)
+    channel = activity_by_code(plan, "4.3")
+    assert (channel.kind, channel.fed_by) == ("register", "reports")
+    officer = make_user("acs@uni.test", roles=("admin",))
+    answered = file("exam", STORY).report
+    service.officer_message(answered, officer, "Reviewing it now.", internal=False, today=TODAY + timedelta(days=4))
+    late = file("dormitory", "Places in dormitory 2 go to those who pay the warden, others wait for months.").report
+    service.officer_message(late, officer, "Looking into it.", internal=False, today=TODAY + timedelta(days=15))
+    file("other", "A contractor was chosen without any tender for the new library furniture, at twice the price.")
+    before_the_year = file("other", "An old story from before the plan's year began, filed in the summer.").report
+    before_the_year.received_on = before_the_year.due_on = plan.starts_on - timedelta(days=30)
+    db.session.commit()
+    figure = coverage.coverage(plan, TODAY + timedelta(days=30), with_groups=False).university.figures[channel.id]
+    assert (figure.kind, figure.percent, figure.status) == ("register", None, coverage.NO_TARGET)
+    assert (figure.measure.done, figure.measure.total) == (1, 3)
+    assert figure.measure.text == "3 reports received, 1 answered within the time limit"
+    app.config["NOW_FUNCTION"] = lambda: datetime(2025, 4, 2, 6)          # thirty days on, as above
+    auth.login("acs@uni.test")
+    page = client.get("/admin/coverage/").get_data(as_text=True)
+    assert "reports received" in re.search(r"<tr[^>]*>\s*<td>(?:<a [^>]*>)?4\.3(?:</a>)?</td>.*?</tr>", page, re.S).group(0)
+    assert client.get(f"/admin/registers/4.3?plan={plan.slug}").status_code == 404    # not a list Section 1 keeps

@@ -27,7 +27,7 @@ from app.people.access import admin_required, can_view_group, ensure, role_requi
 from app.people.models import ADMIN, COORDINATOR, CURATOR, Faculty, Group
 from app.plan import deliverables
 from app.plan import service as plan_service
-from app.plan.models import KINDS, STUDENTS, Activity, Plan
+from app.plan.models import DELIVERABLE, KINDS, STUDENTS, Activity, Plan
 
 bp = Blueprint("coverage", __name__)
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -573,7 +573,9 @@ def coverage_json():
                             "headcount_estimated": f.estimated, "coverage_percent": f.percent,
                             "target_percent": f.target, "status": f.status, "needed": f.needed,
                             **({"measure": {"done": f.measure.done, "total": f.measure.total,
-                                            "target_percent": f.measure.target_percent}} if f.measure else {})})
+                                            "target_percent": f.measure.target_percent,
+                                            **({"overdue": f.measure.late} if f.kind == DELIVERABLE else {})}}
+                               if f.measure else {})})
         return out
 
     key = f"api:{plan.id}:{as_of}:{date_from}:{date_to}:{group_id}:{faculty_id}:{code}"
@@ -648,16 +650,22 @@ OPENAPI = {
                 "coverage_percent": _NUMBER_OR_NULL, "target_percent": _NUMBER_OR_NULL,
                 "status": {"type": "string", "description": "met, on track, behind, not started, upcoming, no target; "
                                                             "'not tracked' for an activity that is not reach, unless the feature that keeps it lends "
-                                                            "a figure in its own terms (divisions heard, declarations submitted): "
-                                                            "then its status against that target"},
+                                                            "a figure in its own terms (periods accepted, divisions heard, "
+                                                            "declarations submitted): then its status against that target; a "
+                                                            "deliverable with an overdue period is behind"},
                 "needed": {"type": "integer", "minimum": 0},
                 "measure": {"type": "object", "required": ["done", "total", "target_percent"],
                             "description": "An activity not counted in people, in its own terms (university scope "
-                                           "only): units — divisions heard of all divisions; register — declarations "
-                                           "submitted of those required, or positions listed (done = total)",
+                                           "only): deliverable — periods accepted of all its periods, and how many "
+                                           "are overdue (past their end, not submitted); units — divisions heard of "
+                                           "all divisions; register — declarations submitted of those required, "
+                                           "positions listed (done = total), or the reports received through the "
+                                           "reporting channel (total) and those answered within the time limit (done)",
                             "properties": {"done": {"type": "integer", "minimum": 0},
                                            "total": {"type": "integer", "minimum": 0},
-                                           "target_percent": _NUMBER_OR_NULL}}}},
+                                           "target_percent": _NUMBER_OR_NULL,
+                                           "overdue": {"type": "integer", "minimum": 0,
+                                                       "description": "deliverables only"}}}}},
             "Scope": {"type": "object", "required": ["scope", "name", "figures"], "properties": {
                 "scope": {"type": "string", "enum": ["university", "faculty", "group"]}, "name": {"type": "string"},
                 "id": {"type": "integer", "description": "0 for the university"},

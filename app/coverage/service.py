@@ -17,7 +17,9 @@ figure is marked as such. Status, against the elapsed share of the period:
                 register): it is shown in its own terms, never as a percentage, and is never
                 "behind" on coverage; when the feature that keeps it lends a figure
                 (app/plan/measures.py: divisions heard, declarations submitted), the
-                university's row shows that figure and its status against the target
+                university's row shows that figure and its status against the target; a
+                deliverable is behind when, and only when, a period is overdue, and one
+                with a period in progress or submitted is never "not started"
 """
 import math
 from dataclasses import dataclass, field
@@ -331,9 +333,12 @@ def coverage(plan: Plan, as_of: date, *, date_from: date | None = None, date_to:
 
 
 # The coverage table's columns (the CSV and XLSX exports): every scope × activity figure, and whether the
-# figures were counted now or kept when the plan year was closed (and as of which day).
+# figures were counted now or kept when the plan year was closed (and as of which day). An activity not
+# counted in people has its figure in its own terms in the last three (periods accepted, divisions heard,
+# declarations submitted: done, of total, and as it reads), on the university's row.
 TABLE_HEADER = ["scope", "name", "activity", "population", "kind", "participants", "headcount", "headcount_estimated",
-                "coverage_percent", "target_percent", "status", "needed", "figures", "figures_as_of"]
+                "coverage_percent", "target_percent", "status", "needed", "figures", "figures_as_of",
+                "measure_done", "measure_total", "measure"]
 
 
 def table_rows(data: Coverage):
@@ -343,9 +348,11 @@ def table_rows(data: Coverage):
         for activity in data.activities:
             figure = row.figures.get(activity.id)
             if figure is not None:
+                measure = figure.measure
                 yield [row.key[0], row.name, activity.code, activity.population, activity.kind, figure.participants,
                        figure.headcount, "yes" if figure.estimated else "no", figure.percent, figure.target,
-                       figure.status, figure.needed, figures, data.as_of.isoformat()]
+                       figure.status, figure.needed, figures, data.as_of.isoformat(),
+                       *((measure.done, measure.total, measure.text) if measure else (None, None, ""))]
 
 
 # --- a closed year: the figures kept when it was closed ------------------------------------------
@@ -442,6 +449,13 @@ def measured_figure(activity_id: int, kind: str, measure: Measure, timing_facts)
     if measure.target_percent is None:
         return Figure(0, 0, None, NO_TARGET, kind=kind, measure=measure)
     status, expected = status_from(measure.done, measure.total, measure.target_percent, upcoming, elapsed)
+    if kind == DELIVERABLE and status != MET:
+        # A deliverable is late by its overdue periods (past their end, not submitted), not by the share of the
+        # year gone by: a month submitted and waiting for the ACS to accept it is not behind.
+        if measure.late:
+            status = BEHIND
+        elif status == BEHIND or (status == NOT_STARTED and measure.begun):
+            status = ON_TRACK
     return Figure(0, 0, None, status, kind=kind, expected=expected, measure=measure)
 
 

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.plan import deliverables
 from app.plan.deliverable_models import ACCEPTED, SUBMITTED
 from app.people.models import StaffUnit
-from app.plan.models import REGISTER, UNITS, Activity
+from app.plan.models import UNITS, Activity
 from app.risks import service
 from app.risks.models import DeclarationDuty, EquatedPosition, Hearing, MediaItem, Risk
 
@@ -111,7 +111,7 @@ def build(calendar, users: dict, admin, uploads: Path) -> tuple[list[str], list[
     if hearings is not None:
         for unit, days_ago, minutes in HEARD:
             service.record_hearing(hearings, units[unit], day(days_ago), minutes, None, admin, now, None)
-    for activity in db.session.execute(select(Activity).where(Activity.plan_id == plan.id, Activity.kind == REGISTER)).scalars():
+    for activity in service.register_activities(plan):
         if service.register_kind(activity) == service.DECLARATIONS:
             for email, position, days_ago in DECLARANTS:
                 duty = service.add_declarant(activity, users[email], position, admin, now)

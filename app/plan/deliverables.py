@@ -32,8 +32,8 @@ from app.people.models import ADMIN, STAFF, User, UserRole
 from app.plan.deliverable_models import (ACCEPTED, FILE, IN_PROGRESS, LINK, NOTE, OVERDUE, PLANNED, SUBMITTED,
                                          ActivityUnit, Deliverable, Evidence, ResponsibleUnit, UnitReporter)
 from app.plan.measures import Measure, provides
-from app.plan.models import (DECLARATIONS, DELIVERABLE, FEEDS, MEDIA_LOG, POSITIONS, RISK_ANALYSIS, RISK_MAP, Activity,
-                              ActivityPeriod, Plan)
+from app.plan.models import (DECLARATIONS, DELIVERABLE, FEEDS, MEDIA_LOG, POSITIONS, REPORTS, RISK_ANALYSIS, RISK_MAP,
+                              Activity, ActivityPeriod, Plan)
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,8 @@ FEED_LABELS = {RISK_ANALYSIS: _l("the register of corruption risks, when its map
                MEDIA_LOG: _l("the media log's summary of each month")}
 # The list a register activity keeps (its `fed_by` too), as the editor and the activity's page name it.
 LIST_LABELS = {DECLARATIONS: _l("declarations: who must declare income and expenses, and who did"),
-               POSITIONS: _l("positions equated to persons authorised to perform state functions")}
+               POSITIONS: _l("positions equated to persons authorised to perform state functions"),
+               REPORTS: _l("reports through the reporting channel: received, and answered within the time limit")}
 # Spellings of the ACS in the plan's "Responsible" column that its list of abbreviations does not give.
 ALIASES = {"accs": "ACS"}
 
@@ -435,12 +436,19 @@ def _deliverable_measures(activities: list[Activity], as_of: date) -> dict[int, 
     for activity_id, rows in status_for([a.id for a in activities], as_of).items():
         accepted = sum(1 for row in rows if row.status == ACCEPTED)
         late = sum(1 for row in rows if row.status == OVERDUE)
+        submitted = sum(1 for row in rows if row.status == SUBMITTED)
+        working = sum(1 for row in rows if row.status == IN_PROGRESS)
         text = ngettext("%(done)d of %(num)d period accepted", "%(done)d of %(num)d periods accepted", len(rows),
                         done=accepted)
+        if submitted:
+            text += ", " + ngettext("%(num)d submitted", "%(num)d submitted", submitted)
+        if working:
+            text += ", " + ngettext("%(num)d in progress", "%(num)d in progress", working)
         if late:
             text += ", " + ngettext("%(num)d overdue", "%(num)d overdue", late)
         link = url_for("deliverables.activity", activity_id=activity_id) if has_request_context() else ""
-        found[activity_id] = Measure(accepted, len(rows), text, 100.0, accepted == len(rows), link)
+        found[activity_id] = Measure(accepted, len(rows), text, 100.0, accepted == len(rows), link, late,
+                                     submitted + working)
     return found
 
 

@@ -29,6 +29,8 @@ class Measure:
     target_percent: float | None = None
     met: bool | None = None            # None when there is nothing to meet (a list with no required count)
     link: str = ""                     # the page that keeps the figure, for the ACS
+    late: int = 0                      # parts past their due date and not done (a deliverable's overdue periods)
+    begun: int = 0                     # parts under way, not yet done (a deliverable's periods in progress or submitted)
 
     @property
     def percent(self) -> float | None:

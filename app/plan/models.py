@@ -17,7 +17,7 @@ POPULATIONS = (STUDENTS, EMPLOYEES)
 REACH = "reach"                # distinct people of the population over its headcount
 DELIVERABLE = "deliverable"    # a document or report due by its term
 UNITS = "units"                # a share of structural divisions (hearings)
-REGISTER = "register"          # a maintained list (declarations, positions)
+REGISTER = "register"          # a maintained list (declarations, positions, the reports received)
 KINDS = (REACH, DELIVERABLE, UNITS, REGISTER)
 
 # Which of the ACS's own records submits a deliverable's period (the plan file's `fed_by`). The feature that
@@ -33,7 +33,8 @@ FEEDS = (RISK_ANALYSIS, RISK_MAP, MEDIA_LOG)
 # pages find the list by this name, never by the activity's number.
 DECLARATIONS = "declarations"     # employees who must declare income and expenses, and the day each did
 POSITIONS = "positions"           # positions equated to persons authorised to perform state functions
-REGISTER_LISTS = (DECLARATIONS, POSITIONS)
+REPORTS = "reports"               # the reporting channel's cases: reports received, and answered in time
+REGISTER_LISTS = (DECLARATIONS, POSITIONS, REPORTS)
 
 
 def register_list_without_fed_by(code: str, name: str) -> str:

@@ -5,8 +5,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from flask import has_request_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from app.audit import service as audit
@@ -14,6 +16,8 @@ from app.core.uploads import UploadError, remove_stored, store_image
 from app.extensions import db
 from app.people.models import ADMIN, User, UserRole
 from app.people.passwords import hash_password, spend_the_same_time, verify_password
+from app.plan.measures import Measure, provides
+from app.plan.models import REGISTER, REPORTS, Activity
 from app.reports.models import (ACS, CATEGORIES, CLOSED, OUTCOMES, RECEIVED, REFERRED, REPORTER, STATUSES, UNDER_REVIEW,
                                 Report, ReportAttachment, ReportMessage, Setting)
 
@@ -250,3 +254,25 @@ def public_statistics(today: date) -> Statistics:
             overdue += 1
     return Statistics(len(rows), sorted(months.items()), in_time, len(days), overdue,
                       statistics.median(days) if days else None, outcomes, statuses)
+
+
+# --- the plan's register of reports (4.3, the register with fed_by = "reports") --------------------------------
+
+@provides(REGISTER)
+def _reports_measures(activities: list[Activity], as_of: date) -> dict[int, Measure]:
+    """The reporting channel as the plan measures it: reports received in the plan's year so far, and how many of
+    them had a first answer within the time limit. The plan gives no number to reach, so there is no target."""
+    found = {}
+    for activity in activities:
+        if activity.fed_by != REPORTS:
+            continue
+        first_day = activity.plan.starts_on
+        received, in_time = db.session.execute(
+            select(func.count(), func.count().filter(Report.first_answer_on <= Report.due_on,
+                                                     Report.first_answer_on <= as_of))
+            .where(Report.received_on >= first_day, Report.received_on <= as_of)).one()
+        text = ngettext("%(num)d report received, %(done)d answered within the time limit",
+                        "%(num)d reports received, %(done)d answered within the time limit", received, done=in_time)
+        link = url_for("reports.queue") if has_request_context() else ""
+        found[activity.id] = Measure(in_time, received, text, None, None, link)
+    return found

@@ -398,6 +398,8 @@ def register_list(code):
     plan = _plan()
     activity = _activity(plan, code, REGISTER)
     kind = service.register_kind(activity)
+    if kind not in service.KEPT_HERE:
+        abort(404)                       # a list another feature keeps (the reports received: the reporting channel's)
     units = _units()
     form = DeclarantForm() if kind == service.DECLARATIONS else PositionForm()
     if kind == service.DECLARATIONS:

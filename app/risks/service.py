@@ -614,10 +614,15 @@ def units_measure(activity: Activity, as_of: date) -> Measure:
 
 
 # --- registers (declarations, positions) ----------------------------------------------------------
+# A register of the reports received (fed_by = "reports") is the reporting channel's: it measures that one.
+KEPT_HERE = (DECLARATIONS, POSITIONS)
+
 
 def register_activities(plan: Plan) -> list[Activity]:
+    """The plan's registers whose lists Section 1 keeps (declarations, positions)."""
     return db.session.execute(select(Activity).where(Activity.plan_id == plan.id, Activity.kind == REGISTER,
-                                                     Activity.retired.is_(False)).order_by(Activity.position)).scalars().all()
+                                                     Activity.fed_by.in_(KEPT_HERE), Activity.retired.is_(False))
+                              .order_by(Activity.position)).scalars().all()
 
 
 def register_kind(activity: Activity) -> str:
@@ -720,6 +725,8 @@ def _register_measures(activities: list[Activity], as_of: date) -> dict[int, Mea
                                         .group_by(EquatedPosition.activity_id)).all())
     found = {}
     for activity in activities:
+        if register_kind(activity) not in KEPT_HERE:
+            continue
         if register_kind(activity) == DECLARATIONS:
             required, submitted = duties.get(activity.id, (0, 0))
             text = _("%(done)d of %(total)d declarations submitted", done=submitted, total=required)

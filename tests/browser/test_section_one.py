@@ -33,6 +33,12 @@ def test_the_acs_keeps_section_one(page_for, tmp_path):
     assert code in cell.inner_text()
     assert page.locator(f"svg.risk-map-svg g.cell title:text-matches('Likelihood 4, impact 5.*{code}')").count() == 1
     assert check_accessibility(page) == []
+    # Printed, the page is the map: the SVG and its table, without the menus or the buttons.
+    page.emulate_media(media="print")
+    assert page.locator("svg.risk-map-svg").is_visible() and page.locator("table.risk-grid").is_visible()
+    assert not page.locator("nav.tabs").is_visible() and not page.locator("main a:has-text('Approve the map')").is_visible()
+    assert page.pdf()[:4] == b"%PDF"
+    page.emulate_media(media="screen")
 
     # Record a hearing for 1.7 with the minutes as a PDF.
     page.click("nav.tabs a:has-text('Hearings (1.7)')")
