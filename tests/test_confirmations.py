@@ -21,7 +21,9 @@ from app.coverage.events import issue_token
 from app.coverage.models import ApiToken, Event
 from app.extensions import db
 from app.people.models import User
+from app.plan.deliverable_models import Evidence
 from app.reports.models import Report
+from app.risks.models import DeclarationDuty, EquatedPosition, Hearing, MediaItem, Risk, RiskMap
 from app.surveys.models import SurveyWave
 
 SURVEY = "perception-survey-2024-2025"
@@ -141,12 +143,52 @@ def _deactivate(users):
             lambda: not fresh(User, person.id).active)
 
 
+def _first(model, *where):
+    return db.session.execute(select(model).where(*where).order_by(model.id)).scalars().first()
+
+
+def _remove_risk(users):
+    risk = _first(Risk, Risk.plan_id.not_in(select(RiskMap.plan_id)))      # a year whose map is not approved
+    return ("admin@sanaly.test", f"/admin/risks/{risk.id}/delete", {}, lambda: fresh(Risk, risk.id) is None)
+
+
+def _remove_media_item(users):
+    item = _first(MediaItem)
+    return ("admin@sanaly.test", f"/admin/media/{item.id}/delete", {}, lambda: fresh(MediaItem, item.id) is None)
+
+
+def _remove_hearing(users):
+    hearing = _first(Hearing)
+    return ("admin@sanaly.test", f"/admin/hearings/1.7/{hearing.id}/delete", {},
+            lambda: fresh(Hearing, hearing.id) is None)
+
+
+def _remove_position(users):
+    position = _first(EquatedPosition)
+    return ("admin@sanaly.test", f"/admin/registers/1.6/positions/{position.id}/remove", {},
+            lambda: fresh(EquatedPosition, position.id) is None)
+
+
+def _remove_declarant(users):
+    duty = _first(DeclarationDuty)
+    return ("admin@sanaly.test", f"/admin/registers/1.5/declarations/{duty.id}", {"action": "remove"},
+            lambda: fresh(DeclarationDuty, duty.id) is None)
+
+
+def _remove_evidence(users):
+    evidence = _first(Evidence)
+    return ("admin@sanaly.test", f"/deliverables/evidence/{evidence.id}/remove", {"next": "/deliverables/"},
+            lambda: fresh(Evidence, evidence.id) is None)
+
+
 IRREVERSIBLE = {
     "withdraw an entry": _withdraw, "seal a score": _seal, "declare a conflict of interest": _conflict,
     "publish contest results": _publish_contest, "end a brain ring game": _end_game, "revoke an API token": _revoke,
     "rotate an event code": _rotate, "publish a survey wave": _publish_survey, "hide an idea": _hide_idea,
     "hide a clip": _hide_clip, "confirm volunteering": _confirm_volunteering, "close a report case": _close_case,
-    "deactivate a person": _deactivate,
+    "deactivate a person": _deactivate, "remove a risk": _remove_risk, "remove a media item": _remove_media_item,
+    "remove a hearing": _remove_hearing, "take a position off the list": _remove_position,
+    "remove evidence": _remove_evidence, "take a declarant off the list": _remove_declarant,
 }
 
 

@@ -288,10 +288,13 @@ def test_the_adder_removes_evidence_before_submission_and_never_after(plan, peop
     upload(client, item, "b.pdf", pdf_bytes())
     first, second = db.session.execute(select(Evidence).order_by(Evidence.id)).scalars().all()
     stored = evidence_folder(app) / first.stored_name
-    assert client.post(f"/deliverables/evidence/{first.id}/remove").status_code == 302
+    assert client.post(f"/deliverables/evidence/{first.id}/remove").status_code == 200      # asks first
+    assert stored.exists()
+    assert client.post(f"/deliverables/evidence/{first.id}/remove", data={"confirmed": "yes"}).status_code == 302
     assert not stored.exists()
     client.post(f"/deliverables/{item.id}/status", data={"to": SUBMITTED})
-    assert client.post(f"/deliverables/evidence/{second.id}/remove").status_code == 403
+    assert client.post(f"/deliverables/evidence/{second.id}/remove").status_code == 403     # refused before asking
+    assert client.post(f"/deliverables/evidence/{second.id}/remove", data={"confirmed": "yes"}).status_code == 403
     assert db.session.get(Evidence, second.id) is not None
     assert db.session.execute(select(AuditEvent).where(AuditEvent.action == "evidence.removed")).scalar_one()
 

@@ -444,13 +444,19 @@ def test_a_hearing_or_media_item_recorded_by_mistake_is_removed_and_audited(plan
     hearing = db.session.execute(select(Hearing)).scalar_one()
     stored = Path(app.config["UPLOAD_FOLDER"]) / service.HEARING_FOLDER / hearing.minutes_file
     assert stored.is_file()
-    assert client.post(f"/admin/hearings/1.7/{hearing.id}/delete?plan={plan.slug}").status_code == 302
+    asked = client.post(f"/admin/hearings/1.7/{hearing.id}/delete?plan={plan.slug}")
+    assert asked.status_code == 200 and "Nothing has been done yet." in asked.get_data(as_text=True)
+    assert stored.is_file() and db.session.execute(select(Hearing)).first() is not None
+    assert client.post(f"/admin/hearings/1.7/{hearing.id}/delete?plan={plan.slug}",
+                       data={"confirmed": "yes"}).status_code == 302
     assert db.session.execute(select(Hearing)).first() is None and not stored.exists()
     assert "0 of 4 divisions heard" in client.get(url).get_data(as_text=True)
     item = service.record_media({"published_on": date(2025, 2, 3), "source": "X", "link": "", "subject": "Typo",
                                  "tone": "neutral", "action": ""}, officer, now())
     db.session.commit()
-    assert client.post(f"/admin/media/{item.id}/delete").status_code == 302
+    assert client.post(f"/admin/media/{item.id}/delete").status_code == 200        # asks first
+    assert db.session.execute(select(MediaItem)).first() is not None
+    assert client.post(f"/admin/media/{item.id}/delete", data={"confirmed": "yes"}).status_code == 302
     assert db.session.execute(select(MediaItem)).first() is None
     actions = set(db.session.execute(select(AuditEvent.action)).scalars())
     assert {"hearing.add", "hearing.delete", "media.add", "media.delete"} <= actions

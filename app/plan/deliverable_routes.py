@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from app.core.clock import now, today
+from app.core.confirm import confirmation_page, confirmed
 from app.core.http import int_arg, int_field, is_local_path
 from app.extensions import db
 from app.people.access import admin_required, ensure
@@ -160,13 +161,21 @@ def remove_evidence(evidence_id):
     if not ActionForm().validate_on_submit():
         abort(400)
     back = request.form.get("next", "")
+    back = back if is_local_path(back) else url_for(".board")
+    if not service.can_remove_evidence(current_user, evidence):
+        abort(403)
+    if not confirmed():
+        return confirmation_page(question=_("Remove “%(title)s”?", title=evidence.title or _("this evidence")),
+                                 consequence=_("the evidence is deleted, with its file if it has one; the audit "
+                                               "log keeps its title."),
+                                 button=_("Remove the evidence"), back=back)
     try:
         service.remove_evidence(evidence, current_user, now(), evidence_folder())
     except service.DeliverableError:
         abort(403)
     db.session.commit()
     flash(_("Evidence removed."), "success")
-    return redirect(back if is_local_path(back) else url_for(".board"))
+    return redirect(back)
 
 
 @bp.route("/evidence/<int:evidence_id>/<any(file, thumb):which>")

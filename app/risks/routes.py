@@ -3,11 +3,12 @@ from datetime import date
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
+from flask_babel import format_date, gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.core.clock import now, today
+from app.core.confirm import confirmation_page, confirmed
 from app.core.exports import XLSX_MIMETYPE
 from app.extensions import db
 from app.people.access import admin_required
@@ -102,11 +103,21 @@ def _form_status() -> int:
     return 422 if request.method == "POST" else 200
 
 
-def _button(change, back: str, message: str = ""):
+def _button(change, back: str, message: str = "", *, ask: tuple[str, str, str] | None = None,
+            button_field: tuple[str, str] | None = None):
     """Carry out what a list's button asks (remove a record, mark one) once its CSRF token checks (else 400): the
-    change committed and `message` said, or the rules' refusal said and nothing kept; back to the list."""
+    change committed and `message` said, or the rules' refusal said and nothing kept; back to the list.
+
+    `ask` (question, what cannot be undone, the confirming button) makes it an irreversible action: without the
+    person's confirmation nothing changes and the confirmation step answers instead (`button_field`: the name and
+    value the pressed button sent, sent again by the confirming one).
+    """
     if not ActionForm().validate_on_submit():
         abort(400)
+    if ask is not None and not confirmed():
+        question, consequence, button = ask
+        return confirmation_page(question=question, consequence=consequence, button=button, back=back,
+                                 button_field=button_field)
     try:
         change()
     except service.RisksError as error:
@@ -169,7 +180,10 @@ def delete(risk_id):
     risk = db.get_or_404(Risk, risk_id)
     plan = db.session.get(Plan, risk.plan_id)
     return _button(lambda: service.delete_risk(risk, current_user, now()), url_for(".register", plan=plan.slug),
-                   _("The risk was removed."))
+                   _("The risk was removed."),
+                   ask=(_("Remove risk %(code)s?", code=risk.code),
+                        _("the risk leaves the register and the map; only the audit log keeps what it said."),
+                        _("Remove the risk")))
 
 
 @bp.route("/risks/map")
@@ -324,7 +338,10 @@ def delete_media(item_id):
     """Remove a media item logged by mistake."""
     item = db.get_or_404(MediaItem, item_id)
     return _button(lambda: service.delete_media(item, current_user, now()),
-                   url_for(".media", month=f"{item.published_on:%Y-%m}"), _("The media item was removed."))
+                   url_for(".media", month=f"{item.published_on:%Y-%m}"), _("The media item was removed."),
+                   ask=(_("Remove the media item “%(subject)s”?", subject=item.subject),
+                        _("the item leaves the media log and its month's summary; only the audit log keeps what it said."),
+                        _("Remove the item")))
 
 
 # --- hearings of divisions --------------------------------------------------------------------------
@@ -372,7 +389,11 @@ def delete_hearing(code, hearing_id):
     plan = _plan()
     hearing = _record_of(Hearing, hearing_id, _activity(plan, code, UNITS))
     return _button(lambda: service.delete_hearing(hearing, current_user, now(), _uploads()),
-                   url_for(".hearings", plan=plan.slug, code=code), _("The hearing was removed."))
+                   url_for(".hearings", plan=plan.slug, code=code), _("The hearing was removed."),
+                   ask=(_("Remove the hearing of %(unit)s on %(day)s?", unit=hearing.unit.name,
+                          day=format_date(hearing.heard_on)),
+                        _("the hearing and its minutes file are deleted and the division counts as not heard."),
+                        _("Remove the hearing")))
 
 
 @bp.route("/hearings/minutes/<int:hearing_id>")
@@ -451,6 +472,12 @@ def declaration(code, duty_id):
                 raise service.RisksError(_("Give the day the declaration was submitted.")) from None
             service.mark_declaration(duty, day, current_user, now())
 
+    if action == "remove":
+        person = db.session.get(User, duty.user_id)
+        return _button(change, url_for(".register_list", plan=plan.slug, code=code), _("Removed from the list."),
+                       ask=(_("Take %(name)s off the list of declarants?", name=person.full_name),
+                            _("their declaration record on this list is deleted; adding them again starts a new one."),
+                            _("Take them off the list")), button_field=("action", "remove"))
     return _button(change, url_for(".register_list", plan=plan.slug, code=code))
 
 
@@ -461,4 +488,7 @@ def remove_position(code, position_id):
     plan = _plan()
     position = _record_of(EquatedPosition, position_id, _activity(plan, code, REGISTER))
     return _button(lambda: service.remove_position(position, current_user, now()),
-                   url_for(".register_list", plan=plan.slug, code=code), _("Removed from the list."))
+                   url_for(".register_list", plan=plan.slug, code=code), _("Removed from the list."),
+                   ask=(_("Take “%(title)s” off the list?", title=position.title),
+                        _("the position leaves the list of equated positions; adding it again makes a new entry."),
+                        _("Take it off the list")))
