@@ -21,7 +21,7 @@ from app.authoring import files as content_files
 from app.authoring.languages import TRANSLATIONS, name
 from app.authoring.models import BROWSER, ContentDraft, ContentRevision
 from app.authoring.service import drop_draft, keep_draft, record_revision
-from app.core.content import ContentError
+from app.core.content import DUPLICATE, ContentError
 from app.core.localize import from_local_input, local_input
 from app.extensions import db
 from app.people.models import User
@@ -249,7 +249,7 @@ def _question_problem(error: ContentError) -> dict[str, str]:
     if error.key.startswith("draw"):
         name = "category"
     if name not in QUESTION_FIELDS:
-        name = "key" if "appears twice" in error.problem else "text"
+        name = "key" if error.code == DUPLICATE else "text"
     language = next((lang for lang in TRANSLATIONS if error.path.endswith(f".{lang}.toml")), "")
     if not language:
         return {name: error.problem}

@@ -21,7 +21,7 @@ from app.authoring import files as content_files
 from app.authoring.languages import TRANSLATIONS, name
 from app.authoring.models import BROWSER, ContentDraft, ContentRevision
 from app.authoring.service import drop_draft, find_draft, keep_draft, record_revision
-from app.core.content import ContentError
+from app.core.content import ANSWERED, ContentError
 from app.extensions import db
 from app.people.models import User
 from app.surveys.loader import SLUG, answers_would_change, apply_survey, read_survey
@@ -291,7 +291,7 @@ def publish(survey: Survey | None, fields: dict[str, str], *, author: User, now:
             apply_survey(outcome.spec)
             db.session.flush()
     except ContentError as error:
-        return Outcome(problems={field_for(error, fields): LOCKED if "already has answers" in error.problem
+        return Outcome(problems={field_for(error, fields): LOCKED if error.code == ANSWERED
                                  else error.problem})
     stored = db.session.execute(select(Survey).where(Survey.slug == slug)).scalar_one()
     db.session.expire(stored, ["waves"])

@@ -20,6 +20,7 @@ import hashlib
 import re
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.brainring.models import RingSet
@@ -35,7 +36,7 @@ IMAGE = re.compile(r"^images/[a-z0-9][a-z0-9/_-]*\.(png|jpe?g|webp)$")
 def _seconds(path, reader: TomlReader, default: int) -> int:
     value = reader.integer("seconds", required=False, default=default, minimum=5)
     if value > 120:
-        raise ContentError(path, reader.key_name("seconds"), "must be at most 120")
+        raise ContentError(path, reader.key_name("seconds"), _l("must be at most %(maximum)s", maximum=120))
     return value
 
 
@@ -44,36 +45,38 @@ def read_ring_set(path: Path) -> dict:
     raw = path.read_bytes()
     data = parse_toml(path, raw)
     if not SLUG.match(path.stem):
-        raise ContentError(path, "", "a file name must be lower-case words joined by hyphens")
+        raise ContentError(path, "", _l("a file name must be lower-case words joined by hyphens"))
     if data.get("kind") != "brainring":
-        raise ContentError(path, "kind", 'must be "brainring"')
+        raise ContentError(path, "kind", _l('must be "brainring"'))
     reader = TomlReader(path, data)
     default = _seconds(path, reader, 20)
     items = data.get("questions")
     if not isinstance(items, list) or not items:
-        raise ContentError(path, "questions", "must list at least one question")
+        raise ContentError(path, "questions", _l("must list at least one question"))
     questions = []
     for index, item in enumerate(items):
         q = TomlReader(path, item if isinstance(item, dict) else {}, f"questions[{index}].")
         key = q.text("key")
         if not SLUG.match(key) or key in {x["key"] for x in questions}:
-            raise ContentError(path, q.key_name("key"), "must be lower-case words joined by hyphens, once per file")
+            raise ContentError(path, q.key_name("key"), _l("must be lower-case words joined by hyphens, once per file"))
         q.prefix = f"questions[{index}] ({key})."
         options = item.get("options")
         if (not isinstance(options, list) or not 2 <= len(options) <= 4
                 or not all(isinstance(o, str) and o.strip() for o in options)):
-            raise ContentError(path, q.key_name("options"), "must list 2 to 4 options as text")
+            raise ContentError(path, q.key_name("options"), _l("must list 2 to 4 options as text"))
         answer = item.get("answer")
         if isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < len(options):
-            raise ContentError(path, q.key_name("answer"), "must be the zero-based index of the right option")
+            raise ContentError(path, q.key_name("answer"), _l("must be the zero-based index of the right option"))
         image = q.text("image", required=False)
         if image and (not IMAGE.match(image) or not (path.parent / image).is_file()):
-            raise ContentError(path, q.key_name("image"), "must name a PNG, JPEG or WebP file under quizzes/images/")
+            raise ContentError(path, q.key_name("image"), _l("must name a PNG, JPEG or WebP file under %(folder)s",
+                                                             folder="quizzes/images/"))
         questions.append({"key": key, "text": q.text("text"), "options": [o.strip() for o in options],
                           "answer": answer, "seconds": _seconds(path, q, default), "image": image})
     per_game = reader.integer("questions_per_game", required=False, default=0, minimum=1)
     if per_game > len(questions):
-        raise ContentError(path, "questions_per_game", f"asks for {per_game} questions but the set has {len(questions)}")
+        raise ContentError(path, "questions_per_game", _l("asks for %(wanted)s questions but the set has %(count)s",
+                                                         wanted=per_game, count=len(questions)))
     tables, translated_raw = read_translation_files(path)
     translations = attach_translations(path, questions, tables, ("title", "description"))
     return {"slug": path.stem, "title": reader.text("title"), "description": reader.text("description", required=False),

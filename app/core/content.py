@@ -2,17 +2,44 @@
 import tomllib
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from app.extensions import db
 
 
-class ContentError(Exception):
-    """A content file that cannot be loaded: says which file, which key, and what is wrong."""
+# What kind of problem a ContentError is, for code that acts on it (the words of `problem` are translated).
+DUPLICATE = "duplicate"     # a key or code given twice in one file
+ANSWERED = "answered"       # a question that has answers cannot change its type or options
 
-    def __init__(self, path, key: str, problem: str):
-        self.path, self.key, self.problem = str(path), key, problem
-        super().__init__(f"{self.path}: {key}: {problem}" if key else f"{self.path}: {problem}")
+
+class ProblemText(LazyString):
+    """A loader's lazy message as plain text. Its values come from files and forms, so a page escapes it like
+    any text (a bare lazy message declares itself markup and would be put in the page as it is)."""
+
+    def __init__(self, message):
+        super().__init__(str, message)
+
+    def __html__(self) -> Markup:
+        return escape(str(self))
+
+
+class ContentError(Exception):
+    """A content file that cannot be loaded: says which file, which key, and what is wrong.
+
+    `problem` is a lazy message: it reads in the language of the request it is shown in (an editor), and in
+    English where there is none (the command line, logs). `code` names the kind of problem where code needs it.
+    """
+
+    def __init__(self, path, key: str, problem, code: str = ""):
+        self.path, self.key, self.code = str(path), key, code
+        self.problem = problem if isinstance(problem, str) else ProblemText(problem)
+        super().__init__(self.path, key, problem, code)
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.key}: {self.problem}" if self.key else f"{self.path}: {self.problem}"
 
 
 def parse_toml(path, raw: bytes | str) -> dict:
@@ -21,9 +48,9 @@ def parse_toml(path, raw: bytes | str) -> dict:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         return tomllib.loads(text)
     except UnicodeDecodeError:
-        raise ContentError(path, "", "is not UTF-8 text") from None
+        raise ContentError(path, "", _l("is not UTF-8 text")) from None
     except tomllib.TOMLDecodeError as error:
-        raise ContentError(path, "", f"is not valid TOML ({error})") from None
+        raise ContentError(path, "", _l("is not valid TOML (%(error)s)", error=str(error))) from None
 
 
 class TomlReader:
@@ -39,12 +66,12 @@ class TomlReader:
         value = self.table.get(key, None)
         if value is None:
             if required:
-                raise ContentError(self.path, self.key_name(key), "is missing")
+                raise ContentError(self.path, self.key_name(key), _l("is missing"))
             return default
         if not isinstance(value, str):
-            raise ContentError(self.path, self.key_name(key), "must be text")
+            raise ContentError(self.path, self.key_name(key), _l("must be text"))
         if required and not value.strip():
-            raise ContentError(self.path, self.key_name(key), "must not be empty")
+            raise ContentError(self.path, self.key_name(key), _l("must not be empty"))
         return value.strip()
 
     def day(self, key, *, required=True):
@@ -52,7 +79,8 @@ class TomlReader:
         if value is None and not required:
             return None
         if isinstance(value, datetime) or not isinstance(value, date):
-            raise ContentError(self.path, self.key_name(key), "must be a date such as 2024-09-01")
+            raise ContentError(self.path, self.key_name(key), _l("must be a date such as %(example)s",
+                                                                 example="2024-09-01"))
         return value
 
     def integer(self, key, *, required=True, default=0, minimum=None):
@@ -60,9 +88,9 @@ class TomlReader:
         if value is None and not required:
             return default
         if not isinstance(value, int) or isinstance(value, bool):
-            raise ContentError(self.path, self.key_name(key), "must be a whole number")
+            raise ContentError(self.path, self.key_name(key), _l("must be a whole number"))
         if minimum is not None and value < minimum:
-            raise ContentError(self.path, self.key_name(key), f"must be at least {minimum}")
+            raise ContentError(self.path, self.key_name(key), _l("must be at least %(minimum)s", minimum=minimum))
         return value
 
 
@@ -88,7 +116,7 @@ def read_audience(path, reader) -> str:
     """The file's `audience`, one of AUDIENCES (everyone when not given)."""
     audience = reader.text("audience", required=False, default=EVERYONE)
     if audience not in AUDIENCES:
-        raise ContentError(path, "audience", f"must be one of {', '.join(AUDIENCES)}")
+        raise ContentError(path, "audience", _l("must be one of %(options)s", options=", ".join(AUDIENCES)))
     return audience
 
 
@@ -181,11 +209,12 @@ def attach_translations(path, questions: list[dict], tables: dict, top_fields: t
         top[language] = {field: reader.text(field, required=field == "title") for field in top_fields}
         given = table.get("questions", {})
         if not isinstance(given, dict):
-            raise ContentError(name, "questions", "must be tables such as [questions.<key>]")
+            raise ContentError(name, "questions", _l("must be tables such as %(example)s", example="[questions.<key>]"))
         keys = {q["key"] for q in questions}
         for key in given:
             if key not in keys:
-                raise ContentError(name, f"questions.{key}", f"there is no question {key!r} in {path.name}")
+                raise ContentError(name, f"questions.{key}", _l("there is no question %(key)s in %(file)s",
+                                                                key=repr(key), file=path.name))
         for question in questions:
             text = given.get(question["key"])
             if text is None:
@@ -195,7 +224,8 @@ def attach_translations(path, questions: list[dict], tables: dict, top_fields: t
                 if field in text:
                     if field not in question or not isinstance(text[field], list) or len(text[field]) != len(question[field]):
                         raise ContentError(name, f"questions.{question['key']}.{field}",
-                                           f"must have the original's {len(question.get(field, []))} entries, in its order")
+                                           _l("must have the original's %(count)s entries, in its order",
+                                              count=len(question.get(field, []))))
                     entry[field] = text[field]
             for field in ("explanation", "help"):
                 if isinstance(text.get(field), str) and text[field].strip():

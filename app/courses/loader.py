@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -61,10 +62,10 @@ def _split_front_matter(path: Path, text: str) -> tuple[dict, str]:
     """
     lines = text.split("\n")
     if lines[0].strip() != "+++":
-        raise ContentError(path, "", "must start with TOML front matter between +++ lines")
+        raise ContentError(path, "", _l("must start with TOML front matter between %(marker)s lines", marker="+++"))
     closing = next((number for number, line in enumerate(lines[1:], 1) if line.strip() == "+++"), None)
     if closing is None:
-        raise ContentError(path, "", "the front matter is not closed with a +++ line")
+        raise ContentError(path, "", _l("the front matter is not closed with a %(marker)s line", marker="+++"))
     return parse_toml(path, "\n".join(lines[1:closing])), "\n".join(lines[closing + 1:]).strip()
 
 
@@ -72,18 +73,18 @@ def _read_checks(path: Path, raw) -> list[dict]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        raise ContentError(path, "check", "must be a list of [[check]] tables")
+        raise ContentError(path, "check", _l("must be a list of %(table)s tables", table="[[check]]"))
     checks = []
     for index, item in enumerate(raw):
         reader = TomlReader(path, item, f"check[{index}].")
         options = item.get("options")
         if (not isinstance(options, list) or len(options) < 2
                 or not all(isinstance(o, str) and o.strip() for o in options)):
-            raise ContentError(path, reader.key_name("options"), "must list at least two options as text")
+            raise ContentError(path, reader.key_name("options"), _l("must list at least two options as text"))
         answer = reader.integer("answer")
         if not 0 <= answer < len(options):
             raise ContentError(path, reader.key_name("answer"),
-                               f"must be the zero-based index of an option (0 to {len(options) - 1})")
+                               _l("must be the zero-based index of an option (0 to %(last)s)", last=len(options) - 1))
         checks.append({"question": reader.text("question"), "options": [o.strip() for o in options],
                        "answer": answer, "explanation": reader.text("explanation", required=False)})
     return checks
@@ -94,11 +95,11 @@ def read_lesson(path: Path, number: int, slug: str) -> LessonSpec:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ContentError(path, "", "is not UTF-8 text") from None
+        raise ContentError(path, "", _l("is not UTF-8 text")) from None
     meta, body = _split_front_matter(path, text)
     reader = TomlReader(path, meta)
     if not body:
-        raise ContentError(path, "", "the lesson has no text after the front matter")
+        raise ContentError(path, "", _l("the lesson has no text after the front matter"))
     _check_pictures(path, body)
     return LessonSpec(number=number, slug=slug, title=reader.text("title"),
                       summary=reader.text("summary", required=False), markdown=body,
@@ -110,21 +111,25 @@ def _check_pictures(path: Path, body: str) -> None:
     other address would be removed from the page, and one that is not there would show nothing."""
     for address in markdown.image_addresses(body):
         if not markdown.LESSON_IMAGE.match(address):
-            raise ContentError(path, "", f"the image {address or '(no address)'} would not be shown: a lesson shows "
-                                         "only its own pictures, written images/<name>.jpg (upload it into the lesson)")
+            raise ContentError(path, "",
+                               _l("the image %(address)s would not be shown: a lesson shows only its own pictures, "
+                                            "written %(example)s (upload it into the lesson)",
+                                            address=address or _l("(no address)"), example="images/<name>.jpg"))
         if not (path.parent / address).is_file():
-            raise ContentError(path, "", f"the image {address} is not among the course's pictures (upload it into "
-                                         "the lesson, or put it in the course's images/ folder)")
+            raise ContentError(path, "", _l("the image %(address)s is not among the course's pictures (upload it into "
+                                            "the lesson, or put it in the course's %(folder)s folder)",
+                                            address=address, folder="images/"))
 
 
 def read_translation(path: Path, original: LessonSpec) -> dict:
     """A lesson's version in another language: the same checks with the same answers, translated."""
     spec = read_lesson(path, original.number, original.slug)
     if len(spec.checks) != len(original.checks):
-        raise ContentError(path, "check", f"has {len(spec.checks)} checks; the original has {len(original.checks)}")
+        raise ContentError(path, "check", _l("has %(count)s checks; the original has %(original)s",
+                                                  count=len(spec.checks), original=len(original.checks)))
     for index, (mine, theirs) in enumerate(zip(spec.checks, original.checks)):
         if mine["answer"] != theirs["answer"] or len(mine["options"]) != len(theirs["options"]):
-            raise ContentError(path, f"check[{index}]", "must keep the original's options in order and its answer")
+            raise ContentError(path, f"check[{index}]", _l("must keep the original's options in order and its answer"))
     return {"title": spec.title, "summary": spec.summary, "markdown": spec.markdown, "digest": spec.digest,
             "checks": [{k: c[k] for k in ("question", "options", "explanation")} for c in spec.checks]}
 
@@ -132,12 +137,13 @@ def read_translation(path: Path, original: LessonSpec) -> dict:
 def _course_translations(path: Path, data: dict) -> dict:
     raw = data.get("translations", {})
     if not isinstance(raw, dict):
-        raise ContentError(path, "translations", "must be tables such as [translations.ru] with title and summary")
+        raise ContentError(path, "translations", _l("must be tables such as %(example)s with title and summary",
+                                                    example="[translations.ru]"))
     result = {}
     for language, table in raw.items():
         if language not in TRANSLATION_LANGUAGES or not isinstance(table, dict):
             raise ContentError(path, f"translations.{language}",
-                               f"the language must be one of {', '.join(TRANSLATION_LANGUAGES)}")
+                               _l("the language must be one of %(options)s", options=", ".join(TRANSLATION_LANGUAGES)))
         reader = TomlReader(path, table, f"translations.{language}.")
         result[language] = {"title": reader.text("title"), "summary": reader.text("summary", required=False)}
     return result
@@ -147,26 +153,28 @@ def read_course(folder: Path) -> CourseSpec:
     """Parse and validate one course folder; raise ContentError on the first problem."""
     toml_path = folder / "course.toml"
     if not SLUG.match(folder.name):
-        raise ContentError(folder, "", "a course folder name must be lower-case words joined by hyphens")
+        raise ContentError(folder, "", _l("a course folder name must be lower-case words joined by hyphens"))
     if not toml_path.exists():
-        raise ContentError(toml_path, "", "is missing")
+        raise ContentError(toml_path, "", _l("is missing"))
     raw = toml_path.read_bytes()
     data = parse_toml(toml_path, raw)
     reader = TomlReader(toml_path, data)
     audience = read_audience(toml_path, reader)
     final_quiz = reader.text("final_quiz", required=False)
     if final_quiz and not (folder.parent.parent / "quizzes" / f"{final_quiz}.toml").exists():
-        raise ContentError(toml_path, "final_quiz", f"there is no quizzes/{final_quiz}.toml")
+        raise ContentError(toml_path, "final_quiz", _l("there is no %(file)s", file=f"quizzes/{final_quiz}.toml"))
     lessons, numbers = [], {}
     for path in sorted(folder.glob("*.md")):
         if TRANSLATED_LESSON_FILE.match(path.name):
             continue  # per-language versions: read below, beside their lesson
         match = LESSON_FILE.match(path.name)
         if not match:
-            raise ContentError(path, "", "a lesson file must be named NN-lesson-slug.md, e.g. 01-what-is-corruption.md")
+            raise ContentError(path, "", _l("a lesson file must be named %(pattern)s, e.g. %(example)s",
+                                                 pattern="NN-lesson-slug.md", example="01-what-is-corruption.md"))
         number = int(match[1])
         if number in numbers:
-            raise ContentError(path, "", f"lesson number {number:02d} is also used by {numbers[number]}")
+            raise ContentError(path, "", _l("lesson number %(number)s is also used by %(file)s",
+                                                 number=f"{number:02d}", file=numbers[number]))
         numbers[number] = path.name
         lesson = read_lesson(path, number, match[2])
         for language in TRANSLATION_LANGUAGES:
@@ -179,9 +187,10 @@ def read_course(folder: Path) -> CourseSpec:
         lessons.append(lesson)
     for path in sorted(folder.glob("*.md")):
         if TRANSLATED_LESSON_FILE.match(path.name) and not path.with_name(path.name[:-6] + ".md").exists():
-            raise ContentError(path, "", "a translation needs its lesson: there is no " + path.name[:-6] + ".md")
+            raise ContentError(path, "", _l("a translation needs its lesson: there is no %(file)s",
+                                                 file=path.name[:-6] + ".md"))
     if not lessons:
-        raise ContentError(folder, "", "the course has no lessons (NN-lesson-slug.md files)")
+        raise ContentError(folder, "", _l("the course has no lessons (%(pattern)s files)", pattern="NN-lesson-slug.md"))
     digest = hashlib.sha256(raw + b"".join(l.digest.encode() for l in lessons)).hexdigest()
     return CourseSpec(
         slug=folder.name, title=reader.text("title"), summary=reader.text("summary", required=False),

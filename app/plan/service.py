@@ -5,11 +5,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
 
 from app.core import events
 from app.core.clock import day_start, local_date, utcnow
-from app.core.content import ContentError, TomlReader, is_translation_file, parse_toml, read_translation_files
+from app.core.content import (DUPLICATE, ContentError, TomlReader, is_translation_file, parse_toml,
+                              read_translation_files)
 from app.core.db_helpers import insert_ignoring_duplicates
 from app.extensions import db
 from app.people.models import STAFF, STUDENT
@@ -67,10 +69,10 @@ def read_plan(path: Path) -> PlanSpec:
     top = TomlReader(path, data)
     slug = top.text("slug")
     if slug != path.stem:
-        raise ContentError(path, "slug", f"must match the file name ({path.stem!r})")
+        raise ContentError(path, "slug", _l("must match the file name (%(name)s)", name=repr(path.stem)))
     starts_on, ends_on = top.day("starts_on"), top.day("ends_on")
     if ends_on <= starts_on:
-        raise ContentError(path, "ends_on", "must be after starts_on")
+        raise ContentError(path, "ends_on", _l("must be after %(key)s", key="starts_on"))
 
     sections = {}
     for index, section in enumerate(data.get("sections", [])):
@@ -78,36 +80,40 @@ def read_plan(path: Path) -> PlanSpec:
         sections[str(reader.integer("number"))] = reader.text("title")
     abbreviations = data.get("abbreviations", {})
     if not isinstance(abbreviations, dict) or not all(isinstance(v, str) for v in abbreviations.values()):
-        raise ContentError(path, "abbreviations", "must be a table of text")
+        raise ContentError(path, "abbreviations", _l("must be a table of text"))
 
     raw_activities = data.get("activities")
     if not isinstance(raw_activities, list) or not raw_activities:
-        raise ContentError(path, "activities", "must list at least one [[activities]] entry")
+        raise ContentError(path, "activities", _l("must list at least one %(table)s entry", table="[[activities]]"))
     activities, codes, feeds = [], set(), {}
     for index, item in enumerate(raw_activities):
         reader = TomlReader(path, item, f"activities[{index}].")
         code = reader.text("code")
         reader.prefix = f"activities[{index}] ({code})."
         if code in codes:
-            raise ContentError(path, f"activities[{index}].code", f"{code!r} appears twice")
+            raise ContentError(path, f"activities[{index}].code", _l("%(key)s appears twice", key=repr(code)),
+                               code=DUPLICATE)
         codes.add(code)
         section = reader.integer("section")
         if str(section) not in sections:
-            raise ContentError(path, reader.key_name("section"), f"section {section} is not listed in [[sections]]")
+            raise ContentError(path, reader.key_name("section"), _l("section %(number)s is not listed in %(table)s",
+                                                                     number=section, table="[[sections]]"))
         population = reader.text("population")
         if population not in POPULATIONS:
-            raise ContentError(path, reader.key_name("population"), f"must be one of {', '.join(POPULATIONS)}")
+            raise ContentError(path, reader.key_name("population"), _l("must be one of %(options)s",
+                                                                       options=", ".join(POPULATIONS)))
         kind = item.get("kind", REACH)
         if kind not in KINDS:
-            raise ContentError(path, reader.key_name("kind"), f"must be one of {', '.join(KINDS)}")
+            raise ContentError(path, reader.key_name("kind"), _l("must be one of %(options)s",
+                                                                 options=", ".join(KINDS)))
         fed_by = _read_fed_by(path, reader, kind, code, feeds)
         percent = item.get("target_percent")
         if percent is not None and (isinstance(percent, bool) or not isinstance(percent, (int, float))
                                     or not 0 < percent <= 100):
-            raise ContentError(path, reader.key_name("target_percent"), "must be a number above 0 and at most 100")
+            raise ContentError(path, reader.key_name("target_percent"), _l("must be a number above 0 and at most 100"))
         responsible = item.get("responsible", [])
         if not isinstance(responsible, list) or not all(isinstance(r, str) for r in responsible):
-            raise ContentError(path, reader.key_name("responsible"), "must be a list of text")
+            raise ContentError(path, reader.key_name("responsible"), _l("must be a list of text"))
         term_text = reader.text("term", required=False)
         periods = _read_periods(path, reader, item.get("periods")) or parse_term(term_text, starts_on, ends_on)
         activities.append(ActivitySpec(
@@ -140,25 +146,28 @@ def _read_fed_by(path, reader: TomlReader, kind: str, code: str, taken: dict[str
     fed_by = reader.text("fed_by", required=False)
     if kind == REGISTER:
         if fed_by in FEEDS:
-            raise ContentError(path, key, 'only a kind = "deliverable" activity is fed by a record')
+            raise ContentError(path, key, _l('only a kind = "deliverable" activity is fed by a record'))
         if fed_by and fed_by not in REGISTER_LISTS:
-            raise ContentError(path, key, f"must be one of {', '.join(REGISTER_LISTS)}")
+            raise ContentError(path, key, _l("must be one of %(options)s", options=", ".join(REGISTER_LISTS)))
         if not fed_by:
             fed_by = register_list_without_fed_by(code, reader.text("name"))
             if fed_by in taken:
-                raise ContentError(path, key, f"left out, it would be {fed_by!r}, which activity {taken[fed_by]} "
-                                              "already keeps: name the list this register keeps")
+                raise ContentError(path, key,
+                                   _l("left out, it would be %(list)s, which activity %(code)s already keeps: "
+                                      "name the list this register keeps", list=repr(fed_by), code=taken[fed_by]))
         if fed_by in taken:
-            raise ContentError(path, key, f"{fed_by!r} is already kept by activity {taken[fed_by]}")
+            raise ContentError(path, key, _l("%(list)s is already kept by activity %(code)s", list=repr(fed_by),
+                                          code=taken[fed_by]))
     elif fed_by:
         if fed_by in REGISTER_LISTS:
-            raise ContentError(path, key, 'only a kind = "register" activity keeps a list')
+            raise ContentError(path, key, _l('only a kind = "register" activity keeps a list'))
         if fed_by not in FEEDS:
-            raise ContentError(path, key, f"must be one of {', '.join(FEEDS)}")
+            raise ContentError(path, key, _l("must be one of %(options)s", options=", ".join(FEEDS)))
         if kind != DELIVERABLE:
-            raise ContentError(path, key, 'only a kind = "deliverable" activity is fed by a record')
+            raise ContentError(path, key, _l('only a kind = "deliverable" activity is fed by a record'))
         if fed_by in taken:
-            raise ContentError(path, key, f"{fed_by!r} already feeds activity {taken[fed_by]}")
+            raise ContentError(path, key, _l("%(feed)s already feeds activity %(code)s",
+                                             feed=repr(fed_by), code=taken[fed_by]))
     if fed_by:
         taken[fed_by] = code
     return fed_by
@@ -182,28 +191,32 @@ def _read_translation(path: Path, language: str, table: dict, spec: PlanSpec) ->
     plan_texts = {key: reader.text(key, required=False) for key in PLAN_TEXTS}
     sections = table.get("sections", {})
     if not isinstance(sections, dict) or not all(isinstance(v, str) for v in sections.values()):
-        raise ContentError(name, "sections", 'must be a table of text such as 1 = "…"')
+        raise ContentError(name, "sections", _l("must be a table of text such as %(example)s", example='1 = "…"'))
     for number in sections:
         if number not in spec.sections:
-            raise ContentError(name, f"sections.{number}", f"there is no section {number} in {path.name}")
+            raise ContentError(name, f"sections.{number}", _l("there is no section %(number)s in %(file)s",
+                                                              number=number,
+                                                                        file=path.name))
     plan_texts["sections"] = {number: text.strip() for number, text in sections.items() if text.strip()}
     spec.translations[language] = {key: value for key, value in plan_texts.items() if value}
     given = table.get("activities", {})
     if not isinstance(given, dict) or not all(isinstance(v, dict) for v in given.values()):
-        raise ContentError(name, "activities", 'must be tables such as [activities."2.2"]')
+        raise ContentError(name, "activities", _l("must be tables such as %(example)s", example='[activities."2.2"]'))
     by_code = {activity.code: activity for activity in spec.activities}
     for code, texts in given.items():
         activity = by_code.get(code)
         if activity is None:
-            raise ContentError(name, f"activities.{code}", f"there is no activity {code!r} in {path.name}")
+            raise ContentError(name, f"activities.{code}", _l("there is no activity %(code)s in %(file)s",
+                                                              code=repr(code),
+                                                                          file=path.name))
         item = TomlReader(name, texts, f"activities.{code}.")
         unknown = set(texts) - set(ACTIVITY_TEXTS) - {"responsible"}
         if unknown:
-            raise ContentError(name, item.key_name(sorted(unknown)[0]), "is not a text of a plan activity")
+            raise ContentError(name, item.key_name(sorted(unknown)[0]), _l("is not a text of a plan activity"))
         entry = {attribute: item.text(key, required=False) for key, attribute in ACTIVITY_TEXTS.items()}
         responsible = texts.get("responsible", [])
         if not isinstance(responsible, list) or not all(isinstance(r, str) for r in responsible):
-            raise ContentError(name, item.key_name("responsible"), "must be a list of text")
+            raise ContentError(name, item.key_name("responsible"), _l("must be a list of text"))
         entry["responsible"] = [r.strip() for r in responsible if r.strip()]
         activity.translations[language] = {key: value for key, value in entry.items() if value}
 
@@ -213,13 +226,14 @@ def _read_periods(path, reader: TomlReader, value) -> list[tuple[date, date]] | 
         return None
     key = reader.key_name("periods")
     if not isinstance(value, list) or not value:
-        raise ContentError(path, key, "must be a list of [start, end] date pairs")
+        raise ContentError(path, key, _l("must be a list of %(pair)s date pairs", pair="[start, end]"))
     periods = []
     for pair in value:
         if (not isinstance(pair, list) or len(pair) != 2
                 or not all(isinstance(d, date) and not isinstance(d, datetime) for d in pair)
                 or pair[1] < pair[0]):
-            raise ContentError(path, key, "each period must be [start, end] dates with end not before start")
+            raise ContentError(path, key, _l("each period must be %(pair)s dates with end not before start",
+                                             pair="[start, end]"))
         periods.append((pair[0], pair[1]))
     return sorted(periods)
 

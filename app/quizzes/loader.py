@@ -9,12 +9,13 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.core import events
 from app.core.clock import utcnow
-from app.core.content import (ContentError, TomlReader, attach_translations, content_files, load_files, parse_toml,
-                              read_audience, read_translation_files)
+from app.core.content import (DUPLICATE, ContentError, TomlReader, attach_translations, content_files, load_files,
+                              parse_toml, read_audience, read_translation_files)
 from app.core.localize import N_, titles_in_every_language
 from app.extensions import db
 from app.people.models import STUDENT, User, UserRole
@@ -35,7 +36,8 @@ def _datetime(path, reader: TomlReader, key: str) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, datetime) or value.tzinfo is not None:
-        raise ContentError(path, key, "must be a local date and time such as 2024-09-01T09:00:00 (UTC)")
+        raise ContentError(path, key, _l("must be a local date and time such as %(example)s (UTC)",
+                                         example="2024-09-01T09:00:00"))
     return value
 
 
@@ -43,26 +45,27 @@ def _question(path, index: int, raw: dict, categories: set) -> dict:
     reader = TomlReader(path, raw, f"questions[{index}].")
     key = reader.text("key")
     if not SLUG.match(key):
-        raise ContentError(path, reader.key_name("key"), "must be lower-case words joined by hyphens")
+        raise ContentError(path, reader.key_name("key"), _l("must be lower-case words joined by hyphens"))
     reader.prefix = f"questions[{index}] ({key})."
     kind = reader.text("type")
     if kind not in TYPES:
-        raise ContentError(path, reader.key_name("type"), f"must be one of {', '.join(TYPES)}")
+        raise ContentError(path, reader.key_name("type"), _l("must be one of %(options)s", options=", ".join(TYPES)))
     question = {"key": key, "type": kind, "text": reader.text("text"),
                 "category": reader.text("category", required=False, default=""),
                 "explanation": reader.text("explanation", required=False),
                 "points": raw.get("points", 1)}
     if isinstance(question["points"], bool) or not isinstance(question["points"], (int, float)) or question["points"] <= 0:
-        raise ContentError(path, reader.key_name("points"), "must be a positive number")
+        raise ContentError(path, reader.key_name("points"), _l("must be a positive number"))
     categories.add(question["category"])
     answer = raw.get("answer")
 
     def options(minimum=2):
         values = raw.get("options")
         if not isinstance(values, list) or len(values) < minimum or not all(isinstance(v, str) and v.strip() for v in values):
-            raise ContentError(path, reader.key_name("options"), f"must list at least {minimum} options as text")
+            raise ContentError(path, reader.key_name("options"), _l("must list at least %(minimum)s options as text",
+                                                                    minimum=minimum))
         if len({v.strip() for v in values}) != len(values):
-            raise ContentError(path, reader.key_name("options"), "must not repeat an option")
+            raise ContentError(path, reader.key_name("options"), _l("must not repeat an option"))
         return [v.strip() for v in values]
 
     def fail(problem):
@@ -71,43 +74,45 @@ def _question(path, index: int, raw: dict, categories: set) -> dict:
     if kind == "single":
         question["options"] = options()
         if isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < len(question["options"]):
-            fail("must be the zero-based index of the right option")
+            fail(_l("must be the zero-based index of the right option"))
         question["answer"] = answer
     elif kind == "multiple":
         question["options"] = options(3)
         if (not isinstance(answer, list) or not answer or len(set(answer)) != len(answer)
                 or not all(isinstance(a, int) and not isinstance(a, bool) and 0 <= a < len(question["options"]) for a in answer)):
-            fail("must list the zero-based indices of the right options")
+            fail(_l("must list the zero-based indices of the right options"))
         question["answer"] = sorted(answer)
     elif kind == "true_false":
         if not isinstance(answer, bool):
-            fail("must be true or false")
+            fail(_l("must be %(first)s or %(second)s", first="true", second="false"))
         question["answer"] = answer
     elif kind == "numeric":
         tolerance = raw.get("tolerance", 0)
         if isinstance(answer, bool) or not isinstance(answer, (int, float)):
-            fail("must be a number")
+            fail(_l("must be a number"))
         if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or tolerance < 0:
-            raise ContentError(path, reader.key_name("tolerance"), "must be a number ≥ 0")
+            raise ContentError(path, reader.key_name("tolerance"), _l("must be a number ≥ 0"))
         question["answer"], question["tolerance"] = answer, tolerance
     elif kind == "short_text":
         accepted = raw.get("accepted")
         if not isinstance(accepted, list) or not accepted or not all(isinstance(a, str) and a.strip() for a in accepted):
-            raise ContentError(path, reader.key_name("accepted"), "must list the accepted answers as text")
+            raise ContentError(path, reader.key_name("accepted"), _l("must list the accepted answers as text"))
         question["accepted"] = [a.strip() for a in accepted]
     elif kind == "matching":
         pairs = raw.get("pairs")
         if (not isinstance(pairs, list) or not 2 <= len(pairs) <= 8
                 or not all(isinstance(p, list) and len(p) == 2 and all(isinstance(s, str) and s.strip() for s in p) for p in pairs)):
-            raise ContentError(path, reader.key_name("pairs"), "must list 2 to 8 [left, right] pairs of text")
+            raise ContentError(path, reader.key_name("pairs"), _l("must list 2 to 8 %(pair)s pairs of text",
+                                                                  pair="[left, right]"))
         if len({p[1].strip() for p in pairs}) != len(pairs):
-            raise ContentError(path, reader.key_name("pairs"), "right-hand texts must all differ")
+            raise ContentError(path, reader.key_name("pairs"), _l("right-hand texts must all differ"))
         question["pairs"] = [[p[0].strip(), p[1].strip()] for p in pairs]
     elif kind == "ordering":
         items = raw.get("items")
         if (not isinstance(items, list) or not 2 <= len(items) <= 8
                 or not all(isinstance(i, str) and i.strip() for i in items) or len(set(items)) != len(items)):
-            raise ContentError(path, reader.key_name("items"), "must list 2 to 8 different items in the right order")
+            raise ContentError(path, reader.key_name("items"),
+                               _l("must list 2 to 8 different items in the right order"))
         question["items"] = [i.strip() for i in items]
     return question
 
@@ -117,10 +122,10 @@ def read_quiz(path: Path) -> dict:
     raw = path.read_bytes()
     data = parse_toml(path, raw)
     if not SLUG.match(path.stem):
-        raise ContentError(path, "", "a quiz file name must be lower-case words joined by hyphens")
+        raise ContentError(path, "", _l("a quiz file name must be lower-case words joined by hyphens"))
     reader = TomlReader(path, data)
     if data.get("kind", "quiz") != "quiz":
-        raise ContentError(path, "kind", 'must be "quiz", "survey" or "brainring"')
+        raise ContentError(path, "kind", _l('must be "quiz", "survey" or "brainring"'))
     spec = {
         "slug": path.stem, "title": reader.text("title"), "description": reader.text("description", required=False),
         "activity_code": reader.text("activity", required=False), "audience": read_audience(path, reader),
@@ -137,26 +142,27 @@ def read_quiz(path: Path) -> dict:
         "digest": hashlib.sha256(raw).hexdigest(),
     }
     if spec["grading"] not in GRADING:
-        raise ContentError(path, "grading", f"must be one of {', '.join(GRADING)}")
+        raise ContentError(path, "grading", _l("must be one of %(options)s", options=", ".join(GRADING)))
     if spec["feedback"] not in FEEDBACK:
-        raise ContentError(path, "feedback", f"must be one of {', '.join(FEEDBACK)}")
+        raise ContentError(path, "feedback", _l("must be one of %(options)s", options=", ".join(FEEDBACK)))
     if isinstance(spec["pass_percent"], bool) or not isinstance(spec["pass_percent"], (int, float)) or not 0 <= spec["pass_percent"] <= 100:
-        raise ContentError(path, "pass_percent", "must be a number from 0 to 100")
+        raise ContentError(path, "pass_percent", _l("must be a number from 0 to 100"))
     for key in ("shuffle_questions", "shuffle_options"):
         if not isinstance(spec[key], bool):
-            raise ContentError(path, key, "must be true or false")
+            raise ContentError(path, key, _l("must be %(first)s or %(second)s", first="true", second="false"))
     if spec["opens_at"] and spec["closes_at"] and spec["closes_at"] <= spec["opens_at"]:
-        raise ContentError(path, "closes", "must be after opens")
+        raise ContentError(path, "closes", _l("must be after %(key)s", key="opens"))
 
     raw_questions = data.get("questions")
     if not isinstance(raw_questions, list) or not raw_questions:
-        raise ContentError(path, "questions", "must list at least one [[questions]] entry")
+        raise ContentError(path, "questions", _l("must list at least one %(table)s entry", table="[[questions]]"))
     categories: set = set()
     questions, keys = [], set()
     for index, item in enumerate(raw_questions):
         question = _question(path, index, item, categories)
         if question["key"] in keys:
-            raise ContentError(path, f"questions[{index}].key", f"{question['key']!r} appears twice")
+            raise ContentError(path, f"questions[{index}].key", _l("%(key)s appears twice", key=repr(question["key"])),
+                               code=DUPLICATE)
         keys.add(question["key"])
         questions.append(question)
     draw = []
@@ -167,7 +173,8 @@ def read_quiz(path: Path) -> dict:
         available = sum(1 for q in questions if q["category"] == category)
         if count > available:
             raise ContentError(path, rule_reader.key_name("count"),
-                               f"asks for {count} questions but category {category!r} has {available}")
+                               _l("asks for %(count)s questions but category %(category)s has %(available)s",
+                                  count=count, category=repr(category), available=available))
         draw.append({"category": category, "count": count})
     tables, translated_raw = read_translation_files(path)
     spec["translations"] = attach_translations(path, questions, tables, ("title", "description"))
