@@ -232,8 +232,8 @@ def start_attempt(user: User, quiz: Quiz, now: datetime, rng: random.Random | No
     seen = Counter(entry["key"] for attempt in previous for entry in attempt.layout)
     layout = draw_layout(list(version_questions(version_id).values()), version_draw(version_id), quiz,
                          rng or random.SystemRandom(), seen)
-    values = dict(quiz_id=quiz_id, version_id=version_id, user_id=user_id, activity_id=activity.id if activity else None,
-                  number=len(previous) + 1, status=OPEN, started_at=now,
+    values = dict(quiz_id=quiz_id, version_id=version_id, user_id=user_id,
+                  activity_id=activity.id if activity else None, number=len(previous) + 1, status=OPEN, started_at=now,
                   deadline=deadline_for(quiz, now, extra_minutes(user_id, quiz_id)), layout=layout)
     new_id = db.session.execute(insert_ignoring_duplicates(QuizAttempt, values)).scalar_one_or_none()
     db.session.commit()
