@@ -64,7 +64,7 @@ def keep_postgresql_connections(engine) -> None:
     @event.listens_for(engine, "rollback")
     def end_reads_with_commit(connection):
         """End a transaction that only read with COMMIT; SQLAlchemy's ROLLBACK then has nothing to undo."""
-        if connection.info.get(_WROTE, True) or connection.invalidated:
+        if connection.closed or connection.invalidated or connection.info.get(_WROTE, True):
             return
         dbapi_connection = connection.connection.dbapi_connection
         if dbapi_connection.info.transaction_status != TransactionStatus.INTRANS:
