@@ -170,7 +170,7 @@ def test_a_consent_is_recorded_once_however_often_it_is_given(app, make_user):
     admin, student = make_user(roles=("admin",)), make_user()
     version = notice.publish_notice({"en": "We keep your name."}, admin.id, NOW).version
     assert notice.give_consent(student.id, version, NOW) is True
-    assert notice.give_consent(student.id, version, NOW + timedelta(minutes=1)) is False   # a second tab, a double click
+    assert notice.give_consent(student.id, version, NOW + timedelta(minutes=1)) is False   # a second tab, a click
     db.session.commit()
     given = db.session.execute(select(Consent.given_at).where(Consent.user_id == student.id)).scalars().all()
     assert given == [NOW] and notice.owed_version(student.id) is None
