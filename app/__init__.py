@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import config
 from app.core import localize
 from app.core.cache import init_cache
+from app.core.connections import keep_postgresql_connections
 from app.core.http import BoundedIntConverter, kept_query
 from app.core.security import init_security
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
@@ -42,6 +43,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.url_map.converters["int"] = BoundedIntConverter
     db.init_app(app)
+    with app.app_context():
+        keep_postgresql_connections(db.engine)
     migrate.init_app(app, db, directory=os.path.join(config.PROJECT_ROOT, "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

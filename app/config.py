@@ -139,7 +139,8 @@ def oidc_from_environment() -> dict:
 class Defaults:
     """Settings that do not depend on the environment."""
 
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No ping on every checkout: on PostgreSQL a connection is checked without a round trip (app/core/connections.py).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

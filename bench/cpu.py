@@ -2,6 +2,7 @@
 
     python bench/cpu.py [--students 20000] [--requests 300] [--only lesson] [--profile "answer save"]
                         [--sort tottime] [--lines 40] [--memory]
+    python bench/cpu.py --rush 60 [--census 1] [--profile start]
 
 wrk's requests per second follow whatever else the machine runs; the CPU time a request takes in
 its own process (`time.process_time()`) barely does. This builds the instance once, as bench/run.py
@@ -18,6 +19,16 @@ the median CPU milliseconds per request and each page's speed as a share of yard
 by `--sort` (cumulative or tottime). `--memory` prints this process's resident memory after
 create_app and after every page has run, the biggest allocations by file (tracemalloc) and the
 heavy libraries loaded.
+
+`--rush N` measures instead the integrity-hour rush's requests (bench/rush.py's students, in process): N
+students of the instance who have not sat the quiz yet (the next ones each run, counted in `--work`) each
+sign in, are sent to the privacy notice and consent, open the quiz, start, answer its 15 questions page by
+page (an autosave per answer) and submit. For each kind of request it prints the CPU milliseconds of this
+process (median and mean), and on PostgreSQL the CPU milliseconds of the database server's processes that
+served it (their `schedstat`, so the server must be on this machine), the statements the application ran
+and the round trips to the server (each a wait for the server's "ready for query": BEGIN, COMMIT, ROLLBACK,
+the pool's pings, SET and the statements themselves, read from libpq's trace of the first `--census`
+students, who are not timed). `--census-log FILE` writes what those students sent, request by request.
 """
 import argparse
 import cProfile
@@ -35,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.run import build  # noqa: E402  (the same instance as the wrk bench)
+from bench.rush import CSRF, questions_of  # noqa: E402  (answered as the rush answers)
 
 HEAVY = ("fpdf", "docx", "openpyxl", "PIL", "playwright", "qrcode", "markdown", "authlib", "requests", "lxml",
          "fontTools", "redis", "psycopg", "cryptography", "numpy")
@@ -159,6 +171,205 @@ def statements_of(caller: Caller, engines) -> int:
     return len(seen)
 
 
+class Wire:
+    """What the database server does for this process: its server processes' CPU time (Linux `schedstat`, in
+    nanoseconds) and, while tracing, every protocol message each connection sends (libpq's trace)."""
+
+    def __init__(self, engine, folder: Path):
+        from sqlalchemy import event
+
+        self.folder, self.tracing, self.pids, self.traces = folder, False, set(), {}
+        event.listen(engine, "connect", self.connected)
+
+    def connected(self, dbapi_connection, _record):
+        pgconn = getattr(dbapi_connection, "pgconn", None)
+        if pgconn is None:   # SQLite: nothing to see
+            return
+        pid = dbapi_connection.info.backend_pid
+        self.pids.add(pid)
+        if self.tracing:
+            from psycopg.pq import Trace
+
+            handle = open(self.folder / f"trace-{pid}.txt", "w")
+            self.traces[pid] = (handle, 0)
+            pgconn.trace(handle.fileno())
+            pgconn.set_trace_flags(Trace.SUPPRESS_TIMESTAMPS | Trace.REGRESS_MODE)
+
+    def server_ns(self) -> dict[int, int]:
+        """CPU nanoseconds of each server process of this process's connections so far."""
+        spent = {}
+        for pid in list(self.pids):
+            try:
+                spent[pid] = int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+            except OSError:
+                self.pids.discard(pid)   # a closed connection's process
+        return spent
+
+    @staticmethod
+    def since(before: dict[int, int], after: dict[int, int]) -> int:
+        return sum(ns - before.get(pid, 0) for pid, ns in after.items())
+
+    def sent(self) -> list[str]:
+        """What the traced connections sent since the last call: one line per round trip (a simple query, or
+        the statements of an extended-protocol exchange up to its Sync), in order."""
+        trips = []
+        for pid, (handle, offset) in list(self.traces.items()):
+            handle.flush()
+            text = (self.folder / f"trace-{pid}.txt").read_text()
+            self.traces[pid] = (handle, len(text))
+            pending = []
+            for line in text[offset:].splitlines():
+                parts = line.split("\t")
+                if len(parts) < 3 or parts[0] != "F":
+                    continue
+                kind, rest = parts[2], (parts[3].strip() if len(parts) > 3 else "")
+                if kind == "Query":
+                    trips.append(rest.strip('"'))
+                elif kind == "Parse":
+                    name, _space, query = rest.partition(" ")
+                    pending.append(("PREPARE " if name != '""' else "") + query.rsplit('" ', 1)[0].strip('"'))
+                elif kind == "Bind" and not pending:
+                    pending.append("EXECUTE prepared " + rest.split(" ")[1])
+                elif kind == "Sync":
+                    trips.append(" ; ".join(pending))
+                    pending = []
+        return trips
+
+
+RUSH_KINDS = ("sign-in page", "sign-in", "quiz page, to the notice", "privacy notice", "consent", "quiz page", "start",
+              "attempt page", "answer save", "submit", "result page")
+
+
+def rush(app, work: Path, database: str, students: int, census: int, census_log: str, profile: str,
+         sort: str, lines: int) -> None:
+    """Time the rush's requests of `students` fresh students (see the module's docstring)."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    wire = Wire(engine, work)
+    counter = work / f"rush-next-{database}"
+    first = int(counter.read_text()) if counter.exists() else 1
+    numbers = range(first, first + 1 + census + students)   # one to warm up, the census, the timed ones
+    counter.write_text(str(numbers[-1] + 1))
+    if numbers[-1] > 20000:
+        raise SystemExit(f"no fresh students left in {work} (build it again with --rebuild)")
+
+    measured = {"kind": None, "statements": 0}
+    costs: dict[str, list[tuple[float, float, int]]] = {kind: [] for kind in RUSH_KINDS}
+    profiler = cProfile.Profile(time.process_time) if profile else None   # CPU time: waits for the server are not ours
+    inner = app.wsgi_app
+
+    def count(*_args):
+        measured["statements"] += 1
+
+    def timed(environ, start_response):
+        kind, measured["statements"] = measured["kind"], 0
+        if profiler and profile in kind:
+            profiler.enable()
+        server, started = wire.server_ns(), time.process_time()
+        result = inner(environ, start_response)
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        spent, server = time.process_time() - started, wire.since(server, wire.server_ns())
+        if profiler:
+            profiler.disable()
+        costs[kind].append((spent * 1000, server / 1e6, measured["statements"]))
+        return [body]
+
+    app.wsgi_app = timed
+    event.listen(engine, "before_cursor_execute", count)
+    log = []
+
+    def call(client, kind, method, path, data=None, expect=(200,)):
+        measured["kind"] = kind
+        response = client.open(path, method=method, data=data)
+        assert response.status_code in expect, f"{kind}: {response.status_code} {path}"
+        if wire.tracing:
+            log.append((kind, method, path, wire.sent()))
+        return response
+
+    def take_the_hour(number: int) -> None:
+        client = app.test_client()
+        page = call(client, "sign-in page", "GET", "/login")
+        call(client, "sign-in", "POST", "/login", {"csrf_token": CSRF.search(page.data).group(1).decode(),
+                                                    "email": f"student{number}@scale.test",
+                                                    "password": "scale-password"}, (302,))
+        page = call(client, "quiz page, to the notice", "GET", "/quizzes/integrity-hour/", expect=(200, 302))
+        if page.status_code == 302:
+            notice = call(client, "privacy notice", "GET", page.location)
+            call(client, "consent", "POST", page.location.split("?")[0], {
+                "csrf_token": CSRF.search(notice.data).group(1).decode(), "next": "/quizzes/integrity-hour/"}, (302,))
+            page = call(client, "quiz page", "GET", "/quizzes/integrity-hour/")
+        token = CSRF.search(page.data).group(1).decode()
+        attempt = call(client, "start", "POST", "/quizzes/integrity-hour/start", {"csrf_token": token},
+                       (302,)).location.split("?")[0]
+        number = 1
+        while True:
+            page = call(client, "attempt page", "GET", f"{attempt}?page={number}")
+            answers = {"csrf_token": token}
+            for question in questions_of(page.data):
+                answers.update(question)
+                call(client, "answer save", "POST", f"{attempt}/autosave?page={number}", dict(answers))
+            if b'value="finish"' in page.data:
+                break
+            number += 1
+        result = call(client, "submit", "POST", f"{attempt}/submit", {"csrf_token": token}, (302,))
+        call(client, "result page", "GET", result.location)
+
+    take_the_hour(numbers[0])   # warm up: each cache's first fill, compiled statements (not counted)
+    for kind in costs:
+        costs[kind].clear()
+    if census:
+        wire.tracing = True
+        with app.app_context():
+            db.engine.dispose()   # connections opened from now on are traced
+        log.clear()
+        for number in numbers[1:1 + census]:
+            take_the_hour(number)
+        traced = {kind: [len(trips) for k, _m, _p, trips in log if k == kind] for kind in RUSH_KINDS}
+        wire.tracing = False
+        for handle, _offset in wire.traces.values():
+            handle.close()
+        wire.traces.clear()
+        with app.app_context():
+            db.engine.dispose()
+        for kind in costs:
+            costs[kind].clear()
+    for number in numbers[1 + census:]:
+        take_the_hour(number)
+    event.remove(engine, "before_cursor_execute", count)
+    app.wsgi_app = inner
+
+    print(f"\nThe rush's requests · {database} · {students} students, each timed request in process · CPU ms\n")
+    print("| request | count | CPU ms (median) | CPU ms (mean) | server CPU ms (mean) | statements | round trips |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for kind in RUSH_KINDS:
+        rows = costs[kind]
+        if not rows:
+            continue
+        trips = traced.get(kind) if census else None
+        print(f"| {kind} | {len(rows)} | {statistics.median(r[0] for r in rows):.2f} | "
+              f"{statistics.mean(r[0] for r in rows):.2f} | "
+              + (f"{statistics.mean(r[1] for r in rows):.2f}" if database == "PostgreSQL" else "–")
+              + f" | {statistics.median(r[2] for r in rows):g} | "
+              + (f"{statistics.median(trips):g}" if trips else "–") + " |")
+    if census and census_log:
+        with open(census_log, "w") as out:
+            for kind, method, path, trips in log:
+                out.write(f"\n## {kind}: {method} {path} — {len(trips)} round trips\n")
+                out.writelines(f"  {trip[:300]}\n" for trip in trips)
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(sort).print_stats(lines)
+        print(f"\n--- {profile}: sorted by {sort} ---\n{out.getvalue()}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=20000)
@@ -170,6 +381,10 @@ def main() -> int:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--lines", type=int, default=40)
     parser.add_argument("--memory", action="store_true")
+    parser.add_argument("--rush", type=int, default=0, help="time the rush's requests of this many students")
+    parser.add_argument("--census", type=int, default=1,
+                        help="students (before the timed ones) whose round trips are read from libpq's trace")
+    parser.add_argument("--census-log", default="", help="write what the census students sent to this file")
     parser.add_argument("--stale-cookies", action="store_true",
                         help="send the juror's, curator's and ACS's cookie as given at sign-in, as bench/run.py "
                              "does: each of their requests then writes the session")
@@ -195,6 +410,9 @@ def main() -> int:
     app = create_app()
     created = time.process_time() - started
     after_create = rss_mb()
+    if args.rush:
+        rush(app, work, database, args.rush, args.census, args.census_log, args.profile, args.sort, args.lines)
+        return 0
     from bench.yardsticks import app as yard
     from bench.yardsticks import db as yard_db
 

@@ -166,6 +166,16 @@ def test_the_consent_check_rides_on_the_statement_that_loads_the_person(app, cli
     assert "/privacy/consent" in client.get("/profile").headers["Location"]
 
 
+def test_a_consent_is_recorded_once_however_often_it_is_given(app, make_user):
+    admin, student = make_user(roles=("admin",)), make_user()
+    version = notice.publish_notice({"en": "We keep your name."}, admin.id, NOW).version
+    assert notice.give_consent(student.id, version, NOW) is True
+    assert notice.give_consent(student.id, version, NOW + timedelta(minutes=1)) is False   # a second tab, a click
+    db.session.commit()
+    given = db.session.execute(select(Consent.given_at).where(Consent.user_id == student.id)).scalars().all()
+    assert given == [NOW] and notice.owed_version(student.id) is None
+
+
 def test_the_acs_publishes_a_notice_in_three_languages(app, client, auth, make_user, clock):
     admin = make_user(roles=("admin",))
     auth.login(admin.email)

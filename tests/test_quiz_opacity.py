@@ -313,7 +313,8 @@ def test_matching_and_ordering_are_shuffled_uniformly_even_when_options_are_not(
     every_type.shuffle_options = False
     counts = {"matching-articles": {}, "ordering-report": {}, "single-bribe": {}}
     for seed in range(600):
-        for entry in service.draw_layout(every_type.current, every_type, random.Random(seed)):
+        version = every_type.current
+        for entry in service.draw_layout(version.questions, version.draw, every_type, random.Random(seed)):
             if entry["key"] in counts:
                 order = tuple(entry["order"])
                 counts[entry["key"]][order] = counts[entry["key"]].get(order, 0) + 1

@@ -127,7 +127,7 @@ def seed_scale(students: int, seed: int = 1) -> dict:
         takers = rng.sample(student_ids, int(students * 0.6))
         attempt_rows, answer_plans = [], []
         for index, user_id in enumerate(takers):
-            layout = draw_layout(version, quiz, rng)
+            layout = draw_layout(version.questions, version.draw, quiz, rng)
             started = datetime(2024, 9, 2, 9, 0) + timedelta(minutes=index % 6000)
             answers, total = [], 0.0
             for entry in layout:

@@ -152,12 +152,15 @@ def _badge_conditions(user: User, today: date, skip: set[str]) -> dict[str, bool
     """Which badges the person has earned, read from gamification's own facts and ledger only."""
     facts: set[tuple[str, str]] | None = None
 
-    def exists(kind: str, ref: str | None = None):
+    def held() -> set[tuple[str, str]]:
         nonlocal facts
         if facts is None:   # the person's facts in one statement, read only if a badge needs them
             facts = {(kind_, ref_) for kind_, ref_ in db.session.execute(select(GameFact.kind, GameFact.ref).where(
                 GameFact.user_id == user.id))}
-        return (kind, ref) in facts if ref is not None else any(held == kind for held, _ref in facts)
+        return facts
+
+    def exists(kind: str, ref: str | None = None):
+        return (kind, ref) in held() if ref is not None else any(have == kind for have, _ref in held())
 
     streak = None
     results = {}
@@ -181,22 +184,22 @@ def _badge_conditions(user: User, today: date, skip: set[str]) -> dict[str, bool
             streak = streak_weeks(user.id, today) if streak is None else streak
             ok = streak >= badge["weeks"]
         elif rule == "group_target":
-            ok = _helped_group_reach_target(user, today)
+            ok = _helped_group_reach_target(user, today, held)
         else:
             ok = False
         results[badge["key"]] = ok
     return results
 
 
-def _helped_group_reach_target(user: User, today: date) -> bool:
-    """The person took part in an activity whose target their group has met."""
+def _helped_group_reach_target(user: User, today: date, facts) -> bool:
+    """The person took part in an activity whose target their group has met (`facts()`: the person's facts,
+    as the other badges read them)."""
     if user.group_id is None:
         return False
     plan = current_plan(today)
     if plan is None:
         return False
-    mine = {int(ref) for ref in db.session.execute(select(GameFact.ref).where(
-        GameFact.user_id == user.id, GameFact.kind == ACTIVITY)).scalars()}
+    mine = {int(ref) for kind, ref in facts() if kind == ACTIVITY}
     return bool(mine) and bool(group_met_targets(plan, user.group_id, min(today, plan.ends_on), mine))
 
 

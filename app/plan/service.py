@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.core import events
 from app.core.clock import day_start, local_date, utcnow
@@ -386,9 +387,16 @@ def took_part(plan: Plan, activity: Activity, as_of: date, user_ids) -> set[int]
 
 
 def activity_by_code(plan: Plan, code: str) -> Activity | None:
-    return db.session.execute(
+    """The plan's activity with this code, handed over with the plan: `activity.plan` reads no row again.
+
+    (A plan nobody holds any more leaves the session's identity map, and the page that shows the activity's
+    year would read it again.)"""
+    activity = db.session.execute(
         select(Activity).where(Activity.plan_id == plan.id, Activity.code == code)
     ).scalar_one_or_none()
+    if activity is not None:
+        set_committed_value(activity, "plan", plan)
+    return activity
 
 
 # --- participation -------------------------------------------------------------

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, case, func, select
 
+from app.core.db_helpers import insert_ignoring_duplicates
 from app.extensions import db
 from app.people.models import User
 from app.privacy.models import Consent, PrivacyNotice
@@ -60,17 +61,15 @@ def publish_notice(texts: dict[str, str], actor_id: int | None, at: datetime) ->
     return notice
 
 
-def give_consent(user_id: int, version: int, at: datetime) -> Consent:
-    """Record the person's consent to `version` (once; a second call returns the first)."""
-    existing = db.session.execute(select(Consent).where(Consent.user_id == user_id, Consent.version == version)
-                                  ).scalar_one_or_none()
-    if existing is not None:
-        return existing
-    consent = Consent(user_id=user_id, version=version, given_at=at)
-    db.session.add(consent)
-    db.session.flush()
-    logger.info("user %s consented to privacy notice version %s", user_id, version)
-    return consent
+def give_consent(user_id: int, version: int, at: datetime) -> bool:
+    """Record the person's consent to `version`, once: one INSERT that a consent already given leaves alone.
+
+    Return whether this call recorded it (a second click, or a second tab, finds it recorded)."""
+    new_id = db.session.execute(insert_ignoring_duplicates(Consent, dict(
+        user_id=user_id, version=version, given_at=at))).scalar_one_or_none()
+    if new_id is not None:
+        logger.info("user %s consented to privacy notice version %s", user_id, version)
+    return new_id is not None
 
 
 def consents_of(user_id: int) -> list[Consent]:

@@ -76,6 +76,7 @@ def show(slug):
     left = (quiz.attempts_allowed - len(attempts)) if quiz.attempts_allowed else None
     return render_template("quizzes/show.html", quiz=quiz, attempts=attempts, current=current, left=left,
                            grade=service.final_grade(attempts, quiz.grading), activity=activity,
+                           questions=service.questions_per_attempt(quiz),
                            extra=service.extra_minutes(current_user.id, quiz.id), moment=moment, form=AttemptForm())
 
 
@@ -130,21 +131,21 @@ def save(attempt_id):
     except service.StalePage:
         flash(_("This page was opened before the quiz was updated, so it was not saved. "
                 "Your saved answers are shown; please check them and save again."), "error")
-        return redirect(url_for(".attempt", attempt_id=item.id, page=number))
+        return redirect(url_for(".attempt", attempt_id=attempt_id, page=number))
     try:
         service.save_answers(item, responses, moment)
     except service.AttemptClosed as reason:
         if str(reason) == "expired":
             flash(_("The time was up. Your attempt was graded on the answers saved before the end."), "error")
-        return redirect(url_for(".result", attempt_id=item.id))
+        return redirect(url_for(".result", attempt_id=attempt_id))
     if problems:
         flash(_("Some answers could not be read; please check the marked questions."), "error")
         return _render_page(item, number, moment, problems, status=422)
-    go = request.form.get("go", "")
+    go = request.form.get("go", "")   # links by the address's id: the commit expired `item`
     if go == "finish":
-        return redirect(url_for(".finish", attempt_id=item.id))
+        return redirect(url_for(".finish", attempt_id=attempt_id))
     target = int(go) if go.isdigit() else number
-    return redirect(url_for(".attempt", attempt_id=item.id, page=target))
+    return redirect(url_for(".attempt", attempt_id=attempt_id, page=target))
 
 
 @bp.route("/quizzes/attempts/<int:attempt_id>/autosave", methods=["POST"])
@@ -194,7 +195,7 @@ def submit(attempt_id):
     if not AttemptForm().validate_on_submit():
         abort(400)
     service.submit(item, now())
-    return redirect(url_for(".result", attempt_id=item.id))
+    return redirect(url_for(".result", attempt_id=attempt_id))   # the id from the address: the commit expired `item`
 
 
 @bp.route("/quizzes/attempts/<int:attempt_id>/result")

@@ -19,7 +19,7 @@ from functools import cache
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, func, or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 
 from app.core import events
 from app.core.cache import immutables
@@ -75,6 +75,20 @@ def version_questions(version_id: int) -> dict[str, dict]:
         return {question["key"]: question for question in questions or []}
 
     return immutables().get(("quiz-version", version_id), load)
+
+
+def version_draw(version_id: int) -> list[dict]:
+    """A quiz version's draw rules (N questions per category; none: every question), kept like its questions."""
+    return immutables().get(("quiz-version-draw", version_id), lambda: db.session.scalar(
+        select(QuizVersion.draw).where(QuizVersion.id == version_id)) or [])
+
+
+def questions_per_attempt(quiz: Quiz) -> int:
+    """How many questions an attempt at the quiz's current version is given."""
+    if quiz.current_version_id is None:
+        return 0
+    draw = version_draw(quiz.current_version_id)
+    return sum(rule["count"] for rule in draw) if draw else len(version_questions(quiz.current_version_id))
 
 
 def shown_questions(version_id: int) -> dict[str, dict]:
@@ -170,18 +184,18 @@ def _least_seen(pool: list[dict], count: int, seen: Counter, rng: random.Random)
     return sorted(shuffled, key=lambda q: seen[q["key"]])[:count]   # a stable sort keeps the random order of equals
 
 
-def draw_layout(version: QuizVersion, quiz: Quiz, rng: random.Random, seen: Counter | None = None) -> list[dict]:
+def draw_layout(questions: list[dict], draw: list[dict], quiz: Quiz, rng: random.Random,
+                seen: Counter | None = None) -> list[dict]:
     """Draw the attempt's questions (N per category when the quiz says so) and option orders.
 
     `seen` counts how often each question key was drawn in the person's earlier attempts: a
     review after an attempt shows its right answers, so a later attempt draws the questions not
     yet shown first and repeats one only when its category has run out of fresh ones.
     """
-    questions = version.questions
     seen = seen or Counter()
-    if version.draw:
+    if draw:
         chosen = []
-        for rule in version.draw:
+        for rule in draw:
             pool = [q for q in questions if q["category"] == rule["category"]]
             chosen.extend(_least_seen(pool, rule["count"], seen, rng))
     else:
@@ -213,19 +227,28 @@ def start_attempt(user: User, quiz: Quiz, now: datetime, rng: random.Random | No
     previous = in_scope(mine, activity.id if activity else None)
     if quiz.attempts_allowed and len(previous) >= quiz.attempts_allowed:
         raise QuizUnavailable("no attempts left")
-    version = db.session.get(QuizVersion, quiz.current_version_id)
+    # The version's questions and rules as kept in memory: the bank (380 KB of JSON) is not read for every start.
+    version_id = quiz.current_version_id
     seen = Counter(entry["key"] for attempt in previous for entry in attempt.layout)
-    layout = draw_layout(version, quiz, rng or random.SystemRandom(), seen)
-    new_id = db.session.execute(insert_ignoring_duplicates(QuizAttempt, dict(
-        quiz_id=quiz.id, version_id=version.id, user_id=user_id, activity_id=activity.id if activity else None,
-        number=len(previous) + 1, status=OPEN, started_at=now,
-        deadline=deadline_for(quiz, now, extra_minutes(user_id, quiz.id)), layout=layout,
-    ))).scalar_one_or_none()
+    layout = draw_layout(list(version_questions(version_id).values()), version_draw(version_id), quiz,
+                         rng or random.SystemRandom(), seen)
+    values = dict(quiz_id=quiz_id, version_id=version_id, user_id=user_id,
+                  activity_id=activity.id if activity else None, number=len(previous) + 1, status=OPEN, started_at=now,
+                  deadline=deadline_for(quiz, now, extra_minutes(user_id, quiz_id)), layout=layout)
+    new_id = db.session.execute(insert_ignoring_duplicates(QuizAttempt, values)).scalar_one_or_none()
     db.session.commit()
     if new_id is None:  # started at the same moment in another request: use that one
         return open_attempt(user_id, quiz)
     logger.info("user %s started attempt %s at quiz %s", user_id, new_id, quiz_id)
-    return db.session.get(QuizAttempt, new_id)
+    return _as_inserted(QuizAttempt(id=new_id, submitted_at=None, score=None, max_score=None, percent=None,
+                                    passed=None, **values))
+
+
+def _as_inserted(attempt: QuizAttempt) -> QuizAttempt:
+    """The attempt just inserted, in the session as if it had been read back (without reading it back)."""
+    make_transient_to_detached(attempt)
+    db.session.add(attempt)
+    return attempt
 
 
 # --- answering ----------------------------------------------------------------------
@@ -493,13 +516,14 @@ def submit(attempt: QuizAttempt, now: datetime) -> bool:
         db.session.rollback()
         db.session.refresh(attempt)
         return False
-    db.session.refresh(attempt)
+    # The session applied the new status and time to `attempt` itself (the ORM's UPDATE): nothing to read back.
     _grade(attempt)
     _after_grading(attempt, now)
     events.announce(events.news_resolved, "quizzes", subject=f"quiz:{attempt.quiz.slug}", kind="quiz", at=now,
                     user_ids=[attempt.user_id])
+    closed = (attempt.id, attempt.status, attempt.percent)   # read before the commit, which expires the row
     db.session.commit()
-    logger.info("attempt %s closed (%s): %.1f%%", attempt.id, attempt.status, attempt.percent)
+    logger.info("attempt %s closed (%s): %.1f%%", *closed)
     return True
 
 
