@@ -180,6 +180,8 @@ def test_a_set_made_in_the_browser_exports_with_its_picture_and_plays_it(officer
     game = ring_service.open_game(officer, ring, "", datetime(2025, 10, 9, 10, 0))
     response = client.get(f"/ring/{game.code}/images/0")                 # the projector, from the uploads
     assert response.status_code == 200 and response.mimetype == "image/jpeg"
+    exported = (tmp_path / "quizzes" / ring.questions[0]["image"]).read_bytes()
+    assert response.get_data() == exported, "the export carries the picture itself, byte for byte, not only its name"
     auth.logout()
     auth.login(make_user(roles=("editor",)).email)          # not given this set: not its picture either
     assert client.get(f"/authoring/brainring/pictures/{ring.questions[0]['image']}").status_code == 403
