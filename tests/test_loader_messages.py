@@ -18,19 +18,11 @@ from app.extensions import db
 from app.quizzes.models import Quiz
 from app.surveys.models import Survey, SurveyTaker
 from tests.test_authoring_contests import new_contest_fields
-from tests.test_authoring_editor import NEW_LESSON
+from tests.test_authoring_editor import NEW_LESSON, officer  # noqa: F401  (officer is a fixture)
 from tests.test_authoring_ring import NEW as NEW_RING
 from tests.test_authoring_surveys import NEW as NEW_SURVEY
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def officer(app, make_user, auth, setup_cli):
-    assert setup_cli("load-content").exit_code == 0
-    person = make_user(roles=("admin",))
-    auth.login(person.email)
-    return person
 
 
 def reading_in(person, language: str) -> None:

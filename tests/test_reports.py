@@ -109,13 +109,19 @@ def test_status_changes_assignment_and_answers_are_audited_and_closing_needs_an_
     assert report.closed_on == TODAY + timedelta(days=3) and report.outcome == "not confirmed"
 
 
-def test_the_public_statistics_count_and_time_but_never_show_a_case(app, client, make_user):
-    officer = make_user("acs@uni.test", roles=("admin",))
+def three_cases(officer):
+    """One report answered in time, one answered late, one not answered yet; the first two are returned."""
     answered = file("exam", STORY).report
     service.officer_message(answered, officer, "Reviewing it now.", internal=False, today=TODAY + timedelta(days=4))
     late = file("dormitory", "Places in dormitory 2 go to those who pay the warden, others wait for months.").report
     service.officer_message(late, officer, "Looking into it.", internal=False, today=TODAY + timedelta(days=15))
     file("other", "A contractor was chosen without any tender for the new library furniture, at twice the price.")
+    return answered, late
+
+
+def test_the_public_statistics_count_and_time_but_never_show_a_case(app, client, make_user):
+    officer = make_user("acs@uni.test", roles=("admin",))
+    answered, late = three_cases(officer)
     stats = service.public_statistics(TODAY + timedelta(days=30))
     assert stats.total == 3 and stats.answered == 2 and stats.answered_in_time == 1 and stats.waiting_overdue == 1
     assert stats.median_days == 9.5 and stats.in_time_percent == pytest.approx(33.3)
@@ -187,11 +193,7 @@ def test_the_plans_register_of_reports_counts_those_received_and_answered_in_tim
     channel = activity_by_code(plan, "4.3")
     assert (channel.kind, channel.fed_by) == ("register", "reports")
     officer = make_user("acs@uni.test", roles=("admin",))
-    answered = file("exam", STORY).report
-    service.officer_message(answered, officer, "Reviewing it now.", internal=False, today=TODAY + timedelta(days=4))
-    late = file("dormitory", "Places in dormitory 2 go to those who pay the warden, others wait for months.").report
-    service.officer_message(late, officer, "Looking into it.", internal=False, today=TODAY + timedelta(days=15))
-    file("other", "A contractor was chosen without any tender for the new library furniture, at twice the price.")
+    three_cases(officer)
     before_the_year = file("other", "An old story from before the plan's year began, filed in the summer.").report
     before_the_year.received_on = before_the_year.due_on = plan.starts_on - timedelta(days=30)
     db.session.commit()
