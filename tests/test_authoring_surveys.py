@@ -210,11 +210,16 @@ def test_a_preview_of_fields_that_do_not_check_says_so_and_keeps_what_was_typed(
     assert 'id="title-error"' in page
 
 
+def untranslated_marks(page: str, missing: dict) -> list[str]:
+    """Check an editor page counts, per language, the fields not yet translated; return the fields it marks."""
+    for language, words in (("kk", "Қазақша"), ("ru", "Русский")):
+        assert f"Not yet in {words}: {len(missing[language])} fields written in the original." in page
+    return re.findall(r'<div class="field[^"]*untranslated">\s*<label for="([^"]+)"', page)
+
+
 def test_the_editor_counts_and_marks_what_is_not_yet_translated(officer, client):
     missing = survey_editor.untranslated(NEW)
     assert "q-1-text" in missing["kk"] and "q-0-text" not in missing["kk"] and "q-0-text" in missing["ru"]
     page = client.post("/authoring/surveys/new", data={**NEW, "action": "preview-"}).get_data(as_text=True)
-    for language, words in (("kk", "Қазақша"), ("ru", "Русский")):
-        assert f"Not yet in {words}: {len(missing[language])} fields written in the original." in page
-    marked = re.findall(r'<div class="field[^"]*untranslated">\s*<label for="([^"]+)"', page)
+    marked = untranslated_marks(page, missing)
     assert "q-1-text-kk" in marked and "q-0-text-ru" in marked and "q-0-text-kk" not in marked
