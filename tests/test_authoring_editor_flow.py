@@ -1,6 +1,6 @@
 """The one flow every editor shares: a draft is kept as typed, even when invalid; publishing an invalid draft stores
-nothing and shows the messages at the fields with everything typed; discarding comes back to the page; a form
-with a file that cannot be kept does nothing else."""
+nothing and shows the messages at the fields with everything typed; discarding asks first, then comes back to the
+page; a form with a file that cannot be kept does nothing else."""
 from types import SimpleNamespace
 
 import pytest
@@ -91,9 +91,19 @@ def test_a_published_item_is_stored_and_the_writer_goes_where_the_editor_says(st
 
 def test_discarding_drops_the_draft_and_comes_back_to_the_page(step):
     editor = Editor(draft={"name": "Energy"})
-    done = step(editor, {"action": "discard", "name": "Energy"})
+    done = step(editor, {"action": "discard", "name": "Energy", "confirmed": "yes"})
     assert editor.draft is None and done.draft is None
-    assert (done.notice, done.go_to) == ("Draft discarded.", HERE)
+    assert (done.notice, done.go_to, done.confirm) == ("Draft discarded.", HERE, None)
+
+
+def test_a_discard_without_the_confirmation_keeps_the_draft_and_asks_first(step):
+    editor = Editor(draft={"name": "Energy"})
+    asked = step(editor, {"action": "discard", "name": "Energy faculty"},
+                 attach=lambda fields: pytest.fail("a file is kept before the discard is confirmed"))
+    assert editor.draft.fields == {"name": "Energy"} and asked.draft is editor.draft
+    assert asked.confirm.question == "Discard the draft?" and asked.confirm.back == HERE
+    assert asked.confirm.button_field == ("action", "discard")
+    assert (asked.notice, asked.go_to) == ("", None)
 
 
 def test_other_actions_are_the_editors_own_and_keep_the_draft_shown(step):

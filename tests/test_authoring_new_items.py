@@ -260,7 +260,7 @@ def test_a_new_items_draft_keeps_invalid_input_for_its_writer_alone(officer, cli
     client.post("/authoring/quizzes/new", data={**NEW_QUIZ, "action": "publish"})
     assert _quiz() is not None
     assert 'value="lots"' not in client.get("/authoring/quizzes/new").get_data(as_text=True), "published: draft gone"
-    client.post("/authoring/courses/new", data={**NEW_COURSE, "action": "discard"})
+    client.post("/authoring/courses/new", data={**NEW_COURSE, "action": "discard", "confirmed": "yes"})
     assert 'value="soon"' not in client.get("/authoring/courses/new").get_data(as_text=True)
 
 
@@ -353,7 +353,7 @@ def test_course_settings_are_kept_as_a_draft_until_published_or_discarded(office
     assert _course().title == "Integrity for tutors", "students see the published course"
     page = client.get(SETTINGS).get_data(as_text=True)
     assert 'value="A better title"' in page and 'value="soon"' in page and "You are editing a draft" in page
-    client.post(SETTINGS, data={**fields, "action": "discard"})
+    client.post(SETTINGS, data={**fields, "action": "discard", "confirmed": "yes"})
     assert 'value="A better title"' not in client.get(SETTINGS).get_data(as_text=True)
 
 

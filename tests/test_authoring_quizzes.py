@@ -381,16 +381,15 @@ def test_an_invalid_draft_is_kept_and_its_publish_refused_at_the_field(officer, 
 
 def test_discarding_a_part_or_the_whole_draft(officer, client):
     quiz = _quiz()
-    question = _single(quiz)
-    client.post(f"/authoring/quizzes/{QUIZ}/settings", data={**quiz_editor.settings_of(quiz), "xp": "77",
-                                                             "action": "draft"})
+    question, settings = _single(quiz), f"/authoring/quizzes/{QUIZ}/settings"
+    client.post(settings, data={**quiz_editor.settings_of(quiz), "xp": "77", "action": "draft"})
     client.post(f"/authoring/quizzes/{QUIZ}/questions/{question['key']}/edit",
                 data={**quiz_editor.question_fields(question), "text": "Discard me", "action": "draft"})
-    assert client.post(f"/authoring/quizzes/{QUIZ}/settings", data={"action": "discard"}).status_code == 302
+    assert client.post(settings, data={"action": "discard", "confirmed": "yes"}).status_code == 302
     assert {draft.slug for draft in _drafts()} == {f"{QUIZ}/questions/{question['key']}"}
-    page = client.get(f"/authoring/quizzes/{QUIZ}/settings").get_data(as_text=True)
+    page = client.get(settings).get_data(as_text=True)
     assert f'value="{quiz.xp}"' in page and 'value="77"' not in page
-    assert client.post(f"/authoring/quizzes/{QUIZ}/settings", data={"action": "discard-all"}).status_code == 302
+    assert client.post(settings, data={"action": "discard-all", "confirmed": "yes"}).status_code == 302
     assert _drafts() == []
     page = client.get(f"/authoring/quizzes/{QUIZ}/questions/{question['key']}/edit").get_data(as_text=True)
     assert "Discard me" not in page and "You are editing a draft" not in page

@@ -144,7 +144,7 @@ def test_a_draft_keeps_unfinished_work_and_students_see_the_published_survey(off
     assert draft.fields["q-2-points"] == "nine" and draft.author_id == officer.id
     page = client.get("/authoring/surveys/new").get_data(as_text=True)
     assert "You are editing a draft" in page and 'value="nine"' in page
-    client.post("/authoring/surveys/new", data={**NEW, "action": "discard"})
+    client.post("/authoring/surveys/new", data={**NEW, "action": "discard", "confirmed": "yes"})
     assert db.session.scalar(select(func.count()).select_from(ContentDraft)) == 0
 
 

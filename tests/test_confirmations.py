@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from app.authoring import lessons as lesson_editor
+from app.authoring import quizzes as quiz_editor
 from app.brainring import service as ring_service
 from app.brainring.models import Game, RingSet
 from app.club.models import Clip, Idea, VolunteerLog
@@ -19,9 +21,11 @@ from app.contests.models import Entry, JuryAssignment
 from app.core.clock import utcnow
 from app.coverage.events import issue_token
 from app.coverage.models import ApiToken, Event
+from app.courses.models import Course, Lesson
 from app.extensions import db
 from app.people.models import User
 from app.plan.deliverable_models import Evidence
+from app.quizzes.models import Quiz
 from app.reports.models import Report
 from app.risks.models import DeclarationDuty, EquatedPosition, Hearing, MediaItem, Risk, RiskMap
 from app.surveys.models import SurveyWave
@@ -181,6 +185,40 @@ def _remove_evidence(users):
             lambda: fresh(Evidence, evidence.id) is None)
 
 
+def _discard_lesson_draft(users):
+    lesson = _first(Lesson, Lesson.retired.is_(False), Lesson.current_version_id.is_not(None))
+    course = db.session.get(Course, lesson.course_id)
+    fields = {**lesson_editor.fields_of(lesson), "markdown": "Unpublished text,\nonly in the draft."}
+    lesson_editor.save_draft(course, lesson.slug, fields, author=users["admin@sanaly.test"], now=utcnow())
+    return ("admin@sanaly.test", f"/authoring/courses/{course.slug}/lessons/{lesson.slug}/edit",
+            {**fields, "action": "discard"}, lambda: lesson_editor.load_draft(course, lesson.slug) is None)
+
+
+def _quiz_with_a_draft(users) -> tuple[Quiz, dict, dict]:
+    """The first quiz, with a changed question and changed settings waiting in its draft; its question and fields."""
+    quiz = _first(Quiz)
+    question = quiz.current.questions[0]
+    fields = {**quiz_editor.question_fields(question), "text": "A question only the draft asks?"}
+    quiz_editor.save_part(quiz, quiz_editor.question_part(question["key"]), fields,
+                          author=users["admin@sanaly.test"], now=utcnow())
+    quiz_editor.save_part(quiz, quiz_editor.SETTINGS, {**quiz_editor.settings_of(quiz), "xp": "77"},
+                          author=users["admin@sanaly.test"], now=utcnow())
+    return quiz, question, fields
+
+
+def _discard_quiz_question_draft(users):
+    quiz, question, fields = _quiz_with_a_draft(users)
+    return ("admin@sanaly.test", f"/authoring/quizzes/{quiz.slug}/questions/{question['key']}/edit",
+            {**fields, "action": "discard"},
+            lambda: set(quiz_editor.draft_parts(quiz)) == {quiz_editor.SETTINGS})
+
+
+def _discard_whole_quiz_draft(users):
+    quiz, _, _ = _quiz_with_a_draft(users)
+    return ("admin@sanaly.test", f"/authoring/quizzes/{quiz.slug}/settings", {"action": "discard-all"},
+            lambda: quiz_editor.draft_parts(quiz) == {})
+
+
 IRREVERSIBLE = {
     "withdraw an entry": _withdraw, "seal a score": _seal, "declare a conflict of interest": _conflict,
     "publish contest results": _publish_contest, "end a brain ring game": _end_game, "revoke an API token": _revoke,
@@ -189,6 +227,8 @@ IRREVERSIBLE = {
     "deactivate a person": _deactivate, "remove a risk": _remove_risk, "remove a media item": _remove_media_item,
     "remove a hearing": _remove_hearing, "take a position off the list": _remove_position,
     "remove evidence": _remove_evidence, "take a declarant off the list": _remove_declarant,
+    "discard a lesson's draft": _discard_lesson_draft, "discard a quiz question's draft": _discard_quiz_question_draft,
+    "discard a quiz's whole draft": _discard_whole_quiz_draft,
 }
 
 

@@ -8,11 +8,13 @@ The rules they share:
 - a draft is kept as typed, even when it would not publish;
 - publishing stores nothing unless every field checks: otherwise the transaction is rolled back, the messages are
   at the fields, and every field is shown again as typed (nothing is lost, the kept draft is untouched);
-- discarding drops the draft and comes back to the page, which then opens as published (or blank);
+- discarding asks first (the draft's unpublished text cannot be brought back): without the form's `confirmed=yes`
+  nothing changes and the page asks; once confirmed it drops the draft and comes back to the page, which then opens
+  as published (or blank);
 - a form with a file that cannot be kept (a picture that is not one) is neither published, kept, nor previewed.
 
 The flow never reads the request: the page hands it the submitted form (or None when it is only opened) and the
-page's own address, and shows what it answers (`Step`).
+page's own address, and shows what it answers (`Step`), or asks what the step's `confirm` says.
 """
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -44,9 +46,29 @@ def previewed(fields: dict[str, str], checked: Any, problems: Mapping[str, str],
 
 
 @dataclass
+class Confirmation:
+    """The question put before an action that cannot be undone: what is about to happen and what is lost, the
+    confirming button with the (name, value) it sends, and the page to go back to."""
+    question: str
+    consequence: str
+    button: str
+    button_field: tuple[str, str]
+    back: str
+
+
+def discard_confirmation(back: str, action: str = DISCARD) -> Confirmation:
+    """What is asked before a draft is discarded from the editor at `back`, whose button sends `action`."""
+    return Confirmation(
+        question=_("Discard the draft?"),
+        consequence=_("its unpublished changes are lost; students keep seeing what is published now."),
+        button=_("Discard the draft"), button_field=("action", action), back=back)
+
+
+@dataclass
 class Step:
     """What one request to an editor comes to: the fields to show with their problems and the page's preview, a
-    message to flash (an error when `failed`), and the page to go to, if any."""
+    message to flash (an error when `failed`), the page to go to, if any, or the question to ask before anything
+    is done (`confirm`)."""
     fields: dict[str, str]
     draft: Any = None
     problems: dict[str, str] = field(default_factory=dict)
@@ -54,6 +76,7 @@ class Step:
     notice: str = ""
     failed: bool = False
     go_to: str | None = None
+    confirm: Confirmation | None = None
 
 
 @dataclass
@@ -80,12 +103,15 @@ class EditorFlow:
 
 def take_step(flow: EditorFlow, submitted: Mapping | None, here: str) -> Step:
     """Answer one request to an editor: open it (`submitted` is None) from the draft or as `flow.opening` gives
-    it, or carry out the submitted form's action; a discarded draft comes back to `here`."""
+    it, or carry out the submitted form's action; a discard asks first unless `submitted` carries the confirmation,
+    and comes back to `here`."""
     draft = flow.load_draft()
     if submitted is None:
         return Step(fields=dict(draft.fields) if draft is not None else flow.opening(), draft=draft)
     fields = flow.read(submitted)
     action = submitted.get("action", flow.default_action)
+    if action == DISCARD and submitted.get("confirmed") != "yes":     # before `attach`, which may store a file
+        return Step(fields, draft, confirm=discard_confirmation(here))
     if flow.attach is not None:
         fields, problems = flow.attach(fields)
         if problems:

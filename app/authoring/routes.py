@@ -15,7 +15,8 @@ from app.authoring import lessons as editor
 from app.authoring import quizzes as quiz_editor
 from app.authoring.languages import LANGUAGES, TRANSLATIONS
 from app.authoring.models import KIND_LABELS, KINDS
-from app.authoring.editor_flow import EditorFlow, Step, not_published, take_step
+from app.authoring.editor_flow import (Confirmation, EditorFlow, Step, discard_confirmation, not_published,
+                                      take_step)
 from app.authoring.quizzes import DRAW, SETTINGS
 from app.core.clock import now
 from app.core.confirm import confirmation_page, confirmed
@@ -129,10 +130,20 @@ def submitted(form: FlaskForm):
 
 
 def answer(step: Step):
-    """Flash what an editor's step says; the redirect it asks for, or None to show the page again."""
+    """Ask what an editor's step asks first, or flash what it says; that page or the redirect it asks for, or None
+    to show the editor's page again."""
+    if step.confirm is not None:
+        return ask(step.confirm)
     if step.notice:
         flash(step.notice, "error" if step.failed else "success")
     return redirect(step.go_to) if step.go_to else None
+
+
+def ask(confirmation: Confirmation):
+    """The confirmation page that puts `confirmation`'s question and resends the form with the confirmation."""
+    return confirmation_page(question=confirmation.question, consequence=confirmation.consequence,
+                             button=confirmation.button, back=confirmation.back,
+                             button_field=confirmation.button_field)
 
 
 def lesson_preview_page(shown: editor.Preview, language: str) -> Markup:
@@ -287,7 +298,8 @@ def _part_url(quiz, part: str, **args) -> str:
 
 
 def _quiz_step(quiz, action: str, part: str | None, fields: dict):
-    """Save, discard or publish (the whole draft, with this page's part); a redirect, or the problems to show."""
+    """Save, discard (once confirmed) or publish (the whole draft, with this page's part); a redirect or the
+    confirmation page, or the problems to show."""
     if action not in ("draft", "discard", "publish") or (action == "draft" and not part):
         abort(400)
     back = _part_url(quiz, part) if part else url_for("authoring.quiz_settings", slug=quiz.slug)
@@ -297,6 +309,12 @@ def _quiz_step(quiz, action: str, part: str | None, fields: dict):
         flash(_("Draft saved. Students still see the published version."), "success")
         return redirect(back), None
     if action == "discard":
+        if not confirmed():
+            return ask(discard_confirmation(back) if part else Confirmation(
+                question=_("Discard the whole draft?"),
+                consequence=_("the unpublished changes of every part of it are lost; students keep seeing what is "
+                              "published now."),
+                button=_("Discard the whole draft"), button_field=("action", "discard-all"), back=back)), None
         if part:
             quiz_editor.discard_part(quiz, part)
         else:
