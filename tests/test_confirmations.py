@@ -298,3 +298,20 @@ def test_saving_a_person_without_deactivating_needs_no_confirmation(app, demo, c
     sign_in(client, email)
     assert client.post(url, data={**data, "active": "y", "full_name": "Renamed Student"}).status_code == 302
     assert fresh(User, demo["student3@sanaly.test"].id).full_name == "Renamed Student" and not deactivated()
+
+
+@pytest.mark.parametrize("action", ["discard a lesson's draft", "discard a quiz question's draft"])
+def test_a_discard_can_keep_what_was_typed_as_the_draft_instead(app, demo, client, action):
+    """The question before a discard offers to save the form as typed: text typed since the last save is not lost
+    by the way out (the Cancel link would go back to the draft as last saved)."""
+    email, url, data, discarded = IRREVERSIBLE[action](demo)
+    db.session.commit()
+    sign_in(client, email)
+    field = "markdown" if "markdown" in data else "text"
+    typed = {**data, field: "Typed after the last save, then Discard pressed."}
+    page = client.post(url, data=typed).get_data(as_text=True)
+    assert "Save as a draft instead" in page
+    kept = [(name, value) for name, value in confirmation_form(page) if name not in ("action", "csrf_token")]
+    assert client.post(url, data=MultiDict(kept + [("action", "draft")])).status_code in (200, 302)
+    assert not discarded()
+    assert "Typed after the last save, then Discard pressed." in client.get(url).get_data(as_text=True)

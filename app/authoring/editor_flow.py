@@ -48,20 +48,24 @@ def previewed(fields: dict[str, str], checked: Any, problems: Mapping[str, str],
 @dataclass
 class Confirmation:
     """The question put before an action that cannot be undone: what is about to happen and what is lost, the
-    confirming button with the (name, value) it sends, and the page to go back to."""
+    confirming button with the (name, value) it sends, the page to go back to, and a harmless way out that keeps
+    what was typed (label, name, value), if there is one."""
     question: str
     consequence: str
     button: str
     button_field: tuple[str, str]
     back: str
+    alternative: tuple[str, str, str] | None = None
 
 
 def discard_confirmation(back: str, action: str = DISCARD) -> Confirmation:
-    """What is asked before a draft is discarded from the editor at `back`, whose button sends `action`."""
+    """What is asked before a draft is discarded from the editor at `back`, whose button sends `action`; the way
+    out keeps the form as typed as the draft (the confirmation page resends every field)."""
     return Confirmation(
         question=_("Discard the draft?"),
         consequence=_("its unpublished changes are lost; students keep seeing what is published now."),
-        button=_("Discard the draft"), button_field=("action", action), back=back)
+        button=_("Discard the draft"), button_field=("action", action), back=back,
+        alternative=(_("Save as a draft instead"), "action", DRAFT))
 
 
 @dataclass

@@ -143,7 +143,7 @@ def ask(confirmation: Confirmation):
     """The confirmation page that puts `confirmation`'s question and resends the form with the confirmation."""
     return confirmation_page(question=confirmation.question, consequence=confirmation.consequence,
                              button=confirmation.button, back=confirmation.back,
-                             button_field=confirmation.button_field)
+                             button_field=confirmation.button_field, alternative=confirmation.alternative)
 
 
 def lesson_preview_page(shown: editor.Preview, language: str) -> Markup:
