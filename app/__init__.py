@@ -48,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.join(config.PROJECT_ROOT, "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    _limits_in_views_only(app)
     babel.init_app(app, locale_selector=select_locale)
     install_template_gettext(app)
     try:
@@ -142,6 +143,18 @@ def _init_login(app: Flask) -> None:
             return None
         g.person_language = user.language   # for the locale, which may be asked after a commit expired the row
         return user
+
+
+def _limits_in_views_only(app: Flask) -> None:
+    """Check rate limits only where a view has one.
+
+    Every limit of the platform is a view's own (`per_address` in app/core/http.py), checked by the view's
+    wrapper as it runs. Flask-Limiter also walks its limits before every request for default, application and
+    blueprint limits; the platform sets none, so that walk (a twentieth of an answer save's time) is taken out.
+    Should such a limit ever be configured, the walk stays."""
+    if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
+        return
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
 
 
 def _count_queries(app: Flask) -> None:

@@ -110,3 +110,18 @@ def test_trusted_proxies_must_be_a_small_number(monkeypatch, tmp_path):
         from_environment(str(tmp_path))
     monkeypatch.setenv("TRUSTED_PROXIES", "2")
     assert from_environment(str(tmp_path))["TRUSTED_PROXIES"] == 2
+
+
+def test_limits_are_checked_in_the_views_that_have_them_and_not_before_every_request(app):
+    """The platform's limits are views' own (`per_address`): Flask-Limiter's walk before every request is taken
+    out (that a per-address limit still answers 429 is held by tests/test_reports.py and the ones above)."""
+    from flask import Flask
+
+    from app import _limits_in_views_only
+
+    assert limiter._check_request_limit not in app.before_request_funcs[None]
+    configured = Flask("configured")                     # a default limit set: the walk stays to enforce it
+    configured.config["RATELIMIT_DEFAULT"] = "100 per minute"
+    configured.before_request(limiter._check_request_limit)
+    _limits_in_views_only(configured)
+    assert limiter._check_request_limit in configured.before_request_funcs[None]
