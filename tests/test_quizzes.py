@@ -324,6 +324,25 @@ def test_answers_after_the_deadline_are_refused_and_graded_on_what_was_saved(app
                                if any(e["key"] == key for e in service.pages(closed)[page - 1]))
 
 
+def test_an_autosave_after_the_deadline_closes_and_grades_the_attempt_on_what_was_saved(app, content, client,
+                                                                                       make_user, auth, clock):
+    """The autosave loads only what saving needs; past the deadline it grades the attempt all the same."""
+    make_user("s@uni.test")
+    auth.login("s@uni.test")
+    attempt_id = int(client.post("/quizzes/every-type/start").location.rstrip("/").split("/")[-1])
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    page = next(n for n, p in enumerate(service.pages(attempt), 1) if any(e["key"] == "single-bribe" for e in p))
+    saved = client.post(f"/quizzes/attempts/{attempt_id}/autosave?page={page}", data=form_for(attempt, {"single-bribe": 1}))
+    assert saved.status_code == 200 and saved.get_json()["saved"] is True
+    clock.advance(minutes=11)               # beyond the limit and the grace
+    late = client.post(f"/quizzes/attempts/{attempt_id}/autosave?page=1", data=form_for(attempt, RIGHT))
+    assert late.status_code == 409 and late.get_json() == {
+        "saved": False, "closed": True, "result": f"/quizzes/attempts/{attempt_id}/result"}
+    db.session.expire_all()
+    closed = db.session.get(QuizAttempt, attempt_id)
+    assert closed.status == "expired" and closed.score == 1 and closed.max_score == 7
+
+
 def test_an_overdue_attempt_is_closed_when_next_seen(app, content, make_user, clock):
     student = make_user()
     attempt = service.start_attempt(student, quiz(), clock())

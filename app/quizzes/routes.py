@@ -29,9 +29,9 @@ def _quiz_or_404(slug: str) -> Quiz:
     return quiz
 
 
-def _own_attempt(attempt_id: int) -> QuizAttempt:
+def _own_attempt(attempt_id: int, load=service.attempt_with_quiz) -> QuizAttempt:
     """Only the person who sat an attempt can open it; anyone else gets a 404. Its quiz comes in the same statement."""
-    attempt = service.attempt_with_quiz(attempt_id)
+    attempt = load(attempt_id)
     if attempt is None or attempt.user_id != current_user.id:
         abort(404)
     return attempt
@@ -154,9 +154,9 @@ def autosave(attempt_id):
     """Save the answers on a page in the background (called by the page's script).
 
     The fastest path of the platform (a class's autosaves every few seconds): the CSRF token was checked by
-    CSRFProtect before the view (no form object is built), the attempt and its quiz come in one statement,
-    only this page's questions are read, and the answers are written in one statement."""
-    item = _own_attempt(attempt_id)
+    CSRFProtect before the view (no form object is built), the attempt and its quiz's page size come in one light
+    statement, only this page's questions are read, and the answers are written in one statement."""
+    item = _own_attempt(attempt_id, service.attempt_for_saving)
     moment = now()
     number = _page_number(item)
     try:

@@ -19,7 +19,7 @@ from functools import cache
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, func, or_, select, update
-from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.orm import joinedload, load_only, make_transient_to_detached
 
 from app.core import events
 from app.core.cache import immutables
@@ -60,8 +60,25 @@ def _attempt_with_quiz():
 
 
 def attempt_with_quiz(attempt_id: int) -> QuizAttempt | None:
-    """An attempt and its quiz in one statement (built once: the attempt page and every answer save run it)."""
+    """An attempt and its quiz in one statement (built once: the attempt page and others run it)."""
     return db.session.execute(_attempt_with_quiz(), {"attempt_id": attempt_id}).scalar_one_or_none()
+
+
+@cache
+def _attempt_for_saving():
+    # Only what an answer save reads: the quiz's texts in every language (its largest column) are not decoded.
+    return select(QuizAttempt).options(
+        load_only(QuizAttempt.user_id, QuizAttempt.quiz_id, QuizAttempt.version_id, QuizAttempt.status,
+                  QuizAttempt.started_at, QuizAttempt.deadline, QuizAttempt.layout),
+        joinedload(QuizAttempt.quiz).load_only(Quiz.per_page),
+    ).where(QuizAttempt.id == bindparam("attempt_id"))
+
+
+def attempt_for_saving(attempt_id: int) -> QuizAttempt | None:
+    """An attempt with what saving answers to it needs, and its quiz's page size, in one light statement (every
+    autosave runs it). Anything else of the attempt or quiz is loaded when first used (a save past the deadline
+    grades the attempt)."""
+    return db.session.execute(_attempt_for_saving(), {"attempt_id": attempt_id}).scalar_one_or_none()
 
 
 def version_questions(version_id: int) -> dict[str, dict]:
