@@ -159,6 +159,59 @@ def markdown_rendered_once_per_text():
     markdown.render = render
 
 
+@pytest.fixture(scope="session", autouse=True)
+def sql_compiled_once_per_database():
+    """Compile each SQL statement once per run and database, not once per app the tests build.
+
+    Every app gets its own engine, whose cache of compiled statements starts empty: each test compiled
+    again every statement it ran. The engines of apps built for the same URL with the same options now
+    share the first one's dialect and compiled cache: one engine serving all of the run's statements,
+    which is what SQLAlchemy's cache is built for (its keys hold the statement's structure, the dialect
+    and the schema translation). The Engine objects stay apart, so what is listened on one
+    (`before_cursor_execute`, `commit`, the pool's `checkout`, …) fires for that engine only, and each
+    pool still connects through its own dialect's connect hooks. A dialect is shared only once its first
+    connection has initialized it (server version, default schema, isolation level), and only while
+    no dialect event (`do_execute`, `handle_error`, …: listened on an engine, they land on its
+    dialect) is attached to it; options that are not plain data (a `creator`, say) get an engine
+    of their own.
+    """
+    from flask_sqlalchemy import SQLAlchemy
+    from sqlalchemy import event
+    from sqlalchemy.engine import URL
+
+    make_engine, initialized = SQLAlchemy._make_engine, {}
+
+    def plain(value):
+        if isinstance(value, URL):
+            return value.render_as_string(hide_password=False)
+        if isinstance(value, (str, int, float, bool, type(None), type)):
+            return value
+        if isinstance(value, (list, tuple)):
+            return tuple(plain(item) for item in value)
+        if isinstance(value, dict):
+            return tuple(sorted((key, plain(item)) for key, item in value.items()))
+        raise TypeError(type(value))
+
+    def sharing(self, bind_key, options, app):
+        engine = make_engine(self, bind_key, options, app)
+        try:
+            key = plain(options)
+        except TypeError:
+            return engine
+        if key not in initialized:
+            dialect, cache = engine.dialect, engine._compiled_cache
+            # Listened after create_engine's own first-connect hook, so it runs once that has initialized the dialect.
+            event.listen(engine.pool, "connect", lambda *_: initialized.setdefault(key, (dialect, cache)), once=True)
+        elif not initialized[key][0]._has_events:
+            engine.dialect, engine._compiled_cache = initialized[key]
+            engine.pool._dialect = engine.dialect
+        return engine
+
+    SQLAlchemy._make_engine = sharing
+    yield
+    SQLAlchemy._make_engine = make_engine
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     """The database this process owns for the run: DATABASE_URL if set, else a temporary SQLite file.
