@@ -570,7 +570,9 @@ def _after_grading(attempt: QuizAttempt, now: datetime) -> None:
     """Write what a closed attempt earns: participation (sitting counts), XP for improvement only."""
     quiz, user = attempt.quiz, db.session.get(User, attempt.user_id)
     if attempt.activity_id:
-        activity = db.session.get(Activity, attempt.activity_id)
+        # With its plan and periods in the same statement: recording the participation reads both.
+        activity = db.session.get(Activity, attempt.activity_id,
+                                  options=(joinedload(Activity.plan), joinedload(Activity.periods)))
         if plan_service.belongs_to_population(user, activity.population):
             plan_service.record_participation(user.id, activity, source="quiz",
                                               source_ref=f"attempt:{attempt.id}", when=now)
