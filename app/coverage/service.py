@@ -21,6 +21,7 @@ figure is marked as such. Status, against the elapsed share of the period:
                 deliverable is behind when, and only when, a period is overdue, and one
                 with a period in progress or submitted is never "not started"
 """
+import functools
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,7 +29,7 @@ from datetime import date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.core import events
@@ -480,24 +481,31 @@ def group_met_targets(plan: Plan, group_id: int, as_of: date, activity_ids: set[
     Scoped to the group: two small queries, whatever the size of the university.
     """
     return _met_by_group(group_id, as_of, db.session.execute(
-        _targeted(activity_ids).where(Activity.plan_id == plan.id)).scalars().all())
+        _targeted().where(Activity.plan_id == plan.id), {"activity_ids": sorted(activity_ids)}).scalars().all())
 
 
 def group_met_current_targets(group_id: int, today: date, activity_ids: set[int]) -> set[int]:
     """`group_met_targets` in the plan current on `today` (see `current_plan`): the plan is found in the statement
-    that reads the activities with their periods, and the participants with the headcount in one more."""
-    activities = db.session.execute(_targeted(activity_ids).where(Activity.plan_id == current_plan_id(today))
-                                    .options(joinedload(Activity.plan), joinedload(Activity.periods))
+    that reads the activities with their periods (built once), and the participants with the headcount in one more."""
+    activities = db.session.execute(_current_targeted(), {"activity_ids": sorted(activity_ids), "today": today}
                                     ).unique().scalars().all()
     if not activities:
         return set()
     return _met_by_group(group_id, min(today, activities[0].plan.ends_on), activities)
 
 
-def _targeted(activity_ids: set[int]):
-    """These of the student activities measured by reach that have a target (a plan still to be chosen)."""
-    return select(Activity).where(Activity.id.in_(sorted(activity_ids)), Activity.retired.is_(False),
-                                  Activity.population == STUDENTS, Activity.kind == REACH, Activity.target_percent > 0)
+def _targeted():
+    """These (`activity_ids`) of the student activities measured by reach that have a target."""
+    return select(Activity).where(Activity.id.in_(bindparam("activity_ids", expanding=True)),
+                                  Activity.retired.is_(False), Activity.population == STUDENTS,
+                                  Activity.kind == REACH, Activity.target_percent > 0)
+
+
+@functools.cache
+def _current_targeted():
+    # Built at the first use, once every model is mapped: every XP event of someone who took part runs it.
+    return (_targeted().where(Activity.plan_id == current_plan_id(bindparam("today")))
+            .options(joinedload(Activity.plan), joinedload(Activity.periods)))
 
 
 def _met_by_group(group_id: int, as_of: date, activities: list[Activity]) -> set[int]:
