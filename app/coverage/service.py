@@ -21,6 +21,7 @@ figure is marked as such. Status, against the elapsed share of the period:
                 deliverable is behind when, and only when, a period is overdue, and one
                 with a period in progress or submitted is never "not started"
 """
+import functools
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,7 +29,8 @@ from datetime import date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from app.core import events
 from app.core.cache import cache
@@ -39,7 +41,7 @@ from app.people.models import STAFF, STUDENT, Faculty, Group, Headcount, StaffUn
 from app.people.service import current_headcounts
 from app.plan.measures import Measure, measures_for
 from app.plan.models import DELIVERABLE, EMPLOYEES, REACH, REGISTER, STUDENTS, UNITS, Activity, ActivityPeriod, Participation, Plan
-from app.plan.service import counts_for, period_of  # noqa: F401  (period_of: coverage's readers use it)
+from app.plan.service import counts_for, current_plan_id, period_of  # noqa: F401  (period_of: coverage's readers use it)
 
 MET, ON_TRACK, BEHIND, NOT_STARTED, UPCOMING, NO_TARGET, NOT_TRACKED = (
     "met", "on track", "behind", "not started", "upcoming", "no target", "not tracked")
@@ -476,25 +478,59 @@ def without_account(row: ScopeRow, registered: int) -> int:
 def group_met_targets(plan: Plan, group_id: int, as_of: date, activity_ids: set[int]) -> set[int]:
     """Which of these student activities has this one group brought to its target (current period)?
 
-    Scoped to the group: three small queries, whatever the size of the university.
+    Scoped to the group: two small queries, whatever the size of the university.
     """
-    activities = [a for a in _activities(plan, STUDENTS, reach_only=True) if a.id in activity_ids and a.target_percent]
+    return _met_by_group(group_id, as_of, db.session.execute(
+        _targeted().where(Activity.plan_id == plan.id), {"activity_ids": sorted(activity_ids)}).scalars().all())
+
+
+def group_met_current_targets(group_id: int, today: date, activity_ids: set[int]) -> set[int]:
+    """`group_met_targets` in the plan current on `today` (see `current_plan`): the plan is found in the statement
+    that reads the activities with their periods (built once), and the participants with the headcount in one more."""
+    activities = db.session.execute(_current_targeted(), {"activity_ids": sorted(activity_ids), "today": today}
+                                    ).unique().scalars().all()
     if not activities:
         return set()
-    official = db.session.execute(select(Headcount.value).where(
-        Headcount.group_id == group_id, Headcount.effective_from <= as_of)
-        .order_by(Headcount.effective_from.desc(), Headcount.id.desc()).limit(1)).scalar()
-    if official is None:
-        official = db.session.scalar(select(func.count()).select_from(User).join(UserRole, UserRole.user_id == User.id)
-                                     .where(User.group_id == group_id, UserRole.role == STUDENT, User.active.is_(True)))
-    if not official:
+    return _met_by_group(group_id, min(today, activities[0].plan.ends_on), activities)
+
+
+def _targeted():
+    """These (`activity_ids`) of the student activities measured by reach that have a target."""
+    return select(Activity).where(Activity.id.in_(bindparam("activity_ids", expanding=True)),
+                                  Activity.retired.is_(False), Activity.population == STUDENTS,
+                                  Activity.kind == REACH, Activity.target_percent > 0)
+
+
+@functools.cache
+def _current_targeted():
+    # Built at the first use, once every model is mapped: every XP event of someone who took part runs it.
+    return (_targeted().where(Activity.plan_id == current_plan_id(bindparam("today")))
+            .options(joinedload(Activity.plan), joinedload(Activity.periods)))
+
+
+def _met_by_group(group_id: int, as_of: date, activities: list[Activity]) -> set[int]:
+    """Which of these activities (of one plan) the group has brought to its target, in one statement.
+
+    The group's official headcount on `as_of`, else its active students, is read in the same statement as
+    its participants: a target is met when 100 × participants / headcount ≥ target (no headcount: none is).
+    """
+    if not activities:
         return set()
+    plan = activities[0].plan
+    official = (select(Headcount.value).where(Headcount.group_id == group_id, Headcount.effective_from <= as_of)
+                .order_by(Headcount.effective_from.desc(), Headcount.id.desc()).limit(1).correlate(None).scalar_subquery())
+    registered = (select(func.count()).select_from(User).join(UserRole, UserRole.user_id == User.id)
+                  .where(User.group_id == group_id, UserRole.role == STUDENT, User.active.is_(True))
+                  .correlate(None).scalar_subquery())
     conditions = [counts_for(plan, a, as_of) for a in activities]
-    counts = dict(db.session.execute(
-        select(Participation.activity_id, func.count(func.distinct(Participation.user_id)))
+    rows = db.session.execute(
+        select(Participation.activity_id, func.count(func.distinct(Participation.user_id)),
+               func.coalesce(official, registered))
         .join(User, User.id == Participation.user_id)
-        .where(User.group_id == group_id, or_(*conditions)).group_by(Participation.activity_id)).all())
-    return {a.id for a in activities if 100 * counts.get(a.id, 0) / official >= a.target_percent - 1e-9}
+        .where(User.group_id == group_id, or_(*conditions)).group_by(Participation.activity_id)).all()
+    targets = {a.id: a.target_percent for a in activities}
+    return {activity_id for activity_id, count, headcount in rows
+            if headcount and 100 * count / headcount >= targets[activity_id] - 1e-9}
 
 
 def students_matrix(group: Group, plan: Plan, as_of: date) -> tuple[list[User], list[Activity], set[tuple[int, int]]]:

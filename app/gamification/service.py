@@ -14,14 +14,14 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, literal, select, union_all
 from sqlalchemy.orm import contains_eager, load_only
 
 from app.core.cache import cache
 from app.core.clock import utcnow
 from app.core.db_helpers import insert_ignoring_duplicates
 from app.core.localize import N_, titles_in_every_language  # noqa: F401  (notifications name content with it)
-from app.coverage.service import coverage, group_met_targets
+from app.coverage.service import coverage, group_met_current_targets
 from app.extensions import db
 from app.gamification.models import (ACTIVITY, CHECKIN, COURSE, DIPLOMA, ENTRY, FULL_MARKS, LESSON, GameFact,
                                      Notification, UserBadge, XpEvent)
@@ -148,9 +148,10 @@ def streak_weeks(user_id: int, today: date) -> int:
 
 # --- badges ---------------------------------------------------------------------------------------------
 
-def _badge_conditions(user: User, today: date, skip: set[str]) -> dict[str, bool]:
-    """Which badges the person has earned, read from gamification's own facts and ledger only."""
-    facts: set[tuple[str, str]] | None = None
+def _badge_conditions(user: User, today: date, skip: set[str],
+                      facts: set[tuple[str, str]] | None = None) -> dict[str, bool]:
+    """Which badges the person has earned, read from gamification's own facts and ledger only (`facts`: the
+    person's (kind, ref) facts when the caller read them already)."""
 
     def held() -> set[tuple[str, str]]:
         nonlocal facts
@@ -193,23 +194,31 @@ def _badge_conditions(user: User, today: date, skip: set[str]) -> dict[str, bool
 
 def _helped_group_reach_target(user: User, today: date, facts) -> bool:
     """The person took part in an activity whose target their group has met (`facts()`: the person's facts,
-    as the other badges read them)."""
+    as the other badges read them). Nothing more is read for someone who has taken part in nothing."""
     if user.group_id is None:
         return False
-    plan = current_plan(today)
-    if plan is None:
-        return False
     mine = {int(ref) for kind, ref in facts() if kind == ACTIVITY}
-    return bool(mine) and bool(group_met_targets(plan, user.group_id, min(today, plan.ends_on), mine))
+    return bool(mine) and bool(group_met_current_targets(user.group_id, today, mine))
+
+
+_HELD = "badge"   # the kind (no fact's) under which _badges_and_facts hands over a badge held
+
+
+def _badges_and_facts(user_id: int) -> tuple[set[str], set[tuple[str, str]]]:
+    """The badges the person holds and their facts, in one statement."""
+    rows = db.session.execute(union_all(
+        select(literal(_HELD).label("kind"), UserBadge.badge.label("ref")).where(UserBadge.user_id == user_id),
+        select(GameFact.kind, GameFact.ref).where(GameFact.user_id == user_id))).all()
+    return {ref for kind, ref in rows if kind == _HELD}, {(kind, ref) for kind, ref in rows if kind != _HELD}
 
 
 def evaluate_badges(user: User | None, now: datetime) -> list[str]:
     """Award every badge whose rule the person now meets (once each); return the new ones."""
     if user is None:
         return []
-    held = set(db.session.execute(select(UserBadge.badge).where(UserBadge.user_id == user.id)).scalars())
+    held, facts = _badges_and_facts(user.id)
     new = []
-    for key, earned in _badge_conditions(user, now.date(), skip=held).items():
+    for key, earned in _badge_conditions(user, now.date(), skip=held, facts=facts).items():
         if earned:
             if db.session.execute(insert_ignoring_duplicates(UserBadge, dict(
                     user_id=user.id, badge=key, earned_at=now))).scalar_one_or_none():

@@ -333,8 +333,16 @@ def current_plan(today: date) -> Plan | None:
 
     There is deliberately no fallback to the latest plan: what happens after a plan's year ends
     belongs to the next plan (or to none yet), never to the old one."""
-    return db.session.execute(select(Plan).where(Plan.starts_on <= today, Plan.ends_on >= today)
-                              .order_by(Plan.starts_on.desc()).limit(1)).scalars().first()
+    return db.session.execute(_covering(select(Plan), today)).scalars().first()
+
+
+def current_plan_id(today: date):
+    """`current_plan`'s id as a scalar subquery, for a statement that reads what belongs to it."""
+    return _covering(select(Plan.id), today).correlate(None).scalar_subquery()
+
+
+def _covering(query, today: date):
+    return query.where(Plan.starts_on <= today, Plan.ends_on >= today).order_by(Plan.starts_on.desc()).limit(1)
 
 
 def current_plan_among(plans: list[Plan], today: date) -> Plan | None:

@@ -102,8 +102,10 @@ class AttemptAnswer(db.Model):
     __table_args__ = (UniqueConstraint("attempt_id", "question_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"), index=True)
-    question_key: Mapped[str] = mapped_column(String(120), index=True)
+    # No index of their own: every query names the attempt, which the unique (attempt_id, question_key) serves,
+    # and none looks answers up by question alone; each autosave would pay to keep them.
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"))
+    question_key: Mapped[str] = mapped_column(String(120))
     response: Mapped[str | None] = mapped_column(Text)  # canonical JSON, None when unanswered
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
     points: Mapped[float | None]

@@ -59,6 +59,13 @@ def _attempt_with_quiz():
     return select(QuizAttempt).options(joinedload(QuizAttempt.quiz)).where(QuizAttempt.id == bindparam("attempt_id"))
 
 
+@cache
+def _activity_with_plan():
+    # With its plan and periods in one statement, which recording the participation reads; built once (every submit).
+    return (select(Activity).options(joinedload(Activity.plan), joinedload(Activity.periods))
+            .where(Activity.id == bindparam("activity_id")))
+
+
 def attempt_with_quiz(attempt_id: int) -> QuizAttempt | None:
     """An attempt and its quiz in one statement (built once: the attempt page and others run it)."""
     return db.session.execute(_attempt_with_quiz(), {"attempt_id": attempt_id}).scalar_one_or_none()
@@ -570,7 +577,7 @@ def _after_grading(attempt: QuizAttempt, now: datetime) -> None:
     """Write what a closed attempt earns: participation (sitting counts), XP for improvement only."""
     quiz, user = attempt.quiz, db.session.get(User, attempt.user_id)
     if attempt.activity_id:
-        activity = db.session.get(Activity, attempt.activity_id)
+        activity = db.session.execute(_activity_with_plan(), {"activity_id": attempt.activity_id}).unique().scalar_one()
         if plan_service.belongs_to_population(user, activity.population):
             plan_service.record_participation(user.id, activity, source="quiz",
                                               source_ref=f"attempt:{attempt.id}", when=now)
