@@ -36,6 +36,13 @@ def test_language_switch_does_not_redirect_off_site(client):
     assert client.get("/language/en?next=//evil.example").location in ("/", "http://sanaly.test/")
 
 
+def test_the_language_switch_returns_to_the_page_and_its_query_unless_the_query_is_absurdly_long(client):
+    page = client.get("/contests/?page=2").get_data(as_text=True)
+    assert "/language/kk?next=/contests/?page%3D2" in page
+    page = client.get("/contests/?q=" + "a" * 3000).get_data(as_text=True)
+    assert "/language/kk?next=/contests/\"" in page and "a" * 3000 not in page
+
+
 def test_a_signed_in_person_without_a_choice_gets_their_browsers_language(client, make_user, auth):
     make_user("ann@uni.test")
     auth.login("ann@uni.test")

@@ -7,6 +7,7 @@ meets many pages), every one of them on the pages that read the most of the quer
 beyond any integer type in the URL.
 """
 import re
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -43,8 +44,9 @@ def hostile_values(index: int, url: str) -> list[str]:
     return [values[index % len(values)] for values in HOSTILE_KINDS.values()]
 
 
+@cache
 def parameter_names() -> list[str]:
-    """Every query parameter name the application reads, found in its source."""
+    """Every query parameter name the application reads, found in its source (read once a run)."""
     names = set()
     for path in APP.rglob("*.py"):
         for match in READERS.finditer(path.read_text(encoding="utf-8")):
@@ -78,7 +80,10 @@ def sign_in(client, who):
 
 
 def urls(d) -> list[str]:
-    return [url for endpoint, cases in policy(d).items() if endpoint != "static" for url, _expected in cases]
+    """The policy's GET pages for this demo, listed once: listing keeps a cover, a row and a file, each time."""
+    if "urls" not in d:
+        d["urls"] = [url for endpoint, cases in policy(d).items() if endpoint != "static" for url, _expected in cases]
+    return d["urls"]
 
 
 def leaves_the_site(response) -> bool:
