@@ -7,7 +7,8 @@ no XMP, no ICC profile (the pixels are converted to sRGB first), no JPEG comment
 no GIF comment, no second frame of an animation. The size is checked from the header before a single
 pixel is decoded; JPEGs are decoded already reduced (DCT scaling), and the conversion to RGB and the
 resizing run over bands of rows, so one upload never holds more than the decoded source, the result
-and one band: at most 52 MB measured at the limits below, with 64 MB asserted in tests/test_images.py.
+and one band: at most 56 MB measured at the limits below (a 4096 × 2560 PNG with transparency), with 64 MB
+asserted in tests/test_images.py.
 
 Pillow is imported by the functions that decode or encode a picture, not when the app starts: most
 workers never see an upload, and the library costs each of them megabytes (see README, Performance).
