@@ -58,9 +58,16 @@ class Confirmation:
     alternative: tuple[str, str, str] | None = None
 
 
-def discard_confirmation(back: str, action: str = DISCARD) -> Confirmation:
+def discard_confirmation(back: str, action: str = DISCARD, *, whole: bool = False) -> Confirmation:
     """What is asked before a draft is discarded from the editor at `back`, whose button sends `action`; the way
-    out keeps the form as typed as the draft (the confirmation page resends every field)."""
+    out keeps the form as typed as the draft (the confirmation page resends every field). `whole`: the quiz
+    editor's whole draft, every part at once, which has no single form to keep."""
+    if whole:
+        return Confirmation(
+            question=_("Discard the whole draft?"),
+            consequence=_("the unpublished changes of every part of it are lost; students keep seeing what is "
+                          "published now."),
+            button=_("Discard the whole draft"), button_field=("action", action), back=back)
     return Confirmation(
         question=_("Discard the draft?"),
         consequence=_("its unpublished changes are lost; students keep seeing what is published now."),

@@ -310,11 +310,8 @@ def _quiz_step(quiz, action: str, part: str | None, fields: dict):
         return redirect(back), None
     if action == "discard":
         if not confirmed():
-            return ask(discard_confirmation(back) if part else Confirmation(
-                question=_("Discard the whole draft?"),
-                consequence=_("the unpublished changes of every part of it are lost; students keep seeing what is "
-                              "published now."),
-                button=_("Discard the whole draft"), button_field=("action", "discard-all"), back=back)), None
+            whole = part is None
+            return ask(discard_confirmation(back, "discard-all" if whole else "discard", whole=whole)), None
         if part:
             quiz_editor.discard_part(quiz, part)
         else:

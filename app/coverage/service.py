@@ -475,18 +475,11 @@ def without_account(row: ScopeRow, registered: int) -> int:
     return max(0, figure.headcount - registered)
 
 
-def group_met_targets(plan: Plan, group_id: int, as_of: date, activity_ids: set[int]) -> set[int]:
-    """Which of these student activities has this one group brought to its target (current period)?
-
-    Scoped to the group: two small queries, whatever the size of the university.
-    """
-    return _met_by_group(group_id, as_of, db.session.execute(
-        _targeted().where(Activity.plan_id == plan.id), {"activity_ids": sorted(activity_ids)}).scalars().all())
-
-
 def group_met_current_targets(group_id: int, today: date, activity_ids: set[int]) -> set[int]:
-    """`group_met_targets` in the plan current on `today` (see `current_plan`): the plan is found in the statement
-    that reads the activities with their periods (built once), and the participants with the headcount in one more."""
+    """Which of these student activities (of the plan current on `today`, see `current_plan`) has this one group
+    brought to its target in the current period? Scoped to the group, whatever the size of the university: the plan
+    is found in the statement that reads the activities with their periods (built once), and the participants
+    with the headcount in one more."""
     activities = db.session.execute(_current_targeted(), {"activity_ids": sorted(activity_ids), "today": today}
                                     ).unique().scalars().all()
     if not activities:
