@@ -148,20 +148,12 @@ def streak_weeks(user_id: int, today: date) -> int:
 
 # --- badges ---------------------------------------------------------------------------------------------
 
-def _badge_conditions(user: User, today: date, skip: set[str],
-                      facts: set[tuple[str, str]] | None = None) -> dict[str, bool]:
+def _badge_conditions(user: User, today: date, skip: set[str], facts: set[tuple[str, str]]) -> dict[str, bool]:
     """Which badges the person has earned, read from gamification's own facts and ledger only (`facts`: the
-    person's (kind, ref) facts when the caller read them already)."""
-
-    def held() -> set[tuple[str, str]]:
-        nonlocal facts
-        if facts is None:   # the person's facts in one statement, read only if a badge needs them
-            facts = {(kind_, ref_) for kind_, ref_ in db.session.execute(select(GameFact.kind, GameFact.ref).where(
-                GameFact.user_id == user.id))}
-        return facts
+    person's (kind, ref) facts, read with the badges they hold, see `_badges_and_facts`)."""
 
     def exists(kind: str, ref: str | None = None):
-        return (kind, ref) in held() if ref is not None else any(have == kind for have, _ref in held())
+        return (kind, ref) in facts if ref is not None else any(have == kind for have, _ref in facts)
 
     streak = None
     results = {}
@@ -185,7 +177,7 @@ def _badge_conditions(user: User, today: date, skip: set[str],
             streak = streak_weeks(user.id, today) if streak is None else streak
             ok = streak >= badge["weeks"]
         elif rule == "group_target":
-            ok = _helped_group_reach_target(user, today, held)
+            ok = _helped_group_reach_target(user, today, facts)
         else:
             ok = False
         results[badge["key"]] = ok
@@ -193,11 +185,11 @@ def _badge_conditions(user: User, today: date, skip: set[str],
 
 
 def _helped_group_reach_target(user: User, today: date, facts) -> bool:
-    """The person took part in an activity whose target their group has met (`facts()`: the person's facts,
-    as the other badges read them). Nothing more is read for someone who has taken part in nothing."""
+    """The person took part in an activity whose target their group has met (`facts`: the person's facts, as the
+    other badges read them). Nothing more is read for someone who has taken part in nothing."""
     if user.group_id is None:
         return False
-    mine = {int(ref) for kind, ref in facts() if kind == ACTIVITY}
+    mine = {int(ref) for kind, ref in facts if kind == ACTIVITY}
     return bool(mine) and bool(group_met_current_targets(user.group_id, today, mine))
 
 
