@@ -8,8 +8,11 @@ PostgreSQL) and its temporary folders; the copies of setup commands are shared (
 import os
 import re
 import resource
+import sqlite3
+import sys
 import threading
 import time
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -18,8 +21,8 @@ from flask import g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from jinja2 import BytecodeCache
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
 
 from app import create_app
 from app.extensions import db
@@ -32,6 +35,23 @@ TEST_AUDIT_KEY = "dGVzdCBhdWRpdCBrZXkgLSBub3QgZm9yIHByb2R1Y3Q="   # 32 bytes: ne
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # What the platform hashes with; the suite swaps in the cheapest Argon2id (see cheap_password_hashing).
 PRODUCTION_HASHER, PRODUCTION_DUMMY = passwords.HASHER, passwords._DUMMY
+
+# Where the machine says not to write bytecode (PYTHONDONTWRITEBYTECODE, as on our CI machines), every pytest
+# process would rewrite the asserts of all ninety test modules anew (7 s of CPU each, two or three processes a
+# run) and every command a test starts (flask, gunicorn) would compile the app anew. The suite keeps both under
+# __pycache__ (which git ignores), as Python does by default.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto`: a worker per core and one more.
+
+    A worker spends about a third of its time waiting rather than computing: on Chromium in the browser tests,
+    on the commands and servers a test starts, on PostgreSQL. With one worker more than cores the cores stay
+    busy (measured on 2 cores: SQLite 409 s with two workers, 350 s with three, 387 s with four).
+    """
+    return len(os.sched_getaffinity(0)) + 1
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -48,27 +68,42 @@ def cheap_password_hashing():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def url_builders_compiled_once():
-    """Compile each URL rule's builder once per run instead of once per app the tests build.
+def url_rules_compiled_once():
+    """Parse each URL rule and compile its builder once per run instead of once per app the tests build.
 
-    Werkzeug turns every rule into Python source and compiles it when a blueprint is registered:
-    four fifths of `create_app`'s time, paid again by each of the suite's hundreds of apps. The
-    compiled function depends only on the rule's text, its parsed parts and defaults, and whether
-    unknown arguments are appended; the rule it serves is bound at call time, so apps can share it.
+    Werkzeug parses every rule into parts and converters and turns it into Python source that it
+    compiles when a blueprint is registered: nearly all of `create_app`'s time, paid again by each of
+    the suite's hundreds of apps. The parts depend only on the rule's text, its domain and the map's
+    converters (the same in every app `create_app` builds; converters keep no state and their `map` is
+    never read); the builder only on the parts and defaults; the rule each serves is bound at call time.
     """
     from werkzeug.routing.rules import Rule
 
-    compile_builder, compiled = Rule._compile_builder, {}
+    compile_rule, compile_builder, parsed, compiled = Rule.compile, Rule._compile_builder, {}, {}
 
-    def shared(self, append_unknown=True):
+    def builder(self, append_unknown=True):
         key = (self.rule, tuple(self._trace), repr(sorted((self.defaults or {}).items())), append_unknown)
         if key not in compiled:
             compiled[key] = compile_builder(self, append_unknown)
         return compiled[key]
 
-    Rule._compile_builder = shared
+    def compile_once(self):
+        domain = (self.host if self.map.host_matching else self.subdomain) or ""
+        key = (self.rule, domain, self.merge_slashes, self.map.host_matching,
+               tuple(sorted((name, id(kind)) for name, kind in self.map.converters.items())))
+        if key not in parsed:
+            compile_rule(self)
+            parsed[key] = (tuple(self._parts), tuple(self._trace), dict(self._converters))
+            return
+        parts, trace, converters = parsed[key]
+        self._parts, self._trace, self._converters = list(parts), list(trace), dict(converters)
+        self.arguments.update(converters)
+        self._build = self._compile_builder(False).__get__(self, None)
+        self._build_unknown = self._compile_builder(True).__get__(self, None)
+
+    Rule.compile, Rule._compile_builder = compile_once, builder
     yield
-    Rule._compile_builder = compile_builder
+    Rule.compile, Rule._compile_builder = compile_rule, compile_builder
 
 
 class SharedTemplateCode(BytecodeCache):
@@ -279,6 +314,18 @@ def _drop_everything(url: str) -> None:
     engine.dispose()
 
 
+@event.listens_for(Engine, "connect")
+def _sqlite_without_waiting_for_the_disk(dbapi_connection, _record):
+    """SQLite: the suite's database file is written without waiting for the disk (`synchronous=OFF`).
+
+    The app asks for NORMAL (app/extensions.py: no wait at a commit, a wait at each checkpoint of the
+    write-ahead log); the suite's file is thrown away, as `_commit_without_waiting_for_the_disk` does for
+    PostgreSQL. Registered after the app's listener, so it runs after it.
+    """
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+
 def _commit_without_waiting_for_the_disk(url: str) -> None:
     """PostgreSQL: the suite's database commits without waiting for its write-ahead log to reach the disk.
 
@@ -303,21 +350,36 @@ def _commit_without_waiting_for_the_disk(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def schema(database_url, tmp_path_factory):
-    """Drop whatever the database holds and build the schema with the real migrations."""
+    """Drop whatever the database holds and build the schema with the real migrations.
+
+    On SQLite one connection stays open for the run: when the last connection to a database in WAL mode
+    closes, SQLite checkpoints the log into the file and deletes it, and each test's apps close theirs.
+    """
     _drop_everything(database_url)
     _commit_without_waiting_for_the_disk(database_url)
     app = create_app(base_config(database_url, tmp_path_factory.mktemp("schema")))
     with app.app_context():
         upgrade()
         db.engine.dispose()
-    return database_url
+    held = sqlite3.connect(make_url(database_url).database) if database_url.startswith("sqlite:") else None
+    if held is not None:
+        held.execute("SELECT count(*) FROM sqlite_master").fetchall()     # opens the log: SQLite opens lazily
+    yield database_url
+    if held is not None:
+        held.close()
+
+
+@cache
+def _which_tables_hold_rows() -> str:
+    """One query that names the tables holding rows, those referring to others first (the models never change
+    during a run; sorting the seventy tables by their foreign keys took longer than the query)."""
+    return " UNION ALL ".join(f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")"
+                              for t in reversed(db.metadata.sorted_tables))
 
 
 def _empty_tables() -> None:
-    tables = [t for t in reversed(db.metadata.sorted_tables)]
     # One query finds the tables a test wrote to (a handful of the seventy); only those are emptied.
-    held = " UNION ALL ".join(f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables)
-    names = db.session.execute(text(held)).scalars().all()
+    names = db.session.execute(text(_which_tables_hold_rows())).scalars().all()
     if db.engine.dialect.name == "postgresql":
         _empty_postgresql(names)
     else:

@@ -212,7 +212,7 @@ def _just_emptied(app) -> bool:
     """Whether the database holds only what `_empty_tables` leaves (the audit chain's head) and no uploads."""
     if any(Path(app.config[name]).exists() and any(Path(app.config[name]).iterdir()) for name in FOLDERS):
         return False
-    tables = [t for t in db.metadata.sorted_tables if t.name != "audit_head"]
+    tables = [t for t in db.metadata.tables.values() if t.name != "audit_head"]
     held = " OR ".join(f'EXISTS (SELECT 1 FROM "{t.name}")' for t in tables)
     [anything, heads] = db.session.execute(text(
         f"SELECT CASE WHEN {held} THEN 1 ELSE 0 END, (SELECT count(*) FROM audit_head WHERE seq = 0)")).one()
