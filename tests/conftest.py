@@ -337,7 +337,7 @@ def _commit_without_waiting_for_the_disk(url: str) -> None:
 
     Also, where the server has it, long values are compressed with LZ4 rather than PostgreSQL's own pglz:
     the demo's copy that most tests start from holds 10 MB of lesson and quiz texts, which pglz took three
-    times as long to store (240 ms against 80 ms a copy, a third of the PostgreSQL run).
+    times as long to store (240 ms against 80 ms for the four largest tables of a copy).
     """
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
