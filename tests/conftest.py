@@ -13,7 +13,6 @@ import sqlite3
 import sys
 import threading
 import time
-from functools import cache
 from pathlib import Path
 
 import pytest
@@ -29,7 +28,7 @@ from app import create_app
 from app.extensions import db
 from app.people import passwords
 from app.people.models import Faculty, Group, User
-from tests.snapshots import Snapshots, shared_folder
+from tests.snapshots import Snapshots, shared_folder, tables_holding_rows
 
 PASSWORD = "correct horse battery"
 TEST_AUDIT_KEY = "dGVzdCBhdWRpdCBrZXkgLSBub3QgZm9yIHByb2R1Y3Q="   # 32 bytes: never a real instance's
@@ -320,14 +319,14 @@ def _sqlite_without_waiting_for_the_disk(dbapi_connection, _record):
     """SQLite: the suite's database file is written without waiting for the disk (`synchronous=OFF`).
 
     The app asks for NORMAL (app/extensions.py: no wait at a commit, a wait at each checkpoint of the
-    write-ahead log); the suite's file is thrown away, as `_commit_without_waiting_for_the_disk` does for
-    PostgreSQL. Registered after the app's listener, so it runs after it.
+    write-ahead log); the suite's file is thrown away, as `_postgresql_written_faster` does
+    for PostgreSQL. Registered after the app's listener, so it runs after it.
     """
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.execute("PRAGMA synchronous=OFF")
 
 
-def _commit_without_waiting_for_the_disk(url: str) -> None:
+def _postgresql_written_faster(url: str) -> None:
     """PostgreSQL: the suite's database commits without waiting for its write-ahead log to reach the disk.
 
     `synchronous_commit = off` for every session on that database (the app's, the servers and workers the
@@ -364,7 +363,7 @@ def schema(database_url, tmp_path_factory):
     closes, SQLite checkpoints the log into the file and deletes it, and each test's apps close theirs.
     """
     _drop_everything(database_url)
-    _commit_without_waiting_for_the_disk(database_url)
+    _postgresql_written_faster(database_url)
     app = create_app(base_config(database_url, tmp_path_factory.mktemp("schema")))
     with app.app_context():
         upgrade()
@@ -377,17 +376,9 @@ def schema(database_url, tmp_path_factory):
         held.close()
 
 
-@cache
-def _which_tables_hold_rows() -> str:
-    """One query that names the tables holding rows, those referring to others first (the models never change
-    during a run; sorting the seventy tables by their foreign keys took longer than the query)."""
-    return " UNION ALL ".join(f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")"
-                              for t in reversed(db.metadata.sorted_tables))
-
-
 def _empty_tables() -> None:
     # One query finds the tables a test wrote to (a handful of the seventy); only those are emptied.
-    names = db.session.execute(text(_which_tables_hold_rows())).scalars().all()
+    names = db.session.execute(text(tables_holding_rows())).scalars().all()
     if db.engine.dialect.name == "postgresql":
         _empty_postgresql(names)
     else:

@@ -25,6 +25,7 @@ dump whole), given back with foreign-key triggers off (`session_replication_role
 where they were.
 """
 import fcntl
+import functools
 import hashlib
 import os
 import pickle
@@ -208,16 +209,22 @@ def _may_copy() -> bool:
     return bool(db.session.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar())
 
 
+@functools.cache
+def tables_holding_rows() -> str:
+    """One query that names the tables holding rows, those referring to others first (the models never change
+    during a run; sorting the seventy tables by their foreign keys took longer than the query)."""
+    return " UNION ALL ".join(f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")"
+                              for t in reversed(db.metadata.sorted_tables))
+
+
 def _just_emptied(app) -> bool:
     """Whether the database holds only what `_empty_tables` leaves (the audit chain's head) and no uploads."""
     if any(Path(app.config[name]).exists() and any(Path(app.config[name]).iterdir()) for name in FOLDERS):
         return False
-    tables = [t for t in db.metadata.tables.values() if t.name != "audit_head"]
-    held = " OR ".join(f'EXISTS (SELECT 1 FROM "{t.name}")' for t in tables)
-    [anything, heads] = db.session.execute(text(
-        f"SELECT CASE WHEN {held} THEN 1 ELSE 0 END, (SELECT count(*) FROM audit_head WHERE seq = 0)")).one()
+    held = db.session.execute(text(tables_holding_rows())).scalars().all()
+    heads = db.session.execute(text("SELECT count(*) FROM audit_head WHERE seq = 0")).scalar()
     db.session.commit()
-    return not anything and heads == 1
+    return held == ["audit_head"] and heads == 1
 
 
 def _pg_take() -> tuple[dict, dict]:

@@ -310,8 +310,7 @@ def _quiz_step(quiz, action: str, part: str | None, fields: dict):
         return redirect(back), None
     if action == "discard":
         if not confirmed():
-            whole = part is None
-            return ask(discard_confirmation(back, "discard-all" if whole else "discard", whole=whole)), None
+            return ask(discard_confirmation(back) if part else discard_confirmation(back, "discard-all", whole=True)), None
         if part:
             quiz_editor.discard_part(quiz, part)
         else:
