@@ -6,7 +6,7 @@ import itsdangerous.timed
 import pytest
 
 from app.extensions import db
-from app.people import service
+from app.people import passwords, service
 from app.people.models import User
 from tests.conftest import PASSWORD, PRODUCTION_DUMMY, PRODUCTION_HASHER, csrf_token_from
 
@@ -184,11 +184,12 @@ def test_admin_makes_a_password_link_for_a_person(client, make_user, auth):
 
 
 def test_production_hashes_and_the_dummy_hash_cost_the_same_owasp_minimum():
+    """OWASP's 7 MiB, 5 passes, 1 lane: one of its equivalent minimums, the one a server checks fastest."""
     from argon2 import Type, extract_parameters
 
     for stored in (PRODUCTION_HASHER.hash(PASSWORD), PRODUCTION_DUMMY):
         cost = extract_parameters(stored)
-        assert (cost.type, cost.time_cost, cost.memory_cost, cost.parallelism) == (Type.ID, 2, 19456, 1)
+        assert (cost.type, cost.time_cost, cost.memory_cost, cost.parallelism) == (Type.ID, 5, 7168, 1)
 
 
 def test_passwords_are_hashed_with_argon2id_and_older_hashes_upgrade_at_sign_in(client, make_user, auth):
@@ -204,3 +205,20 @@ def test_passwords_are_hashed_with_argon2id_and_older_hashes_upgrade_at_sign_in(
     db.session.expire_all()
     upgraded = db.session.get(User, person.id)
     assert upgraded.password_hash.startswith("$argon2id$") and upgraded.check_password(PASSWORD)
+
+
+def test_a_hash_made_with_other_argon2_settings_still_signs_in_and_is_replaced_by_the_current_ones(
+        client, make_user, auth):
+    """Hashes made before the settings changed (19 MiB and 2 passes, OWASP's first form) keep working once."""
+    from argon2 import PasswordHasher, extract_parameters
+
+    person = make_user("ann@uni.test")
+    person.password_hash = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1).hash(PASSWORD)
+    db.session.commit()
+    assert auth.login("ann@uni.test", "not the password").status_code == 200
+    assert extract_parameters(db.session.get(User, person.id).password_hash).memory_cost == 19456
+    assert auth.login("ann@uni.test").status_code == 302
+    db.session.expire_all()
+    upgraded = db.session.get(User, person.id).password_hash
+    current = extract_parameters(passwords.HASHER.hash(PASSWORD))
+    assert extract_parameters(upgraded) == current and passwords.HASHER.verify(upgraded, PASSWORD)
