@@ -3,6 +3,7 @@
     python bench/cpu.py [--students 20000] [--requests 300] [--only lesson] [--profile "answer save"]
                         [--sort tottime] [--lines 40] [--memory]
     python bench/cpu.py --rush 60 [--census 1] [--profile start]
+    (either with --collector-default: Python's garbage collector as it starts, not as a worker sets it)
 
 wrk's requests per second follow whatever else the machine runs; the CPU time a request takes in
 its own process (`time.process_time()`) barely does. This builds the instance once, as bench/run.py
@@ -32,6 +33,7 @@ students, who are not timed). `--census-log FILE` writes what those students sen
 """
 import argparse
 import cProfile
+import gc
 import io
 import os
 import pstats
@@ -48,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 from bench.run import build  # noqa: E402  (the same instance as the wrk bench)
 from bench.rush import CSRF, questions_of  # noqa: E402  (answered as the rush answers)
 
+COLLECTOR_AT_START = gc.get_threshold()   # before anything settles the heap
 HEAVY = ("fpdf", "docx", "openpyxl", "PIL", "playwright", "qrcode", "markdown", "authlib", "requests", "lxml",
          "fontTools", "redis", "psycopg", "cryptography", "numpy")
 
@@ -388,6 +391,9 @@ def main() -> int:
     parser.add_argument("--stale-cookies", action="store_true",
                         help="send the juror's, curator's and ACS's cookie as given at sign-in, as bench/run.py "
                              "does: each of their requests then writes the session")
+    parser.add_argument("--collector-default", action="store_true",
+                        help="leave Python's garbage collector as it starts, instead of settling the heap once the "
+                             "apps are built as a worker does (app/core/heap.py)")
     args = parser.parse_args()
 
     if args.memory:
@@ -407,14 +413,23 @@ def main() -> int:
     before = rss_mb()
     started = time.process_time()
     from app import create_app
+    from app.core.heap import settle_heap   # the garbage collector set as in a worker
     app = create_app()
     created = time.process_time() - started
     after_create = rss_mb()
     if args.rush:
+        if not args.collector_default:
+            settle_heap()
         rush(app, work, database, args.rush, args.census, args.census_log, args.profile, args.sort, args.lines)
         return 0
     from bench.yardsticks import app as yard
     from bench.yardsticks import db as yard_db
+
+    if args.collector_default:   # bench/yardsticks.py settles the heap as it is imported, as a worker does
+        gc.unfreeze()
+        gc.set_threshold(*COLLECTOR_AT_START)
+    else:
+        settle_heap()   # as wsgi.py does in a worker
 
     Caller.browser_like = not args.stale_cookies
     pages = pages_of(app, yard, token, refresh=not args.stale_cookies)

@@ -17,6 +17,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.heap import settle_heap
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 app = Flask(__name__, template_folder=os.path.join(HERE, "templates"))
 app.config.update(SECRET_KEY=os.environ.get("SECRET_KEY", "bench-secret") + "-yardstick",
@@ -128,3 +130,6 @@ def queries():
     facts = {"team": team.code if team else "", "school": school.name if school else "", "unread": unread,
              "mates": len(mates), "teams": len(teams), "latest": len(latest)}
     return render_template("yardstick.html", rows=rows(), title=_("Coverage"), facts=facts)
+
+
+settle_heap()   # the garbage collector set as in the platform's workers (wsgi.py), so that both are served alike

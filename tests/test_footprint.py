@@ -52,3 +52,23 @@ def test_document_libraries_are_loaded_when_a_document_is_made_not_when_a_worker
     assert seen["after_pages"] == []
     # The check does see a library once it is loaded: making a workbook and a PDF loads theirs.
     assert {"openpyxl", "fpdf"} <= set(seen["after_documents"])
+
+
+def test_a_worker_leaves_what_start_up_built_out_of_the_garbage_collectors_walks(schema, tmp_path):
+    """`gunicorn wsgi:app` imports wsgi: the app's start-up objects are frozen, the youngest generation
+    collected every 5,000 allocations (app/core/heap.py), and cycles made later are still collected."""
+    script = ("import gc, json, wsgi\n"
+              "frozen, threshold = gc.get_freeze_count(), gc.get_threshold()\n"
+              "class Cycle: pass\n"
+              "a, b = Cycle(), Cycle(); a.other, b.other = b, a; del a, b\n"
+              "print(json.dumps({'frozen': frozen, 'threshold': threshold, 'collected': gc.collect()}))\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": schema, "SECRET_KEY": "x",
+           "UPLOAD_FOLDER": str(tmp_path / "uploads"), "LOG_LEVEL": "WARNING"}
+    env.pop("REDIS_URL", None)
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                            env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["frozen"] > 100_000, "the app's modules and libraries stay frozen in a worker"
+    assert seen["threshold"][0] == 5000
+    assert seen["collected"] >= 2
