@@ -266,8 +266,8 @@ def test_export_writes_the_edited_contest_in_the_contest_file_layout(officer, cl
     assert 'title = "Плакат"' in (tmp_path / "contests" / "poster-2025-2026.ru.toml").read_text(encoding="utf-8")
 
 
-def test_the_demo_editor_is_given_the_essay_contest(app, runner, client, auth):
-    assert runner.invoke(args=["demo"]).exit_code == 0
+def test_the_demo_editor_is_given_the_essay_contest(app, setup_cli, client, auth):
+    assert setup_cli("demo").exit_code == 0
     auth.login("editor@sanaly.test", "demo-password")
     assert client.get(f"/authoring/contests/{ESSAY}/edit").status_code == 200
     assert client.get("/authoring/contests/poem-2024-2025/edit").status_code == 403

@@ -32,8 +32,8 @@ def clock(app):
 
 
 @pytest.fixture
-def plan(app, runner, clock):
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+def plan(app, setup_cli, clock):
+    assert setup_cli("load-content").exit_code == 0
     plan = current_plan(AS_OF)
     service.sync_plan(plan)
     db.session.commit()

@@ -29,8 +29,8 @@ ADMIN = "acs@uni.test"
 
 
 @pytest.fixture
-def plan(app, runner):
-    assert runner.invoke(args=["load-content"]).exit_code == 0
+def plan(app, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     app.config["NOW_FUNCTION"] = lambda: datetime.combine(AS_OF, datetime.min.time())
     return current_plan(AS_OF)
 

@@ -302,9 +302,9 @@ def test_only_staff_open_the_staff_home_page(app, demo_staff, client, auth):
 
 
 @pytest.fixture
-def demo_staff(app, runner):
+def demo_staff(app, setup_cli):
     """The demo instance with an event for employees two days ahead."""
-    result = runner.invoke(args=["demo"])
+    result = setup_cli("demo")
     assert result.exit_code == 0, result.output
     now = utcnow()
     plan = plan_service.current_plan(now.date())
