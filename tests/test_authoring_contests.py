@@ -11,7 +11,6 @@ from app.authoring import contests as contest_editor
 from app.authoring import service
 from app.authoring.models import BROWSER, ContentDraft
 from app.authoring.service import current_revision
-from app.cli import load_content
 from app.contests.loader import load_contests
 from app.contests.models import Contest, Entry
 from app.extensions import db
@@ -30,9 +29,9 @@ def at(app):
 
 
 @pytest.fixture
-def officer(app, make_user, auth, at):
+def officer(app, setup_cli, make_user, auth, at):
     at(BEFORE_ESSAYS_OPEN)
-    load_content()
+    assert setup_cli("load-content").exit_code == 0
     person = make_user(roles=("admin",))
     auth.login(person.email)
     return person
@@ -219,9 +218,9 @@ def test_before_submissions_open_the_weights_may_change(officer, client):
     assert _contest().criteria[0]["weight"] == 1.5
 
 
-def test_an_editor_edits_only_the_contests_given_to_them_and_never_results(app, client, auth, make_user, at):
+def test_an_editor_edits_only_the_contests_given_to_them_and_never_results(app, setup_cli, client, auth, make_user, at):
     at(BEFORE_ESSAYS_OPEN)
-    load_content()
+    assert setup_cli("load-content").exit_code == 0
     officer = make_user(roles=("admin",))
     editor = make_user(roles=("editor",))
     service.grant(editor, "contest", ESSAY, by=officer, now=BEFORE_ESSAYS_OPEN)
@@ -243,8 +242,8 @@ def test_an_editor_edits_only_the_contests_given_to_them_and_never_results(app, 
     assert current_revision("contest", ESSAY).author_id == editor.id
 
 
-def test_a_student_cannot_open_the_editor(app, client, auth, make_user):
-    load_content()
+def test_a_student_cannot_open_the_editor(app, setup_cli, client, auth, make_user):
+    assert setup_cli("load-content").exit_code == 0
     auth.login(make_user(roles=("student",)).email)
     assert client.get(f"/authoring/contests/{ESSAY}/edit").status_code == 403
     assert client.get("/authoring/contests/new").status_code == 403

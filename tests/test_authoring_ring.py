@@ -15,7 +15,6 @@ from app.authoring.service import current_revision, export_content
 from app.brainring import service as ring_service
 from app.brainring.loader import read_ring_set
 from app.brainring.models import RingSet
-from app.cli import load_content
 from app.extensions import db
 from tests.test_authoring_surveys import untranslated_marks
 
@@ -41,8 +40,8 @@ def picture(marker: str = MARKER) -> bytes:
 
 
 @pytest.fixture
-def officer(app, make_user, auth):
-    load_content()
+def officer(app, setup_cli, make_user, auth):
+    assert setup_cli("load-content").exit_code == 0
     person = make_user(roles=("admin",))
     auth.login(person.email)
     return person
@@ -151,8 +150,8 @@ def test_changing_a_set_from_files_leaves_games_already_opened_alone(officer, cl
     assert game.questions == played
 
 
-def test_editors_edit_only_the_sets_they_are_given(app, client, auth, make_user):
-    load_content()
+def test_editors_edit_only_the_sets_they_are_given(app, setup_cli, client, auth, make_user):
+    assert setup_cli("load-content").exit_code == 0
     editor = make_user(roles=("editor",))
     auth.login(editor.email)
     assert client.get(f"/authoring/brainring/{SET}/edit").status_code == 403

@@ -10,7 +10,6 @@ from app.audit.models import AuditEvent
 from app.authoring import surveys as survey_editor
 from app.authoring.models import BROWSER, ContentDraft
 from app.authoring.service import current_revision, export_content
-from app.cli import load_content
 from app.extensions import db
 from app.surveys.loader import read_survey
 from app.surveys.models import Survey, SurveyTaker
@@ -33,8 +32,8 @@ NEW = {
 
 
 @pytest.fixture
-def officer(app, make_user, auth):
-    load_content()
+def officer(app, setup_cli, make_user, auth):
+    assert setup_cli("load-content").exit_code == 0
     person = make_user(roles=("admin",))
     auth.login(person.email)
     return person
@@ -168,8 +167,8 @@ def test_a_survey_not_yet_in_kazakh_previews_in_kazakh_as_a_kazakh_reader_sees_i
     assert "Жауаптарымды жіберу" in preview and "Send my answers" not in preview   # the page's own: Kazakh
 
 
-def test_editors_edit_only_the_surveys_they_are_given(app, client, auth, make_user):
-    load_content()
+def test_editors_edit_only_the_surveys_they_are_given(app, setup_cli, client, auth, make_user):
+    assert setup_cli("load-content").exit_code == 0
     editor = make_user(roles=("editor",))
     auth.login(editor.email)
     assert client.get(f"/authoring/surveys/{SURVEY}/edit").status_code == 403

@@ -34,8 +34,8 @@ def officer(make_user):
 
 
 @pytest.fixture
-def plan(app):
-    load_content()
+def plan(app, setup_cli):
+    assert setup_cli("load-content").exit_code == 0
     return db.session.execute(select(Plan).where(Plan.slug == "ktu-2024-2025")).scalar_one()
 
 
