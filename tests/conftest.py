@@ -13,6 +13,7 @@ import sqlite3
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -356,6 +357,34 @@ def _postgresql_written_faster(url: str) -> None:
         engine.dispose()
 
 
+@contextmanager
+def _postgresql_tables_unlogged():
+    """PostgreSQL: the tables the migrations create in the suite's database are UNLOGGED — written without the
+    write-ahead log.
+
+    A test's writes, the emptying between tests and above all each restored demo copy (10 MB of lesson and quiz
+    texts, hundreds of times a run) were each written twice, once into the log; the log serves recovery after a
+    crash and replicas, neither of which a database the suite wipes has. What a statement sees, locks and
+    commits is unchanged. Tables joined by a foreign key must be alike (and `ALTER TABLE … SET UNLOGGED` cannot
+    change two that refer to each other), so each is created unlogged: the migrations' CREATE TABLE statements
+    are rewritten as they run. The platform's own databases stay logged: this is the suite's schema only.
+    """
+    if db.engine.dialect.name != "postgresql":
+        yield
+        return
+
+    def unlogged(_connection, _cursor, statement, parameters, _context, _executemany):
+        if statement.lstrip().startswith("CREATE TABLE"):
+            statement = statement.lstrip().replace("CREATE TABLE", "CREATE UNLOGGED TABLE", 1)
+        return statement, parameters
+
+    event.listen(db.engine, "before_cursor_execute", unlogged, retval=True)
+    try:
+        yield
+    finally:
+        event.remove(db.engine, "before_cursor_execute", unlogged)
+
+
 @pytest.fixture(scope="session")
 def schema(database_url, tmp_path_factory):
     """Drop whatever the database holds and build the schema with the real migrations.
@@ -366,8 +395,9 @@ def schema(database_url, tmp_path_factory):
     _drop_everything(database_url)
     _postgresql_written_faster(database_url)
     app = create_app(base_config(database_url, tmp_path_factory.mktemp("schema")))
-    with app.app_context():
+    with app.app_context(), _postgresql_tables_unlogged():
         upgrade()
+    with app.app_context():
         db.engine.dispose()
     held = sqlite3.connect(make_url(database_url).database) if database_url.startswith("sqlite:") else None
     if held is not None:
