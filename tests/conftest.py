@@ -395,9 +395,9 @@ def schema(database_url, tmp_path_factory):
     _drop_everything(database_url)
     _postgresql_written_faster(database_url)
     app = create_app(base_config(database_url, tmp_path_factory.mktemp("schema")))
-    with app.app_context(), _postgresql_tables_unlogged():
-        upgrade()
     with app.app_context():
+        with _postgresql_tables_unlogged():
+            upgrade()
         db.engine.dispose()
     held = sqlite3.connect(make_url(database_url).database) if database_url.startswith("sqlite:") else None
     if held is not None:
