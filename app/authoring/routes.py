@@ -310,7 +310,8 @@ def _quiz_step(quiz, action: str, part: str | None, fields: dict):
         return redirect(back), None
     if action == "discard":
         if not confirmed():
-            return ask(discard_confirmation(back) if part else discard_confirmation(back, "discard-all", whole=True)), None
+            question = discard_confirmation(back) if part else discard_confirmation(back, "discard-all", whole=True)
+            return ask(question), None
         if part:
             quiz_editor.discard_part(quiz, part)
         else:
