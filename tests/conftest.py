@@ -31,6 +31,7 @@ from app.extensions import db
 from app.people import passwords
 from app.people.models import Faculty, Group, User
 from tests.snapshots import Snapshots, shared_folder, tables_holding_rows
+from tests.warm_connections import WarmConnections
 
 PASSWORD = "correct horse battery"
 TEST_AUDIT_KEY = "dGVzdCBhdWRpdCBrZXkgLSBub3QgZm9yIHByb2R1Y3Q="   # 32 bytes: never a real instance's
@@ -211,6 +212,9 @@ def sql_compiled_once_per_database():
     no dialect event (`do_execute`, `handle_error`, …: listened on an engine, they land on its
     dialect) is attached to it; options that are not plain data (a `creator`, say) get an engine
     of their own.
+
+    On PostgreSQL the engines also take their connections from those earlier apps closed, reset, instead of
+    opening new ones (tests/warm_connections.py).
     """
     from flask_sqlalchemy import SQLAlchemy
     from sqlalchemy import event
@@ -230,11 +234,13 @@ def sql_compiled_once_per_database():
         raise TypeError(type(value))
 
     def sharing(self, bind_key, options, app):
-        engine = make_engine(self, bind_key, options, app)
         try:
             key = plain(options)
         except TypeError:
-            return engine
+            return make_engine(self, bind_key, options, app)
+        if make_url(options["url"]).get_backend_name() == "postgresql":
+            options = {**options, "creator": warm.creator(options["url"])}
+        engine = make_engine(self, bind_key, options, app)
         if key not in initialized:
             dialect, cache = engine.dialect, engine._compiled_cache
             # Listened after create_engine's own first-connect hook, so it runs once that has initialized the dialect.
@@ -245,8 +251,10 @@ def sql_compiled_once_per_database():
         return engine
 
     SQLAlchemy._make_engine = sharing
+    warm = WarmConnections()
     yield
     SQLAlchemy._make_engine = make_engine
+    warm.close_all()
 
 
 @pytest.fixture(scope="session")
