@@ -1,15 +1,18 @@
 """The suite's copies of setup commands (tests/snapshots.py) give back exactly what the command left."""
 import shutil
+import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import psycopg
+import pytest
 from sqlalchemy import select, text
 
 from app.extensions import db
 from app.people.models import User
 from tests import snapshots as snapshots_module
 from tests.conftest import _empty_tables
-from tests.snapshots import Snapshots
+from tests.snapshots import BULK, LEFT, Snapshots
 
 
 def every_row() -> dict:
@@ -140,3 +143,67 @@ def test_a_copy_names_none_of_the_workers_own_paths(app, runner, tmp_path):
     own.append(db.engine.url.database)
     held = b"".join(path.read_bytes() for path in (tmp_path / "copies").rglob("*") if path.is_file())
     assert held and not [path for path in own if path.encode() in held]
+
+
+def on_postgresql() -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's copies leave their bulk in place between tests")
+
+
+def test_a_restored_copys_bulk_is_kept_only_for_the_same_copy_and_only_while_unchanged(app, runner, tmp_path):
+    on_postgresql()
+    snapshots = Snapshots(tmp_path)
+    snapshots.run(app, runner, ("demo",))
+    start_afresh(app)
+    snapshots.run(app, runner, ("demo",))
+    rows = every_row()
+
+    start_afresh(app)
+    assert set(LEFT.pending) == set(BULK)           # left as the restore wrote them
+    snapshots.run(app, runner, ("demo",))
+    assert not LEFT.pending and every_row() == rows
+
+    db.session.execute(text("UPDATE lesson_versions SET title = 'Changed' WHERE id = (SELECT min(id) FROM lesson_versions)"))
+    db.session.commit()
+    start_afresh(app)
+    assert set(LEFT.pending) == set(BULK) - {"lesson_versions"}
+    snapshots.run(app, runner, ("demo",))
+    assert every_row() == rows
+    assert snapshots.counts == {"real": 1, "copied": 3}
+
+
+def rows_seen_from_outside(table: str) -> int:
+    """The count on a connection of its own, not through SQLAlchemy (so nothing empties the table first)."""
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url) as connection:
+        return connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+
+
+def test_what_is_left_in_place_is_gone_before_a_statement_or_a_started_process_can_see_it(app, runner, tmp_path):
+    on_postgresql()
+    snapshots = Snapshots(tmp_path)
+    snapshots.run(app, runner, ("demo",))
+    for looks in (lambda: db.session.scalar(text("SELECT count(*) FROM content_revisions")),
+                  lambda: subprocess.run(["true"], check=True)):
+        start_afresh(app)
+        snapshots.run(app, runner, ("demo",))
+        start_afresh(app)
+        assert LEFT.pending and rows_seen_from_outside("content_revisions") > 0
+        looks()
+        assert not LEFT.pending and rows_seen_from_outside("content_revisions") == 0
+        db.session.rollback()
+
+
+@pytest.fixture
+def bulk_left_by_a_fixture(app, runner, tmp_path):
+    on_postgresql()
+    snapshots = Snapshots(tmp_path)
+    snapshots.run(app, runner, ("demo",))
+    start_afresh(app)
+    snapshots.run(app, runner, ("demo",))
+    start_afresh(app)
+    assert LEFT.pending
+
+
+def test_a_tests_body_never_sees_what_its_fixtures_left_in_place(bulk_left_by_a_fixture):
+    assert not LEFT.pending and rows_seen_from_outside("content_revisions") == 0
