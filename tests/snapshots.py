@@ -279,7 +279,7 @@ def _pg_restore(copy: Snapshot) -> None:
     """Put the rows back into the just-emptied database (which holds only the audit chain's head and what was
     left in place): the bulk this copy's last restore left is kept, anything else left is deleted first."""
     rows, sequences = copy.database
-    with LEFT.quiet(), db.engine.connect() as connection:
+    with LEFT.lock, LEFT.quiet(), db.engine.connect() as connection:   # no other thread empties what is kept
         raw = connection.connection.driver_connection
         with raw.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = replica")   # rows in any order: no FK triggers
