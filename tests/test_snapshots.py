@@ -145,20 +145,22 @@ def test_a_copy_names_none_of_the_workers_own_paths(app, runner, tmp_path):
     assert held and not [path for path in own if path.encode() in held]
 
 
-def on_postgresql() -> None:
+def demo_restored_then_emptied(app, runner, tmp_path) -> tuple[Snapshots, dict]:
+    """The demo run for real, restored from its copy, then emptied as before the next test: its bulk is left.
+    Also every row the demo left."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL's copies leave their bulk in place between tests")
+    snapshots = Snapshots(tmp_path)
+    snapshots.run(app, runner, ("demo",))
+    rows = every_row()
+    start_afresh(app)
+    snapshots.run(app, runner, ("demo",))
+    start_afresh(app)
+    return snapshots, rows
 
 
 def test_a_restored_copys_bulk_is_kept_only_for_the_same_copy_and_only_while_unchanged(app, runner, tmp_path):
-    on_postgresql()
-    snapshots = Snapshots(tmp_path)
-    snapshots.run(app, runner, ("demo",))
-    start_afresh(app)
-    snapshots.run(app, runner, ("demo",))
-    rows = every_row()
-
-    start_afresh(app)
+    snapshots, rows = demo_restored_then_emptied(app, runner, tmp_path)
     assert set(LEFT.pending) == set(BULK)           # left as the restore wrote them
     snapshots.run(app, runner, ("demo",))
     assert not LEFT.pending and every_row() == rows
@@ -180,28 +182,20 @@ def rows_seen_from_outside(table: str) -> int:
 
 
 def test_what_is_left_in_place_is_gone_before_a_statement_or_a_started_process_can_see_it(app, runner, tmp_path):
-    on_postgresql()
-    snapshots = Snapshots(tmp_path)
-    snapshots.run(app, runner, ("demo",))
+    snapshots, _rows = demo_restored_then_emptied(app, runner, tmp_path)
     for looks in (lambda: db.session.scalar(text("SELECT count(*) FROM content_revisions")),
                   lambda: subprocess.run(["true"], check=True)):
-        start_afresh(app)
-        snapshots.run(app, runner, ("demo",))
-        start_afresh(app)
         assert LEFT.pending and rows_seen_from_outside("content_revisions") > 0
         looks()
         assert not LEFT.pending and rows_seen_from_outside("content_revisions") == 0
         db.session.rollback()
+        snapshots.run(app, runner, ("demo",))
+        start_afresh(app)
 
 
 @pytest.fixture
 def bulk_left_by_a_fixture(app, runner, tmp_path):
-    on_postgresql()
-    snapshots = Snapshots(tmp_path)
-    snapshots.run(app, runner, ("demo",))
-    start_afresh(app)
-    snapshots.run(app, runner, ("demo",))
-    start_afresh(app)
+    demo_restored_then_emptied(app, runner, tmp_path)
     assert LEFT.pending
 
 
