@@ -221,6 +221,7 @@ def sql_compiled_once_per_database():
     from sqlalchemy.engine import URL
 
     make_engine, initialized = SQLAlchemy._make_engine, {}
+    warm = WarmConnections()
 
     def plain(value):
         if isinstance(value, URL):
@@ -251,7 +252,6 @@ def sql_compiled_once_per_database():
         return engine
 
     SQLAlchemy._make_engine = sharing
-    warm = WarmConnections()
     yield
     SQLAlchemy._make_engine = make_engine
     warm.close_all()

@@ -341,14 +341,18 @@ class Left:
         self.url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         for table in set(self.restored) - set(names):
             del self.restored[table]
-        for table in [name for name in names if name in self.restored]:
-            copy, count, xmin = self.restored[table]
-            same = db.session.execute(text(f'SELECT count(*), count(*) FILTER (WHERE xmin::text <> :xmin) '
-                                           f'FROM "{table}"'), {"xmin": xmin}).one()
-            if tuple(same) == (count, 0):
-                self.pending[table] = copy
-            else:
-                del self.restored[table]
+        candidates = [name for name in names if name in self.restored]
+        if candidates:      # one statement: each table's rows, and those another transaction wrote
+            found = db.session.execute(text(" UNION ALL ".join(
+                f"SELECT '{table}', count(*), count(*) FILTER (WHERE xmin::text <> :x{n}) FROM \"{table}\""
+                for n, table in enumerate(candidates))), {f"x{n}": self.restored[table][2]
+                                                          for n, table in enumerate(candidates)}).all()
+            for table, count, others in found:
+                copy, restored_count, _xmin = self.restored[table]
+                if (count, others) == (restored_count, 0):
+                    self.pending[table] = copy
+                else:
+                    del self.restored[table]
         return [name for name in names if name not in self.pending]
 
     def empty(self, *_args, **_kwargs) -> None:
