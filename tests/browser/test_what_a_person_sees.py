@@ -216,3 +216,28 @@ def test_the_plan_reads_in_kazakh_and_russian_on_the_report_and_a_group_page(pag
     curator = page_for("curator@sanaly.test", width=1280)
     curator.goto(f"/language/{language}?next=/coverage/groups/1")
     assert curator.get_attribute("th[title^='" + hour[:20] + "']", "title") == hour
+
+
+CHOICE_PAGES = ["/profile", "/report", "/courses/academic-honesty/why-honesty-matters", "/surveys/clean-session-survey/"]
+
+
+def test_on_a_phone_every_choice_box_sits_level_with_the_first_line_of_its_words(page_for):
+    """Radios and checkboxes beside their words (`label.check`): a box sitting a few pixels low reads as belonging
+    to the next line. The browser's own top margin once set them 1.5 px low, the questions' 4 px."""
+    page = page_for("student2@sanaly.test")
+    offsets = {}
+    for url in CHOICE_PAGES:
+        page.goto(url)
+        offsets[url] = page.evaluate("""() => [...document.querySelectorAll('label.check')].flatMap(label => {
+            const box = label.querySelector('input'), words = [...label.childNodes].find(
+                node => node.nodeType === Node.TEXT_NODE && node.textContent.trim());
+            if (!box || !words || !box.getBoundingClientRect().height) return [];
+            const start = words.textContent.search(/\\S/), range = document.createRange();
+            range.setStart(words, start);
+            range.setEnd(words, start + 1);
+            const first = range.getBoundingClientRect(), square = box.getBoundingClientRect();
+            return [(square.top + square.height / 2) - (first.top + first.height / 2)];
+        })""")
+    assert all(offsets.values()), offsets        # each page has its choices
+    low = {url: [round(offset, 1) for offset in found if abs(offset) > 1.5] for url, found in offsets.items()}
+    assert not any(low.values()), low
