@@ -19,11 +19,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import FLASK, ROOT, free_port, peak_rss_mb, start_gunicorn, workers_of  # noqa: E402
-from rush import CSRF, Student  # noqa: E402
+from rush import CSRF, Student, run_students  # noqa: E402
 
 TOKEN = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -38,7 +38,13 @@ async def sign_in(port, email, password, record) -> tuple[Student, str]:
 
 async def phone(port, number, code, record, state, rng):
     person, _ = await sign_in(port, f"student{number}@scale.test", "scale-password", record)
-    page = await person.request("join", "GET", f"/ring/{code}")      # the join page: a GET never joins
+    page = await person.request("join", "GET", f"/ring/{code}", expect=(200, 302))  # the join page: a GET never joins
+    if page.status == 302:      # the privacy notice comes first, once: read it and consent, as a student does
+        consent = urlsplit(page.headers["location"])
+        form = await person.request("join", "GET", f"{consent.path}?{consent.query}")
+        await person.request("join", "POST", consent.path, urlencode(
+            {"csrf_token": CSRF.search(form.body).group(1).decode(), "next": f"/ring/{code}"}), expect=(302,))
+        page = await person.request("join", "GET", f"/ring/{code}")
     token = TOKEN.search(page.body).group(1).decode()
     await person.request("join", "POST", f"/ring/{code}/join", urlencode({"csrf_token": token}), expect=(302,))
     since, answered = "", set()
@@ -75,7 +81,8 @@ async def game(port, phones, questions, record):
         await host.request("host step", "POST", f"/ring/{code}/reveal", urlencode({"csrf_token": token}), expect=(302,))
         await host.request("host step", "GET", f"/ring/{code}/board")
         await asyncio.sleep(5)
-    await host.request("host step", "POST", f"/ring/{code}/close", urlencode({"csrf_token": token}), expect=(302,))
+    await host.request("host step", "POST", f"/ring/{code}/close", urlencode({"csrf_token": token, "confirmed": "yes"}),
+                       expect=(302,))     # closing cannot be undone: the host confirms it
     state["closed"] = True
     await asyncio.gather(*tasks, return_exceptions=True)
 
@@ -106,7 +113,7 @@ def main() -> int:
     server = start_gunicorn("wsgi:app", port, env)
     try:
         began = time.perf_counter()
-        asyncio.run(game(port, args.phones, args.questions, record))
+        run_students(game(port, args.phones, args.questions, record))
         total = time.perf_counter() - began
         memory = [peak_rss_mb(pid) for pid in workers_of(server.pid)]
     finally:

@@ -147,7 +147,7 @@ def count_queries(client, url):
     return len(statements)
 
 
-@pytest.mark.parametrize("email", ["admin@sanaly.test", "curator@sanaly.test", "jury1@sanaly.test"])
+@pytest.mark.parametrize("email", ["admin@sanaly.test", "curator@sanaly.test", "jury1@sanaly.test", "student1@sanaly.test"])
 def test_a_home_page_runs_as_many_queries_for_many_students_as_for_a_few(app, demo, client, make_user, email):
     client.post("/login", data={"email": email, "password": "demo-password"})
     client.get("/")                                    # caches warm

@@ -151,6 +151,7 @@ def test_pages_in_the_steady_state_load_only_what_they_show(app, runner):
                         {"data": {first_input.group(1): first_input.group(2) or "0"}}),
         "curator dashboard": (curator, "GET", "/coverage/", {}),
         "ACS plan dashboard": (admin, "GET", "/admin/coverage/", {}),
+        "student's home page": (student, "GET", "/", {}),
     }
     seen = {name: steady(client, method, url, **options) for name, (client, method, url, options) in pages.items()}
     for name, statements in seen.items():
@@ -167,6 +168,12 @@ def test_pages_in_the_steady_state_load_only_what_they_show(app, runner):
     # The lesson page: the person, the course, the outline (which holds the lesson), the last visit, completions.
     assert len(seen["lesson page"]) == 5 and not any(s.startswith("SELECT lessons.id, lessons.course_id")
                                                      for s in seen["lesson page"]), seen["lesson page"]
+    # The student's home page: an open survey's card without the survey's questions, the plan's section 2 without
+    # its periods, the group card's code and faculty name in one statement.
+    home = seen["student's home page"]
+    assert any("FROM survey_waves JOIN surveys" in s for s in home) and not any("surveys.questions" in s for s in home), home
+    assert len([s for s in home if "FROM activity_periods" in s]) == 1, home      # the integrity hour's, not section 2's
+    assert not any(s.startswith(("SELECT faculties.", "SELECT groups.id")) for s in home), home
     # The ACS dashboard: the person, the plans (the current one among them), the coverage version.
     assert len(seen["ACS plan dashboard"]) <= 3 and len([s for s in seen["ACS plan dashboard"]
                                                          if "FROM plans" in s]) == 1, seen["ACS plan dashboard"]

@@ -13,7 +13,7 @@ from app.coverage import service as coverage
 from app.coverage.models import Event
 from app.extensions import db
 from app.gamification.service import level_for, xp_total
-from app.people.models import STUDENT, User, UserRole
+from app.people.models import STUDENT, Faculty, Group, User, UserRole
 from app.plan import deliverables
 from app.plan import service as plan_service
 from app.plan.models import EMPLOYEES, STUDENTS, Activity, Participation
@@ -21,7 +21,6 @@ from app.quizzes import service as quizzes
 from app.quizzes.service import quiz_by_slug
 from app.reports.models import CLOSED, RECEIVED, Report
 from app.surveys import service as survey_service
-from app.surveys.models import Survey
 
 
 @dataclass
@@ -47,13 +46,18 @@ def student_overview(user, now: datetime) -> Overview:
     course = next((entry for entry in catalogue(user, (STUDENTS_AUDIENCE, EVERYONE)) if entry.completed_at is None), None)
     contests = [c for c in db.session.execute(select(Contest).where(Contest.retired.is_(False))).scalars()
                 if phase(c, now) == "submissions"]
-    surveys = []
-    for survey in db.session.execute(select(Survey).where(Survey.retired.is_(False))).scalars():
-        wave = survey_service.open_wave(survey, now.date())
-        if wave is not None and not survey_service.has_answered(wave, user.id):
-            surveys.append((survey, wave))
+    surveys = [(survey, wave) for survey, wave in survey_service.open_waves(now.date())
+               if not survey_service.has_answered(wave, user.id)]
     return Overview(xp, level_for(xp), grade, bool(hour and grade is not None and grade >= hour.pass_percent),
                     hour.slug if hour else None, course, contests, surveys)
+
+
+def group_card(user) -> tuple[str, str] | None:
+    """The person's group and its faculty, as the home page's card shows them (code, faculty name), if any."""
+    if user.group_id is None:
+        return None
+    return db.session.execute(select(Group.code, Faculty.name).join(Faculty, Faculty.id == Group.faculty_id)
+                              .where(Group.id == user.group_id)).one_or_none()
 
 
 # --- what each other role should do next ---------------------------------------------------------

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app.core.clock import now, today
 from app.extensions import db
-from app.home.overview import role_panels, staff_panel, student_overview
+from app.home.overview import group_card, role_panels, staff_panel, student_overview
 from app.people.access import admin_required, role_required
 from app.people.models import STAFF, Faculty, Group, User, UserRole
 from app.plan import deliverables
@@ -19,12 +19,15 @@ bp = Blueprint("home", __name__)
 def home():
     """Show the landing page, or what each of the person's roles should do next when signed in."""
     plan = plan_service.current_plan(today()) if current_user.is_authenticated else None
-    overview = panels = None
+    overview = panels = group = None
     if current_user.is_authenticated:
         moment = now()
         overview = student_overview(current_user, moment) if current_user.has_role("student") else None
         panels = role_panels(current_user, moment)
-    return render_template("home/home.html", plan=plan, overview=overview, panels=panels)
+        group = group_card(current_user)
+    activities = plan_service.activities_in_section(plan, 2) if plan is not None else []
+    return render_template("home/home.html", plan=plan, activities=activities, overview=overview, panels=panels,
+                           group=group)
 
 
 @bp.route("/staff/")

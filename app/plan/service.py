@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.core import events
@@ -392,6 +393,14 @@ def took_part(plan: Plan, activity: Activity, as_of: date, user_ids) -> set[int]
         return set()
     return set(db.session.execute(select(Participation.user_id).distinct().where(
         counts_for(plan, activity, as_of), Participation.user_id.in_(user_ids))).scalars())
+
+
+def activities_in_section(plan: Plan, section: int) -> list[Activity]:
+    """The plan's activities of one section still in use, in the plan's order (not the whole plan's), for a list
+    of them: their periods are read only if asked for."""
+    return list(db.session.execute(
+        select(Activity).where(Activity.plan_id == plan.id, Activity.section == section, Activity.retired.is_(False))
+        .order_by(Activity.position).options(lazyload(Activity.periods))).scalars())
 
 
 def activity_by_code(plan: Plan, code: str) -> Activity | None:

@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.orm import contains_eager
 
 from app.audit import service as audit
 from app.core.cache import cache
@@ -34,6 +35,20 @@ class SurveyError(Exception):
 def open_wave(survey: Survey, today: date) -> SurveyWave | None:
     """The wave that takes responses today (published waves take none)."""
     return next((w for w in survey.waves if w.is_open(today) and w.published_at is None), None)
+
+
+def open_waves(today: date) -> list[tuple[Survey, SurveyWave]]:
+    """Each survey in use with the wave that takes responses today (as `open_wave`), in one statement; the surveys'
+    questions are read only if asked for."""
+    waves = db.session.execute(
+        select(SurveyWave).join(Survey, Survey.id == SurveyWave.survey_id)
+        .where(Survey.retired.is_(False), SurveyWave.published_at.is_(None),
+               SurveyWave.opens_on <= today, SurveyWave.closes_on >= today)
+        .order_by(Survey.id, SurveyWave.opens_on).options(contains_eager(SurveyWave.survey).defer(Survey.questions))).scalars()
+    first: dict[int, SurveyWave] = {}
+    for wave in waves:
+        first.setdefault(wave.survey_id, wave)
+    return [(wave.survey, wave) for wave in first.values()]
 
 
 def has_answered(wave: SurveyWave, user_id: int) -> bool:
