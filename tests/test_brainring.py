@@ -2,17 +2,15 @@
 the close, joining by POST, rejoining, solo names as chosen for leaderboards, screens that render without
 JavaScript, participation once, sets in the host's and players' languages, monthly games that do not repeat a
 question, and a game of 150 players against a live server."""
+import asyncio
 import random
 import re
 import shutil
 import threading
 import tomllib
 from datetime import datetime, timedelta
-from http.cookiejar import CookieJar
 from pathlib import Path
-from urllib.error import HTTPError
-from urllib.parse import quote, urlencode
-from urllib.request import HTTPCookieProcessor, build_opener
+from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
 from markupsafe import escape
@@ -382,66 +380,92 @@ def test_a_game_of_150_players_records_every_answer_without_an_error(live):
         game = service.open_game(host, ring_set, "", datetime.utcnow())
         code, game_id = game.code, game.id
         rounds, answers_of = 3, {i: game.questions[i]["answer"] for i in range(3)}
-    errors, lock = [], threading.Lock()
-    joined = threading.Barrier(players + 1)
+    errors, joined, port = [], threading.Event(), int(base.rsplit(":", 1)[1])
 
-    def phone(number):
-        opener = build_opener(HTTPCookieProcessor(CookieJar()))
+    async def call(cookies, path, data=None, headers=()):
+        """One request on a connection of its own, as a phone's browser sends it; redirects followed."""
+        while True:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            body = urlencode(data).encode() if data is not None else b""
+            head = [f"{'POST' if data is not None else 'GET'} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}",
+                    "Connection: close", *headers]
+            if cookies:
+                head.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
+            if data is not None:
+                head += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
+            writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+            raw = await asyncio.wait_for(reader.read(), 30)
+            writer.close()
+            header_block, _sep, content = raw.partition(b"\r\n\r\n")
+            lines = header_block.decode("latin-1").split("\r\n")
+            status, location = int(lines[0].split()[1]), None
+            for line in lines[1:]:
+                name, _colon, value = line.partition(":")
+                if name.lower() == "set-cookie":
+                    key, _eq, rest = value.strip().partition("=")
+                    cookies[key] = rest.split(";")[0]
+                elif name.lower() == "location":
+                    location = value.strip()
+            if status not in (301, 302, 303) or location is None:
+                return status, content.decode()
+            path, data = urlsplit(location).path + (f"?{urlsplit(location).query}" if urlsplit(location).query else ""), None
 
-        def call(path, data=None, headers=None):
-            from urllib.request import Request
-            request = Request(base + path, data=urlencode(data).encode() if data is not None else None,
-                              headers=headers or {})
-            try:
-                with opener.open(request, timeout=30) as response:
-                    return response.status, response.read().decode()
-            except HTTPError as error:
-                return error.code, error.read().decode()
-
+    async def phone(number, everyone_in):
+        cookies, page = {}, ""
         try:
             # as from the projector's QR code: the game's page sends a phone that is not signed in to the
             # sign-in form, which sends it back to the game
-            status, page = call(f"/ring/{code}")
+            status, page = await call(cookies, f"/ring/{code}")
             assert status == 200 and 'name="password"' in page, status
             token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-            status, page = call(f"/login?next=/ring/{code}", {"csrf_token": token, "email": f"phone{number}@uni.test",
-                                                             "password": PASSWORD})
+            status, page = await call(cookies, f"/login?next=/ring/{code}",
+                                      {"csrf_token": token, "email": f"phone{number}@uni.test", "password": PASSWORD})
             assert status == 200 and f'action="/ring/{code}/join"' in page, status
             token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-            status, page = call(f"/ring/{code}/join", {"csrf_token": token})   # follows the redirect to the pad
+            status, page = await call(cookies, f"/ring/{code}/join", {"csrf_token": token})   # then to the pad
             assert status == 200 and 'class="ring-pad"' in page, status
             since = re.search(r'data-since="([^"]*)"', page).group(1)
         except Exception as error:  # noqa: BLE001 — every failure is an error of the run
-            with lock:
-                errors.append(f"join {number}: {error!r} " + " ".join(page.split())[-1500:])
-            joined.wait()
+            errors.append(f"join {number}: {error!r} " + " ".join(page.split())[-1500:])
             return
-        joined.wait()
+        finally:
+            everyone_in()
+        while not joined.is_set():                    # the whole hall is in: the host begins
+            await asyncio.sleep(0.05)
+        fetch = ("X-Requested-With: fetch",)
         for question in range(rounds):
             deadline = datetime.utcnow() + timedelta(seconds=60)
             while datetime.utcnow() < deadline:       # poll like the phone's script until the question opens:
                 # once a second, saying what the pad shows, so that an unchanged pad is a 204 without a body
-                status, body = call(f"/ring/{code}/pad?since={quote(since)}", headers={"X-Requested-With": "fetch"})
+                status, body = await call(cookies, f"/ring/{code}/pad?since={quote(since)}", headers=fetch)
                 if status not in (200, 204):
-                    with lock:
-                        errors.append(f"poll {number}: {status}")
+                    errors.append(f"poll {number}: {status}")
                     return
                 if status == 200:
                     since = re.search(r'data-since="([^"]*)"', body).group(1)
                     if f'name="question" value="{question}"' in body:
                         break
-                threading.Event().wait(1)
+                await asyncio.sleep(1)
             option = answers_of[question] if number % 2 == 0 else (answers_of[question] + 1) % 4
-            status, body = call(f"/ring/{code}/answer", {"csrf_token": token, "question": question, "option": option},
-                                {"X-Requested-With": "fetch"})
+            status, body = await call(cookies, f"/ring/{code}/answer",
+                                      {"csrf_token": token, "question": question, "option": option}, fetch)
             if status != 200 or '"saved": true' not in body.replace('"saved":true', '"saved": true'):
-                with lock:
-                    errors.append(f"answer {number}/{question}: {status} {body[:80]}")
+                errors.append(f"answer {number}/{question}: {status} {body[:80]}")
 
-    threads = [threading.Thread(target=phone, args=(i,)) for i in range(players)]
-    for thread in threads:
-        thread.start()
-    joined.wait()
+    async def hall():
+        arrived = []
+
+        def everyone_in():
+            arrived.append(1)
+            if len(arrived) == players:
+                ready.set()
+        await asyncio.gather(*(phone(number, everyone_in) for number in range(players)))
+
+    ready = threading.Event()
+    phones = threading.Thread(target=asyncio.run, args=(hall(),))     # 150 phones on one event loop
+    phones.start()
+    assert ready.wait(120), errors[:1]
+    joined.set()
     with app.app_context():
         for question in range(rounds):
             game = db.session.get(Game, game_id)
@@ -455,8 +479,7 @@ def test_a_game_of_150_players_records_every_answer_without_an_error(live):
             game = db.session.get(Game, game_id)
             db.session.refresh(game)
             service.reveal(game, game.host, datetime.utcnow())
-        for thread in threads:
-            thread.join(timeout=120)
+        phones.join(timeout=120)
         game = db.session.get(Game, game_id)
         db.session.refresh(game)
         service.close(game, game.host, datetime.utcnow())
