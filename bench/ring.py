@@ -36,7 +36,7 @@ async def sign_in(port, email, password, record) -> tuple[Student, str]:
     return person, ""
 
 
-async def phone(port, number, code, record, state, rng):
+async def phone(port, number, code, record, state, rng, think=(1, 8)):
     person, _ = await sign_in(port, f"student{number}@scale.test", "scale-password", record)
     page = await person.request("join", "GET", f"/ring/{code}", expect=(200, 302))  # the join page: a GET never joins
     if page.status == 302:      # the privacy notice comes first, once: read it and consent, as a student does
@@ -58,13 +58,15 @@ async def phone(port, number, code, record, state, rng):
             if question and int(question.group(1)) not in answered:
                 index = int(question.group(1))
                 answered.add(index)
-                await asyncio.sleep(rng.uniform(1, 8))
+                await asyncio.sleep(rng.uniform(*think))
                 await person.request("answer", "POST", f"/ring/{code}/answer", urlencode(
                     {"csrf_token": token, "question": index, "option": rng.randrange(4)}), expect=(200, 302, 409))
         await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - started)))
 
 
-async def game(port, phones, questions, record):
+async def game(port, phones, questions, record, *, join=15, question=21, after=5, think=(1, 8)):
+    """The host opens a game, the hall joins for `join` seconds, then each question runs `question` seconds
+    (phones answer after `think` seconds, uniformly between the two) and the answer shows for `after`."""
     host, _ = await sign_in(port, "curator@sanaly.test", "demo-password", record)
     page = await host.request("host step", "GET", "/ring/")
     token = TOKEN.search(page.body).group(1).decode()
@@ -73,14 +75,15 @@ async def game(port, phones, questions, record):
                                 expect=(302,))
     code = opened.headers["location"].rstrip("/").split("/")[-2]
     state = {"closed": False}
-    tasks = [asyncio.create_task(phone(port, n + 1, code, record, state, random.Random(n))) for n in range(phones)]
-    await asyncio.sleep(15)                                  # the hall joins
+    tasks = [asyncio.create_task(phone(port, n + 1, code, record, state, random.Random(n), think))
+             for n in range(phones)]
+    await asyncio.sleep(join)                                # the hall joins
     for _ in range(questions):
         await host.request("host step", "POST", f"/ring/{code}/next", urlencode({"csrf_token": token}), expect=(302,))
-        await asyncio.sleep(21)                              # 20 s a question, then the answer
+        await asyncio.sleep(question)                        # the question's time, then the answer
         await host.request("host step", "POST", f"/ring/{code}/reveal", urlencode({"csrf_token": token}), expect=(302,))
         await host.request("host step", "GET", f"/ring/{code}/board")
-        await asyncio.sleep(5)
+        await asyncio.sleep(after)
     await host.request("host step", "POST", f"/ring/{code}/close", urlencode({"csrf_token": token, "confirmed": "yes"}),
                        expect=(302,))     # closing cannot be undone: the host confirms it
     state["closed"] = True
