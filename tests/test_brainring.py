@@ -459,7 +459,8 @@ def test_a_game_of_150_players_records_every_answer_without_an_error(live):
             arrived.append(1)
             if len(arrived) == players:
                 ready.set()
-        await asyncio.gather(*(phone(number, everyone_in) for number in range(players)))
+        ended = await asyncio.gather(*(phone(number, everyone_in) for number in range(players)), return_exceptions=True)
+        errors.extend(f"phone {number}: {end!r}" for number, end in enumerate(ended) if isinstance(end, BaseException))
 
     ready = threading.Event()
     phones = threading.Thread(target=asyncio.run, args=(hall(),))     # 150 phones on one event loop
