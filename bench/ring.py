@@ -19,11 +19,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import FLASK, ROOT, free_port, peak_rss_mb, start_gunicorn, workers_of  # noqa: E402
-from rush import CSRF, Student, run_students  # noqa: E402
+from rush import CSRF, Student, run_students, through_the_notice  # noqa: E402
 
 TOKEN = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -38,13 +38,7 @@ async def sign_in(port, email, password, record) -> tuple[Student, str]:
 
 async def phone(port, number, code, record, state, rng, think=(1, 8)):
     person, _ = await sign_in(port, f"student{number}@scale.test", "scale-password", record)
-    page = await person.request("join", "GET", f"/ring/{code}", expect=(200, 302))  # the join page: a GET never joins
-    if page.status == 302:      # the privacy notice comes first, once: read it and consent, as a student does
-        consent = urlsplit(page.headers["location"])
-        form = await person.request("join", "GET", f"{consent.path}?{consent.query}")
-        await person.request("join", "POST", consent.path, urlencode(
-            {"csrf_token": CSRF.search(form.body).group(1).decode(), "next": f"/ring/{code}"}), expect=(302,))
-        page = await person.request("join", "GET", f"/ring/{code}")
+    page = await through_the_notice(person, f"/ring/{code}", "join", "join")      # the join page: a GET never joins
     token = TOKEN.search(page.body).group(1).decode()
     await person.request("join", "POST", f"/ring/{code}/join", urlencode({"csrf_token": token}), expect=(302,))
     since, answered = "", set()

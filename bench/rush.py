@@ -105,6 +105,19 @@ def questions_of(page: bytes) -> list[dict[str, str]]:
     return answered
 
 
+async def through_the_notice(person: Student, path: str, kind: str, notice_kind: str) -> Response:
+    """Open `path`; if the platform sends the person to its privacy notice first (once, the first time), read it
+    and consent, as a student does, and open `path` again."""
+    page = await person.request(kind, "GET", path, expect=(200, 302))
+    if page.status != 302:
+        return page
+    consent = urlsplit(page.headers["location"])
+    form = await person.request(notice_kind, "GET", f"{consent.path}?{consent.query}")
+    await person.request(notice_kind, "POST", consent.path, urlencode(
+        {"csrf_token": CSRF.search(form.body).group(1).decode(), "next": path}), expect=(302,))
+    return await person.request(kind, "GET", path)
+
+
 async def take_the_hour(port: int, number: int, think: float, record, rng: random.Random) -> None:
     student = Student(port, record)
     try:
@@ -112,14 +125,7 @@ async def take_the_hour(port: int, number: int, think: float, record, rng: rando
         body = urlencode({"csrf_token": CSRF.search(page.body).group(1), "email": f"student{number}@scale.test",
                           "password": "scale-password"})
         await student.request("sign-in", "POST", "/login", body, expect=(302,))
-        page = await student.request("quiz page", "GET", "/quizzes/integrity-hour/", expect=(200, 302))
-        if page.status == 302:   # the privacy notice comes first, once: read it and consent, as a student does
-            consent = urlsplit(page.headers["location"])
-            form = await student.request("privacy notice", "GET", f"{consent.path}?{consent.query}")
-            await student.request("privacy notice", "POST", consent.path,
-                                  urlencode({"csrf_token": CSRF.search(form.body).group(1).decode(),
-                                             "next": "/quizzes/integrity-hour/"}), expect=(302,))
-            page = await student.request("quiz page", "GET", "/quizzes/integrity-hour/")
+        page = await through_the_notice(student, "/quizzes/integrity-hour/", "quiz page", "privacy notice")
         token = CSRF.search(page.body).group(1).decode()
         response = await student.request("start", "POST", "/quizzes/integrity-hour/start",
                                          urlencode({"csrf_token": token}), expect=(302,))

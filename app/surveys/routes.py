@@ -39,9 +39,10 @@ def index():
     """Open surveys (for students) and published results (for everyone)."""
     today = now().date()
     surveys = db.session.execute(select(Survey).where(Survey.retired.is_(False)).order_by(Survey.title)).scalars().all()
+    open_now = {survey.id: wave for survey, wave in service.open_waves(today)}
     rows = []
     for survey in surveys:
-        wave = service.open_wave(survey, today)
+        wave = open_now.get(survey.id)
         answered = bool(wave and current_user.is_authenticated and service.has_answered(wave, current_user.id))
         rows.append((survey, wave, answered, [w for w in survey.waves if w.published_at is not None]))
     return render_template("surveys/index.html", rows=rows)

@@ -32,9 +32,15 @@ class SurveyError(Exception):
     """The response was refused; the message says why, for the person."""
 
 
+def _takes_responses(today: date) -> tuple:
+    """A wave takes responses while it is open today and not yet published (published waves take none)."""
+    return SurveyWave.published_at.is_(None), SurveyWave.opens_on <= today, SurveyWave.closes_on >= today
+
+
 def open_wave(survey: Survey, today: date) -> SurveyWave | None:
-    """The wave that takes responses today (published waves take none)."""
-    return next((w for w in survey.waves if w.is_open(today) and w.published_at is None), None)
+    """The survey's wave that takes responses today: the first, if waves overlap."""
+    return db.session.execute(select(SurveyWave).where(SurveyWave.survey_id == survey.id, *_takes_responses(today))
+                              .order_by(SurveyWave.opens_on).limit(1)).scalar_one_or_none()
 
 
 def open_waves(today: date) -> list[tuple[Survey, SurveyWave]]:
@@ -42,9 +48,9 @@ def open_waves(today: date) -> list[tuple[Survey, SurveyWave]]:
     questions are read only if asked for."""
     waves = db.session.execute(
         select(SurveyWave).join(Survey, Survey.id == SurveyWave.survey_id)
-        .where(Survey.retired.is_(False), SurveyWave.published_at.is_(None),
-               SurveyWave.opens_on <= today, SurveyWave.closes_on >= today)
-        .order_by(Survey.id, SurveyWave.opens_on).options(contains_eager(SurveyWave.survey).defer(Survey.questions))).scalars()
+        .where(Survey.retired.is_(False), *_takes_responses(today))
+        .order_by(Survey.id, SurveyWave.opens_on)
+        .options(contains_eager(SurveyWave.survey).defer(Survey.questions))).scalars()
     first: dict[int, SurveyWave] = {}
     for wave in waves:
         first.setdefault(wave.survey_id, wave)
