@@ -270,7 +270,7 @@ def rush(app, work: Path, database: str, students: int, census: int, census_log:
 
     def timed(environ, start_response):
         kind, measured["statements"] = measured["kind"], 0
-        if profiler and profile in kind:
+        if profiler and (kind == profile or (profile not in RUSH_KINDS and profile in kind)):
             profiler.enable()
         server, started = wire.server_ns(), time.process_time()
         result = inner(environ, start_response)
@@ -380,7 +380,7 @@ def main() -> int:
     parser.add_argument("--rebuild", action="store_true", help="build the instance again even if it exists")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--only", default="", help="time only the pages whose name contains this text")
-    parser.add_argument("--profile", default="", help="profile the pages whose name contains this text")
+    parser.add_argument("--profile", default="", help="profile the page of this name, else the pages whose name contains this text")
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--lines", type=int, default=40)
     parser.add_argument("--memory", action="store_true")

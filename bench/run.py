@@ -37,16 +37,31 @@ def free_port() -> int:
 
 
 def start_gunicorn(module: str, port: int, env: dict, workers: int = 2) -> subprocess.Popen:
+    """gunicorn serving `module` on loopback, returned once every worker has loaded the app (its CPU is still)."""
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level",
                                 "warning", module], cwd=ROOT, env=env)
-    for _ in range(100):
+    spent: dict[int, float] = {}
+    for _ in range(300):
+        time.sleep(0.1)
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process
+            now = {pid: cpu_seconds(pid) for pid in workers_of(process.pid)}
         except OSError:
-            time.sleep(0.1)
+            continue
+        if len(now) == workers and now == spent:
+            return process
+        spent = now
     process.kill()
     raise RuntimeError(f"gunicorn for {module} did not start")
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int, children: bool = False) -> float:
+    """A process's CPU seconds (user + system), with those of its children it has reaped when `children`."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+    return sum(int(value) for value in fields[11:15 if children else 13]) / TICK
 
 
 def workers_of(master: int) -> list[int]:

@@ -25,13 +25,14 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import FLASK, ROOT, analyze, free_port, peak_rss_mb, start_gunicorn, workers_of  # noqa: E402
+from run import FLASK, ROOT, TICK, analyze, cpu_seconds, free_port, peak_rss_mb, start_gunicorn, workers_of  # noqa: E402
 
 CSRF = re.compile(rb'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -171,6 +172,49 @@ def run_students(coroutine) -> str:
     return "uvloop"
 
 
+def machine_busy() -> tuple[float, float]:
+    """The machine's busy and total CPU seconds so far, over every core (/proc/stat)."""
+    values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / TICK, sum(values) / TICK
+
+
+class BusySampler(threading.Thread):
+    """The machine's busy and total CPU seconds once a second, to say how busy the cores were in each window."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.samples: list[tuple[float, float, float]] = []
+        self.done = threading.Event()
+
+    def run(self):
+        while not self.done.wait(1.0 if self.samples else 0):
+            self.samples.append((time.perf_counter(), *machine_busy()))
+
+    def share(self, start: float, end: float) -> float | None:
+        """The cores' busy share between two moments (the samples nearest inside them)."""
+        inside = [sample for sample in self.samples if start <= sample[0] <= end]
+        if len(inside) < 2:
+            return None
+        (_, busy0, total0), (_, busy1, total1) = inside[0], inside[-1]
+        return (busy1 - busy0) / max(total1 - total0, 1e-9)
+
+
+def database_server(url: str) -> int | None:
+    """The PostgreSQL server's main process when it runs on this machine (its reaped backends' CPU counts there)."""
+    if not url.startswith("postgresql"):
+        return None
+    import psycopg
+
+    with psycopg.connect(url.replace("+psycopg", "")) as connection:
+        backend = connection.info.backend_pid
+    try:
+        parent = int(Path(f"/proc/{backend}/stat").read_text().rsplit(") ", 1)[1].split()[1])
+        cpu_seconds(parent, children=True)
+    except OSError:   # another machine's server
+        return None
+    return parent
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=2000, help="students who sit the quiz")
@@ -224,12 +268,26 @@ def main() -> int:
                 server.kill()
     try:
         print(f"{args.students} students arrive over {args.spread:g} s …", flush=True)
+        def workers():
+            return site.worker_pids() if args.two_hosts else workers_of(server.pid)
+        postmaster = database_server(env["DATABASE_URL"])
+        at_start = ({pid: cpu_seconds(pid) for pid in workers()},
+                    postmaster and cpu_seconds(postmaster, children=True), machine_busy())
+        sampler = BusySampler()
+        sampler.start()
         began, cpu = time.perf_counter(), time.process_time()
         loop = run_students(rush(port, args.students, args.spread, args.think, record))
         total, generator_cpu = time.perf_counter() - began, time.process_time() - cpu
-        memory = [peak_rss_mb(pid) for pid in (site.worker_pids() if args.two_hosts else workers_of(server.pid))]
+        sampler.done.set()
+        busy = [after - before for after, before in zip(machine_busy(), at_start[2])]
+        workers_cpu = sum(cpu_seconds(pid) - at_start[0].get(pid, 0) for pid in workers())
+        memory = [peak_rss_mb(pid) for pid in workers()]
     finally:
         stop()
+    server_cpu = None
+    if postmaster:
+        time.sleep(1)   # the workers' connections closed: their server processes are reaped
+        server_cpu = cpu_seconds(postmaster, children=True) - at_start[1]
 
     cores = os.cpu_count()
     serving = "two hosts behind nginx, 1 sync worker each" if args.two_hosts else f"gunicorn {args.workers} sync workers"
@@ -247,21 +305,27 @@ def main() -> int:
             return 1000 * values[min(len(values) - 1, int(p * len(values)))]
         print(f"| {kind} | {len(values)} | {pct(0.5):.1f} | {pct(0.95):.1f} | {pct(0.99):.1f} | {1000 * values[-1]:.1f} |")
     if timeline:
-        print("\nAnswer saves over time\n\n| from s | saves/s | p50 ms | p99 ms |\n|---:|---:|---:|---:|")
+        print("\nAnswer saves over time (cores busy: the machine's, both cores, in the window)\n\n"
+              "| from s | saves/s | p50 ms | p99 ms | cores busy |\n|---:|---:|---:|---:|---:|")
         first = min(t for t, _ in timeline)
         buckets: dict[int, list[float]] = {}
         for when, seconds in timeline:
             buckets.setdefault(int((when - first) // 30) * 30, []).append(seconds)
         for start, values in sorted(buckets.items()):
             values.sort()
+            share = sampler.share(first + start, first + start + 30)
             print(f"| {start} | {len(values) / 30:.0f} | {1000 * values[len(values) // 2]:.0f} | "
-                  f"{1000 * values[min(len(values) - 1, int(0.99 * len(values)))]:.0f} |")
+                  f"{1000 * values[min(len(values) - 1, int(0.99 * len(values)))]:.0f} | "
+                  + (f"{100 * share:.0f}% |" if share is not None else "– |"))
     requests = max(1, sum(len(values) for values in timings.values()))
     submitted = len(timings.get("submit", [])) - sum(n for k, n in errors.items() if k.startswith("submit"))
     print(f"\nerrors: {sum(errors.values())}" + (f" ({', '.join(f'{k} × {n}' for k, n in errors.items())})" if errors else ""))
     print(f"attempts submitted: {submitted} of {args.students}; total time {total:.0f} s; "
           f"peak worker memory {', '.join(f'{m:.0f} MB' for m in memory)}")
     print(f"load generator: {loop}, {generator_cpu:.0f} s of CPU ({1000 * generator_cpu / requests:.2f} ms a request)")
+    print(f"CPU over the run: the machine's cores {100 * busy[0] / busy[1]:.0f}% busy ({busy[0]:.0f} s); the workers "
+          f"{workers_cpu:.0f} s" + (f", the database server's connections {server_cpu:.0f} s" if server_cpu else "")
+          + f", the load generator {generator_cpu:.0f} s")
     return 1 if errors or submitted != args.students else 0
 
 
