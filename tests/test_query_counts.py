@@ -152,6 +152,7 @@ def test_pages_in_the_steady_state_load_only_what_they_show(app, runner):
         "curator dashboard": (curator, "GET", "/coverage/", {}),
         "ACS plan dashboard": (admin, "GET", "/admin/coverage/", {}),
         "student's home page": (student, "GET", "/", {}),
+        "quiz page": (student, "GET", "/quizzes/integrity-hour/", {}),
     }
     seen = {name: steady(client, method, url, **options) for name, (client, method, url, options) in pages.items()}
     for name, statements in seen.items():
@@ -172,8 +173,14 @@ def test_pages_in_the_steady_state_load_only_what_they_show(app, runner):
     # its periods, the group card's code and faculty name in one statement.
     home = seen["student's home page"]
     assert any("FROM survey_waves JOIN surveys" in s for s in home) and not any("surveys.questions" in s for s in home), home
-    assert len([s for s in home if "FROM activity_periods" in s]) == 1, home      # the integrity hour's, not section 2's
+    assert not any("FROM activity_periods" in s for s in home), home     # neither the integrity hour's nor section 2's
     assert not any(s.startswith(("SELECT faculties.", "SELECT groups.id")) for s in home), home
+    # A quiz's page: its plan activity and that activity's plan in one statement, without the periods (the home
+    # page reads the integrity hour's the same way).
+    activity = [s for s in seen["quiz page"] if "FROM activities" in s or "FROM plans" in s]
+    assert len(activity) == 1 and "JOIN plans" in activity[0], activity
+    assert not any("FROM activity_periods" in s for s in seen["quiz page"]), seen["quiz page"]
+    assert any("FROM activities JOIN plans" in s for s in home), home
     # The ACS dashboard: the person, the plans (the current one among them), the coverage version.
     assert len(seen["ACS plan dashboard"]) <= 3 and len([s for s in seen["ACS plan dashboard"]
                                                          if "FROM plans" in s]) == 1, seen["ACS plan dashboard"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import contains_eager, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.core import events
@@ -401,6 +401,17 @@ def activities_in_section(plan: Plan, section: int) -> list[Activity]:
     return list(db.session.execute(
         select(Activity).where(Activity.plan_id == plan.id, Activity.section == section, Activity.retired.is_(False))
         .order_by(Activity.position).options(lazyload(Activity.periods))).scalars())
+
+
+def activity_at(moment: datetime, code: str) -> Activity | None:
+    """The activity with this code in the plan of the university's calendar day at `moment` (None when no plan
+    covers that day or it has no such activity), with its plan, in one statement; its periods are read only if
+    asked for (a quiz's pages and its start need the activity's id and year, not its periods)."""
+    return db.session.execute(
+        select(Activity).join(Activity.plan)
+        .where(Activity.code == code, Plan.id == current_plan_id(local_date(moment)))
+        .options(contains_eager(Activity.plan), lazyload(Activity.periods))
+    ).scalar_one_or_none()
 
 
 def activity_by_code(plan: Plan, code: str) -> Activity | None:

@@ -32,6 +32,14 @@ def _uploads() -> Path:
     return Path(current_app.config["UPLOAD_FOLDER"])
 
 
+def _owed_by_current_user() -> int | None:
+    """The notice version the signed-in person has yet to consent to (None: none owed).
+
+    Loaded with the person in one statement (app/__init__.py); people made elsewhere (tests) are asked directly."""
+    owed = getattr(current_user, "owed_notice", False)
+    return notice.owed_version(current_user.id) if owed is False else owed
+
+
 @bp.before_app_request
 def ask_for_consent():
     """Send a signed-in person to the privacy notice until they consent to its current version."""
@@ -39,9 +47,7 @@ def ask_for_consent():
     if (endpoint in CONSENT_FREE or endpoint.startswith("privacy.") or endpoint.startswith("api.")
             or not current_user.is_authenticated):
         return None
-    # Loaded with the person in one statement (app/__init__.py); people made elsewhere (tests) are asked directly.
-    owed = getattr(current_user, "owed_notice", False)
-    if (notice.owed_version(current_user.id) if owed is False else owed) is None:
+    if _owed_by_current_user() is None:
         return None
     return redirect(url_for("privacy.consent", next=request.full_path.rstrip("?") if request.method == "GET" else None))
 
@@ -82,16 +88,19 @@ def notice_page():
 @bp.route("/privacy/consent", methods=["GET", "POST"])
 @login_required
 def consent():
-    """Show the current notice and record the person's consent to it."""
-    current = notice.current_notice()
+    """Show the current notice and record the person's consent to it (the version the person owes, known with
+    the person: a consent reads no notice)."""
     target = safe_next(request.values.get("next"))
-    if current is None:
-        return redirect(target)
     form = ActionForm()
     if form.validate_on_submit():
-        notice.give_consent(current_user.id, current.version, now())
-        db.session.commit()
-        flash(_("Thank you. Your consent is recorded."), "success")
+        owed = _owed_by_current_user()
+        if owed is not None:
+            notice.give_consent(current_user.id, owed, now())
+            db.session.commit()
+            flash(_("Thank you. Your consent is recorded."), "success")
+        return redirect(target)
+    current = notice.current_notice()
+    if current is None:
         return redirect(target)
     asked_before = bool(notice.consents_of(current_user.id))
     return render_template("privacy/consent.html", notice=current, form=form, asked_before=asked_before,

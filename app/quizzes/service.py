@@ -123,10 +123,7 @@ def shown_questions(version_id: int) -> dict[str, dict]:
 
 def activity_for(quiz: Quiz, now: datetime) -> Activity | None:
     """The plan activity (of the academic year at `now`) that this quiz's attempts count for."""
-    if not quiz.activity_code:
-        return None
-    plan = plan_service.plan_at(now)
-    return plan_service.activity_by_code(plan, quiz.activity_code) if plan else None
+    return plan_service.activity_at(now, quiz.activity_code) if quiz.activity_code else None
 
 
 def _scope(query, activity_id: int | None):
