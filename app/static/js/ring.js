@@ -32,6 +32,15 @@
     });
   }
 
+  // A new screen never replaces the one under a finger or a mouse button (the press and the release would land on
+  // two different buttons, and the click would be lost), nor the one whose form is taking the host to the next step.
+  var pressed = false, leaving = false;
+  box.addEventListener("pointerdown", function () { pressed = true; });
+  ["pointerup", "pointercancel"].forEach(function (name) {
+    document.addEventListener(name, function () { setTimeout(function () { pressed = false; }, 0); });
+  });
+  box.addEventListener("submit", function (event) { if (!event.defaultPrevented) { leaving = true; } });
+
   var timer = null;
   function poll(now) {
     if (timer) { clearTimeout(timer); }
@@ -41,7 +50,7 @@
         if (response.status === 200) { return response.text(); }
         return null;
       })
-      .then(function (html) { if (html) { box.innerHTML = html; wire(); } })
+      .then(function (html) { if (html && !pressed && !leaving) { box.innerHTML = html; wire(); } })
       .catch(function () { /* the next poll retries: a phone that lost the network resumes */ })
       .then(function () { timer = setTimeout(poll, 1000); });
   }
