@@ -150,6 +150,7 @@ def pages_of(app, yard, token: str, refresh: bool = True) -> list[tuple[str, Cal
         ("juror's queue", Caller(app, "GET", "/jury/", juror)),
         ("curator dashboard", Caller(app, "GET", "/coverage/", curator)),
         ("ACS plan dashboard", Caller(app, "GET", "/admin/coverage/", admin)),
+        ("ACS home", Caller(app, "GET", "/admin/", admin)),
         ("public results", Caller(app, "GET", "/contests/poem-2024-2025/results")),
         ("coverage API", Caller(app, "GET", "/api/v1/coverage?activity=2.2", headers={
             "Authorization": f"Bearer {token}"})),
