@@ -326,9 +326,11 @@ def rush(app, work: Path, database: str, students: int, census: int, census_log:
         result = call(client, "submit", "POST", f"{attempt}/submit", {"csrf_token": token}, (302,))
         call(client, "result page", "GET", result.location)
 
-    take_the_hour(numbers[0])   # warm up: each cache's first fill, compiled statements (not counted)
+    take_the_hour(numbers[0])   # warm up: each cache's first fill, compiled statements (neither counted nor profiled)
     for kind in costs:
         costs[kind].clear()
+    if profiler:
+        profiler.clear()
     if census:
         wire.tracing = True
         with app.app_context():
@@ -345,6 +347,8 @@ def rush(app, work: Path, database: str, students: int, census: int, census_log:
             db.engine.dispose()
         for kind in costs:
             costs[kind].clear()
+        if profiler:
+            profiler.clear()
     for number in numbers[1 + census:]:
         take_the_hour(number)
     event.remove(engine, "before_cursor_execute", count)
