@@ -302,18 +302,31 @@ def test_every_get_route_has_a_policy(app, demo):
     assert declared - routes == set()
 
 
+SHARED = {"static", "game.badge_image", "api.openapi", "audit.verifier"}   # the same answer for everyone: may be kept
+
+
 @pytest.mark.parametrize("who", WHO)
-def test_each_person_gets_what_the_policy_says(app, demo, client, who):
+def test_each_person_gets_what_the_policy_says_and_no_personal_answer_may_be_stored(app, demo, client, who):
+    """Every GET route answers each kind of person as the policy says; and every answer to a signed-in person,
+    whatever its status, carries `Cache-Control: no-store` unless the page is declared the same for everyone
+    (a personal page kept in a browser's or a proxy's cache outlives the sign-out). One request per page and
+    person answers both."""
     if who != "anonymous":
         response = client.post("/login", data={"email": ACCOUNTS[who], "password": "demo-password"})
         assert response.status_code == 302
-    mismatches = []
+    mismatches, storable = [], []
     for endpoint, cases in policy(demo).items():
         for url, expected in cases:
-            status = client.get(url).status_code
-            if status != expected[who]:
-                mismatches.append((endpoint, url, status, expected[who]))
+            response = client.get(url)
+            if response.status_code != expected[who]:
+                mismatches.append((endpoint, url, response.status_code, expected[who]))
+            if (who != "anonymous" and endpoint not in SHARED
+                    and "no-store" not in response.headers.get("Cache-Control", "")):
+                storable.append((endpoint, url, response.status_code))
     assert mismatches == []
+    assert storable == [], "personal answers without Cache-Control: no-store"
+    if who != "anonymous":
+        assert "no-store" not in client.get("/static/css/app.css").headers.get("Cache-Control", "")
 
 
 def post_expect(anonymous, student, curator, jury, admin):
@@ -512,20 +525,3 @@ def test_the_editor_role_reaches_only_the_items_given_to_it_and_what_every_staff
             mismatches.append((endpoint, url, got, wanted))
     assert mismatches == []
     assert client.post("/authoring/contests/essay-2024-2025/edit", data={}).status_code == 200   # its own: the form
-
-
-SHARED = {"static", "game.badge_image", "api.openapi", "audit.verifier"}   # the same answer for everyone: may be kept
-
-
-@pytest.mark.parametrize("who", [w for w in WHO if w != "anonymous"])
-def test_no_answer_to_a_signed_in_person_may_be_stored(app, demo, client, who):
-    response = client.post("/login", data={"email": ACCOUNTS[who], "password": "demo-password"})
-    assert response.status_code == 302
-    storable = []
-    for endpoint, cases in policy(demo).items():
-        for url, _expected in cases:
-            response = client.get(url)
-            if endpoint not in SHARED and "no-store" not in response.headers.get("Cache-Control", ""):
-                storable.append((endpoint, url, response.status_code))
-    assert storable == [], "personal answers without Cache-Control: no-store"
-    assert "no-store" not in client.get("/static/css/app.css").headers.get("Cache-Control", "")
