@@ -95,9 +95,8 @@ def open_game(host: User, ring_set: RingSet, activity_code: str, now: datetime,
     """Open a game of this set in the lobby, under a fresh join code, counting for the plan activity given."""
     if not may_host(host):
         raise RingError(_("Curators and the ACS host games."))
-    plan = plan_service.plan_at(now)
     code = activity_code or ring_set.activity_code
-    activity = plan_service.activity_by_code(plan, code) if plan and code else None
+    activity = plan_service.activity_at(now, code) if code else None
     for _attempt in range(10):
         candidate = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
         if game_by_code(candidate) is None:

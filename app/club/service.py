@@ -43,8 +43,7 @@ class ClubError(ValueError):
 
 
 def _participate(user_id: int, code: str, source: str, ref: str, when: datetime) -> None:
-    plan = plan_service.plan_at(when)
-    activity = plan_service.activity_by_code(plan, code) if plan else None
+    activity = plan_service.activity_at(when, code)
     if activity is not None:
         plan_service.record_participation(user_id, activity, source=source, source_ref=ref, when=when)
 

@@ -265,8 +265,7 @@ def _contest_title(contest_id: int) -> str | None:
 
 
 def _count_participation(user: User, contest: Contest, entry: Entry, now: datetime) -> None:
-    plan = plan_service.plan_at(now)
-    activity = plan_service.activity_by_code(plan, contest.activity_code) if plan and contest.activity_code else None
+    activity = plan_service.activity_at(now, contest.activity_code) if contest.activity_code else None
     if activity is not None:
         if plan_service.belongs_to_population(user, activity.population):
             plan_service.record_participation(user.id, activity, source="contest", source_ref=f"entry:{entry.code}", when=now)

@@ -336,8 +336,7 @@ def _complete_course(user: User, course: Course, now: datetime) -> tuple[bool, s
         CourseProgress.completed_at.is_(None)).values(completed_at=now)).rowcount
     if changed != 1:
         return False, None
-    plan = plan_service.plan_at(now)
-    activity = plan_service.activity_by_code(plan, course.activity_code) if plan and course.activity_code else None
+    activity = plan_service.activity_at(now, course.activity_code) if course.activity_code else None
     if activity is not None and plan_service.belongs_to_population(user, activity.population):
         plan_service.record_participation(user.id, activity, source="course", source_ref=f"course:{course.id}", when=now)
     events.announce(events.course_completed, "courses", user_id=user.id, course_id=course.id, xp=course.xp_per_lesson * 2,

@@ -352,11 +352,6 @@ def current_plan_among(plans: list[Plan], today: date) -> Plan | None:
                  if plan.starts_on <= today <= plan.ends_on), None)
 
 
-def plan_at(moment: datetime) -> Plan | None:
-    """Return the plan of the university's calendar day at a stored UTC moment (None if none covers it)."""
-    return current_plan(local_date(moment))
-
-
 def period_of(activity: Activity, as_of: date) -> ActivityPeriod | None:
     """The period that contains `as_of`, else the last one that began, else the first."""
     started = [p for p in activity.periods if p.starts_on <= as_of]
@@ -406,7 +401,8 @@ def activities_in_section(plan: Plan, section: int) -> list[Activity]:
 def activity_at(moment: datetime, code: str) -> Activity | None:
     """The activity with this code in the plan of the university's calendar day at `moment` (None when no plan
     covers that day or it has no such activity), with its plan, in one statement; its periods are read only if
-    asked for (a quiz's pages and its start need the activity's id and year, not its periods)."""
+    asked for (recording a participation reads them; a quiz's pages and its start need only the activity's id
+    and year)."""
     return db.session.execute(
         select(Activity).join(Activity.plan)
         .where(Activity.code == code, Plan.id == current_plan_id(local_date(moment)))
