@@ -59,6 +59,17 @@ FOLDERS = ("UPLOAD_FOLDER", "JOB_FILES_FOLDER")          # per-test paths: copie
 CONTENT_SUBFOLDERS = ("plans", "quizzes", "contests", "courses")
 
 
+@contextmanager
+def held(lock_path: Path):
+    """Hold an exclusive lock on this file (made if missing) across the run's worker processes."""
+    with open(lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def shared_folder(tmp_path_factory) -> Path:
     """The run's folder for the copies: common to pytest-xdist's workers, the run's own folder without them.
 
@@ -147,16 +158,10 @@ class Snapshots:
                     files.append((str(path.relative_to(root)), self.digests[known]))
         return files
 
-    @contextmanager
     def _lock(self, key: str):
         """Hold the setting's lock: one process at a time looks for its copy or builds it."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        with open(self.folder / f"{key}.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        return held(self.folder / f"{key}.lock")
 
     def _load(self, key: str) -> Snapshot | None:
         try:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.snapshots import shared_folder
+from tests.snapshots import held, shared_folder
 
 APP = Path(__file__).resolve().parent.parent / "app"
 # What may stand in a template outside gettext: abbreviations, codes and examples of file formats.
@@ -64,14 +64,12 @@ def extracted_messages(tmp_path_factory) -> set:
     The context is None for plain gettext, and pgettext's first argument otherwise. Extracted once a run (about
     4 s of CPU: every module and template read) into the run's shared folder, by the first worker that asks,
     while it holds the folder's lock; the tests that read it come after."""
-    import fcntl
     import subprocess
 
     from babel.messages.pofile import read_po
 
     target = shared_folder(tmp_path_factory) / "fresh.pot"
-    with open(target.with_suffix(".lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with held(target.with_suffix(".lock")):
         if not target.exists():
             extracting = target.with_suffix(".partial")
             subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
