@@ -1,6 +1,6 @@
 """The integrity-hour rush: a year's intake in the same quiz within minutes.
 
-    python bench/rush.py [--students 2000] [--spread 120] [--think 20] [--size 20000] [--workers 2] [--two-hosts]
+    python bench/rush.py [--students 2000] [--spread 120] [--think 20] [--size 20000] [--workers 2] [--two-hosts | --lanes]
 
 Builds a national-size instance (`seed-scale --size`; SQLite in a temporary folder, or the
 database in DATABASE_URL, which is wiped), serves it with gunicorn (`--workers` sync workers on 127.0.0.1, 2 by default)
@@ -14,7 +14,11 @@ generator stays light and its own scheduling does not show up as server latency.
 
 With --two-hosts the platform runs as two hosts (a gunicorn with one sync worker each, on its own
 port) behind Debian's nginx, sharing the database, Redis (REDIS_URL, default redis://127.0.0.1:6379/6)
-and the uploads folder, and every request goes through the proxy (bench/twohosts.py).
+and the uploads folder, and every request goes through the proxy (bench/proxy.py).
+
+With --lanes the platform runs as the README's integrity-hour deployment on one server: behind nginx,
+an attempt's autosaves and its submission go to `--workers` workers of their own and every other
+page to as many workers at a lower CPU priority (bench/proxy.py, AnswerLane).
 """
 import argparse
 import asyncio
@@ -206,12 +210,11 @@ def database_server(url: str) -> int | None:
     import psycopg
 
     with psycopg.connect(url.replace("+psycopg", "")) as connection:
-        backend = connection.info.backend_pid
-    try:
-        parent = int(Path(f"/proc/{backend}/stat").read_text().rsplit(") ", 1)[1].split()[1])
-        cpu_seconds(parent, children=True)
-    except OSError:   # another machine's server
-        return None
+        try:   # read while the connection's process lives
+            parent = int(Path(f"/proc/{connection.info.backend_pid}/stat").read_text().rsplit(") ", 1)[1].split()[1])
+            cpu_seconds(parent, children=True)
+        except OSError:   # another machine's server
+            return None
     return parent
 
 
@@ -222,7 +225,10 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=20, help="mean seconds between two answers")
     parser.add_argument("--size", type=int, default=20000, help="students in the instance")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn's sync workers (one host)")
-    parser.add_argument("--two-hosts", action="store_true", help="two hosts behind nginx instead of one gunicorn")
+    serving = parser.add_mutually_exclusive_group()
+    serving.add_argument("--two-hosts", action="store_true", help="two hosts behind nginx instead of one gunicorn")
+    serving.add_argument("--lanes", action="store_true",
+                         help="one host behind nginx whose answer saves and submissions have workers of their own")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="sanaly-rush-"))
@@ -249,12 +255,13 @@ def main() -> int:
         if error:
             errors[f"{kind}: {error}"] = errors.get(f"{kind}: {error}", 0) + 1
 
-    if args.two_hosts:
-        from twohosts import TwoHosts
+    proxied = args.two_hosts or args.lanes
+    if proxied:
+        from proxy import AnswerLane, TwoHosts
 
         env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/6")
         env["RATELIMIT_KEY_PREFIX"] = f"rush-{os.getpid()}"
-        site = TwoHosts(env, workers=1).__enter__()
+        site = (TwoHosts(env, workers=1) if args.two_hosts else AnswerLane(env, workers=args.workers)).__enter__()
         port, stop = site.port, site.__exit__
     else:
         port = free_port()
@@ -266,12 +273,17 @@ def main() -> int:
                 server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 server.kill()
+
+    def workers() -> list[int]:
+        return site.worker_pids() if proxied else workers_of(server.pid)
+
+    def proxy_cpu() -> float:   # nginx's master and worker
+        return sum(cpu_seconds(pid) for pid in site.proxy_pids()) if proxied else 0.0
+
     try:
         print(f"{args.students} students arrive over {args.spread:g} s …", flush=True)
-        def workers():
-            return site.worker_pids() if args.two_hosts else workers_of(server.pid)
         postmaster = database_server(env["DATABASE_URL"])
-        at_start = ({pid: cpu_seconds(pid) for pid in workers()},
+        at_start = ({pid: cpu_seconds(pid) for pid in workers()}, proxy_cpu(),
                     postmaster and cpu_seconds(postmaster, children=True), machine_busy())
         sampler = BusySampler()
         sampler.start()
@@ -279,18 +291,23 @@ def main() -> int:
         loop = run_students(rush(port, args.students, args.spread, args.think, record))
         total, generator_cpu = time.perf_counter() - began, time.process_time() - cpu
         sampler.done.set()
-        busy = [after - before for after, before in zip(machine_busy(), at_start[2])]
-        workers_cpu = sum(cpu_seconds(pid) - at_start[0].get(pid, 0) for pid in workers())
+        busy = [after - before for after, before in zip(machine_busy(), at_start[3])]
+        spent = {pid: cpu_seconds(pid) - at_start[0].get(pid, 0) for pid in workers()}
+        workers_cpu, nginx_cpu = sum(spent.values()), proxy_cpu() - at_start[1]
+        lanes = ({name: sum(spent.get(pid, 0) for pid in site.worker_pids(name)) for name in site.backends}
+                 if proxied else {})
         memory = [peak_rss_mb(pid) for pid in workers()]
     finally:
         stop()
     server_cpu = None
     if postmaster:
         time.sleep(1)   # the workers' connections closed: their server processes are reaped
-        server_cpu = cpu_seconds(postmaster, children=True) - at_start[1]
+        server_cpu = cpu_seconds(postmaster, children=True) - at_start[2]
 
     cores = os.cpu_count()
-    serving = "two hosts behind nginx, 1 sync worker each" if args.two_hosts else f"gunicorn {args.workers} sync workers"
+    serving = ("two hosts behind nginx, 1 sync worker each" if args.two_hosts else
+               f"behind nginx, answer saves and submissions on {args.workers} sync workers of their own, the other "
+               f"pages on {args.workers} at nice 10" if args.lanes else f"gunicorn {args.workers} sync workers")
     print(f"\nIntegrity-hour rush · {database} · {args.size} students in the instance · {serving} · "
           f"{cores} cores\n{args.students} students arriving over {args.spread:g} s, {args.think:g} s mean think time "
           f"between answers\n")
@@ -324,7 +341,9 @@ def main() -> int:
           f"peak worker memory {', '.join(f'{m:.0f} MB' for m in memory)}")
     print(f"load generator: {loop}, {generator_cpu:.0f} s of CPU ({1000 * generator_cpu / requests:.2f} ms a request)")
     print(f"CPU over the run: the machine's cores {100 * busy[0] / busy[1]:.0f}% busy ({busy[0]:.0f} s); the workers "
-          f"{workers_cpu:.0f} s" + (f", the database server's connections {server_cpu:.0f} s" if server_cpu else "")
+          f"{workers_cpu:.0f} s" + (f" ({', '.join(f'{name} {cpu:.0f} s' for name, cpu in lanes.items())})" if lanes else "")
+          + (f", nginx {nginx_cpu:.0f} s" if proxied else "")
+          + (f", the database server's connections {server_cpu:.0f} s" if server_cpu else "")
           + f", the load generator {generator_cpu:.0f} s")
     return 1 if errors or submitted != args.students else 0
 

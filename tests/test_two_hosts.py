@@ -16,7 +16,7 @@ import pytest
 import redis
 
 from app.extensions import db
-from bench.twohosts import TwoHosts, nginx_binary
+from bench.proxy import TwoHosts, nginx_binary
 from tests.conftest import TEST_AUDIT_KEY
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -1,0 +1,198 @@
+"""The platform behind Debian's nginx, as a deployment runs it: used by the proxy tests and the rush.
+
+    with TwoHosts(env, workers=2) as site:      # env: DATABASE_URL, REDIS_URL, SECRET_KEY, UPLOAD_FOLDER …
+        site.port                               # nginx on loopback: the address people use
+    with AnswerLane(env) as site:               # one host whose attempts' answers have workers of their own
+        site.port
+
+Every backend is a gunicorn on its own loopback port started with TRUSTED_PROXIES=1; all share the
+database, Redis and the uploads folder given in `env`. nginx runs in the foreground from a
+configuration written to a temporary folder, and every answer names the backend that served it in
+`X-Upstream`.
+
+TwoHosts: two hosts (each standing for its own machine); requests are spread over both in turn, and a
+request carrying `X-Pin-Host: a` or `b` goes to that host only (so a test can say which host does what).
+
+AnswerLane: one host with two pools of workers. An attempt's autosaves and its submission go to the
+"answers" pool; every other page goes to the "pages" pool, whose workers run at a lower CPU priority
+(nice 10). When arrivals outrun the cores — a whole year signing in to the integrity hour at once —
+the pages wait a little longer and the answers of those already sitting the quiz do not.
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+NGINX_CONFIG = """
+worker_processes 1;
+worker_rlimit_nofile 16384;
+pid {work}/nginx.pid;
+error_log {work}/error.log warn;
+events {{ worker_connections 8192; }}
+http {{
+  access_log off;
+  client_body_temp_path {work}/body;
+  proxy_temp_path {work}/proxy;
+  fastcgi_temp_path {work}/fastcgi;
+  uwsgi_temp_path {work}/uwsgi;
+  scgi_temp_path {work}/scgi;
+  client_max_body_size 25m;
+  proxy_http_version 1.1;
+  proxy_set_header Connection "";
+  proxy_set_header Host $http_host;
+  proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+  proxy_set_header X-Forwarded-Proto $scheme;
+  proxy_set_header X-Forwarded-Host $http_host;
+  proxy_read_timeout 120s;
+{routing}
+}}
+"""
+
+TWO_HOSTS = """
+  upstream both {{ server 127.0.0.1:{a} max_fails=0; server 127.0.0.1:{b} max_fails=0; keepalive 32; }}
+  upstream host_a {{ server 127.0.0.1:{a}; keepalive 8; }}
+  upstream host_b {{ server 127.0.0.1:{b}; keepalive 8; }}
+  map $http_x_pin_host $pool {{ default both; a host_a; b host_b; }}
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{ proxy_pass http://$pool; add_header X-Upstream $upstream_addr always; }}
+  }}
+"""
+
+# The same routing as the README's "An integrity hour on a small server" (the answers: an attempt's
+# autosave and submit URLs, as app/quizzes/routes.py declares them).
+ANSWER_LANE = """
+  upstream answers {{ server 127.0.0.1:{answers}; keepalive 16; }}
+  upstream pages {{ server 127.0.0.1:{pages}; keepalive 16; }}
+  server {{
+    listen 127.0.0.1:{port};
+    location ~ ^/quizzes/attempts/[0-9]+/(autosave|submit)$ {{
+      proxy_pass http://answers; add_header X-Upstream $upstream_addr always;
+    }}
+    location / {{ proxy_pass http://pages; add_header X-Upstream $upstream_addr always; }}
+  }}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int, process: subprocess.Popen, what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} stopped with status {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{what} did not answer on port {port}")
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.path.exists(p)), None)
+
+
+class ProxiedSite:
+    """Named gunicorn backends behind one nginx; subclasses say which backends and how requests reach them."""
+
+    routing = ""
+    backends: dict[str, int] = {}      # name → nice value of its workers
+
+    def __init__(self, env: dict, workers: int = 1, log_level: str = "warning"):
+        self.env = {**env, "TRUSTED_PROXIES": "1"}
+        self.workers, self.log_level = workers, log_level
+        self.processes: list[subprocess.Popen] = []
+        self.hosts: dict[str, int] = {}
+        self.port = 0
+
+    def __enter__(self):
+        binary = nginx_binary()
+        if binary is None:
+            raise RuntimeError("nginx is missing: apt-get install nginx")
+        self.work = Path(tempfile.mkdtemp(prefix="sanaly-proxy-"))
+        try:
+            for name, nice in self.backends.items():
+                port = free_port()
+                command = [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-b", f"127.0.0.1:{port}",
+                           "--log-level", self.log_level, "wsgi:app"]
+                self.processes.append(subprocess.Popen(
+                    ["nice", "-n", str(nice), *command] if nice else command, cwd=ROOT, env=self.env))
+                self.hosts[name] = port
+            for name, process in zip(self.backends, self.processes):
+                wait_for(self.hosts[name], process, name)
+            self.port = free_port()
+            config = self.work / "nginx.conf"
+            config.write_text(NGINX_CONFIG.format(
+                work=self.work, routing=self.routing.format(port=self.port, **self.hosts)))
+            nginx = subprocess.Popen([binary, "-p", str(self.work), "-c", str(config), "-g", "daemon off;"])
+            self.processes.append(nginx)
+            wait_for(self.port, nginx, "nginx")
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def host_of(self, upstream: str) -> str:
+        """Which backend an `X-Upstream` value names."""
+        port = int(upstream.rsplit(":", 1)[-1])
+        return next(name for name, value in self.hosts.items() if value == port)
+
+    def worker_pids(self, backend: str | None = None) -> list[int]:
+        """The gunicorn workers of every backend, or of the one named."""
+        masters = {process.pid for name, process in zip(self.backends, self.processes) if backend in (None, name)}
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(") ", 1)[-1].split()
+            except OSError:
+                continue
+            if int(fields[1]) in masters:
+                found.append(int(stat.parent.name))
+        return found
+
+    def proxy_pids(self) -> list[int]:
+        """nginx's master process and its worker."""
+        nginx = self.processes[len(self.backends)].pid
+        found = [nginx]
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if int(stat.read_text().rsplit(") ", 1)[-1].split()[1]) == nginx:
+                    found.append(int(stat.parent.name))
+            except OSError:
+                continue
+        return found
+
+    def __exit__(self, *_exc):
+        nginx = self.processes[len(self.backends)] if len(self.processes) > len(self.backends) else None
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGQUIT if process is nginx else signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        shutil.rmtree(getattr(self, "work", ""), ignore_errors=True)
+        return False
+
+
+class TwoHosts(ProxiedSite):
+    routing = TWO_HOSTS
+    backends = {"a": 0, "b": 0}
+
+
+class AnswerLane(ProxiedSite):
+    routing = ANSWER_LANE
+    backends = {"answers": 0, "pages": 10}
