@@ -2,7 +2,7 @@
 
     with TwoHosts(env, workers=2) as site:      # env: DATABASE_URL, REDIS_URL, SECRET_KEY, UPLOAD_FOLDER …
         site.port                               # nginx on loopback: the address people use
-    with AnswerLane(env) as site:               # one host whose attempts' answers have workers of their own
+    with AttemptLane(env) as site:               # one host whose attempts in progress have workers of their own
         site.port
 
 Every backend is a gunicorn on its own loopback port started with TRUSTED_PROXIES=1; all share the
@@ -13,10 +13,11 @@ configuration written to a temporary folder, and every answer names the backend 
 TwoHosts: two hosts (each standing for its own machine); requests are spread over both in turn, and a
 request carrying `X-Pin-Host: a` or `b` goes to that host only (so a test can say which host does what).
 
-AnswerLane: one host with two pools of workers. An attempt's autosaves and its submission go to the
-"answers" pool; every other page goes to the "pages" pool, whose workers run at a lower CPU priority
-(nice 10). When arrivals outrun the cores — a whole year signing in to the integrity hour at once —
-the pages wait a little longer and the answers of those already sitting the quiz do not.
+AttemptLane: one host with two pools of workers. Whatever a student does in an attempt in progress — its
+pages, saves and autosaves, the summary, the submission — goes to the "attempts" pool; every other page
+goes to the "pages" pool, whose workers run at a lower CPU priority (nice 10). When arrivals outrun the
+cores — a whole year signing in to the integrity hour at once — those arriving wait a little longer and
+those already sitting the quiz do not.
 """
 import os
 import shutil
@@ -66,15 +67,15 @@ TWO_HOSTS = """
   }}
 """
 
-# The same routing as the README's "An integrity hour on a small server" (the answers: an attempt's
-# autosave and submit URLs, as app/quizzes/routes.py declares them).
-ANSWER_LANE = """
-  upstream answers {{ server 127.0.0.1:{answers}; keepalive 16; }}
+# The same routing as the README's "An integrity hour on a small server" (an attempt in progress: its
+# pages, saves, autosaves, summary and submission, as app/quizzes/routes.py declares them; not its result).
+ATTEMPT_LANE = """
+  upstream attempts {{ server 127.0.0.1:{attempts}; keepalive 16; }}
   upstream pages {{ server 127.0.0.1:{pages}; keepalive 16; }}
   server {{
     listen 127.0.0.1:{port};
-    location ~ ^/quizzes/attempts/[0-9]+/(autosave|submit)$ {{
-      proxy_pass http://answers; add_header X-Upstream $upstream_addr always;
+    location ~ ^/quizzes/attempts/[0-9]+(/save|/autosave|/finish|/submit)?$ {{
+      proxy_pass http://attempts; add_header X-Upstream $upstream_addr always;
     }}
     location / {{ proxy_pass http://pages; add_header X-Upstream $upstream_addr always; }}
   }}
@@ -193,6 +194,6 @@ class TwoHosts(ProxiedSite):
     backends = {"a": 0, "b": 0}
 
 
-class AnswerLane(ProxiedSite):
-    routing = ANSWER_LANE
-    backends = {"answers": 0, "pages": 10}
+class AttemptLane(ProxiedSite):
+    routing = ATTEMPT_LANE
+    backends = {"attempts": 0, "pages": 10}

@@ -17,8 +17,8 @@ port) behind Debian's nginx, sharing the database, Redis (REDIS_URL, default red
 and the uploads folder, and every request goes through the proxy (bench/proxy.py).
 
 With --lanes the platform runs as the README's integrity-hour deployment on one server: behind nginx,
-an attempt's autosaves and its submission go to `--workers` workers of their own and every other
-page to as many workers at a lower CPU priority (bench/proxy.py, AnswerLane).
+an attempt in progress (its pages, saves, summary and submission) goes to `--workers` workers of its own
+and every other page to as many workers at a lower CPU priority (bench/proxy.py, AttemptLane).
 """
 import argparse
 import asyncio
@@ -228,7 +228,7 @@ def main() -> int:
     serving = parser.add_mutually_exclusive_group()
     serving.add_argument("--two-hosts", action="store_true", help="two hosts behind nginx instead of one gunicorn")
     serving.add_argument("--lanes", action="store_true",
-                         help="one host behind nginx whose answer saves and submissions have workers of their own")
+                         help="one host behind nginx whose attempts in progress have workers of their own")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="sanaly-rush-"))
@@ -257,11 +257,11 @@ def main() -> int:
 
     proxied = args.two_hosts or args.lanes
     if proxied:
-        from proxy import AnswerLane, TwoHosts
+        from proxy import AttemptLane, TwoHosts
 
         env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/6")
         env["RATELIMIT_KEY_PREFIX"] = f"rush-{os.getpid()}"
-        site = (TwoHosts(env, workers=1) if args.two_hosts else AnswerLane(env, workers=args.workers)).__enter__()
+        site = (TwoHosts(env, workers=1) if args.two_hosts else AttemptLane(env, workers=args.workers)).__enter__()
         port, stop = site.port, site.__exit__
     else:
         port = free_port()
@@ -306,7 +306,7 @@ def main() -> int:
 
     cores = os.cpu_count()
     serving = ("two hosts behind nginx, 1 sync worker each" if args.two_hosts else
-               f"behind nginx, answer saves and submissions on {args.workers} sync workers of their own, the other "
+               f"behind nginx, attempts in progress on {args.workers} sync workers of their own, the other "
                f"pages on {args.workers} at nice 10" if args.lanes else f"gunicorn {args.workers} sync workers")
     print(f"\nIntegrity-hour rush · {database} · {args.size} students in the instance · {serving} · "
           f"{cores} cores\n{args.students} students arriving over {args.spread:g} s, {args.think:g} s mean think time "

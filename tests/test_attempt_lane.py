@@ -1,9 +1,9 @@
-"""The integrity-hour deployment on one server: answers on workers of their own, behind a real nginx.
+"""The integrity-hour deployment on one server: attempts in progress on workers of their own, behind a real nginx.
 
-nginx (Debian's) routes an attempt's autosaves and its submission to the "answers" gunicorn and every
-other request to the "pages" gunicorn, whose workers run at nice 10 (bench/proxy.py, AnswerLane; the
-README's "An integrity hour on a small server" gives the same routing). The journey checks which
-pool served each step and that a student's attempt works across both.
+nginx (Debian's) routes an attempt's pages, saves, autosaves, summary and submission to the "attempts"
+gunicorn and every other request to the "pages" gunicorn, whose workers run at nice 10 (bench/proxy.py,
+AttemptLane; the README's "An integrity hour on a small server" gives the same routing). The journey checks
+which pool served each step and that a student's attempt works across both.
 """
 import json
 import os
@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from app.extensions import db
-from bench.proxy import ANSWER_LANE, AnswerLane, nginx_binary
+from bench.proxy import ATTEMPT_LANE, AttemptLane, nginx_binary
 from tests.conftest import TEST_AUDIT_KEY
 from tests.test_two_hosts import CSRF, REDIS_URL, Browser, needed
 
@@ -38,19 +38,19 @@ def lanes(app, runner, database_url, tmp_path):
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "lanes-secret", "REDIS_URL": REDIS_URL,
            "RATELIMIT_KEY_PREFIX": f"lanes-{os.getpid()}-{tmp_path.name}", "UPLOAD_FOLDER": str(tmp_path / "uploads"),
            "AUDIT_SIGNING_KEY": TEST_AUDIT_KEY, "CONTENT_FOLDER": app.config["CONTENT_FOLDER"]}
-    with AnswerLane(env) as running:
+    with AttemptLane(env) as running:
         yield running
 
 
-def test_answers_go_to_their_own_workers_and_every_other_page_to_the_lower_priority_ones(lanes):
+def test_an_attempt_in_progress_has_its_own_workers_and_every_other_page_the_lower_priority_ones(lanes):
     def served(response) -> str:
         return lanes.host_of(response.getheader("X-Upstream"))
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    route = re.search(r"location ~ (\S+) \{ proxy_pass http://answers; \}", readme)
-    assert route and f"location ~ {route.group(1)} {{" in ANSWER_LANE, "the README's routing is the one tested"
+    route = re.search(r"location ~ (\S+) \{ proxy_pass http://attempts; \}", readme)
+    assert route and f"location ~ {route.group(1)} {{" in ATTEMPT_LANE, "the README's routing is the one tested"
 
-    assert {niceness(pid) for pid in lanes.worker_pids("answers")} == {0}
+    assert {niceness(pid) for pid in lanes.worker_pids("attempts")} == {0}
     assert {niceness(pid) for pid in lanes.worker_pids("pages")} == {10}
 
     student = Browser(lanes)
@@ -65,16 +65,21 @@ def test_answers_go_to_their_own_workers_and_every_other_page_to_the_lower_prior
     assert started.status == 302 and served(started) == "pages"
     attempt = started.getheader("Location").split("?")[0]
     page = student.open("GET", attempt)
-    assert page.status == 200 and served(page) == "pages"
+    assert page.status == 200 and served(page) == "attempts"
     name, value = re.search(r'type="radio" name="(a[a-z2-7]{16})" value="([^"]+)"', page.text).groups()
     token = CSRF.search(page.text).group(1)
 
     saved = student.open("POST", f"{attempt}/autosave?page=1", form={"csrf_token": token, name: value})
-    assert saved.status == 200 and json.loads(saved.text)["saved"] is True and served(saved) == "answers"
-    again = student.open("GET", attempt)
-    assert served(again) == "pages" and re.search(rf'name="{name}" value="{value}"[^>]*checked', again.text)
+    assert saved.status == 200 and json.loads(saved.text)["saved"] is True and served(saved) == "attempts"
+    moved = student.open("POST", f"{attempt}/save?page=1", form={"csrf_token": token, name: value, "go": "finish"})
+    assert moved.status == 302 and served(moved) == "attempts"
+    summary = student.open("GET", moved.getheader("Location"))
+    assert summary.status == 200 and served(summary) == "attempts"
+    again = student.open("GET", f"{attempt}?page=1")
+    assert served(again) == "attempts" and re.search(rf'name="{name}" value="{value}"[^>]*checked', again.text)
 
     submitted = student.open("POST", f"{attempt}/submit", form={"csrf_token": token})
-    assert submitted.status == 302 and "/result" in submitted.getheader("Location") and served(submitted) == "answers"
+    assert submitted.status == 302 and "/result" in submitted.getheader("Location") and served(submitted) == "attempts"
     result = student.open("GET", submitted.getheader("Location"))
     assert result.status == 200 and served(result) == "pages"
+    assert served(student.open("GET", "/quizzes/")) == "pages"
