@@ -24,17 +24,16 @@ def niceness(pid: int) -> int:
 
 
 @pytest.fixture
-def lanes(app, runner, database_url, tmp_path):
+def lanes(app, setup_cli, database_url, tmp_path):
     if nginx_binary() is None:
         needed("nginx is missing: apt-get install nginx")
     try:
         redis.Redis.from_url(REDIS_URL, socket_timeout=3).ping()
     except redis.exceptions.ConnectionError:
         needed(f"no Redis answers at {REDIS_URL} (set TEST_REDIS_URL)")
-    assert runner.invoke(args=["load-content"]).exit_code == 0
-    assert runner.invoke(args=["demo"]).exit_code == 0
-    db.session.commit()
-    db.session.close()
+    demo = setup_cli("demo")
+    assert demo.exit_code == 0, demo.output
+    db.session.remove()
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "lanes-secret", "REDIS_URL": REDIS_URL,
            "RATELIMIT_KEY_PREFIX": f"lanes-{os.getpid()}-{tmp_path.name}", "UPLOAD_FOLDER": str(tmp_path / "uploads"),
            "AUDIT_SIGNING_KEY": TEST_AUDIT_KEY, "CONTENT_FOLDER": app.config["CONTENT_FOLDER"]}

@@ -74,18 +74,16 @@ class Browser:
 
 
 @pytest.fixture
-def site(app, runner, database_url, tmp_path):
+def site(app, setup_cli, database_url, tmp_path):
     if nginx_binary() is None:
         needed("nginx is missing: apt-get install nginx")
     try:
         redis.Redis.from_url(REDIS_URL, socket_timeout=3).ping()
     except redis.exceptions.ConnectionError:
         needed(f"no Redis answers at {REDIS_URL} (set TEST_REDIS_URL)")
-    assert runner.invoke(args=["load-content"]).exit_code == 0
-    demo = runner.invoke(args=["demo"])
+    demo = setup_cli("demo")
     assert demo.exit_code == 0, demo.output
-    db.session.commit()
-    db.session.close()
+    db.session.remove()
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "two-hosts-secret", "REDIS_URL": REDIS_URL,
            "RATELIMIT_KEY_PREFIX": f"two-hosts-{uuid.uuid4().hex}", "UPLOAD_FOLDER": str(tmp_path / "shared-uploads"),
            "AUDIT_SIGNING_KEY": TEST_AUDIT_KEY, "CONTENT_FOLDER": app.config["CONTENT_FOLDER"]}
