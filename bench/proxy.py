@@ -17,7 +17,9 @@ AttemptLane: one host with two pools of workers. Whatever a student does in an a
 pages, saves and autosaves, the summary, the submission — goes to the "attempts" pool; every other page
 goes to the "pages" pool, whose workers run at a lower CPU priority (nice 10). When arrivals outrun the
 cores — a whole year signing in to the integrity hour at once — those arriving wait a little longer and
-those already sitting the quiz do not.
+those already sitting the quiz do not. A deployment for PostgreSQL: on SQLite it made the saves slower (the
+README's Performance section), most likely because a pages worker holds the database's one write lock at the
+lower priority.
 """
 import os
 import shutil

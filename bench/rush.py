@@ -18,7 +18,8 @@ and the uploads folder, and every request goes through the proxy (bench/proxy.py
 
 With --lanes the platform runs as the README's integrity-hour deployment on one server: behind nginx,
 an attempt in progress (its pages, saves, summary and submission) goes to `--workers` workers of its own
-and every other page to as many workers at a lower CPU priority (bench/proxy.py, AttemptLane).
+and every other page to as many workers at a lower CPU priority (bench/proxy.py, AttemptLane); meant for
+PostgreSQL (on SQLite it made the saves slower; see the README).
 """
 import argparse
 import asyncio
