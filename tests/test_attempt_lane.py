@@ -6,17 +6,13 @@ AttemptLane; the README's "An integrity hour on a small server" gives the same r
 which pool served each step and that a student's attempt works across both.
 """
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
-import redis
 
-from app.extensions import db
-from bench.proxy import ATTEMPT_LANE, AttemptLane, nginx_binary
-from tests.conftest import TEST_AUDIT_KEY
-from tests.test_two_hosts import CSRF, REDIS_URL, Browser, needed
+from bench.proxy import ATTEMPT_LANE, AttemptLane
+from tests.test_two_hosts import CSRF, Browser, demo_behind_nginx
 
 
 def niceness(pid: int) -> int:
@@ -25,19 +21,7 @@ def niceness(pid: int) -> int:
 
 @pytest.fixture
 def lanes(app, setup_cli, database_url, tmp_path):
-    if nginx_binary() is None:
-        needed("nginx is missing: apt-get install nginx")
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=3).ping()
-    except redis.exceptions.ConnectionError:
-        needed(f"no Redis answers at {REDIS_URL} (set TEST_REDIS_URL)")
-    demo = setup_cli("demo")
-    assert demo.exit_code == 0, demo.output
-    db.session.remove()
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "lanes-secret", "REDIS_URL": REDIS_URL,
-           "RATELIMIT_KEY_PREFIX": f"lanes-{os.getpid()}-{tmp_path.name}", "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-           "AUDIT_SIGNING_KEY": TEST_AUDIT_KEY, "CONTENT_FOLDER": app.config["CONTENT_FOLDER"]}
-    with AttemptLane(env) as running:
+    with AttemptLane(demo_behind_nginx(app, setup_cli, database_url, tmp_path)) as running:
         yield running
 
 

@@ -16,7 +16,7 @@ import pytest
 import redis
 
 from app.extensions import db
-from bench.proxy import TwoHosts, nginx_binary
+from bench.proxy import ProxiedSite, TwoHosts, nginx_binary
 from tests.conftest import TEST_AUDIT_KEY
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -34,7 +34,7 @@ def needed(what: str):
 class Browser:
     """A person's browser reduced to its cookies, talking to the proxy only."""
 
-    def __init__(self, site: TwoHosts):
+    def __init__(self, site: ProxiedSite):
         self.site, self.cookies = site, {}
 
     def open(self, method: str, path: str, host: str | None = None, form: dict | None = None,
@@ -73,8 +73,9 @@ class Browser:
         return self
 
 
-@pytest.fixture
-def site(app, setup_cli, database_url, tmp_path):
+def demo_behind_nginx(app, setup_cli, database_url, tmp_path) -> dict:
+    """The demo in the test's database, and the environment its proxied processes share (skips or fails, as
+    `needed` says, without nginx or Redis)."""
     if nginx_binary() is None:
         needed("nginx is missing: apt-get install nginx")
     try:
@@ -84,10 +85,14 @@ def site(app, setup_cli, database_url, tmp_path):
     demo = setup_cli("demo")
     assert demo.exit_code == 0, demo.output
     db.session.remove()
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "two-hosts-secret", "REDIS_URL": REDIS_URL,
-           "RATELIMIT_KEY_PREFIX": f"two-hosts-{uuid.uuid4().hex}", "UPLOAD_FOLDER": str(tmp_path / "shared-uploads"),
-           "AUDIT_SIGNING_KEY": TEST_AUDIT_KEY, "CONTENT_FOLDER": app.config["CONTENT_FOLDER"]}
-    with TwoHosts(env) as running:
+    return {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "behind-nginx-secret", "REDIS_URL": REDIS_URL,
+            "RATELIMIT_KEY_PREFIX": f"behind-nginx-{uuid.uuid4().hex}", "UPLOAD_FOLDER": str(tmp_path / "shared-uploads"),
+            "AUDIT_SIGNING_KEY": TEST_AUDIT_KEY, "CONTENT_FOLDER": app.config["CONTENT_FOLDER"]}
+
+
+@pytest.fixture
+def site(app, setup_cli, database_url, tmp_path):
+    with TwoHosts(demo_behind_nginx(app, setup_cli, database_url, tmp_path)) as running:
         yield running
 
 
