@@ -1,6 +1,7 @@
 """Configuration read from the environment, with the defaults DESIGN.md fixes."""
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -8,16 +9,25 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def instance_secret_key(instance_path: str) -> str:
-    """Return the secret key kept in the instance folder, creating it once."""
+    """Return the secret key kept in the instance folder, creating it once.
+
+    Several processes may start at once on a fresh install (gunicorn's workers, a test run's): each writes a
+    key to a private file of its own (mode 0600) and links it into place, which either puts the whole file
+    there or fails because another process's key came first; then every process reads the one in place. No
+    process can read a half-written key or keep one that differs from the others'."""
     path = Path(instance_path) / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, draft = tempfile.mkstemp(dir=path.parent, prefix=".secret_key-")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
+    return path.read_text().strip()
 
 
 def make_private(instance_path: str, database_uri: str) -> None:

@@ -28,6 +28,24 @@ def test_secret_key_is_generated_once_and_kept(monkeypatch, tmp_path):
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 
+def test_processes_starting_together_on_a_fresh_install_share_one_secret_key(monkeypatch, tmp_path):
+    """A worker that found no key, then lost the race to write one, takes the key the winner wrote."""
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    winner = from_environment(str(tmp_path))["SECRET_KEY"]
+    looked = []
+    real_exists = Path.exists
+
+    def not_yet(self):   # this worker looked before the winner's file was there
+        if self.name == "secret_key" and not looked:
+            looked.append(self)
+            return False
+        return real_exists(self)
+
+    monkeypatch.setattr(Path, "exists", not_yet)
+    assert from_environment(str(tmp_path))["SECRET_KEY"] == winner
+    assert looked and [item.name for item in tmp_path.iterdir()] == ["secret_key"]   # no draft left behind
+
+
 def test_environment_overrides(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u@127.0.0.1/x")
     monkeypatch.setenv("SECRET_KEY", "s3cret")
