@@ -5,8 +5,9 @@
     with AttemptLane(env) as site:               # one host whose attempts in progress have workers of their own
         site.port
 
-Every backend is a gunicorn on its own loopback port started with TRUSTED_PROXIES=1; all share the
-database, Redis and the uploads folder given in `env`. nginx runs in the foreground from a
+Every backend is a gunicorn on its own loopback port started with TRUSTED_PROXIES=1 (bench/run.py's, and
+like it taken to be up once every worker has loaded the app); all share the database, Redis and the
+uploads folder given in `env`. nginx runs in the foreground from a
 configuration written to a temporary folder, and every answer names the backend that served it in
 `X-Upstream`.
 
@@ -31,7 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.run import free_port, launch_gunicorn, settled, workers_of  # noqa: E402
 
 NGINX_CONFIG = """
 worker_processes 1;
@@ -84,12 +86,6 @@ ATTEMPT_LANE = """
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_for(port: int, process: subprocess.Popen, what: str, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -113,9 +109,9 @@ class ProxiedSite:
     routing = ""
     backends: dict[str, int] = {}      # name → nice value of its workers
 
-    def __init__(self, env: dict, workers: int = 1, log_level: str = "warning"):
+    def __init__(self, env: dict, workers: int = 1):
         self.env = {**env, "TRUSTED_PROXIES": "1"}
-        self.workers, self.log_level = workers, log_level
+        self.workers = workers
         self.processes: list[subprocess.Popen] = []
         self.hosts: dict[str, int] = {}
         self.port = 0
@@ -126,15 +122,11 @@ class ProxiedSite:
             raise RuntimeError("nginx is missing: apt-get install nginx")
         self.work = Path(tempfile.mkdtemp(prefix="sanaly-proxy-"))
         try:
-            for name, nice in self.backends.items():
-                port = free_port()
-                command = [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-b", f"127.0.0.1:{port}",
-                           "--log-level", self.log_level, "wsgi:app"]
-                self.processes.append(subprocess.Popen(
-                    ["nice", "-n", str(nice), *command] if nice else command, cwd=ROOT, env=self.env))
-                self.hosts[name] = port
+            for name, nice in self.backends.items():     # all start at once, then each is waited for
+                self.hosts[name] = free_port()
+                self.processes.append(launch_gunicorn("wsgi:app", self.hosts[name], self.env, self.workers, nice))
             for name, process in zip(self.backends, self.processes):
-                wait_for(self.hosts[name], process, name)
+                settled(process, self.hosts[name], self.workers)
             self.port = free_port()
             config = self.work / "nginx.conf"
             config.write_text(NGINX_CONFIG.format(
@@ -154,28 +146,13 @@ class ProxiedSite:
 
     def worker_pids(self, backend: str | None = None) -> list[int]:
         """The gunicorn workers of every backend, or of the one named."""
-        masters = {process.pid for name, process in zip(self.backends, self.processes) if backend in (None, name)}
-        found = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(") ", 1)[-1].split()
-            except OSError:
-                continue
-            if int(fields[1]) in masters:
-                found.append(int(stat.parent.name))
-        return found
+        return [pid for name, process in zip(self.backends, self.processes) if backend in (None, name)
+                for pid in workers_of(process.pid)]
 
     def proxy_pids(self) -> list[int]:
         """nginx's master process and its worker."""
         nginx = self.processes[len(self.backends)].pid
-        found = [nginx]
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                if int(stat.read_text().rsplit(") ", 1)[-1].split()[1]) == nginx:
-                    found.append(int(stat.parent.name))
-            except OSError:
-                continue
-        return found
+        return [nginx, *workers_of(nginx)]
 
     def __exit__(self, *_exc):
         nginx = self.processes[len(self.backends)] if len(self.processes) > len(self.backends) else None

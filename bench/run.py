@@ -36,23 +36,37 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(module: str, port: int, env: dict, workers: int = 2) -> subprocess.Popen:
-    """gunicorn serving `module` on loopback, returned once every worker has loaded the app (its CPU is still)."""
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level",
-                                "warning", module], cwd=ROOT, env=env)
+def launch_gunicorn(module: str, port: int, env: dict, workers: int = 2, nice: int = 0) -> subprocess.Popen:
+    """gunicorn serving `module` on loopback with `workers` sync workers, at CPU priority `nice`; see `settled`."""
+    command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level",
+               "warning", module]
+    return subprocess.Popen(["nice", "-n", str(nice), *command] if nice else command, cwd=ROOT, env=env)
+
+
+def settled(process: subprocess.Popen, port: int, workers: int) -> None:
+    """Return once the gunicorn answers on `port` and every worker has loaded the app (its CPU is still)."""
     spent: dict[int, float] = {}
     for _ in range(300):
         time.sleep(0.1)
+        if process.poll() is not None:
+            break
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             now = {pid: cpu_seconds(pid) for pid in workers_of(process.pid)}
         except OSError:
             continue
         if len(now) == workers and now == spent:
-            return process
+            return
         spent = now
     process.kill()
-    raise RuntimeError(f"gunicorn for {module} did not start")
+    raise RuntimeError(f"gunicorn on port {port} did not start")
+
+
+def start_gunicorn(module: str, port: int, env: dict, workers: int = 2) -> subprocess.Popen:
+    """gunicorn serving `module` on loopback, returned once every worker has loaded the app."""
+    process = launch_gunicorn(module, port, env, workers)
+    settled(process, port, workers)
+    return process
 
 
 TICK = os.sysconf("SC_CLK_TCK")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench.proxy import ATTEMPT_LANE, AttemptLane
-from tests.test_two_hosts import CSRF, Browser, demo_behind_nginx
+from tests.proxied import CSRF, Browser, demo_behind_nginx
 
 
 def niceness(pid: int) -> int:
