@@ -8,25 +8,31 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def instance_secret_key(instance_path: str) -> str:
-    """Return the secret key kept in the instance folder, creating it once.
+def write_once(path: Path, text: str) -> bool:
+    """Create `path` holding `text`, mode 0600, unless it exists; say whether this call created it.
 
-    Several processes may start at once on a fresh install (gunicorn's workers, a test run's): each writes a
-    key to a private file of its own (mode 0600) and links it into place, which either puts the whole file
-    there or fails because another process's key came first; then every process reads the one in place. No
-    process can read a half-written key or keep one that differs from the others'."""
+    Several processes may try at once (gunicorn's workers on a fresh install, a test run's): each writes a
+    private draft and links it into place, which puts the whole file there or fails because another
+    process's came first. Nobody reads a half-written file, and all end up reading the same one."""
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.link(draft, path)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        os.unlink(draft)
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Return the secret key kept in the instance folder, creating it once (`write_once`)."""
     path = Path(instance_path) / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, draft = tempfile.mkstemp(dir=path.parent, prefix=".secret_key-")
-        try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_hex(32))
-            os.link(draft, path)
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(draft)
+    write_once(path, secrets.token_hex(32))
     return path.read_text().strip()
 
 

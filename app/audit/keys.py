@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from flask import current_app
 
 from app.audit import verify_audit
+from app.config import write_once
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -40,22 +41,9 @@ def _seed_from_file(path: Path, announce: bool = True) -> tuple[bytes, bool]:
     """Read the key file, creating it once (atomically, mode 0600) when it does not exist.
 
     Returns the seed and whether this call created the file."""
-    created = False
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
-        try:
-            os.link(draft, path)        # fails if another process created it first: theirs wins
-            created = True
-            if announce:
-                logger.warning("created the audit signing key %s: back it up apart from the database", path)
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(draft)
+    created = write_once(path, base64.b64encode(secrets.token_bytes(32)).decode() + "\n")   # another's may win
+    if created and announce:
+        logger.warning("created the audit signing key %s: back it up apart from the database", path)
     if path.stat().st_mode & 0o077:
         logger.warning("the audit signing key %s is readable by others: chmod 600 it", path)
     return _seed_from_text(path.read_text(), str(path)), created
