@@ -1,6 +1,7 @@
 """Tables and controls on a phone: the content index, a course's lessons and the coverage views show every cell within
 the screen's width, stacked one block per row, while the browser still reads them as tables; a desktop keeps the
-table. Buttons among links look like the links beside them. Every control is a target a thumb can hit."""
+table. Buttons among links look like the links beside them. (Every control a target a thumb can hit:
+test_what_a_person_sees.py, on each role's main pages.)"""
 import pytest
 
 from tests.browser.conftest import check_accessibility
@@ -86,54 +87,3 @@ def test_a_retire_button_looks_like_the_history_link_beside_it(page_for, width):
     button = row.get_by_role("button", name="Retire").evaluate(looks)
     assert button[:4] == link[:4]
     assert button[4] in ("rgba(0, 0, 0, 0)", "transparent")
-
-
-# Each role's main pages, as a phone shows them; the student's include a quiz's questions and a survey's choices.
-CONTROL_PAGES = {
-    "student2@sanaly.test": ["/", "/courses/", "/courses/academic-honesty/", "/quizzes/", "/contests/", "/profile",
-                             "/leaderboard", "/club/", "/report", "/report/follow", "/surveys/"],
-    "admin@sanaly.test": ["/", "/authoring/", "/authoring/courses/academic-honesty", "/admin/coverage/",
-                          "/admin/people", "/admin/quizzes", "/admin/reports/", "/admin/risks/", "/admin/audit/"],
-    "jury1@sanaly.test": ["/", "/jury/"],
-    "curator@sanaly.test": ["/", "/coverage/groups/1"],
-}
-SMALL_TARGETS = """() => {
-  const small = [];
-  const controls = 'main button, main input[type=submit], main a.button, main select, main input[type=checkbox], '
-                 + 'main input[type=radio], main input[type=text], main input[type=email], main textarea';
-  for (const el of document.querySelectorAll(controls)) {
-    const box = el.getBoundingClientRect();
-    if (!box.width || !box.height || getComputedStyle(el).visibility === 'hidden') continue;
-    const least = el.classList.contains('icon-button') ? 44 : 24;
-    if (box.width < least || box.height < least)
-      small.push(`${el.tagName.toLowerCase()} ${el.type || ''} "${(el.textContent || el.name || '').trim().slice(0, 30)}" `
-                 + `${Math.round(box.width)}x${Math.round(box.height)}`);
-  }
-  return small;
-}"""
-
-
-def _open_questions(page) -> str:
-    """Start the first quiz the student may take and return its first page of questions' address."""
-    page.goto("/quizzes/")
-    page.locator("main a[href^='/quizzes/']").first.click()
-    page.locator("main form[action$='/start'] button[type=submit]").first.click()
-    assert "/quizzes/attempts/" in page.url, page.url
-    return page.url
-
-
-@pytest.mark.parametrize("email", CONTROL_PAGES)
-def test_on_a_phone_every_control_is_a_target_a_thumb_can_hit(page_for, email):
-    """WCAG 2.2's target size (2.5.8): buttons, boxes, round buttons, lists and fields at least 24 × 24 px, a
-    button that is only a sign (↑, ↓) 44 × 44 px; what the lesson order's arrows and the choice circles were not."""
-    page = page_for(email, width=PHONE)
-    urls = list(CONTROL_PAGES[email])
-    if email.startswith("student"):
-        urls.append(_open_questions(page))
-    small = {}
-    for url in urls:
-        assert page.goto(url).status == 200, url
-        found = page.evaluate(SMALL_TARGETS)
-        if found:
-            small[url] = found
-    assert small == {}

@@ -12,18 +12,44 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 PHONE = {"width": 390, "height": 844}
 HEADER_LIMIT = 120      # pixels above the page's own content on a phone
 
+# Each role's main pages, as a phone shows them; the student's also a quiz's questions (an attempt is started).
 MAIN_PAGES = {
     "student2@sanaly.test": ["/", "/courses/", "/courses/academic-honesty/", "/courses/academic-honesty/why-honesty-matters",
                              "/quizzes/", "/contests/", "/surveys/", "/club/", "/check-in", "/profile", "/leaderboard",
-                             "/notifications"],
+                             "/notifications", "/report", "/report/follow"],
     "jury1@sanaly.test": ["/", "/jury/", "/contests/", "/profile"],
     "curator@sanaly.test": ["/", "/coverage/", "/coverage/groups/1", "/courses/groups/", "/courses/groups/1", "/events/",
                             "/club/manage", "/ring/"],
     "admin@sanaly.test": ["/", "/admin/", "/admin/people", "/admin/plan/", "/admin/coverage/", "/admin/coverage/report",
                           "/admin/contests/", "/admin/contests/essay-2024-2025/", "/admin/reports/", "/admin/surveys/",
                           "/admin/api-tokens", "/admin/content", "/admin/quizzes", "/admin/filings/", "/authoring/",
-                          "/authoring/quizzes/integrity-hour/settings"],
+                          "/authoring/quizzes/integrity-hour/settings", "/authoring/courses/academic-honesty",
+                          "/admin/risks/", "/admin/audit/"],
 }
+
+SMALL_TARGETS = """() => {
+  const small = [];
+  const controls = 'main button, main input[type=submit], main a.button, main select, main input[type=checkbox], '
+                 + 'main input[type=radio], main input[type=text], main input[type=email], main textarea';
+  for (const el of document.querySelectorAll(controls)) {
+    const box = el.getBoundingClientRect();
+    if (!box.width || !box.height || getComputedStyle(el).visibility === 'hidden') continue;
+    const least = el.classList.contains('icon-button') ? 44 : 24;
+    if (box.width < least || box.height < least)
+      small.push(`${el.tagName.toLowerCase()} ${el.type || ''} "${(el.textContent || el.name || '').trim().slice(0, 30)}" `
+                 + `${Math.round(box.width)}x${Math.round(box.height)}`);
+  }
+  return small;
+}"""
+
+
+def _open_questions(page) -> str:
+    """Start the first quiz the student may take and return its first page of questions' address."""
+    page.goto("/quizzes/")
+    page.locator("main a[href^='/quizzes/']").first.click()
+    page.locator("main form[action$='/start'] button[type=submit]").first.click()
+    assert "/quizzes/attempts/" in page.url, page.url
+    return page.url
 
 
 def lesson_answers(course: str) -> list[tuple[str, list]]:
@@ -51,18 +77,27 @@ def without_javascript(browser, live_server, email, viewport):
 
 
 @pytest.mark.parametrize("email", list(MAIN_PAGES))
-def test_on_a_phone_the_header_is_compact_and_no_main_page_scrolls_sideways(page_for, email):
+def test_on_a_phone_the_header_is_compact_no_main_page_scrolls_sideways_and_every_control_is_a_target_a_thumb_can_hit(
+        page_for, email):
+    """WCAG 2.2's target size (2.5.8): buttons, boxes, round buttons, lists and fields at least 24 × 24 px, a
+    button that is only a sign (↑, ↓) 44 × 44 px; what the lesson order's arrows and the choice circles were not."""
     page = page_for(email)
     page.set_viewport_size(PHONE)
-    problems = []
-    for url in MAIN_PAGES[email]:
-        page.goto(url)
+    urls = list(MAIN_PAGES[email])
+    if email.startswith("student"):
+        urls.append(_open_questions(page))
+    problems, small = [], {}
+    for url in urls:
+        assert page.goto(url).status == 200, url
         top, width, scroll_width = page.evaluate(
             "() => [document.querySelector('main').getBoundingClientRect().top, innerWidth,"
             " document.documentElement.scrollWidth]")
         if top > HEADER_LIMIT or scroll_width > width:
             problems.append((url, round(top), scroll_width))
-    assert problems == []
+        found = page.evaluate(SMALL_TARGETS)
+        if found:
+            small[url] = found
+    assert problems == [] and small == {}
 
 
 def test_the_phone_menu_opens_without_javascript_and_keeps_the_current_page_marked(browser, live_server):
