@@ -258,7 +258,7 @@ def sql_compiled_once_per_database():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def bulk_left_in_place_is_emptied_before_use():
+def what_is_left_in_place_is_emptied_before_use():
     """What the emptying left of a restored copy goes before anything but the next restore sees it (snapshots.py)."""
     yield from LEFT.watch()
 
@@ -459,7 +459,7 @@ def _empty_postgresql(names: list[str]) -> None:
     """
     if names and db.session.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar():
         db.session.execute(text("SET LOCAL session_replication_role = replica"))
-        for name in LEFT.leave_in_place(names):   # a restored copy's bulk may stay for the next (tests/snapshots.py)
+        for name in LEFT.leave_in_place(names):   # a restored copy's tables may stay for the next (tests/snapshots.py)
             db.session.execute(text(f'DELETE FROM "{name}"'))
     elif names:
         db.session.execute(text("TRUNCATE " + ", ".join(f'"{name}"' for name in names) + " CASCADE"))

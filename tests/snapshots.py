@@ -25,12 +25,14 @@ content revisions, 5 MB, in 30 ms instead of 52), kept in a file of the copy (no
 database, which backups dump whole), given back with foreign-key triggers off (`session_replication_role`)
 and the sequences where they were. A copy serves one run, whose schema does not change.
 
-PostgreSQL also leaves the copy's bulk in place between tests: the content revisions, lesson versions and
-quiz versions (10 MB of texts, three quarters of a restore's time). Emptying the database leaves those
-tables as the last restore wrote them if no row has been written since (the restore's transaction is still
-every row's `xmin` and the count is the same), and the next restore of the same copy skips them. Anything
-else empties them first, before it can see them: any statement this process sends through SQLAlchemy (an
-engine listener), a process it starts, the test's own body (see `Left`).
+PostgreSQL also leaves a restored copy in place between tests, table by table: a test writes to a handful of
+the sixty tables the demo fills, and deleting and copying back the others (10 MB of lesson and quiz texts among
+them) was most of what a restore cost the server. Emptying the database leaves a table as the last restore wrote
+it if each row that restore wrote is still there unchanged (its transaction is still their `xmin`, and as many
+hold it as it wrote); rows a test only added are deleted by their `xmin`, anything else empties the table. The
+next restore of the same copy skips what was left. Anything else empties those tables first, before it can see
+them: any statement this process sends through SQLAlchemy (an engine listener), a process it starts, the test's
+own body (see `Left`).
 """
 import fcntl
 import functools
@@ -282,7 +284,7 @@ def _restore(app, copy: Snapshot) -> None:
 
 def _pg_restore(copy: Snapshot) -> None:
     """Put the rows back into the just-emptied database (which holds only the audit chain's head and what was
-    left in place): the bulk this copy's last restore left is kept, anything else left is deleted first."""
+    left in place): what this copy's last restore left is kept, anything else left is deleted first."""
     rows, sequences = copy.database
     with LEFT.lock, LEFT.quiet(), db.engine.connect() as connection:   # no other thread empties what is kept
         raw = connection.connection.driver_connection
@@ -293,30 +295,36 @@ def _pg_restore(copy: Snapshot) -> None:
             for table in set(LEFT.pending) - kept:
                 cursor.execute(f'DELETE FROM "{table}"')
                 LEFT.restored.pop(table, None)
+            written = {}
             for table, data in rows.items():
                 if table in kept:
                     continue
                 with cursor.copy(f'COPY "{table}" FROM STDIN (FORMAT binary)') as writing:
                     writing.write(data)
-                if table in BULK:
-                    cursor.execute(f'SELECT count(*), min(xmin::text) FROM "{table}"')
-                    LEFT.restored[table] = (copy, *cursor.fetchone())
+                written[table] = cursor.rowcount
+            # This transaction's id as a row's `xmin` reads it (the 32 bits of the 64-bit id txid_current gives).
+            cursor.execute("SELECT (txid_current() % 4294967296)::text")
+            xid = cursor.fetchone()[0]
+            for table, count in written.items():
+                if table not in NEVER_LEFT:
+                    LEFT.restored[table] = (copy, count, xid)
+            calls, arguments = [], []          # one statement sets every sequence where the copy had it
             for sequence, value in sequences.items():
-                if value is None:
-                    cursor.execute("SELECT setval(%s, 1, false)", (f'public."{sequence}"',))
-                else:
-                    cursor.execute("SELECT setval(%s, %s, true)", (f'public."{sequence}"', value))
+                calls.append("setval(%s, 1, false)" if value is None else "setval(%s, %s, true)")
+                arguments += [f'public."{sequence}"'] + ([] if value is None else [value])
+            if calls:
+                cursor.execute("SELECT " + ", ".join(calls), arguments)
         raw.commit()
         LEFT.pending.clear()
 
 
-BULK = ("content_revisions", "lesson_versions", "quiz_versions")
+NEVER_LEFT = ("audit_head",)        # the emptying writes the audit chain's head afresh
 
 
 class Left:
-    """PostgreSQL: the bulk of a restored copy left in place by the emptying between tests (this process's).
+    """PostgreSQL: the tables of a restored copy left in place by the emptying between tests (this process's).
 
-    `restored` says, for each bulk table, which copy the last restore wrote there, its rows' `xmin` (that
+    `restored` says, for each table the last restore wrote, which copy it came from, its rows' `xmin` (that
     restore's transaction) and their count; `pending` the tables `_empty_tables` left holding such rows. They
     are deleted — on a connection of their own, committed at once — before anything but the next restore of
     the same copy can see them: the first statement of this process through SQLAlchemy that is not the suite's
@@ -341,8 +349,9 @@ class Left:
             self.local.depth -= 1
 
     def leave_in_place(self, names: list[str]) -> list[str]:
-        """Of the tables holding rows, those to delete: a bulk table stays if it holds what the last restore
-        wrote there and nothing else. Called in the emptying's transaction, with foreign-key triggers off."""
+        """Of the tables holding rows, those to delete: a table stays if every row the last restore wrote there
+        is still there unchanged; rows a test added to it go by their `xmin`. Called in the emptying's
+        transaction, with foreign-key triggers off."""
         self.url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         for table in set(self.restored) - set(names):
             del self.restored[table]
@@ -353,11 +362,13 @@ class Left:
                 for n, table in enumerate(candidates))), {f"x{n}": self.restored[table][2]
                                                           for n, table in enumerate(candidates)}).all()
             for table, count, others in found:
-                copy, restored_count, _xmin = self.restored[table]
-                if (count, others) == (restored_count, 0):
-                    self.pending[table] = copy
-                else:
+                copy, restored_count, xmin = self.restored[table]
+                if count - others != restored_count:        # a row the restore wrote was changed or deleted
                     del self.restored[table]
+                    continue
+                if others:                                  # only added to: those rows go, the restore's stay
+                    db.session.execute(text(f'DELETE FROM "{table}" WHERE xmin::text <> :x'), {"x": xmin})
+                self.pending[table] = copy
         return [name for name in names if name not in self.pending]
 
     def empty(self, *_args, **_kwargs) -> None:

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.people.models import User
 from tests import snapshots as snapshots_module
 from tests.conftest import _empty_tables
-from tests.snapshots import BULK, LEFT, Snapshots
+from tests.snapshots import LEFT, NEVER_LEFT, Snapshots
 
 
 def every_row() -> dict:
@@ -144,10 +144,10 @@ def test_the_setting_leaves_out_the_workers_database_address_and_set_order(app, 
 
 def demo_restored_then_emptied(app, runner, snapshots) -> tuple[Snapshots, dict]:
     """The demo from the run's copy (run for real if no test took it yet), restored again, then emptied as
-    before the next test: its bulk is left. Also every row the demo left (a restore gives back every row the
+    before the next test: its tables are left. Also every row the demo left (a restore gives back every row the
     command left: the first test above)."""
     if db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's copies leave their bulk in place between tests")
+        pytest.skip("PostgreSQL's copies are left in place between tests")
     snapshots.run(app, runner, ("demo",))
     rows = every_row()
     start_afresh(app)
@@ -156,20 +156,38 @@ def demo_restored_then_emptied(app, runner, snapshots) -> tuple[Snapshots, dict]
     return snapshots, rows
 
 
-def test_a_restored_copys_bulk_is_kept_only_for_the_same_copy_and_only_while_unchanged(app, runner, snapshots):
+def tables_of(snapshots, app) -> set[str]:
+    """The tables the demo's copy holds rows of, but the audit chain's head (the emptying writes it afresh)."""
+    return set(snapshots.copies[snapshots._key(app, ("demo",))].database[0]) - set(NEVER_LEFT)
+
+
+def test_a_restored_copy_is_kept_only_for_the_same_copy_and_only_while_unchanged(app, runner, snapshots):
     snapshots, rows = demo_restored_then_emptied(app, runner, snapshots)
-    copied = snapshots.counts["copied"]
-    assert set(LEFT.pending) == set(BULK)           # left as the restore wrote them
+    copied, tables = snapshots.counts["copied"], tables_of(snapshots, app)
+    assert {"users", "lesson_versions", "notifications"} <= tables
+    assert set(LEFT.pending) == tables              # left as the restore wrote them
     snapshots.run(app, runner, ("demo",))
     assert not LEFT.pending and every_row() == rows
 
     db.session.execute(text("UPDATE lesson_versions SET title = 'Changed' WHERE id = (SELECT min(id) FROM lesson_versions)"))
+    db.session.execute(text("DELETE FROM notifications WHERE id = (SELECT max(id) FROM notifications)"))
     db.session.commit()
     start_afresh(app)
-    assert set(LEFT.pending) == set(BULK) - {"lesson_versions"}
+    assert set(LEFT.pending) == tables - {"lesson_versions", "notifications"}    # a changed or a deleted row: emptied
     snapshots.run(app, runner, ("demo",))
     assert every_row() == rows
     assert snapshots.counts["copied"] == copied + 2
+
+
+def test_rows_a_test_only_added_go_and_the_restored_ones_stay(app, runner, snapshots, make_user):
+    snapshots, rows = demo_restored_then_emptied(app, runner, snapshots)
+    snapshots.run(app, runner, ("demo",))
+    make_user("added@uni.test")                     # a person and their roles, added to what the restore wrote
+    start_afresh(app)
+    assert {"users", "user_roles"} <= set(LEFT.pending)
+    assert rows_seen_from_outside("users") == len(rows["users"])
+    snapshots.run(app, runner, ("demo",))
+    assert every_row() == rows
 
 
 def rows_seen_from_outside(table: str) -> int:
@@ -192,10 +210,10 @@ def test_what_is_left_in_place_is_gone_before_a_statement_or_a_started_process_c
 
 
 @pytest.fixture
-def bulk_left_by_a_fixture(app, runner, snapshots):
+def left_in_place_by_a_fixture(app, runner, snapshots):
     demo_restored_then_emptied(app, runner, snapshots)
     assert LEFT.pending
 
 
-def test_a_tests_body_never_sees_what_its_fixtures_left_in_place(bulk_left_by_a_fixture):
+def test_a_tests_body_never_sees_what_its_fixtures_left_in_place(left_in_place_by_a_fixture):
     assert not LEFT.pending and rows_seen_from_outside("content_revisions") == 0
