@@ -534,22 +534,6 @@ def snapshots(tmp_path_factory, pytestconfig):
     return snapshots
 
 
-def pytest_collection_modifyitems(config, items):
-    """Tests that share a module's (or class's) fixture, a server started once for the module, run in one worker.
-
-    Under `--dist loadgroup` every other test goes wherever a worker is free; these keep the order and the
-    state they were written for.
-    """
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        shared = info is not None and any(
-            definitions[-1].scope in ("module", "class", "package") for definitions in info.name2fixturedefs.values())
-        if shared:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-
-
 _RUN = {"tests": 0, "started": time.monotonic()}     # this process's: the tests it ran, since when
 
 
