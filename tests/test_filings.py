@@ -96,9 +96,13 @@ def test_the_board_report_carries_titles_figures_and_narrative_in_each_language(
 
 def test_pdf_embeds_its_font_and_draws_charts_as_vectors(plan, figures):
     filing = service.build_filing(plan, service.BOARD, "kk", generated_by="ACS", today=AS_OF)
-    reader = PdfReader(io.BytesIO(render_pdf(filing)))
+    body = render_pdf(filing)
+    reader = PdfReader(io.BytesIO(body))
     fonts = [font.get_object() for page in reader.pages for font in page["/Resources"]["/Font"].values()]
     assert fonts and all("/FontFile2" in f["/DescendantFonts"][0].get_object()["/FontDescriptor"] for f in fonts)
+    # Only the styles the report writes in are in the file (each one a subset): not the bold italic it never uses.
+    assert {str(f["/BaseFont"]).split("+")[-1] for f in fonts} == {"PTSans", "PTSansBold", "PTSansItalic"}
+    assert b"PTSansBoldItalic" not in body
     assert all(not page.images for page in reader.pages)             # no picture of text, no picture of a chart
     streams = b"".join(page.get_contents().get_data() for page in reader.pages)
     assert streams.count(b" re f") + streams.count(b" re\nf") + streams.count(b"re f") > 3   # filled rectangles: bars

@@ -31,9 +31,18 @@ def _document_class() -> type:
     from fpdf import FPDF
 
     class Document(FPDF):
-        """A PDF whose every page ends with a line of small grey text (page numbers, the document's name)."""
+        """A PDF whose every page ends with a line of small grey text (page numbers, the document's name), and which
+        holds only the PT Sans styles its text uses: a style is read from its file when it is first set (fpdf2
+        subsets and embeds every font it was given, used or not)."""
 
         footer_text: Callable[[int], str] | None = None
+
+        def set_font(self, family=None, style="", size=0):
+            if (family or self.font_family).lower() == FONT.lower():
+                letters = "".join(sorted(str(getattr(style, "style", style)).upper().replace("U", "").replace("S", "")))
+                if FONT.lower() + letters not in self.fonts:
+                    self.add_font(FONT, letters, str(font_file(letters)))
+            super().set_font(family, style, size)
 
         def footer(self):
             if self.footer_text is None:
@@ -48,13 +57,11 @@ def _document_class() -> type:
 
 def new_pdf(orientation: str = "portrait", *, title: str = "", author: str = "", language: str = "",
             footer: Callable[[int], str] | None = None) -> "FPDF":
-    """An A4 PDF in millimetres with PT Sans embedded (subset) in its four styles, text selectable.
+    """An A4 PDF in millimetres with PT Sans embedded (subset) in the styles its text uses, text selectable.
 
     `footer(page number)` gives each page's foot line; "{nb}" in it becomes the number of pages."""
     pdf = _document_class()(orientation=orientation, unit="mm", format="A4")
     pdf.footer_text = footer
-    for style, name in _FILES.items():
-        pdf.add_font(FONT, style, str(FONT_ROOT / "files" / name))
     pdf.set_font(FONT, size=11)
     pdf.set_creation_date(utcnow().replace(tzinfo=timezone.utc))
     pdf.set_creator("Sanaly Urpaq")
