@@ -125,10 +125,6 @@ def mail_and_jobs(instance_path: str) -> dict:
     }
 
 
-def _flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
-
-
 def oidc_from_environment() -> dict:
     """Read the single sign-on settings (OpenID Connect); unset OIDC_ISSUER turns it off."""
     issuer = os.environ.get("OIDC_ISSUER", "").strip().rstrip("/")
