@@ -6,7 +6,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from app.extensions import db
 from app.people.models import User
@@ -94,6 +94,28 @@ def test_emptying_leaves_only_the_audit_chains_head_and_ids_start_again(app, mak
     assert {name for name, held in rows.items() if held} == {"audit_head"}
     assert rows["audit_head"] == [(1, 0, "0" * 64)]
     assert make_user(group=make_group()).id == first.id
+
+
+def test_emptying_after_the_demo_leaves_the_same_and_sqlite_copies_the_empty_database_back(app, setup_cli, make_user):
+    version = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    assert setup_cli("demo").exit_code == 0
+    deleted = []
+
+    def deletes(_connection, _cursor, statement, *_args):
+        deleted.extend([statement] if statement.lstrip().upper().startswith("DELETE") else [])
+
+    event.listen(db.engine, "before_cursor_execute", deletes)
+    try:
+        _empty_tables()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", deletes)
+    if db.engine.dialect.name == "sqlite":
+        assert deleted == []        # sixty tables hold rows: the empty file is copied back instead
+    rows = every_row()
+    assert {name for name, held in rows.items() if held} == {"audit_head"}
+    assert rows["audit_head"] == [(1, 0, "0" * 64)]
+    assert db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == version
+    assert make_user().id == 1
 
 
 def test_folders_holding_the_same_files_share_a_copy_and_a_changed_file_does_not(app, runner, tmp_path):
