@@ -619,9 +619,11 @@ def setup_cli(app, runner, snapshots):
     """Run `demo` or `load-content` as a test's first step: for real once per setting, then from a copy.
 
     Returns what `runner.invoke` would (exit_code, output). Only on the database the `app` fixture just
-    emptied; anywhere else the command runs for real (see tests/snapshots.py).
+    emptied; anywhere else the command runs for real (see tests/snapshots.py). `then` names more commands
+    to run on what the first left, `setup_cli("seed-scale", "--students", "10", then=[("demo",)])`: the copy
+    holds what all of them left, the outcome is the last one's.
     """
-    return lambda *args: snapshots.run(app, runner, args)
+    return lambda *args, then=(): snapshots.run(app, runner, args, then)
 
 
 @pytest.fixture

@@ -4,7 +4,9 @@ Many tests start from the demo instance or from the shipped content; building ei
 (hundreds of Markdown pages, images, events and their listeners), while copying the rows and files it
 left takes milliseconds. The first test that runs a command with a given setting runs it for real and
 keeps a copy of the whole database and of the upload folders; the next test with the same setting gets
-that copy. Tests of the commands themselves still run them (they call `runner.invoke`).
+that copy. A setting may be a chain of commands, each run on what the one before left (`seed-scale` then
+`demo`, for the instance the query-count tests measure). Tests of the commands themselves still run them
+(they call `runner.invoke`).
 
 The copies are shared by the processes of one run (pytest-xdist's workers): they live in a folder common
 to the run (see `shared_folder`), one per setting, and the first worker that needs a setting builds it
@@ -116,7 +118,10 @@ class Snapshots:
         self.counts = {"real": 0, "copied": 0}
         self.digests: dict = {}
 
-    def run(self, app, runner, args: tuple[str, ...]) -> Outcome:
+    def run(self, app, runner, args: tuple[str, ...], then: tuple = ()) -> Outcome:
+        """Run the command `args` (then each command of `then` on what it left, while they succeed), or give back
+        the copy of what they left; the outcome is the last command's."""
+        args = (tuple(args), *map(tuple, then))
         key = self._key(app, args)
         with LEFT.quiet():
             fresh = _just_emptied(app) and _may_copy()
@@ -221,8 +226,11 @@ def _fresh(app, copy: Snapshot | None) -> bool:
     return copy is not None and ("NOW_FUNCTION" in app.config or utcnow() - copy.taken_at < MAX_AGE)
 
 
-def _invoke(runner, args) -> Outcome:
-    result = runner.invoke(args=list(args))
+def _invoke(runner, commands) -> Outcome:
+    for args in commands:
+        result = runner.invoke(args=list(args))
+        if result.exit_code != 0:
+            break
     return Outcome(result.exit_code, result.output)
 
 

@@ -19,7 +19,6 @@ from app.coverage.service import clear_coverage
 from app.extensions import db
 from app.gamification.service import clear_standings
 from app.people.models import Faculty, Group, User
-from app.demo.scale import seed_scale
 from tests.conftest import _empty_tables
 
 PASSWORD = "demo-password"
@@ -44,12 +43,10 @@ class Statements:
         event.remove(db.engine, "before_cursor_execute", self.record)
 
 
-def build(runner, students: int) -> str:
-    """An instance of `students` scale students plus the demo; return an API token."""
+def build(setup_cli, runner, students: int) -> str:
+    """An instance of `students` scale students plus the demo (a copy after the run's first); return an API token."""
     _empty_tables()
-    assert runner.invoke(args=["load-content"]).exit_code == 0
-    seed_scale(students, seed=1)
-    result = runner.invoke(args=["demo"])
+    result = setup_cli("seed-scale", "--students", str(students), "--seed", "1", then=[("demo",)])
     assert result.exit_code == 0, result.output
     curator = db.session.execute(select(User).where(User.email == "curator@sanaly.test")).scalar_one()
     first = db.session.execute(select(Faculty.id).where(Faculty.name == "Faculty 01")).scalar_one()
@@ -115,9 +112,9 @@ def measure(app, token: str) -> dict:
     return counts
 
 
-def test_every_main_page_runs_as_many_statements_for_2000_students_as_for_10(app, runner):
-    small = measure(app, build(runner, SMALL))
-    large = measure(app, build(runner, LARGE))
+def test_every_main_page_runs_as_many_statements_for_2000_students_as_for_10(app, runner, setup_cli):
+    small = measure(app, build(setup_cli, runner, SMALL))
+    large = measure(app, build(setup_cli, runner, LARGE))
     assert db.session.scalar(select(db.func.count()).select_from(User)) > LARGE
     for page in small:
         extra = Counter(large[page]) - Counter(small[page])
@@ -135,11 +132,11 @@ def steady(client, method, url, **options) -> list[str]:
     return statements.seen
 
 
-def test_pages_in_the_steady_state_load_only_what_they_show(app, runner):
+def test_pages_in_the_steady_state_load_only_what_they_show(app, runner, setup_cli):
     """Once warm: the person and the unread count in one statement without the password hash; no lesson or
     quiz version decoded again; the lesson outline reads titles only; the attempt row read once; the
     curator's figures from the cache."""
-    build(runner, SMALL)
+    build(setup_cli, runner, SMALL)
     student, curator = signed_in(app, "student1@sanaly.test"), signed_in(app, "curator@sanaly.test")
     admin = signed_in(app, "admin@sanaly.test")
     attempt = student.post("/quizzes/integrity-hour/start").location
@@ -186,13 +183,13 @@ def test_pages_in_the_steady_state_load_only_what_they_show(app, runner):
                                                          if "FROM plans" in s]) == 1, seen["ACS plan dashboard"]
 
 
-def test_a_new_lesson_text_is_a_new_version_so_kept_texts_never_go_stale(app, runner, tmp_path):
+def test_a_new_lesson_text_is_a_new_version_so_kept_texts_never_go_stale(app, runner, setup_cli, tmp_path):
     """Versions are kept in memory by id: a changed lesson gets a new version row, and the page shows it."""
     import shutil
 
     from app.courses.models import Lesson
 
-    build(runner, SMALL)
+    build(setup_cli, runner, SMALL)
     student = signed_in(app, "student1@sanaly.test")
     url = "/courses/fundamentals-of-anti-corruption-culture/what-is-corruption"
     assert "What corruption is" in student.get(url).get_data(as_text=True)
@@ -210,14 +207,14 @@ def test_a_new_lesson_text_is_a_new_version_so_kept_texts_never_go_stale(app, ru
     assert "What corruption really is" in student.get(url).get_data(as_text=True)
 
 
-def test_figures_cached_by_one_process_are_fresh_once_another_commits_a_change(app, runner, make_app):
+def test_figures_cached_by_one_process_are_fresh_once_another_commits_a_change(app, runner, setup_cli, make_app):
     """Each process keeps its own cached figures, under the coverage version kept in the database: a
     participation committed by another process (another worker or host) is shown at once."""
     from app.core.clock import today
     from app.plan import service as plan_service
     from app.plan.models import Activity, Participation
 
-    build(runner, SMALL)
+    build(setup_cli, runner, SMALL)
     curator = signed_in(app, "curator@sanaly.test")
     group = db.session.execute(select(Group).where(Group.code == "ЭЭ-24-1")).scalar_one()
     plan = plan_service.current_plan(today())

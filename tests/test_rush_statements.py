@@ -69,8 +69,8 @@ def nothing_after_the_commit(seen) -> bool:
     return seen.count("COMMIT") == 1 and seen[-1] == "COMMIT"
 
 
-def test_each_step_of_the_rush_runs_few_statements_and_never_reloads_the_person(app, runner):
-    build(runner, 10)
+def test_each_step_of_the_rush_runs_few_statements_and_never_reloads_the_person(app, runner, setup_cli):
+    build(setup_cli, runner, 10)
     client = app.test_client()
     postgresql = db.engine.dialect.name == "postgresql"
 
@@ -164,12 +164,12 @@ def right_answer(question: dict):
     return str(question["answer"]) if kind == "numeric" else question["answer"]
 
 
-def test_a_submit_reads_each_fact_once_and_its_groups_coverage_in_two_statements(app, runner):
+def test_a_submit_reads_each_fact_once_and_its_groups_coverage_in_two_statements(app, runner, setup_cli):
     """A submit at full marks, which earns the most (XP, two badges, perhaps a course), reads no plan on its own:
     the attempt's activity comes with its plan and periods, the badges held with the person's facts, and the
     group-target badge reads only the person's own activities (the current plan found in the same statement)
     and the group's participants with its headcount (in one more)."""
-    build(runner, 10)
+    build(setup_cli, runner, 10)
     client = app.test_client()
     assert client.post("/login", data={"email": "student3@scale.test", "password": "scale-password"}).status_code == 302
     assert client.post("/privacy/consent", data={"next": "/"}).status_code == 302

@@ -66,6 +66,27 @@ def test_a_copy_of_the_demo_holds_every_row_and_file_the_command_left(app, runne
     assert held and not [path for path in own if path.encode() in held]
 
 
+def test_a_chain_of_commands_is_copied_whole_and_answers_as_its_last_command(app, runner, tmp_path):
+    snapshots = Snapshots(tmp_path)
+    chain = (("load-content",), [("api-token", "create", "chained")])
+    first = snapshots.run(app, runner, *chain)
+    assert first.exit_code == 0 and first.output.startswith("su_")        # the token: the last command's output
+    rows = every_row()
+    assert rows["api_tokens"] and rows["lessons"]
+
+    start_afresh(app)
+    second = snapshots.run(app, runner, *chain)
+    assert snapshots.counts == {"real": 1, "copied": 1}
+    assert (second.exit_code, second.output) == (first.exit_code, first.output) and every_row() == rows
+    start_afresh(app)
+    assert snapshots.run(app, runner, ("load-content",)).exit_code == 0      # the first command alone: its own copy
+    assert snapshots.counts == {"real": 2, "copied": 1} and not every_row()["api_tokens"]
+
+    start_afresh(app)
+    failed = snapshots.run(app, runner, ("no-such-command",), [("load-content",)])
+    assert failed.exit_code != 0 and not every_row()["lessons"]               # the chain stops at a failure
+
+
 def test_a_database_that_is_not_fresh_runs_the_command_for_real(app, runner, tmp_path, make_user):
     snapshots = Snapshots(tmp_path)
     assert snapshots.run(app, runner, ("load-content",)).exit_code == 0
@@ -180,7 +201,7 @@ def demo_restored_then_emptied(app, runner, snapshots) -> tuple[Snapshots, dict]
 
 def tables_of(snapshots, app) -> set[str]:
     """The tables the demo's copy holds rows of, but the audit chain's head (the emptying writes it afresh)."""
-    return set(snapshots.copies[snapshots._key(app, ("demo",))].database[0]) - set(NEVER_LEFT)
+    return set(snapshots.copies[snapshots._key(app, (("demo",),))].database[0]) - set(NEVER_LEFT)
 
 
 def test_a_restored_copy_is_kept_only_for_the_same_copy_and_only_while_unchanged(app, runner, snapshots):
