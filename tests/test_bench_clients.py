@@ -17,7 +17,6 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.brainring.models import Game, RingAnswer
-from app.demo.scale import seed_scale
 from app.extensions import db
 from app.quizzes.models import QuizAttempt
 from bench import ring, rush
@@ -25,16 +24,14 @@ from tests.conftest import _empty_tables, base_config
 
 
 @pytest.fixture(scope="module")
-def served(schema, tmp_path_factory):
+def served(schema, tmp_path_factory, snapshots):
     """The benches' instance (a few scale students, then the demo) on a free loopback port."""
     app = create_app({**base_config(schema, tmp_path_factory.mktemp("bench")), "SERVER_NAME": None, "TESTING": False,
                       "WTF_CSRF_ENABLED": True, "LOGIN_LIMIT_PER_ADDRESS": "10000 per minute"})
     with app.app_context():
         _empty_tables()
-        runner = app.test_cli_runner()
-        assert runner.invoke(args=["load-content"]).exit_code == 0
-        seed_scale(6, seed=1)
-        demo = runner.invoke(args=["demo"])
+        demo = snapshots.run(app, app.test_cli_runner(), ("seed-scale", "--students", "6", "--seed", "1"),
+                             then=[("demo",)])
         assert demo.exit_code == 0, demo.output
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)

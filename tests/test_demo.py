@@ -159,11 +159,11 @@ def test_the_demo_prints_its_summary_alone_unless_asked_for_more(app, schema, tm
     assert len(verbose) > len(quiet) + 20
 
 
-def test_the_readme_roster_example_is_accepted_by_the_demo(app, runner, tmp_path):
+def test_the_readme_roster_example_is_accepted_by_the_demo(app, runner, setup_cli, tmp_path):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = re.search(r"A roster file looks like this.*?```csv\n(.*?)```", readme, re.S)[1]
     assert len(list(csv.reader(io.StringIO(block)))) == 3
-    run_demo(runner)
+    assert setup_cli("demo").exit_code == 0
     roster = tmp_path / "roster.csv"
     roster.write_text(block, encoding="utf-8")
     result = runner.invoke(args=["import-roster", str(roster), "--dry-run"])
@@ -193,8 +193,8 @@ def table_row(page: str, code: str) -> str:
     return match.group(0)
 
 
-def test_every_activity_of_the_demo_plan_is_measured_in_its_own_terms(app, runner, client, auth):
-    run_demo(runner)
+def test_every_activity_of_the_demo_plan_is_measured_in_its_own_terms(app, runner, setup_cli, client, auth):
+    assert setup_cli("demo").exit_code == 0
     today = to_local(utcnow()).date()
     plan = current_plan(today)
     kinds = {a.code: a.kind for a in plan.activities if not a.retired}

@@ -192,8 +192,8 @@ def test_the_acs_publishes_a_notice_in_three_languages(app, client, auth, make_u
     assert "/privacy/consent" in client.get("/admin/").headers["Location"]
 
 
-def test_the_demo_has_a_notice_its_accounts_agreed_to(app, runner, client, auth):
-    assert runner.invoke(args=["demo"]).exit_code == 0
+def test_the_demo_has_a_notice_its_accounts_agreed_to(app, runner, setup_cli, client, auth):
+    assert setup_cli("demo").exit_code == 0
     current = notice.current_notice()
     assert current.version == 1 and current.text_kk and current.text_ru
     assert auth.login("student1@sanaly.test", "demo-password").status_code == 302
