@@ -121,19 +121,19 @@ class Snapshots:
     def run(self, app, runner, args: tuple[str, ...], then: tuple = ()) -> Outcome:
         """Run the command `args` (then each command of `then` on what it left, while they succeed), or give back
         the copy of what they left; the outcome is the last command's."""
-        args = (tuple(args), *map(tuple, then))
-        key = self._key(app, args)
+        commands = (tuple(args), *map(tuple, then))
+        key = self._key(app, commands)
         with LEFT.quiet():
             fresh = _just_emptied(app) and _may_copy()
         if not fresh:
             self.counts["real"] += 1
-            return _invoke(runner, args)
+            return _invoke(runner, commands)
         copy = self.copies.get(key)
         if not _fresh(app, copy):
             with self._lock(key):
                 copy = self._load(key)
                 if not _fresh(app, copy):
-                    outcome = _invoke(runner, args)
+                    outcome = _invoke(runner, commands)
                     self.counts["real"] += 1
                     if outcome.exit_code == 0:
                         self.copies[key] = self._take(app, key, outcome)
@@ -143,13 +143,13 @@ class Snapshots:
         self.counts["copied"] += 1
         return copy.outcome
 
-    def _key(self, app, args) -> str:
+    def _key(self, app, commands) -> str:
         # Each worker has a database of its own: what counts is its kind, not its address.
         config = {**app.config, "SQLALCHEMY_DATABASE_URI": make_url(app.config["SQLALCHEMY_DATABASE_URI"]).drivername}
         setting = sorted((name, _stable(value)) for name, value in config.items()
                          if name not in FOLDERS and name not in ("NOW_FUNCTION", "CONTENT_FOLDER"))
         moment = now() if "NOW_FUNCTION" in app.config else today()
-        return hashlib.sha256(repr((args, setting, moment, self._content(app))).encode()).hexdigest()
+        return hashlib.sha256(repr((commands, setting, moment, self._content(app))).encode()).hexdigest()
 
     def _content(self, app) -> list:
         """The content files by their path under the content folder and what they hold.
