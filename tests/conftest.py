@@ -30,8 +30,12 @@ from app.core.heap import settle_heap
 from app.extensions import db
 from app.people import passwords
 from app.people.models import Faculty, Group, User
-from tests.snapshots import EMPTY_SQLITE, LEFT, Snapshots, shared_folder, tables_holding_rows
+from tests.snapshots import LEFT, Snapshots, shared_folder, tables_holding_rows
 from tests.warm_connections import WarmConnections
+
+# pytest imports this file as `conftest`, and the test modules import its helpers from `tests.conftest`: one module
+# for both names, so that what it keeps (EMPTY_SQLITE below) and the listeners it registers exist once a process.
+sys.modules.setdefault("tests.conftest", sys.modules[__name__])
 
 PASSWORD = "correct horse battery"
 TEST_AUDIT_KEY = "dGVzdCBhdWRpdCBrZXkgLSBub3QgZm9yIHByb2R1Y3Q="   # 32 bytes: never a real instance's
@@ -404,6 +408,14 @@ def _postgresql_tables_unlogged():
         event.remove(db.engine, "before_cursor_execute", unlogged)
 
 
+# SQLite: each of this process's database files → a copy of it empty (as `_empty_tables` leaves it), made by `schema`;
+# and how many tables holding rows make copying it back cheaper than deleting their rows: after a test that restored
+# the demo (sixty tables), DELETE takes 31 ms of CPU and the backup API's copy of the empty file 3 ms; for a table or
+# two, DELETE takes about 1 ms.
+EMPTY_SQLITE: dict[str, str] = {}
+COPY_BACK_OVER = 6
+
+
 @pytest.fixture(scope="session")
 def schema(database_url, tmp_path_factory):
     """Drop whatever the database holds and build the schema with the real migrations.
@@ -430,12 +442,6 @@ def schema(database_url, tmp_path_factory):
     yield database_url
     if held is not None:
         held.close()
-
-
-# SQLite: how many tables holding rows make copying the empty database back (EMPTY_SQLITE, made by `schema`) cheaper
-# than deleting their rows: after a test that restored the demo (sixty tables), DELETE takes 31 ms of CPU and the
-# backup API's copy of the empty file 3 ms; for a table or two, DELETE takes about 1 ms.
-COPY_BACK_OVER = 6
 
 
 def _empty_tables() -> None:

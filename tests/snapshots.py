@@ -59,10 +59,6 @@ from app.core.clock import now, today, utcnow
 from app.extensions import db
 
 MAX_AGE = timedelta(minutes=10)
-# SQLite: each of this process's database files → a copy of it empty (as the `app` fixture's emptying leaves it),
-# made once the schema is built. Kept here, in the one module that both the conftest pytest loads and the test
-# modules importing `tests.conftest` share.
-EMPTY_SQLITE: dict[str, str] = {}
 FOLDERS = ("UPLOAD_FOLDER", "JOB_FILES_FOLDER")          # per-test paths: copied, not part of the setting
 CONTENT_SUBFOLDERS = ("plans", "quizzes", "contests", "courses")
 

@@ -66,6 +66,15 @@ def test_a_copy_of_the_demo_holds_every_row_and_file_the_command_left(app, runne
     assert held and not [path for path in own if path.encode() in held]
 
 
+def test_the_helpers_tests_import_are_the_fixtures_own():
+    """pytest imports tests/conftest.py as `conftest`; `from tests.conftest import …` must reach the same module, or
+    what it keeps (the empty SQLite copies) would be empty in the other and its listeners registered twice."""
+    import conftest
+    from tests import conftest as imported
+
+    assert imported is conftest and imported.EMPTY_SQLITE is conftest.EMPTY_SQLITE
+
+
 def test_a_chain_of_commands_is_copied_whole_and_answers_as_its_last_command(app, runner, tmp_path):
     snapshots = Snapshots(tmp_path)
     chain = (("load-content",), [("api-token", "create", "chained")])
