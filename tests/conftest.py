@@ -30,7 +30,8 @@ from app.core.heap import settle_heap
 from app.extensions import db
 from app.people import passwords
 from app.people.models import Faculty, Group, User
-from tests.snapshots import LEFT, Snapshots, shared_folder, tables_holding_rows
+from tests.snapshots import (LEFT, Snapshots, forget_what_this_process_keeps, shared_folder, sqlite_copy,
+                             sqlite_copy_back, tables_holding_rows)
 from tests.warm_connections import WarmConnections
 
 # pytest imports this file as `conftest`, and the test modules import its helpers from `tests.conftest`: one module
@@ -436,9 +437,7 @@ def schema(database_url, tmp_path_factory):
         # The empty database as `_empty_tables` leaves it (the migrations start the audit chain's head), for the
         # emptying to copy back (see there).
         EMPTY_SQLITE[make_url(database_url).database] = empty = str(tmp_path_factory.mktemp("empty") / "empty.db")
-        copy = sqlite3.connect(empty)
-        held.backup(copy)
-        copy.close()
+        sqlite_copy(held, empty)
     yield database_url
     if held is not None:
         held.close()
@@ -449,12 +448,7 @@ def _empty_tables() -> None:
     with LEFT.quiet():
         names = db.session.execute(text(tables_holding_rows())).scalars().all()
         if len(names) > COPY_BACK_OVER and db.engine.url.database in EMPTY_SQLITE:
-            db.session.remove()
-            with db.engine.connect() as connection:       # the copy holds the audit chain's head
-                empty = sqlite3.connect(EMPTY_SQLITE[db.engine.url.database])
-                empty.backup(connection.connection.driver_connection)
-                empty.close()
-            db.engine.dispose()         # as after a restored copy (tests/snapshots.py)
+            sqlite_copy_back(EMPTY_SQLITE[db.engine.url.database])      # the copy holds the audit chain's head
         else:
             if db.engine.dialect.name == "postgresql":
                 _empty_postgresql(names)
@@ -465,14 +459,7 @@ def _empty_tables() -> None:
                     db.session.execute(text(f'DELETE FROM "{name}"'))
             db.session.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
             db.session.commit()
-    # Content versions are kept in process memory by id, cached figures by a version kept in a table:
-    # emptied tables hand the same ids and versions out again, so what this process keeps goes too.
-    from app.core.cache import MemoryStore, cache, immutables
-
-    immutables().clear()
-    if isinstance(cache().store, MemoryStore):
-        cache().store.items.clear()
-        cache().store.size = 0
+    forget_what_this_process_keeps()
 
 
 def _empty_postgresql(names: list[str]) -> None:

@@ -45,6 +45,7 @@ import shutil
 import sqlite3
 import subprocess
 import threading
+from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -114,7 +115,7 @@ class Snapshots:
         self.counts = {"real": 0, "copied": 0}
         self.digests: dict = {}
 
-    def run(self, app, runner, args: tuple[str, ...], then: tuple = ()) -> Outcome:
+    def run(self, app, runner, args: tuple[str, ...], then: Iterable[tuple[str, ...]] = ()) -> Outcome:
         """Run the command `args` (then each command of `then` on what it left, while they succeed), or give back
         the copy of what they left; the outcome is the last command's."""
         commands = (tuple(args), *map(tuple, then))
@@ -197,9 +198,7 @@ class Snapshots:
         else:
             database = where / "database.db"
             with db.engine.connect() as connection:
-                target = sqlite3.connect(database)
-                connection.connection.driver_connection.backup(target)
-                target.close()
+                sqlite_copy(connection.connection.driver_connection, database)
         snapshot = Snapshot(outcome, utcnow(), database, folders)
         (where / "snapshot.pickle").write_bytes(pickle.dumps(snapshot))
         os.replace(where / "snapshot.pickle", self.folder / f"{key}.pickle")
@@ -274,16 +273,40 @@ def _pg_take() -> tuple[dict, dict]:
 def _restore(app, copy: Snapshot) -> None:
     for name, source in copy.folders.items():
         shutil.copytree(source, app.config[name], dirs_exist_ok=True)
-    db.session.remove()
     if db.engine.dialect.name == "postgresql":
+        db.session.remove()
         _pg_restore(copy)
+        db.engine.dispose()
     else:
+        sqlite_copy_back(copy.database)
+    forget_what_this_process_keeps()
+
+
+def sqlite_copy(source: sqlite3.Connection, path) -> None:
+    """Copy the database open on `source` into the file `path`, page by page (SQLite's backup API)."""
+    target = sqlite3.connect(path)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+
+
+def sqlite_copy_back(path) -> None:
+    """Give the app's SQLite database the pages of the file `path`; the session and the pooled connections are
+    dropped, so that none keeps what it read before."""
+    db.session.remove()
+    source = sqlite3.connect(path)
+    try:
         with db.engine.connect() as connection:
-            source = sqlite3.connect(copy.database)
             source.backup(connection.connection.driver_connection)
-            source.close()
-    db.engine.dispose()         # pooled connections drop what they cached of the old pages
-    # What this process keeps by id or by version (see `_empty_tables`) is rebuilt from the copy.
+    finally:
+        source.close()
+    db.engine.dispose()
+
+
+def forget_what_this_process_keeps() -> None:
+    """Content versions are kept in process memory by id, cached figures by a version kept in a table: a database
+    emptied or given back hands the same ids and versions out again, so what this process kept of it goes."""
     immutables().clear()
     if isinstance(cache().store, MemoryStore):
         cache().store.items.clear()

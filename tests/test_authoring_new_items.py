@@ -17,7 +17,7 @@ from app.extensions import db
 from app.loading import load_content
 from app.quizzes.models import Quiz
 from tests.conftest import _empty_tables
-from tests.test_authoring_files import content_snapshot
+from test_authoring_files import content_snapshot
 
 NEW_COURSE = {
     "slug": "integrity-for-tutors", "title": "Integrity for tutors", "title-kk": "Тьюторларға арналған адалдық",

@@ -16,7 +16,7 @@ from app.brainring import service as ring_service
 from app.brainring.loader import read_ring_set
 from app.brainring.models import RingSet
 from app.extensions import db
-from tests.test_authoring_surveys import untranslated_marks
+from test_authoring_surveys import untranslated_marks
 
 SET = "brain-ring-anticorruption"
 MARKER = "taken-at-the-deans-office"

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.contests import service
 from app.contests.models import Entry, JuryAssignment, JuryScore
 from app.extensions import db
-from tests.test_contests import (  # noqa: F401 — the contest fixtures, shared
+from test_contests import (  # noqa: F401 — the contest fixtures, shared
     ESSAY, clock, content, essay, image_bytes, judged, login, people, post_video, score_all, submit_essay)
 
 TIKTOK_JUDGING = datetime(2025, 4, 5, 12, 0)

@@ -17,10 +17,10 @@ from app.core.content import DUPLICATE, ContentError, TomlReader
 from app.extensions import db
 from app.quizzes.models import Quiz
 from app.surveys.models import Survey, SurveyTaker
-from tests.test_authoring_contests import new_contest_fields
-from tests.test_authoring_editor import NEW_LESSON, officer  # noqa: F401  (officer is a fixture)
-from tests.test_authoring_ring import NEW as NEW_RING
-from tests.test_authoring_surveys import NEW as NEW_SURVEY
+from test_authoring_contests import new_contest_fields
+from test_authoring_editor import NEW_LESSON, officer  # noqa: F401  (officer is a fixture)
+from test_authoring_ring import NEW as NEW_RING
+from test_authoring_surveys import NEW as NEW_SURVEY
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,7 +14,7 @@ from app.people.models import User
 from app.privacy import notice, providers
 from app.privacy.models import AccessLogEntry, Consent, Erasure
 from app.reports.models import Report
-from tests.test_query_counts import Statements
+from test_query_counts import Statements
 
 NOW = datetime(2026, 12, 4, 9, 0)
 

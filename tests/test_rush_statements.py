@@ -18,7 +18,7 @@ from app.quizzes.models import QuizAttempt
 from app.quizzes.service import pages
 
 from tests.quiz_fixtures import form_for
-from tests.test_query_counts import Statements, build
+from test_query_counts import Statements, build
 
 INPUT = re.compile(r'name="(a[a-z2-7]{16})" value="([^"]*)"')
 

@@ -1,6 +1,7 @@
 """The suite's copies of setup commands (tests/snapshots.py) give back exactly what the command left."""
 import shutil
 import subprocess
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -66,13 +67,22 @@ def test_a_copy_of_the_demo_holds_every_row_and_file_the_command_left(app, runne
     assert held and not [path for path in own if path.encode() in held]
 
 
-def test_the_helpers_tests_import_are_the_fixtures_own():
-    """pytest imports tests/conftest.py as `conftest`; `from tests.conftest import …` must reach the same module, or
-    what it keeps (the empty SQLite copies) would be empty in the other and its listeners registered twice."""
+def test_no_file_of_the_suite_is_loaded_twice_in_a_process():
+    """pytest loads conftest.py and the test modules under their bare names (`conftest`, `test_policy`); a module
+    imported again as `tests.…` would run a second time, with a second copy of what it keeps (the empty SQLite
+    copies) and its listeners registered twice. conftest.py answers to both names; test modules import each other,
+    and the browser tests' helpers (`browser.conftest`), by the names pytest gives them."""
     import conftest
     from tests import conftest as imported
 
-    assert imported is conftest and imported.EMPTY_SQLITE is conftest.EMPTY_SQLITE
+    suite = Path(__file__).resolve().parent
+    loaded: dict[Path, set] = {}
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if path and Path(path).resolve().is_relative_to(suite):
+            loaded.setdefault(Path(path).resolve(), set()).add(id(module))
+    assert imported is conftest and Path(__file__).resolve() in loaded
+    assert [str(path.relative_to(suite)) for path, modules in loaded.items() if len(modules) > 1] == []
 
 
 def test_a_chain_of_commands_is_copied_whole_and_answers_as_its_last_command(app, runner, tmp_path):
@@ -132,7 +142,8 @@ def test_emptying_after_the_demo_leaves_the_same_and_sqlite_copies_the_empty_dat
     deleted = []
 
     def deletes(_connection, _cursor, statement, *_args):
-        deleted.extend([statement] if statement.lstrip().upper().startswith("DELETE") else [])
+        if statement.lstrip().upper().startswith("DELETE"):
+            deleted.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", deletes)
     try:

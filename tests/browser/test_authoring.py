@@ -25,7 +25,7 @@ from playwright.sync_api import expect
 
 from app.core.clock import today, utcnow
 from app.core.localize import local_input
-from tests.browser.conftest import check_accessibility
+from browser.conftest import check_accessibility
 
 PHONE = 390
 # "The question is published." / "Published: students now get version 3 of the quiz." (quiz drafts)

@@ -1,6 +1,6 @@
 """A deliverable walked from planned to accepted in a real browser, with a file of evidence, on a phone's width."""
 from app.demo.deliverables import pdf_document
-from tests.browser.conftest import check_accessibility
+from browser.conftest import check_accessibility
 
 
 def no_sideways_scroll(page) -> bool:

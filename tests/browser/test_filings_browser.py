@@ -4,7 +4,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from tests.browser.conftest import check_accessibility
+from browser.conftest import check_accessibility
 
 KAZAKH = "Брейн-ринг өтті: Ә Ғ Қ Ң Ө Ұ Ү Һ І"
 

@@ -7,7 +7,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.extensions import db
 from app.people.models import Faculty, Group, User
-from tests.browser.conftest import check_accessibility
+from browser.conftest import check_accessibility
 from tests.conftest import _empty_tables, base_config
 from tests.mail_server import MailServer
 

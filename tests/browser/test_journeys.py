@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import check_accessibility
+from browser.conftest import check_accessibility
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

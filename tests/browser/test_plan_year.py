@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.people.models import Headcount
 from app.plan.models import Plan
-from tests.browser.conftest import check_accessibility
+from browser.conftest import check_accessibility
 
 
 def test_an_officer_prepares_next_year_edits_it_records_a_headcount_and_closes_the_old_year(page_for, live_server):

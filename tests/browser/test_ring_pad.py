@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import check_accessibility
+from browser.conftest import check_accessibility
 
 PHONE = {"width": 390, "height": 844}
 

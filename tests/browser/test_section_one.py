@@ -2,7 +2,7 @@
 corrects it, files the month's summary for 1.11 and approves the map, which submits 1.4."""
 import re
 
-from tests.browser.conftest import check_accessibility
+from browser.conftest import check_accessibility
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 

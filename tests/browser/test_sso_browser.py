@@ -11,7 +11,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.extensions import db
 from app.people.models import Faculty, Group, User
-from tests.browser.conftest import check_accessibility
+from browser.conftest import check_accessibility
 from tests.conftest import PASSWORD, _empty_tables, base_config
 from tests.oidc.loopback import LoopbackProvider, free_port
 

@@ -4,7 +4,7 @@ table. Buttons among links look like the links beside them. (Every control a tar
 test_what_a_person_sees.py, on each role's main pages.)"""
 import pytest
 
-from tests.browser.conftest import check_accessibility
+from browser.conftest import check_accessibility
 
 PHONE, DESKTOP = 390, 1280
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import check_accessibility
+from browser.conftest import check_accessibility
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PHONE = {"width": 390, "height": 844}
